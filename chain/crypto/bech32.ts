@@ -1,0 +1,41 @@
+// Bech32 account addresses (prefix `sensor`), through @scure/base.
+import { bech32 } from "@scure/base";
+
+export const ACCOUNT_PREFIX = "sensor";
+/** BIP-173 caps a bech32 string at 90 characters; @scure/base needs an explicit finite limit. */
+const BECH32_MAX_LENGTH = 90;
+
+export class AddressError extends Error {
+  readonly code = "invalid_address";
+}
+
+export function encodeAddress(bytes: Uint8Array, prefix = ACCOUNT_PREFIX): string {
+  return bech32.encode(prefix, bech32.toWords(bytes), BECH32_MAX_LENGTH);
+}
+
+/** Decodes a bech32 address and checks its prefix and length (20 or 32 bytes, as the Cosmos SDK allows). */
+export function decodeAddress(address: string, prefix = ACCOUNT_PREFIX): Uint8Array {
+  let decoded: { prefix: string; words: number[] };
+  try {
+    decoded = bech32.decode(address as `${string}1${string}`, BECH32_MAX_LENGTH);
+  } catch (error) {
+    throw new AddressError(`invalid address ${JSON.stringify(address)}: ${(error as Error).message}`);
+  }
+  if (decoded.prefix !== prefix) {
+    throw new AddressError(`invalid address ${address}: expected prefix ${prefix}, got ${decoded.prefix}`);
+  }
+  const bytes = bech32.fromWords(decoded.words);
+  if (bytes.length !== 20 && bytes.length !== 32) {
+    throw new AddressError(`invalid address ${address}: expected 20 or 32 bytes, got ${bytes.length}`);
+  }
+  return bytes;
+}
+
+export function isValidAddress(address: string, prefix = ACCOUNT_PREFIX): boolean {
+  try {
+    decodeAddress(address, prefix);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,18 @@
+// One LevelDB holds everything a node persists, so that a block's state, block, results and indexes
+// commit in one atomic batch. Each part owns one first-byte range of the key space.
+export const KEYSPACE = {
+  /** chain/store: SMT nodes, state storage, multistore metadata (0x00-0x0f). */
+  storeFirst: 0x00,
+  storeLast: 0x0f,
+  /** chain/blockstore: blocks, commits, results, tx index (0x10-0x2f). */
+  blockstoreFirst: 0x10,
+  blockstoreLast: 0x2f,
+  /** chain/node: node metadata such as the last signed height (0x30-0x3f). */
+  nodeFirst: 0x30,
+  nodeLast: 0x3f,
+} as const;
+
+/** The LevelDB flavour everyone uses: binary keys and values. */
+export type BatchOperation =
+  | { type: "put"; key: Uint8Array; value: Uint8Array }
+  | { type: "del"; key: Uint8Array };
