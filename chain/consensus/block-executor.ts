@@ -1,0 +1,195 @@
+// Turns blocks into committed state, for every consensus engine (CometBFT `state/execution.go`):
+// builds proposals from the mempool, validates and executes decided blocks, and commits the block,
+// its commit, results, tx index and the next ChainState in the application's state batch — one
+// atomic LevelDB write per block, so a crash never leaves a block without its state or vice versa.
+import type { Application, ExecTxResult, FinalizeBlockResponse } from "../app/abci.ts";
+import type { BlockStore } from "../blockstore/types.ts";
+import { bytesEqual, toHex } from "../crypto/hash.ts";
+import type { BatchOperation } from "../db-keyspace.ts";
+import type { Mempool } from "../mempool/mempool.ts";
+import type { Mutex } from "../util/mutex.ts";
+import { hashConsensusParams, hashEvidence, hashLastCommit, hashResults, hashTxs } from "../types/hashes.ts";
+import { hashHeader } from "../types/header.ts";
+import { encodeBlock } from "../types/block-codec.ts";
+import { makePartSet } from "../types/part-set.ts";
+import { hashValidatorSet } from "../types/validator-set.ts";
+import type { Block, BlockID, Commit, Header, Timestamp } from "../types/block.ts";
+import { BlockIDFlag } from "../types/block.ts";
+import { CHAIN_STATE_KEY, type ChainState, encodeChainState } from "./chain-state.ts";
+
+/** CometBFT block protocol version (v0.38). */
+export const BLOCK_PROTOCOL_VERSION = 11n;
+
+export interface CommittedBlock {
+  block: Block;
+  blockId: BlockID;
+  results: FinalizeBlockResponse;
+  state: ChainState;
+}
+
+export class BlockValidationError extends Error {
+  readonly code = "invalid_block";
+}
+
+export interface BlockExecutorOptions {
+  app: Application;
+  blockStore: BlockStore;
+  mempool: Mempool;
+  /** Held from finalizeBlock until the mempool is rechecked; broadcastTx holds it too. */
+  mempoolLock: Mutex;
+  /** Called after each block is durably committed (RPC events, waiters). */
+  onCommitted?: (committed: CommittedBlock) => void;
+}
+
+export class BlockExecutor {
+  readonly #app: Application;
+  readonly #blockStore: BlockStore;
+  readonly #mempool: Mempool;
+  readonly #mempoolLock: Mutex;
+  readonly #onCommitted: ((committed: CommittedBlock) => void) | undefined;
+
+  constructor(options: BlockExecutorOptions) {
+    this.#app = options.app;
+    this.#blockStore = options.blockStore;
+    this.#mempool = options.mempool;
+    this.#mempoolLock = options.mempoolLock;
+    this.#onCommitted = options.onCommitted;
+  }
+
+  /** A proposal for state.lastBlockHeight + 1 with txs from the mempool, as the proposer makes it. */
+  async createProposal(state: ChainState, input: { proposer: Uint8Array; lastCommit: Commit; time: Timestamp }) {
+    const height = state.lastBlockHeight + 1n;
+    const maxBytes = state.consensusParams.block.maxBytes;
+    // Leave room for the header, commit and evidence, as CometBFT's MaxDataBytes does roughly.
+    const maxTxBytes = maxBytes > 0n ? maxBytes - 10_000n : 100n * 1024n * 1024n;
+    const candidates = this.#mempool.reap(Number(maxTxBytes), state.consensusParams.block.maxGas);
+    const { txs } = await this.#app.prepareProposal({
+      txs: candidates,
+      maxTxBytes,
+      height,
+      time: input.time,
+      proposerAddress: input.proposer,
+      nextValidatorsHash: hashValidatorSet(state.nextValidators),
+      hash: new Uint8Array(),
+      decidedLastCommit: this.#decidedLastCommit(state, input.lastCommit),
+      misbehavior: [],
+    });
+    const header: Header = {
+      version: { block: BLOCK_PROTOCOL_VERSION, app: state.consensusParams.version.app },
+      chainId: state.chainId,
+      height,
+      time: input.time,
+      lastBlockId: state.lastBlockId,
+      lastCommitHash: hashLastCommit(input.lastCommit),
+      dataHash: hashTxs(txs),
+      validatorsHash: hashValidatorSet(state.validators),
+      nextValidatorsHash: hashValidatorSet(state.nextValidators),
+      consensusHash: hashConsensusParams(state.consensusParams),
+      appHash: state.appHash,
+      lastResultsHash: state.lastResultsHash,
+      evidenceHash: hashEvidence([]),
+      proposerAddress: input.proposer,
+    };
+    const block: Block = { header, data: { txs }, evidence: [], lastCommit: input.lastCommit };
+    return { block, ...this.blockIdOf(block) };
+  }
+
+  blockIdOf(block: Block): { blockId: BlockID; blockBytes: Uint8Array } {
+    const blockBytes = encodeBlock(block);
+    const partSet = makePartSet(blockBytes);
+    return { blockId: { hash: hashHeader(block.header), partSetHeader: partSet.header }, blockBytes };
+  }
+
+  /** Checks a proposed block's header against the state it must follow (CometBFT validateBlock). */
+  validateBlock(state: ChainState, block: Block): void {
+    const header = block.header;
+    const fail = (what: string) => {
+      throw new BlockValidationError(`invalid block ${header.height}: ${what}`);
+    };
+    if (header.chainId !== state.chainId) fail(`wrong chain id ${header.chainId}`);
+    if (header.height !== state.lastBlockHeight + 1n) fail(`expected height ${state.lastBlockHeight + 1n}`);
+    if (!bytesEqual(header.lastBlockId.hash, state.lastBlockId.hash)) fail("wrong last block id");
+    if (!bytesEqual(header.appHash, state.appHash)) fail("wrong app hash");
+    if (!bytesEqual(header.lastResultsHash, state.lastResultsHash)) fail("wrong last results hash");
+    if (!bytesEqual(header.validatorsHash, hashValidatorSet(state.validators))) fail("wrong validators hash");
+    if (!bytesEqual(header.nextValidatorsHash, hashValidatorSet(state.nextValidators))) fail("wrong next validators hash");
+    if (!bytesEqual(header.consensusHash, hashConsensusParams(state.consensusParams))) fail("wrong consensus hash");
+    if (!bytesEqual(header.dataHash, hashTxs(block.data.txs))) fail("wrong data hash");
+    if (!bytesEqual(header.lastCommitHash, hashLastCommit(block.lastCommit))) fail("wrong last commit hash");
+  }
+
+  /** Executes a decided block and commits it with `seenCommit` atomically; returns the next state. */
+  async applyBlock(state: ChainState, block: Block, blockId: BlockID, blockSize: number, seenCommit: Commit): Promise<ChainState> {
+    this.validateBlock(state, block);
+    const committed = await this.#mempoolLock.run(() => this.#execute(state, block, blockId, blockSize, seenCommit));
+    this.#onCommitted?.(committed);
+    return committed.state;
+  }
+
+  async #execute(state: ChainState, block: Block, blockId: BlockID, blockSize: number, seenCommit: Commit): Promise<CommittedBlock> {
+    const results = await this.#app.finalizeBlock({
+      txs: block.data.txs,
+      height: block.header.height,
+      time: block.header.time,
+      proposerAddress: block.header.proposerAddress,
+      nextValidatorsHash: block.header.nextValidatorsHash,
+      hash: blockId.hash,
+      decidedLastCommit: this.#decidedLastCommit(state, block.lastCommit),
+      misbehavior: [],
+    });
+    if (results.txResults.length !== block.data.txs.length) {
+      throw new Error(`assertion: ${results.txResults.length} results for ${block.data.txs.length} txs`);
+    }
+    const nextState: ChainState = {
+      ...state,
+      lastBlockHeight: block.header.height,
+      lastBlockId: blockId,
+      lastBlockTime: block.header.time,
+      lastValidators: state.validators,
+      validators: state.nextValidators,
+      // Validator updates arrive with the consensus issue's poa module; until then the set is fixed.
+      nextValidators: state.nextValidators,
+      consensusParams: results.consensusParamUpdates ?? state.consensusParams,
+      lastResultsHash: hashResults(results.txResults),
+      appHash: results.appHash,
+    };
+    const operations: BatchOperation[] = [
+      ...this.#blockStore.saveBlockOperations({
+        block,
+        blockId,
+        blockSize,
+        seenCommit,
+        results,
+        validators: state.validators,
+      }),
+      { type: "put", key: CHAIN_STATE_KEY, value: encodeChainState(nextState) },
+    ];
+    await this.#app.commit({ extraOperations: operations });
+    this.#blockStore.markCommitted(block.header.height);
+    this.#mempool.removeCommitted(block.data.txs);
+    await this.#mempool.recheck(async (tx) => this.#app.checkTx({ tx, type: "recheck" }));
+    return { block, blockId, results, state: nextState };
+  }
+
+  #decidedLastCommit(state: ChainState, lastCommit: Commit) {
+    return {
+      round: lastCommit.round,
+      votes: state.lastValidators.map((validator) => {
+        const sig = lastCommit.signatures.find((s) => bytesEqual(s.validatorAddress, validator.address));
+        return {
+          validatorAddress: validator.address,
+          power: validator.votingPower,
+          blockIdFlag: sig?.blockIdFlag ?? BlockIDFlag.absent,
+        };
+      }),
+    };
+  }
+}
+
+export function describeTxResult(result: ExecTxResult): string {
+  return result.code === 0 ? "ok" : `code ${result.code} (${result.codespace}): ${result.log}`;
+}
+
+export function blockIdHex(blockId: BlockID): string {
+  return toHex(blockId.hash).toUpperCase();
+}

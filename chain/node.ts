@@ -1,0 +1,169 @@
+// Wires one node together: LevelDB → state store → application → block store → mempool →
+// consensus engine → RPC. Everything persistent lives in one LevelDB (data/chain.db) so that each
+// block commits in one atomic batch (chain/db-keyspace.ts).
+import { ClassicLevel } from "classic-level";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { createApplication } from "./app/setup.ts";
+import { openBlockStore } from "./blockstore/open.ts";
+import { BlockExecutor } from "./consensus/block-executor.ts";
+import { CHAIN_STATE_KEY, type ChainState, decodeChainState } from "./consensus/chain-state.ts";
+import { type Clock, systemClock } from "./consensus/engine.ts";
+import { genesisChainState, genesisInitChainRequest } from "./consensus/genesis-state.ts";
+import { SoloEngine } from "./consensus/solo.ts";
+import type { Ed25519Signer } from "./crypto/ed25519.ts";
+import { Mempool } from "./mempool/mempool.ts";
+import { NodeEvents } from "./node/events.ts";
+import { createRpcBackend } from "./node/rpc-backend.ts";
+import { startRpcServer } from "./rpc/server.ts";
+import { openCommitMultiStore } from "./store/multistore.ts";
+import type { Genesis } from "../genesis/genesis.ts";
+import type { Commit } from "./types/block.ts";
+import { Mutex } from "./util/mutex.ts";
+import type { NodeConfig } from "./config/config.ts";
+
+export interface Logger {
+  info(object: object | string, message?: string): void;
+  warn(object: object | string, message?: string): void;
+  error(object: object | string, message?: string): void;
+}
+
+export interface NodeOptions {
+  home: string;
+  config: NodeConfig;
+  genesis: Genesis;
+  /** The raw genesis JSON, served by the `genesis` RPC method as it was given. */
+  genesisJson?: unknown;
+  signer: Ed25519Signer;
+  nodeId: string;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface RunningNode {
+  rpcAddress: string;
+  stop(): Promise<void>;
+  /** Resolves if the node halts on its own (a broken invariant or I/O failure). */
+  halted: Promise<unknown>;
+}
+
+export async function createNode(options: NodeOptions): Promise<RunningNode> {
+  const { config, genesis, logger } = options;
+  const dataDir = join(options.home, "data");
+  await mkdir(dataDir, { recursive: true });
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dataDir, "chain.db"), {
+    keyEncoding: "view",
+    valueEncoding: "view",
+  });
+  await db.open();
+
+  const app = await createApplication({ db, genesis, config });
+  const blockStore = await openBlockStore(db);
+  const mempool = new Mempool({
+    maxTxs: config.mempool.size,
+    maxTotalBytes: config.mempool.maxTxsBytes,
+    maxTxBytes: config.mempool.maxTxBytes,
+  });
+  const mempoolLock = new Mutex();
+  const events = new NodeEvents();
+
+  let state: ChainState;
+  let lastCommit: Commit;
+  const info = await app.info();
+  const savedState = await db.get(CHAIN_STATE_KEY);
+  if (savedState !== undefined) {
+    state = decodeChainState(savedState);
+    const seen = await blockStore.loadCommit(state.lastBlockHeight);
+    if (seen === undefined) throw new Error(`block store has no commit for height ${state.lastBlockHeight}`);
+    lastCommit = seen;
+  } else {
+    if (info.lastBlockHeight > 0n) throw new Error("state exists but the chain state record is missing");
+    // An app hash at height 0 means genesis was committed and the node stopped before block 1.
+    const appHash =
+      info.lastBlockAppHash.length > 0 ? info.lastBlockAppHash : (await app.initChain(genesisInitChainRequest(genesis))).appHash;
+    state = genesisChainState(genesis, appHash);
+    lastCommit = emptyCommit();
+    logger.info({ chainId: genesis.chainId, appHash: Buffer.from(appHash).toString("hex") }, "chain state from genesis");
+  }
+  if (info.lastBlockHeight > state.lastBlockHeight) {
+    throw new Error(`app height ${info.lastBlockHeight} is ahead of the chain state ${state.lastBlockHeight}`);
+  }
+
+  const executor = new BlockExecutor({
+    app,
+    blockStore,
+    mempool,
+    mempoolLock,
+    onCommitted: (committed) => {
+      logger.info(
+        { height: Number(committed.block.header.height), txs: committed.block.data.txs.length, appHash: Buffer.from(committed.state.appHash).toString("hex") },
+        "committed block",
+      );
+      events.publish(committed);
+    },
+  });
+
+  let resolveHalted!: (reason: unknown) => void;
+  const halted = new Promise<unknown>((resolve) => {
+    resolveHalted = resolve;
+  });
+  const engine = new SoloEngine({
+    executor,
+    signer: options.signer,
+    clock: options.clock ?? systemClock,
+    blockIntervalMs: config.consensus.timeoutCommitMs,
+    state,
+    lastCommit,
+    onError: (error) => {
+      logger.error({ err: error }, "consensus halted");
+      resolveHalted(error);
+    },
+  });
+
+  let rpcAddress = "";
+  const backend = createRpcBackend({
+    app,
+    blockStore,
+    mempool,
+    mempoolLock,
+    events,
+    signer: options.signer,
+    chainState: () => engine.state,
+    genesis: options.genesisJson ?? genesis,
+    nodeId: options.nodeId,
+    moniker: config.moniker,
+    listenAddress: config.p2p.laddr,
+    rpcAddress: () => rpcAddress,
+  });
+  const rpc = await startRpcServer({
+    backend,
+    laddr: config.rpc.laddr,
+    corsAllowedOrigins: config.rpc.corsAllowedOrigins,
+    maxBodyBytes: config.rpc.maxBodyBytes,
+    maxOpenConnections: config.rpc.maxOpenConnections,
+    timeoutBroadcastTxCommitMs: config.rpc.timeoutBroadcastTxCommitMs,
+    logger,
+  });
+  rpcAddress = rpc.address;
+  logger.info({ rpc: rpc.address, height: Number(state.lastBlockHeight) }, "node started");
+  await engine.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    rpcAddress,
+    halted,
+    stop() {
+      stopping ??= (async () => {
+        await engine.stop();
+        await rpc.close();
+        await db.close();
+        logger.info("node stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+function emptyCommit(): Commit {
+  return { height: 0n, round: 0, blockId: { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } }, signatures: [] };
+}

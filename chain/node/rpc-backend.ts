@@ -1,0 +1,111 @@
+// The node's implementation of RpcBackend: status from the chain state, txs through the mempool
+// lock into checkTx and the mempool, queries to the application, blocks from the block store.
+import type { Application, CheckTxResponse } from "../app/abci.ts";
+import type { BlockStore } from "../blockstore/types.ts";
+import type { ChainState } from "../consensus/chain-state.ts";
+import type { Ed25519Signer } from "../crypto/ed25519.ts";
+import { sha256 } from "../crypto/hash.ts";
+import { type Mempool, MempoolError } from "../mempool/mempool.ts";
+import type { NodeStatus, RpcBackend } from "../rpc/backend.ts";
+import type { ConsensusParams } from "../types/block.ts";
+import type { Mutex } from "../util/mutex.ts";
+import type { NodeEvents } from "./events.ts";
+
+/** Tendermint-style CheckTx codes for mempool refusals (codespace "mempool"). */
+const MEMPOOL_CODES: Record<MempoolError["code"], number> = { tx_in_cache: 19, mempool_full: 20, tx_too_large: 21 };
+
+export interface NodeRpcBackendOptions {
+  app: Application;
+  blockStore: BlockStore;
+  mempool: Mempool;
+  mempoolLock: Mutex;
+  events: NodeEvents;
+  signer: Ed25519Signer;
+  chainState: () => ChainState;
+  genesis: unknown;
+  nodeId: string;
+  moniker: string;
+  listenAddress: string;
+  rpcAddress: () => string;
+}
+
+export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
+  const { app, blockStore, mempool, mempoolLock, events, signer } = options;
+
+  async function status(): Promise<NodeStatus> {
+    const state = options.chainState();
+    const latest = blockStore.height();
+    const base = blockStore.base();
+    const latestMeta = latest > 0n ? await blockStore.loadBlockMeta(latest) : undefined;
+    const earliestMeta = base > 0n ? await blockStore.loadBlockMeta(base) : undefined;
+    const own = state.validators.find((v) => Buffer.compare(v.pubKey, signer.publicKey) === 0);
+    return {
+      nodeId: options.nodeId,
+      listenAddress: options.listenAddress,
+      rpcAddress: options.rpcAddress(),
+      chainId: state.chainId,
+      moniker: options.moniker,
+      version: "0.38.17",
+      latestBlockHash: latestMeta?.blockId.hash ?? new Uint8Array(),
+      latestAppHash: state.appHash,
+      latestBlockHeight: latest,
+      latestBlockTime: latestMeta?.header.time ?? state.lastBlockTime,
+      earliestBlockHash: earliestMeta?.blockId.hash ?? new Uint8Array(),
+      earliestAppHash: earliestMeta?.header.appHash ?? state.appHash,
+      earliestBlockHeight: base,
+      earliestBlockTime: earliestMeta?.header.time ?? state.lastBlockTime,
+      catchingUp: false,
+      validator: { address: signer.address, pubKey: signer.publicKey, votingPower: own?.votingPower ?? 0n },
+    };
+  }
+
+  async function broadcastTx(tx: Uint8Array): Promise<CheckTxResponse> {
+    return mempoolLock.run(async () => {
+      let hash: Uint8Array;
+      try {
+        hash = mempool.precheck(tx);
+      } catch (error) {
+        if (error instanceof MempoolError) return mempoolRefusal(error);
+        throw error;
+      }
+      const response = await app.checkTx({ tx, type: "new" });
+      if (response.code === 0) mempool.add(tx, hash, response);
+      return response;
+    });
+  }
+
+  return {
+    status,
+    blockStore,
+    abciInfo: () => app.info(),
+    abciQuery: (request) => app.query(request),
+    broadcastTx,
+    waitForTx: (hash, signal) => events.waitForTx(hash, signal),
+    genesis: async () => options.genesis,
+    consensusParams: async (): Promise<ConsensusParams> => options.chainState().consensusParams,
+    validators: (height) => blockStore.loadValidators(height),
+    netInfo: async () => ({ listening: true, listeners: [options.listenAddress], peers: [] }),
+    unconfirmedTxs: async (limit) => {
+      const pending = mempool.pending(limit);
+      return { count: pending.length, total: mempool.size, totalBytes: mempool.totalBytes, txs: pending.map((p) => p.tx) };
+    },
+    subscribe: (listener) => events.subscribe(listener),
+  };
+}
+
+function mempoolRefusal(error: MempoolError): CheckTxResponse {
+  return {
+    code: MEMPOOL_CODES[error.code],
+    codespace: "mempool",
+    log: error.message,
+    data: new Uint8Array(),
+    info: "",
+    gasWanted: 0n,
+    gasUsed: 0n,
+    events: [],
+  };
+}
+
+export function txHash(tx: Uint8Array): Uint8Array {
+  return sha256(tx);
+}

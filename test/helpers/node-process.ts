@@ -1,0 +1,149 @@
+// Starts real `sensorchain` node processes for end-to-end tests: a temp home made with the CLI,
+// a funded test account, loopback ports chosen by the OS. Every process is stopped by its pid.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+
+export const REPO_ROOT = resolve(import.meta.dirname, "../..");
+export const NODE_BINARY = join(REPO_ROOT, "node_modules/.bin/node");
+export const CLI = join(REPO_ROOT, "chain/cli.ts");
+export const CHAIN_ID = "sensorchain-test-1";
+export const DENOM = "usensor";
+/** A fixed test mnemonic (never funded anywhere real); its first account is the faucet of a test chain. */
+export const FAUCET_MNEMONIC =
+  "surround miss nominee dream gap cross assault thank captain prosper drop duty group candy wealth weather scale put";
+
+const run = promisify(execFile);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+export async function cli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const child = run(NODE_BINARY, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...options.env } });
+  if (options.input !== undefined) {
+    child.child.stdin?.end(options.input);
+  }
+  return child;
+}
+
+export async function faucetWallet(): Promise<{ wallet: DirectSecp256k1HdWallet; address: string }> {
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "sensor" });
+  const [account] = await wallet.getAccounts();
+  return { wallet, address: account!.address };
+}
+
+export interface TestHome {
+  home: string;
+  faucetAddress: string;
+  remove(): Promise<void>;
+}
+
+/** A fresh home: `init`, then the faucet funded in genesis. */
+export async function createTestHome(extraAccounts: { address: string; coins: string }[] = []): Promise<TestHome> {
+  const home = await mkdtemp(join(tmpdir(), "sensorchain-e2e-"));
+  await cli(["init", "test-node", "--chain-id", CHAIN_ID, "--home", home]);
+  const { address } = await faucetWallet();
+  await cli(["genesis", "add-account", address, `1000000000000${DENOM}`, "--home", home]);
+  for (const account of extraAccounts) {
+    await cli(["genesis", "add-account", account.address, account.coins, "--home", home]);
+  }
+  return { home, faucetAddress: address, remove: () => rm(home, { recursive: true, force: true }) };
+}
+
+export interface NodeProcess {
+  child: ChildProcess;
+  rpcUrl: string;
+  output(): string;
+  /** SIGKILL by pid, no cleanup: the crash case. */
+  kill9(): Promise<void>;
+  /** SIGINT and wait for a clean exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startNodeProcess(
+  home: string,
+  options: { blockInterval?: string; rpcPort?: number; extraArgs?: string[] } = {},
+): Promise<NodeProcess> {
+  const rpcPort = options.rpcPort ?? (await freePort());
+  const p2pPort = await freePort();
+  const child = spawn(
+    NODE_BINARY,
+    [
+      CLI,
+      "start",
+      "--home",
+      home,
+      "--rpc.laddr",
+      `tcp://127.0.0.1:${rpcPort}`,
+      "--p2p.laddr",
+      `tcp://127.0.0.1:${p2pPort}`,
+      "--consensus.timeout_commit",
+      options.blockInterval ?? "200ms",
+      ...(options.extraArgs ?? []),
+    ],
+    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
+  const rpcUrl = `http://127.0.0.1:${rpcPort}`;
+  const node: NodeProcess = {
+    child,
+    rpcUrl,
+    output: () => output,
+    async kill9() {
+      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGINT");
+      return exited;
+    },
+  };
+  await waitForHeight(rpcUrl, 1n, 30_000, () => child.exitCode !== null, () => output);
+  return node;
+}
+
+export async function rpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return response.json();
+}
+
+export async function waitForHeight(
+  url: string,
+  height: bigint,
+  timeoutMs = 30_000,
+  failed: () => boolean = () => false,
+  output: () => string = () => "",
+): Promise<bigint> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (failed()) throw new Error(`node exited before reaching height ${height}:\n${output()}`);
+    try {
+      const status = await rpc(url, "status");
+      const latest = BigInt(status.result.sync_info.latest_block_height);
+      if (latest >= height) return latest;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for height ${height}:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
