@@ -4,7 +4,7 @@
 import { ClassicLevel } from "classic-level";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createApplication } from "./app/setup.ts";
+import { createApplication } from "./node/application.ts";
 import { openBlockStore } from "./blockstore/open.ts";
 import { BlockExecutor } from "./consensus/block-executor.ts";
 import { CHAIN_STATE_KEY, type ChainState, decodeChainState } from "./consensus/chain-state.ts";

@@ -1,0 +1,33 @@
+// Builds the application a node runs: the module list, their stores mounted in the multistore, and
+// the node-local options (minimum gas prices, pruning) from the config.
+import type { ClassicLevel } from "classic-level";
+import type { Genesis } from "../../genesis/genesis.ts";
+import type { Application } from "../app/abci.ts";
+import { BaseApplication } from "../app/application.ts";
+import type { NodeConfig } from "../config/config.ts";
+import { openCommitMultiStore } from "../store/multistore.ts";
+import { authModule } from "../../modules/auth/module.ts";
+import { bankModule } from "../../modules/bank/module.ts";
+
+export function modules() {
+  return [authModule(), bankModule()];
+}
+
+export async function createApplication(input: {
+  db: ClassicLevel<Uint8Array, Uint8Array>;
+  genesis: Genesis;
+  config: NodeConfig;
+}): Promise<Application> {
+  const list = modules();
+  const store = await openCommitMultiStore({
+    db: input.db,
+    storeNames: list.flatMap((m) => m.storeNames),
+    pruning: input.config.store.pruning,
+  });
+  return new BaseApplication({
+    store,
+    modules: list,
+    minGasPrices: input.config.app.minimumGasPrices,
+    maxTxBytes: input.config.mempool.maxTxBytes,
+  });
+}

@@ -1,0 +1,63 @@
+// Signature and hash rates of this machine, node:crypto beside @noble: the ceilings the other
+// benchmarks are judged against, and the measurement behind using node:crypto on the node.
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { Ed25519Signer, verifyEd25519 } from "../../chain/crypto/ed25519.ts";
+import { sha256 } from "../../chain/crypto/hash.ts";
+import { secp256k1PublicKey, signSecp256k1, verifySecp256k1, verifySecp256k1Noble } from "../../chain/crypto/secp256k1.ts";
+
+/** Runs `fn` repeatedly for about `ms` milliseconds and returns operations per second. */
+export function rate(fn: () => void, ms = 1000): number {
+  for (let i = 0; i < 50; i++) fn();
+  let count = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    for (let i = 0; i < 50; i++) fn();
+    count += 50;
+    elapsed = performance.now() - start;
+  }
+  return (count * 1000) / elapsed;
+}
+
+export interface CryptoFigures {
+  secp256k1VerifyNode: number;
+  secp256k1VerifyNoble: number;
+  ed25519VerifyNode: number;
+  ed25519VerifyNoble: number;
+  sha256Node: number;
+  sha256Noble: number;
+}
+
+export function runCryptoBench(ms = 1000): CryptoFigures {
+  const message = new Uint8Array(100).fill(7);
+  const secpKey = new Uint8Array(32).fill(3);
+  const secpPublic = secp256k1PublicKey(secpKey);
+  const secpSignature = signSecp256k1(message, secpKey);
+  const edSigner = new Ed25519Signer(new Uint8Array(32).fill(5));
+  const edSignature = edSigner.sign(message);
+  const hashInput = new Uint8Array(64).fill(1);
+  return {
+    secp256k1VerifyNode: rate(() => verifySecp256k1(secpSignature, message, secpPublic), ms),
+    secp256k1VerifyNoble: rate(() => verifySecp256k1Noble(secpSignature, message, secpPublic), ms),
+    ed25519VerifyNode: rate(() => verifyEd25519(edSignature, message, edSigner.publicKey), ms),
+    ed25519VerifyNoble: rate(() => ed25519.verify(edSignature, message, edSigner.publicKey), ms),
+    sha256Node: rate(() => sha256(hashInput), ms),
+    sha256Noble: rate(() => nobleSha256(hashInput), ms),
+  };
+}
+
+export function printCryptoFigures(figures: CryptoFigures): void {
+  const row = (name: string, node: number, noble: number) =>
+    console.log(`  ${name.padEnd(28)} node:crypto ${fmt(node).padStart(10)}/s   @noble ${fmt(noble).padStart(10)}/s   ${(node / noble).toFixed(1)}x`);
+  console.log("crypto (one core, 100-byte messages; reference/baselines.md: secp256k1 2,237/s, ed25519 8,183/s)");
+  row("secp256k1 verify", figures.secp256k1VerifyNode, figures.secp256k1VerifyNoble);
+  row("ed25519 verify", figures.ed25519VerifyNode, figures.ed25519VerifyNoble);
+  row("sha256 (64 B)", figures.sha256Node, figures.sha256Noble);
+}
+
+export function fmt(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
+
+if (import.meta.main) printCryptoFigures(runCryptoBench());

@@ -1,0 +1,26 @@
+// `npm run bench`: every capability's benchmark, each figure beside the machine ceiling it is
+// bounded by, measured in the same run. Pass names to run a subset: `npm run bench -- store tx`.
+import { printCryptoFigures, runCryptoBench } from "./crypto.ts";
+
+const benches: Record<string, () => Promise<void>> = {
+  crypto: async () => printCryptoFigures(runCryptoBench()),
+  store: async () => {
+    const { runStoreBench } = await import("./store.ts");
+    await runStoreBench({});
+  },
+  tx: async () => {
+    const { runTxBench } = await import("./tx.ts");
+    await runTxBench({});
+  },
+};
+
+const selected = process.argv.slice(2).filter((name) => !name.startsWith("-"));
+for (const name of selected.length > 0 ? selected : Object.keys(benches)) {
+  const bench = benches[name];
+  if (bench === undefined) {
+    console.error(`unknown benchmark ${name}; known: ${Object.keys(benches).join(", ")}`);
+    process.exit(1);
+  }
+  console.log(`\n== ${name} ==`);
+  await bench();
+}

@@ -1,0 +1,68 @@
+// Acceptance: `npm start` on a clean clone, as a new user runs it: it creates a dev home with a
+// funded account whose mnemonic it prints, serves RPC, stops cleanly on Ctrl-C (SIGINT to the
+// process group, as a terminal sends it) and continues from the last height when started again.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StargateClient } from "@cosmjs/stargate";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import test from "ava";
+import { REPO_ROOT, freePort, waitForHeight } from "../helpers/node-process.ts";
+
+function npmStart(cwd: string, home: string, rpcPort: number, p2pPort: number) {
+  const child = spawn("npm", ["start", "--", "--rpc.laddr", `tcp://127.0.0.1:${rpcPort}`, "--p2p.laddr", `tcp://127.0.0.1:${p2pPort}`], {
+    cwd,
+    detached: true,
+    env: { ...process.env, HOME: home, SENSORCHAIN_HOME: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+function interrupt(child: ChildProcess) {
+  if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGINT");
+}
+
+test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart continues", async (t) => {
+  const workspace = await mkdtemp(join(tmpdir(), "sensorchain-newuser-"));
+  t.teardown(() => rm(workspace, { recursive: true, force: true }));
+  const clone = join(workspace, "sensorchain");
+  execFileSync("git", ["clone", "--quiet", REPO_ROOT, clone]);
+  // `npm install` on a clean clone gives the same node_modules; linking it keeps the test offline and fast.
+  await symlink(join(REPO_ROOT, "node_modules"), join(clone, "node_modules"), "dir");
+  const userHome = join(workspace, "user");
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const rpcUrl = `http://127.0.0.1:${rpcPort}`;
+
+  const first = npmStart(clone, userHome, rpcPort, p2pPort);
+  t.teardown(() => interrupt(first.child));
+  await waitForHeight(rpcUrl, 3n, 60_000, () => first.child.exitCode !== null, first.output);
+  const mnemonic = first.output().match(/((?:[a-z]+ ){23}[a-z]+)/)?.[1];
+  t.truthy(mnemonic, `no 24-word mnemonic printed:\n${first.output()}`);
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic!, { prefix: "sensor" });
+  const [account] = await wallet.getAccounts();
+  const client = await StargateClient.connect(rpcUrl);
+  const balance = await client.getBalance(account!.address, "usensor");
+  t.true(BigInt(balance.amount) > 0n, "the printed mnemonic's account is funded");
+  const heightBefore = await client.getHeight();
+  client.disconnect();
+  interrupt(first.child);
+  t.is(await first.exited, 0, first.output());
+
+  const second = npmStart(clone, userHome, rpcPort, p2pPort);
+  t.teardown(() => interrupt(second.child));
+  const heightAfter = await waitForHeight(rpcUrl, BigInt(heightBefore) + 2n, 60_000, () => second.child.exitCode !== null, second.output);
+  t.true(heightAfter > BigInt(heightBefore));
+  t.notRegex(second.output(), /((?:[a-z]+ ){23}[a-z]+)/, "a restart does not create a new dev account");
+  const again = await StargateClient.connect(rpcUrl);
+  t.deepEqual((await again.getBalance(account!.address, "usensor")).amount, balance.amount);
+  again.disconnect();
+  interrupt(second.child);
+  t.is(await second.exited, 0, second.output());
+});
