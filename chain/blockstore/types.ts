@@ -1,7 +1,8 @@
 // What the node, RPC and block sync need from the block store. Saving returns LevelDB operations
 // instead of writing, so the node can commit them in the application's state batch (atomic per block).
-import type { BatchOperation } from "../db-keyspace.ts";
+
 import type { ExecTxResult, FinalizeBlockResponse } from "../app/abci.ts";
+import type { BatchOperation } from "../db-keyspace.ts";
 import type { Block, BlockID, Commit, Header, Validator } from "../types/block.ts";
 
 export interface BlockMeta {
@@ -42,10 +43,12 @@ export interface BlockStore {
   loadTx(hash: Uint8Array): Promise<IndexedTx | undefined>;
   /** CometBFT query language (`tx.height=5 AND message.sender='sensor1…'`, <, <=, >, >=, CONTAINS, EXISTS). */
   searchTxs(query: string, options: SearchOptions): Promise<{ txs: IndexedTx[]; totalCount: number }>;
-  /** Block events (finalize_block events + tx events) searched the same way, for block_search. */
+  /** FinalizeBlock (block-level) events and block.height, searched the same way, for block_search
+   * (tx events are not block events, as in CometBFT 0.38's block indexer). */
   searchBlocks(query: string, options: SearchOptions): Promise<{ heights: bigint[]; totalCount: number }>;
-  /** Operations that save a committed block with its seen commit, results, validators of the next
-   * height (when they change) and the tx/block indexes. */
+  /** Operations that save a committed block with its seen commit, results, the validator set that
+   * signed it (`validators`, must hash to header.validators_hash; stored in full only when it
+   * changes) and the tx/block indexes. */
   saveBlockOperations(input: {
     block: Block;
     blockId: BlockID;

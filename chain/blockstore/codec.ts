@@ -1,0 +1,200 @@
+// Value encodings of the block store: CometBFT's own protos wherever one exists (cosmjs-types), so
+// the bytes are deterministic and readable by standard tooling; two tiny messages are hand-written.
+import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
+import {
+  ResponseFinalizeBlock as ProtoFinalizeBlock,
+  TxResult as ProtoTxResult,
+} from "cosmjs-types/tendermint/abci/types";
+import type { ConsensusParams as ProtoConsensusParams } from "cosmjs-types/tendermint/types/params";
+import { BlockMeta as ProtoBlockMeta } from "cosmjs-types/tendermint/types/types";
+import { Validator as ProtoValidator } from "cosmjs-types/tendermint/types/validator";
+import type { ExecTxResult, FinalizeBlockResponse } from "../app/abci.ts";
+import type { ConsensusParams, Validator } from "../types/block.ts";
+import { DecodeError } from "../types/errors.ts";
+import type { BlockMeta } from "./types.ts";
+
+function wrap<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof DecodeError) throw error;
+    throw new DecodeError(`malformed stored ${what}: ${(error as Error).message}`);
+  }
+}
+
+/** BlockStoreState{base=1 int64, height=2 int64}, as CometBFT's store.proto. */
+export function encodeStoreState(state: { base: bigint; height: bigint }): Uint8Array {
+  const writer = BinaryWriter.create();
+  if (state.base !== 0n) writer.uint32(8).int64(state.base);
+  if (state.height !== 0n) writer.uint32(16).int64(state.height);
+  return writer.finish();
+}
+
+export function decodeStoreState(bytes: Uint8Array): { base: bigint; height: bigint } {
+  return wrap("state", () => {
+    const reader = new BinaryReader(bytes);
+    const state = { base: 0n, height: 0n };
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag === 8) state.base = reader.int64();
+      else if (tag === 16) state.height = reader.int64();
+      else reader.skipType(tag & 7);
+    }
+    return state;
+  });
+}
+
+export function encodeBlockMeta(meta: BlockMeta): Uint8Array {
+  return ProtoBlockMeta.encode({
+    blockId: meta.blockId,
+    blockSize: BigInt(meta.blockSize),
+    header: meta.header,
+    numTxs: BigInt(meta.numTxs),
+  }).finish();
+}
+
+export function decodeBlockMeta(bytes: Uint8Array): BlockMeta {
+  return wrap("block meta", () => {
+    const meta = ProtoBlockMeta.decode(bytes);
+    return {
+      blockId: meta.blockId,
+      blockSize: Number(meta.blockSize),
+      header: meta.header,
+      numTxs: Number(meta.numTxs),
+    };
+  });
+}
+
+function consensusParamsToProto(params: ConsensusParams): ProtoConsensusParams {
+  const nanos = params.evidence.maxAgeDurationNs;
+  return {
+    block: { maxBytes: params.block.maxBytes, maxGas: params.block.maxGas },
+    evidence: {
+      maxAgeNumBlocks: params.evidence.maxAgeNumBlocks,
+      maxAgeDuration: { seconds: nanos / 1_000_000_000n, nanos: Number(nanos % 1_000_000_000n) },
+      maxBytes: params.evidence.maxBytes,
+    },
+    validator: { pubKeyTypes: [...params.validator.pubKeyTypes] },
+    version: { app: params.version.app },
+  };
+}
+
+function consensusParamsFromProto(params: ProtoConsensusParams): ConsensusParams {
+  const duration = params.evidence?.maxAgeDuration;
+  return {
+    block: { maxBytes: params.block?.maxBytes ?? 0n, maxGas: params.block?.maxGas ?? 0n },
+    evidence: {
+      maxAgeNumBlocks: params.evidence?.maxAgeNumBlocks ?? 0n,
+      maxAgeDurationNs:
+        duration === undefined ? 0n : duration.seconds * 1_000_000_000n + BigInt(duration.nanos),
+      maxBytes: params.evidence?.maxBytes ?? 0n,
+    },
+    validator: { pubKeyTypes: params.validator?.pubKeyTypes ?? [] },
+    version: { app: params.version?.app ?? 0n },
+  };
+}
+
+/** tendermint.abci.ResponseFinalizeBlock. */
+export function encodeResults(results: FinalizeBlockResponse): Uint8Array {
+  return ProtoFinalizeBlock.encode({
+    events: results.events,
+    txResults: results.txResults,
+    validatorUpdates: results.validatorUpdates.map((update) => ({
+      pubKey: { ed25519: update.pubKey },
+      power: update.power,
+    })),
+    ...(results.consensusParamUpdates === undefined
+      ? {}
+      : { consensusParamUpdates: consensusParamsToProto(results.consensusParamUpdates) }),
+    appHash: results.appHash,
+  }).finish();
+}
+
+export function decodeResults(bytes: Uint8Array): FinalizeBlockResponse {
+  return wrap("results", () => {
+    const decoded = ProtoFinalizeBlock.decode(bytes);
+    const results: FinalizeBlockResponse = {
+      events: decoded.events,
+      txResults: decoded.txResults,
+      validatorUpdates: decoded.validatorUpdates.map((update) => {
+        if (update.pubKey.ed25519 === undefined)
+          throw new DecodeError("validator update without ed25519 key");
+        return { pubKey: update.pubKey.ed25519, power: update.power };
+      }),
+      appHash: decoded.appHash,
+    };
+    if (decoded.consensusParamUpdates !== undefined)
+      results.consensusParamUpdates = consensusParamsFromProto(decoded.consensusParamUpdates);
+    return results;
+  });
+}
+
+/** tendermint.abci.TxResult{height, index, tx, result}: what CometBFT's kv indexer stores per tx. */
+export function encodeTxRecord(record: {
+  height: bigint;
+  index: number;
+  tx: Uint8Array;
+  result: ExecTxResult;
+}): Uint8Array {
+  return ProtoTxResult.encode(record).finish();
+}
+
+export function decodeTxRecord(bytes: Uint8Array): {
+  height: bigint;
+  index: number;
+  tx: Uint8Array;
+  result: ExecTxResult;
+} {
+  return wrap("tx", () => {
+    const record = ProtoTxResult.decode(bytes);
+    return { height: record.height, index: record.index, tx: record.tx, result: record.result };
+  });
+}
+
+export interface ValidatorsInfo {
+  lastHeightChanged: bigint;
+  /** Present at change heights (and checkpoints); absent entries point to lastHeightChanged. */
+  validators: Validator[] | undefined;
+}
+
+/** ValidatorsInfo{last_height_changed=1 int64, validators=2 repeated tendermint.types.Validator}. */
+export function encodeValidatorsInfo(info: ValidatorsInfo): Uint8Array {
+  const writer = BinaryWriter.create();
+  writer.uint32(8).int64(info.lastHeightChanged);
+  for (const validator of info.validators ?? []) {
+    ProtoValidator.encode(
+      {
+        address: validator.address,
+        pubKey: { ed25519: validator.pubKey },
+        votingPower: validator.votingPower,
+        proposerPriority: validator.proposerPriority,
+      },
+      writer.uint32(18).fork(),
+    ).ldelim();
+  }
+  return writer.finish();
+}
+
+export function decodeValidatorsInfo(bytes: Uint8Array): ValidatorsInfo {
+  return wrap("validators", () => {
+    const reader = new BinaryReader(bytes);
+    let lastHeightChanged = 0n;
+    const validators: Validator[] = [];
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag === 8) lastHeightChanged = reader.int64();
+      else if (tag === 18) {
+        const validator = ProtoValidator.decode(reader.bytes());
+        if (validator.pubKey.ed25519 === undefined)
+          throw new DecodeError("stored validator without ed25519 key");
+        validators.push({
+          address: validator.address,
+          pubKey: validator.pubKey.ed25519,
+          votingPower: validator.votingPower,
+          proposerPriority: validator.proposerPriority,
+        });
+      } else reader.skipType(tag & 7);
+    }
+    return { lastHeightChanged, validators: validators.length > 0 ? validators : undefined };
+  });
+}
