@@ -2,7 +2,7 @@
 // CanonicalVote proto. cosmjs-types has no Canonical* messages, so they are written field by field.
 import { BinaryWriter } from "cosmjs-types/binary";
 import { Timestamp as ProtoTimestamp } from "cosmjs-types/google/protobuf/timestamp";
-import { type BlockID, BlockIDFlag, type Commit, SignedMsgType, type Timestamp } from "./block.ts";
+import { type BlockID, BlockIDFlag, type Commit, SignedMsgType, type Timestamp, type Vote } from "./block.ts";
 import { emptyBlockId, isZeroBlockId } from "./block-id.ts";
 
 export interface CanonicalVoteFields {
@@ -50,8 +50,9 @@ export function lengthDelimited(message: Uint8Array): Uint8Array {
   return writer.finish();
 }
 
-/** What a validator signs for a prevote or precommit. */
-export function voteSignBytes(chainId: string, vote: CanonicalVoteFields): Uint8Array {
+/** What a validator signs for a prevote or precommit. A whole Vote may be passed: its address,
+ * index and signature are not signed. */
+export function voteSignBytes(chainId: string, vote: CanonicalVoteFields & Partial<Vote>): Uint8Array {
   return lengthDelimited(encodeCanonicalVote(chainId, vote));
 }
 
