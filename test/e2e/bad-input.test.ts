@@ -3,8 +3,8 @@
 import { DirectSecp256k1HdWallet, Registry, encodePubkey, makeAuthInfoBytes, makeSignDoc } from "@cosmjs/proto-signing";
 import { encodeSecp256k1Pubkey } from "@cosmjs/amino";
 import { StargateClient, defaultRegistryTypes } from "@cosmjs/stargate";
-import test from "ava";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx.js";
+import test, { type ExecutionContext } from "ava";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { CHAIN_ID, DENOM, createTestHome, faucetWallet, rpc, startNodeProcess, type NodeProcess, type TestHome } from "../helpers/node-process.ts";
 
 let home: TestHome;
@@ -63,7 +63,7 @@ async function buildSend(options: TxOptions): Promise<Uint8Array> {
   const signDoc = makeSignDoc(body, authInfo, options.chainId ?? CHAIN_ID, Number(options.accountNumber ?? onChain?.accountNumber ?? 0));
   const { signature, signed } = await options.wallet.signDirect(account!.address, signDoc);
   const signatureBytes = Buffer.from(signature.signature, "base64");
-  if (options.corruptSignature) signatureBytes[5] ^= 0xff;
+  if (options.corruptSignature) signatureBytes[5] = signatureBytes[5]! ^ 0xff;
   return TxRaw.encode({ bodyBytes: signed.bodyBytes, authInfoBytes: signed.authInfoBytes, signatures: [signatureBytes] }).finish();
 }
 
@@ -79,7 +79,7 @@ async function balanceOf(address: string): Promise<string> {
   return balance.amount;
 }
 
-async function assertRejected(t: any, tx: Uint8Array, code: number, logPattern: RegExp) {
+async function assertRejected(t: ExecutionContext, tx: Uint8Array, code: number, logPattern: RegExp) {
   const before = await balanceOf(poorAddress);
   const result = await broadcast(tx);
   t.is(result.code, code, result.log);
@@ -125,7 +125,7 @@ test.serial("oversized tx → rejected with a size error", async (t) => {
 test.serial("malformed JSON-RPC, unknown method, bad params → JSON-RPC errors, node keeps serving", async (t) => {
   const malformed = await fetch(node.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
   t.is(malformed.status, 200);
-  t.is((await malformed.json()).error.code, -32700);
+  t.is(((await malformed.json()) as { error: { code: number } }).error.code, -32700);
   t.is((await rpc(node.rpcUrl, "no_such_method")).error.code, -32601);
   t.is((await rpc(node.rpcUrl, "block", { height: "abc" })).error.code, -32602);
   t.is((await rpc(node.rpcUrl, "tx_search", { query: "tx.height=", page: "1" })).error.code !== undefined, true);

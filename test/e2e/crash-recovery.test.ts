@@ -1,7 +1,7 @@
 // Acceptance: kill -9 of the node while it takes txs, restart: every tx whose inclusion was reported
 // is still there, the height continues, and the app hash equals a replay of the stored blocks.
 import { SigningStargateClient, StargateClient } from "@cosmjs/stargate";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx.js";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { createHash } from "node:crypto";
 import test from "ava";
 import { replayChain } from "../../chain/replay.ts";
@@ -25,7 +25,7 @@ test("kill -9 under load loses no reported tx; restart continues; replay reprodu
       [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: address, toAddress: address, amount: [{ denom: DENOM, amount: "1" }] } }],
       fee,
       `crash ${i}`,
-      { accountNumber: Number(account!.accountNumber), sequence: account!.sequence + i, chainId: CHAIN_ID },
+      { accountNumber: account!.accountNumber, sequence: account!.sequence + i, chainId: CHAIN_ID },
     );
     const bytes = TxRaw.encode(raw).finish();
     signed.push({ hash: createHash("sha256").update(bytes).digest("hex").toUpperCase(), bytes });

@@ -63,11 +63,11 @@ test("a proven balance verifies against the next header's app hash; tampering fa
   const otherValue = new TextEncoder().encode("999999999999999");
   t.throws(() => verifyChainedMembership(proven.appHash, proven.ops, "bank", key, otherValue));
   const tamperedData = new Uint8Array(proven.ops[0]!.data);
-  tamperedData[tamperedData.length - 3] ^= 0x01;
+  tamperedData[tamperedData.length - 3] = tamperedData[tamperedData.length - 3]! ^ 0x01;
   const tampered = [{ ...proven.ops[0]!, data: tamperedData }, proven.ops[1]!];
   t.throws(() => verifyChainedMembership(proven.appHash, tampered, "bank", key, proven.value));
   const wrongRoot = new Uint8Array(proven.appHash);
-  wrongRoot[0] ^= 0x01;
+  wrongRoot[0] = wrongRoot[0]! ^ 0x01;
   t.throws(() => verifyChainedMembership(wrongRoot, proven.ops, "bank", key, proven.value));
 });
 
