@@ -1,0 +1,197 @@
+// The ante handler: every check a tx must pass before its messages run, in the order of the
+// Cosmos SDK's default AnteHandler (x/auth/ante). It writes only to the tx's own cache layer, which
+// the caller drops on any error, so a rejected tx changes no state.
+import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { decodeAddress } from "../crypto/bech32.ts";
+import { bytesEqual, toBase64, toHex } from "../crypto/hash.ts";
+import { secp256k1Address, verifySecp256k1 } from "../crypto/secp256k1.ts";
+import type { AnteAccountKeeper, AnteBankKeeper } from "./ante-keepers.ts";
+import { amountOf, type DecCoin, formatCoins, requiredFees } from "./coins.ts";
+import type { StoreContext } from "./context.ts";
+import { sdkError } from "./errors.ts";
+import type { SignatureCache } from "./signature-cache.ts";
+import { type DecodedTx, txSigners, validateTxBasic } from "./tx.ts";
+
+export const SECP256K1_PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey";
+/** signing.SignMode values (cosmos.tx.signing.v1beta1). */
+const SIGN_MODE_UNSPECIFIED = 0;
+const SIGN_MODE_DIRECT = 1;
+const SIGN_MODE_NAMES: Record<number, string> = {
+  0: "SIGN_MODE_UNSPECIFIED",
+  1: "SIGN_MODE_DIRECT",
+  2: "SIGN_MODE_TEXTUAL",
+  3: "SIGN_MODE_DIRECT_AUX",
+  127: "SIGN_MODE_LEGACY_AMINO_JSON",
+  191: "SIGN_MODE_EIP_191",
+};
+/** Bytes of a secp256k1 signature the SDK adds to a simulated tx's size (its signatures are empty). */
+const SIMULATED_SIGNATURE_BYTES = 64n;
+/** Module account that receives fees (x/auth types.FeeCollectorName). */
+export const FEE_COLLECTOR = "fee_collector";
+
+export interface AnteEnvironment {
+  chainId: string;
+  maxTxBytes: number;
+  minGasPrices: readonly DecCoin[];
+  accounts: AnteAccountKeeper;
+  bank: AnteBankKeeper;
+  signatureCache: SignatureCache;
+}
+
+export interface AnteResult {
+  signers: string[];
+  /** First signer and its sequence before this tx: what the mempool orders by. */
+  sender: string;
+  sequence: bigint;
+}
+
+export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment): AnteResult {
+  const simulate = ctx.mode === "simulate";
+  if (tx.bytes.length > env.maxTxBytes)
+    throw sdkError(
+      "txTooLarge",
+      `tx size ${tx.bytes.length} bytes exceeds the limit of ${env.maxTxBytes} bytes`,
+    );
+  validateTxBasic(tx);
+
+  const params = env.accounts.params(ctx);
+  const memoBytes = Buffer.byteLength(tx.body.memo, "utf8");
+  if (BigInt(memoBytes) > params.maxMemoCharacters)
+    throw sdkError(
+      "memoTooLarge",
+      `maximum number of characters is ${params.maxMemoCharacters} but received ${memoBytes} characters`,
+    );
+  if (BigInt(tx.raw.signatures.length) > params.txSigLimit)
+    throw sdkError(
+      "tooManySignatures",
+      `signatures: ${tx.raw.signatures.length}, limit: ${params.txSigLimit}`,
+    );
+  if (tx.body.timeoutHeight > 0n && ctx.height > tx.body.timeoutHeight)
+    throw sdkError(
+      "txTimeoutHeight",
+      `block height: ${ctx.height}, timeout height: ${tx.body.timeoutHeight}`,
+    );
+
+  let sizeGas = params.txSizeCostPerByte * BigInt(tx.bytes.length);
+  if (simulate) {
+    for (const signature of tx.raw.signatures)
+      if (signature.length === 0) sizeGas += params.txSizeCostPerByte * SIMULATED_SIGNATURE_BYTES;
+  }
+  ctx.gasMeter.consume(sizeGas, "txSize");
+
+  const signers = txSigners(tx);
+  const signerInfos = tx.authInfo.signerInfos;
+  if (signers.length !== tx.raw.signatures.length)
+    throw sdkError(
+      "unauthorized",
+      `wrong number of signers; expected ${signers.length}, got ${tx.raw.signatures.length}`,
+    );
+  if (signerInfos.length !== signers.length)
+    throw sdkError(
+      "unauthorized",
+      `invalid number of signer; expected: ${signers.length}, got ${signerInfos.length}`,
+    );
+  const payer = tx.authInfo.fee?.payer || signers[0]!;
+  if (!signers.includes(payer)) throw sdkError("invalidRequest", `fee payer ${payer} is not a signer`);
+
+  const accounts = signers.map((address, index) => {
+    const account = env.accounts.getAccount(ctx, address);
+    if (account === undefined) throw sdkError("unknownAddress", `account ${address} does not exist`);
+    const info = signerInfos[index]!;
+    const pubKey = signerPubKey(info.publicKey, address, index) ?? account.pubKey;
+    if (pubKey === undefined) throw sdkError("invalidPubKey", `pubkey on account ${address} is not set`);
+    return { account, info, pubKey };
+  });
+
+  const hashHex = toHex(tx.hash);
+  const cacheInputs = accounts
+    .map(({ account, pubKey }) => `${account.accountNumber}:${toHex(pubKey)}`)
+    .join(",");
+  const cached = env.signatureCache.has(hashHex, cacheInputs);
+  for (const [index, { account, info, pubKey }] of accounts.entries()) {
+    const mode = info.modeInfo?.single?.mode;
+    if (!(simulate && (mode === undefined || mode === SIGN_MODE_UNSPECIFIED)) && mode !== SIGN_MODE_DIRECT) {
+      const name = mode === undefined ? "multisig" : (SIGN_MODE_NAMES[mode] ?? "unknown");
+      throw sdkError(
+        "notSupported",
+        `sign mode ${name} (${mode ?? "multi"}) is not supported; sign with SIGN_MODE_DIRECT`,
+      );
+    }
+    ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
+    if (simulate || cached || ctx.mode === "recheck") continue;
+    const signBytes = SignDoc.encode({
+      bodyBytes: tx.raw.bodyBytes,
+      authInfoBytes: tx.raw.authInfoBytes,
+      chainId: env.chainId,
+      accountNumber: account.accountNumber,
+    }).finish();
+    if (!verifySecp256k1(tx.raw.signatures[index]!, signBytes, pubKey)) {
+      throw sdkError(
+        "unauthorized",
+        `signature verification failed; please verify account number (${account.accountNumber}) and chain-id (${env.chainId})`,
+      );
+    }
+  }
+  if (!simulate && !cached && ctx.mode !== "recheck") env.signatureCache.add(hashHex, cacheInputs);
+
+  for (const { account, info } of accounts) {
+    if (info.sequence !== account.sequence)
+      throw sdkError(
+        "wrongSequence",
+        `account sequence mismatch, expected ${account.sequence}, got ${info.sequence}`,
+      );
+  }
+
+  if (ctx.mode === "check" || ctx.mode === "recheck") checkMinimumFee(tx, env.minGasPrices);
+  if (!simulate && tx.fee.length > 0)
+    env.bank.sendCoinsFromAccountToModule(ctx, payer, FEE_COLLECTOR, tx.fee);
+  ctx.events.emit("tx", { fee: formatCoins(tx.fee), fee_payer: payer });
+
+  for (const [index, { account, pubKey }] of accounts.entries()) {
+    env.accounts.updateAccount(ctx, { ...account, pubKey, sequence: account.sequence + 1n });
+    ctx.events.emit("tx", { acc_seq: `${account.address}/${account.sequence}` });
+    ctx.events.emit("tx", { signature: toBase64(tx.raw.signatures[index]!) });
+  }
+  return { signers, sender: signers[0]!, sequence: accounts[0]!.account.sequence };
+}
+
+/** The node-local mempool filter: the fee must cover gas × price in at least one priced denom. */
+function checkMinimumFee(tx: DecodedTx, minGasPrices: readonly DecCoin[]): void {
+  if (minGasPrices.length === 0) return;
+  const required = requiredFees(minGasPrices, tx.gasLimit);
+  if (required.every((coin) => coin.amount === 0n)) return;
+  if (required.some((coin) => amountOf(tx.fee, coin.denom) >= coin.amount)) return;
+  throw sdkError(
+    "insufficientFee",
+    `insufficient fees; got: ${formatCoins(tx.fee) || "0"} required: ${formatCoins(required)}`,
+  );
+}
+
+/** The secp256k1 key in a SignerInfo, checked to hash to the signer's address (code 8 otherwise). */
+function signerPubKey(
+  any: { typeUrl: string; value: Uint8Array } | undefined,
+  address: string,
+  index: number,
+): Uint8Array | undefined {
+  if (any === undefined) return undefined;
+  if (any.typeUrl !== SECP256K1_PUBKEY_TYPE_URL)
+    throw sdkError(
+      "invalidPubKey",
+      `unsupported public key type ${any.typeUrl}; only secp256k1 accounts are supported`,
+    );
+  let key: Uint8Array;
+  try {
+    key = PubKey.decode(any.value).key;
+  } catch {
+    throw sdkError("invalidPubKey", `malformed secp256k1 public key of signer ${index}`);
+  }
+  if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3))
+    throw sdkError("invalidPubKey", `secp256k1 public key of signer ${index} must be 33 compressed bytes`);
+  if (!bytesEqual(secp256k1Address(key), decodeAddress(address)))
+    throw sdkError(
+      "invalidPubKey",
+      `pubKey does not match signer address ${address} with signer index: ${index}`,
+    );
+  return key;
+}

@@ -1,0 +1,69 @@
+// Concrete Context: a cache layer, a gas meter and an event manager for one tx, message or hook.
+import type { KVStore, MultiStore, VersionedReader } from "../store/types.ts";
+import type { Timestamp } from "../types/block.ts";
+import { EventManager } from "./events.ts";
+import { GasKVStore, GasMeter, INFINITE_GAS } from "./gas.ts";
+import type { Context, ExecMode, QueryContext, QueryStore } from "./module.ts";
+
+export interface BlockInfo {
+  height: bigint;
+  time: Timestamp;
+  chainId: string;
+}
+
+export class StoreContext implements Context {
+  readonly height: bigint;
+  readonly time: Timestamp;
+  readonly chainId: string;
+  readonly mode: ExecMode;
+  readonly gasMeter: GasMeter;
+  readonly events: EventManager;
+  readonly signers: readonly string[];
+  readonly #multiStore: MultiStore;
+  readonly #stores = new Map<string, KVStore>();
+
+  constructor(
+    block: BlockInfo,
+    mode: ExecMode,
+    multiStore: MultiStore,
+    gasMeter: GasMeter = new GasMeter(INFINITE_GAS),
+    signers: readonly string[] = [],
+    events: EventManager = new EventManager(),
+  ) {
+    this.height = block.height;
+    this.time = block.time;
+    this.chainId = block.chainId;
+    this.mode = mode;
+    this.gasMeter = gasMeter;
+    this.signers = signers;
+    this.events = events;
+    this.#multiStore = multiStore;
+  }
+
+  store(name: string): KVStore {
+    let store = this.#stores.get(name);
+    if (store === undefined) {
+      store = new GasKVStore(this.#multiStore.store(name), this.gasMeter);
+      this.#stores.set(name, store);
+    }
+    return store;
+  }
+
+  /** Same block, mode and gas meter over another cache layer, with its own events (one message). */
+  derive(multiStore: MultiStore, events: EventManager = new EventManager()): StoreContext {
+    return new StoreContext(this, this.mode, multiStore, this.gasMeter, this.signers, events);
+  }
+}
+
+/** Query context over committed state at one version. */
+export function readerQueryContext(reader: VersionedReader): QueryContext {
+  return {
+    height: BigInt(reader.version),
+    store(name: string): QueryStore {
+      return {
+        get: (key) => reader.get(name, key),
+        iterate: (range) => reader.iterate(name, range),
+      };
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// Running one tx: ante in its own cache layer (dropped on rejection), then the messages atomically
+// in a nested layer (dropped if any fails, while fee and sequence stay), as runTx/runMsgs in the SDK.
+import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import type { CacheMultiStore } from "../store/types.ts";
+import type { Event, ExecTxResult } from "./abci.ts";
+import { type AnteEnvironment, type AnteResult, runAnte } from "./ante.ts";
+import { type BlockInfo, StoreContext } from "./context.ts";
+import { toAbciError, wrapError } from "./errors.ts";
+import { withAttribute } from "./events.ts";
+import { GasMeter, INFINITE_GAS } from "./gas.ts";
+import type { ExecMode, MsgHandler, MsgResponse } from "./module.ts";
+import { type DecodedTx, decodeTx } from "./tx.ts";
+
+export interface TxOutcome {
+  result: ExecTxResult;
+  tx?: DecodedTx;
+  ante?: AnteResult;
+  msgResponses: MsgResponse[];
+}
+
+export interface ExecuteEnvironment extends AnteEnvironment {
+  handlers: ReadonlyMap<string, MsgHandler<unknown>>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function errorResult(
+  error: unknown,
+  gasWanted: bigint,
+  gasUsed: bigint,
+  events: Event[],
+): ExecTxResult {
+  const abciError = toAbciError(error);
+  return {
+    code: abciError.code,
+    codespace: abciError.codespace,
+    log: abciError.log,
+    data: EMPTY,
+    info: "",
+    gasWanted,
+    gasUsed,
+    events,
+  };
+}
+
+/** Executes `bytes` on top of `parent`; writes into `parent` only what the SDK would keep. */
+export async function executeTx(
+  parent: CacheMultiStore,
+  block: BlockInfo,
+  bytes: Uint8Array,
+  mode: ExecMode,
+  env: ExecuteEnvironment,
+): Promise<TxOutcome> {
+  let tx: DecodedTx;
+  try {
+    tx = decodeTx(bytes, env.handlers);
+  } catch (error) {
+    return { result: errorResult(error, 0n, 0n, []), msgResponses: [] };
+  }
+  const gasLimit = mode === "simulate" ? INFINITE_GAS : tx.gasLimit;
+  const meter = new GasMeter(gasLimit);
+  const used = (): bigint => (meter.consumed > gasLimit ? gasLimit : meter.consumed);
+  const txCache = parent.cacheWrap();
+  const anteCtx = new StoreContext(block, mode, txCache, meter);
+  let ante: AnteResult;
+  try {
+    ante = runAnte(anteCtx, tx, env);
+  } catch (error) {
+    return { result: errorResult(error, tx.gasLimit, used(), []), tx, msgResponses: [] };
+  }
+  const anteEvents = anteCtx.events.events;
+  // The SDK skips message execution in CheckTx: the ante handler decides mempool admission.
+  if (mode === "check" || mode === "recheck" || mode === "prepare") {
+    txCache.write();
+    return { result: success(tx.gasLimit, used(), anteEvents, EMPTY), tx, ante, msgResponses: [] };
+  }
+  const msgCache = txCache.cacheWrap();
+  const signerCtx = new StoreContext(block, mode, msgCache, meter, ante.signers);
+  const events: Event[] = [...anteEvents];
+  const msgResponses: MsgResponse[] = [];
+  for (const [index, { typeUrl, msg, handler }] of tx.msgs.entries()) {
+    const msgCtx = signerCtx.derive(msgCache);
+    try {
+      msgResponses.push(await handler.handle(msgCtx, msg));
+    } catch (error) {
+      txCache.write();
+      const wrapped = wrapError(toAbciError(error), `failed to execute message; message index: ${index}`);
+      return { result: errorResult(wrapped, tx.gasLimit, used(), anteEvents), tx, ante, msgResponses: [] };
+    }
+    const messageEvent: Event = {
+      type: "message",
+      attributes: [
+        { key: "action", value: typeUrl, index: true },
+        { key: "sender", value: handler.signers(msg)[0] ?? "", index: true },
+        { key: "module", value: moduleOfTypeUrl(typeUrl), index: true },
+      ],
+    };
+    events.push(...withAttribute([messageEvent, ...msgCtx.events.events], "msg_index", String(index)));
+  }
+  msgCache.write();
+  txCache.write();
+  const data = TxMsgData.encode({ data: [], msgResponses }).finish();
+  return { result: success(tx.gasLimit, used(), events, data), tx, ante, msgResponses };
+}
+
+function success(gasWanted: bigint, gasUsed: bigint, events: Event[], data: Uint8Array): ExecTxResult {
+  return { code: 0, codespace: "", log: "", data, info: "", gasWanted, gasUsed, events };
+}
+
+/** "/sensorchain.device.v1.MsgRegisterDevice" → "device", "/cosmos.bank.v1beta1.MsgSend" → "bank". */
+export function moduleOfTypeUrl(typeUrl: string): string {
+  return typeUrl.replace(/^\//, "").split(".")[1] ?? "";
+}

@@ -1,0 +1,98 @@
+// Decoding of Cosmos SDK txs (TxRaw → TxBody, AuthInfo, messages) and their stateless checks.
+// body_bytes and auth_info_bytes are kept exactly as received: they are what was signed.
+import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { sha256 } from "../crypto/hash.ts";
+import { type Coin, parseCoins } from "./coins.ts";
+import { AbciError, sdkError, wrapError } from "./errors.ts";
+import type { MsgHandler } from "./module.ts";
+
+export interface DecodedMsg {
+  typeUrl: string;
+  msg: unknown;
+  handler: MsgHandler<unknown>;
+}
+
+export interface DecodedTx {
+  bytes: Uint8Array;
+  hash: Uint8Array;
+  raw: TxRaw;
+  body: TxBody;
+  authInfo: AuthInfo;
+  msgs: DecodedMsg[];
+  fee: Coin[];
+  gasLimit: bigint;
+}
+
+/** Decodes a tx; any failure (bad protobuf, unknown message type) is code 2 as in the SDK's TxDecoder. */
+export function decodeTx(bytes: Uint8Array, handlers: ReadonlyMap<string, MsgHandler<unknown>>): DecodedTx {
+  let raw: TxRaw;
+  let body: TxBody;
+  let authInfo: AuthInfo;
+  try {
+    raw = TxRaw.decode(bytes);
+    body = TxBody.decode(raw.bodyBytes);
+    authInfo = AuthInfo.decode(raw.authInfoBytes);
+  } catch (error) {
+    throw sdkError("txDecode", `invalid tx bytes: ${(error as Error).message}`);
+  }
+  const msgs = body.messages.map((any): DecodedMsg => {
+    const handler = handlers.get(any.typeUrl);
+    if (handler === undefined) throw sdkError("txDecode", `unable to resolve type URL ${any.typeUrl}`);
+    let msg: unknown;
+    try {
+      msg = handler.decode(any.value);
+    } catch (error) {
+      throw sdkError("txDecode", `invalid ${any.typeUrl}: ${(error as Error).message}`);
+    }
+    return { typeUrl: any.typeUrl, msg, handler };
+  });
+  let fee: Coin[];
+  try {
+    fee = parseCoins(authInfo.fee?.amount ?? []);
+  } catch (error) {
+    throw error instanceof AbciError ? wrapError(error, "invalid fee") : error;
+  }
+  return {
+    bytes,
+    hash: sha256(bytes),
+    raw,
+    body,
+    authInfo,
+    msgs,
+    fee,
+    gasLimit: authInfo.fee?.gasLimit ?? 0n,
+  };
+}
+
+/** Signers in order of first appearance over the messages (the SDK's GetSigners). */
+export function txSigners(tx: DecodedTx): string[] {
+  const seen = new Set<string>();
+  const signers: string[] = [];
+  for (const { msg, handler } of tx.msgs) {
+    for (const signer of handler.signers(msg)) {
+      if (!seen.has(signer)) {
+        seen.add(signer);
+        signers.push(signer);
+      }
+    }
+  }
+  return signers;
+}
+
+/** Cheap checks of a body that need no state. */
+export function validateTxBasic(tx: DecodedTx): void {
+  if (tx.msgs.length === 0) throw sdkError("invalidRequest", "must contain at least one message");
+  if (tx.body.extensionOptions.length > 0 || tx.body.nonCriticalExtensionOptions.length > 0)
+    throw sdkError("unknownExtensionOptions", "extension options are not supported");
+  if (tx.body.unordered) throw sdkError("notSupported", "unordered transactions are not supported");
+  if (tx.authInfo.fee?.granter) throw sdkError("notSupported", "fee grants are not supported");
+  for (const [index, { msg, handler }] of tx.msgs.entries()) {
+    try {
+      handler.validateBasic(msg);
+    } catch (error) {
+      if (error instanceof AbciError && tx.msgs.length > 1) throw wrapError(error, `message ${index}`);
+      throw error;
+    }
+  }
+  if (tx.raw.signatures.length === 0) throw sdkError("noSignatures");
+}

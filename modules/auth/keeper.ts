@@ -1,0 +1,134 @@
+// x/auth keeper: accounts, account numbers, module accounts, params. Implements the ante handler's
+// AnteAccountKeeper; other modules get the narrow BankAccountKeeper view.
+import type { AccountState, AnteAccountKeeper, AuthParams } from "../../chain/app/ante-keepers.ts";
+import type { Context } from "../../chain/app/module.ts";
+import { decodeAccount, decodeParams, encodeAccount, encodeParams } from "./codec.ts";
+import {
+  ACCOUNT_PREFIX,
+  accountKey,
+  decodeUint64,
+  encodeUint64,
+  GLOBAL_ACCOUNT_NUMBER_KEY,
+  moduleAddress,
+  PARAMS_KEY,
+  STORE_NAME,
+} from "./keys.ts";
+
+/** x/auth DefaultParams. */
+export const DEFAULT_AUTH_PARAMS: AuthParams = {
+  maxMemoCharacters: 256n,
+  txSigLimit: 7n,
+  txSizeCostPerByte: 10n,
+  sigVerifyCostEd25519: 590n,
+  sigVerifyCostSecp256k1: 1000n,
+};
+
+/** What bank (and later modules that pay out) need from auth. */
+export interface BankAccountKeeper {
+  hasAccount(ctx: Context, address: string): boolean;
+  /** Creates a base account with the next account number (first funding). */
+  createAccount(ctx: Context, address: string): AccountState;
+  moduleAddress(name: string): string;
+  /** Module account names whose addresses must not receive funds through MsgSend. */
+  isModuleAddress(address: string): boolean;
+}
+
+export class AuthKeeper implements AnteAccountKeeper, BankAccountKeeper {
+  /** Module accounts and their permissions, e.g. fee_collector: []. */
+  readonly moduleAccounts: ReadonlyMap<string, readonly string[]>;
+  readonly #moduleAddresses: Map<string, string>;
+
+  constructor(moduleAccounts: ReadonlyMap<string, readonly string[]>) {
+    this.moduleAccounts = moduleAccounts;
+    this.#moduleAddresses = new Map([...moduleAccounts.keys()].map((name) => [moduleAddress(name), name]));
+  }
+
+  params(ctx: Context): AuthParams {
+    const bytes = ctx.store(STORE_NAME).get(PARAMS_KEY);
+    return bytes === undefined ? DEFAULT_AUTH_PARAMS : decodeParams(bytes);
+  }
+
+  setParams(ctx: Context, params: AuthParams): void {
+    ctx.store(STORE_NAME).set(PARAMS_KEY, encodeParams(params));
+  }
+
+  getAccount(ctx: Context, address: string): AccountState | undefined {
+    const bytes = ctx.store(STORE_NAME).get(accountKey(address));
+    return bytes === undefined ? undefined : decodeAccount(bytes);
+  }
+
+  hasAccount(ctx: Context, address: string): boolean {
+    return ctx.store(STORE_NAME).has(accountKey(address));
+  }
+
+  /** Saves an account as is (genesis import, or an update of an existing one). */
+  setAccount(ctx: Context, account: AccountState): void {
+    ctx.store(STORE_NAME).set(accountKey(account.address), encodeAccount(account));
+  }
+
+  updateAccount(ctx: Context, account: AccountState): void {
+    this.setAccount(ctx, account);
+  }
+
+  createAccount(ctx: Context, address: string): AccountState {
+    const account: AccountState = {
+      address,
+      accountNumber: this.nextAccountNumber(ctx),
+      sequence: 0n,
+      pubKey: undefined,
+    };
+    this.setAccount(ctx, account);
+    return account;
+  }
+
+  /** Returns the next account number and advances the global counter. */
+  nextAccountNumber(ctx: Context): bigint {
+    const store = ctx.store(STORE_NAME);
+    const bytes = store.get(GLOBAL_ACCOUNT_NUMBER_KEY);
+    const next = bytes === undefined ? 0n : decodeUint64(bytes);
+    store.set(GLOBAL_ACCOUNT_NUMBER_KEY, encodeUint64(next + 1n));
+    return next;
+  }
+
+  peekNextAccountNumber(ctx: Context): bigint {
+    const bytes = ctx.store(STORE_NAME).get(GLOBAL_ACCOUNT_NUMBER_KEY);
+    return bytes === undefined ? 0n : decodeUint64(bytes);
+  }
+
+  setNextAccountNumber(ctx: Context, next: bigint): void {
+    ctx.store(STORE_NAME).set(GLOBAL_ACCOUNT_NUMBER_KEY, encodeUint64(next));
+  }
+
+  moduleAddress(name: string): string {
+    return moduleAddress(name);
+  }
+
+  isModuleAddress(address: string): boolean {
+    return this.#moduleAddresses.has(address);
+  }
+
+  /** The module account, created on first use as the SDK's GetModuleAccount does. */
+  getOrCreateModuleAccount(ctx: Context, name: string): AccountState {
+    const permissions = this.moduleAccounts.get(name);
+    if (permissions === undefined) throw new Error(`module account ${name} is not registered`);
+    const address = moduleAddress(name);
+    const existing = this.getAccount(ctx, address);
+    if (existing !== undefined) return existing;
+    const account: AccountState = {
+      address,
+      accountNumber: this.nextAccountNumber(ctx),
+      sequence: 0n,
+      pubKey: undefined,
+      module: { name, permissions },
+    };
+    this.setAccount(ctx, account);
+    return account;
+  }
+
+  /** Every account in address order. */
+  async *iterateAccounts(ctx: Context): AsyncIterable<AccountState> {
+    const start = Uint8Array.of(ACCOUNT_PREFIX);
+    const end = Uint8Array.of(ACCOUNT_PREFIX + 1);
+    for await (const [, value] of ctx.store(STORE_NAME).iterate({ start, end })) yield decodeAccount(value);
+  }
+}

@@ -1,0 +1,192 @@
+// x/bank keeper: balances, supply, send-enabled flags, transfers with the SDK's events. The ante
+// handler uses it as AnteBankKeeper (fee payment); other modules get BankSendKeeper.
+
+import { Params } from "cosmjs-types/cosmos/bank/v1beta1/bank";
+import type { AnteBankKeeper } from "../../chain/app/ante-keepers.ts";
+import { type Coin, formatCoins } from "../../chain/app/coins.ts";
+import type { Context } from "../../chain/app/module.ts";
+import { decodeAddress } from "../../chain/crypto/bech32.ts";
+import type { BankAccountKeeper } from "../auth/keeper.ts";
+import { insufficientFunds } from "./errors.ts";
+import {
+  addressBalancesPrefix,
+  BALANCES_PREFIX,
+  balanceKey,
+  DEFAULT_NATIVE_DENOM,
+  decodeAmount,
+  denomFromKey,
+  denomKey,
+  encodeAmount,
+  NATIVE_DENOM_KEY,
+  PARAMS_KEY,
+  parseBalanceKey,
+  prefixEnd,
+  SEND_ENABLED_PREFIX,
+  STORE_NAME,
+  SUPPLY_PREFIX,
+} from "./keys.ts";
+
+/** What escrow, market and other paying modules need from bank. */
+export interface BankSendKeeper {
+  getBalance(ctx: Context, address: string, denom: string): bigint;
+  sendCoins(ctx: Context, from: string, to: string, coins: readonly Coin[]): void;
+  sendCoinsFromAccountToModule(ctx: Context, from: string, moduleName: string, coins: readonly Coin[]): void;
+  sendCoinsFromModuleToAccount(ctx: Context, moduleName: string, to: string, coins: readonly Coin[]): void;
+  nativeDenom(ctx: Context): string;
+}
+
+export interface BankParams {
+  defaultSendEnabled: boolean;
+}
+
+export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
+  #accounts: BankAccountKeeper | undefined;
+
+  constructor(accounts?: BankAccountKeeper) {
+    this.#accounts = accounts;
+  }
+
+  /** Late wiring by the application (bankModule() without dependencies). */
+  connect(accounts: BankAccountKeeper): void {
+    this.#accounts = accounts;
+  }
+
+  get accounts(): BankAccountKeeper {
+    if (this.#accounts === undefined) throw new Error("bank keeper used before it was connected to auth");
+    return this.#accounts;
+  }
+
+  getBalance(ctx: Context, address: string, denom: string): bigint {
+    const bytes = ctx.store(STORE_NAME).get(balanceKey(address, denom));
+    return bytes === undefined ? 0n : decodeAmount(bytes);
+  }
+
+  /** Zero balances are deleted, so iteration yields only non-zero coins, sorted by denom. */
+  setBalance(ctx: Context, address: string, denom: string, amount: bigint): void {
+    const key = balanceKey(address, denom);
+    if (amount === 0n) ctx.store(STORE_NAME).delete(key);
+    else ctx.store(STORE_NAME).set(key, encodeAmount(amount));
+  }
+
+  async getAllBalances(ctx: Context, address: string): Promise<Coin[]> {
+    const prefix = addressBalancesPrefix(decodeAddress(address));
+    const coins: Coin[] = [];
+    const end = prefixEnd(prefix);
+    for await (const [key, value] of ctx
+      .store(STORE_NAME)
+      .iterate(end === undefined ? { start: prefix } : { start: prefix, end }))
+      coins.push({ denom: denomFromKey(key, prefix.length), amount: decodeAmount(value) });
+    return coins;
+  }
+
+  getSupply(ctx: Context, denom: string): bigint {
+    const bytes = ctx.store(STORE_NAME).get(denomKey(SUPPLY_PREFIX, denom));
+    return bytes === undefined ? 0n : decodeAmount(bytes);
+  }
+
+  setSupply(ctx: Context, denom: string, amount: bigint): void {
+    const key = denomKey(SUPPLY_PREFIX, denom);
+    if (amount === 0n) ctx.store(STORE_NAME).delete(key);
+    else ctx.store(STORE_NAME).set(key, encodeAmount(amount));
+  }
+
+  params(ctx: Context): BankParams {
+    const bytes = ctx.store(STORE_NAME).get(PARAMS_KEY);
+    return { defaultSendEnabled: bytes === undefined ? true : Params.decode(bytes).defaultSendEnabled };
+  }
+
+  setParams(ctx: Context, params: BankParams): void {
+    ctx
+      .store(STORE_NAME)
+      .set(
+        PARAMS_KEY,
+        Params.encode({ sendEnabled: [], defaultSendEnabled: params.defaultSendEnabled }).finish(),
+      );
+  }
+
+  isSendEnabled(ctx: Context, denom: string): boolean {
+    const flag = ctx.store(STORE_NAME).get(denomKey(SEND_ENABLED_PREFIX, denom));
+    return flag === undefined ? this.params(ctx).defaultSendEnabled : flag[0] === 1;
+  }
+
+  setSendEnabled(ctx: Context, denom: string, enabled: boolean): void {
+    ctx.store(STORE_NAME).set(denomKey(SEND_ENABLED_PREFIX, denom), Uint8Array.of(enabled ? 1 : 0));
+  }
+
+  nativeDenom(ctx: Context): string {
+    const bytes = ctx.store(STORE_NAME).get(NATIVE_DENOM_KEY);
+    return bytes === undefined ? DEFAULT_NATIVE_DENOM : new TextDecoder().decode(bytes);
+  }
+
+  setNativeDenom(ctx: Context, denom: string): void {
+    ctx.store(STORE_NAME).set(NATIVE_DENOM_KEY, new TextEncoder().encode(denom));
+  }
+
+  /** Debits every coin or none: all balances are checked before anything is written. */
+  #subtract(ctx: Context, address: string, coins: readonly Coin[]): void {
+    const balances = coins.map((coin) => this.getBalance(ctx, address, coin.denom));
+    for (const [index, coin] of coins.entries()) {
+      const balance = balances[index]!;
+      if (balance < coin.amount) throw insufficientFunds({ denom: coin.denom, amount: balance }, coin);
+    }
+    for (const [index, coin] of coins.entries())
+      this.setBalance(ctx, address, coin.denom, balances[index]! - coin.amount);
+    ctx.events.emit("coin_spent", { spender: address, amount: formatCoins(coins) });
+  }
+
+  #add(ctx: Context, address: string, coins: readonly Coin[]): void {
+    for (const coin of coins)
+      this.setBalance(ctx, address, coin.denom, this.getBalance(ctx, address, coin.denom) + coin.amount);
+    ctx.events.emit("coin_received", { receiver: address, amount: formatCoins(coins) });
+  }
+
+  /** x/bank SendCoins: moves coins, creates the recipient's account on first funding, emits
+   * coin_spent, coin_received, transfer and message{sender}. Coins must be validated (sorted, positive). */
+  sendCoins(ctx: Context, from: string, to: string, coins: readonly Coin[]): void {
+    this.#subtract(ctx, from, coins);
+    this.#add(ctx, to, coins);
+    if (!this.accounts.hasAccount(ctx, to)) this.accounts.createAccount(ctx, to);
+    ctx.events.emit("transfer", { recipient: to, sender: from, amount: formatCoins(coins) });
+    ctx.events.emit("message", { sender: from });
+  }
+
+  sendCoinsFromAccountToModule(ctx: Context, from: string, moduleName: string, coins: readonly Coin[]): void {
+    this.sendCoins(ctx, from, this.accounts.moduleAddress(moduleName), coins);
+  }
+
+  sendCoinsFromModuleToAccount(ctx: Context, moduleName: string, to: string, coins: readonly Coin[]): void {
+    this.sendCoins(ctx, this.accounts.moduleAddress(moduleName), to, coins);
+  }
+
+  /** Creates coins in a module account (genesis, future minting); supply grows with them. */
+  mintCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
+    for (const coin of coins) this.setSupply(ctx, coin.denom, this.getSupply(ctx, coin.denom) + coin.amount);
+    this.#add(ctx, address, coins);
+    if (!this.accounts.hasAccount(ctx, address)) this.accounts.createAccount(ctx, address);
+  }
+
+  /** Every balance as (address, coin), in key order. */
+  async *iterateAllBalances(ctx: Context): AsyncIterable<{ address: string; coin: Coin }> {
+    const range = { start: Uint8Array.of(BALANCES_PREFIX), end: Uint8Array.of(BALANCES_PREFIX + 1) };
+    for await (const [key, value] of ctx.store(STORE_NAME).iterate(range)) {
+      const { address, denom } = parseBalanceKey(key);
+      yield { address, coin: { denom, amount: decodeAmount(value) } };
+    }
+  }
+
+  async getTotalSupply(ctx: Context): Promise<Coin[]> {
+    const range = { start: Uint8Array.of(SUPPLY_PREFIX), end: Uint8Array.of(SUPPLY_PREFIX + 1) };
+    const supply: Coin[] = [];
+    for await (const [key, value] of ctx.store(STORE_NAME).iterate(range))
+      supply.push({ denom: denomFromKey(key, 1), amount: decodeAmount(value) });
+    return supply;
+  }
+
+  async getSendEnabledEntries(ctx: Context): Promise<{ denom: string; enabled: boolean }[]> {
+    const range = { start: Uint8Array.of(SEND_ENABLED_PREFIX), end: Uint8Array.of(SEND_ENABLED_PREFIX + 1) };
+    const entries: { denom: string; enabled: boolean }[] = [];
+    for await (const [key, value] of ctx.store(STORE_NAME).iterate(range))
+      entries.push({ denom: denomFromKey(key, 1), enabled: value[0] === 1 });
+    return entries;
+  }
+}

@@ -1,0 +1,58 @@
+// State layout of x/bank in store "bank" (README.md documents it byte by byte).
+import { decodeAddress, encodeAddress } from "../../chain/crypto/bech32.ts";
+import { concatBytes } from "../../chain/crypto/hash.ts";
+
+export const MODULE_NAME = "bank";
+export const STORE_NAME = "bank";
+export const DEFAULT_NATIVE_DENOM = "usensor";
+
+/** 0x00 | denom → total supply, decimal string. */
+export const SUPPLY_PREFIX = 0x00;
+/** 0x01 | denom → cosmos.bank.v1beta1.Metadata (protobuf). */
+export const DENOM_METADATA_PREFIX = 0x01;
+/** 0x02 | len(address) | address | denom → balance, decimal string (zero balances are deleted). */
+export const BALANCES_PREFIX = 0x02;
+/** 0x04 | denom → 0x01 (send enabled) or 0x00 (disabled), overriding params.default_send_enabled. */
+export const SEND_ENABLED_PREFIX = 0x04;
+/** 0x05 → cosmos.bank.v1beta1.Params (protobuf; send_enabled inside is deprecated and empty). */
+export const PARAMS_KEY = Uint8Array.of(0x05);
+/** 0x06 → native (fee) denom, UTF-8. Our addition to the SDK layout. */
+export const NATIVE_DENOM_KEY = Uint8Array.of(0x06);
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+export function denomKey(prefix: number, denom: string): Uint8Array {
+  return concatBytes(Uint8Array.of(prefix), utf8.encode(denom));
+}
+
+export function denomFromKey(key: Uint8Array, prefixLength: number): string {
+  return utf8Decoder.decode(key.subarray(prefixLength));
+}
+
+export function addressBalancesPrefix(addressBytes: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(BALANCES_PREFIX, addressBytes.length), addressBytes);
+}
+
+export function balanceKey(address: string, denom: string): Uint8Array {
+  return concatBytes(addressBalancesPrefix(decodeAddress(address)), utf8.encode(denom));
+}
+
+/** Splits 0x02 | len | address | denom. */
+export function parseBalanceKey(key: Uint8Array): { address: string; denom: string } {
+  const length = key[1]!;
+  return {
+    address: encodeAddress(key.subarray(2, 2 + length)),
+    denom: utf8Decoder.decode(key.subarray(2 + length)),
+  };
+}
+
+export function encodeAmount(amount: bigint): Uint8Array {
+  return utf8.encode(amount.toString());
+}
+
+export function decodeAmount(bytes: Uint8Array): bigint {
+  return BigInt(utf8Decoder.decode(bytes));
+}
+
+export { prefixEnd } from "../../chain/app/pagination.ts";

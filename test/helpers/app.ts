@@ -1,0 +1,214 @@
+// Fixtures of the application tests: the real store on a temp LevelDB, an app with auth + bank,
+// cosmjs wallets (DirectSecp256k1HdWallet, prefix "sensor") signing exactly as cosmjs clients do.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EncodeObject } from "@cosmjs/proto-signing";
+import { DirectSecp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/proto-signing";
+import { SigningStargateClient, type StdFee } from "@cosmjs/stargate";
+import type { ExecutionContext } from "ava";
+import { ClassicLevel } from "classic-level";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import type { Event, ExecTxResult, QueryResponse } from "../../chain/app/abci.ts";
+import { BaseApplication } from "../../chain/app/application.ts";
+import type { Module } from "../../chain/app/module.ts";
+import type { CommitMultiStore } from "../../chain/store/commit-types.ts";
+import { openCommitMultiStore } from "../../chain/store/multistore.ts";
+import { authModule } from "../../modules/auth/module.ts";
+import { bankModule } from "../../modules/bank/module.ts";
+
+export const CHAIN_ID = "sensorchain-test-1";
+/** BIP-39 test vector mnemonic: fixed keys so failures replay. */
+export const MNEMONIC =
+  "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+export const DENOM = "usensor";
+export const GENESIS_TIME = { seconds: 1_700_000_000n, nanos: 0 };
+
+export async function openTestStore(
+  t: ExecutionContext,
+  storeNames: readonly string[],
+): Promise<CommitMultiStore> {
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-app-"));
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: "view", valueEncoding: "view" });
+  await db.open();
+  t.teardown(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return openCommitMultiStore({ db, storeNames, syncWrites: false });
+}
+
+export interface Wallets {
+  wallet: DirectSecp256k1HdWallet;
+  addresses: string[];
+  client: SigningStargateClient;
+}
+
+const walletCache = new Map<number, Promise<Wallets>>();
+
+export function wallets(count = 4): Promise<Wallets> {
+  let cached = walletCache.get(count);
+  if (cached === undefined) {
+    cached = (async () => {
+      const hdPaths = Array.from({ length: count }, (_, i) => makeCosmoshubPath(i));
+      const wallet = await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC, { prefix: "sensor", hdPaths });
+      const addresses = (await wallet.getAccounts()).map((account) => account.address);
+      const client = await SigningStargateClient.offline(wallet);
+      return { wallet, addresses, client };
+    })();
+    walletCache.set(count, cached);
+  }
+  return cached;
+}
+
+export function fee(amount: bigint | number, gas: bigint | number = 200_000): StdFee {
+  return { amount: [{ denom: DENOM, amount: String(amount) }], gas: String(gas) };
+}
+
+export function sendMsg(from: string, to: string, amount: bigint | number, denom = DENOM): EncodeObject {
+  return {
+    typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+    value: { fromAddress: from, toAddress: to, amount: [{ denom, amount: String(amount) }] },
+  };
+}
+
+export interface TestApp {
+  app: BaseApplication;
+  store: CommitMultiStore;
+  modules: Module[];
+  w: Wallets;
+  height: bigint;
+  sign(
+    from: string,
+    msgs: EncodeObject[],
+    options?: {
+      fee?: StdFee;
+      memo?: string;
+      sequence?: number;
+      accountNumber?: number;
+      chainId?: string;
+      timeoutHeight?: bigint;
+    },
+  ): Promise<Uint8Array>;
+  /** finalizeBlock + commit at the next height. */
+  block(txs: Uint8Array[]): Promise<ExecTxResult[]>;
+  query(path: string, data: Uint8Array, height?: bigint, prove?: boolean): Promise<QueryResponse>;
+  accountOf(address: string): Promise<{ accountNumber: number; sequence: number } | undefined>;
+}
+
+export interface TestAppOptions {
+  balances?: Record<string, bigint>;
+  minGasPrices?: string;
+  maxTxBytes?: number;
+  walletCount?: number;
+  store?: CommitMultiStore;
+  genesis?: Record<string, unknown>;
+}
+
+export async function startApp(t: ExecutionContext, options: TestAppOptions = {}): Promise<TestApp> {
+  const w = await wallets(options.walletCount ?? 4);
+  const modules: Module[] = [authModule(), bankModule()];
+  const store = options.store ?? (await openTestStore(t, BaseApplication.storeNames(modules)));
+  const app = new BaseApplication({
+    store,
+    modules,
+    chainId: CHAIN_ID,
+    minGasPrices: options.minGasPrices ?? "0.025usensor",
+    ...(options.maxTxBytes === undefined ? {} : { maxTxBytes: options.maxTxBytes }),
+  });
+  const balances = options.balances ?? {
+    [w.addresses[0]!]: 1_000_000_000n,
+    [w.addresses[1]!]: 1_000_000_000n,
+  };
+  const genesis = options.genesis ?? {
+    bank: {
+      params: { default_send_enabled: true },
+      balances: Object.entries(balances).map(([address, amount]) => ({
+        address,
+        coins: [{ denom: DENOM, amount: amount.toString() }],
+      })),
+      supply: [],
+      denom_metadata: [],
+      send_enabled: [],
+      native_denom: DENOM,
+    },
+  };
+  await app.initChain({
+    time: GENESIS_TIME,
+    chainId: CHAIN_ID,
+    consensusParams: {
+      block: { maxBytes: 4_194_304n, maxGas: -1n },
+      evidence: { maxAgeNumBlocks: 100_000n, maxAgeDurationNs: 172_800_000_000_000n, maxBytes: 1_048_576n },
+      validator: { pubKeyTypes: ["ed25519"] },
+      version: { app: 1n },
+    },
+    validators: [],
+    appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)),
+    initialHeight: 1n,
+  });
+  const test: TestApp = {
+    app,
+    store,
+    modules,
+    w,
+    height: 0n,
+    async accountOf(address) {
+      const { QueryAccountRequest, QueryAccountResponse } = await import(
+        "cosmjs-types/cosmos/auth/v1beta1/query"
+      );
+      const { BaseAccount } = await import("cosmjs-types/cosmos/auth/v1beta1/auth");
+      const response = await app.query({
+        path: "/cosmos.auth.v1beta1.Query/Account",
+        data: QueryAccountRequest.encode({ address }).finish(),
+        height: 0n,
+        prove: false,
+      });
+      if (response.code !== 0) return undefined;
+      const account = BaseAccount.decode(QueryAccountResponse.decode(response.value).account!.value);
+      return { accountNumber: Number(account.accountNumber), sequence: Number(account.sequence) };
+    },
+    async sign(from, msgs, signOptions = {}) {
+      const known = await test.accountOf(from);
+      const signerData = {
+        accountNumber: BigInt(signOptions.accountNumber ?? known?.accountNumber ?? 0),
+        sequence: signOptions.sequence ?? known?.sequence ?? 0,
+        chainId: signOptions.chainId ?? CHAIN_ID,
+      };
+      const raw = await w.client.sign(
+        from,
+        msgs,
+        signOptions.fee ?? fee(5000),
+        signOptions.memo ?? "",
+        signerData,
+        signOptions.timeoutHeight,
+      );
+      return TxRaw.encode(raw).finish();
+    },
+    async block(txs) {
+      test.height += 1n;
+      const response = await app.finalizeBlock({
+        txs,
+        height: test.height,
+        time: { seconds: GENESIS_TIME.seconds + test.height, nanos: 0 },
+        proposerAddress: new Uint8Array(20),
+        nextValidatorsHash: new Uint8Array(32),
+        hash: new Uint8Array(32),
+        decidedLastCommit: { round: 0, votes: [] },
+        misbehavior: [],
+      });
+      await app.commit({ extraOperations: [] });
+      return response.txResults;
+    },
+    query(path, data, height = 0n, prove = false) {
+      return app.query({ path, data, height, prove });
+    },
+  };
+  return test;
+}
+
+/** Attributes of the events of one type, as plain objects, in order. */
+export function eventsOf(events: readonly Event[], type: string): Record<string, string>[] {
+  return events
+    .filter((event) => event.type === type)
+    .map((event) => Object.fromEntries(event.attributes.map((a) => [a.key, a.value])));
+}
