@@ -58,12 +58,21 @@ export interface ProofOp {
   data: Uint8Array;
 }
 
+/** empty_value / empty_key: ICS-23 cannot prove them. reserved_key: the store's sentinel key (chain/store/README.md).
+ * unknown_store: not mounted. unknown_version: not committed (yet). pruned_version: removed by pruning.
+ * corrupt: the database contradicts itself. */
+export type StoreErrorCode =
+  | "empty_value"
+  | "empty_key"
+  | "reserved_key"
+  | "unknown_store"
+  | "unknown_version"
+  | "pruned_version"
+  | "corrupt";
+
 export class StoreError extends Error {
   readonly code: string;
-  constructor(
-    code: "empty_value" | "unknown_store" | "unknown_version" | "pruned_version" | "corrupt",
-    message: string,
-  ) {
+  constructor(code: StoreErrorCode, message: string) {
     super(message);
     this.code = code;
   }

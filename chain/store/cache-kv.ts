@@ -1,0 +1,131 @@
+// Write buffers over a parent store. Reads fall through the chain of caches to committed state (LevelDB
+// getSync); iteration merges each level's pending writes into its parent's ordered stream.
+import { keyString } from "./bytes.ts";
+import { type IterateRange, type KVStore, StoreError } from "./types.ts";
+
+/** A pending write: value undefined is a delete. */
+export interface PendingWrite {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | undefined;
+}
+
+/** What a cache needs from the level below it. */
+export interface ParentStore {
+  get(key: Uint8Array): Uint8Array | undefined;
+  iterate(range?: IterateRange): AsyncIterable<[Uint8Array, Uint8Array]>;
+  /** Applies a child's writes; committed state refuses (blocks reach it only through prepareCommit). */
+  applyWrites(writes: Iterable<PendingWrite>): void;
+}
+
+export class CacheKVStore implements KVStore, ParentStore {
+  readonly #parent: ParentStore;
+  readonly #reservedKey: string | undefined;
+  /** Keyed by latin1 string of the key; insertion order is irrelevant (iteration sorts). */
+  readonly #pending = new Map<string, PendingWrite>();
+
+  constructor(parent: ParentStore, reservedKey?: Uint8Array) {
+    this.#parent = parent;
+    this.#reservedKey = reservedKey === undefined ? undefined : keyString(reservedKey);
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const pending = this.#pending.get(keyString(key));
+    if (pending !== undefined) return pending.value;
+    return this.#parent.get(key);
+  }
+
+  has(key: Uint8Array): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    if (value.length === 0)
+      throw new StoreError("empty_value", "empty values cannot be proven (ICS-23); delete instead");
+    const id = this.#checkKey(key);
+    this.#pending.set(id, { key: new Uint8Array(key), value: new Uint8Array(value) });
+  }
+
+  delete(key: Uint8Array): void {
+    const id = this.#checkKey(key);
+    this.#pending.set(id, { key: new Uint8Array(key), value: undefined });
+  }
+
+  #checkKey(key: Uint8Array): string {
+    if (key.length === 0) throw new StoreError("empty_key", "empty keys cannot be proven (ICS-23)");
+    const id = keyString(key);
+    if (id === this.#reservedKey)
+      throw new StoreError("reserved_key", "this key holds the store's sentinel leaf");
+    return id;
+  }
+
+  applyWrites(writes: Iterable<PendingWrite>): void {
+    for (const write of writes) this.#pending.set(keyString(write.key), write);
+  }
+
+  /** Pushes pending writes to the parent and empties this cache. */
+  write(): void {
+    this.#parent.applyWrites(this.#pending.values());
+    this.#pending.clear();
+  }
+
+  /** Pending writes sorted by key (the block's change set when this is the top cache). */
+  pendingSorted(): PendingWrite[] {
+    return [...this.#pending.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((entry) => entry[1]);
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Pending writes are snapshotted when the iteration starts; writes made while iterating are not seen. */
+  async *iterate(range: IterateRange = {}): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    const reverse = range.reverse ?? false;
+    let remaining = range.limit ?? Number.POSITIVE_INFINITY;
+    if (remaining <= 0) return;
+    const start = range.start === undefined ? undefined : keyString(range.start);
+    const end = range.end === undefined ? undefined : keyString(range.end);
+    const pending: [string, PendingWrite][] = [];
+    for (const entry of this.#pending) {
+      if (start !== undefined && entry[0] < start) continue;
+      if (end !== undefined && entry[0] >= end) continue;
+      pending.push(entry);
+    }
+    pending.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    if (reverse) pending.reverse();
+    const parentRange: IterateRange = { reverse };
+    if (range.start !== undefined) parentRange.start = range.start;
+    if (range.end !== undefined) parentRange.end = range.end;
+    const parent = this.#parent.iterate(parentRange)[Symbol.asyncIterator]();
+    try {
+      let next = await parent.next();
+      let index = 0;
+      while (remaining > 0) {
+        const mine = pending[index];
+        if (next.done === true && mine === undefined) return;
+        let order: number;
+        if (next.done === true) order = -1;
+        else if (mine === undefined) order = 1;
+        else {
+          const theirs = keyString(next.value[0]);
+          order = mine[0] === theirs ? 0 : mine[0] < theirs !== reverse ? -1 : 1;
+        }
+        if (order <= 0) {
+          // Pending writes shadow the parent's entry for the same key.
+          index++;
+          if (order === 0) next = await parent.next();
+          const value = mine![1].value;
+          if (value !== undefined) {
+            yield [mine![1].key, value];
+            remaining--;
+          }
+        } else {
+          yield next.value as [Uint8Array, Uint8Array];
+          remaining--;
+          next = await parent.next();
+        }
+      }
+    } finally {
+      await parent.return?.();
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// One block's changes to one compact SMT in a single bottom-up pass: the dirty keys are sorted by key hash,
+// split by bit at each depth, and each new node is hashed once. Nothing is written here; the caller collects
+// the new nodes (version === the block's version) afterwards with collectNewNodes.
+import {
+  bitAt,
+  type Child,
+  childHash,
+  hashInner,
+  hashLeaf,
+  type InnerNode,
+  KIND_INNER,
+  KIND_LEAF,
+  type LeafNode,
+  MAX_DEPTH,
+  type NodeRef,
+  type SmtNode,
+  withBit,
+} from "./smt-node.ts";
+
+/** A change to one key: valueHash null deletes it. */
+export interface SmtChange {
+  readonly keyHash: Uint8Array;
+  readonly key: Uint8Array;
+  readonly valueHash: Uint8Array | null;
+}
+
+export interface SmtContext {
+  readonly version: number;
+  /** Loads the node `ref` points to at position (depth, path). */
+  load(ref: NodeRef, depth: number, path: Uint8Array): SmtNode;
+  /** Called for every committed node this update replaces, at its position; undefined when nobody prunes. */
+  readonly markStale: ((ref: NodeRef, depth: number, path: Uint8Array) => void) | undefined;
+}
+
+function newLeaf(ctx: SmtContext, leaf: LeafNode, leafHash?: Uint8Array): NodeRef {
+  return {
+    kind: KIND_LEAF,
+    hash: leafHash ?? hashLeaf(leaf.keyHash, leaf.valueHash),
+    version: ctx.version,
+    node: leaf,
+  };
+}
+
+function newInner(ctx: SmtContext, left: Child, right: Child): NodeRef {
+  const node: InnerNode = { kind: KIND_INNER, left, right };
+  return { kind: KIND_INNER, hash: hashInner(childHash(left), childHash(right)), version: ctx.version, node };
+}
+
+function compareHashes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** First index in [lo, hi) whose key hash has bit `depth` set (the items are sorted). */
+function splitIndex(
+  items: readonly { keyHash: Uint8Array }[],
+  lo: number,
+  hi: number,
+  depth: number,
+): number {
+  let low = lo;
+  let high = hi;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (bitAt(items[mid]!.keyHash, depth) === 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Subtree of the given leaves (sorted, distinct key hashes) rooted at `depth`. */
+function build(ctx: SmtContext, depth: number, leaves: readonly LeafNode[], lo: number, hi: number): Child {
+  if (lo >= hi) return null;
+  if (hi - lo === 1) return newLeaf(ctx, leaves[lo]!);
+  if (depth >= MAX_DEPTH) throw new Error("SMT: two distinct keys with the same key hash");
+  const mid = splitIndex(leaves, lo, hi, depth);
+  return newInner(ctx, build(ctx, depth + 1, leaves, lo, mid), build(ctx, depth + 1, leaves, mid, hi));
+}
+
+/** Parent of two updated children at `depth`, collapsing a lone leaf upward (compact layout). */
+function join(ctx: SmtContext, depth: number, path: Uint8Array, left: Child, right: Child): Child {
+  if (left === null && right === null) return null;
+  const lone = left === null ? right : right === null ? left : undefined;
+  if (lone !== undefined && lone !== null && lone.kind === KIND_LEAF) {
+    // The leaf moves up from depth + 1: its old position becomes stale if it was committed.
+    const leafPath = withBit(path, depth, left === null ? 1 : 0);
+    const leaf = ctx.load(lone, depth + 1, leafPath) as LeafNode;
+    if (lone.version !== ctx.version) ctx.markStale?.(lone, depth + 1, leafPath);
+    return newLeaf(ctx, leaf, lone.hash);
+  }
+  return newInner(ctx, left, right);
+}
+
+function updateLeaf(
+  ctx: SmtContext,
+  ref: NodeRef,
+  existing: LeafNode,
+  depth: number,
+  changes: readonly SmtChange[],
+  lo: number,
+  hi: number,
+): Child {
+  const leaves: LeafNode[] = [];
+  let existingPlaced = false;
+  let unchanged = true;
+  for (let i = lo; i < hi; i++) {
+    const change = changes[i]!;
+    const order = compareHashes(existing.keyHash, change.keyHash);
+    if (!existingPlaced && order < 0) {
+      leaves.push(existing);
+      existingPlaced = true;
+    }
+    if (order === 0) {
+      existingPlaced = true;
+      if (change.valueHash !== null && compareHashes(change.valueHash, existing.valueHash) === 0) {
+        leaves.push(existing);
+        continue;
+      }
+    }
+    if (change.valueHash !== null)
+      leaves.push({ kind: KIND_LEAF, keyHash: change.keyHash, valueHash: change.valueHash, key: change.key });
+    unchanged = false;
+  }
+  if (!existingPlaced) leaves.push(existing);
+  if (unchanged || (leaves.length === 1 && leaves[0] === existing)) return ref;
+  ctx.markStale?.(ref, depth, existing.keyHash);
+  return build(ctx, depth, leaves, 0, leaves.length);
+}
+
+/** Applies changes[lo..hi) (sorted by key hash, distinct) to the subtree `child` at `depth`. */
+export function updateSubtree(
+  ctx: SmtContext,
+  child: Child,
+  depth: number,
+  changes: readonly SmtChange[],
+  lo: number,
+  hi: number,
+): Child {
+  if (lo >= hi) return child;
+  if (child === null) {
+    const leaves: LeafNode[] = [];
+    for (let i = lo; i < hi; i++) {
+      const change = changes[i]!;
+      if (change.valueHash !== null)
+        leaves.push({
+          kind: KIND_LEAF,
+          keyHash: change.keyHash,
+          valueHash: change.valueHash,
+          key: change.key,
+        });
+    }
+    return build(ctx, depth, leaves, 0, leaves.length);
+  }
+  const path = changes[lo]!.keyHash;
+  const node = ctx.load(child, depth, path);
+  if (node.kind === KIND_LEAF) return updateLeaf(ctx, child, node, depth, changes, lo, hi);
+  const mid = splitIndex(changes, lo, hi, depth);
+  const left = updateSubtree(ctx, node.left, depth + 1, changes, lo, mid);
+  const right = updateSubtree(ctx, node.right, depth + 1, changes, mid, hi);
+  if (left === node.left && right === node.right) return child;
+  if (child.version !== ctx.version) ctx.markStale?.(child, depth, path);
+  return join(ctx, depth, path, left, right);
+}
+
+/** Visits every node written at ctx.version under `root` with its position, children first. */
+export function collectNewNodes(
+  root: Child,
+  version: number,
+  visit: (ref: NodeRef, node: SmtNode, depth: number, path: Uint8Array) => void,
+): void {
+  const path = new Uint8Array(32);
+  const walk = (ref: Child, depth: number): void => {
+    if (ref === null || ref.version !== version) return;
+    const node = ref.node!;
+    if (node.kind === KIND_INNER) {
+      const saved = path[depth >>> 3]!;
+      const mask = 0x80 >>> (depth & 7);
+      path[depth >>> 3] = saved & ~mask;
+      walk(node.left, depth + 1);
+      path[depth >>> 3] = saved | mask;
+      walk(node.right, depth + 1);
+      path[depth >>> 3] = saved;
+      visit(ref, node, depth, path);
+    } else {
+      visit(ref, node, depth, node.keyHash);
+    }
+  };
+  walk(root, 0);
+}

@@ -1,0 +1,177 @@
+// State storage (ADR-065 "SS"): the raw key/values of every store in ordered LevelDB, for reads and ordered
+// iteration at the latest version (latest keyspace) and at past versions (history keyspace).
+import type { BatchOperation } from "../db-keyspace.ts";
+import { compareBytes, equalBytes } from "./bytes.ts";
+import { type Database, getAsync, getSync, iterateRange } from "./db.ts";
+import {
+  decodeSsHistoryKey,
+  PREFIX,
+  prefixEnd,
+  readU64,
+  ssHistoryBound,
+  ssHistoryKey,
+  ssLatestKey,
+  writeU64,
+} from "./keys.ts";
+import { staleListOperation } from "./stale-list.ts";
+import type { IterateRange } from "./types.ts";
+
+const TOMBSTONE = Uint8Array.of(0);
+const VERSION_BYTES = 8;
+
+/** One key's change in a block; value undefined deletes it. */
+export interface SsChange {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | undefined;
+}
+
+export class StateStorage {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /** [version that last wrote it, value] at the latest version. */
+  getLatestEntry(storePrefix: Uint8Array, key: Uint8Array): [number, Uint8Array] | undefined {
+    const stored = getSync(this.#db, ssLatestKey(storePrefix, key));
+    if (stored === undefined) return undefined;
+    return [readU64(stored, 0), stored.subarray(VERSION_BYTES)];
+  }
+
+  getLatest(storePrefix: Uint8Array, key: Uint8Array): Uint8Array | undefined {
+    return this.getLatestEntry(storePrefix, key)?.[1];
+  }
+
+  async *iterateLatest(
+    storePrefix: Uint8Array,
+    range: IterateRange,
+  ): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    const base = ssLatestKey(storePrefix, new Uint8Array(0));
+    const lower = ssLatestKey(storePrefix, range.start ?? new Uint8Array(0));
+    const upper = range.end !== undefined ? ssLatestKey(storePrefix, range.end) : prefixEnd(base);
+    const options: { gte: Uint8Array; lt?: Uint8Array; reverse: boolean; limit?: number } = {
+      gte: lower,
+      reverse: range.reverse ?? false,
+    };
+    if (upper !== undefined) options.lt = upper;
+    if (range.limit !== undefined) options.limit = range.limit;
+    for await (const [key, stored] of iterateRange(this.#db, options)) {
+      yield [key.subarray(base.length), stored.subarray(VERSION_BYTES)];
+    }
+  }
+
+  /** Value at `version` from the history keyspace. */
+  async getAt(storePrefix: Uint8Array, key: Uint8Array, version: number): Promise<Uint8Array | undefined> {
+    const options = {
+      gte: ssHistoryKey(storePrefix, key, 0),
+      lte: ssHistoryKey(storePrefix, key, version),
+      reverse: true,
+      limit: 1,
+    };
+    for await (const [, stored] of iterateRange(this.#db, options)) return decodeHistoryValue(stored);
+    return undefined;
+  }
+
+  /** Entries at `version` in raw key order: for each key, its newest history entry at or below the version. */
+  async *iterateAt(
+    storePrefix: Uint8Array,
+    range: IterateRange,
+    version: number,
+  ): AsyncGenerator<[Uint8Array, Uint8Array]> {
+    const keyspace = ssHistoryBound(storePrefix, new Uint8Array(0));
+    const lower = ssHistoryBound(storePrefix, range.start ?? new Uint8Array(0));
+    const upper = range.end !== undefined ? ssHistoryBound(storePrefix, range.end) : prefixEnd(keyspace);
+    const reverse = range.reverse ?? false;
+    const options: { gte: Uint8Array; lt?: Uint8Array; reverse: boolean } = { gte: lower, reverse };
+    if (upper !== undefined) options.lt = upper;
+    let remaining = range.limit ?? Number.POSITIVE_INFINITY;
+    if (remaining <= 0) return;
+    // Entries of one key are contiguous and ordered by version; pick the newest <= version in each group.
+    let groupKey: Uint8Array | undefined;
+    let chosen: [Uint8Array, Uint8Array] | undefined;
+    let chosenValue: Uint8Array | undefined;
+    const flush = (): [Uint8Array, Uint8Array] | undefined => {
+      const out =
+        chosen !== undefined && chosenValue !== undefined
+          ? ([decodeSsHistoryKey(chosen[0], keyspace.length)[0], chosenValue] as [Uint8Array, Uint8Array])
+          : undefined;
+      chosen = undefined;
+      chosenValue = undefined;
+      return out;
+    };
+    for await (const entry of iterateRange(this.#db, options)) {
+      const [historyKey, stored] = entry;
+      const group = historyKey.subarray(0, historyKey.length - VERSION_BYTES);
+      if (groupKey === undefined || !equalBytes(group, groupKey)) {
+        const out = flush();
+        if (out !== undefined) {
+          yield out;
+          if (--remaining <= 0) return;
+        }
+        groupKey = group;
+      }
+      const entryVersion = readU64(historyKey, historyKey.length - VERSION_BYTES);
+      if (entryVersion > version) continue;
+      // Forward: later entries of the group are newer. Reverse: the first one <= version is the newest.
+      if (reverse && chosen !== undefined) continue;
+      chosen = entry;
+      chosenValue = decodeHistoryValue(stored);
+    }
+    const out = flush();
+    if (out !== undefined) yield out;
+  }
+
+  /** Batch operations writing `changes` of one store at `version`. With `recordStale`, superseded history
+   * entries are indexed for pruning. Changes that change nothing are dropped; returns the effective ones. */
+  prepareWrites(
+    storePrefix: Uint8Array,
+    changes: readonly SsChange[],
+    version: number,
+    recordStale: boolean,
+    operations: BatchOperation[],
+  ): SsChange[] {
+    const effective: SsChange[] = [];
+    const stale: Uint8Array[] = [];
+    for (const change of changes) {
+      const latestKey = ssLatestKey(storePrefix, change.key);
+      const previous = this.getLatestEntry(storePrefix, change.key);
+      if (change.value === undefined) {
+        if (previous === undefined) continue;
+        operations.push({ type: "del", key: latestKey });
+        const tombstoneKey = ssHistoryKey(storePrefix, change.key, version);
+        operations.push({ type: "put", key: tombstoneKey, value: TOMBSTONE });
+        if (recordStale) {
+          // Once the previous value is pruned, the tombstone has nothing left to hide.
+          stale.push(ssHistoryKey(storePrefix, change.key, previous[0]), tombstoneKey);
+        }
+      } else {
+        if (previous !== undefined && compareBytes(previous[1], change.value) === 0) continue;
+        const stored = new Uint8Array(VERSION_BYTES + change.value.length);
+        writeU64(stored, 0, version);
+        stored.set(change.value, VERSION_BYTES);
+        operations.push({ type: "put", key: latestKey, value: stored });
+        const history = new Uint8Array(1 + change.value.length);
+        history[0] = 1;
+        history.set(change.value, 1);
+        operations.push({ type: "put", key: ssHistoryKey(storePrefix, change.key, version), value: history });
+        if (recordStale && previous !== undefined)
+          stale.push(ssHistoryKey(storePrefix, change.key, previous[0]));
+      }
+      effective.push(change);
+    }
+    for (const operation of staleListOperation(PREFIX.ssStale, version, storePrefix, stale))
+      operations.push(operation);
+    return effective;
+  }
+
+  /** Async read of the latest value (for callers outside a block). */
+  async getLatestAsync(storePrefix: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const stored = await getAsync(this.#db, ssLatestKey(storePrefix, key));
+    return stored?.subarray(VERSION_BYTES);
+  }
+}
+
+function decodeHistoryValue(stored: Uint8Array): Uint8Array | undefined {
+  return stored[0] === 1 ? stored.subarray(1) : undefined;
+}

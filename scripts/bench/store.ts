@@ -1,0 +1,182 @@
+// Store benchmark: committed writes/s (blocks of BLOCK_WRITES random writes) and proofs/s at several tree sizes,
+// beside LevelDB's batched put rate and the sha256 rate measured in the same run.
+//   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--block 2000]
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ClassicLevel } from "classic-level";
+import { sha256 } from "../../chain/crypto/hash.ts";
+import type { Database } from "../../chain/store/db.ts";
+import { openCommitMultiStore } from "../../chain/store/multistore.ts";
+
+export interface StoreBenchOptions {
+  /** Tree sizes to measure (default 10^4 and 10^5; 10^6 takes minutes). */
+  keys?: number[];
+  /** Writes per committed block. */
+  blockWrites?: number;
+  /** Blocks measured at each size. */
+  blocks?: number;
+  /** Proofs measured at each size. */
+  proofs?: number;
+}
+
+export interface StoreBenchRow {
+  keys: number;
+  writesPerSecond: number;
+  proofsPerSecond: number;
+  rssMegabytes: number;
+}
+
+export interface StoreBenchResult {
+  rows: StoreBenchRow[];
+  leveldbPutsPerSecond: number;
+  sha256PerSecond: number;
+}
+
+const FILL_BLOCK_WRITES = 20_000;
+const VALUE_BYTES = 64;
+/** Random bytes drawn once: generating them per write would be measured as store cost. */
+const VALUE_POOL = randomBytes(1 << 20);
+let poolOffset = 0;
+
+function randomValue(): Uint8Array {
+  poolOffset = (poolOffset + 61) % (VALUE_POOL.length - VALUE_BYTES);
+  return VALUE_POOL.subarray(poolOffset, poolOffset + VALUE_BYTES);
+}
+
+async function openTemp(): Promise<{ db: Database; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-store-"));
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: "view", valueEncoding: "view" });
+  await db.open();
+  return {
+    db,
+    cleanup: async () => {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function keyOf(index: number): Uint8Array {
+  // Module-like keys: a prefix byte and a 20-byte address-sized body.
+  const key = new Uint8Array(21);
+  key[0] = 0x01;
+  new DataView(key.buffer).setUint32(1, index);
+  key.set(sha256(key.subarray(0, 5)).subarray(0, 16), 5);
+  return key;
+}
+
+async function leveldbPutRate(batchSize: number): Promise<number> {
+  const { db, cleanup } = await openTemp();
+  const batches = 20;
+  const start = performance.now();
+  for (let b = 0; b < batches; b++) {
+    const ops = [];
+    for (let i = 0; i < batchSize; i++)
+      ops.push({ type: "put" as const, key: randomBytes(40), value: randomBytes(VALUE_BYTES) });
+    await db.batch(ops, { keyEncoding: "view", valueEncoding: "view", sync: true });
+  }
+  const seconds = (performance.now() - start) / 1000;
+  await cleanup();
+  return (batches * batchSize) / seconds;
+}
+
+function sha256Rate(): number {
+  const input = randomBytes(65);
+  const count = 300_000;
+  const start = performance.now();
+  for (let i = 0; i < count; i++) sha256(input);
+  return count / ((performance.now() - start) / 1000);
+}
+
+async function measureSize(
+  keys: number,
+  blockWrites: number,
+  blocks: number,
+  proofs: number,
+): Promise<StoreBenchRow> {
+  const { db, cleanup } = await openTemp();
+  try {
+    const cms = await openCommitMultiStore({
+      db,
+      storeNames: ["bank"],
+      pruning: { keepRecent: 100, interval: 10 },
+    });
+    let version = 0;
+    await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), version), []);
+    for (let filled = 0; filled < keys; filled += FILL_BLOCK_WRITES) {
+      const cache = cms.cacheMultiStore();
+      const store = cache.store("bank");
+      for (let i = filled; i < Math.min(keys, filled + FILL_BLOCK_WRITES); i++)
+        store.set(keyOf(i), randomValue());
+      await cms.commit(await cms.prepareCommit(cache, ++version), []);
+    }
+    let nextNew = keys;
+    const start = performance.now();
+    for (let b = 0; b < blocks; b++) {
+      const cache = cms.cacheMultiStore();
+      const store = cache.store("bank");
+      // Mostly updates of existing keys, some new keys, as a ledger sees.
+      for (let i = 0; i < blockWrites; i++) {
+        const key = i % 10 === 0 ? keyOf(nextNew++) : keyOf(Math.floor(Math.random() * keys));
+        store.set(key, randomValue());
+      }
+      await cms.commit(await cms.prepareCommit(cache, ++version), []);
+    }
+    const writeSeconds = (performance.now() - start) / 1000;
+    const proofStart = performance.now();
+    for (let i = 0; i < proofs; i++)
+      await cms.prove("bank", keyOf(Math.floor(Math.random() * keys)), version);
+    const proofSeconds = (performance.now() - proofStart) / 1000;
+    return {
+      keys,
+      writesPerSecond: (blocks * blockWrites) / writeSeconds,
+      proofsPerSecond: proofs / proofSeconds,
+      rssMegabytes: process.memoryUsage().rss / 1e6,
+    };
+  } finally {
+    await cleanup();
+  }
+}
+
+export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBenchResult> {
+  const blockWrites = options.blockWrites ?? 2000;
+  const leveldbPutsPerSecond = await leveldbPutRate(blockWrites);
+  const sha256PerSecond = sha256Rate();
+  const rows: StoreBenchRow[] = [];
+  for (const keys of options.keys ?? [10_000, 100_000]) {
+    const row = await measureSize(keys, blockWrites, options.blocks ?? 20, options.proofs ?? 2000);
+    rows.push(row);
+    printRow(row, leveldbPutsPerSecond, sha256PerSecond);
+  }
+  console.log(
+    `baseline: LevelDB batched put (sync batch of ${blockWrites}) ${fmt(leveldbPutsPerSecond)}/s, sha256(65 B) ${fmt(sha256PerSecond)}/s`,
+  );
+  return { rows, leveldbPutsPerSecond, sha256PerSecond };
+}
+
+function fmt(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
+
+function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
+  console.log(
+    `keys ${fmt(row.keys).padStart(9)}: committed writes ${fmt(row.writesPerSecond).padStart(7)}/s ` +
+      `(${((row.writesPerSecond / leveldb) * 100).toFixed(1)}% of LevelDB puts, ${(sha / row.writesPerSecond).toFixed(1)} sha256-times per write), ` +
+      `proofs ${fmt(row.proofsPerSecond).padStart(6)}/s, RSS ${row.rssMegabytes.toFixed(0)} MB`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argument = (name: string): string | undefined => {
+    const index = process.argv.indexOf(name);
+    return index >= 0 ? process.argv[index + 1] : undefined;
+  };
+  const keys = argument("--keys")?.split(",").map(Number);
+  const block = argument("--block");
+  const options: StoreBenchOptions = {};
+  if (keys !== undefined) options.keys = keys;
+  if (block !== undefined) options.blockWrites = Number(block);
+  await runStoreBench(options);
+}
