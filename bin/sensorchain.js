@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Launcher for the `sensorchain` command (package.json "bin"). The CLI is TypeScript that Node runs
+// by stripping types: unflagged from Node 23.6 and 22.18, behind --experimental-strip-types from 22.6.
+// This file is plain JS so any Node can start it; it then picks a Node that can run chain/cli.ts.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const cli = fileURLToPath(new URL("../chain/cli.ts", import.meta.url));
+const pinnedNode = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url));
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+const canStripFlagged = major > 22 || (major === 22 && minor >= 6);
+const stripsTypes =
+  Boolean(process.features?.typescript) || process.execArgv.includes("--experimental-strip-types");
+
+function run(command, args) {
+  const child = spawn(command, args, { stdio: "inherit" });
+  // The child shares our terminal's process group, so Ctrl-C reaches it directly; forward other signals.
+  for (const signal of ["SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
+  process.on("SIGINT", () => {});
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (stripsTypes) {
+  await import(cli);
+} else if (canStripFlagged) {
+  run(process.execPath, [
+    "--experimental-strip-types",
+    "--no-warnings=ExperimentalWarning",
+    cli,
+    ...process.argv.slice(2),
+  ]);
+} else if (existsSync(pinnedNode)) {
+  // An older system node (e.g. 20): use the Node 24 that `npm install` put in node_modules.
+  run(pinnedNode, [cli, ...process.argv.slice(2)]);
+} else {
+  process.stderr.write(
+    `sensorchain needs Node.js >= 22.6 (23.6+ or 22.18+ recommended); this is ${process.version}.\n` +
+      "Run `npm install` in the sensorchain folder to get the pinned Node 24, or install a newer Node.\n",
+  );
+  process.exit(1);
+}

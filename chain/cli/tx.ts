@@ -1,0 +1,183 @@
+// `sensorchain tx bank send`: signs with a keyring key through cosmjs' SigningStargateClient
+// (SIGN_MODE_DIRECT) and waits for the tx to be committed.
+import type { StdFee } from "@cosmjs/stargate";
+import type { Command } from "commander";
+import { type Coin, DEC_ONE, formatCoins, parseCoins, parseDecCoins } from "../types/coin.ts";
+import { commandContext } from "./context.ts";
+import { CliError } from "./errors.ts";
+import { printOutput, toJsonValue } from "./output.ts";
+import { confirm } from "./prompt.ts";
+import { checkAddress } from "./query.ts";
+import { resolveNode, withNode } from "./rpc-client.ts";
+
+/** Gas limit when neither --gas nor simulation gives one (the Cosmos SDK CLI default). */
+export const DEFAULT_GAS_LIMIT = 200_000n;
+/** Multiplier on simulated gas (cosmjs' default for "auto"). */
+export const DEFAULT_GAS_ADJUSTMENT = 1.4;
+/** Highest gas limit accepted from --gas: a typo guard far above any block's gas. */
+const MAX_GAS_LIMIT = 10n ** 12n;
+
+interface SendFlags {
+  fees?: string;
+  gas: string;
+  gasPrices?: string;
+  gasAdjustment: string;
+  memo: string;
+  chainId?: string;
+  yes: boolean;
+  node?: string;
+}
+
+type FeePlan =
+  | { kind: "fixed"; fee: StdFee }
+  | { kind: "simulate-fees"; fees: Coin[]; adjustment: number }
+  | { kind: "simulate-price"; gasPrice: string; adjustment: number };
+
+/** Works out the fee from --fees / --gas / --gas-prices / --gas-adjustment, or says what is wrong. */
+export function planFee(flags: Pick<SendFlags, "fees" | "gas" | "gasPrices" | "gasAdjustment">): FeePlan {
+  const auto = flags.gas === "auto";
+  let gas = DEFAULT_GAS_LIMIT;
+  if (!auto) {
+    if (!/^[1-9][0-9]*$/.test(flags.gas) || BigInt(flags.gas) > MAX_GAS_LIMIT) {
+      throw new CliError(
+        "invalid_flag",
+        `--gas must be "auto" or a positive integer up to ${MAX_GAS_LIMIT}, got ${JSON.stringify(flags.gas)}`,
+      );
+    }
+    gas = BigInt(flags.gas);
+  }
+  const adjustment = Number(flags.gasAdjustment);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(flags.gasAdjustment) || !(adjustment >= 1) || adjustment > 10) {
+    throw new CliError(
+      "invalid_flag",
+      `--gas-adjustment must be a number from 1 to 10, got ${JSON.stringify(flags.gasAdjustment)}`,
+    );
+  }
+  if (flags.fees !== undefined && flags.gasPrices !== undefined) {
+    throw new CliError("invalid_flag", "give either --fees or --gas-prices, not both");
+  }
+  if (flags.fees !== undefined) {
+    const fees = parseCoins(flags.fees, "--fees");
+    if (auto) return { kind: "simulate-fees", fees, adjustment };
+    return { kind: "fixed", fee: { amount: toCosmjsCoins(fees), gas: gas.toString() } };
+  }
+  if (flags.gasPrices !== undefined) {
+    const prices = parseDecCoins(flags.gasPrices, "--gas-prices");
+    if (prices.length === 0) throw new CliError("invalid_flag", "--gas-prices is empty");
+    if (auto) {
+      if (prices.length !== 1)
+        throw new CliError("invalid_flag", "--gas auto takes a single --gas-prices denom");
+      return { kind: "simulate-price", gasPrice: flags.gasPrices.trim(), adjustment };
+    }
+    // fee = ceil(price × gas) per denom, in integer arithmetic (prices are scaled by 10^18).
+    const amount = prices.map((price) => ({
+      denom: price.denom,
+      amount: (price.atomics * gas + DEC_ONE - 1n) / DEC_ONE,
+    }));
+    return {
+      kind: "fixed",
+      fee: { amount: toCosmjsCoins(amount.filter((coin) => coin.amount > 0n)), gas: gas.toString() },
+    };
+  }
+  throw new CliError("fees_required", "give --fees (e.g. 5000usensor) or --gas-prices (e.g. 0.025usensor)");
+}
+
+function toCosmjsCoins(coins: readonly Coin[]): { denom: string; amount: string }[] {
+  return coins.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() }));
+}
+
+export function registerTx(program: Command): void {
+  const tx = program.command("tx").description("sign and broadcast transactions");
+  const bank = tx.command("bank").description("bank module transactions");
+
+  bank
+    .command("send")
+    .description("send coins from a keyring key to an address")
+    .argument("<from>", "key name (or its address) in the keyring")
+    .argument("<to>", "recipient sensor1… address")
+    .argument("<coins>", 'amount, e.g. "1000usensor"')
+    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
+    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
+    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
+    .option(
+      "--gas-adjustment <factor>",
+      "multiplier on simulated gas with --gas auto",
+      String(DEFAULT_GAS_ADJUSTMENT),
+    )
+    .option("--memo <text>", "memo", "")
+    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
+    .option("-y, --yes", "broadcast without asking for confirmation", false)
+    .option("--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…")
+    .action(async (from: string, to: string, coinsText: string, flags: SendFlags, command: Command) => {
+      const context = commandContext(command);
+      checkAddress(to, "recipient");
+      const amount = parseCoins(coinsText, "coins");
+      const plan = planFee(flags);
+      const keyring = context.keyring();
+      const key = keyring.find(from);
+      if (key === undefined)
+        throw new CliError(
+          "key_not_found",
+          `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
+        );
+      const url = resolveNode(flags.node, context);
+      const expectedChainId =
+        flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
+      const wallet = await keyring.wallet(key.name);
+      const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
+      await withNode(url, async () => {
+        const client = await SigningStargateClient.connectWithSigner(
+          url,
+          wallet,
+          plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {},
+        );
+        try {
+          const chainId = await client.getChainId();
+          if (expectedChainId !== undefined && chainId !== expectedChainId) {
+            throw new CliError(
+              "wrong_chain",
+              `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`,
+            );
+          }
+          const message = {
+            typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+            value: { fromAddress: key.address, toAddress: to, amount: toCosmjsCoins(amount) },
+          };
+          let fee: StdFee | number;
+          if (plan.kind === "fixed") fee = plan.fee;
+          else if (plan.kind === "simulate-price") fee = plan.adjustment;
+          else {
+            const gasUsed = await client.simulate(key.address, [message], flags.memo);
+            fee = { amount: toCosmjsCoins(plan.fees), gas: String(Math.ceil(gasUsed * plan.adjustment)) };
+          }
+          if (!flags.yes) {
+            const feeText =
+              typeof fee === "number"
+                ? `auto (${plan.kind === "simulate-price" ? plan.gasPrice : ""} × simulated gas × ${fee})`
+                : `${fee.amount.map((c) => `${c.amount}${c.denom}`).join(",")} gas ${fee.gas}`;
+            process.stderr.write(
+              `send ${formatCoins(amount)} from ${key.name} (${key.address}) to ${to} on ${chainId}, fee ${feeText}\n`,
+            );
+            if (!(await confirm("Sign and broadcast?")))
+              throw new CliError("aborted", "aborted: nothing was broadcast");
+          }
+          const result = await client.signAndBroadcast(key.address, [message], fee, flags.memo);
+          printOutput(
+            {
+              height: String(result.height),
+              txhash: result.transactionHash,
+              code: result.code,
+              gas_wanted: result.gasWanted,
+              gas_used: result.gasUsed,
+              events: toJsonValue(result.events),
+            },
+            context.output,
+          );
+          if (result.code !== 0)
+            throw new CliError("tx_failed", `tx ${result.transactionHash} failed with code ${result.code}`);
+        } finally {
+          client.disconnect();
+        }
+      });
+    });
+}

@@ -1,0 +1,337 @@
+// config.toml: its sections (named as in CometBFT / Cosmos SDK where they exist), defaults and
+// validation. The TOML document is checked into a typed NodeConfig; every error names its field.
+import type { PruningOptions } from "../store/commit-types.ts";
+import { parseDecCoins } from "../types/coin.ts";
+import { parseDurationMs } from "./duration.ts";
+import { ConfigError } from "./errors.ts";
+import type { HomePaths } from "./home.ts";
+
+export const PRUNING_STRATEGIES = ["default", "nothing", "everything", "custom"] as const;
+export type PruningStrategy = (typeof PRUNING_STRATEGIES)[number];
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["plain", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Cosmos SDK pruning presets (store/pruning/types/options.go): versions kept and prune interval. */
+export const PRUNING_PRESETS = {
+  default: { keepRecent: 362_880, interval: 10 },
+  nothing: { keepRecent: 0, interval: 0 },
+  everything: { keepRecent: 2, interval: 10 },
+} as const;
+/** The SDK refuses custom pruning that keeps fewer versions or prunes more often than "everything". */
+const MIN_PRUNING_KEEP_RECENT = 2;
+const MIN_PRUNING_INTERVAL = 10;
+/** Monikers show in status output and peer lists; keep them short enough to read there. */
+const MAX_MONIKER_LENGTH = 64;
+/** Upper bounds that catch typos (an extra zero or three) rather than limit real deployments. */
+const MAX_RPC_BODY_BYTES = 1 << 30;
+const MAX_MEMPOOL_TX_BYTES = 1 << 30;
+const MAX_MEMPOOL_TXS_BYTES = 2 ** 40;
+const MAX_MEMPOOL_SIZE = 10_000_000;
+const MAX_TIMEOUT_MS = 24 * 3_600_000;
+
+export interface ListenAddress {
+  /** As written: "tcp://127.0.0.1:26657". */
+  text: string;
+  host: string;
+  port: number;
+}
+
+export interface NodeConfig {
+  paths: HomePaths;
+  moniker: string;
+  rpc: {
+    /** "tcp://host:port", checked by parseListenAddress. */
+    laddr: string;
+    corsAllowedOrigins: string[];
+    maxBodyBytes: number;
+    maxOpenConnections: number;
+    timeoutBroadcastTxCommitMs: number;
+  };
+  p2p: { laddr: string; persistentPeers: string[] };
+  /** timeoutCommitMs is the pause after a commit before the next height: the block interval. */
+  consensus: { timeoutCommitMs: number };
+  mempool: { size: number; maxTxBytes: number; maxTxsBytes: number };
+  /**
+   * Gas prices below which this node's mempool refuses txs, as decimal coins ("0.025usensor");
+   * "" accepts any fee. Checked with parseDecCoins (chain/types/coin.ts).
+   */
+  app: { minimumGasPrices: string };
+  /** The chosen preset and what it means: keepRecent 0 = keep every version (archive). */
+  store: { pruningStrategy: PruningStrategy; pruning: PruningOptions };
+  /** Reserved for the MQTT bridge; passed through unchecked until its issue defines it. */
+  mqtt: Record<string, unknown>;
+  log: { level: LogLevel; format: LogFormat };
+}
+
+/** Command-line flags that override config.toml, named after CometBFT / Cosmos SDK flags. */
+export interface ConfigOverrides {
+  moniker?: string;
+  /** --rpc.laddr */
+  rpcLaddr?: string;
+  /** --p2p.laddr */
+  p2pLaddr?: string;
+  /** --consensus.timeout_commit */
+  timeoutCommit?: string;
+  /** --minimum-gas-prices */
+  minimumGasPrices?: string;
+  /** --pruning */
+  pruning?: string;
+  /** --log_level */
+  logLevel?: string;
+  /** --log_format */
+  logFormat?: string;
+}
+
+export type TomlDocument = Record<string, unknown>;
+
+export function defaultConfigDocument(moniker: string): TomlDocument {
+  return {
+    moniker,
+    rpc: {
+      laddr: "tcp://127.0.0.1:26657",
+      cors_allowed_origins: ["*"],
+      max_body_bytes: 1_000_000,
+      max_open_connections: 900,
+      timeout_broadcast_tx_commit: "10s",
+    },
+    p2p: { laddr: "tcp://0.0.0.0:26656", persistent_peers: "" },
+    consensus: { timeout_commit: "1s" },
+    mempool: { size: 5000, max_tx_bytes: 1_048_576, max_txs_bytes: 67_108_864 },
+    app: { minimum_gas_prices: "0.025usensor" },
+    store: { pruning: "default", pruning_keep_recent: 0, pruning_interval: 0 },
+    mqtt: {},
+    log: { level: "info", format: "plain" },
+  };
+}
+
+/** Returns a copy of the document with the flag overrides written into it. */
+export function applyOverrides(document: TomlDocument, overrides: ConfigOverrides): TomlDocument {
+  const copy = structuredClone(document);
+  const set = (section: string, key: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    const existing = copy[section];
+    const target = isTable(existing) ? existing : {};
+    target[key] = value;
+    copy[section] = target;
+  };
+  if (overrides.moniker !== undefined) copy["moniker"] = overrides.moniker;
+  set("rpc", "laddr", overrides.rpcLaddr);
+  set("p2p", "laddr", overrides.p2pLaddr);
+  set("consensus", "timeout_commit", overrides.timeoutCommit);
+  set("app", "minimum_gas_prices", overrides.minimumGasPrices);
+  set("store", "pruning", overrides.pruning);
+  set("log", "level", overrides.logLevel);
+  set("log", "format", overrides.logFormat);
+  return copy;
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Reads one [section] table, refusing keys it does not know so that typos do not pass silently. */
+function section(document: TomlDocument, name: string, known: readonly string[]): Record<string, unknown> {
+  const value = document[name];
+  if (value === undefined) return {};
+  if (!isTable(value)) throw new ConfigError(name, "must be a [table]");
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new ConfigError(`${name}.${key}`, "unknown setting");
+  }
+  return value;
+}
+
+function readString(table: Record<string, unknown>, field: string, key: string, fallback: string): string {
+  const value = table[key] ?? fallback;
+  if (typeof value !== "string")
+    throw new ConfigError(field, `must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function readInteger(
+  table: Record<string, unknown>,
+  field: string,
+  key: string,
+  fallback: number,
+  range: { min: number; max: number },
+): number {
+  let value = table[key] ?? fallback;
+  if (typeof value === "bigint") value = Number(value);
+  if (typeof value === "string" && /^[0-9]+$/.test(value)) value = Number(value);
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new ConfigError(field, `must be an integer, got ${JSON.stringify(value)}`);
+  }
+  if (value < range.min || value > range.max) {
+    throw new ConfigError(field, `must be between ${range.min} and ${range.max}, got ${value}`);
+  }
+  return value;
+}
+
+function readDurationMs(
+  table: Record<string, unknown>,
+  field: string,
+  key: string,
+  fallback: string,
+): number {
+  const text = readString(table, field, key, fallback);
+  let ms: number;
+  try {
+    ms = parseDurationMs(text);
+  } catch (error) {
+    throw new ConfigError(field, (error as Error).message);
+  }
+  if (ms > MAX_TIMEOUT_MS) throw new ConfigError(field, `must be at most 24h, got ${text}`);
+  return ms;
+}
+
+function readChoice<T extends string>(
+  table: Record<string, unknown>,
+  field: string,
+  key: string,
+  fallback: T,
+  choices: readonly T[],
+): T {
+  const value = readString(table, field, key, fallback);
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(field, `must be one of ${choices.join(", ")}; got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+/** Parses "tcp://host:port" (CometBFT listen addresses); IPv6 hosts go in brackets. */
+export function parseListenAddress(text: string, field: string): ListenAddress {
+  const match = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);
+  if (match === null) {
+    throw new ConfigError(field, `must look like tcp://127.0.0.1:26657, got ${JSON.stringify(text)}`);
+  }
+  const port = Number(match[2]);
+  if (port > 65_535) throw new ConfigError(field, `port ${port} is above 65535`);
+  const host = match[1]!.startsWith("[") ? match[1]!.slice(1, -1) : match[1]!;
+  return { text, host, port };
+}
+
+/** Checks a config.toml document (after overrides) and returns the typed configuration. */
+export function parseConfigDocument(document: TomlDocument, paths: HomePaths): NodeConfig {
+  const known = ["moniker", "rpc", "p2p", "consensus", "mempool", "app", "store", "mqtt", "log"];
+  for (const key of Object.keys(document)) {
+    if (!known.includes(key)) throw new ConfigError(key, "unknown setting");
+  }
+  const moniker = readString(document, "moniker", "moniker", "");
+  if (moniker.trim() === "") throw new ConfigError("moniker", "must not be empty");
+  if (moniker.length > MAX_MONIKER_LENGTH) {
+    throw new ConfigError("moniker", `must be at most ${MAX_MONIKER_LENGTH} characters`);
+  }
+
+  const rpc = section(document, "rpc", [
+    "laddr",
+    "cors_allowed_origins",
+    "max_body_bytes",
+    "max_open_connections",
+    "timeout_broadcast_tx_commit",
+  ]);
+  const cors = rpc["cors_allowed_origins"] ?? ["*"];
+  if (!Array.isArray(cors) || !cors.every((origin) => typeof origin === "string")) {
+    throw new ConfigError("rpc.cors_allowed_origins", 'must be a list of strings, e.g. ["*"]');
+  }
+
+  const p2p = section(document, "p2p", ["laddr", "persistent_peers"]);
+  const peersText = readString(p2p, "p2p.persistent_peers", "persistent_peers", "");
+  const persistentPeers = peersText
+    .split(",")
+    .map((peer) => peer.trim())
+    .filter((peer) => peer !== "");
+
+  const consensus = section(document, "consensus", ["timeout_commit"]);
+  const mempool = section(document, "mempool", ["size", "max_tx_bytes", "max_txs_bytes"]);
+  const app = section(document, "app", ["minimum_gas_prices"]);
+  const minimumGasPrices = readString(app, "app.minimum_gas_prices", "minimum_gas_prices", "0.025usensor");
+  try {
+    parseDecCoins(minimumGasPrices, "app.minimum_gas_prices");
+  } catch (error) {
+    throw new ConfigError(
+      "app.minimum_gas_prices",
+      (error as Error).message.replace(/^app\.minimum_gas_prices: /, ""),
+    );
+  }
+
+  const log = section(document, "log", ["level", "format"]);
+  const mqttValue = document["mqtt"] ?? {};
+  if (!isTable(mqttValue)) throw new ConfigError("mqtt", "must be a [table]");
+
+  return {
+    paths,
+    moniker,
+    rpc: {
+      laddr: parseListenAddress(readString(rpc, "rpc.laddr", "laddr", "tcp://127.0.0.1:26657"), "rpc.laddr")
+        .text,
+      corsAllowedOrigins: cors as string[],
+      maxBodyBytes: readInteger(rpc, "rpc.max_body_bytes", "max_body_bytes", 1_000_000, {
+        min: 1,
+        max: MAX_RPC_BODY_BYTES,
+      }),
+      maxOpenConnections: readInteger(rpc, "rpc.max_open_connections", "max_open_connections", 900, {
+        min: 0,
+        max: 1_000_000,
+      }),
+      timeoutBroadcastTxCommitMs: readDurationMs(
+        rpc,
+        "rpc.timeout_broadcast_tx_commit",
+        "timeout_broadcast_tx_commit",
+        "10s",
+      ),
+    },
+    p2p: {
+      laddr: parseListenAddress(readString(p2p, "p2p.laddr", "laddr", "tcp://0.0.0.0:26656"), "p2p.laddr")
+        .text,
+      persistentPeers,
+    },
+    consensus: {
+      timeoutCommitMs: readDurationMs(consensus, "consensus.timeout_commit", "timeout_commit", "1s"),
+    },
+    mempool: {
+      size: readInteger(mempool, "mempool.size", "size", 5000, { min: 1, max: MAX_MEMPOOL_SIZE }),
+      maxTxBytes: readInteger(mempool, "mempool.max_tx_bytes", "max_tx_bytes", 1_048_576, {
+        min: 1,
+        max: MAX_MEMPOOL_TX_BYTES,
+      }),
+      maxTxsBytes: readInteger(mempool, "mempool.max_txs_bytes", "max_txs_bytes", 67_108_864, {
+        min: 1,
+        max: MAX_MEMPOOL_TXS_BYTES,
+      }),
+    },
+    app: { minimumGasPrices },
+    store: parsePruning(section(document, "store", ["pruning", "pruning_keep_recent", "pruning_interval"])),
+    mqtt: mqttValue,
+    log: {
+      level: readChoice(log, "log.level", "level", "info", LOG_LEVELS),
+      format: readChoice(log, "log.format", "format", "plain", LOG_FORMATS),
+    },
+  };
+}
+
+function parsePruning(store: Record<string, unknown>): NodeConfig["store"] {
+  const pruning = readChoice(store, "store.pruning", "pruning", "default", PRUNING_STRATEGIES);
+  if (pruning !== "custom") return { pruningStrategy: pruning, pruning: { ...PRUNING_PRESETS[pruning] } };
+  const keepRecent = readInteger(store, "store.pruning_keep_recent", "pruning_keep_recent", 0, {
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+  });
+  const interval = readInteger(store, "store.pruning_interval", "pruning_interval", 0, {
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+  });
+  if (keepRecent < MIN_PRUNING_KEEP_RECENT) {
+    throw new ConfigError(
+      "store.pruning_keep_recent",
+      `must be at least ${MIN_PRUNING_KEEP_RECENT} with pruning = "custom"`,
+    );
+  }
+  if (interval < MIN_PRUNING_INTERVAL) {
+    throw new ConfigError(
+      "store.pruning_interval",
+      `must be at least ${MIN_PRUNING_INTERVAL} with pruning = "custom"`,
+    );
+  }
+  return { pruningStrategy: pruning, pruning: { keepRecent, interval } };
+}

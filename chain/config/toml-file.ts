@@ -1,0 +1,88 @@
+// Reads and writes config.toml through smol-toml. Written files carry a comment per setting, as
+// CometBFT's do, so that an operator can edit them without the docs at hand.
+import { parse, stringify, TomlError } from "smol-toml";
+import { ConfigError } from "./errors.ts";
+import type { TomlDocument } from "./schema.ts";
+
+/** config.toml is a few kilobytes; anything far larger is not a config file. */
+export const MAX_CONFIG_FILE_BYTES = 1 << 20;
+
+export function parseToml(text: string, file: string): TomlDocument {
+  if (text.length > MAX_CONFIG_FILE_BYTES) throw new ConfigError(file, "file is larger than 1 MiB");
+  try {
+    return parse(text) as TomlDocument;
+  } catch (error) {
+    const detail = error instanceof TomlError ? `line ${error.line}, column ${error.column}: ` : "";
+    throw new ConfigError(file, `not valid TOML: ${detail}${(error as Error).message.split("\n")[0]}`);
+  }
+}
+
+function value(v: unknown): string {
+  return stringify({ v }).slice("v = ".length).trim();
+}
+
+const COMMENTS: Record<string, Record<string, string>> = {
+  rpc: {
+    "": "CometBFT-compatible JSON-RPC server (what cosmjs connects to).",
+    laddr: "TCP address the RPC server listens on.",
+    cors_allowed_origins: 'Origins a browser may call from; ["*"] allows any.',
+    max_body_bytes: "Largest request body accepted, in bytes.",
+    max_open_connections: "Most simultaneous connections (0 = unlimited).",
+    timeout_broadcast_tx_commit: "How long broadcast_tx_commit waits for the tx to be committed.",
+  },
+  p2p: {
+    "": "Peer-to-peer network (libp2p).",
+    laddr: "TCP address to listen on for peers.",
+    persistent_peers: "Comma-separated peers to keep connected to.",
+  },
+  consensus: {
+    "": "Tendermint BFT consensus.",
+    timeout_commit: 'Pause after a commit before the next height: the block interval ("1s", "500ms").',
+  },
+  mempool: {
+    "": "Pending transactions.",
+    size: "Most txs held.",
+    max_tx_bytes: "Largest single tx, in bytes.",
+    max_txs_bytes: "Most bytes of txs held in total.",
+  },
+  app: {
+    "": "Application settings (Cosmos SDK app.toml equivalents).",
+    minimum_gas_prices:
+      'Lowest gas price this node accepts into its mempool, e.g. "0.025usensor"; "" accepts any.',
+  },
+  store: {
+    "": "State storage.",
+    pruning:
+      '"default" keeps 362880 versions (pruned every 10 blocks), "nothing" keeps all (archive),\n' +
+      '# "everything" keeps 2, "custom" uses pruning_keep_recent and pruning_interval.',
+    pruning_keep_recent: 'Versions kept with pruning = "custom" (at least 2).',
+    pruning_interval: 'Blocks between prunings with pruning = "custom" (at least 10).',
+  },
+  mqtt: { "": "MQTT bridge: reserved, configured by a later issue." },
+  log: {
+    "": "Logging.",
+    level: "trace, debug, info, warn, error, fatal or silent.",
+    format: "plain or json.",
+  },
+};
+
+/** Renders a config document as commented TOML; parsing the result gives the same document. */
+export function renderConfigToml(document: TomlDocument): string {
+  const lines = ["# sensorchain node configuration (CometBFT / Cosmos SDK style).", ""];
+  for (const [key, entry] of Object.entries(document)) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+      lines.push(`${key} = ${value(entry)}`);
+  }
+  for (const [name, entry] of Object.entries(document)) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
+    const comments = COMMENTS[name] ?? {};
+    lines.push("");
+    if (comments[""] !== undefined) lines.push(`# ${comments[""]}`);
+    lines.push(`[${name}]`);
+    for (const [key, setting] of Object.entries(entry)) {
+      if (comments[key] !== undefined) lines.push(`# ${comments[key]}`);
+      lines.push(`${key} = ${value(setting)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
