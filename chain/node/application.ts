@@ -21,12 +21,13 @@ export async function createApplication(input: {
   const list = modules();
   const store = await openCommitMultiStore({
     db: input.db,
-    storeNames: list.flatMap((m) => m.storeNames),
+    storeNames: BaseApplication.storeNames(list),
     pruning: input.config.store.pruning,
   });
   return new BaseApplication({
     store,
     modules: list,
+    chainId: input.genesis.chainId,
     minGasPrices: input.config.app.minimumGasPrices,
     maxTxBytes: input.config.mempool.maxTxBytes,
   });
