@@ -25,9 +25,11 @@ export const CHAIN_STATE_KEY = new Uint8Array([0x30]);
 
 export function encodeChainState(state: ChainState): Uint8Array {
   return new TextEncoder().encode(
-    JSON.stringify(state, (_key, value) => {
-      if (typeof value === "bigint") return { $bigint: value.toString() };
-      if (value instanceof Uint8Array) return { $bytes: Buffer.from(value).toString("hex") };
+    // The holder's original value, because Buffer.toJSON runs before a replacer sees the value.
+    JSON.stringify(state, function (this: Record<string, unknown>, key, value) {
+      const original = this[key];
+      if (typeof original === "bigint") return { $bigint: original.toString() };
+      if (original instanceof Uint8Array) return { $bytes: Buffer.from(original).toString("hex") };
       return value;
     }),
   );
