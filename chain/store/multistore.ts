@@ -144,7 +144,8 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
       roots.set(name, prepared.root);
       storeRoots.push({ name, root: childHash(prepared.root) });
     }
-    const appHash = multistoreRoot(storeRoots);
+    // A plain Uint8Array (not a node Buffer), so that callers serialising it see bytes, not a Buffer object.
+    const appHash = new Uint8Array(multistoreRoot(storeRoots));
     operations.push({ type: "put", key: metaCommitInfoKey(version), value: encodeCommitInfo(storeRoots) });
     operations.push({ type: "put", key: META.latest, value: encodeLatest(version, appHash) });
     let prunedThrough = this.#prunedThrough;
