@@ -1,13 +1,14 @@
 // Re-executes every stored block from genesis into a fresh state and compares each app hash and
 // results hash with the headers that committed to them: proof that the stored state is exactly what
 // the blocks produce. The auditor command (`sensorchain replay`) and the crash tests use it.
-import { ClassicLevel } from "classic-level";
+
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "./config/config.ts";
+import { ClassicLevel } from "classic-level";
 import { loadGenesisFile } from "../genesis/genesis.ts";
 import { openBlockStore } from "./blockstore/open.ts";
+import { loadConfig } from "./config/config.ts";
 import { CHAIN_STATE_KEY, decodeChainState } from "./consensus/chain-state.ts";
 import { genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { bytesEqual, toHex } from "./crypto/hash.ts";
@@ -39,7 +40,10 @@ export async function replayChain(input: { home: string }): Promise<ReplayReport
   });
   await source.open();
   const scratch = await mkdtemp(join(tmpdir(), "sensorchain-replay-"));
-  const target = new ClassicLevel<Uint8Array, Uint8Array>(scratch, { keyEncoding: "view", valueEncoding: "view" });
+  const target = new ClassicLevel<Uint8Array, Uint8Array>(scratch, {
+    keyEncoding: "view",
+    valueEncoding: "view",
+  });
   await target.open();
   try {
     const blockStore = await openBlockStore(source);
@@ -54,7 +58,12 @@ export async function replayChain(input: { home: string }): Promise<ReplayReport
       const block = await blockStore.loadBlock(height);
       if (block === undefined) throw new Error(`block ${height} is missing from the block store`);
       if (!bytesEqual(block.header.appHash, appHash)) {
-        mismatches.push({ height: String(height), what: "app_hash", expected: toHex(block.header.appHash), actual: toHex(appHash) });
+        mismatches.push({
+          height: String(height),
+          what: "app_hash",
+          expected: toHex(block.header.appHash),
+          actual: toHex(appHash),
+        });
       }
       const meta = await blockStore.loadBlockMeta(height);
       const results = await app.finalizeBlock({

@@ -61,14 +61,20 @@ export class Mempool {
   /** Throws MempoolError before checkTx runs when the tx cannot be taken anyway. */
   precheck(tx: Uint8Array): Uint8Array {
     if (tx.length > this.#options.maxTxBytes) {
-      throw new MempoolError("tx_too_large", `tx too large: ${tx.length} bytes, max ${this.#options.maxTxBytes}`);
+      throw new MempoolError(
+        "tx_too_large",
+        `tx too large: ${tx.length} bytes, max ${this.#options.maxTxBytes}`,
+      );
     }
     const hash = sha256(tx);
     const hashHex = toHex(hash);
     if (this.#byHash.has(hashHex) || this.#seen.has(hashHex)) {
       throw new MempoolError("tx_in_cache", "tx already exists in cache");
     }
-    if (this.#byHash.size >= this.#options.maxTxs || this.#totalBytes + tx.length > this.#options.maxTotalBytes) {
+    if (
+      this.#byHash.size >= this.#options.maxTxs ||
+      this.#totalBytes + tx.length > this.#options.maxTotalBytes
+    ) {
       throw new MempoolError(
         "mempool_full",
         `mempool is full: number of txs ${this.#byHash.size} (max: ${this.#options.maxTxs}), total txs bytes ${this.#totalBytes} (max: ${this.#options.maxTotalBytes})`,
@@ -157,8 +163,10 @@ export class Mempool {
     const slotted: { slot: number; entry: MempoolTx }[] = [];
     for (const list of bySender.values()) {
       const slots = list.map((entry) => entry.arrival).sort((a, b) => a - b);
-      list.sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : a.arrival - b.arrival));
-      list.forEach((entry, i) => slotted.push({ slot: slots[i]!, entry }));
+      list.sort((a, b) =>
+        a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : a.arrival - b.arrival,
+      );
+      for (const [i, entry] of list.entries()) slotted.push({ slot: slots[i]!, entry });
     }
     slotted.sort((a, b) => a.slot - b.slot);
     return slotted.map((item) => item.entry);

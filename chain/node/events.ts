@@ -21,8 +21,12 @@ export class NodeEvents {
     return () => this.#listeners.delete(listener);
   }
 
-  waitForTx(hash: Uint8Array, signal: AbortSignal): Promise<{ height: bigint; index: number; result: ExecTxResult }> {
-    if (this.#waiterCount >= MAX_TX_WAITERS) return Promise.reject(new Error("too many clients waiting for txs"));
+  waitForTx(
+    hash: Uint8Array,
+    signal: AbortSignal,
+  ): Promise<{ height: bigint; index: number; result: ExecTxResult }> {
+    if (this.#waiterCount >= MAX_TX_WAITERS)
+      return Promise.reject(new Error("too many clients waiting for txs"));
     const key = toHex(hash);
     return new Promise((resolve, reject) => {
       const waiter: TxWaiter = { resolve };

@@ -4,7 +4,12 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { Ed25519Signer, verifyEd25519 } from "../../chain/crypto/ed25519.ts";
 import { sha256 } from "../../chain/crypto/hash.ts";
-import { secp256k1PublicKey, signSecp256k1, verifySecp256k1, verifySecp256k1Noble } from "../../chain/crypto/secp256k1.ts";
+import {
+  secp256k1PublicKey,
+  signSecp256k1,
+  verifySecp256k1,
+  verifySecp256k1Noble,
+} from "../../chain/crypto/secp256k1.ts";
 
 /** Runs `fn` repeatedly for about `ms` milliseconds and returns operations per second. */
 export function rate(fn: () => void, ms = 1000): number {
@@ -49,8 +54,12 @@ export function runCryptoBench(ms = 1000): CryptoFigures {
 
 export function printCryptoFigures(figures: CryptoFigures): void {
   const row = (name: string, node: number, noble: number) =>
-    console.log(`  ${name.padEnd(28)} node:crypto ${fmt(node).padStart(10)}/s   @noble ${fmt(noble).padStart(10)}/s   ${(node / noble).toFixed(1)}x`);
-  console.log("crypto (one core, 100-byte messages; reference/baselines.md: secp256k1 2,237/s, ed25519 8,183/s)");
+    console.log(
+      `  ${name.padEnd(28)} node:crypto ${fmt(node).padStart(10)}/s   @noble ${fmt(noble).padStart(10)}/s   ${(node / noble).toFixed(1)}x`,
+    );
+  console.log(
+    "crypto (one core, 100-byte messages; reference/baselines.md: secp256k1 2,237/s, ed25519 8,183/s)",
+  );
   row("secp256k1 verify", figures.secp256k1VerifyNode, figures.secp256k1VerifyNoble);
   row("ed25519 verify", figures.ed25519VerifyNode, figures.ed25519VerifyNoble);
   row("sha256 (64 B)", figures.sha256Node, figures.sha256Noble);

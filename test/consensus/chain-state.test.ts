@@ -1,5 +1,5 @@
 import test from "ava";
-import { decodeChainState, encodeChainState, type ChainState } from "../../chain/consensus/chain-state.ts";
+import { type ChainState, decodeChainState, encodeChainState } from "../../chain/consensus/chain-state.ts";
 import { sha256 } from "../../chain/crypto/hash.ts";
 
 test("chain state round-trips bigints, Uint8Arrays and Buffers", (t) => {
@@ -13,7 +13,12 @@ test("chain state round-trips bigints, Uint8Arrays and Buffers", (t) => {
     validators: [],
     nextValidators: [],
     lastValidators: [],
-    consensusParams: { block: { maxBytes: 1n, maxGas: -1n }, evidence: { maxAgeNumBlocks: 1n, maxAgeDurationNs: 1n, maxBytes: 1n }, validator: { pubKeyTypes: ["ed25519"] }, version: { app: 0n } },
+    consensusParams: {
+      block: { maxBytes: 1n, maxGas: -1n },
+      evidence: { maxAgeNumBlocks: 1n, maxAgeDurationNs: 1n, maxBytes: 1n },
+      validator: { pubKeyTypes: ["ed25519"] },
+      version: { app: 0n },
+    },
     lastResultsHash: new Uint8Array(),
     appHash,
   } satisfies ChainState;

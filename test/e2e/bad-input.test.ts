@@ -1,11 +1,27 @@
 // Acceptance: every bad input gets a Cosmos-style code and log, changes no state, and the node keeps
 // serving. Txs are built and signed exactly as cosmjs does, then broken one way each.
-import { DirectSecp256k1HdWallet, Registry, encodePubkey, makeAuthInfoBytes, makeSignDoc } from "@cosmjs/proto-signing";
+
 import { encodeSecp256k1Pubkey } from "@cosmjs/amino";
-import { StargateClient, defaultRegistryTypes } from "@cosmjs/stargate";
+import {
+  DirectSecp256k1HdWallet,
+  encodePubkey,
+  makeAuthInfoBytes,
+  makeSignDoc,
+  Registry,
+} from "@cosmjs/proto-signing";
+import { defaultRegistryTypes, StargateClient } from "@cosmjs/stargate";
 import test, { type ExecutionContext } from "ava";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { CHAIN_ID, DENOM, createTestHome, faucetWallet, rpc, startNodeProcess, type NodeProcess, type TestHome } from "../helpers/node-process.ts";
+import {
+  CHAIN_ID,
+  createTestHome,
+  DENOM,
+  faucetWallet,
+  type NodeProcess,
+  rpc,
+  startNodeProcess,
+  type TestHome,
+} from "../helpers/node-process.ts";
 
 let home: TestHome;
 let node: NodeProcess;
@@ -47,7 +63,11 @@ async function buildSend(options: TxOptions): Promise<Uint8Array> {
     messages: [
       {
         typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-        value: { fromAddress: account!.address, toAddress: account!.address, amount: [{ denom: DENOM, amount: options.amount ?? "1" }] },
+        value: {
+          fromAddress: account!.address,
+          toAddress: account!.address,
+          amount: [{ denom: DENOM, amount: options.amount ?? "1" }],
+        },
       },
     ],
     memo: options.memo ?? "",
@@ -60,11 +80,20 @@ async function buildSend(options: TxOptions): Promise<Uint8Array> {
     undefined,
     undefined,
   );
-  const signDoc = makeSignDoc(body, authInfo, options.chainId ?? CHAIN_ID, Number(options.accountNumber ?? onChain?.accountNumber ?? 0));
+  const signDoc = makeSignDoc(
+    body,
+    authInfo,
+    options.chainId ?? CHAIN_ID,
+    Number(options.accountNumber ?? onChain?.accountNumber ?? 0),
+  );
   const { signature, signed } = await options.wallet.signDirect(account!.address, signDoc);
   const signatureBytes = Buffer.from(signature.signature, "base64");
   if (options.corruptSignature) signatureBytes[5] = signatureBytes[5]! ^ 0xff;
-  return TxRaw.encode({ bodyBytes: signed.bodyBytes, authInfoBytes: signed.authInfoBytes, signatures: [signatureBytes] }).finish();
+  return TxRaw.encode({
+    bodyBytes: signed.bodyBytes,
+    authInfoBytes: signed.authInfoBytes,
+    signatures: [signatureBytes],
+  }).finish();
 }
 
 async function broadcast(tx: Uint8Array) {
@@ -93,15 +122,30 @@ test.serial("undecodable tx → code 2", async (t) => {
 });
 
 test.serial("wrong chain id → code 4 signature verification failed", async (t) => {
-  await assertRejected(t, await buildSend({ wallet: poorWallet, chainId: "another-chain" }), 4, /signature verification failed/);
+  await assertRejected(
+    t,
+    await buildSend({ wallet: poorWallet, chainId: "another-chain" }),
+    4,
+    /signature verification failed/,
+  );
 });
 
 test.serial("bad signature → code 4", async (t) => {
-  await assertRejected(t, await buildSend({ wallet: poorWallet, corruptSignature: true }), 4, /signature verification failed/);
+  await assertRejected(
+    t,
+    await buildSend({ wallet: poorWallet, corruptSignature: true }),
+    4,
+    /signature verification failed/,
+  );
 });
 
 test.serial("wrong sequence → code 32", async (t) => {
-  await assertRejected(t, await buildSend({ wallet: poorWallet, sequence: 7 }), 32, /account sequence mismatch, expected 0, got 7/);
+  await assertRejected(
+    t,
+    await buildSend({ wallet: poorWallet, sequence: 7 }),
+    32,
+    /account sequence mismatch, expected 0, got 7/,
+  );
 });
 
 test.serial("fee too low → code 13", async (t) => {
@@ -109,7 +153,12 @@ test.serial("fee too low → code 13", async (t) => {
 });
 
 test.serial("insufficient funds → code 5", async (t) => {
-  await assertRejected(t, await buildSend({ wallet: poorWallet, fee: "20000", gas: 200000n }), 5, /insufficient funds/);
+  await assertRejected(
+    t,
+    await buildSend({ wallet: poorWallet, fee: "20000", gas: 200000n }),
+    5,
+    /insufficient funds/,
+  );
 });
 
 test.serial("oversized tx → rejected with a size error", async (t) => {
@@ -122,16 +171,26 @@ test.serial("oversized tx → rejected with a size error", async (t) => {
   t.is(await balanceOf(poorAddress), before);
 });
 
-test.serial("malformed JSON-RPC, unknown method, bad params → JSON-RPC errors, node keeps serving", async (t) => {
-  const malformed = await fetch(node.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
-  t.is(malformed.status, 200);
-  t.is(((await malformed.json()) as { error: { code: number } }).error.code, -32700);
-  t.is((await rpc(node.rpcUrl, "no_such_method")).error.code, -32601);
-  t.is((await rpc(node.rpcUrl, "block", { height: "abc" })).error.code, -32602);
-  t.is((await rpc(node.rpcUrl, "tx_search", { query: "tx.height=", page: "1" })).error.code !== undefined, true);
-  const status = await rpc(node.rpcUrl, "status");
-  t.is(status.result.node_info.network, CHAIN_ID);
-});
+test.serial(
+  "malformed JSON-RPC, unknown method, bad params → JSON-RPC errors, node keeps serving",
+  async (t) => {
+    const malformed = await fetch(node.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    t.is(malformed.status, 200);
+    t.is(((await malformed.json()) as { error: { code: number } }).error.code, -32700);
+    t.is((await rpc(node.rpcUrl, "no_such_method")).error.code, -32601);
+    t.is((await rpc(node.rpcUrl, "block", { height: "abc" })).error.code, -32602);
+    t.is(
+      (await rpc(node.rpcUrl, "tx_search", { query: "tx.height=", page: "1" })).error.code !== undefined,
+      true,
+    );
+    const status = await rpc(node.rpcUrl, "status");
+    t.is(status.result.node_info.network, CHAIN_ID);
+  },
+);
 
 test.serial("after all the rejections a valid tx still goes through", async (t) => {
   const { address } = await faucetWallet();

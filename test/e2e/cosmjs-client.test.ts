@@ -1,8 +1,17 @@
 // Acceptance: unmodified cosmjs clients against a real node process.
-import { GasPrice, SigningStargateClient, StargateClient, assertIsDeliverTxSuccess } from "@cosmjs/stargate";
+
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import { CHAIN_ID, DENOM, createTestHome, faucetWallet, startNodeProcess, type NodeProcess, type TestHome } from "../helpers/node-process.ts";
+import {
+  CHAIN_ID,
+  createTestHome,
+  DENOM,
+  faucetWallet,
+  type NodeProcess,
+  startNodeProcess,
+  type TestHome,
+} from "../helpers/node-process.ts";
 
 let home: TestHome;
 let node: NodeProcess;
@@ -50,11 +59,19 @@ test.serial("StargateClient reads chain id, height, account, balances and blocks
 
 test.serial("SigningStargateClient sends with an explicit fee; getTx and searchTx find it", async (t) => {
   const { wallet, address } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, { broadcastPollIntervalMs: 200 });
+  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
+    broadcastPollIntervalMs: 200,
+  });
   const recipient = await freshRecipient();
   const before = BigInt((await client.getBalance(address, DENOM)).amount);
   const fee = { amount: [{ denom: DENOM, amount: "5000" }], gas: "200000" };
-  const result = await client.sendTokens(address, recipient, [{ denom: DENOM, amount: "12345" }], fee, "e2e explicit fee");
+  const result = await client.sendTokens(
+    address,
+    recipient,
+    [{ denom: DENOM, amount: "12345" }],
+    fee,
+    "e2e explicit fee",
+  );
   assertIsDeliverTxSuccess(result);
   t.is((await client.getBalance(recipient, DENOM)).amount, "12345");
   t.is(BigInt((await client.getBalance(address, DENOM)).amount), before - 12345n - 5000n);
@@ -73,14 +90,23 @@ test.serial("SigningStargateClient sends with an explicit fee; getTx and searchT
   client.disconnect();
 });
 
-test.serial("SigningStargateClient sends with fee \"auto\" (Simulate)", async (t) => {
+test.serial('SigningStargateClient sends with fee "auto" (Simulate)', async (t) => {
   const { wallet, address } = await faucetWallet();
   const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
     gasPrice: GasPrice.fromString(`0.025${DENOM}`),
     broadcastPollIntervalMs: 200,
   });
   const recipient = await freshRecipient();
-  const gas = await client.simulate(address, [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: address, toAddress: recipient, amount: [{ denom: DENOM, amount: "1" }] } }], "");
+  const gas = await client.simulate(
+    address,
+    [
+      {
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: { fromAddress: address, toAddress: recipient, amount: [{ denom: DENOM, amount: "1" }] },
+      },
+    ],
+    "",
+  );
   t.true(gas > 0);
   const result = await client.sendTokens(address, recipient, [{ denom: DENOM, amount: "777" }], "auto");
   assertIsDeliverTxSuccess(result);

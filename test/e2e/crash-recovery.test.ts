@@ -1,11 +1,20 @@
 // Acceptance: kill -9 of the node while it takes txs, restart: every tx whose inclusion was reported
 // is still there, the height continues, and the app hash equals a replay of the stored blocks.
-import { SigningStargateClient, StargateClient } from "@cosmjs/stargate";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+
 import { createHash } from "node:crypto";
+import { SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import test from "ava";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { replayChain } from "../../chain/replay.ts";
-import { DENOM, CHAIN_ID, createTestHome, faucetWallet, rpc, startNodeProcess, waitForHeight } from "../helpers/node-process.ts";
+import {
+  CHAIN_ID,
+  createTestHome,
+  DENOM,
+  faucetWallet,
+  rpc,
+  startNodeProcess,
+  waitForHeight,
+} from "../helpers/node-process.ts";
 
 test("kill -9 under load loses no reported tx; restart continues; replay reproduces the app hash", async (t) => {
   const home = await createTestHome();
@@ -22,7 +31,12 @@ test("kill -9 under load loses no reported tx; restart continues; replay reprodu
   for (let i = 0; i < txCount; i++) {
     const raw = await signer.sign(
       address,
-      [{ typeUrl: "/cosmos.bank.v1beta1.MsgSend", value: { fromAddress: address, toAddress: address, amount: [{ denom: DENOM, amount: "1" }] } }],
+      [
+        {
+          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+          value: { fromAddress: address, toAddress: address, amount: [{ denom: DENOM, amount: "1" }] },
+        },
+      ],
       fee,
       `crash ${i}`,
       { accountNumber: account!.accountNumber, sequence: account!.sequence + i, chainId: CHAIN_ID },
@@ -38,7 +52,9 @@ test("kill -9 under load loses no reported tx; restart continues; replay reprodu
   const client = await StargateClient.connect(node.rpcUrl);
   while (reported.size < 60 && next < txCount) {
     for (let burst = 0; burst < 10 && next < txCount; burst++, next++) {
-      await rpc(node.rpcUrl, "broadcast_tx_sync", { tx: Buffer.from(signed[next]!.bytes).toString("base64") });
+      await rpc(node.rpcUrl, "broadcast_tx_sync", {
+        tx: Buffer.from(signed[next]!.bytes).toString("base64"),
+      });
     }
     for (const { hash } of signed.slice(0, next)) {
       if (reported.has(hash)) continue;
@@ -66,5 +82,8 @@ test("kill -9 under load loses no reported tx; restart continues; replay reprodu
   const replay = await replayChain({ home: home.home });
   t.true(replay.blocks >= Number(heightBeforeKill));
   t.is(replay.mismatches.length, 0, JSON.stringify(replay.mismatches));
-  t.deepEqual(Buffer.from(replay.finalAppHash).toString("hex"), Buffer.from(replay.storedAppHash).toString("hex"));
+  t.deepEqual(
+    Buffer.from(replay.finalAppHash).toString("hex"),
+    Buffer.from(replay.storedAppHash).toString("hex"),
+  );
 });

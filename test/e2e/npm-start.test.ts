@@ -5,18 +5,22 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StargateClient } from "@cosmjs/stargate";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { StargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import { REPO_ROOT, freePort, waitForHeight } from "../helpers/node-process.ts";
+import { freePort, REPO_ROOT, waitForHeight } from "../helpers/node-process.ts";
 
 function npmStart(cwd: string, home: string, rpcPort: number, p2pPort: number) {
-  const child = spawn("npm", ["start", "--", "--rpc.laddr", `tcp://127.0.0.1:${rpcPort}`, "--p2p.laddr", `tcp://127.0.0.1:${p2pPort}`], {
-    cwd,
-    detached: true,
-    env: { ...process.env, HOME: home, SENSORCHAIN_HOME: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "npm",
+    ["start", "--", "--rpc.laddr", `tcp://127.0.0.1:${rpcPort}`, "--p2p.laddr", `tcp://127.0.0.1:${p2pPort}`],
+    {
+      cwd,
+      detached: true,
+      env: { ...process.env, HOME: home, SENSORCHAIN_HOME: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
@@ -57,7 +61,13 @@ test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart con
 
   const second = npmStart(clone, userHome, rpcPort, p2pPort);
   t.teardown(() => interrupt(second.child));
-  const heightAfter = await waitForHeight(rpcUrl, BigInt(heightBefore) + 2n, 60_000, () => second.child.exitCode !== null, second.output);
+  const heightAfter = await waitForHeight(
+    rpcUrl,
+    BigInt(heightBefore) + 2n,
+    60_000,
+    () => second.child.exitCode !== null,
+    second.output,
+  );
   t.true(heightAfter > BigInt(heightBefore));
   t.notRegex(second.output(), /((?:[a-z]+ ){23}[a-z]+)/, "a restart does not create a new dev account");
   const again = await StargateClient.connect(rpcUrl);

@@ -1,10 +1,19 @@
 // Acceptance: a balance queried with `prove` verifies with the project's own ICS-23 verifier against
 // the app hash in the next header; a missing key proves absence; a tampered proof fails.
-import test from "ava";
+
 import { fromBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import test from "ava";
 import { verifyChainedMembership, verifyChainedNonMembership } from "../../light-client/ics23/index.ts";
-import { DENOM, createTestHome, rpc, startNodeProcess, waitForHeight, type NodeProcess, type TestHome } from "../helpers/node-process.ts";
+import {
+  createTestHome,
+  DENOM,
+  type NodeProcess,
+  rpc,
+  startNodeProcess,
+  type TestHome,
+  waitForHeight,
+} from "../helpers/node-process.ts";
 
 let home: TestHome;
 let node: NodeProcess;
@@ -33,7 +42,11 @@ interface ProvenQuery {
 }
 
 async function provenQuery(key: Uint8Array): Promise<ProvenQuery> {
-  const response = await rpc(node.rpcUrl, "abci_query", { path: "/store/bank/key", data: Buffer.from(key).toString("hex"), prove: true });
+  const response = await rpc(node.rpcUrl, "abci_query", {
+    path: "/store/bank/key",
+    data: Buffer.from(key).toString("hex"),
+    prove: true,
+  });
   const result = response.result.response;
   const height = BigInt(result.height);
   await waitForHeight(node.rpcUrl, height + 1n);
@@ -78,7 +91,9 @@ test("a missing balance proves absence, and that proof cannot prove presence", a
   const proven = await provenQuery(key);
   t.is(proven.value.length, 0);
   t.notThrows(() => verifyChainedNonMembership(proven.appHash, proven.ops, "bank", key));
-  t.throws(() => verifyChainedMembership(proven.appHash, proven.ops, "bank", key, new TextEncoder().encode("1")));
+  t.throws(() =>
+    verifyChainedMembership(proven.appHash, proven.ops, "bank", key, new TextEncoder().encode("1")),
+  );
   const presentKey = balanceKey(home.faucetAddress, DENOM);
   t.throws(() => verifyChainedNonMembership(proven.appHash, proven.ops, "bank", presentKey));
 });

@@ -51,7 +51,9 @@ export interface TestHome {
 }
 
 /** A fresh home: `init`, then the faucet funded in genesis. */
-export async function createTestHome(extraAccounts: { address: string; coins: string }[] = []): Promise<TestHome> {
+export async function createTestHome(
+  extraAccounts: { address: string; coins: string }[] = [],
+): Promise<TestHome> {
   const home = await mkdtemp(join(tmpdir(), "sensorchain-e2e-"));
   await cli(["init", "test-node", "--chain-id", CHAIN_ID, "--home", home]);
   const { address } = await faucetWallet();
@@ -113,7 +115,13 @@ export async function startNodeProcess(
       return exited;
     },
   };
-  await waitForHeight(rpcUrl, 1n, 30_000, () => child.exitCode !== null, () => output);
+  await waitForHeight(
+    rpcUrl,
+    1n,
+    30_000,
+    () => child.exitCode !== null,
+    () => output,
+  );
   return node;
 }
 
