@@ -1,0 +1,131 @@
+// The `sensorchain` CLI's client verbs against a real node: keys, tx bank send (explicit fee and
+// --gas auto), query bank balances, query block, query tx, status.
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import test from "ava";
+import {
+  CHAIN_ID,
+  cli,
+  createTestHome,
+  DENOM,
+  FAUCET_MNEMONIC,
+  type NodeProcess,
+  startNodeProcess,
+  type TestHome,
+} from "../helpers/node-process.ts";
+
+let home: TestHome;
+let node: NodeProcess;
+
+test.before(async () => {
+  home = await createTestHome();
+  node = await startNodeProcess(home.home);
+  await cli(["keys", "add", "faucet", "--recover", "--home", home.home, "--keyring-backend", "test"], {
+    input: `${FAUCET_MNEMONIC}\n`,
+  });
+});
+
+test.after.always(async () => {
+  await node?.stop();
+  await home?.remove();
+});
+
+const common = () => [
+  "--home",
+  home.home,
+  "--node",
+  node.rpcUrl,
+  "--keyring-backend",
+  "test",
+  "--output",
+  "json",
+];
+
+async function recipient(): Promise<string> {
+  const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
+  return (await wallet.getAccounts())[0]!.address;
+}
+
+test.serial("keys show gives the faucet address", async (t) => {
+  const { stdout } = await cli([
+    "keys",
+    "show",
+    "faucet",
+    "-a",
+    "--home",
+    home.home,
+    "--keyring-backend",
+    "test",
+  ]);
+  t.is(stdout.trim(), home.faucetAddress);
+});
+
+test.serial("status reports the chain", async (t) => {
+  const { stdout } = await cli(["status", "--node", node.rpcUrl, "--home", home.home]);
+  t.is(JSON.parse(stdout).node_info.network, CHAIN_ID);
+});
+
+test.serial("tx bank send with explicit fees, then query balances and the tx", async (t) => {
+  const to = await recipient();
+  const { stdout } = await cli([
+    "tx",
+    "bank",
+    "send",
+    "faucet",
+    to,
+    `4321${DENOM}`,
+    "--fees",
+    `5000${DENOM}`,
+    "--yes",
+    ...common(),
+  ]);
+  const sent = JSON.parse(stdout);
+  t.is(sent.code, 0, stdout);
+  const hash: string = sent.txhash ?? sent.transactionHash ?? sent.hash;
+  t.truthy(hash, stdout);
+  const balances = JSON.parse((await cli(["query", "bank", "balances", to, ...common()])).stdout);
+  t.deepEqual(balances.balances ?? balances, [{ denom: DENOM, amount: "4321" }]);
+  const tx = JSON.parse((await cli(["query", "tx", hash, ...common()])).stdout);
+  t.is(String(tx.height ?? tx.tx_response?.height), String(sent.height));
+  const block = JSON.parse((await cli(["query", "block", String(sent.height), ...common()])).stdout);
+  t.is(String(block.block?.header?.height ?? block.header?.height), String(sent.height));
+});
+
+test.serial("tx bank send with --gas auto", async (t) => {
+  const to = await recipient();
+  const { stdout } = await cli([
+    "tx",
+    "bank",
+    "send",
+    "faucet",
+    to,
+    `99${DENOM}`,
+    "--gas",
+    "auto",
+    "--gas-prices",
+    `0.025${DENOM}`,
+    "--yes",
+    ...common(),
+  ]);
+  t.is(JSON.parse(stdout).code, 0, stdout);
+  const balances = JSON.parse((await cli(["query", "bank", "balances", to, ...common()])).stdout);
+  t.deepEqual(balances.balances ?? balances, [{ denom: DENOM, amount: "99" }]);
+});
+
+test.serial("a bad recipient is a clear error with exit code 1", async (t) => {
+  const error = await t.throwsAsync(
+    cli([
+      "tx",
+      "bank",
+      "send",
+      "faucet",
+      "sensor1notanaddress",
+      `1${DENOM}`,
+      "--fees",
+      `5000${DENOM}`,
+      "--yes",
+      ...common(),
+    ]),
+  );
+  t.regex(String((error as { stderr?: string }).stderr), /Error: .*address/i);
+  t.is((error as { code?: number }).code, 1);
+});
