@@ -47,6 +47,8 @@ export interface RpcBackend {
   abciQuery(request: QueryRequest): Promise<QueryResponse>;
   /** Runs checkTx and adds the tx to the mempool when it passes. */
   broadcastTx(tx: Uint8Array): Promise<CheckTxResponse>;
+  /** Runs checkTx without adding the tx to the mempool (the `check_tx` route); optional. */
+  checkTx?(tx: Uint8Array): Promise<CheckTxResponse>;
   /** Resolves when the tx is committed (or rejects on timeout / abort). */
   waitForTx(
     hash: Uint8Array,
