@@ -10,6 +10,9 @@ import { confirm } from "./prompt.ts";
 import { checkAddress } from "./query.ts";
 import { resolveNode, withNode } from "./rpc-client.ts";
 
+/** How often to ask the node whether a broadcast tx is in a block yet. */
+const BROADCAST_POLL_INTERVAL_MS = 300;
+
 /** Gas limit when neither --gas nor simulation gives one (the Cosmos SDK CLI default). */
 export const DEFAULT_GAS_LIMIT = 200_000n;
 /** Multiplier on simulated gas (cosmjs' default for "auto"). */
@@ -129,7 +132,11 @@ export function registerTx(program: Command): void {
         const client = await SigningStargateClient.connectWithSigner(
           url,
           wallet,
-          plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {},
+          {
+            // Blocks come every second by default; cosmjs's 3 s default poll would triple the wait.
+            broadcastPollIntervalMs: BROADCAST_POLL_INTERVAL_MS,
+            ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
+          },
         );
         try {
           const chainId = await client.getChainId();
