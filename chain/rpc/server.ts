@@ -172,6 +172,8 @@ async function serveHttp(
     case "POST": {
       const body = await readBody(request, http.maxBodyBytes);
       if (body === undefined) {
+        // Unread body bytes would be parsed as the next request: close instead of keeping alive.
+        if (!request.complete) response.setHeader("Connection", "close");
         const error = new RpcError(
           "invalidRequest",
           "error reading request body: http: request body too large",
@@ -248,17 +250,18 @@ function sendJson(response: ServerResponse, body: Json | undefined): void {
   response.end(text);
 }
 
-/** The body as text, or undefined when it exceeds maxBodyBytes (then read to its end and dropped). */
+/** The body as text, or undefined when it exceeds maxBodyBytes (then read to its end and dropped,
+ * unless it is beyond MAX_DISCARDED_BODY_BYTES: then the answer closes the connection) or when the
+ * client went away (then the answer goes nowhere, harmlessly). */
 function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
+  return new Promise((resolve) => {
     const declared = Number(request.headers["content-length"] ?? 0);
     if (declared > MAX_DISCARDED_BODY_BYTES) {
-      request.socket.destroy();
-      reject(new Error("request body far larger than allowed"));
+      resolve(undefined);
       return;
     }
+    const chunks: Buffer[] = [];
+    let received = 0;
     request.on("data", (chunk: Buffer) => {
       received += chunk.length;
       if (received <= maxBodyBytes) chunks.push(chunk);
@@ -270,10 +273,8 @@ function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<strin
     request.on("end", () =>
       resolve(received > maxBodyBytes ? undefined : Buffer.concat(chunks).toString("utf8")),
     );
-    request.on("error", reject);
-    request.on("close", () => {
-      if (!request.complete) reject(new Error("request aborted"));
-    });
+    request.on("error", () => resolve(undefined));
+    request.on("close", () => resolve(undefined));
   });
 }
 
