@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { StargateClient } from "@cosmjs/stargate";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { freePort, REPO_ROOT, waitForHeight } from "../helpers/node-process.ts";
 
 function npmStart(cwd: string, home: string, rpcPort: number, p2pPort: number) {
@@ -24,12 +24,31 @@ function npmStart(cwd: string, home: string, rpcPort: number, p2pPort: number) {
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   return { child, output: () => output, exited };
 }
 
+/** npm re-raises the SIGINT it forwarded once its child is done, so npm itself ends by that signal
+ * (or 0); the node must have shut down cleanly and said so. */
+function assertCleanStop(
+  t: ExecutionContext,
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+  output: string,
+) {
+  t.true(exit.code === 0 || exit.signal === "SIGINT", `npm exit ${JSON.stringify(exit)}\n${output}`);
+  t.regex(output, /node stopped/);
+  t.notRegex(output, /ERROR|Error:/);
+}
+
 function interrupt(child: ChildProcess) {
-  if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGINT");
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGINT");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
 }
 
 test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart continues", async (t) => {
@@ -57,7 +76,7 @@ test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart con
   const heightBefore = await client.getHeight();
   client.disconnect();
   interrupt(first.child);
-  t.is(await first.exited, 0, first.output());
+  assertCleanStop(t, await first.exited, first.output());
 
   const second = npmStart(clone, userHome, rpcPort, p2pPort);
   t.teardown(() => interrupt(second.child));
@@ -74,5 +93,5 @@ test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart con
   t.deepEqual((await again.getBalance(account!.address, "usensor")).amount, balance.amount);
   again.disconnect();
   interrupt(second.child);
-  t.is(await second.exited, 0, second.output());
+  assertCleanStop(t, await second.exited, second.output());
 });
