@@ -16,6 +16,12 @@ import { hashValidatorSet } from "../types/validator-set.ts";
 import type { Block, BlockID, Commit, Header, Timestamp } from "../types/block.ts";
 import { BlockIDFlag } from "../types/block.ts";
 import { CHAIN_STATE_KEY, type ChainState, encodeChainState } from "./chain-state.ts";
+import { incrementProposerPriority } from "./tendermint/proposer.ts";
+import { verifyEd25519 } from "../crypto/ed25519.ts";
+import { medianTime } from "../types/bft-time.ts";
+import { compareTimestamps } from "../types/time.ts";
+import { ValidatorSet } from "../types/validator-set.ts";
+import { verifyCommit } from "../types/verify-commit.ts";
 
 /** CometBFT block protocol version (v0.38). */
 export const BLOCK_PROTOCOL_VERSION = 11n;
@@ -39,6 +45,10 @@ export interface BlockExecutorOptions {
   mempoolLock: Mutex;
   /** Called after each block is durably committed (RPC events, waiters). */
   onCommitted?: (committed: CommittedBlock) => void;
+  /** Verifies a decided block's not yet verified tx signatures off the main thread and gives the
+   * verdicts to the app, before finalizeBlock (txs gossiped to other validators, block sync). The
+   * app verifies whatever has no verdict, so failing or skipping this only costs time. */
+  preverify?: (txs: readonly Uint8Array[]) => Promise<void>;
 }
 
 export class BlockExecutor {
@@ -47,6 +57,7 @@ export class BlockExecutor {
   readonly #mempool: Mempool;
   readonly #mempoolLock: Mutex;
   readonly #onCommitted: ((committed: CommittedBlock) => void) | undefined;
+  readonly #preverify: ((txs: readonly Uint8Array[]) => Promise<void>) | undefined;
 
   constructor(options: BlockExecutorOptions) {
     this.#app = options.app;
@@ -54,6 +65,7 @@ export class BlockExecutor {
     this.#mempool = options.mempool;
     this.#mempoolLock = options.mempoolLock;
     this.#onCommitted = options.onCommitted;
+    this.#preverify = options.preverify;
   }
 
   /** A proposal for state.lastBlockHeight + 1 with txs from the mempool, as the proposer makes it. */
@@ -116,11 +128,52 @@ export class BlockExecutor {
     if (!bytesEqual(header.consensusHash, hashConsensusParams(state.consensusParams))) fail("wrong consensus hash");
     if (!bytesEqual(header.dataHash, hashTxs(block.data.txs))) fail("wrong data hash");
     if (!bytesEqual(header.lastCommitHash, hashLastCommit(block.lastCommit))) fail("wrong last commit hash");
+    if (!bytesEqual(header.evidenceHash, hashEvidence(block.evidence))) fail("wrong evidence hash");
+    if (!new ValidatorSet(state.validators).hasAddress(header.proposerAddress)) fail("proposer is not a validator");
+    // CometBFT validateBlock: the last commit is verified against the last set, and the block time
+    // is the BFT time of that commit (genesis time at the initial height).
+    if (header.height === state.initialHeight) {
+      if (block.lastCommit.signatures.length !== 0) fail("initial block with a last commit");
+      if (compareTimestamps(header.time, state.lastBlockTime) !== 0) fail("initial block time is not the genesis time");
+      return;
+    }
+    const lastValidators = new ValidatorSet(state.lastValidators);
+    try {
+      verifyCommit(state.chainId, lastValidators, state.lastBlockId, state.lastBlockHeight, block.lastCommit, {
+        verifySignature: verifyEd25519,
+      });
+    } catch (error) {
+      fail(`invalid last commit: ${(error as Error).message}`);
+    }
+    if (compareTimestamps(header.time, medianTime(block.lastCommit, lastValidators)) !== 0) fail("block time is not the median time of the last commit");
+  }
+
+  /** valid(v) of the Tendermint paper: the header checks and the application's processProposal. */
+  async verifyProposal(state: ChainState, block: Block, blockId: BlockID): Promise<boolean> {
+    try {
+      this.validateBlock(state, block);
+    } catch (error) {
+      if (error instanceof BlockValidationError) return false;
+      throw error;
+    }
+    const verdict = await this.#app.processProposal({
+      txs: block.data.txs,
+      height: block.header.height,
+      time: block.header.time,
+      proposerAddress: block.header.proposerAddress,
+      nextValidatorsHash: block.header.nextValidatorsHash,
+      hash: blockId.hash,
+      decidedLastCommit: this.#decidedLastCommit(state, block.lastCommit),
+      misbehavior: [],
+    });
+    return verdict === "accept";
   }
 
   /** Executes a decided block and commits it with `seenCommit` atomically; returns the next state. */
   async applyBlock(state: ChainState, block: Block, blockId: BlockID, blockSize: number, seenCommit: Commit): Promise<ChainState> {
     this.validateBlock(state, block);
+    // Outside the mempool lock, so ingress keeps feeding checkTx while the pool verifies.
+    if (this.#preverify !== undefined && block.data.txs.length > 0) await this.#preverify(block.data.txs);
     const committed = await this.#mempoolLock.run(() => this.#execute(state, block, blockId, blockSize, seenCommit));
     this.#onCommitted?.(committed);
     return committed.state;
@@ -140,6 +193,7 @@ export class BlockExecutor {
     if (results.txResults.length !== block.data.txs.length) {
       throw new Error(`assertion: ${results.txResults.length} results for ${block.data.txs.length} txs`);
     }
+    const nextSchedule = incrementProposerPriority(state.nextValidators, 1);
     const nextState: ChainState = {
       ...state,
       lastBlockHeight: block.header.height,
@@ -147,8 +201,10 @@ export class BlockExecutor {
       lastBlockTime: block.header.time,
       lastValidators: state.validators,
       validators: state.nextValidators,
+      ...proposerFields(state.nextValidatorsProposer, nextSchedule.proposer.address),
       // Validator updates arrive with the consensus issue's poa module; until then the set is fixed.
-      nextValidators: state.nextValidators,
+      // CometBFT updateState: the next set is a copy incremented once (weighted round robin).
+      nextValidators: nextSchedule.validators,
       consensusParams: results.consensusParamUpdates ?? state.consensusParams,
       lastResultsHash: hashResults(results.txResults),
       appHash: results.appHash,
@@ -184,6 +240,12 @@ export class BlockExecutor {
       }),
     };
   }
+}
+
+function proposerFields(validatorsProposer: Uint8Array | undefined, nextValidatorsProposer: Uint8Array) {
+  return validatorsProposer === undefined
+    ? { nextValidatorsProposer }
+    : { validatorsProposer, nextValidatorsProposer };
 }
 
 export function describeTxResult(result: ExecTxResult): string {

@@ -12,6 +12,10 @@ export interface ChainState {
   validators: Validator[];
   /** Signs block lastBlockHeight + 2 (validator updates apply at height + 2). */
   nextValidators: Validator[];
+  /** Round-0 proposer of `validators` (CometBFT ValidatorSet.Proposer); highest priority when absent. */
+  validatorsProposer?: Uint8Array;
+  /** Round-0 proposer of `nextValidators`. */
+  nextValidatorsProposer?: Uint8Array;
   /** Signed block lastBlockHeight (its commit is in block lastBlockHeight + 1). */
   lastValidators: Validator[];
   consensusParams: ConsensusParams;

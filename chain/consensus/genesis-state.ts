@@ -5,6 +5,7 @@ import { ed25519Address } from "../crypto/ed25519.ts";
 import type { Genesis } from "../../genesis/genesis.ts";
 import type { Validator } from "../types/block.ts";
 import type { ChainState } from "./chain-state.ts";
+import { incrementProposerPriority } from "./tendermint/proposer.ts";
 
 export function genesisValidators(genesis: Genesis): Validator[] {
   const validators = genesis.validators.map((v) => ({
@@ -31,15 +32,20 @@ export function genesisInitChainRequest(genesis: Genesis): InitChainRequest {
 }
 
 export function genesisChainState(genesis: Genesis, appHash: Uint8Array): ChainState {
-  const validators = genesisValidators(genesis);
+  // MakeGenesisState: NewValidatorSet increments priorities once (picking the first proposer), and
+  // the next set is a copy incremented once more.
+  const current = incrementProposerPriority(genesisValidators(genesis), 1);
+  const next = incrementProposerPriority(current.validators, 1);
   return {
     chainId: genesis.chainId,
     initialHeight: genesis.initialHeight,
     lastBlockHeight: genesis.initialHeight - 1n,
     lastBlockId: { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } },
     lastBlockTime: genesis.genesisTime,
-    validators,
-    nextValidators: validators,
+    validators: current.validators,
+    validatorsProposer: current.proposer.address,
+    nextValidators: next.validators,
+    nextValidatorsProposer: next.proposer.address,
     lastValidators: [],
     consensusParams: genesis.consensusParams,
     lastResultsHash: new Uint8Array(),

@@ -1,0 +1,487 @@
+// The driver of the Tendermint state machine (CometBFT consensus/state.go receiveRoutine): one loop
+// takes inputs (network messages, timeouts, its own signed messages) one at a time, writes each to
+// the WAL before the pure `step` sees it, and performs the effects: signing through the double-sign
+// guard (fsynced to the WAL before broadcast), timers, the transport, and committing decided blocks
+// through the BlockExecutor. Time comes from the injected Clock and TimerScheduler, the network from
+// the injected ConsensusTransport, so the deterministic simulation runs this same code.
+import type { BlockStore } from "../blockstore/types.ts";
+import { verifyEd25519 } from "../crypto/ed25519.ts";
+import { bytesEqual } from "../crypto/hash.ts";
+import { medianTime } from "../types/bft-time.ts";
+import type { Block, BlockID, Commit, Timestamp, Vote } from "../types/block.ts";
+import { encodeBlock } from "../types/block-codec.ts";
+import { blockIdEquals, blockIdKey } from "../types/block-id.ts";
+import { hashHeader } from "../types/header.ts";
+import { makePartSet } from "../types/part-set.ts";
+import { compareTimestamps, timestampToNanos } from "../types/time.ts";
+import { ValidatorSet } from "../types/validator-set.ts";
+import type { BlockExecutor } from "./block-executor.ts";
+import type { ChainState } from "./chain-state.ts";
+import type { Clock, ConsensusEngine } from "./engine.ts";
+import { DoubleSignError, type PrivValidator } from "./privval.ts";
+import { makeDuplicateVoteEvidence, type DuplicateVoteEvidence } from "./tendermint/evidence.ts";
+import { type ConsensusMessage, decodeCarriedBlock, decodeWalInput, encodeWalInput, type WalInput } from "./tendermint/messages.ts";
+import { createState, type ConsensusState, isProposer, step } from "./tendermint/state-machine.ts";
+import { type Effect, type HeightParams, type Input, type ProposedBlock, DEFAULT_TIMEOUTS, type TimeoutConfig } from "./tendermint/types.ts";
+import { inputsAfterEndHeight, Wal, type WalStorage } from "./wal.ts";
+
+/** Peers are identified by the transport (libp2p peer id string, or a simulated node name). */
+export type PeerId = string;
+
+/** What consensus needs from the network. libp2p gossip (part 2) and the simulation implement it. */
+export interface ConsensusTransport {
+  /** To every peer (gossip topic). */
+  broadcast(message: ConsensusMessage): void;
+  /** To one peer (catch-up replies); may fall back to broadcast. */
+  sendTo(peer: PeerId, message: ConsensusMessage): void;
+  /** DuplicateVoteEvidence proto bytes (tendermint.types.Evidence) for the evidence pool. */
+  broadcastEvidence(evidence: Uint8Array): void;
+  /** Registers the handler of decoded messages (decodeConsensusMessage at the edge). */
+  onMessage(handler: (message: ConsensusMessage, from: PeerId) => void): void;
+}
+
+export interface TimerScheduler {
+  setTimer(delayMs: number, callback: () => void): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+export const realTimers: TimerScheduler = {
+  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface EngineLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+/** How often own and current-round messages are re-sent: lost messages are repaired by repetition. */
+export const DEFAULT_GOSSIP_INTERVAL_MS = 1000;
+/** Queued inputs beyond this are dropped (a flood cannot grow memory; gossip repeats what matters). */
+export const MAX_QUEUED_INPUTS = 10_000;
+/** Peers remembered for catch-up rate limiting; the oldest is forgotten first. */
+const MAX_TRACKED_PEERS = 1_000;
+/** Verdicts on proposed blocks remembered per height (one block per round and proposer at most). */
+const MAX_VERDICTS_PER_HEIGHT = 64;
+
+export interface TendermintEngineOptions {
+  executor: BlockExecutor;
+  blockStore: Pick<BlockStore, "loadBlock" | "loadCommit">;
+  /** Undefined for a node that follows without signing. */
+  privValidator?: PrivValidator;
+  transport: ConsensusTransport;
+  walStorage: WalStorage;
+  clock: Clock;
+  timers: TimerScheduler;
+  timeouts?: TimeoutConfig;
+  gossipIntervalMs?: number;
+  state: ChainState;
+  /** The commit of state.lastBlockHeight (empty at genesis). */
+  lastCommit: Commit;
+  logger: EngineLogger;
+  onError: (error: unknown) => void;
+  /** Called with each piece of evidence once the block of its height is committed (its time known). */
+  onEvidence?: (evidence: DuplicateVoteEvidence) => void;
+  /** Called for every message the machine rejects (bad signature, ...): peer scoring, metrics. */
+  onRejected?: (reason: string) => void;
+}
+
+type QueueItem = { input: Input; wal: WalInput | undefined; from?: PeerId };
+
+export class TendermintEngine implements ConsensusEngine {
+  readonly #o: TendermintEngineOptions;
+  readonly #timeouts: TimeoutConfig;
+  #chainState: ChainState;
+  #machine!: ConsensusState;
+  #wal!: Wal;
+  #queue: QueueItem[] = [];
+  #running = false;
+  #stopped = false;
+  #loop: Promise<void> = Promise.resolve();
+  #timers = new Set<unknown>();
+  #gossipTimer: unknown;
+  #verdicts = new Map<string, boolean>();
+  #ownMessages: ConsensusMessage[] = [];
+  #pendingEvidence: Omit<DuplicateVoteEvidence, "timestamp">[] = [];
+  #catchupSent = new Map<PeerId, { height: bigint; atNs: bigint }>();
+  /** During WAL replay: sign effects not yet matched by a logged own message. */
+  #replaying = false;
+  #pendingSigns: Effect[] = [];
+  #replayTimeouts: Effect[] = [];
+
+  constructor(options: TendermintEngineOptions) {
+    this.#o = options;
+    this.#timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+    this.#chainState = options.state;
+  }
+
+  get state(): ChainState {
+    return this.#chainState;
+  }
+
+  get height(): bigint {
+    return this.#machine.params.height;
+  }
+
+  get round(): number {
+    return this.#machine.round;
+  }
+
+  async start(): Promise<void> {
+    const { wal, records } = await Wal.open(this.#o.walStorage, this.#o.logger);
+    this.#wal = wal;
+    this.#machine = createState(this.#machineConfig(), heightParams(this.#chainState, this.#o.lastCommit));
+    const inputs = inputsAfterEndHeight(records, this.#chainState.lastBlockHeight);
+    if (inputs === undefined) await this.#wal.writeEndHeight(this.#chainState.lastBlockHeight);
+    else await this.#replay(inputs);
+    this.#o.transport.onMessage((message, from) => this.#receive(message, from));
+    this.#running = true;
+    this.#push({ input: { kind: "start" }, wal: { kind: "start" } });
+    this.#scheduleGossip();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#running = false;
+    for (const handle of this.#timers) this.#o.timers.clearTimer(handle);
+    this.#timers.clear();
+    if (this.#gossipTimer !== undefined) this.#o.timers.clearTimer(this.#gossipTimer);
+    await this.#loop;
+    await this.#wal?.close();
+  }
+
+  /** Resolves when every queued input has been handled (the simulation steps on this). */
+  idle(): Promise<void> {
+    return this.#loop;
+  }
+
+  #machineConfig() {
+    const own = this.#o.privValidator?.address;
+    return { timeouts: this.#timeouts, verifySignature: verifyEd25519, ...(own === undefined ? {} : { ownAddress: own }) };
+  }
+
+  async #replay(payloads: Uint8Array[]): Promise<void> {
+    this.#replaying = true;
+    for (const payload of payloads) {
+      const walInput = decodeWalInput(payload);
+      const input = await this.#toInput(walInput);
+      if (input === undefined) continue;
+      this.#matchOwnMessage(input);
+      await this.#handle({ input, wal: undefined });
+    }
+    this.#replaying = false;
+    this.#o.logger.info({ height: Number(this.#machine.params.height), round: this.#machine.round, records: payloads.length }, "WAL replayed");
+    // Signatures the crash interrupted; the double-sign guard makes re-signing safe.
+    const pending = this.#pendingSigns;
+    const timeouts = this.#replayTimeouts;
+    this.#pendingSigns = [];
+    this.#replayTimeouts = [];
+    for (const effect of [...timeouts, ...pending]) await this.#perform(effect);
+  }
+
+  #matchOwnMessage(input: Input): void {
+    const own = this.#o.privValidator?.address;
+    if (own === undefined) return;
+    if (input.kind === "vote" && bytesEqual(input.vote.validatorAddress, own)) {
+      const { vote } = input;
+      this.#ownMessages.push({ kind: "vote", vote });
+      this.#pendingSigns = this.#pendingSigns.filter(
+        (e) => !(e.kind === "signVote" && e.type === vote.type && e.height === vote.height && e.round === vote.round),
+      );
+    }
+    if (input.kind === "proposal" && isProposer(this.#machine, input.proposal.round)) {
+      const { proposal } = input;
+      this.#ownMessages.push({ kind: "proposal", proposal, blockBytes: input.proposed.blockBytes });
+      this.#pendingSigns = this.#pendingSigns.filter(
+        (e) => !(e.kind === "propose" && e.height === proposal.height && e.round === proposal.round),
+      );
+    }
+  }
+
+  /** Turns a logged or received message into a machine input: the block is decoded and its BlockID
+   * checked against the proposal/commit; the validity verdict is the logged one or computed now. */
+  async #toInput(message: WalInput): Promise<Input | undefined> {
+    if (message.kind === "start") return { kind: "start" };
+    if (message.kind === "timeout") return { kind: "timeout", timeout: { height: message.height, round: message.round, step: message.step } };
+    if (message.kind === "vote") return { kind: "vote", vote: message.vote };
+    const expected = message.kind === "proposal" ? message.proposal.blockId : message.commit.blockId;
+    const proposed = this.#proposedFromBytes(message.blockBytes, expected);
+    if (proposed === undefined) return undefined;
+    const valid = message.valid ?? (await this.#verdict(proposed));
+    if (message.kind === "proposal") return { kind: "proposal", proposal: message.proposal, proposed, valid };
+    return { kind: "commit", proposed, commit: message.commit, valid };
+  }
+
+  #proposedFromBytes(blockBytes: Uint8Array, expected: BlockID): ProposedBlock | undefined {
+    let block: Block;
+    try {
+      block = decodeCarriedBlock(blockBytes);
+    } catch (error) {
+      this.#reject(`undecodable block: ${(error as Error).message}`);
+      return undefined;
+    }
+    const blockId: BlockID = { hash: hashHeader(block.header), partSetHeader: makePartSet(blockBytes).header };
+    if (!blockIdEquals(blockId, expected)) {
+      this.#reject("block does not match its BlockID");
+      return undefined;
+    }
+    return { block, blockId, blockBytes };
+  }
+
+  async #verdict(proposed: ProposedBlock): Promise<boolean> {
+    const key = blockIdKey(proposed.blockId);
+    let verdict = this.#verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = await this.#o.executor.verifyProposal(this.#chainState, proposed.block, proposed.blockId);
+      if (this.#verdicts.size >= MAX_VERDICTS_PER_HEIGHT) this.#verdicts.delete(this.#verdicts.keys().next().value!);
+      this.#verdicts.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  #reject(reason: string): void {
+    this.#o.onRejected?.(reason);
+  }
+
+  #receive(message: ConsensusMessage, from: PeerId): void {
+    if (!this.#running) return;
+    const height = this.#machine.params.height;
+    const messageHeight =
+      message.kind === "proposal" ? message.proposal.height : message.kind === "vote" ? message.vote.height : message.commit.height;
+    if (messageHeight < height) {
+      this.#sendCatchup(from, messageHeight);
+      return;
+    }
+    if (messageHeight > height) return; // ahead of us: its sender will repeat it; we catch up by commit
+    this.#push({ input: { kind: "start" }, wal: message, from });
+  }
+
+  #push(item: QueueItem): void {
+    if (this.#queue.length >= MAX_QUEUED_INPUTS) {
+      this.#reject("input queue full");
+      return;
+    }
+    this.#queue.push(item);
+    if (this.#queue.length === 1) this.#loop = this.#loop.then(() => this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0 && !this.#stopped) {
+      const item = this.#queue.shift()!;
+      try {
+        // Network messages are converted here, in the loop, so verdicts use the current chain state.
+        let input = item.input;
+        if (item.wal !== undefined && item.wal.kind !== "start" && item.wal.kind !== "timeout" && item.from !== undefined) {
+          const converted = await this.#toInput(item.wal);
+          if (converted === undefined) continue;
+          input = converted;
+          item.wal = this.#withVerdict(item.wal, converted);
+        }
+        await this.#handle({ input, wal: item.wal });
+      } catch (error) {
+        this.#stopped = true;
+        this.#running = false;
+        this.#o.onError(error);
+        return;
+      }
+    }
+  }
+
+  #withVerdict(message: WalInput, input: Input): WalInput {
+    if ((input.kind === "proposal" || input.kind === "commit") && (message.kind === "proposal" || message.kind === "commit"))
+      return { ...message, valid: input.valid };
+    return message;
+  }
+
+  /** WAL first, then the machine, then the effects in order. */
+  async #handle(item: { input: Input; wal: WalInput | undefined }): Promise<void> {
+    if (item.input.kind !== "blockApplied" && !this.#isCurrent(item.input)) return;
+    if (item.wal !== undefined && !this.#replaying) await this.#wal.writeInput(encodeWalInput(item.wal), false);
+    const { state, effects } = step(this.#machine, item.input);
+    this.#machine = state;
+    for (const effect of effects) await this.#perform(effect);
+  }
+
+  #isCurrent(input: Input): boolean {
+    const height = this.#machine.params.height;
+    if (input.kind === "vote") return input.vote.height === height;
+    if (input.kind === "proposal") return input.proposal.height === height;
+    if (input.kind === "commit") return input.commit.height === height;
+    if (input.kind === "timeout") return input.timeout.height === height;
+    return true;
+  }
+
+  async #perform(effect: Effect): Promise<void> {
+    switch (effect.kind) {
+      case "propose":
+        if (this.#replaying) this.#pendingSigns.push(effect);
+        else await this.#propose(effect);
+        return;
+      case "signVote":
+        if (this.#replaying) this.#pendingSigns.push(effect);
+        else await this.#signVote(effect);
+        return;
+      case "scheduleTimeout":
+        if (this.#replaying) this.#replayTimeouts.push(effect);
+        else this.#scheduleTimeout(effect);
+        return;
+      case "decide":
+        await this.#decide(effect.proposed, effect.commit);
+        return;
+      case "evidence":
+        this.#o.logger.warn({ height: Number(effect.voteA.height), validator: Buffer.from(effect.voteA.validatorAddress).toString("hex") }, "conflicting votes: duplicate vote evidence");
+        this.#pendingEvidence.push({ voteA: effect.voteA, voteB: effect.voteB, validatorPower: effect.validatorPower, totalVotingPower: effect.totalVotingPower });
+        return;
+      case "rejected":
+        this.#reject(effect.reason);
+        return;
+    }
+  }
+
+  #scheduleTimeout(effect: Extract<Effect, { kind: "scheduleTimeout" }>): void {
+    const handle = this.#o.timers.setTimer(effect.durationMs, () => {
+      this.#timers.delete(handle);
+      if (!this.#running) return;
+      const { timeout } = effect;
+      this.#push({ input: { kind: "timeout", timeout }, wal: { kind: "timeout", ...timeout } });
+    });
+    this.#timers.add(handle);
+  }
+
+  async #propose(effect: Extract<Effect, { kind: "propose" }>): Promise<void> {
+    const privValidator = this.#o.privValidator;
+    if (privValidator === undefined || effect.height !== this.#machine.params.height || effect.round !== this.#machine.round) return;
+    let proposed = effect.proposed;
+    if (proposed === undefined) {
+      const state = this.#chainState;
+      const time = state.lastBlockHeight + 1n === state.initialHeight ? state.lastBlockTime : medianTime(this.#machine.params.lastCommit, new ValidatorSet(state.lastValidators));
+      const built = await this.#o.executor.createProposal(state, { proposer: privValidator.address, lastCommit: this.#machine.params.lastCommit, time });
+      proposed = { block: built.block, blockId: built.blockId, blockBytes: built.blockBytes };
+    }
+    const unsigned = { height: effect.height, round: effect.round, polRound: effect.polRound, blockId: proposed.blockId, timestamp: this.#o.clock.now(), signature: new Uint8Array() };
+    let signed: { signature: Uint8Array; timestamp: Timestamp };
+    try {
+      signed = await privValidator.signProposal(this.#machine.params.chainId, unsigned);
+    } catch (error) {
+      if (error instanceof DoubleSignError) return this.#o.logger.error({ err: error }, "refused to sign a proposal");
+      throw error;
+    }
+    const proposal = { ...unsigned, ...signed };
+    const message: ConsensusMessage = { kind: "proposal", proposal, blockBytes: proposed.blockBytes };
+    await this.#wal.writeInput(encodeWalInput({ ...message, valid: true }), true);
+    this.#ownMessages.push(message);
+    this.#o.transport.broadcast(message);
+    this.#rememberVerdict(proposed.blockId, true);
+    await this.#handle({ input: { kind: "proposal", proposal, proposed, valid: true }, wal: undefined });
+  }
+
+  #rememberVerdict(blockId: BlockID, verdict: boolean): void {
+    this.#verdicts.set(blockIdKey(blockId), verdict);
+  }
+
+  async #signVote(effect: Extract<Effect, { kind: "signVote" }>): Promise<void> {
+    const privValidator = this.#o.privValidator;
+    if (privValidator === undefined) return;
+    const found = this.#machine.validators.getByAddress(privValidator.address);
+    if (found === undefined) return;
+    const now = this.#o.clock.now();
+    const timestamp = effect.minTimestamp !== undefined && compareTimestamps(now, effect.minTimestamp) < 0 ? effect.minTimestamp : now;
+    const unsigned: Vote = {
+      type: effect.type,
+      height: effect.height,
+      round: effect.round,
+      blockId: effect.blockId,
+      timestamp,
+      validatorAddress: privValidator.address,
+      validatorIndex: found.index,
+      signature: new Uint8Array(),
+    };
+    let signed: { signature: Uint8Array; timestamp: Timestamp };
+    try {
+      signed = await privValidator.signVote(this.#machine.params.chainId, unsigned);
+    } catch (error) {
+      if (error instanceof DoubleSignError) return this.#o.logger.error({ err: error }, "refused to sign a vote");
+      throw error;
+    }
+    const vote: Vote = { ...unsigned, ...signed };
+    const message: ConsensusMessage = { kind: "vote", vote };
+    // Durable before anyone else can see it (style rule 3).
+    await this.#wal.writeInput(encodeWalInput(message), true);
+    this.#ownMessages.push(message);
+    this.#o.transport.broadcast(message);
+    await this.#handle({ input: { kind: "vote", vote }, wal: undefined });
+  }
+
+  async #decide(proposed: ProposedBlock, commit: Commit): Promise<void> {
+    const height = proposed.block.header.height;
+    const next = await this.#o.executor.applyBlock(this.#chainState, proposed.block, proposed.blockId, proposed.blockBytes.length, commit);
+    await this.#wal.writeEndHeight(height);
+    this.#chainState = next;
+    this.#verdicts.clear();
+    this.#ownMessages = [];
+    for (const pending of this.#pendingEvidence) {
+      const evidence = makeDuplicateVoteEvidence(pending.voteA, pending.voteB, pending, proposed.block.header.time);
+      this.#o.onEvidence?.(evidence);
+    }
+    this.#pendingEvidence = [];
+    const { state, effects } = step(this.#machine, { kind: "blockApplied", next: heightParams(next, commit) });
+    this.#machine = state;
+    for (const effect of effects) await this.#perform(effect);
+  }
+
+  #sendCatchup(peer: PeerId, height: bigint): void {
+    const nowNs = timestampToNanos(this.#o.clock.now());
+    const intervalNs = BigInt(this.#o.gossipIntervalMs ?? DEFAULT_GOSSIP_INTERVAL_MS) * 1_000_000n;
+    const last = this.#catchupSent.get(peer);
+    if (last !== undefined && last.height === height && nowNs - last.atNs < intervalNs) return;
+    this.#catchupSent.delete(peer);
+    if (this.#catchupSent.size >= MAX_TRACKED_PEERS) this.#catchupSent.delete(this.#catchupSent.keys().next().value!);
+    this.#catchupSent.set(peer, { height, atNs: nowNs });
+    void (async () => {
+      const [block, commit] = await Promise.all([this.#o.blockStore.loadBlock(height), this.#o.blockStore.loadCommit(height)]);
+      if (block === undefined || commit === undefined || !this.#running) return;
+      this.#o.transport.sendTo(peer, { kind: "commit", blockBytes: encodeBlock(block), commit });
+    })().catch((error: unknown) => this.#o.logger.warn({ err: error }, "catch-up reply failed"));
+  }
+
+  /** Repeats own messages of this height and the current round's proposal and votes. */
+  #scheduleGossip(): void {
+    const interval = this.#o.gossipIntervalMs ?? DEFAULT_GOSSIP_INTERVAL_MS;
+    this.#gossipTimer = this.#o.timers.setTimer(interval, () => {
+      if (!this.#running) return;
+      this.#gossip();
+      this.#scheduleGossip();
+    });
+  }
+
+  #gossip(): void {
+    const machine = this.#machine;
+    const transport = this.#o.transport;
+    for (const message of this.#ownMessages) transport.broadcast(message);
+    const stored = machine.proposals.get(machine.round);
+    if (stored !== undefined) transport.broadcast({ kind: "proposal", proposal: stored.proposal, blockBytes: stored.proposed.blockBytes });
+    const votes = machine.votes.get(machine.round);
+    if (votes !== undefined)
+      for (const vote of [...votes.prevotes.votes, ...votes.precommits.votes]) if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
+  }
+}
+
+/** The machine's view of the next height from the chain state. */
+export function heightParams(state: ChainState, lastCommit: Commit): HeightParams {
+  const params: HeightParams = {
+    chainId: state.chainId,
+    height: state.lastBlockHeight + 1n,
+    initialHeight: state.initialHeight,
+    validators: state.validators,
+    lastValidators: state.lastValidators,
+    lastCommit,
+  };
+  if (state.validatorsProposer !== undefined) params.proposerAddress = state.validatorsProposer;
+  return params;
+}
+
+/** Encoded block bytes, for callers holding a decoded block. */
+export function blockBytesOf(block: Block): Uint8Array {
+  return encodeBlock(block);
+}

@@ -1,0 +1,57 @@
+// DuplicateVoteEvidence (CometBFT types/evidence.go, reference/proofs-lightclient.md §C): two votes of
+// one validator at one height/round/type for different BlockIDs. Built here, in CometBFT's order and
+// proto format; including it in blocks and jailing is the poa module's work.
+import { DuplicateVoteEvidence as ProtoDuplicateVoteEvidence, Evidence as ProtoEvidence } from "cosmjs-types/tendermint/types/evidence";
+import type { Timestamp, Vote } from "../../types/block.ts";
+import { PartSetHeader as ProtoPartSetHeader } from "cosmjs-types/tendermint/types/types";
+import type { BlockID } from "../../types/block.ts";
+import { compareBytes, concatBytes } from "../../types/bytes.ts";
+
+export interface DuplicateVoteEvidence {
+  voteA: Vote;
+  voteB: Vote;
+  totalVotingPower: bigint;
+  validatorPower: bigint;
+  /** Time of the block at the infraction height. */
+  timestamp: Timestamp;
+}
+
+type ProtoVoteShape = NonNullable<Parameters<typeof ProtoDuplicateVoteEvidence.encode>[0]["voteA"]>;
+
+/** NewDuplicateVoteEvidence: orders the votes so that voteA's BlockID key sorts first. */
+export function makeDuplicateVoteEvidence(
+  vote1: Vote,
+  vote2: Vote,
+  powers: { validatorPower: bigint; totalVotingPower: bigint },
+  timestamp: Timestamp,
+): DuplicateVoteEvidence {
+  const [voteA, voteB] = compareBytes(goBlockIdKey(vote1.blockId), goBlockIdKey(vote2.blockId)) < 0 ? [vote1, vote2] : [vote2, vote1];
+  return { voteA, voteB, ...powers, timestamp };
+}
+
+/** BlockID.Key() in Go: the hash bytes followed by the part set header's proto bytes. */
+function goBlockIdKey(blockId: BlockID): Uint8Array {
+  return concatBytes(blockId.hash, ProtoPartSetHeader.encode(blockId.partSetHeader).finish());
+}
+
+function toProtoVote(vote: Vote): ProtoVoteShape {
+  return { ...vote, extension: new Uint8Array(), extensionSignature: new Uint8Array() } as ProtoVoteShape;
+}
+
+/** The DuplicateVoteEvidence proto bytes (ev.Bytes(), what evidence_hash covers). */
+export function encodeDuplicateVoteEvidence(evidence: DuplicateVoteEvidence): Uint8Array {
+  return ProtoDuplicateVoteEvidence.encode({
+    voteA: toProtoVote(evidence.voteA),
+    voteB: toProtoVote(evidence.voteB),
+    totalVotingPower: evidence.totalVotingPower,
+    validatorPower: evidence.validatorPower,
+    timestamp: evidence.timestamp,
+  }).finish();
+}
+
+/** tendermint.types.Evidence{duplicate_vote_evidence=1}: what a block's evidence list holds. */
+export function encodeEvidence(evidence: DuplicateVoteEvidence): Uint8Array {
+  return ProtoEvidence.encode({
+    duplicateVoteEvidence: ProtoDuplicateVoteEvidence.decode(encodeDuplicateVoteEvidence(evidence)),
+  }).finish();
+}
