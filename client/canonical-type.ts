@@ -1,0 +1,22 @@
+// Wraps a protobufjs static message class as a cosmjs GeneratedType (ts-proto shape) whose encoding
+// is canonical proto3 (proto/canonical.ts): cosmjs' Registry.encode calls fromPartial(value) and then
+// encode(instance), so stripping defaults in fromPartial makes the signed body bytes canonical.
+import type { TsProtoGeneratedType } from "@cosmjs/proto-signing";
+import { stripDefaults } from "../proto/canonical.ts";
+
+interface ProtobufjsClass<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): T;
+}
+
+export function canonicalType<T extends object>(type: ProtobufjsClass<T>): TsProtoGeneratedType {
+  return {
+    // cosmjs types the writer parameter as its own BinaryWriter; our encode makes a fresh writer.
+    encode: (message: object) => type.encode(message as T) as ReturnType<TsProtoGeneratedType["encode"]>,
+    decode: (input: Uint8Array | unknown) => {
+      if (!(input instanceof Uint8Array)) throw new TypeError("decode takes the message bytes");
+      return type.decode(input);
+    },
+    fromPartial: (value: object) => stripDefaults(value as T),
+  };
+}
