@@ -8,6 +8,7 @@ import { encodeEvidenceJson } from "./evidence.ts";
 import {
   array,
   base64Bytes,
+  decodeCommit,
   decodeSignedHeader,
   decodeValidator,
   integer,
@@ -15,7 +16,13 @@ import {
   object,
   string,
 } from "./json.ts";
-import type { AbciQueryRequest, AbciQueryResult, LightTransport, NodeStatus } from "./transport.ts";
+import type {
+  AbciQueryRequest,
+  AbciQueryResult,
+  BlockBody,
+  LightTransport,
+  NodeStatus,
+} from "./transport.ts";
 import type { SignedHeader } from "./types.ts";
 
 /** CometBFT's maximum validators page size (rpc/core: maxPerPage). */
@@ -150,6 +157,18 @@ export class RpcTransport implements LightTransport {
       value: base64Bytes(response["value"], "abci_query value"),
       proofOps,
       height: integer(response["height"] ?? "0", "abci_query height"),
+    };
+  }
+
+  async blockBody(height: bigint): Promise<BlockBody> {
+    const result = object(await this.call("block", { height: height.toString() }), "block result");
+    const block = object(result["block"], "block");
+    const txs = array(object(block["data"], "block.data")["txs"] ?? [], "block.data.txs");
+    const evidence = object(block["evidence"] ?? {}, "block.evidence")["evidence"] ?? [];
+    return {
+      txs: txs.map((tx) => base64Bytes(tx, "tx")),
+      lastCommit: decodeCommit(block["last_commit"]),
+      evidenceCount: array(evidence, "block.evidence.evidence").length,
     };
   }
 

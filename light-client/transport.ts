@@ -1,7 +1,7 @@
 // How the light client talks to a full node. One interface, implemented over CometBFT JSON-RPC
 // (rpc-transport.ts) and by test doubles; everything it returns is untrusted until verified.
 import type { LightClientAttackEvidence } from "cosmjs-types/tendermint/types/evidence";
-import type { Validator } from "../chain/types/block.ts";
+import type { Commit, Validator } from "../chain/types/block.ts";
 import type { ChainedProofOp } from "./ics23/index.ts";
 import type { SignedHeader } from "./types.ts";
 
@@ -23,6 +23,12 @@ export interface AbciQueryResult {
   height: bigint;
 }
 
+export interface BlockBody {
+  txs: Uint8Array[];
+  lastCommit: Commit;
+  evidenceCount: number;
+}
+
 export interface NodeStatus {
   chainId: string;
   latestHeight: bigint;
@@ -37,6 +43,8 @@ export interface LightTransport {
   validators(height: bigint): Promise<Validator[]>;
   abciQuery(request: AbciQueryRequest): Promise<AbciQueryResult>;
   status(): Promise<NodeStatus>;
+  /** A block's body (unverified), for checks against a verified header's data and commit hashes. */
+  blockBody?(height: bigint): Promise<BlockBody>;
   /** Submits light client attack evidence; resolves when the node accepted it. */
   broadcastEvidence(evidence: LightClientAttackEvidence): Promise<void>;
 }
