@@ -20,6 +20,7 @@ export interface NodeRef {
   readonly kind: typeof KIND_LEAF | typeof KIND_INNER;
   readonly hash: Uint8Array;
   readonly version: number;
+  /** Loaded node; only page roots (smt-page.ts) are ever left unloaded. */
   node: SmtNode | undefined;
 }
 
@@ -112,43 +113,4 @@ export function encodeRef(child: Child): Uint8Array {
 
 export function decodeRef(bytes: Uint8Array): Child {
   return readRef(bytes, 0);
-}
-
-/** Leaf: 0x01 ‖ keyHash ‖ valueHash ‖ raw key. Inner: 0x02 ‖ ref(left) ‖ ref(right), ref = 0x00 (empty) or
- * kind ‖ hash ‖ version u64 (the version that wrote the child, which with the child's path gives its key). */
-export function encodeNode(node: SmtNode): Uint8Array {
-  if (node.kind === KIND_LEAF) {
-    const out = new Uint8Array(1 + 2 * HASH_BYTES + node.key.length);
-    out[0] = KIND_LEAF;
-    out.set(node.keyHash, 1);
-    out.set(node.valueHash, 1 + HASH_BYTES);
-    out.set(node.key, 1 + 2 * HASH_BYTES);
-    return out;
-  }
-  const out = new Uint8Array(1 + 2 * REF_BYTES);
-  out[0] = KIND_INNER;
-  writeRef(out, 1, node.left);
-  writeRef(out, 1 + (node.left === null ? 1 : REF_BYTES), node.right);
-  return out.subarray(0, 1 + refLength(node.left) + refLength(node.right));
-}
-
-function refLength(child: Child): number {
-  return child === null ? 1 : REF_BYTES;
-}
-
-export function decodeNode(bytes: Uint8Array): SmtNode {
-  if (bytes[0] === KIND_LEAF && bytes.length >= 1 + 2 * HASH_BYTES) {
-    return {
-      kind: KIND_LEAF,
-      keyHash: bytes.subarray(1, 1 + HASH_BYTES),
-      valueHash: bytes.subarray(1 + HASH_BYTES, 1 + 2 * HASH_BYTES),
-      key: bytes.subarray(1 + 2 * HASH_BYTES),
-    };
-  }
-  if (bytes[0] === KIND_INNER) {
-    const left = readRef(bytes, 1);
-    const right = readRef(bytes, 1 + refLength(left));
-    return { kind: KIND_INNER, left, right };
-  }
-  throw new StoreError("corrupt", "undecodable SMT node");
 }

@@ -1,6 +1,6 @@
 // One block's changes to one compact SMT in a single bottom-up pass: the dirty keys are sorted by key hash,
 // split by bit at each depth, and each new node is hashed once. Nothing is written here; the caller collects
-// the new nodes (version === the block's version) afterwards with collectNewNodes.
+// the new nodes (version === the block's version) afterwards (smt-page.ts collectNewPages).
 import {
   bitAt,
   type Child,
@@ -163,30 +163,4 @@ export function updateSubtree(
   if (left === node.left && right === node.right) return child;
   if (child.version !== ctx.version) ctx.markStale?.(child, depth, path);
   return join(ctx, depth, path, left, right);
-}
-
-/** Visits every node written at ctx.version under `root` with its position, children first. */
-export function collectNewNodes(
-  root: Child,
-  version: number,
-  visit: (ref: NodeRef, node: SmtNode, depth: number, path: Uint8Array) => void,
-): void {
-  const path = new Uint8Array(32);
-  const walk = (ref: Child, depth: number): void => {
-    if (ref === null || ref.version !== version) return;
-    const node = ref.node!;
-    if (node.kind === KIND_INNER) {
-      const saved = path[depth >>> 3]!;
-      const mask = 0x80 >>> (depth & 7);
-      path[depth >>> 3] = saved & ~mask;
-      walk(node.left, depth + 1);
-      path[depth >>> 3] = saved | mask;
-      walk(node.right, depth + 1);
-      path[depth >>> 3] = saved;
-      visit(ref, node, depth, path);
-    } else {
-      visit(ref, node, depth, node.keyHash);
-    }
-  };
-  walk(root, 0);
 }

@@ -1,19 +1,12 @@
-// One module store's state commitment: a versioned compact SMT persisted in LevelDB.
-// Nodes are keyed by (store, version that wrote them, depth, path) as in JMT, so a node is never overwritten
-// and pruning needs no reference counts: a node replaced at version v is recorded as stale since v.
+// One module store's state commitment: a versioned compact SMT persisted in LevelDB, in pages of 4 binary
+// levels (smt-page.ts). Pages are keyed by (store, version that wrote them, depth, path) as in JMT, so a page is
+// never overwritten and pruning needs no reference counts: a page replaced at version v is stale since v.
 import type { BatchOperation } from "../db-keyspace.ts";
 import { type Database, getSync } from "./db.ts";
 import { PREFIX, smtNodeKey, smtRootKey } from "./keys.ts";
-import {
-  type Child,
-  decodeNode,
-  decodeRef,
-  encodeNode,
-  encodeRef,
-  type NodeRef,
-  type SmtNode,
-} from "./smt-node.ts";
-import { collectNewNodes, type SmtChange, type SmtContext, updateSubtree } from "./smt-update.ts";
+import { type Child, decodeRef, encodeRef, type NodeRef, type SmtNode } from "./smt-node.ts";
+import { collectNewPages, decodePage, isPageRoot } from "./smt-page.ts";
+import { type SmtChange, type SmtContext, updateSubtree } from "./smt-update.ts";
 import { staleListOperation } from "./stale-list.ts";
 import { StoreError } from "./types.ts";
 
@@ -52,16 +45,19 @@ export class SparseMerkleTree {
     return bytes === undefined ? undefined : decodeRef(bytes);
   }
 
-  /** Node at a position; caches it on the ref when it is in the top levels. */
+  /** Node at a position. Only page roots are ever unloaded (nodes inside a page hang off their page root);
+   * a page root's page is read with getSync and kept on the ref when it is in the cached top levels. */
   load(ref: NodeRef, depth: number, path: Uint8Array): SmtNode {
     if (ref.node !== undefined) return ref.node;
+    if (!isPageRoot(ref, depth))
+      throw new StoreError("corrupt", `SMT node of store ${this.name} inside a page was not loaded`);
     const bytes = getSync(this.#db, smtNodeKey(this.storePrefix, ref.version, depth, path));
     if (bytes === undefined)
       throw new StoreError(
         "corrupt",
-        `missing SMT node of store ${this.name} at version ${ref.version} depth ${depth}`,
+        `missing SMT page of store ${this.name} at version ${ref.version} depth ${depth}`,
       );
-    const node = decodeNode(bytes);
+    const node = decodePage(bytes, ref.version, depth);
     if (depth < this.#cacheDepth) ref.node = node;
     return node;
   }
@@ -74,18 +70,17 @@ export class SparseMerkleTree {
     const ctx: SmtContext = {
       version,
       load: (ref, depth, path) => this.load(ref, depth, path),
+      // Only page roots are records of their own; a node inside a page goes with its page.
       markStale: recordStale
-        ? (ref, depth, path) => stale.push(smtNodeKey(storePrefix, ref.version, depth, path))
+        ? (ref, depth, path) => {
+            if (isPageRoot(ref, depth)) stale.push(smtNodeKey(storePrefix, ref.version, depth, path));
+          }
         : undefined,
     };
     const root = updateSubtree(ctx, this.#root, 0, changes, 0, changes.length);
-    collectNewNodes(root, version, (ref, node, depth, path) => {
-      operations.push({
-        type: "put",
-        key: smtNodeKey(storePrefix, version, depth, path),
-        value: encodeNode(node),
-      });
-      // Deep nodes are read back from LevelDB when needed; keeping them would grow memory with the tree.
+    collectNewPages(root, version, (ref, depth, path, page) => {
+      operations.push({ type: "put", key: smtNodeKey(storePrefix, version, depth, path), value: page });
+      // Deep pages are read back from LevelDB when needed; keeping them would grow memory with the tree.
       if (depth >= this.#cacheDepth) ref.node = undefined;
     });
     operations.push({ type: "put", key: smtRootKey(storePrefix, version), value: encodeRef(root) });

@@ -1,0 +1,190 @@
+// On-disk grouping of the binary SMT into pages (as JMT groups 4 binary levels into one 16-ary node): a page
+// holds the binary subtree under a position at a depth d that is a multiple of PAGE_LEVELS, down to depth
+// d + PAGE_LEVELS. Inner nodes at d + PAGE_LEVELS are the roots of their own pages and appear only as a
+// reference; leaves are always stored inside the page above them. Hashes are those of the binary tree (nothing
+// about hashing or proofs changes); one block then writes ~log16(n) records per key instead of ~log2(n).
+//
+// Page value, preorder from the page root (relative depth r = 0):
+//   empty subtree                      00
+//   leaf                               01 ‖ hash(32) ‖ keyHash(32) ‖ valueHash(32) ‖ u32 key length ‖ key
+//   inner node, r < PAGE_LEVELS        02 ‖ hash(32) ‖ left ‖ right
+//   inner node, r = PAGE_LEVELS        03 ‖ hash(32) ‖ u64 version that wrote its page
+import { readU64, writeU64 } from "./keys.ts";
+import {
+  type Child,
+  HASH_BYTES,
+  type InnerNode,
+  KIND_INNER,
+  KIND_LEAF,
+  type LeafNode,
+  type NodeRef,
+  type SmtNode,
+} from "./smt-node.ts";
+import { StoreError } from "./types.ts";
+
+/** Binary levels per page: 4 makes a page a 16-ary node, as in JMT. */
+export const PAGE_LEVELS = 4;
+
+const TAG_EMPTY = 0;
+const TAG_LEAF = 1;
+const TAG_INNER = 2;
+const TAG_PAGE_REF = 3;
+
+/** Whether the node at (ref, depth) is stored as a page of its own (else it lives inside its parent's page). */
+export function isPageRoot(ref: NodeRef, depth: number): boolean {
+  return depth === 0 || (depth % PAGE_LEVELS === 0 && ref.kind === KIND_INNER);
+}
+
+/** Upper bound of a page's size without its leaves' keys: 2^PAGE_LEVELS leaves or page refs plus the inner
+ * nodes above them. */
+const PAGE_FIXED_BYTES_MAX = (2 << PAGE_LEVELS) * (1 + 3 * HASH_BYTES + 4);
+
+/** Encoding scratch, reused for every page (grown if a page holds long keys). */
+let scratch = Buffer.allocUnsafe(PAGE_FIXED_BYTES_MAX * 4);
+
+function ensureScratch(bytes: number): void {
+  if (bytes > scratch.length) scratch = Buffer.allocUnsafe(Math.max(bytes, scratch.length * 2));
+}
+
+/** A page written at `version` that must be collected too (a new child page). */
+export interface ChildPage {
+  readonly ref: NodeRef;
+  /** Its path: the first `depth` bits are its position. */
+  readonly path: Uint8Array;
+}
+
+function nodeOf(ref: NodeRef): SmtNode {
+  if (ref.node === undefined) throw new Error("SMT page: a node inside a page being written is not loaded");
+  return ref.node;
+}
+
+/** Encodes the page rooted at `root` (depth `depth`, position bits in `path`); new child pages (written at
+ * `version`) are appended to `children`. Returns a copy of the bytes. */
+export function encodePage(
+  root: NodeRef,
+  depth: number,
+  path: Uint8Array,
+  version: number,
+  children: ChildPage[],
+): Uint8Array {
+  let offset = 0;
+  const bottom = depth + PAGE_LEVELS;
+  const walkPath = new Uint8Array(path);
+  const write = (child: Child, at: number): void => {
+    ensureScratch(offset + PAGE_FIXED_BYTES_MAX);
+    if (child === null) {
+      scratch[offset++] = TAG_EMPTY;
+      return;
+    }
+    const node = child.kind === KIND_INNER && at === bottom ? undefined : nodeOf(child);
+    if (node === undefined) {
+      scratch[offset] = TAG_PAGE_REF;
+      scratch.set(child.hash, offset + 1);
+      writeU64(scratch, offset + 1 + HASH_BYTES, child.version);
+      offset += 1 + HASH_BYTES + 8;
+      if (child.version === version) children.push({ ref: child, path: new Uint8Array(walkPath) });
+      return;
+    }
+    if (node.kind === KIND_LEAF) {
+      ensureScratch(offset + 1 + 3 * HASH_BYTES + 4 + node.key.length);
+      scratch[offset] = TAG_LEAF;
+      scratch.set(child.hash, offset + 1);
+      scratch.set(node.keyHash, offset + 1 + HASH_BYTES);
+      scratch.set(node.valueHash, offset + 1 + 2 * HASH_BYTES);
+      scratch.writeUInt32BE(node.key.length, offset + 1 + 3 * HASH_BYTES);
+      scratch.set(node.key, offset + 1 + 3 * HASH_BYTES + 4);
+      offset += 1 + 3 * HASH_BYTES + 4 + node.key.length;
+      return;
+    }
+    scratch[offset] = TAG_INNER;
+    scratch.set(child.hash, offset + 1);
+    offset += 1 + HASH_BYTES;
+    const byteIndex = at >>> 3;
+    const mask = 0x80 >>> (at & 7);
+    const saved = walkPath[byteIndex]!;
+    walkPath[byteIndex] = saved & ~mask;
+    write(node.left, at + 1);
+    walkPath[byteIndex] = saved | mask;
+    write(node.right, at + 1);
+    walkPath[byteIndex] = saved;
+  };
+  write(root, depth);
+  // Pages are short-lived batch values: a pooled Buffer copy is far cheaper than a fresh ArrayBuffer each.
+  const out = Buffer.allocUnsafe(offset);
+  scratch.copy(out, 0, 0, offset);
+  return out;
+}
+
+/** Decodes a page written at `version` whose root sits at `depth`: the root node, with every node inside the
+ * page attached to its ref (so walks inside the page need no reads) and child pages left unloaded. */
+export function decodePage(bytes: Uint8Array, version: number, depth: number): SmtNode {
+  let offset = 0;
+  const bottom = depth + PAGE_LEVELS;
+  const need = (length: number): void => {
+    if (offset + length > bytes.length) throw new StoreError("corrupt", "truncated SMT page");
+  };
+  const read = (at: number): Child => {
+    need(1);
+    const tag = bytes[offset]!;
+    if (tag === TAG_EMPTY) {
+      offset++;
+      return null;
+    }
+    need(1 + HASH_BYTES);
+    const hash = bytes.subarray(offset + 1, offset + 1 + HASH_BYTES);
+    offset += 1 + HASH_BYTES;
+    if (tag === TAG_PAGE_REF && at === bottom) {
+      need(8);
+      const childVersion = readU64(bytes, offset);
+      offset += 8;
+      return { kind: KIND_INNER, hash, version: childVersion, node: undefined };
+    }
+    if (tag === TAG_LEAF) {
+      need(2 * HASH_BYTES + 4);
+      const keyHash = bytes.subarray(offset, offset + HASH_BYTES);
+      const valueHash = bytes.subarray(offset + HASH_BYTES, offset + 2 * HASH_BYTES);
+      offset += 2 * HASH_BYTES;
+      const keyLength =
+        ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>>
+        0;
+      offset += 4;
+      need(keyLength);
+      const key = bytes.subarray(offset, offset + keyLength);
+      offset += keyLength;
+      const leaf: LeafNode = { kind: KIND_LEAF, keyHash, valueHash, key };
+      return { kind: KIND_LEAF, hash, version, node: leaf };
+    }
+    if (tag === TAG_INNER && at < bottom) {
+      const left = read(at + 1);
+      const right = read(at + 1);
+      const inner: InnerNode = { kind: KIND_INNER, left, right };
+      return { kind: KIND_INNER, hash, version, node: inner };
+    }
+    throw new StoreError("corrupt", `bad SMT page entry ${tag} at depth ${at}`);
+  };
+  const root = read(depth);
+  if (root === null || offset !== bytes.length || root.node === undefined)
+    throw new StoreError("corrupt", "malformed SMT page");
+  return root.node;
+}
+
+/** Visits every page written at `version` under `root` (parents before children) with its encoding. */
+export function collectNewPages(
+  root: Child,
+  version: number,
+  visit: (ref: NodeRef, depth: number, path: Uint8Array, page: Uint8Array) => void,
+): void {
+  if (root === null || root.version !== version) return;
+  const pending: { ref: NodeRef; depth: number; path: Uint8Array }[] = [
+    { ref: root, depth: 0, path: new Uint8Array(HASH_BYTES) },
+  ];
+  const children: ChildPage[] = [];
+  while (pending.length > 0) {
+    const page = pending.pop()!;
+    children.length = 0;
+    const bytes = encodePage(page.ref, page.depth, page.path, version, children);
+    visit(page.ref, page.depth, page.path, bytes);
+    for (const child of children)
+      pending.push({ ref: child.ref, depth: page.depth + PAGE_LEVELS, path: child.path });
+  }
+}
