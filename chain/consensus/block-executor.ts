@@ -17,7 +17,7 @@ import type { Block, BlockID, Commit, Header, Timestamp } from "../types/block.t
 import { BlockIDFlag } from "../types/block.ts";
 import { CHAIN_STATE_KEY, type ChainState, encodeChainState } from "./chain-state.ts";
 import { incrementProposerPriority } from "./tendermint/proposer.ts";
-import { verifyEd25519 } from "../crypto/ed25519.ts";
+import { verifyEd25519Cached } from "./signature-cache.ts";
 import { medianTime } from "../types/bft-time.ts";
 import { compareTimestamps } from "../types/time.ts";
 import { ValidatorSet } from "../types/validator-set.ts";
@@ -140,7 +140,7 @@ export class BlockExecutor {
     const lastValidators = new ValidatorSet(state.lastValidators);
     try {
       verifyCommit(state.chainId, lastValidators, state.lastBlockId, state.lastBlockHeight, block.lastCommit, {
-        verifySignature: verifyEd25519,
+        verifySignature: verifyEd25519Cached,
       });
     } catch (error) {
       fail(`invalid last commit: ${(error as Error).message}`);

@@ -5,7 +5,6 @@
 // through the BlockExecutor. Time comes from the injected Clock and TimerScheduler, the network from
 // the injected ConsensusTransport, so the deterministic simulation runs this same code.
 import type { BlockStore } from "../blockstore/types.ts";
-import { verifyEd25519 } from "../crypto/ed25519.ts";
 import { bytesEqual } from "../crypto/hash.ts";
 import { medianTime } from "../types/bft-time.ts";
 import type { Block, BlockID, Commit, Timestamp, Vote } from "../types/block.ts";
@@ -18,6 +17,7 @@ import { ValidatorSet } from "../types/validator-set.ts";
 import type { BlockExecutor } from "./block-executor.ts";
 import type { ChainState } from "./chain-state.ts";
 import type { Clock, ConsensusEngine } from "./engine.ts";
+import { verifyEd25519Cached } from "./signature-cache.ts";
 import { DoubleSignError, type PrivValidator } from "./privval.ts";
 import { makeDuplicateVoteEvidence, type DuplicateVoteEvidence } from "./tendermint/evidence.ts";
 import { type ConsensusMessage, decodeCarriedBlock, decodeWalInput, encodeWalInput, type WalInput } from "./tendermint/messages.ts";
@@ -62,6 +62,8 @@ export const DEFAULT_GOSSIP_INTERVAL_MS = 1000;
 export const MAX_QUEUED_INPUTS = 10_000;
 /** Peers remembered for catch-up rate limiting; the oldest is forgotten first. */
 const MAX_TRACKED_PEERS = 1_000;
+/** Evidence held until its height commits: one per validator, round and vote type at most. */
+const MAX_PENDING_EVIDENCE = 1_000;
 /** Verdicts on proposed blocks remembered per height (one block per round and proposer at most). */
 const MAX_VERDICTS_PER_HEIGHT = 64;
 
@@ -158,7 +160,7 @@ export class TendermintEngine implements ConsensusEngine {
 
   #machineConfig() {
     const own = this.#o.privValidator?.address;
-    return { timeouts: this.#timeouts, verifySignature: verifyEd25519, ...(own === undefined ? {} : { ownAddress: own }) };
+    return { timeouts: this.#timeouts, verifySignature: verifyEd25519Cached, ...(own === undefined ? {} : { ownAddress: own }) };
   }
 
   async #replay(payloads: Uint8Array[]): Promise<void> {
@@ -330,6 +332,8 @@ export class TendermintEngine implements ConsensusEngine {
         await this.#decide(effect.proposed, effect.commit);
         return;
       case "evidence":
+        if (this.#pendingEvidence.some((e) => sameInfraction(e.voteA, effect.voteA))) return;
+        if (this.#pendingEvidence.length >= MAX_PENDING_EVIDENCE) return;
         this.#o.logger.warn({ height: Number(effect.voteA.height), validator: Buffer.from(effect.voteA.validatorAddress).toString("hex") }, "conflicting votes: duplicate vote evidence");
         this.#pendingEvidence.push({ voteA: effect.voteA, voteB: effect.voteB, validatorPower: effect.validatorPower, totalVotingPower: effect.totalVotingPower });
         return;
@@ -464,7 +468,31 @@ export class TendermintEngine implements ConsensusEngine {
     const votes = machine.votes.get(machine.round);
     if (votes !== undefined)
       for (const vote of [...votes.prevotes.votes, ...votes.precommits.votes]) if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
+    // Proof-of-lock prevotes (CometBFT gossipVotesForHeight): a peer cannot accept a re-proposal
+    // (paper line 28) without the 2/3+ prevotes of its pol_round, which lie in an older round.
+    const polRounds = new Set([stored?.proposal.polRound ?? -1, machine.validRound, machine.lockedRound]);
+    for (const round of polRounds) {
+      if (round < 0 || round === machine.round) continue;
+      for (const vote of machine.votes.get(round)?.prevotes.votes ?? []) if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
+    }
   }
+
+  /** Where the machine is, for logs, RPC consensus_state and the simulation's reports. */
+  describe(): { height: bigint; round: number; step: number; lockedRound: number; validRound: number; proposalRounds: number[] } {
+    const machine = this.#machine;
+    return {
+      height: machine.params.height,
+      round: machine.round,
+      step: machine.step,
+      lockedRound: machine.lockedRound,
+      validRound: machine.validRound,
+      proposalRounds: [...machine.proposals.keys()],
+    };
+  }
+}
+
+function sameInfraction(a: Vote, b: Vote): boolean {
+  return a.height === b.height && a.round === b.round && a.type === b.type && bytesEqual(a.validatorAddress, b.validatorAddress);
 }
 
 /** The machine's view of the next height from the chain state. */

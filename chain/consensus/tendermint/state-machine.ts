@@ -357,6 +357,9 @@ function decide(state: ConsensusState, proposed: ProposedBlock, commit: Commit, 
 function makeCommit(state: ConsensusState, round: number, blockId: BlockID): Commit {
   const precommits = state.votes.get(round)!.precommits;
   const signatures: CommitSig[] = state.validators.validators.map((_validator, index) => {
+    const forBlock = precommits.voteFor(index, blockId);
+    if (forBlock !== undefined)
+      return { blockIdFlag: BlockIDFlag.commit, validatorAddress: forBlock.validatorAddress, timestamp: forBlock.timestamp, signature: forBlock.signature };
     const vote = precommits.votes[index];
     if (vote === undefined) return absentSig();
     if (isZeroBlockId(vote.blockId))

@@ -10,6 +10,11 @@ import { voteSignBytes } from "../../types/vote.ts";
 
 /** consensus/types peerCatchupRounds: how many rounds ahead of ours one validator may open. */
 export const MAX_CATCHUP_ROUNDS_PER_VALIDATOR = 2;
+/** Distinct BlockIDs counted per validator in one vote set. An honest validator signs one; the paper
+ * counts every message of an equivocator (each vote adds to its own BlockID's tally, which is what
+ * lets honest nodes see a polka the equivocator's other half helped form); beyond this bound the
+ * extra votes only feed evidence. */
+export const MAX_BLOCK_IDS_PER_VALIDATOR = 3;
 /** The key of nil votes in the tally. */
 export const NIL_KEY = "nil";
 
@@ -45,6 +50,8 @@ export class VoteSet {
   readonly round: number;
   /** By validator index: the first valid vote of each validator. */
   readonly votes: (Vote | undefined)[];
+  /** Every counted vote of a validator, by BlockID key (first vote included). */
+  readonly #byValidator = new Map<number, Map<string, Vote>>();
   readonly #powerByKey = new Map<string, bigint>();
   readonly #blockIdByKey = new Map<string, BlockID>();
   #anyPower = 0n;
@@ -61,21 +68,29 @@ export class VoteSet {
     if (validator === undefined) return { status: "invalid", reason: `validator index ${vote.validatorIndex} out of range` };
     if (!bytesEqual(validator.address, vote.validatorAddress))
       return { status: "invalid", reason: "validator address does not match its index" };
-    const existing = this.votes[vote.validatorIndex];
-    if (existing !== undefined && bytesEqual(existing.signature, vote.signature)) return { status: "duplicate" };
+    const key = keyOfVote(vote.blockId);
+    const counted = this.#byValidator.get(vote.validatorIndex);
+    // Same BlockID again (a repeat, or a re-signed timestamp): not an equivocation; keep the first.
+    if (counted?.has(key)) return { status: "duplicate" };
+    if (counted !== undefined && counted.size >= MAX_BLOCK_IDS_PER_VALIDATOR) return { status: "duplicate" };
     if (!context.verifySignature(vote.signature, voteSignBytes(context.chainId, vote), validator.pubKey))
       return { status: "invalid", reason: "wrong signature" };
-    if (existing !== undefined) {
-      // Same BlockID, other signature: a re-signed timestamp, not an equivocation; keep the first.
-      if (keyOfVote(existing.blockId) === keyOfVote(vote.blockId)) return { status: "duplicate" };
-      return { status: "conflict", existing };
-    }
-    this.votes[vote.validatorIndex] = vote;
-    const key = keyOfVote(vote.blockId);
     this.#powerByKey.set(key, (this.#powerByKey.get(key) ?? 0n) + validator.votingPower);
     this.#blockIdByKey.set(key, vote.blockId);
+    const existing = this.votes[vote.validatorIndex];
+    if (counted !== undefined && existing !== undefined) {
+      counted.set(key, vote);
+      return { status: "conflict", existing };
+    }
+    this.#byValidator.set(vote.validatorIndex, new Map([[key, vote]]));
+    this.votes[vote.validatorIndex] = vote;
     this.#anyPower += validator.votingPower;
     return { status: "added" };
+  }
+
+  /** The validator's vote for `blockId`, if it cast one (equivocators may have several). */
+  voteFor(validatorIndex: number, blockId: BlockID): Vote | undefined {
+    return this.#byValidator.get(validatorIndex)?.get(keyOfVote(blockId));
   }
 
   powerFor(blockId: BlockID): bigint {
