@@ -60,7 +60,7 @@ export interface MsgRetireDeviceEncodeObject {
 }
 
 /** [type URL, cosmjs GeneratedType] for every device message, as Registry's constructor takes them. */
-export const deviceTypes: readonly (readonly [string, GeneratedType])[] = [
+export const deviceTypes: [string, GeneratedType][] = [
   [MSG_REGISTER_DEVICE, canonicalType(device.MsgRegisterDevice)],
   [MSG_UPDATE_DEVICE_METADATA, canonicalType(device.MsgUpdateDeviceMetadata)],
   [MSG_SHARE_DEVICE, canonicalType(device.MsgShareDevice)],

@@ -11,7 +11,7 @@ import { deviceTypes } from "./device.ts";
 export * from "./device.ts";
 
 /** Our message types, module by module. Adding a module is one line here (and its export above). */
-export const sensorchainTypes: readonly (readonly [string, GeneratedType])[] = [...deviceTypes];
+export const sensorchainTypes: readonly [string, GeneratedType][] = [...deviceTypes];
 
 /** A fresh Registry: cosmjs' defaults (bank, staking, …) plus every sensorchain message. */
 export function createRegistry(): Registry {

@@ -42,7 +42,7 @@ export async function startDeviceApp(
   const signDevice = async (from: string, msgs: EncodeObject[], sequence?: number) => {
     const known = await a.accountOf(from);
     const raw = await client.sign(from, msgs, fee(10_000, 400_000), "", {
-      accountNumber: known?.accountNumber ?? 0,
+      accountNumber: BigInt(known?.accountNumber ?? 0),
       sequence: sequence ?? known?.sequence ?? 0,
       chainId: CHAIN_ID,
     });

@@ -52,8 +52,8 @@ test("register stores the device with its owner index, counters, event and respo
   t.is(stored.owner, alice);
   t.is(stored.status, pb.DeviceStatus.DEVICE_STATUS_ACTIVE);
   t.is(stored.shared, false);
-  t.is(stored.registrationHeight.toString(), "1");
-  t.deepEqual(new Uint8Array(stored.publicKey!.key), ed25519Key("D035_0001").key);
+  t.is(String(stored.registrationHeight), "1");
+  t.deepEqual(Uint8Array.from(stored.publicKey!.key!), ed25519Key("D035_0001").key);
   t.is(stored.metadata!.model, METADATA.model);
   t.is(stored.metadata!.locationHint, METADATA.locationHint);
   t.deepEqual(eventsOf(result.events, "sensorchain.device.v1.EventDeviceRegistered"), [
@@ -314,8 +314,8 @@ test("rotate key: new key and rotation height; the same key and bad keys are ref
     { device_id: "D035_0001", owner: alice, key_type: "p256", msg_index: "0" },
   ]);
   const stored = await getDevice(a, "D035_0001");
-  t.deepEqual(new Uint8Array(stored.publicKey!.key), newKey.key);
-  t.is(stored.keyRotationHeight.toString(), "2");
+  t.deepEqual(Uint8Array.from(stored.publicKey!.key!), newKey.key);
+  t.is(String(stored.keyRotationHeight), "2");
   expectFailure(
     t,
     await a.run(alice, [ownerMsg("RotateDeviceKey", alice, "D035_0001", { newPublicKey: newKey })]),
