@@ -8,9 +8,10 @@ import type { NodeConfig } from "../config/config.ts";
 import { openCommitMultiStore } from "../store/multistore.ts";
 import { authModule } from "../../modules/auth/module.ts";
 import { bankModule } from "../../modules/bank/module.ts";
+import { deviceModule } from "../../modules/device/module.ts";
 
 export function modules() {
-  return [authModule(), bankModule()];
+  return [authModule(), bankModule(), deviceModule()];
 }
 
 export async function createApplication(input: {

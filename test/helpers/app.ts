@@ -103,11 +103,13 @@ export interface TestAppOptions {
   walletCount?: number;
   store?: CommitMultiStore;
   genesis?: Record<string, unknown>;
+  /** Modules of the app (default auth + bank). */
+  modules?: Module[];
 }
 
 export async function startApp(t: ExecutionContext, options: TestAppOptions = {}): Promise<TestApp> {
   const w = await wallets(options.walletCount ?? 4);
-  const modules: Module[] = [authModule(), bankModule()];
+  const modules: Module[] = options.modules ?? [authModule(), bankModule()];
   const store = options.store ?? (await openTestStore(t, BaseApplication.storeNames(modules)));
   const app = new BaseApplication({
     store,
