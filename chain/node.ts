@@ -12,9 +12,11 @@ import { type Clock, systemClock } from "./consensus/engine.ts";
 import { genesisChainState, genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { SoloEngine } from "./consensus/solo.ts";
 import type { Ed25519Signer } from "./crypto/ed25519.ts";
-import { Mempool } from "./mempool/mempool.ts";
+import { Secp256k1VerifyPool } from "./crypto/secp256k1-pool.ts";
+import { Mempool, MempoolError } from "./mempool/mempool.ts";
 import { NodeEvents } from "./node/events.ts";
 import { createRpcBackend } from "./node/rpc-backend.ts";
+import { TxIngress } from "./node/tx-ingress.ts";
 import { startRpcServer } from "./rpc/server.ts";
 import { openCommitMultiStore } from "./store/multistore.ts";
 import type { Genesis } from "../genesis/genesis.ts";
@@ -89,11 +91,22 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     throw new Error(`app height ${info.lastBlockHeight} is ahead of the chain state ${state.lastBlockHeight}`);
   }
 
+  // Signature verification on every core (docs/ARCHITECTURE.md, "Signature verification pool").
+  const verifyPool = new Secp256k1VerifyPool();
+  const ingress = new TxIngress({ app, mempool, mempoolLock, verifier: verifyPool });
   const executor = new BlockExecutor({
     app,
     blockStore,
     mempool,
     mempoolLock,
+    preverify: async (txs) => {
+      try {
+        await ingress.preverify(txs);
+      } catch (error) {
+        // A full verification queue: finalizeBlock verifies what has no verdict itself.
+        if (!(error instanceof MempoolError)) throw error;
+      }
+    },
     onCommitted: (committed) => {
       logger.info(
         { height: Number(committed.block.header.height), txs: committed.block.data.txs.length, appHash: Buffer.from(committed.state.appHash).toString("hex") },
@@ -134,6 +147,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     moniker: config.moniker,
     listenAddress: config.p2p.laddr,
     rpcAddress: () => rpcAddress,
+    ingress,
   });
   const rpc = await startRpcServer({
     backend,
@@ -156,6 +170,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       stopping ??= (async () => {
         await engine.stop();
         await rpc.close();
+        await verifyPool.close();
         await db.close();
         logger.info("node stopped");
       })();

@@ -132,6 +132,27 @@ export interface QueryResponse {
   codespace: string;
 }
 
+/** One signature of a tx, with the exact bytes it must sign as the application sees them now: what a
+ * node verifies off the main thread (its verification pool) before checkTx or finalizeBlock. */
+export interface SignatureCheck {
+  /** sha256 of the tx bytes; binds body, auth info and the signature itself. */
+  txHash: Uint8Array;
+  /** Index of the signer (and of the signature in TxRaw.signatures). */
+  signerIndex: number;
+  /** Sign bytes (SIGN_MODE_DIRECT SignDoc) with this chain id and the signer's account number. */
+  signBytes: Uint8Array;
+  /** 33-byte compressed secp256k1 key. */
+  publicKey: Uint8Array;
+  /** 64-byte r‖s. */
+  signature: Uint8Array;
+}
+
+/** A SignatureCheck with the verifier's answer. The application uses it only when tx hash, signer
+ * index, sign bytes, public key and signature all equal what it computes itself; otherwise it verifies. */
+export interface SignatureVerdict extends SignatureCheck {
+  valid: boolean;
+}
+
 export interface Application {
   info(): Promise<InfoResponse>;
   initChain(request: InitChainRequest): Promise<InitChainResponse>;
@@ -141,4 +162,9 @@ export interface Application {
   finalizeBlock(request: BlockRequest): Promise<FinalizeBlockResponse>;
   commit(request: CommitRequest): Promise<{ retainHeight: bigint }>;
   query(request: QueryRequest): Promise<QueryResponse>;
+  /** Optional: the signatures of `tx` that have no verdict yet, against the check state (empty when
+   * the tx cannot be decoded or a signer is unknown: checkTx will say why). Synchronous, read-only. */
+  signatureChecks?(tx: Uint8Array): SignatureCheck[];
+  /** Optional: verdicts computed outside the application for checks from signatureChecks. */
+  addSignatureVerdicts?(verdicts: readonly SignatureVerdict[]): void;
 }

@@ -2,14 +2,15 @@
 // Cosmos SDK's default AnteHandler (x/auth/ante). It writes only to the tx's own cache layer, which
 // the caller drops on any error, so a rejected tx changes no state.
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
-import { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { decodeAddress } from "../crypto/bech32.ts";
-import { bytesEqual, toBase64, toHex } from "../crypto/hash.ts";
+import { bytesEqual, toBase64 } from "../crypto/hash.ts";
 import { secp256k1Address, verifySecp256k1 } from "../crypto/secp256k1.ts";
+import type { SignatureCheck } from "./abci.ts";
 import type { AnteAccountKeeper, AnteBankKeeper } from "./ante-keepers.ts";
 import { amountOf, type DecCoin, formatCoins, requiredFees } from "./coins.ts";
 import type { StoreContext } from "./context.ts";
 import { sdkError } from "./errors.ts";
+import { encodeSignDoc } from "./sign-doc.ts";
 import type { SignatureCache } from "./signature-cache.ts";
 import { type DecodedTx, txSigners, validateTxBasic } from "./tx.ts";
 
@@ -99,16 +100,11 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
     const account = env.accounts.getAccount(ctx, address);
     if (account === undefined) throw sdkError("unknownAddress", `account ${address} does not exist`);
     const info = signerInfos[index]!;
-    const pubKey = signerPubKey(info.publicKey, address, index) ?? account.pubKey;
+    const pubKey = signerPubKey(tx, address, index) ?? account.pubKey;
     if (pubKey === undefined) throw sdkError("invalidPubKey", `pubkey on account ${address} is not set`);
     return { account, info, pubKey };
   });
 
-  const hashHex = toHex(tx.hash);
-  const cacheInputs = accounts
-    .map(({ account, pubKey }) => `${account.accountNumber}:${toHex(pubKey)}`)
-    .join(",");
-  const cached = env.signatureCache.has(hashHex, cacheInputs);
   for (const [index, { account, info, pubKey }] of accounts.entries()) {
     const mode = info.modeInfo?.single?.mode;
     if (!(simulate && (mode === undefined || mode === SIGN_MODE_UNSPECIFIED)) && mode !== SIGN_MODE_DIRECT) {
@@ -119,21 +115,27 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
       );
     }
     ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
-    if (simulate || cached || ctx.mode === "recheck") continue;
-    const signBytes = SignDoc.encode({
-      bodyBytes: tx.raw.bodyBytes,
-      authInfoBytes: tx.raw.authInfoBytes,
-      chainId: env.chainId,
-      accountNumber: account.accountNumber,
-    }).finish();
-    if (!verifySecp256k1(tx.raw.signatures[index]!, signBytes, pubKey)) {
+    // The SDK skips signatures on recheck (SigVerificationDecorator): they were verified at admission.
+    if (simulate || ctx.mode === "recheck") continue;
+    const signature = tx.raw.signatures[index]!;
+    const signBytes = encodeSignDoc(
+      tx.raw.bodyBytes,
+      tx.raw.authInfoBytes,
+      env.chainId,
+      account.accountNumber,
+    );
+    let valid = env.signatureCache.verdict(tx.hashHex, index, signBytes, pubKey, signature);
+    if (valid === undefined) {
+      valid = verifySecp256k1(signature, signBytes, pubKey);
+      env.signatureCache.add(tx.hashHex, index, signBytes, pubKey, signature, valid);
+    }
+    if (!valid) {
       throw sdkError(
         "unauthorized",
         `signature verification failed; please verify account number (${account.accountNumber}) and chain-id (${env.chainId})`,
       );
     }
   }
-  if (!simulate && !cached && ctx.mode !== "recheck") env.signatureCache.add(hashHex, cacheInputs);
 
   for (const { account, info } of accounts) {
     if (info.sequence !== account.sequence)
@@ -156,6 +158,44 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
   return { signers, sender: signers[0]!, sequence: accounts[0]!.account.sequence };
 }
 
+/** The signatures of `tx` with the exact bytes the ante handler will verify against this state, minus
+ * those already in the cache; a signer it cannot resolve (unknown account, bad key) is left out, and
+ * the ante handler reports it. Reads only. */
+export function pendingSignatureChecks(
+  ctx: StoreContext,
+  tx: DecodedTx,
+  env: AnteEnvironment,
+): SignatureCheck[] {
+  const checks: SignatureCheck[] = [];
+  if (env.signatureCache.covers(tx.hashHex, tx.raw.signatures.length)) return checks;
+  const signers = txSigners(tx);
+  const signerInfos = tx.authInfo.signerInfos;
+  for (const [index, address] of signers.entries()) {
+    const signature = tx.raw.signatures[index];
+    const info = signerInfos[index];
+    if (signature === undefined || info === undefined) break;
+    const account = env.accounts.getAccount(ctx, address);
+    if (account === undefined) continue;
+    let publicKey: Uint8Array | undefined;
+    try {
+      publicKey = signerPubKey(tx, address, index) ?? account.pubKey;
+    } catch {
+      continue;
+    }
+    if (publicKey === undefined) continue;
+    const signBytes = encodeSignDoc(
+      tx.raw.bodyBytes,
+      tx.raw.authInfoBytes,
+      env.chainId,
+      account.accountNumber,
+    );
+    if (env.signatureCache.verdict(tx.hashHex, index, signBytes, publicKey, signature) !== undefined)
+      continue;
+    checks.push({ txHash: tx.hash, signerIndex: index, signBytes, publicKey, signature });
+  }
+  return checks;
+}
+
 /** The node-local mempool filter: the fee must cover gas × price in at least one priced denom. */
 function checkMinimumFee(tx: DecodedTx, minGasPrices: readonly DecCoin[]): void {
   if (minGasPrices.length === 0) return;
@@ -168,8 +208,25 @@ function checkMinimumFee(tx: DecodedTx, minGasPrices: readonly DecCoin[]): void 
   );
 }
 
+/** Keys already checked against their signer's address, per decoded tx and signer index: the check
+ * (sha256, ripemd160, bech32) is a pure function of the tx bytes, and a decoded tx is reused from
+ * checkTx to recheck and finalizeBlock. Weak, so it lives exactly as long as the decoded tx. */
+const checkedSignerKeys = new WeakMap<DecodedTx, Map<number, Uint8Array | undefined>>();
+
+function signerPubKey(tx: DecodedTx, address: string, index: number): Uint8Array | undefined {
+  let keys = checkedSignerKeys.get(tx);
+  if (keys?.has(index)) return keys.get(index);
+  const key = checkSignerPubKey(tx.authInfo.signerInfos[index]?.publicKey, address, index);
+  if (keys === undefined) {
+    keys = new Map();
+    checkedSignerKeys.set(tx, keys);
+  }
+  keys.set(index, key);
+  return key;
+}
+
 /** The secp256k1 key in a SignerInfo, checked to hash to the signer's address (code 8 otherwise). */
-function signerPubKey(
+function checkSignerPubKey(
   any: { typeUrl: string; value: Uint8Array } | undefined,
   address: string,
   index: number,

@@ -1,6 +1,6 @@
 // The sensorchain application: ABCI 2.0 methods over an injected CommitMultiStore and a list of
 // modules. Pure (style rule 1): no clock, no randomness, no network; the node drives it.
-import { toHex } from "../crypto/hash.ts";
+import { sha256, toHex } from "../crypto/hash.ts";
 import type { CommitMultiStore, PreparedCommit } from "../store/commit-types.ts";
 import type { CacheMultiStore } from "../store/types.ts";
 import type { Timestamp } from "../types/block.ts";
@@ -18,8 +18,11 @@ import type {
   PrepareProposalRequest,
   QueryRequest,
   QueryResponse,
+  SignatureCheck,
+  SignatureVerdict,
   ValidatorUpdate,
 } from "./abci.ts";
+import { pendingSignatureChecks } from "./ante.ts";
 import {
   type AnteAccountKeeper,
   type AnteBankKeeper,
@@ -43,10 +46,13 @@ import {
   simulateTxBytes,
 } from "./query.ts";
 import { SignatureCache } from "./signature-cache.ts";
-import { decodeTx } from "./tx.ts";
+import { type DecodedTx, decodeTx } from "./tx.ts";
 
 /** CometBFT's default max tx size (mempool.max_tx_bytes): 1 MiB. */
 export const DEFAULT_MAX_TX_BYTES = 1024 * 1024;
+/** Decoded txs kept between checkTx, prepareProposal, finalizeBlock and recheck, by tx hash: the
+ * mempool (CometBFT default 5,000) plus a block in flight, with headroom; oldest evicted first. */
+export const MAX_DECODED_TXS = 20_000;
 export const APP_NAME = "sensorchain";
 export const APP_VERSION = "0.1.0";
 /** Application protocol version reported to consensus (header version.app). */
@@ -77,6 +83,8 @@ export class BaseApplication implements Application {
   readonly #minGasPrices: DecCoin[];
   readonly #maxTxBytes: number;
   readonly #signatureCache = new SignatureCache();
+  readonly #decoded = new Map<string, DecodedTx>();
+  readonly #decode = (bytes: Uint8Array): DecodedTx => this.#decodeCached(bytes);
   readonly #keepers: { accounts: AnteAccountKeeper; bank: AnteBankKeeper };
   #chainId: string | undefined;
   #checkState: CacheMultiStore | undefined;
@@ -202,7 +210,7 @@ export class BaseApplication implements Application {
     for (const tx of request.txs) {
       if (tx.length > this.#maxTxBytes) return "reject";
       try {
-        decodeTx(tx, this.#handlers);
+        this.#decodeCached(tx);
       } catch {
         return "reject";
       }
@@ -227,7 +235,10 @@ export class BaseApplication implements Application {
     const env = this.#environment();
     for (const tx of request.txs) {
       const outcome = await executeTx(deliverState, block, tx, "deliver", env);
-      if (outcome.tx !== undefined) this.#signatureCache.delete(toHex(outcome.tx.hash));
+      if (outcome.tx !== undefined) {
+        this.#signatureCache.delete(outcome.tx.hashHex);
+        this.#decoded.delete(outcome.tx.hashHex);
+      }
       txResults.push(outcome.result);
     }
     const validatorUpdates: ValidatorUpdate[] = [];
@@ -241,6 +252,34 @@ export class BaseApplication implements Application {
     const prepared = await this.#store.prepareCommit(deliverState, version + 1);
     this.#pending = { height: request.height, prepared, time: request.time };
     return { events, txResults, validatorUpdates, appHash: prepared.appHash };
+  }
+
+  /** The signatures of `tx` still to verify against the check state, for the node's verification pool. */
+  signatureChecks(tx: Uint8Array): SignatureCheck[] {
+    if (tx.length > this.#maxTxBytes) return [];
+    let decoded: DecodedTx;
+    try {
+      decoded = this.#decodeCached(tx);
+    } catch {
+      return [];
+    }
+    this.#checkState ??= this.#store.cacheMultiStore();
+    const ctx = new StoreContext(this.#nextBlockInfo(), "check", this.#checkState);
+    return pendingSignatureChecks(ctx, decoded, this.#environment());
+  }
+
+  /** Verdicts from the node's pool. Each is used only for exactly the bytes it was computed for: the
+   * ante handler compares tx hash, signer index, sign bytes, key and signature before trusting it. */
+  addSignatureVerdicts(verdicts: readonly SignatureVerdict[]): void {
+    for (const verdict of verdicts)
+      this.#signatureCache.add(
+        toHex(verdict.txHash),
+        verdict.signerIndex,
+        verdict.signBytes,
+        verdict.publicKey,
+        verdict.signature,
+        verdict.valid,
+      );
   }
 
   async commit(request: CommitRequest): Promise<{ retainHeight: bigint }> {
@@ -322,7 +361,25 @@ export class BaseApplication implements Application {
       bank: this.#keepers.bank,
       signatureCache: this.#signatureCache,
       handlers: this.#handlers,
+      decode: this.#decode,
     };
+  }
+
+  /** Decodes once per tx: checkTx, prepareProposal, processProposal, finalizeBlock and recheck reuse it.
+   * Keyed by sha256 of the bytes, so equal bytes arriving as another array (a proposal) hit too.
+   * Safe to share: decoding is a pure function of the bytes and no handler mutates a decoded tx. */
+  #decodeCached(bytes: Uint8Array): DecodedTx {
+    const hash = sha256(bytes);
+    const key = toHex(hash);
+    const cached = this.#decoded.get(key);
+    if (cached !== undefined) return cached;
+    const decoded = decodeTx(bytes, this.#handlers, hash);
+    if (this.#decoded.size >= MAX_DECODED_TXS) {
+      const oldest = this.#decoded.keys().next().value;
+      if (oldest !== undefined) this.#decoded.delete(oldest);
+    }
+    this.#decoded.set(key, decoded);
+    return decoded;
   }
 }
 

@@ -20,6 +20,8 @@ export interface TxOutcome {
 
 export interface ExecuteEnvironment extends AnteEnvironment {
   handlers: ReadonlyMap<string, MsgHandler<unknown>>;
+  /** Decodes (or finds the decoding of) tx bytes; default decodeTx. Throws code 2 as decodeTx does. */
+  decode?: (bytes: Uint8Array) => DecodedTx;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -53,7 +55,7 @@ export async function executeTx(
 ): Promise<TxOutcome> {
   let tx: DecodedTx;
   try {
-    tx = decodeTx(bytes, env.handlers);
+    tx = env.decode === undefined ? decodeTx(bytes, env.handlers) : env.decode(bytes);
   } catch (error) {
     return { result: errorResult(error, 0n, 0n, []), msgResponses: [] };
   }

@@ -1,7 +1,7 @@
 // Decoding of Cosmos SDK txs (TxRaw → TxBody, AuthInfo, messages) and their stateless checks.
 // body_bytes and auth_info_bytes are kept exactly as received: they are what was signed.
 import { AuthInfo, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { sha256 } from "../crypto/hash.ts";
+import { sha256, toHex } from "../crypto/hash.ts";
 import { type Coin, parseCoins } from "./coins.ts";
 import { AbciError, sdkError, wrapError } from "./errors.ts";
 import type { MsgHandler } from "./module.ts";
@@ -15,6 +15,8 @@ export interface DecodedMsg {
 export interface DecodedTx {
   bytes: Uint8Array;
   hash: Uint8Array;
+  /** The hash in hex: the key of the decoded-tx and signature caches. */
+  hashHex: string;
   raw: TxRaw;
   body: TxBody;
   authInfo: AuthInfo;
@@ -24,7 +26,11 @@ export interface DecodedTx {
 }
 
 /** Decodes a tx; any failure (bad protobuf, unknown message type) is code 2 as in the SDK's TxDecoder. */
-export function decodeTx(bytes: Uint8Array, handlers: ReadonlyMap<string, MsgHandler<unknown>>): DecodedTx {
+export function decodeTx(
+  bytes: Uint8Array,
+  handlers: ReadonlyMap<string, MsgHandler<unknown>>,
+  hash: Uint8Array = sha256(bytes),
+): DecodedTx {
   let raw: TxRaw;
   let body: TxBody;
   let authInfo: AuthInfo;
@@ -54,7 +60,8 @@ export function decodeTx(bytes: Uint8Array, handlers: ReadonlyMap<string, MsgHan
   }
   return {
     bytes,
-    hash: sha256(bytes),
+    hash,
+    hashHex: toHex(hash),
     raw,
     body,
     authInfo,

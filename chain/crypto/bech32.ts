@@ -13,8 +13,25 @@ export function encodeAddress(bytes: Uint8Array, prefix = ACCOUNT_PREFIX): strin
   return bech32.encode(prefix, bech32.toWords(bytes), BECH32_MAX_LENGTH);
 }
 
+/** Recently decoded valid addresses: the senders and recipients of a mempool and a block, with headroom;
+ * oldest dropped first. Invalid addresses are not cached (they throw every time). */
+const MAX_DECODED_ADDRESSES = 20_000;
+const decodedAddresses = new Map<string, Uint8Array>();
+
 /** Decodes a bech32 address and checks its prefix and length (20 or 32 bytes, as the Cosmos SDK allows). */
 export function decodeAddress(address: string, prefix = ACCOUNT_PREFIX): Uint8Array {
+  const key = `${prefix}:${address}`;
+  const cached = decodedAddresses.get(key);
+  // A copy: callers own what they get (bech32 decoding was ~10% of a MsgSend's main-thread time).
+  if (cached !== undefined) return cached.slice();
+  const bytes = decodeAddressUncached(address, prefix);
+  if (decodedAddresses.size >= MAX_DECODED_ADDRESSES)
+    decodedAddresses.delete(decodedAddresses.keys().next().value!);
+  decodedAddresses.set(key, bytes.slice());
+  return bytes;
+}
+
+function decodeAddressUncached(address: string, prefix: string): Uint8Array {
   let decoded: { prefix: string; words: number[] };
   try {
     decoded = bech32.decode(address as `${string}1${string}`, BECH32_MAX_LENGTH);

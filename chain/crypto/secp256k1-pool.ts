@@ -123,6 +123,9 @@ export class Secp256k1VerifyPool {
 
   #spawn(): PoolWorker {
     const worker = new Worker(new URL("./secp256k1-worker.ts", import.meta.url));
+    // Referenced only while it has work: an idle pool never keeps the process alive (a node that
+    // failed half-way through starting, a test that forgot close()), a busy one does until it answers.
+    worker.unref();
     const poolWorker: PoolWorker = { worker, inFlight: new Map() };
     worker.on("message", (result: BatchResult) => this.#onResult(poolWorker, result));
     worker.on("error", (error) => this.#onWorkerDied(poolWorker, error));
@@ -150,6 +153,7 @@ export class Secp256k1VerifyPool {
         this.#queueHead = 0;
       }
       const id = this.#nextBatchId++;
+      if (target.inFlight.size === 0) target.worker.ref();
       target.inFlight.set(id, entries);
       const jobs = packJobs(entries.map((entry) => entry.job));
       const request: BatchRequest = { id, jobs };
@@ -161,6 +165,7 @@ export class Secp256k1VerifyPool {
     const entries = poolWorker.inFlight.get(result.id);
     if (entries === undefined) return;
     poolWorker.inFlight.delete(result.id);
+    if (poolWorker.inFlight.size === 0) poolWorker.worker.unref();
     this.#verified += entries.length;
     for (const [i, { request, index }] of entries.entries()) {
       if (request.failed) continue;

@@ -5,14 +5,12 @@ import type { BlockStore } from "../blockstore/types.ts";
 import type { ChainState } from "../consensus/chain-state.ts";
 import type { Ed25519Signer } from "../crypto/ed25519.ts";
 import { sha256 } from "../crypto/hash.ts";
-import { type Mempool, MempoolError } from "../mempool/mempool.ts";
+import type { Mempool } from "../mempool/mempool.ts";
 import type { NodeStatus, RpcBackend } from "../rpc/backend.ts";
 import type { ConsensusParams } from "../types/block.ts";
 import type { Mutex } from "../util/mutex.ts";
 import type { NodeEvents } from "./events.ts";
-
-/** Tendermint-style CheckTx codes for mempool refusals (codespace "mempool"). */
-const MEMPOOL_CODES: Record<MempoolError["code"], number> = { tx_in_cache: 19, mempool_full: 20, tx_too_large: 21 };
+import { TxIngress } from "./tx-ingress.ts";
 
 export interface NodeRpcBackendOptions {
   app: Application;
@@ -27,10 +25,13 @@ export interface NodeRpcBackendOptions {
   moniker: string;
   listenAddress: string;
   rpcAddress: () => string;
+  /** How broadcast txs enter (pre-verification in the pool, then checkTx); default: without a pool. */
+  ingress?: TxIngress;
 }
 
 export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
   const { app, blockStore, mempool, mempoolLock, events, signer } = options;
+  const ingress = options.ingress ?? new TxIngress({ app, mempool, mempoolLock });
 
   async function status(): Promise<NodeStatus> {
     const state = options.chainState();
@@ -60,18 +61,7 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
   }
 
   async function broadcastTx(tx: Uint8Array): Promise<CheckTxResponse> {
-    return mempoolLock.run(async () => {
-      let hash: Uint8Array;
-      try {
-        hash = mempool.precheck(tx);
-      } catch (error) {
-        if (error instanceof MempoolError) return mempoolRefusal(error);
-        throw error;
-      }
-      const response = await app.checkTx({ tx, type: "new" });
-      if (response.code === 0) mempool.add(tx, hash, response);
-      return response;
-    });
+    return ingress.submit(tx);
   }
 
   return {
@@ -87,22 +77,14 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
     netInfo: async () => ({ listening: true, listeners: [options.listenAddress], peers: [] }),
     unconfirmedTxs: async (limit) => {
       const pending = mempool.pending(limit);
-      return { count: pending.length, total: mempool.size, totalBytes: mempool.totalBytes, txs: pending.map((p) => p.tx) };
+      return {
+        count: pending.length,
+        total: mempool.size,
+        totalBytes: mempool.totalBytes,
+        txs: pending.map((p) => p.tx),
+      };
     },
     subscribe: (listener) => events.subscribe(listener),
-  };
-}
-
-function mempoolRefusal(error: MempoolError): CheckTxResponse {
-  return {
-    code: MEMPOOL_CODES[error.code],
-    codespace: "mempool",
-    log: error.message,
-    data: new Uint8Array(),
-    info: "",
-    gasWanted: 0n,
-    gasUsed: 0n,
-    events: [],
   };
 }
 

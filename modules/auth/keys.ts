@@ -22,8 +22,16 @@ export function addressFromAccountKey(key: Uint8Array): string {
 }
 
 /** The SDK's address.Module(name): sha256(name)[:20]. Nobody holds its private key. */
+/** Module names are constants of the code, so this map stays as small as the module list. */
+const moduleAddresses = new Map<string, string>();
+
 export function moduleAddress(name: string): string {
-  return encodeAddress(sha256(new TextEncoder().encode(name)).subarray(0, 20));
+  let address = moduleAddresses.get(name);
+  if (address === undefined) {
+    address = encodeAddress(sha256(new TextEncoder().encode(name)).subarray(0, 20));
+    moduleAddresses.set(name, address);
+  }
+  return address;
 }
 
 export function encodeUint64(value: bigint): Uint8Array {

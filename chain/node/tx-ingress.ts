@@ -1,0 +1,113 @@
+// How a tx enters the node (RPC broadcast_tx_*, later p2p gossip): cheap mempool checks, then its
+// signatures verified in the worker pool, then checkTx under the mempool lock, where the app finds
+// the verdicts and the main thread verifies nothing. Also pre-verifies a whole block's signatures
+// before finalizeBlock, for proposals and synced blocks whose txs this node has not seen.
+import type { Application, CheckTxResponse, SignatureCheck } from "../app/abci.ts";
+import { VerifyPoolError } from "../crypto/secp256k1-pool.ts";
+import { type Mempool, MempoolError } from "../mempool/mempool.ts";
+import type { Mutex } from "../util/mutex.ts";
+
+/** Tendermint-style CheckTx codes for mempool refusals (codespace "mempool"). */
+const MEMPOOL_CODES: Record<MempoolError["code"], number> = {
+  tx_in_cache: 19,
+  mempool_full: 20,
+  tx_too_large: 21,
+};
+
+/** What ingress needs of the verification pool (Secp256k1VerifyPool). */
+export interface SignatureVerifier {
+  verify(
+    jobs: readonly { signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array }[],
+  ): Promise<boolean[]>;
+}
+
+export interface TxIngressOptions {
+  app: Application;
+  mempool: Mempool;
+  mempoolLock: Mutex;
+  /** Without one (or an app without signatureChecks), checkTx verifies on the main thread. */
+  verifier?: SignatureVerifier;
+}
+
+export class TxIngress {
+  readonly #app: Application;
+  readonly #mempool: Mempool;
+  readonly #mempoolLock: Mutex;
+  readonly #verifier: SignatureVerifier | undefined;
+
+  constructor(options: TxIngressOptions) {
+    this.#app = options.app;
+    this.#mempool = options.mempool;
+    this.#mempoolLock = options.mempoolLock;
+    this.#verifier = options.verifier;
+  }
+
+  /** checkTx's answer, or a mempool refusal (codes 19-21) when the tx cannot be taken. */
+  async submit(tx: Uint8Array): Promise<CheckTxResponse> {
+    try {
+      // Before spending a verification on it; repeated under the lock, where it counts.
+      this.#mempool.precheck(tx);
+      await this.preverify([tx]);
+    } catch (error) {
+      if (error instanceof MempoolError) return mempoolRefusal(error);
+      throw error;
+    }
+    return this.#mempoolLock.run(async () => {
+      let hash: Uint8Array;
+      try {
+        hash = this.#mempool.precheck(tx);
+      } catch (error) {
+        if (error instanceof MempoolError) return mempoolRefusal(error);
+        throw error;
+      }
+      const response = await this.#app.checkTx({ tx, type: "new" });
+      if (response.code === 0) this.#mempool.add(tx, hash, response);
+      return response;
+    });
+  }
+
+  /** Verifies the not yet verified signatures of `txs` in the pool and hands the verdicts to the app.
+   * A full pool queue is a MempoolError (mempool_full); a closed or failed pool is left to the app,
+   * which verifies whatever has no verdict. */
+  async preverify(txs: readonly Uint8Array[]): Promise<void> {
+    const app = this.#app;
+    if (
+      this.#verifier === undefined ||
+      app.signatureChecks === undefined ||
+      app.addSignatureVerdicts === undefined
+    )
+      return;
+    const checks: SignatureCheck[] = [];
+    for (const tx of txs) for (const check of app.signatureChecks(tx)) checks.push(check);
+    if (checks.length === 0) return;
+    let verdicts: boolean[];
+    try {
+      verdicts = await this.#verifier.verify(
+        checks.map((check) => ({
+          signature: check.signature,
+          message: check.signBytes,
+          publicKey: check.publicKey,
+        })),
+      );
+    } catch (error) {
+      if (!(error instanceof VerifyPoolError)) throw error;
+      if (error.code === "pool_busy")
+        throw new MempoolError("mempool_full", "signature verification queue is full");
+      return;
+    }
+    app.addSignatureVerdicts(checks.map((check, index) => ({ ...check, valid: verdicts[index] === true })));
+  }
+}
+
+export function mempoolRefusal(error: MempoolError): CheckTxResponse {
+  return {
+    code: MEMPOOL_CODES[error.code],
+    codespace: "mempool",
+    log: error.message,
+    data: new Uint8Array(),
+    info: "",
+    gasWanted: 0n,
+    gasUsed: 0n,
+    events: [],
+  };
+}
