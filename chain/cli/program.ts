@@ -4,6 +4,7 @@ import { PASSPHRASE_ENV } from "./context.ts";
 import { registerGenesis } from "./genesis.ts";
 import { registerInit } from "./init.ts";
 import { registerKeys } from "./keys.ts";
+import { registerLight } from "./light.ts";
 import { registerQuery } from "./query.ts";
 import { registerStart } from "./start.ts";
 import { registerTx } from "./tx.ts";
@@ -29,5 +30,6 @@ export function createProgram(): Command {
   registerKeys(program);
   registerTx(program);
   registerQuery(program);
+  registerLight(program);
   return program;
 }

@@ -1,0 +1,104 @@
+// `sensorchain light init|verify|query|serve` against a real node process.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StargateClient } from "@cosmjs/stargate";
+import test from "ava";
+import {
+  CLI,
+  cli,
+  createTestHome,
+  DENOM,
+  freePort,
+  NODE_BINARY,
+  type NodeProcess,
+  REPO_ROOT,
+  rpc,
+  startNodeProcess,
+  type TestHome,
+  waitForHeight,
+} from "../helpers/node-process.ts";
+
+let home: TestHome;
+let node: NodeProcess;
+let lightHome: string;
+
+test.before(async () => {
+  home = await createTestHome();
+  node = await startNodeProcess(home.home);
+  await waitForHeight(node.rpcUrl, 4n);
+  lightHome = await mkdtemp(join(tmpdir(), "sensorchain-light-"));
+});
+
+test.after.always(async () => {
+  await node?.stop();
+  await home?.remove();
+  if (lightHome !== undefined) await rm(lightHome, { recursive: true, force: true });
+});
+
+test("light init, verify, query and serve", async (t) => {
+  const commit = await rpc(node.rpcUrl, "commit", { height: "1" });
+  const hash = commit.result.signed_header.commit.block_id.hash as string;
+  const init = await cli([
+    "light",
+    "init",
+    "--home",
+    lightHome,
+    "--primary",
+    node.rpcUrl,
+    "--trusted-height",
+    "1",
+    "--trusted-hash",
+    hash,
+  ]);
+  t.is(JSON.parse(init.stdout).trusted_hash, hash);
+
+  const verified = JSON.parse((await cli(["light", "verify", "3", "--home", lightHome])).stdout);
+  t.is(verified.height, "3");
+  t.deepEqual(verified.trace, ["1", "3"]);
+
+  const balance = JSON.parse(
+    (await cli(["light", "query", "balance", home.faucetAddress, "--home", lightHome])).stdout,
+  );
+  t.is(balance.amount, "1000000000000");
+  t.true(balance.verified);
+
+  const wrong = await cli([
+    "light",
+    "init",
+    "--home",
+    lightHome,
+    "--primary",
+    node.rpcUrl,
+    "--trusted-height",
+    "2",
+    "--trusted-hash",
+    hash,
+  ]).catch((error: { stderr: string }) => error);
+  t.regex((wrong as { stderr: string }).stderr, /header_hash_mismatch/);
+
+  const port = await freePort();
+  const serve = spawn(
+    NODE_BINARY,
+    [CLI, "light", "serve", "--home", lightHome, "--laddr", `tcp://127.0.0.1:${port}`],
+    {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      serve.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("verifying proxy") && resolve());
+      serve.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    const client = await StargateClient.connect(`http://127.0.0.1:${port}`);
+    t.deepEqual(await client.getBalance(home.faucetAddress, DENOM), {
+      denom: DENOM,
+      amount: "1000000000000",
+    });
+    client.disconnect();
+  } finally {
+    if (serve.exitCode === null && serve.pid !== undefined) process.kill(serve.pid, "SIGINT");
+  }
+});
