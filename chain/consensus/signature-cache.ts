@@ -12,7 +12,7 @@ export const MAX_VERIFIED_SIGNATURES = 20_000;
 const verified = new Set<string>();
 
 function keyOf(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): string {
-  return createHash("sha256").update(publicKey).update(signature).update(message).digest("latin1");
+  return createHash("sha256").update(publicKey).update(signature).update(message).digest("base64");
 }
 
 export const verifyEd25519Cached: SignatureVerifier = (signature, message, publicKey) => {

@@ -17,11 +17,12 @@ import { ValidatorSet } from "../types/validator-set.ts";
 import type { BlockExecutor } from "./block-executor.ts";
 import type { ChainState } from "./chain-state.ts";
 import type { Clock, ConsensusEngine } from "./engine.ts";
-import { verifyEd25519Cached } from "./signature-cache.ts";
+import { rememberOwnSignature, verifyEd25519Cached } from "./signature-cache.ts";
+import { voteSignBytes } from "../types/vote.ts";
 import { DoubleSignError, type PrivValidator } from "./privval.ts";
 import { makeDuplicateVoteEvidence, type DuplicateVoteEvidence } from "./tendermint/evidence.ts";
 import { type ConsensusMessage, decodeCarriedBlock, decodeWalInput, encodeWalInput, type WalInput } from "./tendermint/messages.ts";
-import { createState, type ConsensusState, isProposer, step } from "./tendermint/state-machine.ts";
+import { createState, type ConsensusState, isProposer, isRedundant, step } from "./tendermint/state-machine.ts";
 import { type Effect, type HeightParams, type Input, type ProposedBlock, DEFAULT_TIMEOUTS, type TimeoutConfig } from "./tendermint/types.ts";
 import { inputsAfterEndHeight, Wal, type WalStorage } from "./wal.ts";
 
@@ -275,6 +276,8 @@ export class TendermintEngine implements ConsensusEngine {
         // Network messages are converted here, in the loop, so verdicts use the current chain state.
         let input = item.input;
         if (item.wal !== undefined && item.wal.kind !== "start" && item.wal.kind !== "timeout" && item.from !== undefined) {
+          const message = item.wal;
+          if (message.kind === "proposal" ? isRedundant(this.#machine, { kind: "proposal", round: message.proposal.round }) : isRedundant(this.#machine, message)) continue;
           const converted = await this.#toInput(item.wal);
           if (converted === undefined) continue;
           input = converted;
@@ -409,6 +412,7 @@ export class TendermintEngine implements ConsensusEngine {
       throw error;
     }
     const vote: Vote = { ...unsigned, ...signed };
+    rememberOwnSignature(vote.signature, voteSignBytes(this.#machine.params.chainId, vote), found.validator.pubKey);
     const message: ConsensusMessage = { kind: "vote", vote };
     // Durable before anyone else can see it (style rule 3).
     await this.#wal.writeInput(encodeWalInput(message), true);

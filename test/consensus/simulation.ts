@@ -37,11 +37,11 @@ export const SIM_TIMEOUTS: TimeoutConfig = {
 const VALIDATORS = 4;
 const BYZANTINE = 3;
 /** Faults (partitions, crash) happen before this simulated time; after it the network is whole. */
-const FAULTY_UNTIL_MS = 20_000;
+const FAULTY_UNTIL_MS = 15_000;
 /** Liveness: after healing, every honest node must commit this many more heights ... */
 const LIVENESS_HEIGHTS = 3;
 /** ... within this much simulated time. */
-const LIVENESS_BOUND_MS = 25_000;
+const LIVENESS_BOUND_MS = 15_000;
 const GENESIS_SECONDS = 1_700_000_000n;
 /** Events per run: a logic error that loops (timers firing forever) fails instead of hanging. */
 const MAX_EVENTS = 400_000;
@@ -302,7 +302,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       clock,
       timers,
       timeouts: SIM_TIMEOUTS,
-      gossipIntervalMs: 1000,
+      gossipIntervalMs: 1500,
       state,
       lastCommit,
       logger: {

@@ -181,26 +181,32 @@ export class MemoryBlockStore implements BlockStore {
 
 /** A WAL file in memory: append goes to a volatile buffer, sync makes it durable. */
 export class MemoryWalStorage implements WalStorage {
-  durable: Uint8Array = new Uint8Array();
+  #durable: Uint8Array[] = [];
   #volatile: Uint8Array[] = [];
 
+  get durable(): Uint8Array {
+    return concatBytes(...this.#durable);
+  }
+  set durable(bytes: Uint8Array) {
+    this.#durable = [bytes.slice()];
+  }
   async readAll(): Promise<Uint8Array> {
-    return concatBytes(this.durable, ...this.#volatile);
+    return concatBytes(...this.#durable, ...this.#volatile);
   }
   async append(bytes: Uint8Array): Promise<void> {
     this.#volatile.push(bytes);
   }
   async sync(): Promise<void> {
-    this.durable = concatBytes(this.durable, ...this.#volatile);
+    this.#durable.push(...this.#volatile);
     this.#volatile = [];
   }
   async truncate(length: number): Promise<void> {
     const all = await this.readAll();
-    this.durable = all.slice(0, length);
+    this.#durable = [all.slice(0, length)];
     this.#volatile = [];
   }
   async replace(bytes: Uint8Array): Promise<void> {
-    this.durable = bytes.slice();
+    this.#durable = [bytes.slice()];
     this.#volatile = [];
   }
   async close(): Promise<void> {}
@@ -208,7 +214,7 @@ export class MemoryWalStorage implements WalStorage {
   /** A crash: unsynced bytes are lost, except a prefix of `keepBytes` of them (a torn write). */
   crash(keepBytes: number): void {
     const unsynced = concatBytes(...this.#volatile);
-    this.durable = concatBytes(this.durable, unsynced.subarray(0, Math.min(keepBytes, unsynced.length)));
+    this.#durable.push(unsynced.slice(0, Math.min(keepBytes, unsynced.length)));
     this.#volatile = [];
   }
 

@@ -105,6 +105,20 @@ export function timeoutMs(config: TimeoutConfig, step: "propose" | "prevote" | "
   return config.precommitMs + config.precommitDeltaMs * round;
 }
 
+/** True when a message would change nothing (a repeat, or outside what the machine keeps): the
+ * driver skips it before decoding its block or logging it. */
+export function isRedundant(state: ConsensusState, message: { kind: "proposal"; round: number } | { kind: "vote"; vote: Vote } | { kind: "commit" }): boolean {
+  if (state.decision !== undefined) return true;
+  if (message.kind === "proposal")
+    return state.proposals.has(message.round) || message.round < state.round || message.round > state.round + MAX_PROPOSAL_ROUNDS_AHEAD;
+  if (message.kind === "vote") {
+    const votes = state.votes.get(message.vote.round);
+    const set = message.vote.type === 1 ? votes?.prevotes : votes?.precommits;
+    return set?.voteFor(message.vote.validatorIndex, message.vote.blockId) !== undefined;
+  }
+  return false;
+}
+
 /** One input in, the effects out. */
 export function step(state: ConsensusState, input: Input): { state: ConsensusState; effects: Effect[] } {
   const effects: Effect[] = [];

@@ -1,0 +1,3 @@
+import { simulationSeedsTest } from "./simulation-seeds.ts";
+
+simulationSeedsTest(1, 100);
