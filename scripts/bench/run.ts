@@ -8,6 +8,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runStoreBench } = await import("./store.ts");
     await runStoreBench({});
   },
+  light: async () => {
+    const { runLightBench } = await import("./light.ts");
+    await runLightBench({});
+  },
   tx: async () => {
     const { runTxBench } = await import("./tx.ts");
     await runTxBench({});
