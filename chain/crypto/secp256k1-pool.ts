@@ -63,6 +63,7 @@ export class Secp256k1VerifyPool {
   #flushScheduled = false;
   #closed = false;
   #verified = 0;
+  #live = 0;
 
   constructor(options: VerifyPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
@@ -72,6 +73,11 @@ export class Secp256k1VerifyPool {
   /** Signatures verified so far (for metrics and the benchmark). */
   get verified(): number {
     return this.#verified;
+  }
+
+  /** Worker threads started and not yet exited (0 once close() has resolved). */
+  get liveWorkers(): number {
+    return this.#live;
   }
 
   get queued(): number {
@@ -123,6 +129,8 @@ export class Secp256k1VerifyPool {
 
   #spawn(): PoolWorker {
     const worker = new Worker(new URL("./secp256k1-worker.ts", import.meta.url));
+    this.#live++;
+    worker.once("exit", () => this.#live--);
     // Referenced only while it has work: an idle pool never keeps the process alive (a node that
     // failed half-way through starting, a test that forgot close()), a busy one does until it answers.
     worker.unref();
