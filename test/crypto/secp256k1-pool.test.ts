@@ -117,7 +117,7 @@ test("DER conversion is minimal for scalars with leading zero bytes or the top b
 test("the queue is bounded: past MAX_QUEUED_JOBS verify refuses with pool_busy", async (t) => {
   const pool = new Secp256k1VerifyPool({ size: 1 });
   t.teardown(() => pool.close());
-  const [{ job }] = jobs(1) as [{ job: Secp256k1Job }];
+  const job = jobs(1)[0]!.job;
   const error = await t.throwsAsync(pool.verify(new Array(MAX_QUEUED_JOBS + 1).fill(job)), {
     instanceOf: VerifyPoolError,
   });
