@@ -1,6 +1,7 @@
 // The `sensorchain` command tree (commander): global flags and the verbs of each cli/*.ts file.
 import { Command } from "commander";
 import { PASSPHRASE_ENV } from "./context.ts";
+import { registerDevice } from "./device.ts";
 import { registerGenesis } from "./genesis.ts";
 import { registerInit } from "./init.ts";
 import { registerKeys } from "./keys.ts";
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   registerKeys(program);
   registerTx(program);
   registerQuery(program);
+  registerDevice(program);
   registerLight(program);
   return program;
 }

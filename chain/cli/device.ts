@@ -1,0 +1,444 @@
+// `sensorchain tx device register|update|share|unshare|rotate-key|transfer|retire` and
+// `sensorchain query device show|by-owner|shared|counts`: the device module through cosmjs with the
+// project's client registry, fees and confirmation as `tx bank send` does them.
+import type { EncodeObject } from "@cosmjs/proto-signing";
+import type { StdFee } from "@cosmjs/stargate";
+import type { Command } from "commander";
+import {
+  createRegistry,
+  KeyType,
+  MSG_REGISTER_DEVICE,
+  MSG_RETIRE_DEVICE,
+  MSG_ROTATE_DEVICE_KEY,
+  MSG_SHARE_DEVICE,
+  MSG_TRANSFER_DEVICE_OWNERSHIP,
+  MSG_UNSHARE_DEVICE,
+  MSG_UPDATE_DEVICE_METADATA,
+  PricingUnit,
+  device as pb,
+  QUERY_DEVICE,
+  QUERY_DEVICE_COUNTS,
+  QUERY_DEVICES_BY_OWNER,
+  QUERY_SHARED_DEVICES,
+} from "../../client/index.ts";
+import { DEVICE_ID_PATTERN, SECTOR_CODE_PATTERN } from "../../modules/device/keys.ts";
+import { toLong } from "../../proto/canonical.ts";
+import type { cosmos } from "../../proto/gen/device.js";
+import { parseCoins } from "../types/coin.ts";
+import { commandContext } from "./context.ts";
+import { CliError } from "./errors.ts";
+import { printOutput, toJsonValue } from "./output.ts";
+import { confirm } from "./prompt.ts";
+import { checkAddress } from "./query.ts";
+import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
+import { DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_LIMIT, planFee } from "./tx.ts";
+
+interface TxFlags {
+  fees?: string;
+  gas: string;
+  gasPrices?: string;
+  gasAdjustment: string;
+  memo: string;
+  chainId?: string;
+  yes: boolean;
+  node?: string;
+}
+
+interface MetadataFlags {
+  model?: string;
+  unit?: string;
+  location?: string;
+}
+
+interface KeyFlags {
+  keyType: string;
+  pubkey: string;
+}
+
+/** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
+const MAX_CLI_PAGE_LIMIT = 1000;
+
+function checkDeviceId(id: string): string {
+  if (!DEVICE_ID_PATTERN.test(id))
+    throw new CliError(
+      "invalid_device_id",
+      `device id ${JSON.stringify(id)} is not SSSS_NNNN (e.g. D035_0001)`,
+    );
+  return id;
+}
+
+function checkSector(sector: string | undefined): string {
+  if (sector === undefined) return "";
+  if (!SECTOR_CODE_PATTERN.test(sector))
+    throw new CliError(
+      "invalid_sector",
+      `--sector must be a 4-character code such as D035, got ${JSON.stringify(sector)}`,
+    );
+  return sector;
+}
+
+/** Public key from --key-type and --pubkey (hex, or base64); the node checks it is on the curve. */
+function publicKey(flags: KeyFlags): { type: number; key: Uint8Array } {
+  const types: Record<string, number> = {
+    ed25519: KeyType.KEY_TYPE_ED25519,
+    secp256k1: KeyType.KEY_TYPE_SECP256K1,
+    p256: KeyType.KEY_TYPE_P256,
+  };
+  const type = types[flags.keyType];
+  if (type === undefined)
+    throw new CliError(
+      "invalid_flag",
+      `--key-type must be ed25519, secp256k1 or p256, got ${JSON.stringify(flags.keyType)}`,
+    );
+  const text = flags.pubkey.trim();
+  const key = /^([0-9a-fA-F]{2})+$/.test(text) ? Buffer.from(text, "hex") : Buffer.from(text, "base64");
+  if (key.length === 0) throw new CliError("invalid_flag", "--pubkey must be hex or base64 key bytes");
+  return { type, key: Uint8Array.from(key) };
+}
+
+function metadata(flags: MetadataFlags): { model: string; unit: string; locationHint: string } {
+  return { model: flags.model ?? "", unit: flags.unit ?? "", locationHint: flags.location ?? "" };
+}
+
+function txOptions(command: Command): Command {
+  return command
+    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
+    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
+    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
+    .option(
+      "--gas-adjustment <factor>",
+      "multiplier on simulated gas with --gas auto",
+      String(DEFAULT_GAS_ADJUSTMENT),
+    )
+    .option("--memo <text>", "memo", "")
+    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
+    .option("-y, --yes", "broadcast without asking for confirmation", false)
+    .option("--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…");
+}
+
+/** Signs `build(owner address)` with key `from` and broadcasts it, as `tx bank send` does. */
+async function broadcast(
+  command: Command,
+  from: string,
+  flags: TxFlags,
+  describe: string,
+  build: (owner: string) => EncodeObject[],
+): Promise<void> {
+  const context = commandContext(command);
+  const plan = planFee(flags);
+  const keyring = context.keyring();
+  const key = keyring.find(from);
+  if (key === undefined)
+    throw new CliError(
+      "key_not_found",
+      `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
+    );
+  const messages = build(key.address);
+  const url = resolveNode(flags.node, context);
+  const expectedChainId =
+    flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
+  const wallet = await keyring.wallet(key.name);
+  const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
+  await withNode(url, async () => {
+    const client = await SigningStargateClient.connectWithSigner(url, wallet, {
+      registry: createRegistry(),
+      ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
+    });
+    try {
+      const chainId = await client.getChainId();
+      if (expectedChainId !== undefined && chainId !== expectedChainId)
+        throw new CliError("wrong_chain", `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`);
+      let fee: StdFee | number;
+      if (plan.kind === "fixed") fee = plan.fee;
+      else if (plan.kind === "simulate-price") fee = plan.adjustment;
+      else {
+        const gasUsed = await client.simulate(key.address, messages, flags.memo);
+        fee = {
+          amount: plan.fees.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() })),
+          gas: String(Math.ceil(gasUsed * plan.adjustment)),
+        };
+      }
+      if (!flags.yes) {
+        process.stderr.write(`${describe} as ${key.name} (${key.address}) on ${chainId}\n`);
+        if (!(await confirm("Sign and broadcast?")))
+          throw new CliError("aborted", "aborted: nothing was broadcast");
+      }
+      const result = await client.signAndBroadcast(key.address, messages, fee, flags.memo);
+      printOutput(
+        {
+          height: String(result.height),
+          txhash: result.transactionHash,
+          code: result.code,
+          raw_log: result.rawLog ?? "",
+          gas_wanted: result.gasWanted,
+          gas_used: result.gasUsed,
+          events: toJsonValue(result.events),
+        },
+        context.output,
+      );
+      if (result.code !== 0)
+        throw new CliError(
+          "tx_failed",
+          `tx ${result.transactionHash} failed with code ${result.code}: ${result.rawLog ?? ""}`,
+        );
+    } finally {
+      client.disconnect();
+    }
+  });
+}
+
+function registerDeviceTx(tx: Command): void {
+  const device = tx.command("device").description("device module transactions (the signer is the owner)");
+  txOptions(
+    device
+      .command("register")
+      .description("register a device owned by the signing key")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<device-id>", "SSSS_NNNN, e.g. D035_0001 (sector code from the device params)")
+      .requiredOption("--key-type <type>", "device key type: ed25519, secp256k1 or p256")
+      .requiredOption(
+        "--pubkey <key>",
+        "device public key, hex or base64 (32 B ed25519, 33 B compressed otherwise)",
+      )
+      .option("--model <text>", "device model")
+      .option("--unit <text>", 'unit of its readings, e.g. "kWh"')
+      .option("--location <text>", 'coarse location hint, e.g. "Berlin, DE" (public)'),
+  ).action(async (from: string, id: string, flags: TxFlags & KeyFlags & MetadataFlags, command: Command) => {
+    checkDeviceId(id);
+    const key = publicKey(flags);
+    await broadcast(command, from, flags, `register device ${id}`, (owner) => [
+      {
+        typeUrl: MSG_REGISTER_DEVICE,
+        value: { owner, deviceId: id, publicKey: key, metadata: metadata(flags) },
+      },
+    ]);
+  });
+  txOptions(
+    device
+      .command("update")
+      .description("replace a device's metadata (fields not given become empty)")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<device-id>", "device id")
+      .option("--model <text>", "device model")
+      .option("--unit <text>", "unit of its readings")
+      .option("--location <text>", "coarse location hint (public)"),
+  ).action(async (from: string, id: string, flags: TxFlags & MetadataFlags, command: Command) => {
+    checkDeviceId(id);
+    await broadcast(command, from, flags, `update metadata of device ${id}`, (owner) => [
+      { typeUrl: MSG_UPDATE_DEVICE_METADATA, value: { owner, deviceId: id, metadata: metadata(flags) } },
+    ]);
+  });
+  txOptions(
+    device
+      .command("share")
+      .description("put a device on the shared list with a price, or change the price of a shared device")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<device-id>", "device id")
+      .argument("<price>", 'price per unit, one coin, e.g. "100usensor" (0 = free)')
+      .option("--per <unit>", "day or reading", "day"),
+  ).action(
+    async (
+      from: string,
+      id: string,
+      priceText: string,
+      flags: TxFlags & { per: string },
+      command: Command,
+    ) => {
+      checkDeviceId(id);
+      const units: Record<string, number> = {
+        day: PricingUnit.PRICING_UNIT_PER_DAY,
+        reading: PricingUnit.PRICING_UNIT_PER_READING,
+      };
+      const unit = units[flags.per];
+      if (unit === undefined)
+        throw new CliError("invalid_flag", `--per must be day or reading, got ${JSON.stringify(flags.per)}`);
+      const match = /^([0-9]+)([a-zA-Z][a-zA-Z0-9/:._-]{2,127})$/.exec(priceText.trim());
+      if (match === null)
+        throw new CliError(
+          "invalid_price",
+          `price must be one coin such as 100usensor, got ${JSON.stringify(priceText)}`,
+        );
+      if (match[1] !== "0") parseCoins(priceText, "price");
+      const price = { denom: match[2]!, amount: BigInt(match[1]!).toString() };
+      await broadcast(
+        command,
+        from,
+        flags,
+        `share device ${id} at ${priceText} per ${flags.per}`,
+        (owner) => [{ typeUrl: MSG_SHARE_DEVICE, value: { owner, deviceId: id, terms: { unit, price } } }],
+      );
+    },
+  );
+  const simple = (name: string, description: string, typeUrl: string) =>
+    txOptions(
+      device
+        .command(name)
+        .description(description)
+        .argument("<from>", "key name (or its address) in the keyring")
+        .argument("<device-id>", "device id"),
+    ).action(async (from: string, id: string, flags: TxFlags, command: Command) => {
+      checkDeviceId(id);
+      await broadcast(command, from, flags, `${name} device ${id}`, (owner) => [
+        { typeUrl, value: { owner, deviceId: id } },
+      ]);
+    });
+  simple("unshare", "take a device off the shared list", MSG_UNSHARE_DEVICE);
+  simple("retire", "retire a device for good (it is unshared and can never change again)", MSG_RETIRE_DEVICE);
+  txOptions(
+    device
+      .command("rotate-key")
+      .description("replace a device's public key")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<device-id>", "device id")
+      .requiredOption("--key-type <type>", "new key type: ed25519, secp256k1 or p256")
+      .requiredOption("--pubkey <key>", "new public key, hex or base64"),
+  ).action(async (from: string, id: string, flags: TxFlags & KeyFlags, command: Command) => {
+    checkDeviceId(id);
+    const key = publicKey(flags);
+    await broadcast(command, from, flags, `rotate the key of device ${id}`, (owner) => [
+      { typeUrl: MSG_ROTATE_DEVICE_KEY, value: { owner, deviceId: id, newPublicKey: key } },
+    ]);
+  });
+  txOptions(
+    device
+      .command("transfer")
+      .description("give a device to another owner")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<device-id>", "device id")
+      .argument("<new-owner>", "sensor1… address of the new owner"),
+  ).action(async (from: string, id: string, newOwner: string, flags: TxFlags, command: Command) => {
+    checkDeviceId(id);
+    checkAddress(newOwner, "new owner");
+    await broadcast(command, from, flags, `transfer device ${id} to ${newOwner}`, (owner) => [
+      { typeUrl: MSG_TRANSFER_DEVICE_OWNERSHIP, value: { owner, deviceId: id, newOwner } },
+    ]);
+  });
+}
+
+const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
+
+/** Runs one device gRPC query through abci_query and returns the response bytes. */
+async function abciQuery(command: Command, node: string | undefined, path: string, request: Uint8Array) {
+  const context = commandContext(command);
+  const url = resolveNode(node, context);
+  const result = (await rpcCall(url, "abci_query", { path, data: Buffer.from(request).toString("hex") })) as {
+    response: { code?: number | string; log?: string; value?: string | null; codespace?: string };
+  };
+  const code = Number(result.response.code ?? 0);
+  if (code !== 0)
+    throw new CliError(
+      "query_failed",
+      `${result.response.log ?? "query failed"} (code ${code}, ${result.response.codespace ?? ""})`,
+    );
+  return { context, bytes: Uint8Array.from(Buffer.from(result.response.value ?? "", "base64")) };
+}
+
+const snake = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(snake);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(v)]),
+  );
+};
+
+/** A response message as proto3 JSON with snake_case names (as genesis and the SDK CLI show it). */
+function asJson(type: { toObject(message: never, options: object): object }, message: unknown): unknown {
+  return snake(
+    type.toObject(message as never, { longs: String, enums: String, bytes: String, defaults: true }),
+  );
+}
+
+interface PageFlags {
+  limit?: string;
+  pageKey?: string;
+  countTotal: boolean;
+  node?: string;
+}
+
+function pagination(flags: PageFlags): cosmos.base.query.v1beta1.IPageRequest {
+  const page: cosmos.base.query.v1beta1.IPageRequest = { countTotal: flags.countTotal };
+  if (flags.limit !== undefined) {
+    if (!/^[1-9][0-9]*$/.test(flags.limit) || Number(flags.limit) > MAX_CLI_PAGE_LIMIT)
+      throw new CliError(
+        "invalid_flag",
+        `--limit must be 1 to ${MAX_CLI_PAGE_LIMIT}, got ${JSON.stringify(flags.limit)}`,
+      );
+    page.limit = toLong(BigInt(flags.limit));
+  }
+  if (flags.pageKey !== undefined) page.key = Uint8Array.from(Buffer.from(flags.pageKey, "base64"));
+  return page;
+}
+
+function pageOptions(command: Command): Command {
+  return command
+    .option("--limit <n>", "devices per page (default 100)")
+    .option("--page-key <base64>", "next_key of the previous page")
+    .option("--count-total", "also count all matching devices", false)
+    .option(...NODE_OPTION);
+}
+
+function registerDeviceQuery(query: Command): void {
+  const device = query.command("device").description("device module queries");
+  device
+    .command("show")
+    .description("one device by id")
+    .argument("<device-id>", "device id")
+    .option(...NODE_OPTION)
+    .action(async (id: string, flags: { node?: string }, command: Command) => {
+      checkDeviceId(id);
+      const request = pb.QueryDeviceRequest.encode({ deviceId: id }).finish();
+      const { context, bytes } = await abciQuery(command, flags.node, QUERY_DEVICE, request);
+      printOutput(asJson(pb.QueryDeviceResponse, pb.QueryDeviceResponse.decode(bytes)), context.output);
+    });
+  pageOptions(
+    device
+      .command("by-owner")
+      .description("devices of an owner, in id order")
+      .argument("<owner>", "sensor1… address"),
+  ).action(async (owner: string, flags: PageFlags, command: Command) => {
+    checkAddress(owner, "owner");
+    const request = pb.QueryDevicesByOwnerRequest.encode({ owner, pagination: pagination(flags) }).finish();
+    const { context, bytes } = await abciQuery(command, flags.node, QUERY_DEVICES_BY_OWNER, request);
+    printOutput(
+      asJson(pb.QueryDevicesByOwnerResponse, pb.QueryDevicesByOwnerResponse.decode(bytes)),
+      context.output,
+    );
+  });
+  pageOptions(
+    device
+      .command("shared")
+      .description("the shared devices, in id order, optionally of one sector")
+      .option("--sector <code>", "only this sector, e.g. D035"),
+  ).action(async (flags: PageFlags & { sector?: string }, command: Command) => {
+    const sector = checkSector(flags.sector);
+    const request = pb.QuerySharedDevicesRequest.encode({ sector, pagination: pagination(flags) }).finish();
+    const { context, bytes } = await abciQuery(command, flags.node, QUERY_SHARED_DEVICES, request);
+    printOutput(
+      asJson(pb.QuerySharedDevicesResponse, pb.QuerySharedDevicesResponse.decode(bytes)),
+      context.output,
+    );
+  });
+  device
+    .command("counts")
+    .description("number of devices: total, active, retired, shared (all, or of one sector)")
+    .option("--sector <code>", "only this sector, e.g. D035")
+    .option(...NODE_OPTION)
+    .action(async (flags: { sector?: string; node?: string }, command: Command) => {
+      const request = pb.QueryDeviceCountsRequest.encode({ sector: checkSector(flags.sector) }).finish();
+      const { context, bytes } = await abciQuery(command, flags.node, QUERY_DEVICE_COUNTS, request);
+      printOutput(
+        asJson(pb.QueryDeviceCountsResponse, pb.QueryDeviceCountsResponse.decode(bytes)),
+        context.output,
+      );
+    });
+}
+
+/** Adds the device verbs under the existing `tx` and `query` commands (call after registerTx/Query). */
+export function registerDevice(program: Command): void {
+  const tx = program.commands.find((command) => command.name() === "tx");
+  const query = program.commands.find((command) => command.name() === "query");
+  if (tx === undefined || query === undefined)
+    throw new Error("registerDevice needs the tx and query commands first");
+  registerDeviceTx(tx);
+  registerDeviceQuery(query);
+}

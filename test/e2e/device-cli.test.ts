@@ -1,0 +1,128 @@
+// Acceptance: `sensorchain tx device …` and `sensorchain query device …` as real child processes
+// against a real node, signing with a test-keyring key recovered from the faucet mnemonic.
+import { execFile } from "node:child_process";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import test from "ava";
+import {
+  CLI,
+  createTestHome,
+  FAUCET_MNEMONIC,
+  NODE_BINARY,
+  type NodeProcess,
+  REPO_ROOT,
+  startNodeProcess,
+  type TestHome,
+} from "../helpers/node-process.ts";
+
+let home: TestHome;
+let node: NodeProcess;
+
+test.before(async () => {
+  home = await createTestHome();
+  node = await startNodeProcess(home.home);
+});
+
+test.after.always(async () => {
+  await node?.stop();
+  await home?.remove();
+});
+
+function run(args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(NODE_BINARY, [CLI, ...args], { cwd: REPO_ROOT }, (error, stdout, stderr) =>
+      done({ code: error === null ? 0 : ((error as { code?: number }).code ?? 1), stdout, stderr }),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+async function ok(args: string[], input = ""): Promise<any> {
+  const result = await run([...args, "--home", home.home, "--keyring-backend", "test"], input);
+  if (result.code !== 0)
+    throw new Error(`sensorchain ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+const tx = (args: string[]) =>
+  ok(["tx", "device", ...args, "--fees", "10000usensor", "-y", "--node", node.rpcUrl]);
+const query = (args: string[]) => ok(["query", "device", ...args, "--node", node.rpcUrl]);
+
+test("register, share, query, unshare and retire a device with the CLI", async (t) => {
+  await ok(["keys", "add", "faucet", "--recover"], FAUCET_MNEMONIC);
+  const pubkey = Buffer.from(ed25519.getPublicKey(new Uint8Array(32).fill(8))).toString("hex");
+  const registered = await tx([
+    "register",
+    "faucet",
+    "E036_0042",
+    "--key-type",
+    "ed25519",
+    "--pubkey",
+    pubkey,
+    "--model",
+    "FlowMeter",
+    "--unit",
+    "m3",
+  ]);
+  t.is(registered.code, 0);
+  t.is((await tx(["share", "faucet", "E036_0042", "5usensor", "--per", "reading"])).code, 0);
+
+  const shown = await query(["show", "E036_0042"]);
+  t.like(shown.device, {
+    id: "E036_0042",
+    owner: home.faucetAddress,
+    shared: true,
+    status: "DEVICE_STATUS_ACTIVE",
+    metadata: { model: "FlowMeter", unit: "m3", location_hint: "" },
+    share_terms: { unit: "PRICING_UNIT_PER_READING", price: { denom: "usensor", amount: "5" } },
+  });
+  t.is(Buffer.from(shown.device.public_key.key, "base64").toString("hex"), pubkey);
+  const byOwner = await query(["by-owner", home.faucetAddress, "--count-total"]);
+  t.deepEqual(
+    byOwner.devices.map((d: { id: string }) => d.id),
+    ["E036_0042"],
+  );
+  t.is(byOwner.pagination.total, "1");
+  const shared = await query(["shared", "--sector", "E036"]);
+  t.deepEqual(
+    shared.devices.map((d: { id: string }) => d.id),
+    ["E036_0042"],
+  );
+  t.like((await query(["counts", "--sector", "E036"])).counts, { total: "1", active: "1", shared: "1" });
+
+  t.is((await tx(["unshare", "faucet", "E036_0042"])).code, 0);
+  t.is((await tx(["retire", "faucet", "E036_0042"])).code, 0);
+  t.like((await query(["counts"])).counts, { total: "1", active: "0", retired: "1", shared: "0" });
+
+  const refused = await run([
+    "tx",
+    "device",
+    "retire",
+    "faucet",
+    "E036_0042",
+    "--fees",
+    "10000usensor",
+    "-y",
+    "--node",
+    node.rpcUrl,
+    "--home",
+    home.home,
+    "--keyring-backend",
+    "test",
+  ]);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /failed with code 9: .*device is retired/);
+  const badId = await run(["query", "device", "show", "e036-42", "--node", node.rpcUrl, "--home", home.home]);
+  t.is(badId.code, 1);
+  t.regex(badId.stderr, /device id "e036-42" is not SSSS_NNNN/);
+  const missing = await run([
+    "query",
+    "device",
+    "show",
+    "E036_0043",
+    "--node",
+    node.rpcUrl,
+    "--home",
+    home.home,
+  ]);
+  t.regex(missing.stderr, /device E036_0043: device not found \(code 7, device\)/);
+});
