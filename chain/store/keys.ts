@@ -166,10 +166,27 @@ export function ssHistoryKeyPrefix(storePrefix: Uint8Array, key: Uint8Array): Ui
 }
 
 export function ssHistoryKey(storePrefix: Uint8Array, key: Uint8Array, version: number): Uint8Array {
-  const prefix = ssHistoryKeyPrefix(storePrefix, key);
-  const out = new Uint8Array(prefix.length + 8);
-  out.set(prefix, 0);
-  writeU64(out, prefix.length, version);
+  // Built in one pass (it is written for every changed key of every block); same bytes as
+  // ssHistoryKeyPrefix ‖ u64 version.
+  let zeros = 0;
+  for (let i = 0; i < key.length; i++) if (key[i] === 0) zeros++;
+  const out = new Uint8Array(1 + storePrefix.length + key.length + zeros + 2 + 8);
+  out[0] = PREFIX.ssHistory;
+  out.set(storePrefix, 1);
+  let offset = 1 + storePrefix.length;
+  if (zeros === 0) {
+    out.set(key, offset);
+    offset += key.length;
+  } else {
+    for (let i = 0; i < key.length; i++) {
+      const byte = key[i]!;
+      out[offset++] = byte;
+      if (byte === 0) out[offset++] = 0xff;
+    }
+  }
+  out[offset] = 0x00;
+  out[offset + 1] = 0x01;
+  writeU64(out, offset + 2, version);
   return out;
 }
 

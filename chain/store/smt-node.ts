@@ -5,6 +5,7 @@
 // differs from every other key's.
 import { hash } from "node:crypto";
 import { readU64, writeU64 } from "./keys.ts";
+import { sha256Of65 } from "./sha256-node-hash.ts";
 import { StoreError } from "./types.ts";
 
 export const HASH_BYTES = 32;
@@ -50,16 +51,18 @@ const leafPreimage = new Uint8Array(1 + 2 * HASH_BYTES);
 const innerPreimage = new Uint8Array(1 + 2 * HASH_BYTES);
 innerPreimage[0] = 1;
 
+// Node hashes use the fixed-size JS SHA-256 (sha256-node-hash.ts): ~2x less CPU than a node:crypto call for
+// 65 bytes, and no ArrayBuffer per digest.
 export function hashLeaf(keyHash: Uint8Array, valueHash: Uint8Array): Uint8Array {
   leafPreimage.set(keyHash, 1);
   leafPreimage.set(valueHash, 1 + HASH_BYTES);
-  return sha256(leafPreimage);
+  return sha256Of65(leafPreimage);
 }
 
 export function hashInner(left: Uint8Array, right: Uint8Array): Uint8Array {
   innerPreimage.set(left, 1);
   innerPreimage.set(right, 1 + HASH_BYTES);
-  return sha256(innerPreimage);
+  return sha256Of65(innerPreimage);
 }
 
 export function childHash(child: Child): Uint8Array {

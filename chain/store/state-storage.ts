@@ -1,7 +1,7 @@
 // State storage (ADR-065 "SS"): the raw key/values of every store in ordered LevelDB, for reads and ordered
 // iteration at the latest version (latest keyspace) and at past versions (history keyspace).
 import type { BatchOperation } from "../db-keyspace.ts";
-import { compareBytes, equalBytes } from "./bytes.ts";
+import { equalBytes } from "./bytes.ts";
 import { type Database, getAsync, getSync, iterateRange } from "./db.ts";
 import {
   decodeSsHistoryKey,
@@ -40,7 +40,7 @@ export class StateStorage {
   }
 
   getLatest(storePrefix: Uint8Array, key: Uint8Array): Uint8Array | undefined {
-    return this.getLatestEntry(storePrefix, key)?.[1];
+    return getSync(this.#db, ssLatestKey(storePrefix, key))?.subarray(VERSION_BYTES);
   }
 
   async *iterateLatest(
@@ -135,28 +135,30 @@ export class StateStorage {
     const stale: Uint8Array[] = [];
     for (const change of changes) {
       const latestKey = ssLatestKey(storePrefix, change.key);
-      const previous = this.getLatestEntry(storePrefix, change.key);
+      // stored = version u64 ‖ value of the key's latest entry.
+      const previous = getSync(this.#db, latestKey);
+      const historyKey = ssHistoryKey(storePrefix, change.key, version);
       if (change.value === undefined) {
         if (previous === undefined) continue;
         operations.push({ type: "del", key: latestKey });
-        const tombstoneKey = ssHistoryKey(storePrefix, change.key, version);
-        operations.push({ type: "put", key: tombstoneKey, value: TOMBSTONE });
+        operations.push({ type: "put", key: historyKey, value: TOMBSTONE });
         if (recordStale) {
           // Once the previous value is pruned, the tombstone has nothing left to hide.
-          stale.push(ssHistoryKey(storePrefix, change.key, previous[0]), tombstoneKey);
+          stale.push(ssHistoryKey(storePrefix, change.key, readU64(previous, 0)), historyKey);
         }
       } else {
-        if (previous !== undefined && compareBytes(previous[1], change.value) === 0) continue;
-        const stored = new Uint8Array(VERSION_BYTES + change.value.length);
+        if (previous !== undefined && equalBytes(previous.subarray(VERSION_BYTES), change.value)) continue;
+        // Both values only live until the batch is written: pooled Buffers avoid a fresh ArrayBuffer each.
+        const stored = Buffer.allocUnsafe(VERSION_BYTES + change.value.length);
         writeU64(stored, 0, version);
         stored.set(change.value, VERSION_BYTES);
         operations.push({ type: "put", key: latestKey, value: stored });
-        const history = new Uint8Array(1 + change.value.length);
+        const history = Buffer.allocUnsafe(1 + change.value.length);
         history[0] = 1;
         history.set(change.value, 1);
-        operations.push({ type: "put", key: ssHistoryKey(storePrefix, change.key, version), value: history });
+        operations.push({ type: "put", key: historyKey, value: history });
         if (recordStale && previous !== undefined)
-          stale.push(ssHistoryKey(storePrefix, change.key, previous[0]));
+          stale.push(ssHistoryKey(storePrefix, change.key, readU64(previous, 0)));
       }
       effective.push(change);
     }

@@ -25,7 +25,13 @@ export interface StoreBenchRow {
   keys: number;
   writesPerSecond: number;
   proofsPerSecond: number;
+  /** Process RSS after the size's blocks and proofs (the high-water mark of the process so far, roughly). */
   rssMegabytes: number;
+  /** V8 heap in use, and memory of ArrayBuffers/Buffers outside it, at the same moment. */
+  heapUsedMegabytes: number;
+  arrayBuffersMegabytes: number;
+  /** LevelDB entries per committed write in the measured blocks (puts and deletes). */
+  operationsPerWrite: number;
 }
 
 export interface StoreBenchResult {
@@ -34,7 +40,10 @@ export interface StoreBenchResult {
   sha256PerSecond: number;
 }
 
-const FILL_BLOCK_WRITES = 20_000;
+/** Writes per block while filling the tree before measuring. Bounded like a real block: a 20,000-write fill
+ * block held ~150,000 batch operations and their buffers at once and drove RSS up by ~400 MB of fragmented native
+ * heap that glibc never returned (see docs/PERFORMANCE.md, Store). */
+const FILL_BLOCK_WRITES = 5_000;
 const VALUE_BYTES = 64;
 /** Random bytes drawn once: generating them per write would be measured as store cost. */
 const VALUE_POOL = randomBytes(1 << 20);
@@ -113,6 +122,7 @@ async function measureSize(
       await cms.commit(await cms.prepareCommit(cache, ++version), []);
     }
     let nextNew = keys;
+    let operations = 0;
     const start = performance.now();
     for (let b = 0; b < blocks; b++) {
       const cache = cms.cacheMultiStore();
@@ -122,18 +132,24 @@ async function measureSize(
         const key = i % 10 === 0 ? keyOf(nextNew++) : keyOf(Math.floor(Math.random() * keys));
         store.set(key, randomValue());
       }
-      await cms.commit(await cms.prepareCommit(cache, ++version), []);
+      const prepared = await cms.prepareCommit(cache, ++version);
+      operations += prepared.operations.length;
+      await cms.commit(prepared, []);
     }
     const writeSeconds = (performance.now() - start) / 1000;
     const proofStart = performance.now();
     for (let i = 0; i < proofs; i++)
       await cms.prove("bank", keyOf(Math.floor(Math.random() * keys)), version);
     const proofSeconds = (performance.now() - proofStart) / 1000;
+    const memory = process.memoryUsage();
     return {
       keys,
       writesPerSecond: (blocks * blockWrites) / writeSeconds,
       proofsPerSecond: proofs / proofSeconds,
-      rssMegabytes: process.memoryUsage().rss / 1e6,
+      rssMegabytes: memory.rss / 1e6,
+      heapUsedMegabytes: memory.heapUsed / 1e6,
+      arrayBuffersMegabytes: memory.arrayBuffers / 1e6,
+      operationsPerWrite: operations / (blocks * blockWrites),
     };
   } finally {
     await cleanup();
@@ -164,7 +180,9 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
   console.log(
     `keys ${fmt(row.keys).padStart(9)}: committed writes ${fmt(row.writesPerSecond).padStart(7)}/s ` +
       `(${((row.writesPerSecond / leveldb) * 100).toFixed(1)}% of LevelDB puts, ${(sha / row.writesPerSecond).toFixed(1)} sha256-times per write), ` +
-      `proofs ${fmt(row.proofsPerSecond).padStart(6)}/s, RSS ${row.rssMegabytes.toFixed(0)} MB`,
+      `proofs ${fmt(row.proofsPerSecond).padStart(6)}/s, RSS ${row.rssMegabytes.toFixed(0)} MB ` +
+      `(heap ${row.heapUsedMegabytes.toFixed(0)} MB, buffers ${row.arrayBuffersMegabytes.toFixed(0)} MB), ` +
+      `${row.operationsPerWrite.toFixed(1)} LevelDB ops per write`,
   );
 }
 
