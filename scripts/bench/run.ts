@@ -12,6 +12,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runLightBench } = await import("./light.ts");
     await runLightBench({});
   },
+  device: async () => {
+    const { runDeviceBench } = await import("./device.ts");
+    await runDeviceBench({});
+  },
   tx: async () => {
     const { runTxBench } = await import("./tx.ts");
     await runTxBench({});
