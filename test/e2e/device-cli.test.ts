@@ -36,6 +36,7 @@ function run(args: string[], input = ""): Promise<{ code: number; stdout: string
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, checked field by field
 async function ok(args: string[], input = ""): Promise<any> {
   const result = await run([...args, "--home", home.home, "--keyring-backend", "test"], input);
   if (result.code !== 0)
