@@ -264,11 +264,19 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       Array.from({ length: txsPerAccount }, (_, sequence) => txs[sequence * accountCount + i]!),
     );
     let nextAccount = 0;
+    // The block loop sleeps until a block is full or every tx is answered (no polling: a spinning
+    // main thread would take CPU from the verification workers on a 2-core machine).
+    let wake: (() => void) | undefined;
+    const blockReady = () => mempool.size >= blockSize || answered === txs.length;
     const submitter = async () => {
       while (nextAccount < accountCount) {
         for (const tx of byAccount[nextAccount++]!) {
           const response = await ingress.submit(tx);
           answered++;
+          if (wake !== undefined && blockReady()) {
+            wake();
+            wake = undefined;
+          }
           if (response.code !== 0) throw new Error(`bench tx rejected at ingress: ${response.log}`);
         }
       }
@@ -284,12 +292,15 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
     let submitError: unknown;
     submitting.catch((error: unknown) => {
       submitError = error;
+      wake?.();
     });
     while (committedTxs < txs.length) {
       if (submitError !== undefined) throw submitError;
       // A block when one is full, or when every tx has been answered (the tail).
-      if (mempool.size < blockSize && answered < txs.length) {
-        await new Promise((resolve) => setImmediate(resolve));
+      if (!blockReady()) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
         continue;
       }
       const height = state.lastBlockHeight + 1n;
