@@ -7,11 +7,13 @@
 import { type GeneratedType, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { deviceTypes } from "./device.ts";
+import { identityTypes } from "./identity.ts";
 
 export * from "./device.ts";
+export * from "./identity.ts";
 
 /** Our message types, module by module. Adding a module is one line here (and its export above). */
-export const sensorchainTypes: readonly [string, GeneratedType][] = [...deviceTypes];
+export const sensorchainTypes: readonly [string, GeneratedType][] = [...deviceTypes, ...identityTypes];
 
 /** A fresh Registry: cosmjs' defaults (bank, staking, …) plus every sensorchain message. */
 export function createRegistry(): Registry {
