@@ -7,6 +7,18 @@ export type Database = ClassicLevel<Uint8Array, Uint8Array>;
 
 export const BINARY = { keyEncoding: "view", valueEncoding: "view" } as const;
 
+/** classic-level options for the node's LevelDB (pass to `new ClassicLevel(location, DB_OPTIONS)`), measured with
+ * scripts/bench/store.ts (docs/PERFORMANCE.md, Store). */
+export const DB_OPTIONS = {
+  ...BINARY,
+  /** Memtable size, bytes. A block of 2,000 writes puts ~1-4 MB of pages and state entries; the 4 MB default
+   * flushed an L0 table every block or two, and each flush feeds compaction. Two memtables (active and being
+   * flushed) can be in memory at once. */
+  writeBufferSize: 32 * 1024 * 1024,
+  /** Table file size, bytes: larger files mean fewer files and table-cache entries for a GB-sized state. */
+  maxFileSize: 8 * 1024 * 1024,
+} as const;
+
 export function getSync(db: Database, key: Uint8Array): Uint8Array | undefined {
   return db.getSync<Uint8Array, Uint8Array>(key, BINARY);
 }

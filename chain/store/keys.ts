@@ -30,7 +30,13 @@ export const META = {
   /** 0x00 0x03 ‖ version u64 → commit info (store names and roots). */
   commitInfo: PREFIX.meta,
   commitInfoTag: 0x03,
+  /** 0x00 0x04 → u16 on-disk format (STORE_FORMAT), written with the first commit. */
+  format: Uint8Array.of(PREFIX.meta, 0x04),
 } as const;
+
+/** On-disk format of the store: 2 = SMT pages (smt-page.ts). Databases without the record were written by the
+ * binary-node format (1) and are refused at open: re-sync or replay the chain into a new database. */
+export const STORE_FORMAT = 2;
 
 /** Store names are ASCII identifiers so that the one-byte length prefix and the sort order are unambiguous. */
 const STORE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;

@@ -8,7 +8,14 @@ import { CacheMultiStoreImpl, CommittedStore } from "./cache-multistore.ts";
 import { decodeCommitInfo, decodeLatest, encodeCommitInfo, encodeLatest } from "./commit-info.ts";
 import type { CommitMultiStore, PreparedCommit, PruningOptions } from "./commit-types.ts";
 import { type Database, getAsync, writeBatch } from "./db.ts";
-import { encodeStorePrefix, isValidStoreName, META, metaCommitInfoKey, readU64 } from "./keys.ts";
+import {
+  encodeStorePrefix,
+  isValidStoreName,
+  META,
+  metaCommitInfoKey,
+  readU64,
+  STORE_FORMAT,
+} from "./keys.ts";
 import { proofOps, proveInTree } from "./prove.ts";
 import { MAX_PRUNE_VERSIONS_PER_COMMIT, pruneOperations } from "./pruning.ts";
 import { SENTINEL_KEY, SENTINEL_VALUE } from "./sentinel.ts";
@@ -148,6 +155,12 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     const appHash = new Uint8Array(multistoreRoot(storeRoots));
     operations.push({ type: "put", key: metaCommitInfoKey(version), value: encodeCommitInfo(storeRoots) });
     operations.push({ type: "put", key: META.latest, value: encodeLatest(version, appHash) });
+    if (this.#version === -1)
+      operations.push({
+        type: "put",
+        key: META.format,
+        value: Uint8Array.of(STORE_FORMAT >>> 8, STORE_FORMAT & 0xff),
+      });
     let prunedThrough = this.#prunedThrough;
     const { keepRecent, interval } = this.#pruning;
     if (keepRecent > 0 && version % Math.max(1, interval) === 0) {
@@ -293,6 +306,13 @@ export async function openCommitMultiStore(
       prunedThrough,
     );
   }
+  const formatBytes = await getAsync(options.db, META.format);
+  const format = formatBytes === undefined ? 1 : ((formatBytes[0] ?? 0) << 8) | (formatBytes[1] ?? 0);
+  if (format !== STORE_FORMAT)
+    throw new StoreError(
+      "corrupt",
+      `database has store format ${format}, this node reads ${STORE_FORMAT}: re-sync or replay into a new database`,
+    );
   const latest = decodeLatest(latestBytes);
   const infoBytes = await getAsync(options.db, metaCommitInfoKey(latest.version));
   if (infoBytes === undefined)

@@ -23,7 +23,7 @@ import {
 import { StoreError } from "./types.ts";
 
 /** Binary levels per page: 4 makes a page a 16-ary node, as in JMT. */
-export const PAGE_LEVELS = 4;
+export const PAGE_LEVELS = 3;
 
 const TAG_EMPTY = 0;
 const TAG_LEAF = 1;
@@ -145,7 +145,10 @@ export function decodePage(bytes: Uint8Array, version: number, depth: number): S
       const valueHash = bytes.subarray(offset + HASH_BYTES, offset + 2 * HASH_BYTES);
       offset += 2 * HASH_BYTES;
       const keyLength =
-        ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>>
+        ((bytes[offset]! << 24) |
+          (bytes[offset + 1]! << 16) |
+          (bytes[offset + 2]! << 8) |
+          bytes[offset + 3]!) >>>
         0;
       offset += 4;
       need(keyLength);

@@ -1,13 +1,19 @@
 // Store benchmark: committed writes/s (blocks of BLOCK_WRITES random writes) and proofs/s at several tree sizes,
 // beside LevelDB's batched put rate and the sha256 rate measured in the same run.
-//   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--block 2000]
+//   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--block 2000] [--default-db-options]
+// The tree is filled by a child process (as a node restarting on an existing database), so that the RSS reported
+// is that of a process running blocks on a tree of that size, not the high-water mark of building it.
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { ClassicLevel } from "classic-level";
 import { sha256 } from "../../chain/crypto/hash.ts";
-import type { Database } from "../../chain/store/db.ts";
+import { BINARY, type Database, DB_OPTIONS } from "../../chain/store/db.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 
 export interface StoreBenchOptions {
@@ -30,8 +36,16 @@ export interface StoreBenchRow {
   /** V8 heap in use, and memory of ArrayBuffers/Buffers outside it, at the same moment. */
   heapUsedMegabytes: number;
   arrayBuffersMegabytes: number;
-  /** LevelDB entries per committed write in the measured blocks (puts and deletes). */
+  /** LevelDB entries per committed write in the measured blocks (puts and deletes), and their key + value bytes. */
   operationsPerWrite: number;
+  bytesPerWrite: number;
+  /** CPU time (user + system, all threads incl. LevelDB's) per committed write, µs: less noisy than wall time
+   * on a shared machine. */
+  cpuMicrosecondsPerWrite: number;
+  /** RSS split (Linux): anonymous memory, and file pages mapped by LevelDB (it mmaps up to 1,000 table files;
+   * clean page cache that the kernel can reclaim). */
+  rssAnonMegabytes: number;
+  rssFileMegabytes: number;
 }
 
 export interface StoreBenchResult {
@@ -43,7 +57,11 @@ export interface StoreBenchResult {
 /** Writes per block while filling the tree before measuring. Bounded like a real block: a 20,000-write fill
  * block held ~150,000 batch operations and their buffers at once and drove RSS up by ~400 MB of fragmented native
  * heap that glibc never returned (see docs/PERFORMANCE.md, Store). */
-const FILL_BLOCK_WRITES = 5_000;
+const FILL_BLOCK_WRITES = 20_000;
+/** Unmeasured blocks after reopening, which load the node cache's top levels as a running node has them. */
+const WARM_UP_BLOCKS = 5;
+const PRUNING = { keepRecent: 100, interval: 10 };
+const STORE_NAMES = ["bank"];
 const VALUE_BYTES = 64;
 /** Random bytes drawn once: generating them per write would be measured as store cost. */
 const VALUE_POOL = randomBytes(1 << 20);
@@ -54,10 +72,17 @@ function randomValue(): Uint8Array {
   return VALUE_POOL.subarray(poolOffset, poolOffset + VALUE_BYTES);
 }
 
+let dbOptions: Record<string, unknown> = DB_OPTIONS;
+
+async function openDb(dir: string): Promise<Database> {
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, dbOptions);
+  await db.open();
+  return db;
+}
+
 async function openTemp(): Promise<{ db: Database; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-store-"));
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: "view", valueEncoding: "view" });
-  await db.open();
+  const db = await openDb(dir);
   return {
     db,
     cleanup: async () => {
@@ -99,60 +124,98 @@ function sha256Rate(): number {
   return count / ((performance.now() - start) / 1000);
 }
 
+/** Fills a new store with `keys` keys in blocks of FILL_BLOCK_WRITES (runs in the child process). */
+async function fill(dir: string, keys: number): Promise<void> {
+  const db = await openDb(dir);
+  const cms = await openCommitMultiStore({ db, storeNames: STORE_NAMES, pruning: PRUNING });
+  let version = 0;
+  await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), version), []);
+  for (let filled = 0; filled < keys; filled += FILL_BLOCK_WRITES) {
+    const cache = cms.cacheMultiStore();
+    const store = cache.store("bank");
+    for (let i = filled; i < Math.min(keys, filled + FILL_BLOCK_WRITES); i++)
+      store.set(keyOf(i), randomValue());
+    await cms.commit(await cms.prepareCommit(cache, ++version), []);
+  }
+  await db.close();
+}
+
+const runFile = promisify(execFile);
+
+function rssSplit(): { anon: number; file: number } {
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    const kilobytes = (field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+    return { anon: kilobytes("RssAnon") / 1000, file: kilobytes("RssFile") / 1000 };
+  } catch {
+    return { anon: Number.NaN, file: Number.NaN };
+  }
+}
+
 async function measureSize(
   keys: number,
   blockWrites: number,
   blocks: number,
   proofs: number,
 ): Promise<StoreBenchRow> {
-  const { db, cleanup } = await openTemp();
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-store-"));
   try {
-    const cms = await openCommitMultiStore({
-      db,
-      storeNames: ["bank"],
-      pruning: { keepRecent: 100, interval: 10 },
-    });
-    let version = 0;
-    await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), version), []);
-    for (let filled = 0; filled < keys; filled += FILL_BLOCK_WRITES) {
-      const cache = cms.cacheMultiStore();
-      const store = cache.store("bank");
-      for (let i = filled; i < Math.min(keys, filled + FILL_BLOCK_WRITES); i++)
-        store.set(keyOf(i), randomValue());
-      await cms.commit(await cms.prepareCommit(cache, ++version), []);
+    const fillArguments = [fileURLToPath(import.meta.url), "--fill", dir, String(keys)];
+    if (dbOptions !== DB_OPTIONS) fillArguments.push("--default-db-options");
+    await runFile(process.execPath, fillArguments, { maxBuffer: 1 << 20 });
+    const db = await openDb(dir);
+    try {
+      const cms = await openCommitMultiStore({ db, storeNames: STORE_NAMES, pruning: PRUNING });
+      let version = cms.lastCommit().version;
+      let nextNew = keys;
+      let bytes = 0;
+      const runBlock = async (): Promise<number> => {
+        const cache = cms.cacheMultiStore();
+        const store = cache.store("bank");
+        // Mostly updates of existing keys, some new keys, as a ledger sees.
+        for (let i = 0; i < blockWrites; i++) {
+          const key = i % 10 === 0 ? keyOf(nextNew++) : keyOf(Math.floor(Math.random() * keys));
+          store.set(key, randomValue());
+        }
+        const prepared = await cms.prepareCommit(cache, ++version);
+        await cms.commit(prepared, []);
+        for (const operation of prepared.operations)
+          bytes += operation.key.length + (operation.type === "put" ? operation.value.length : 0);
+        return prepared.operations.length;
+      };
+      for (let b = 0; b < WARM_UP_BLOCKS; b++) await runBlock();
+      bytes = 0;
+      let operations = 0;
+      const cpuStart = process.cpuUsage();
+      const start = performance.now();
+      for (let b = 0; b < blocks; b++) operations += await runBlock();
+      const writeSeconds = (performance.now() - start) / 1000;
+      const cpu = process.cpuUsage(cpuStart);
+      const proofStart = performance.now();
+      for (let i = 0; i < proofs; i++)
+        await cms.prove("bank", keyOf(Math.floor(Math.random() * keys)), version);
+      const proofSeconds = (performance.now() - proofStart) / 1000;
+      const memory = process.memoryUsage();
+      const split = rssSplit();
+      return {
+        keys,
+        writesPerSecond: (blocks * blockWrites) / writeSeconds,
+        proofsPerSecond: proofs / proofSeconds,
+        rssMegabytes: memory.rss / 1e6,
+        heapUsedMegabytes: memory.heapUsed / 1e6,
+        arrayBuffersMegabytes: memory.arrayBuffers / 1e6,
+        operationsPerWrite: operations / (blocks * blockWrites),
+        bytesPerWrite: bytes / (blocks * blockWrites),
+        cpuMicrosecondsPerWrite: (cpu.user + cpu.system) / (blocks * blockWrites),
+        rssAnonMegabytes: split.anon,
+        rssFileMegabytes: split.file,
+      };
+    } finally {
+      await db.close();
     }
-    let nextNew = keys;
-    let operations = 0;
-    const start = performance.now();
-    for (let b = 0; b < blocks; b++) {
-      const cache = cms.cacheMultiStore();
-      const store = cache.store("bank");
-      // Mostly updates of existing keys, some new keys, as a ledger sees.
-      for (let i = 0; i < blockWrites; i++) {
-        const key = i % 10 === 0 ? keyOf(nextNew++) : keyOf(Math.floor(Math.random() * keys));
-        store.set(key, randomValue());
-      }
-      const prepared = await cms.prepareCommit(cache, ++version);
-      operations += prepared.operations.length;
-      await cms.commit(prepared, []);
-    }
-    const writeSeconds = (performance.now() - start) / 1000;
-    const proofStart = performance.now();
-    for (let i = 0; i < proofs; i++)
-      await cms.prove("bank", keyOf(Math.floor(Math.random() * keys)), version);
-    const proofSeconds = (performance.now() - proofStart) / 1000;
-    const memory = process.memoryUsage();
-    return {
-      keys,
-      writesPerSecond: (blocks * blockWrites) / writeSeconds,
-      proofsPerSecond: proofs / proofSeconds,
-      rssMegabytes: memory.rss / 1e6,
-      heapUsedMegabytes: memory.heapUsed / 1e6,
-      arrayBuffersMegabytes: memory.arrayBuffers / 1e6,
-      operationsPerWrite: operations / (blocks * blockWrites),
-    };
   } finally {
-    await cleanup();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -181,8 +244,10 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
     `keys ${fmt(row.keys).padStart(9)}: committed writes ${fmt(row.writesPerSecond).padStart(7)}/s ` +
       `(${((row.writesPerSecond / leveldb) * 100).toFixed(1)}% of LevelDB puts, ${(sha / row.writesPerSecond).toFixed(1)} sha256-times per write), ` +
       `proofs ${fmt(row.proofsPerSecond).padStart(6)}/s, RSS ${row.rssMegabytes.toFixed(0)} MB ` +
-      `(heap ${row.heapUsedMegabytes.toFixed(0)} MB, buffers ${row.arrayBuffersMegabytes.toFixed(0)} MB), ` +
-      `${row.operationsPerWrite.toFixed(1)} LevelDB ops per write`,
+      `(anon ${row.rssAnonMegabytes.toFixed(0)}, LevelDB mmap ${row.rssFileMegabytes.toFixed(0)}; ` +
+      `heap ${row.heapUsedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}), ` +
+      `per write: ${row.operationsPerWrite.toFixed(1)} LevelDB ops of ${fmt(row.bytesPerWrite)} B, ` +
+      `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU`,
   );
 }
 
@@ -191,10 +256,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const index = process.argv.indexOf(name);
     return index >= 0 ? process.argv[index + 1] : undefined;
   };
-  const keys = argument("--keys")?.split(",").map(Number);
-  const block = argument("--block");
-  const options: StoreBenchOptions = {};
-  if (keys !== undefined) options.keys = keys;
-  if (block !== undefined) options.blockWrites = Number(block);
-  await runStoreBench(options);
+  if (process.argv.includes("--default-db-options")) dbOptions = BINARY;
+  const fillDir = argument("--fill");
+  if (fillDir !== undefined) {
+    await fill(fillDir, Number(process.argv[process.argv.indexOf("--fill") + 2]));
+  } else {
+    const keys = argument("--keys")?.split(",").map(Number);
+    const block = argument("--block");
+    const options: StoreBenchOptions = {};
+    if (keys !== undefined) options.keys = keys;
+    if (block !== undefined) options.blockWrites = Number(block);
+    await runStoreBench(options);
+  }
 }

@@ -8,7 +8,10 @@ const nodeSha256 = (bytes: Uint8Array): Uint8Array => hash("sha256", bytes, "buf
 
 test("the SMT's 65-byte SHA-256 equals node:crypto's on random and edge-case inputs", (t) => {
   const random = seededRandom(65);
-  const inputs = [new Uint8Array(NODE_PREIMAGE_BYTES), new Uint8Array(NODE_PREIMAGE_BYTES).fill(0xff)];
+  const inputs: Uint8Array[] = [
+    new Uint8Array(NODE_PREIMAGE_BYTES),
+    new Uint8Array(NODE_PREIMAGE_BYTES).fill(0xff),
+  ];
   for (let i = 0; i < 2000; i++) inputs.push(random.bytes(NODE_PREIMAGE_BYTES, NODE_PREIMAGE_BYTES));
   for (const input of inputs) t.deepEqual(sha256Of65(input), new Uint8Array(nodeSha256(input)));
 });

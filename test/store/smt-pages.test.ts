@@ -6,8 +6,15 @@ import { encodeStorePrefix, META, PREFIX, readU64, smtNodeKey } from "../../chai
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import { SparseMerkleTree } from "../../chain/store/smt.ts";
 import { smtRootOf } from "../../chain/store/smt-memory.ts";
-import { KIND_INNER, type NodeRef, withBit } from "../../chain/store/smt-node.ts";
-import { isPageRoot, PAGE_LEVELS } from "../../chain/store/smt-page.ts";
+import { KIND_INNER, type NodeRef, sha256, withBit } from "../../chain/store/smt-node.ts";
+import {
+  type ChildPage,
+  decodePage,
+  encodePage,
+  isPageRoot,
+  PAGE_LEVELS,
+} from "../../chain/store/smt-page.ts";
+import { updateSubtree } from "../../chain/store/smt-update.ts";
 import { verifyChainedMembership, verifyChainedNonMembership } from "../../light-client/ics23/index.ts";
 import { collect, openDb, seededRandom, tempDb, tempDir } from "./helpers.ts";
 
@@ -145,6 +152,54 @@ async function appHashAt(
   return multistoreRoot([...roots].map(([name, root]) => ({ name, root })));
 }
 
-test("pages are 4 binary levels", (t) => {
-  t.is(PAGE_LEVELS, 4);
+test("a page round-trips through its encoding; truncated or padded pages are refused as corrupt", (t) => {
+  const random = seededRandom(3);
+  const changes = [];
+  for (let i = 0; i < 40; i++) {
+    const key = random.bytes(1, 30);
+    changes.push({ keyHash: sha256(key), key, valueHash: sha256(random.bytes(1, 9)) });
+  }
+  changes.sort((a, b) => Buffer.compare(a.keyHash, b.keyHash));
+  const ctx = { version: 9, load: (ref: NodeRef) => ref.node!, markStale: undefined };
+  const root = updateSubtree(ctx, null, 0, changes, 0, changes.length)!;
+  const children: ChildPage[] = [];
+  const bytes = encodePage(root, 0, new Uint8Array(32), 9, children);
+  t.true(children.length > 0, "40 keys reach below the first page");
+  const decoded = decodePage(bytes, 9, 0);
+  // Same structure and hashes down to the page's bottom, where child pages are references only.
+  const same = (a: NodeRef | null, b: NodeRef | null, depth: number): void => {
+    t.is(a === null, b === null);
+    if (a === null || b === null) return;
+    t.deepEqual(new Uint8Array(a.hash), new Uint8Array(b.hash));
+    t.is(a.kind, b.kind);
+    if (a.kind === KIND_INNER && depth === PAGE_LEVELS) {
+      t.is(b.node, undefined);
+      t.is(b.version, 9);
+      return;
+    }
+    const an = a.node!;
+    const bn = b.node!;
+    if (an.kind === KIND_INNER && bn.kind === KIND_INNER) {
+      same(an.left, bn.left, depth + 1);
+      same(an.right, bn.right, depth + 1);
+    } else if (an.kind !== KIND_INNER && bn.kind !== KIND_INNER) {
+      t.deepEqual(new Uint8Array(bn.key), new Uint8Array(an.key));
+      t.deepEqual(new Uint8Array(bn.valueHash), new Uint8Array(an.valueHash));
+    } else t.fail("node kinds differ");
+  };
+  same(root, { ...root, node: decoded }, 0);
+  t.throws(() => decodePage(bytes.subarray(0, bytes.length - 1), 9, 0), { code: "corrupt" });
+  t.throws(() => decodePage(Uint8Array.of(...bytes, 0), 9, 0), { code: "corrupt" });
+  t.throws(() => decodePage(Uint8Array.of(0x07), 9, 0), { code: "corrupt" });
+});
+
+test("a database without the page-format record (binary-node format) is refused at open", async (t) => {
+  const dir = await tempDir(t);
+  const db = await openDb(dir);
+  t.teardown(() => db.close());
+  const cms = await openCommitMultiStore({ db, storeNames: STORES });
+  await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), 0), []);
+  t.truthy(await openCommitMultiStore({ db, storeNames: STORES }));
+  await db.del(META.format, { keyEncoding: "view" });
+  await t.throwsAsync(openCommitMultiStore({ db, storeNames: STORES }), { code: "corrupt" });
 });
