@@ -10,6 +10,8 @@ export const KEYSPACE = {
   /** chain/node: node metadata such as the last signed height (0x30-0x3f). */
   nodeFirst: 0x30,
   nodeLast: 0x3f,
+  /** chain/blobs: encrypted profile blobs by CID and their usage counter (one byte of the node range). */
+  blobs: 0x3f,
 } as const;
 
 /** The LevelDB flavour everyone uses: binary keys and values. */

@@ -18,6 +18,7 @@ import { NodeEvents } from "./node/events.ts";
 import { createRpcBackend } from "./node/rpc-backend.ts";
 import { TxIngress } from "./node/tx-ingress.ts";
 import { startRpcServer } from "./rpc/server.ts";
+import { identityBlobRoute } from "./blobs/node-route.ts";
 import { openCommitMultiStore } from "./store/multistore.ts";
 import type { Genesis } from "../genesis/genesis.ts";
 import type { Commit } from "./types/block.ts";
@@ -157,6 +158,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     maxOpenConnections: config.rpc.maxOpenConnections,
     timeoutBroadcastTxCommitMs: config.rpc.timeoutBroadcastTxCommitMs,
     logger,
+    extraRoutes: [identityBlobRoute(db, app)],
   });
   rpcAddress = rpc.address;
   logger.info({ rpc: rpc.address, height: Number(state.lastBlockHeight) }, "node started");

@@ -9,9 +9,11 @@ import { openCommitMultiStore } from "../store/multistore.ts";
 import { authModule } from "../../modules/auth/module.ts";
 import { bankModule } from "../../modules/bank/module.ts";
 import { deviceModule } from "../../modules/device/module.ts";
+import { poaModule } from "../../modules/poa/module.ts";
+import { identityModule } from "../../modules/identity/module.ts";
 
 export function modules() {
-  return [authModule(), bankModule(), deviceModule()];
+  return [authModule(), bankModule(), poaModule(), deviceModule(), identityModule()];
 }
 
 export async function createApplication(input: {

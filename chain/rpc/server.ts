@@ -49,6 +49,15 @@ export interface RpcServerOptions {
   /** WebSocket keep-alive ping period; tests may shorten it. */
   wsPingIntervalMs?: number;
   logger?: RpcLogger;
+  /** Plain HTTP routes served beside JSON-RPC (e.g. /blobs/ of chain/blobs), matched by path prefix
+   * before anything else; CORS headers are applied first, the route answers everything else. */
+  extraRoutes?: readonly HttpRoute[];
+}
+
+export interface HttpRoute {
+  /** e.g. "/blobs/"; must not be a JSON-RPC method path. */
+  pathPrefix: string;
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
 }
 
 export interface RpcServer {
@@ -97,7 +106,21 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     socket.on("close", () => sockets.delete(socket));
   });
 
+  const extraRoutes = options.extraRoutes ?? [];
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    const path = pathOf(request);
+    const route = extraRoutes.find((candidate) => path.startsWith(candidate.pathPrefix));
+    if (route !== undefined) {
+      applyCors(request, response, corsOrigins);
+      route.handle(request, response).catch((error: unknown) => {
+        logger.error({ err: error, path }, "http route failed");
+        if (!response.headersSent) {
+          response.writeHead(500, { "Content-Type": "text/plain", Connection: "close" });
+          response.end("internal error");
+        } else response.destroy();
+      });
+      return;
+    }
     serveHttp(request, response, { context, maxBodyBytes, corsOrigins }).catch((error: unknown) => {
       logger.error({ err: error }, "rpc request failed");
       if (!response.headersSent)

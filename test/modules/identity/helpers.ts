@@ -65,6 +65,11 @@ export async function startIdentityApp(
     genesis,
     modules: [authModule(), bankModule(), deviceModule(), identityModule()],
   });
+  return startIdentityAppFrom(a);
+}
+
+/** The identity helpers over an app started with other modules. */
+export async function startIdentityAppFrom(a: TestApp): Promise<IdentityTestApp> {
   const client = await SigningStargateClient.offline(a.w.wallet, { registry: createRegistry() });
   const sign = async (from: string, msgs: EncodeObject[], sequence?: number) => {
     const known = await a.accountOf(from);
