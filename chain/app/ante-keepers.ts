@@ -37,6 +37,9 @@ export interface AnteBankKeeper {
     moduleName: string,
     coins: readonly Coin[],
   ): void;
+  /** The fee denom, and balances: what simulation needs to charge a nominal fee (see ante.ts). */
+  nativeDenom(ctx: Context): string;
+  getBalance(ctx: Context, address: string, denom: string): bigint;
 }
 
 export function isAnteAccountKeeper(keeper: object): keeper is AnteAccountKeeper {
@@ -49,5 +52,10 @@ export function isAnteAccountKeeper(keeper: object): keeper is AnteAccountKeeper
 }
 
 export function isAnteBankKeeper(keeper: object): keeper is AnteBankKeeper {
-  return typeof (keeper as Partial<AnteBankKeeper>).sendCoinsFromAccountToModule === "function";
+  const k = keeper as Partial<AnteBankKeeper>;
+  return (
+    typeof k.sendCoinsFromAccountToModule === "function" &&
+    typeof k.nativeDenom === "function" &&
+    typeof k.getBalance === "function"
+  );
 }

@@ -10,6 +10,7 @@ import type { AnteAccountKeeper, AnteBankKeeper } from "./ante-keepers.ts";
 import { amountOf, type DecCoin, formatCoins, requiredFees } from "./coins.ts";
 import type { StoreContext } from "./context.ts";
 import { sdkError } from "./errors.ts";
+import { GasMeter, INFINITE_GAS } from "./gas.ts";
 import { encodeSignDoc } from "./sign-doc.ts";
 import type { SignatureCache } from "./signature-cache.ts";
 import { type DecodedTx, txSigners, validateTxBasic } from "./tx.ts";
@@ -28,6 +29,14 @@ const SIGN_MODE_NAMES: Record<number, string> = {
 };
 /** Bytes of a secp256k1 signature the SDK adds to a simulated tx's size (its signatures are empty). */
 const SIMULATED_SIGNATURE_BYTES = 64n;
+/** Bytes a paid fee adds to a tx beyond what cosmjs simulates ("auto" fees: an empty Fee and no sign
+ * mode), besides the denom itself: the Fee's tag and length (2), one coin's tag and length (2), the
+ * denom's tag and length (2), a uint64 amount of up to 20 digits with its tag and length (22), the gas
+ * limit (tag + 10-byte varint), the sign mode (2) and two length prefixes that may grow a byte (2). */
+const SIMULATED_FEE_BYTES_BESIDES_DENOM = 2n + 2n + 2n + 22n + 11n + 2n + 2n;
+/** Nominal fee simulated for an empty one: the smallest amount, so the payer's balance after it has
+ * at least as many digits (write gas) as after any real fee. */
+const SIMULATED_FEE_AMOUNT = 1n;
 /** Module account that receives fees (x/auth types.FeeCollectorName). */
 export const FEE_COLLECTOR = "fee_collector";
 
@@ -118,12 +127,7 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
     // The SDK skips signatures on recheck (SigVerificationDecorator): they were verified at admission.
     if (simulate || ctx.mode === "recheck") continue;
     const signature = tx.raw.signatures[index]!;
-    const signBytes = encodeSignDoc(
-      tx.raw.bodyBytes,
-      tx.raw.authInfoBytes,
-      env.chainId,
-      account.accountNumber,
-    );
+    const signBytes = signBytesOf(tx, index, env.chainId, account.accountNumber);
     let valid = env.signatureCache.verdict(tx.hashHex, index, signBytes, pubKey, signature);
     if (valid === undefined) {
       valid = verifySecp256k1(signature, signBytes, pubKey);
@@ -145,13 +149,16 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
       );
   }
 
-  if (ctx.mode === "check" || ctx.mode === "recheck") checkMinimumFee(tx, env.minGasPrices);
-  if (!simulate && tx.fee.length > 0)
-    env.bank.sendCoinsFromAccountToModule(ctx, payer, FEE_COLLECTOR, tx.fee);
-  ctx.events.emit("tx", { fee: formatCoins(tx.fee), fee_payer: payer });
+  const checking = ctx.mode === "check" || ctx.mode === "recheck";
+  if (checking) checkMinimumFee(tx, env.minGasPrices);
+  if (tx.fee.length > 0) env.bank.sendCoinsFromAccountToModule(ctx, payer, FEE_COLLECTOR, tx.fee);
+  else if (simulate) chargeSimulatedFee(ctx, payer, env, params.txSizeCostPerByte);
+  // CheckTx's events are neither indexed nor used: build them only where they are kept.
+  if (!checking) ctx.events.emit("tx", { fee: formatCoins(tx.fee), fee_payer: payer });
 
   for (const [index, { account, pubKey }] of accounts.entries()) {
     env.accounts.updateAccount(ctx, { ...account, pubKey, sequence: account.sequence + 1n });
+    if (checking) continue;
     ctx.events.emit("tx", { acc_seq: `${account.address}/${account.sequence}` });
     ctx.events.emit("tx", { signature: toBase64(tx.raw.signatures[index]!) });
   }
@@ -183,17 +190,32 @@ export function pendingSignatureChecks(
       continue;
     }
     if (publicKey === undefined) continue;
-    const signBytes = encodeSignDoc(
-      tx.raw.bodyBytes,
-      tx.raw.authInfoBytes,
-      env.chainId,
-      account.accountNumber,
-    );
+    const signBytes = signBytesOf(tx, index, env.chainId, account.accountNumber);
     if (env.signatureCache.verdict(tx.hashHex, index, signBytes, publicKey, signature) !== undefined)
       continue;
     checks.push({ txHash: tx.hash, signerIndex: index, signBytes, publicKey, signature });
   }
   return checks;
+}
+
+/** cosmjs "auto" fees simulate a tx with an empty fee, then send it with a fee of gas × 1.4 × price:
+ * skipping the deduction made simulated gas ~9,400 lower than the real execution's, and small
+ * messages ran out of gas. So an empty fee is simulated as a nominal one in the native denom: the
+ * bytes it would add to the tx, and the deduction itself (same store accesses as a real fee) against
+ * the simulation's throw-away state, when the payer holds any of that denom. The lookups deciding
+ * this are not charged: a real tx does not make them. */
+function chargeSimulatedFee(
+  ctx: StoreContext,
+  payer: string,
+  env: AnteEnvironment,
+  txSizeCostPerByte: bigint,
+): void {
+  const probe = ctx.withGasMeter(new GasMeter(INFINITE_GAS));
+  const denom = env.bank.nativeDenom(probe);
+  const feeBytes = SIMULATED_FEE_BYTES_BESIDES_DENOM + BigInt(Buffer.byteLength(denom, "utf8"));
+  ctx.gasMeter.consume(txSizeCostPerByte * feeBytes, "txSize");
+  if (env.bank.getBalance(probe, payer, denom) < SIMULATED_FEE_AMOUNT) return;
+  env.bank.sendCoinsFromAccountToModule(ctx, payer, FEE_COLLECTOR, [{ denom, amount: SIMULATED_FEE_AMOUNT }]);
 }
 
 /** The node-local mempool filter: the fee must cover gas × price in at least one priced denom. */
@@ -206,6 +228,27 @@ function checkMinimumFee(tx: DecodedTx, minGasPrices: readonly DecCoin[]): void 
     "insufficientFee",
     `insufficient fees; got: ${formatCoins(tx.fee) || "0"} required: ${formatCoins(required)}`,
   );
+}
+
+/** Sign bytes per decoded tx and signer index, for the chain id and account number they were made
+ * with: a tx's signatures are looked up at ingress, in checkTx and in finalizeBlock. Weak, as below. */
+const signBytesMemo = new WeakMap<
+  DecodedTx,
+  ({ chainId: string; accountNumber: bigint; bytes: Uint8Array } | undefined)[]
+>();
+
+function signBytesOf(tx: DecodedTx, index: number, chainId: string, accountNumber: bigint): Uint8Array {
+  let memo = signBytesMemo.get(tx);
+  const known = memo?.[index];
+  if (known !== undefined && known.chainId === chainId && known.accountNumber === accountNumber)
+    return known.bytes;
+  const bytes = encodeSignDoc(tx.raw.bodyBytes, tx.raw.authInfoBytes, chainId, accountNumber);
+  if (memo === undefined) {
+    memo = [];
+    signBytesMemo.set(tx, memo);
+  }
+  memo[index] = { chainId, accountNumber, bytes };
+  return bytes;
 }
 
 /** Keys already checked against their signer's address, per decoded tx and signer index: the check

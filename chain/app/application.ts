@@ -1,5 +1,6 @@
 // The sensorchain application: ABCI 2.0 methods over an injected CommitMultiStore and a list of
 // modules. Pure (style rule 1): no clock, no randomness, no network; the node drives it.
+import "./binary-writer.ts";
 import { sha256, toHex } from "../crypto/hash.ts";
 import type { CommitMultiStore, PreparedCommit } from "../store/commit-types.ts";
 import type { CacheMultiStore } from "../store/types.ts";
@@ -188,19 +189,23 @@ export class BaseApplication implements Application {
     return response;
   }
 
-  /** Keeps the proposer's txs in order while they fit in maxTxBytes and still pass the ante handler. */
+  /** The SDK's default PrepareProposal: keeps the proposer's txs in order while they fit in maxTxBytes,
+   * dropping those that are oversized or cannot be decoded. It does not run the ante handler again:
+   * recheck keeps the mempool valid against committed state, and a tx that fails anyway is recorded
+   * as failed in finalizeBlock without changing state (its ante writes are dropped). */
   async prepareProposal(request: PrepareProposalRequest): Promise<{ txs: Uint8Array[] }> {
-    const state = this.#store.cacheMultiStore();
-    const block = { height: request.height, time: request.time, chainId: this.chainId };
-    const limit = request.maxTxBytes > 0n ? request.maxTxBytes : BigInt(Number.MAX_SAFE_INTEGER);
+    const limit = request.maxTxBytes > 0n ? Number(request.maxTxBytes) : Number.MAX_SAFE_INTEGER;
     const txs: Uint8Array[] = [];
-    let total = 0n;
+    let total = 0;
     for (const tx of request.txs) {
-      if (total + BigInt(tx.length) > limit) continue;
-      const outcome = await executeTx(state, block, tx, "prepare", this.#environment());
-      if (outcome.result.code !== 0) continue;
+      if (tx.length > this.#maxTxBytes || total + tx.length > limit) continue;
+      try {
+        this.#decodeCached(tx);
+      } catch {
+        continue;
+      }
       txs.push(tx);
-      total += BigInt(tx.length);
+      total += tx.length;
     }
     return { txs };
   }

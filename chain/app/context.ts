@@ -49,6 +49,11 @@ export class StoreContext implements Context {
     return store;
   }
 
+  /** Same block, mode, cache layer and events with another gas meter: reads the caller must not charge. */
+  withGasMeter(gasMeter: GasMeter): StoreContext {
+    return new StoreContext(this, this.mode, this.#multiStore, gasMeter, this.signers, this.events);
+  }
+
   /** Same block, mode and gas meter over another cache layer, with its own events (one message). */
   derive(multiStore: MultiStore, events: EventManager = new EventManager()): StoreContext {
     return new StoreContext(this, this.mode, multiStore, this.gasMeter, this.signers, events);

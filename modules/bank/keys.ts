@@ -34,8 +34,29 @@ export function addressBalancesPrefix(addressBytes: Uint8Array): Uint8Array {
   return concatBytes(Uint8Array.of(BALANCES_PREFIX, addressBytes.length), addressBytes);
 }
 
+/** Denoms are few (native plus a handful), so their UTF-8 bytes are kept; bounded all the same. */
+const MAX_CACHED_DENOMS = 1_024;
+const denomBytes = new Map<string, Uint8Array>();
+
+function encodeDenom(denom: string): Uint8Array {
+  let bytes = denomBytes.get(denom);
+  if (bytes === undefined) {
+    bytes = utf8.encode(denom);
+    if (denomBytes.size < MAX_CACHED_DENOMS) denomBytes.set(denom, bytes);
+  }
+  return bytes;
+}
+
+/** 0x02 | len | address | denom, in one allocation (read and written for every fee and transfer). */
 export function balanceKey(address: string, denom: string): Uint8Array {
-  return concatBytes(addressBalancesPrefix(decodeAddress(address)), utf8.encode(denom));
+  const addressBytes = decodeAddress(address);
+  const denomPart = encodeDenom(denom);
+  const key = new Uint8Array(2 + addressBytes.length + denomPart.length);
+  key[0] = BALANCES_PREFIX;
+  key[1] = addressBytes.length;
+  key.set(addressBytes, 2);
+  key.set(denomPart, 2 + addressBytes.length);
+  return key;
 }
 
 /** Splits 0x02 | len | address | denom. */

@@ -268,6 +268,41 @@ test("processProposal rejects undecodable txs and accepts failing ones", async (
   });
   t.is(await a.app.processProposal({ ...request, txs: [failing] }), "accept");
   t.is(await a.app.processProposal({ ...request, txs: [failing, Uint8Array.of(1, 2, 3)] }), "reject");
-  const prepared = await a.app.prepareProposal({ ...request, txs: [failing], maxTxBytes: 1_000_000n });
-  t.deepEqual(prepared.txs, [], "prepareProposal drops txs that no longer pass");
+});
+
+test("prepareProposal only checks sizes and decoding (SDK default); a failing tx it keeps changes nothing", async (t) => {
+  const a = await startApp(t);
+  const request = {
+    height: 1n,
+    time: { seconds: 1n, nanos: 0 },
+    proposerAddress: new Uint8Array(20),
+    nextValidatorsHash: new Uint8Array(32),
+    hash: new Uint8Array(32),
+    decidedLastCommit: { round: 0, votes: [] },
+    misbehavior: [],
+  };
+  const [alice, carol] = [a.w.addresses[0]!, a.w.addresses[2]!];
+  const failing = await a.sign(alice, [sendMsg(alice, carol, 1)], { sequence: 9 });
+  const passing = await a.sign(alice, [sendMsg(alice, carol, 1)]);
+  const undecodable = Uint8Array.of(0x0a, 0xff, 0x01);
+  const prepared = await a.app.prepareProposal({
+    ...request,
+    txs: [failing, undecodable, passing],
+    maxTxBytes: 1_000_000n,
+  });
+  t.deepEqual(prepared.txs, [failing, passing], "undecodable txs are dropped, failing ones kept");
+  const limited = await a.app.prepareProposal({
+    ...request,
+    txs: [failing, passing],
+    maxTxBytes: BigInt(passing.length),
+  });
+  t.is(limited.txs.length, 1, "txs past maxTxBytes are left out");
+
+  const before = await a.accountOf(alice);
+  const [failed, passed] = await a.block(prepared.txs);
+  t.is(failed!.code, 32, failed!.log);
+  t.deepEqual(failed!.events, [], "a rejected tx leaves no events");
+  t.is(passed!.code, 0, passed!.log);
+  t.is((await a.accountOf(alice))!.sequence, before!.sequence + 1, "only the passing tx used a sequence");
+  t.deepEqual(await a.app.checkInvariants(), []);
 });
