@@ -8,12 +8,18 @@ import { type GeneratedType, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { deviceTypes } from "./device.ts";
 import { identityTypes } from "./identity.ts";
+import { poaTypes } from "./poa.ts";
 
 export * from "./device.ts";
 export * from "./identity.ts";
+export * from "./poa.ts";
 
 /** Our message types, module by module. Adding a module is one line here (and its export above). */
-export const sensorchainTypes: readonly [string, GeneratedType][] = [...deviceTypes, ...identityTypes];
+export const sensorchainTypes: readonly [string, GeneratedType][] = [
+  ...deviceTypes,
+  ...identityTypes,
+  ...poaTypes,
+];
 
 /** A fresh Registry: cosmjs' defaults (bank, staking, …) plus every sensorchain message. */
 export function createRegistry(): Registry {

@@ -82,6 +82,8 @@ export interface Misbehavior {
   height: bigint;
   time: Timestamp;
   totalVotingPower: bigint;
+  /** sha256 of the evidence's proto bytes (CometBFT Evidence.Hash()), when consensus has it. */
+  evidenceHash?: Uint8Array;
 }
 
 export interface BlockRequest {

@@ -158,16 +158,19 @@ export class BaseApplication implements Application {
     const appState = parseAppState(request.appStateBytes);
     const genesisState = this.#store.cacheMultiStore();
     const block = { height: request.initialHeight, time: request.time, chainId: request.chainId };
+    const validators: ValidatorUpdate[] = [];
     for (const module of this.modules) {
       const genesis = appState[module.name] ?? module.defaultGenesis?.();
       if (genesis === undefined) continue;
       module.validateGenesis?.(genesis);
-      await module.initGenesis?.(new StoreContext(block, "genesis", genesisState), genesis);
+      const updates = await module.initGenesis?.(new StoreContext(block, "genesis", genesisState), genesis);
+      if (updates !== undefined) validators.push(...updates);
     }
+    checkGenesisValidators(request.validators, validators);
     const prepared = await this.#store.prepareCommit(genesisState, 0);
     await this.#store.commit(prepared, []);
     this.#checkState = undefined;
-    return { validators: [], appHash: prepared.appHash };
+    return { validators, appHash: prepared.appHash };
   }
 
   async checkTx(request: { tx: Uint8Array; type: "new" | "recheck" }): Promise<CheckTxResponse> {
@@ -233,7 +236,7 @@ export class BaseApplication implements Application {
     for (const module of this.modules) {
       if (module.beginBlock === undefined) continue;
       const ctx = new StoreContext(block, "block", deliverState);
-      await module.beginBlock(ctx);
+      await module.beginBlock(ctx, request);
       events.push(...withAttribute(ctx.events.events, "mode", "BeginBlock"));
     }
     const txResults: ExecTxResult[] = [];
@@ -396,6 +399,22 @@ function findAnteKeepers(modules: readonly Module[]): { accounts: AnteAccountKee
   if (bank === undefined || !isAnteBankKeeper(bank))
     throw new Error("the ante handler needs a module named bank whose keeper implements AnteBankKeeper");
   return { accounts, bank };
+}
+
+/** The SDK's InitChain check: validators the modules set up must equal the genesis document's
+ * (same keys and powers, any order) when both are given. */
+function checkGenesisValidators(
+  requested: readonly ValidatorUpdate[],
+  returned: readonly ValidatorUpdate[],
+): void {
+  if (requested.length === 0 || returned.length === 0) return;
+  const text = (list: readonly ValidatorUpdate[]) =>
+    list.map((update) => `${toHex(update.pubKey)}:${update.power}`).sort();
+  const [a, b] = [text(requested), text(returned)];
+  if (a.length !== b.length || a.some((entry, index) => entry !== b[index]))
+    throw new Error(
+      `genesis validators (${a.join(", ")}) differ from the validators of app_state (${b.join(", ")})`,
+    );
 }
 
 function parseAppState(bytes: Uint8Array): Record<string, unknown> {

@@ -3,7 +3,7 @@
 // gas-metered and scoped to the tx's cache, so a failing message leaves nothing behind.
 import type { IterateRange, KVStore } from "../store/types.ts";
 import type { Timestamp } from "../types/block.ts";
-import type { ValidatorUpdate } from "./abci.ts";
+import type { BlockRequest, ValidatorUpdate } from "./abci.ts";
 import type { EventManager } from "./events.ts";
 import type { GasMeter } from "./gas.ts";
 
@@ -86,10 +86,16 @@ export interface Module<Keeper extends object = object> {
   defaultGenesis?(): unknown;
   /** Stateless check of this module's app_state JSON; throws AbciError or Error with a clear message. */
   validateGenesis?(genesis: unknown): void;
-  initGenesis?(ctx: Context, genesis: unknown): void | Promise<void>;
+  /** May return the initial validator set (poa); the application answers InitChain with it. */
+  initGenesis?(
+    ctx: Context,
+    genesis: unknown,
+    // biome-ignore lint/suspicious/noConfusingVoidType: modules without validators return nothing
+  ): void | ValidatorUpdate[] | Promise<void | ValidatorUpdate[]>;
   exportGenesis?(ctx: Context): unknown | Promise<unknown>;
   readonly invariants?: readonly Invariant[];
-  beginBlock?(ctx: Context): void | Promise<void>;
+  /** `block` is FinalizeBlock's request (misbehavior, proposer, last commit; txs not yet run). */
+  beginBlock?(ctx: Context, block: Readonly<BlockRequest>): void | Promise<void>;
   /** May return validator set changes (poa). */
   endBlock?(ctx: Context): undefined | ValidatorUpdate[] | Promise<undefined | ValidatorUpdate[]>;
 }

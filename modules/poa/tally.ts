@@ -1,0 +1,54 @@
+// The vote count of a proposal against the current set, shared by the keeper (at every vote) and the
+// Proposal query: each voter's vote weighs the current power of the validator it operates (0 once it
+// operates none, or a jailed one).
+import type { IterateRange } from "../../chain/store/types.ts";
+import { validatorCodec, voteCodec } from "./codec.ts";
+import { operatorIndexKey, prefixEnd, VALIDATOR_PREFIX, validatorKey, votesPrefix } from "./keys.ts";
+
+/** What both a block Context's store and a query's committed view offer. */
+export interface PoaReader {
+  get(key: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  iterate(range?: IterateRange): AsyncIterable<[Uint8Array, Uint8Array]>;
+}
+
+export interface Tally {
+  yes: bigint;
+  no: bigint;
+  /** Power of every validator that is not jailed. */
+  total: bigint;
+}
+
+/** Voting weight of an operator: its validator's power unless jailed; 0 for anyone else. */
+export async function governancePower(store: PoaReader, operator: string): Promise<bigint> {
+  const address = await store.get(operatorIndexKey(operator));
+  if (address === undefined) return 0n;
+  const bytes = await store.get(validatorKey(address));
+  if (bytes === undefined) throw new Error(`poa state: operator ${operator} indexes a missing validator`);
+  const validator = validatorCodec.decode(bytes);
+  return validator.jailed ? 0n : validator.power;
+}
+
+export async function governanceTotal(store: PoaReader): Promise<bigint> {
+  const start = Uint8Array.of(VALIDATOR_PREFIX);
+  let total = 0n;
+  for await (const [, value] of store.iterate({ start, end: prefixEnd(start)! })) {
+    const validator = validatorCodec.decode(value);
+    if (!validator.jailed) total += validator.power;
+  }
+  return total;
+}
+
+export async function tallyProposal(store: PoaReader, proposalId: bigint): Promise<Tally> {
+  const prefix = votesPrefix(proposalId);
+  const tally: Tally = { yes: 0n, no: 0n, total: await governanceTotal(store) };
+  for await (const [, value] of store.iterate({ start: prefix, end: prefixEnd(prefix)! })) {
+    const vote = voteCodec.decode(value);
+    tally[vote.option] += await governancePower(store, vote.voter);
+  }
+  return tally;
+}
+
+/** More than 2/3 of the total: 3 × yes > 2 × total (exactly 2/3 does not pass). */
+export function passes(tally: Tally): boolean {
+  return tally.total > 0n && tally.yes * 3n > tally.total * 2n;
+}
