@@ -2,14 +2,21 @@
 // the bytes are deterministic and readable by standard tooling; two tiny messages are hand-written.
 import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
 import {
+  Event as ProtoEvent,
+  ExecTxResult as ProtoExecTxResult,
   ResponseFinalizeBlock as ProtoFinalizeBlock,
   TxResult as ProtoTxResult,
+  ValidatorUpdate as ProtoValidatorUpdate,
 } from "cosmjs-types/tendermint/abci/types";
-import type { ConsensusParams as ProtoConsensusParams } from "cosmjs-types/tendermint/types/params";
+import {
+  type ConsensusParams as ProtoConsensusParams,
+  ConsensusParams as ProtoConsensusParamsCodec,
+} from "cosmjs-types/tendermint/types/params";
 import { BlockMeta as ProtoBlockMeta } from "cosmjs-types/tendermint/types/types";
 import { Validator as ProtoValidator } from "cosmjs-types/tendermint/types/validator";
 import type { ExecTxResult, FinalizeBlockResponse } from "../app/abci.ts";
 import type { ConsensusParams, Validator } from "../types/block.ts";
+import "../app/binary-writer.ts";
 import { DecodeError } from "../types/errors.ts";
 import type { BlockMeta } from "./types.ts";
 
@@ -94,20 +101,33 @@ function consensusParamsFromProto(params: ProtoConsensusParams): ConsensusParams
   };
 }
 
-/** tendermint.abci.ResponseFinalizeBlock. */
-export function encodeResults(results: FinalizeBlockResponse): Uint8Array {
-  return ProtoFinalizeBlock.encode({
-    events: results.events,
-    txResults: results.txResults,
-    validatorUpdates: results.validatorUpdates.map((update) => ({
-      pubKey: { ed25519: update.pubKey },
-      power: update.power,
-    })),
-    ...(results.consensusParamUpdates === undefined
-      ? {}
-      : { consensusParamUpdates: consensusParamsToProto(results.consensusParamUpdates) }),
-    appHash: results.appHash,
-  }).finish();
+/** tendermint.abci.ExecTxResult: encoded once per tx, then embedded both in the block's results and
+ * in the tx's own record (it carries the tx's events, the bulk of both). */
+export function encodeExecTxResult(result: ExecTxResult): Uint8Array {
+  return ProtoExecTxResult.encode(result).finish();
+}
+
+/** tendermint.abci.ResponseFinalizeBlock, byte for byte what its generated encoder writes (fields in
+ * order, defaults omitted). `encodedTxResults` are encodeExecTxResult of results.txResults, if known. */
+export function encodeResults(
+  results: FinalizeBlockResponse,
+  encodedTxResults: readonly Uint8Array[] = results.txResults.map(encodeExecTxResult),
+): Uint8Array {
+  const writer = BinaryWriter.create();
+  for (const event of results.events) ProtoEvent.encode(event, writer.uint32(10).fork()).ldelim();
+  for (const bytes of encodedTxResults) writer.uint32(18).bytes(bytes);
+  for (const update of results.validatorUpdates)
+    ProtoValidatorUpdate.encode(
+      { pubKey: { ed25519: update.pubKey }, power: update.power },
+      writer.uint32(26).fork(),
+    ).ldelim();
+  if (results.consensusParamUpdates !== undefined)
+    ProtoConsensusParamsCodec.encode(
+      consensusParamsToProto(results.consensusParamUpdates),
+      writer.uint32(34).fork(),
+    ).ldelim();
+  if (results.appHash.length !== 0) writer.uint32(42).bytes(results.appHash);
+  return writer.finish();
 }
 
 export function decodeResults(bytes: Uint8Array): FinalizeBlockResponse {
@@ -129,14 +149,18 @@ export function decodeResults(bytes: Uint8Array): FinalizeBlockResponse {
   });
 }
 
-/** tendermint.abci.TxResult{height, index, tx, result}: what CometBFT's kv indexer stores per tx. */
-export function encodeTxRecord(record: {
-  height: bigint;
-  index: number;
-  tx: Uint8Array;
-  result: ExecTxResult;
-}): Uint8Array {
-  return ProtoTxResult.encode(record).finish();
+/** tendermint.abci.TxResult{height, index, tx, result}: what CometBFT's kv indexer stores per tx.
+ * `encodedResult` is encodeExecTxResult(record.result), if known. */
+export function encodeTxRecord(
+  record: { height: bigint; index: number; tx: Uint8Array; result: ExecTxResult },
+  encodedResult: Uint8Array = encodeExecTxResult(record.result),
+): Uint8Array {
+  const writer = BinaryWriter.create();
+  if (record.height !== 0n) writer.uint32(8).int64(record.height);
+  if (record.index !== 0) writer.uint32(16).uint32(record.index);
+  if (record.tx.length !== 0) writer.uint32(26).bytes(record.tx);
+  writer.uint32(34).bytes(encodedResult);
+  return writer.finish();
 }
 
 export function decodeTxRecord(bytes: Uint8Array): {

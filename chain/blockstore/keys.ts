@@ -109,6 +109,45 @@ export function txEventKey(compositeKey: string, value: string, height: bigint, 
   return key(PREFIX.txEvent, indexedString(compositeKey), indexedString(value), suffix);
 }
 
+/** indexedString of composite keys: they come from code (event types and attribute keys), so they are
+ * few; the bound only guards against a module inventing keys from data. */
+const MAX_CACHED_COMPOSITE_KEYS = 4_096;
+const compositeKeyBytes = new Map<string, Uint8Array>();
+
+function indexedCompositeKey(compositeKey: string): Uint8Array {
+  let bytes = compositeKeyBytes.get(compositeKey);
+  if (bytes === undefined) {
+    bytes = indexedString(compositeKey);
+    if (compositeKeyBytes.size < MAX_CACHED_COMPOSITE_KEYS) compositeKeyBytes.set(compositeKey, bytes);
+  }
+  return bytes;
+}
+
+/** `prefix ‖ str(compositeKey) ‖ str(value) ‖ suffix` in one allocation, the value's UTF-8 written in
+ * place (the same bytes as eventPrefix(prefix, compositeKey, value) ‖ suffix). */
+export function eventKey(
+  prefix: number,
+  compositeKey: string,
+  value: string,
+  suffix: Uint8Array,
+): Uint8Array {
+  const head = indexedCompositeKey(compositeKey);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  if (value.length * 3 > MAX_INDEXED_STRING_BYTES) {
+    const valueBytes = indexedString(value);
+    return key(prefix, head, valueBytes, suffix);
+  }
+  const out = new Uint8Array(1 + head.length + 2 + value.length * 3 + suffix.length);
+  out[0] = prefix;
+  out.set(head, 1);
+  const valueStart = 1 + head.length + 2;
+  const { written } = textEncoder.encodeInto(value, out.subarray(valueStart));
+  out[valueStart - 2] = written >>> 8;
+  out[valueStart - 1] = written & 0xff;
+  out.set(suffix, valueStart + written);
+  return out.subarray(0, valueStart + written + suffix.length);
+}
+
 export function blockEventKey(compositeKey: string, value: string, height: bigint): Uint8Array {
   return key(PREFIX.blockEvent, indexedString(compositeKey), indexedString(value), heightBytes(height));
 }

@@ -66,14 +66,22 @@ export function eventsMatch(events: readonly Event[], condition: Condition): boo
   return false;
 }
 
-/** Composite keys an event contributes to the index: only attributes marked `index`. */
+/** Composite keys an event list contributes to the index: only attributes marked `index`, each
+ * (composite key, value) once (equal pairs would write the same index key again: the SDK repeats
+ * message.sender, coin_spent.spender, ... in every tx). */
 export function indexedAttributes(events: readonly Event[]): { compositeKey: string; value: string }[] {
   const out: { compositeKey: string; value: string }[] = [];
+  const seen = new Set<string>();
   for (const event of events) {
     if (event.type === "") continue;
     for (const attribute of event.attributes) {
       if (!attribute.index || attribute.key === "") continue;
-      out.push({ compositeKey: `${event.type}.${attribute.key}`, value: attribute.value });
+      const compositeKey = `${event.type}.${attribute.key}`;
+      // Length-prefixed, so no pair of strings can produce another pair's id.
+      const id = `${compositeKey.length}:${compositeKey}${attribute.value}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ compositeKey, value: attribute.value });
     }
   }
   return out;

@@ -15,20 +15,21 @@ import {
   decodeTxRecord,
   decodeValidatorsInfo,
   encodeBlockMeta,
+  encodeExecTxResult,
   encodeResults,
   encodeStoreState,
   encodeTxRecord,
   encodeValidatorsInfo,
 } from "./codec.ts";
 import {
-  blockEventKey,
   blockHashKey,
+  eventKey,
+  heightBytes,
   heightKey,
   PREFIX,
   readHeight,
   STATE_KEY,
   txByHeightKey,
-  txEventKey,
   txKey,
 } from "./keys.ts";
 import { indexedAttributes } from "./match.ts";
@@ -273,6 +274,8 @@ export class BlockStoreImpl implements BlockStore {
       throw new BlockStoreError(`block ${height}: validators do not hash to header.validators_hash`);
 
     const put = (key: Uint8Array, value: Uint8Array): BatchOperation => ({ type: "put", key, value });
+    // Each tx's result (mostly its events) is encoded once, for the block's results and its record.
+    const encodedResults = results.txResults.map(encodeExecTxResult);
     const blockBytes = encodeBlock(block);
     const ops: BatchOperation[] = [
       put(STATE_KEY, encodeStoreState({ base: this.#base === 0n ? height : this.#base, height })),
@@ -283,7 +286,7 @@ export class BlockStoreImpl implements BlockStore {
       put(heightKey(PREFIX.block, height), blockBytes),
       put(blockHashKey(blockId.hash), heightKey(0, height).subarray(1)),
       put(heightKey(PREFIX.seenCommit, height), encodeCommit(seenCommit)),
-      put(heightKey(PREFIX.results, height), encodeResults(results)),
+      put(heightKey(PREFIX.results, height), encodeResults(results, encodedResults)),
     ];
     if (height > 1n && block.lastCommit.height === height - 1n) {
       // The canonical commit of height-1 is now known; its seen commit is no longer needed.
@@ -308,16 +311,21 @@ export class BlockStoreImpl implements BlockStore {
     );
     this.#pending = { height, validators: pointer };
 
+    const empty = new Uint8Array(0);
     block.data.txs.forEach((tx, index) => {
       const hash = txHash(tx);
       const result = results.txResults[index]!;
-      ops.push(put(txKey(hash), encodeTxRecord({ height, index, tx, result })));
-      ops.push(put(txByHeightKey(height, index), hash));
+      const encodedResult = encodedResults[index]!;
+      const byHeight = txByHeightKey(height, index);
+      ops.push(put(txKey(hash), encodeTxRecord({ height, index, tx, result }, encodedResult)));
+      ops.push(put(byHeight, hash));
+      const suffix = byHeight.subarray(1);
       for (const { compositeKey, value } of indexedAttributes(result.events))
-        ops.push(put(txEventKey(compositeKey, value, height, index), new Uint8Array(0)));
+        ops.push(put(eventKey(PREFIX.txEvent, compositeKey, value, suffix), empty));
     });
+    const heightSuffix = heightBytes(height);
     for (const { compositeKey, value } of indexedAttributes(results.events))
-      ops.push(put(blockEventKey(compositeKey, value, height), new Uint8Array(0)));
+      ops.push(put(eventKey(PREFIX.blockEvent, compositeKey, value, heightSuffix), empty));
     return ops;
   }
 
