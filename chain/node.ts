@@ -11,6 +11,18 @@ import { CHAIN_STATE_KEY, type ChainState, decodeChainState } from "./consensus/
 import { type Clock, systemClock } from "./consensus/engine.ts";
 import { genesisChainState, genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { SoloEngine } from "./consensus/solo.ts";
+import { FileSignStateStorage, PrivValidator } from "./consensus/privval.ts";
+import { FileWalStorage } from "./consensus/wal.ts";
+import { DEFAULT_TIMEOUTS } from "./consensus/tendermint/types.ts";
+import { loadNodeKey } from "./config/node-keys.ts";
+import { BftRunner } from "./node/bft-runner.ts";
+import { BlockSyncer, serveBlockSync } from "./p2p/blocksync.ts";
+import { ConsensusGossip } from "./p2p/consensus-gossip.ts";
+import { P2PHost } from "./p2p/host.ts";
+import { createP2PMetrics } from "./p2p/metrics.ts";
+import { parsePeerAddresses } from "./p2p/peers.ts";
+import { chainTopics } from "./p2p/topics.ts";
+import { TxGossip } from "./p2p/tx-gossip.ts";
 import type { Ed25519Signer } from "./crypto/ed25519.ts";
 import { Secp256k1VerifyPool } from "./crypto/secp256k1-pool.ts";
 import { Mempool, MempoolError } from "./mempool/mempool.ts";
@@ -94,7 +106,9 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
 
   // Signature verification on every core (docs/ARCHITECTURE.md, "Signature verification pool").
   const verifyPool = new Secp256k1VerifyPool();
-  const ingress = new TxIngress({ app, mempool, mempoolLock, verifier: verifyPool });
+  // Set once the p2p layer exists: txs admitted through RPC are gossiped from here.
+  let gossipTx: ((tx: Uint8Array) => void) | undefined;
+  const ingress = new TxIngress({ app, mempool, mempoolLock, verifier: verifyPool, onAccepted: (tx) => gossipTx?.(tx) });
   const executor = new BlockExecutor({
     app,
     blockStore,
@@ -121,18 +135,73 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
   const halted = new Promise<unknown>((resolve) => {
     resolveHalted = resolve;
   });
-  const engine = new SoloEngine({
-    executor,
-    signer: options.signer,
-    clock: options.clock ?? systemClock,
-    blockIntervalMs: config.consensus.timeoutCommitMs,
-    state,
-    lastCommit,
-    onError: (error) => {
-      logger.error({ err: error }, "consensus halted");
-      resolveHalted(error);
-    },
-  });
+  const onError = (error: unknown) => {
+    logger.error({ err: error }, "consensus halted");
+    resolveHalted(error);
+  };
+  const clock = options.clock ?? systemClock;
+
+  // One validator that is this node: the solo engine, no network (docs/ARCHITECTURE.md). Anything
+  // else (several validators, or this node is not the validator): libp2p + block sync + Tendermint.
+  const solo =
+    state.validators.length === 1 && Buffer.compare(state.validators[0]!.pubKey, options.signer.publicKey) === 0;
+  let engine: { readonly state: ChainState; start(): Promise<void> | void; stop(): Promise<void> };
+  let network: { host: P2PHost; txGossip: TxGossip; runner: BftRunner } | undefined;
+  const metrics = createP2PMetrics();
+  if (solo) {
+    engine = new SoloEngine({
+      executor,
+      signer: options.signer,
+      clock,
+      blockIntervalMs: config.consensus.timeoutCommitMs,
+      state,
+      lastCommit,
+      onError,
+    });
+  } else {
+    const topics = chainTopics(state.chainId);
+    const host = await P2PHost.create({
+      nodeKeySeed: loadNodeKey(config.paths.nodeKeyFile).seed,
+      laddr: config.p2p.laddr,
+      persistentPeers: parsePeerAddresses(config.p2p.persistentPeers),
+      validatorPeerIds: new Set(config.p2p.validatorPeers),
+      metrics,
+      logger,
+    });
+    let runner: BftRunner | undefined;
+    const gossip = new ConsensusGossip({ host, topics, metrics, view: () => runner?.view() });
+    const txGossip = new TxGossip({
+      host,
+      topic: topics.txs,
+      maxTxBytes: config.mempool.maxTxBytes,
+      metrics,
+      submitBatch: (txs) => ingress.submitBatch(txs),
+    });
+    gossipTx = (tx) => txGossip.gossip(tx);
+    await serveBlockSync(host, topics.blocksync, blockStore, metrics);
+    const privValidator = await PrivValidator.load(options.signer, new FileSignStateStorage(config.paths.privValidatorStateFile));
+    runner = new BftRunner({
+      executor,
+      blockStore,
+      privValidator,
+      gossip,
+      syncer: new BlockSyncer({ host, protocol: topics.blocksync, executor, metrics, logger }),
+      walStorage: () => new FileWalStorage(join(dataDir, "cs.wal")),
+      timeouts: { ...DEFAULT_TIMEOUTS, commitMs: config.consensus.timeoutCommitMs },
+      clock,
+      state,
+      lastCommit,
+      metrics,
+      logger,
+      onError,
+      onEvidence: (evidence) =>
+        logger.warn({ height: Number(evidence.voteA.height), validator: Buffer.from(evidence.voteA.validatorAddress).toString("hex") }, "duplicate vote evidence"),
+    });
+    await host.start();
+    network = { host, txGossip, runner };
+    const started = runner;
+    engine = { get state() { return started.state; }, start: () => started.start(), stop: () => started.stop() };
+  }
 
   let rpcAddress = "";
   const backend = createRpcBackend({
@@ -143,6 +212,10 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     events,
     signer: options.signer,
     chainState: () => engine.state,
+    catchingUp: () => network?.runner.catchingUp ?? false,
+    peers: () => network?.host.peers().map((peer) => ({ nodeId: peer.nodeId, remoteIp: peer.remoteIp, moniker: "" })) ?? [],
+    p2pMetrics: () => ({ ...metrics }),
+    nodeIdNow: () => network?.host.peerId ?? options.nodeId,
     genesis: options.genesisJson ?? genesis,
     nodeId: options.nodeId,
     moniker: config.moniker,
@@ -171,6 +244,8 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     stop() {
       stopping ??= (async () => {
         await engine.stop();
+        network?.txGossip.stop();
+        await network?.host.stop();
         await rpc.close();
         await verifyPool.close();
         await db.close();

@@ -49,7 +49,9 @@ export interface NodeConfig {
     maxOpenConnections: number;
     timeoutBroadcastTxCommitMs: number;
   };
-  p2p: { laddr: string; persistentPeers: string[] };
+  /** persistentPeers: chain/p2p/peers.ts formats; validatorPeers: libp2p peer ids of the validators
+   * (until the poa module lists node ids), kept as gossipsub direct peers. */
+  p2p: { laddr: string; persistentPeers: string[]; validatorPeers: string[] };
   /** timeoutCommitMs is the pause after a commit before the next height: the block interval. */
   consensus: { timeoutCommitMs: number };
   mempool: { size: number; maxTxBytes: number; maxTxsBytes: number };
@@ -235,12 +237,14 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
     throw new ConfigError("rpc.cors_allowed_origins", 'must be a list of strings, e.g. ["*"]');
   }
 
-  const p2p = section(document, "p2p", ["laddr", "persistent_peers"]);
-  const peersText = readString(p2p, "p2p.persistent_peers", "persistent_peers", "");
-  const persistentPeers = peersText
-    .split(",")
-    .map((peer) => peer.trim())
-    .filter((peer) => peer !== "");
+  const p2p = section(document, "p2p", ["laddr", "persistent_peers", "validator_peers"]);
+  const splitList = (text: string) =>
+    text
+      .split(",")
+      .map((peer) => peer.trim())
+      .filter((peer) => peer !== "");
+  const persistentPeers = splitList(readString(p2p, "p2p.persistent_peers", "persistent_peers", ""));
+  const validatorPeers = splitList(readString(p2p, "p2p.validator_peers", "validator_peers", ""));
 
   const consensus = section(document, "consensus", ["timeout_commit"]);
   const mempool = section(document, "mempool", ["size", "max_tx_bytes", "max_txs_bytes"]);
@@ -285,6 +289,7 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
       laddr: parseListenAddress(readString(p2p, "p2p.laddr", "laddr", "tcp://0.0.0.0:26656"), "p2p.laddr")
         .text,
       persistentPeers,
+      validatorPeers,
     },
     consensus: {
       timeoutCommitMs: readDurationMs(consensus, "consensus.timeout_commit", "timeout_commit", "1s"),

@@ -27,6 +27,13 @@ export interface NodeRpcBackendOptions {
   rpcAddress: () => string;
   /** How broadcast txs enter (pre-verification in the pool, then checkTx); default: without a pool. */
   ingress?: TxIngress;
+  /** True while block sync runs (status sync_info.catching_up). */
+  catchingUp?: () => boolean;
+  /** Connected peers for net_info (libp2p); none when absent. */
+  peers?: () => { nodeId: string; remoteIp: string; moniker: string }[];
+  p2pMetrics?: () => Record<string, number>;
+  /** Node id for status, when it is known only after start (the libp2p peer id). */
+  nodeIdNow?: () => string;
 }
 
 export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
@@ -41,7 +48,7 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
     const earliestMeta = base > 0n ? await blockStore.loadBlockMeta(base) : undefined;
     const own = state.validators.find((v) => Buffer.compare(v.pubKey, signer.publicKey) === 0);
     return {
-      nodeId: options.nodeId,
+      nodeId: options.nodeIdNow?.() ?? options.nodeId,
       listenAddress: options.listenAddress,
       rpcAddress: options.rpcAddress(),
       chainId: state.chainId,
@@ -55,7 +62,7 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
       earliestAppHash: earliestMeta?.header.appHash ?? state.appHash,
       earliestBlockHeight: base,
       earliestBlockTime: earliestMeta?.header.time ?? state.lastBlockTime,
-      catchingUp: false,
+      catchingUp: options.catchingUp?.() ?? false,
       validator: { address: signer.address, pubKey: signer.publicKey, votingPower: own?.votingPower ?? 0n },
     };
   }
@@ -74,7 +81,7 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
     genesis: async () => options.genesis,
     consensusParams: async (): Promise<ConsensusParams> => options.chainState().consensusParams,
     validators: (height) => blockStore.loadValidators(height),
-    netInfo: async () => ({ listening: true, listeners: [options.listenAddress], peers: [] }),
+    netInfo: async () => ({ listening: true, listeners: [options.listenAddress], peers: options.peers?.() ?? [], ...(options.p2pMetrics === undefined ? {} : { p2pMetrics: options.p2pMetrics() }) }),
     unconfirmedTxs: async (limit) => {
       const pending = mempool.pending(limit);
       return {

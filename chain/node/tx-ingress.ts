@@ -27,6 +27,9 @@ export interface TxIngressOptions {
   mempoolLock: Mutex;
   /** Without one (or an app without signatureChecks), checkTx verifies on the main thread. */
   verifier?: SignatureVerifier;
+  /** Called with each tx that `submit` (RPC) admitted to the mempool: the p2p layer gossips it.
+   * Txs that arrived by gossip (`submitBatch`) are not passed on: gossipsub forwards them itself. */
+  onAccepted?: (tx: Uint8Array) => void;
 }
 
 export class TxIngress {
@@ -34,8 +37,10 @@ export class TxIngress {
   readonly #mempool: Mempool;
   readonly #mempoolLock: Mutex;
   readonly #verifier: SignatureVerifier | undefined;
+  readonly #onAccepted: ((tx: Uint8Array) => void) | undefined;
 
   constructor(options: TxIngressOptions) {
+    this.#onAccepted = options.onAccepted;
     this.#app = options.app;
     this.#mempool = options.mempool;
     this.#mempoolLock = options.mempoolLock;
@@ -61,9 +66,52 @@ export class TxIngress {
         throw error;
       }
       const response = await this.#app.checkTx({ tx, type: "new" });
-      if (response.code === 0) this.#mempool.add(tx, hash, response);
+      if (response.code === 0) {
+        this.#mempool.add(tx, hash, response);
+        this.#onAccepted?.(tx);
+      }
       return response;
     });
+  }
+
+  /** Txs received by gossip: one verification job and one lock for the batch. Duplicates (by hash)
+   * are answered tx_in_cache without any work. */
+  async submitBatch(txs: readonly Uint8Array[]): Promise<CheckTxResponse[]> {
+    const responses: (CheckTxResponse | undefined)[] = new Array(txs.length);
+    const fresh: number[] = [];
+    txs.forEach((tx, index) => {
+      try {
+        this.#mempool.precheck(tx);
+        fresh.push(index);
+      } catch (error) {
+        if (!(error instanceof MempoolError)) throw error;
+        responses[index] = mempoolRefusal(error);
+      }
+    });
+    try {
+      await this.preverify(fresh.map((index) => txs[index]!));
+    } catch (error) {
+      if (!(error instanceof MempoolError)) throw error;
+      for (const index of fresh) responses[index] = mempoolRefusal(error);
+      return responses as CheckTxResponse[];
+    }
+    await this.#mempoolLock.run(async () => {
+      for (const index of fresh) {
+        const tx = txs[index]!;
+        let hash: Uint8Array;
+        try {
+          hash = this.#mempool.precheck(tx);
+        } catch (error) {
+          if (!(error instanceof MempoolError)) throw error;
+          responses[index] = mempoolRefusal(error);
+          continue;
+        }
+        const response = await this.#app.checkTx({ tx, type: "new" });
+        if (response.code === 0) this.#mempool.add(tx, hash, response);
+        responses[index] = response;
+      }
+    });
+    return responses as CheckTxResponse[];
   }
 
   /** Verifies the not yet verified signatures of `txs` in the pool and hands the verdicts to the app.

@@ -61,6 +61,8 @@ export interface RpcBackend {
     listening: boolean;
     listeners: string[];
     peers: { nodeId: string; remoteIp: string; moniker: string }[];
+    /** Counters of the p2p layer (chain/p2p/metrics.ts), served as net_info.p2p_metrics. */
+    p2pMetrics?: Record<string, number>;
   }>;
   unconfirmedTxs(
     limit: number,

@@ -155,6 +155,7 @@ const netInfo: RpcMethod = {
           remote_ip: peer.remoteIp,
         }),
       ),
+      ...(info.p2pMetrics === undefined ? {} : { p2p_metrics: { ...info.p2pMetrics } }),
     };
   },
 };

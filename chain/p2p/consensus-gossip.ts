@@ -1,0 +1,231 @@
+// The libp2p ConsensusTransport: proposals (with their block), votes and catch-up commits on the
+// consensus topic, evidence on the evidence topic. The topic validators run before a message
+// spreads (gossipsub forwards only what they accept): a malformed message, a signature that does not
+// verify, or a vote/proposal by a key outside the validator set is rejected (the forwarding peer is
+// penalised); a message outside the height window is ignored (neither delivered nor forwarded).
+// Authenticity comes from the validators' ed25519 signatures, not from who forwarded a message, so
+// a full node may relay validators' messages but cannot inject its own.
+import { randomBytes } from "node:crypto";
+import { Evidence as ProtoEvidence } from "cosmjs-types/tendermint/types/evidence";
+import { Vote as ProtoVote } from "cosmjs-types/tendermint/types/types";
+import type { ChainState } from "../consensus/chain-state.ts";
+import { verifyEd25519Cached } from "../consensus/signature-cache.ts";
+import {
+  type ConsensusMessage,
+  decodeCarriedBlock,
+  decodeConsensusMessage,
+  encodeConsensusMessage,
+} from "../consensus/tendermint/messages.ts";
+import type { ConsensusTransport, PeerId } from "../consensus/tendermint-engine.ts";
+import type { Vote } from "../types/block.ts";
+import { decodeVote } from "../types/block-codec.ts";
+import { blockIdEquals } from "../types/block-id.ts";
+import { hashHeader } from "../types/header.ts";
+import { makePartSet } from "../types/part-set.ts";
+import { ValidatorSet } from "../types/validator-set.ts";
+import { verifyCommit } from "../types/verify-commit.ts";
+import { proposalSignBytes, voteSignBytes } from "../types/vote.ts";
+import type { P2PHost, Verdict } from "./host.ts";
+import {
+  CONSENSUS_HEIGHT_WINDOW,
+  CONSENSUS_NONCE_BYTES,
+  MAX_EVIDENCE_MESSAGE_BYTES,
+  MAX_GOSSIP_MESSAGE_BYTES,
+} from "./limits.ts";
+import type { P2PMetrics } from "./metrics.ts";
+import type { ChainTopics } from "./topics.ts";
+
+/** What the validators need to know about the chain now; undefined while block-syncing. */
+export type ConsensusView = () => ChainState | undefined;
+
+export interface ConsensusGossipOptions {
+  host: P2PHost;
+  topics: ChainTopics;
+  view: ConsensusView;
+  metrics: P2PMetrics;
+  /** Evidence that passed validation (the evidence pool / poa module takes it from here). */
+  onEvidence?: (evidence: Uint8Array) => void;
+}
+
+export class ConsensusGossip implements ConsensusTransport {
+  readonly #o: ConsensusGossipOptions;
+  #handler: ((message: ConsensusMessage, from: PeerId) => void) | undefined;
+  /** Random per process, then a counter: a repeated message gets a new gossipsub id (README). */
+  readonly #noncePrefix = randomBytes(4);
+  #nonce = 0;
+
+  constructor(options: ConsensusGossipOptions) {
+    this.#o = options;
+    options.host.subscribe(options.topics.consensus, (data, from) => this.#validate(data, from));
+    options.host.subscribe(options.topics.evidence, (data) => this.#validateEvidence(data));
+  }
+
+  broadcast(message: ConsensusMessage): void {
+    const payload = encodeConsensusMessage(message);
+    if (payload.length + CONSENSUS_NONCE_BYTES > MAX_GOSSIP_MESSAGE_BYTES) {
+      this.#o.metrics.publishErrors++;
+      return;
+    }
+    const data = new Uint8Array(CONSENSUS_NONCE_BYTES + payload.length);
+    data.set(this.#noncePrefix, 0);
+    new DataView(data.buffer).setUint32(4, this.#nonce++ >>> 0);
+    data.set(payload, CONSENSUS_NONCE_BYTES);
+    this.#o.host.publish(this.#o.topics.consensus, data);
+  }
+
+  /** Gossip has no unicast; a catch-up commit goes to everyone and the up-to-date ignore it. */
+  sendTo(_peer: PeerId, message: ConsensusMessage): void {
+    this.broadcast(message);
+  }
+
+  broadcastEvidence(evidence: Uint8Array): void {
+    this.#o.host.publish(this.#o.topics.evidence, evidence);
+  }
+
+  /** One handler at a time: a new engine (after block sync) replaces the previous one. */
+  onMessage(handler: (message: ConsensusMessage, from: PeerId) => void): void {
+    this.#handler = handler;
+  }
+
+  /** Detaches the current engine (it stopped). */
+  detach(): void {
+    this.#handler = undefined;
+  }
+
+  #validate(data: Uint8Array, from: string): Verdict {
+    const checked = this.#check(data);
+    const metrics = this.#o.metrics;
+    if (checked.verdict === "accept") {
+      metrics.consensusAccepted++;
+      this.#handler?.(checked.message, from);
+    } else if (checked.verdict === "reject") metrics.consensusRejected++;
+    else metrics.consensusIgnored++;
+    return checked.verdict;
+  }
+
+  #check(
+    data: Uint8Array,
+  ): { verdict: "reject" | "ignore" } | { verdict: "accept"; message: ConsensusMessage } {
+    if (data.length <= CONSENSUS_NONCE_BYTES || data.length > MAX_GOSSIP_MESSAGE_BYTES)
+      return { verdict: "reject" };
+    let message: ConsensusMessage;
+    try {
+      message = decodeConsensusMessage(data.subarray(CONSENSUS_NONCE_BYTES));
+    } catch {
+      return { verdict: "reject" };
+    }
+    const state = this.#o.view();
+    if (state === undefined || this.#handler === undefined) return { verdict: "ignore" };
+    const current = state.lastBlockHeight + 1n;
+    const height =
+      message.kind === "proposal"
+        ? message.proposal.height
+        : message.kind === "vote"
+          ? message.vote.height
+          : message.commit.height;
+    if (height < current - CONSENSUS_HEIGHT_WINDOW || height > current + CONSENSUS_HEIGHT_WINDOW)
+      return { verdict: "ignore" };
+    // The set that signs `height`, when this node knows it.
+    const validators =
+      height === current
+        ? state.validators
+        : height === current - 1n
+          ? state.lastValidators
+          : height === current + 1n
+            ? state.nextValidators
+            : undefined;
+    if (validators === undefined || validators.length === 0) return { verdict: "ignore" };
+    const set = new ValidatorSet(validators);
+    try {
+      if (message.kind === "vote")
+        return checkVote(state.chainId, set, message.vote)
+          ? { verdict: "accept", message }
+          : { verdict: "reject" };
+      if (message.kind === "proposal") {
+        const block = decodeCarriedBlock(message.blockBytes);
+        if (block.header.height !== height || block.header.chainId !== state.chainId)
+          return { verdict: "reject" };
+        const proposer = set.getByAddress(block.header.proposerAddress);
+        if (proposer === undefined) return { verdict: "reject" };
+        const valid = verifyEd25519Cached(
+          message.proposal.signature,
+          proposalSignBytes(state.chainId, message.proposal),
+          proposer.validator.pubKey,
+        );
+        return valid ? { verdict: "accept", message } : { verdict: "reject" };
+      }
+      // A catch-up commit is useful only to a node at exactly its height.
+      if (height !== current) return { verdict: "ignore" };
+      const block = decodeCarriedBlock(message.blockBytes);
+      const blockId = {
+        hash: hashHeader(block.header),
+        partSetHeader: makePartSet(message.blockBytes).header,
+      };
+      if (!blockIdEquals(blockId, message.commit.blockId)) return { verdict: "reject" };
+      verifyCommit(state.chainId, set, blockId, height, message.commit, {
+        verifySignature: verifyEd25519Cached,
+      });
+      return { verdict: "accept", message };
+    } catch {
+      return { verdict: "reject" };
+    }
+  }
+
+  #validateEvidence(data: Uint8Array): Verdict {
+    const verdict = this.#checkEvidence(data);
+    if (verdict === "accept") {
+      this.#o.metrics.evidenceAccepted++;
+      this.#o.onEvidence?.(data);
+    } else this.#o.metrics.evidenceRejected++;
+    return verdict;
+  }
+
+  /** DuplicateVoteEvidence: two votes of one validator at one height/round/type for different
+   * blocks, both signed by that validator of the current or last set. */
+  #checkEvidence(data: Uint8Array): Verdict {
+    if (data.length > MAX_EVIDENCE_MESSAGE_BYTES) return "reject";
+    const state = this.#o.view();
+    if (state === undefined) return "ignore";
+    try {
+      const evidence = ProtoEvidence.decode(data).duplicateVoteEvidence;
+      if (evidence?.voteA == null || evidence.voteB == null) return "reject";
+      const [a, b] = [
+        decodeVote(encodeProtoVote(evidence.voteA)),
+        decodeVote(encodeProtoVote(evidence.voteB)),
+      ];
+      if (
+        a.height !== b.height ||
+        a.round !== b.round ||
+        a.type !== b.type ||
+        Buffer.compare(a.validatorAddress, b.validatorAddress) !== 0
+      )
+        return "reject";
+      if (blockIdEquals(a.blockId, b.blockId)) return "reject";
+      const current = state.lastBlockHeight + 1n;
+      const validators =
+        a.height === current
+          ? state.validators
+          : a.height === current - 1n
+            ? state.lastValidators
+            : undefined;
+      if (validators === undefined || validators.length === 0) return "ignore";
+      const set = new ValidatorSet(validators);
+      return checkVote(state.chainId, set, a) && checkVote(state.chainId, set, b) ? "accept" : "reject";
+    } catch {
+      return "reject";
+    }
+  }
+}
+
+/** Re-encodes a cosmjs-types vote so that our decoder's validateBasic runs on it. */
+function encodeProtoVote(vote: ProtoVote): Uint8Array {
+  return ProtoVote.encode(vote).finish();
+}
+
+/** The vote's signer is the validator at its index, and the signature verifies. */
+function checkVote(chainId: string, set: ValidatorSet, vote: Vote): boolean {
+  const found = set.getByAddress(vote.validatorAddress);
+  if (found === undefined) return false;
+  if (found.index !== vote.validatorIndex) return false;
+  return verifyEd25519Cached(vote.signature, voteSignBytes(chainId, vote), found.validator.pubKey);
+}

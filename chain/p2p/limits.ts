@@ -1,0 +1,51 @@
+// Every bound of the p2p layer, with its unit and why (style rule 5). README.md lists them too.
+import { MAX_CONSENSUS_MESSAGE_BYTES } from "../consensus/tendermint/messages.ts";
+
+/** Largest gossip message on any topic, bytes. A consensus message carries a whole block; 8 MiB
+ * holds a block of ~30k sensor txs, far beyond 1 s blocks at our target rate (≈ 600 tx/s × 300 B).
+ * gossipsub drops longer frames before decoding them (maxInboundDataLength). */
+export const MAX_GOSSIP_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** Bytes before the consensus payload on the consensus topic: a sender nonce (see README). */
+export const CONSENSUS_NONCE_BYTES = 8;
+/** Largest evidence message, bytes: two votes and a few integers are < 1 KiB. */
+export const MAX_EVIDENCE_MESSAGE_BYTES = 16 * 1024;
+
+/** Txs per gossip batch: gossipsub costs per message (baselines.md: 3.3k msg/s on 4 nodes), so
+ * batching 100+ txs keeps a 1k tx/s load at ~10 messages per second. */
+export const MAX_TXS_PER_BATCH = 256;
+/** Bytes per tx batch (sum of tx lengths): keeps one batch well below MAX_GOSSIP_MESSAGE_BYTES. */
+export const MAX_TX_BATCH_BYTES = 1024 * 1024;
+/** How long an accepted tx waits for companions before its batch is published, ms. */
+export const TX_BATCH_FLUSH_INTERVAL_MS = 25;
+/** Txs waiting to be gossiped; beyond this new ones are dropped (counted) rather than buffered. */
+export const MAX_OUTBOUND_TXS = 20_000;
+/** Received txs being checked (pre-verification + checkTx); a batch that does not fit is ignored
+ * (counted): the signature pool is the bottleneck (baselines.md: ~2.2k secp256k1 verifies/s/core). */
+export const MAX_INBOUND_PENDING_TXS = 10_000;
+
+/** Consensus messages accepted at heights [current - 1, current + 1]: the lower one lets a lagging
+ * validator's votes reach the engine, which answers them with a catch-up commit. */
+export const CONSENSUS_HEIGHT_WINDOW = 1n;
+
+/** Blocks per block-sync response: bounds the work a single request can ask of a peer. */
+export const MAX_BLOCKS_PER_RESPONSE = 50;
+/** Soft byte budget of one block-sync response; at least one block is always sent. */
+export const MAX_BLOCKSYNC_RESPONSE_BYTES = 8 * 1024 * 1024;
+/** Hard bound of one length-prefixed block-sync frame: one maximal block plus its commit. */
+export const MAX_BLOCKSYNC_FRAME_BYTES = MAX_CONSENSUS_MESSAGE_BYTES + 1024 * 1024;
+/** One block-sync request may take this long before the peer is skipped, ms. */
+export const BLOCKSYNC_REQUEST_TIMEOUT_MS = 10_000;
+/** Concurrent inbound block-sync streams per connection (libp2p default is 32). */
+export const MAX_BLOCKSYNC_INBOUND_STREAMS = 4;
+/** How often a running node compares its height with its peers', ms. */
+export const STATUS_POLL_INTERVAL_MS = 2_000;
+/** Behind the best peer by at least this many blocks, a running engine stops and block-syncs. */
+export const RESYNC_LAG_BLOCKS = 2n;
+
+/** Persistent peers are redialed with exponential backoff from MIN to MAX, ms. */
+export const REDIAL_MIN_MS = 500;
+export const REDIAL_MAX_MS = 10_000;
+/** Connection monitor: ping every 10 s and never close a connection for a slow ping: on 2 shared
+ * cores under load a ping took > 5 s in 5 of 6 runs (baselines.md); TCP and yamux notice real deaths. */
+export const PING_INTERVAL_MS = 10_000;
+export const PING_TIMEOUT_MAX_MS = 60_000;

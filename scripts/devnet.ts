@@ -1,0 +1,177 @@
+// `npm run devnet -- --validators 4 [--dir ./.devnet] [--full-nodes 0] [--block-time 1s]`:
+// a local multi-validator chain. Writes N validator homes (and optional full nodes) under --dir
+// with one genesis (N validators of power 10, a funded faucet), loopback ports RPC 26657+10i and
+// P2P 26656+10i, every node a persistent peer of every other; then starts one `sensorchain start`
+// process per home and stops them all (by pid) on Ctrl-C. `createDevnet` is what tests and the
+// benchmark use, with ports of their choosing.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { initHome } from "../chain/cli/init.ts";
+import { writeFileAtomic } from "../chain/config/files.ts";
+import { homePaths } from "../chain/config/home.ts";
+import { loadNodeKey, loadPrivValidatorKey } from "../chain/config/node-keys.ts";
+import { parseToml, renderConfigToml } from "../chain/config/toml-file.ts";
+import { peerIdOfNodeKey } from "../chain/p2p/host.ts";
+import { addGenesisAccount, buildGenesis, saveGenesis, timestampFromDate } from "../genesis/genesis.ts";
+
+export const REPO_ROOT = resolve(import.meta.dirname, "..");
+const NODE_BINARY = join(REPO_ROOT, "node_modules/.bin/node");
+const CLI = join(REPO_ROOT, "chain/cli.ts");
+export const DEVNET_CHAIN_ID = "sensorchain-devnet-1";
+export const DEVNET_DENOM = "usensor";
+/** Faucet balance: 10^15 usensor, enough for any load test. */
+const FAUCET_BALANCE = 1_000_000_000_000_000n;
+
+export interface DevnetNodeSpec {
+  home: string;
+  moniker: string;
+  validator: boolean;
+  rpcPort: number;
+  p2pPort: number;
+  peerId: string;
+}
+
+export interface DevnetOptions {
+  dir: string;
+  validators: number;
+  fullNodes?: number;
+  chainId?: string;
+  /** Ports of node i; default RPC 26657+10i, P2P 26656+10i. */
+  ports?: (index: number) => { rpc: number; p2p: number };
+  /** Faucet mnemonic; a new one is generated when absent. */
+  faucetMnemonic?: string;
+  /** Extra funded accounts. */
+  accounts?: { address: string; amount: bigint }[];
+  timeoutCommit?: string;
+  /** Full nodes get no persistent peers of their own but are dialed by nobody: they dial validators. */
+}
+
+export interface Devnet {
+  nodes: DevnetNodeSpec[];
+  chainId: string;
+  faucetMnemonic: string;
+  faucetAddress: string;
+}
+
+export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
+  const chainId = options.chainId ?? DEVNET_CHAIN_ID;
+  const total = options.validators + (options.fullNodes ?? 0);
+  const ports = options.ports ?? ((i: number) => ({ rpc: 26657 + 10 * i, p2p: 26656 + 10 * i }));
+  rmSync(options.dir, { recursive: true, force: true });
+  const nodes: DevnetNodeSpec[] = [];
+  for (let i = 0; i < total; i++) {
+    const validator = i < options.validators;
+    const moniker = validator ? `validator${i}` : `full${i - options.validators}`;
+    const home = resolve(options.dir, moniker);
+    initHome({ home, moniker, chainId, denom: DEVNET_DENOM, overwrite: true, keyringBackend: "test" });
+    const { rpc, p2p } = ports(i);
+    const peerId = await peerIdOfNodeKey(loadNodeKey(homePaths(home).nodeKeyFile).seed);
+    nodes.push({ home, moniker, validator, rpcPort: rpc, p2pPort: p2p, peerId });
+  }
+  const faucetMnemonic =
+    options.faucetMnemonic ?? (await DirectSecp256k1HdWallet.generate(24, { prefix: "sensor" })).mnemonic;
+  const faucet = await DirectSecp256k1HdWallet.fromMnemonic(faucetMnemonic, { prefix: "sensor" });
+  const faucetAddress = (await faucet.getAccounts())[0]!.address;
+  let genesis = buildGenesis({
+    chainId,
+    genesisTime: timestampFromDate(new Date()),
+    validators: nodes
+      .filter((node) => node.validator)
+      .map((node) => ({
+        publicKey: loadPrivValidatorKey(homePaths(node.home).privValidatorKeyFile).publicKey,
+        name: node.moniker,
+      })),
+    nativeDenom: DEVNET_DENOM,
+  });
+  genesis = addGenesisAccount(genesis, faucetAddress, [{ denom: DEVNET_DENOM, amount: FAUCET_BALANCE }]);
+  for (const account of options.accounts ?? [])
+    genesis = addGenesisAccount(genesis, account.address, [{ denom: DEVNET_DENOM, amount: account.amount }]);
+  const validatorIds = nodes.filter((n) => n.validator).map((n) => n.peerId);
+  for (const node of nodes) {
+    const paths = homePaths(node.home);
+    saveGenesis(paths.genesisFile, genesis);
+    const document = parseToml(readFileSync(paths.configFile, "utf8"), paths.configFile);
+    const peers = nodes
+      .filter((n) => n.validator && n !== node)
+      .map((n) => `${n.peerId}@/ip4/127.0.0.1/tcp/${n.p2pPort}`);
+    document["rpc"] = { ...(document["rpc"] as object), laddr: `tcp://127.0.0.1:${node.rpcPort}` };
+    document["p2p"] = {
+      laddr: `tcp://127.0.0.1:${node.p2pPort}`,
+      persistent_peers: peers.join(","),
+      validator_peers: validatorIds.join(","),
+    };
+    document["consensus"] = { timeout_commit: options.timeoutCommit ?? "1s" };
+    writeFileAtomic(paths.configFile, renderConfigToml(document));
+  }
+  return { nodes, chainId, faucetMnemonic, faucetAddress };
+}
+
+export function startDevnetNode(node: DevnetNodeSpec, extraArgs: string[] = []): ChildProcess {
+  return spawn(NODE_BINARY, [CLI, "start", "--home", node.home, ...extraArgs], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+function flag(args: string[], name: string, fallback: string): string {
+  const index = args.indexOf(name);
+  return index >= 0 && args[index + 1] !== undefined ? args[index + 1]! : fallback;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const validators = Number(flag(args, "--validators", "4"));
+  const fullNodes = Number(flag(args, "--full-nodes", "0"));
+  if (!Number.isInteger(validators) || validators < 1 || validators > 20)
+    throw new Error("--validators must be 1..20");
+  const dir = resolve(flag(args, "--dir", ".devnet"));
+  const devnet = await createDevnet({
+    dir,
+    validators,
+    fullNodes,
+    timeoutCommit: flag(args, "--block-time", "1s"),
+  });
+  const children: ChildProcess[] = [];
+  for (const node of devnet.nodes) {
+    const child = startDevnetNode(node);
+    const prefix = `[${node.moniker}] `;
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n"))
+        if (line !== "") process.stdout.write(`${prefix}${line}\n`);
+    };
+    child.stdout?.on("data", forward);
+    child.stderr?.on("data", forward);
+    children.push(child);
+  }
+  const rule = "-".repeat(78);
+  process.stdout.write(
+    `${rule}\nsensorchain devnet: ${validators} validators${fullNodes > 0 ? `, ${fullNodes} full nodes` : ""}, chain id ${devnet.chainId}, homes in ${dir}\n` +
+      devnet.nodes
+        .map(
+          (n) =>
+            `  ${n.moniker.padEnd(11)} RPC http://127.0.0.1:${n.rpcPort}  P2P /ip4/127.0.0.1/tcp/${n.p2pPort}/p2p/${n.peerId}`,
+        )
+        .join("\n") +
+      `\nfaucet ${devnet.faucetAddress} (10^15 ${DEVNET_DENOM}); its mnemonic (development only):\n${devnet.faucetMnemonic}\n` +
+      `Ctrl-C stops every node.\n${rule}\n`,
+  );
+  const stop = () => {
+    for (const child of children)
+      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGINT");
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  await Promise.all(
+    children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)))),
+  );
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`devnet: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
