@@ -6,6 +6,7 @@ import { compareBytes, toBase64, toHex } from "../chain/crypto/hash.ts";
 import type { Timestamp } from "../chain/types/block.ts";
 import { addCoins, type Coin } from "../chain/types/coin.ts";
 import { DEFAULT_CONSENSUS_PARAMS_JSON, GenesisError, parseGenesis } from "./parse.ts";
+import { addPoaValidator } from "./poa.ts";
 import { formatRfc3339 } from "./time.ts";
 import { BASE_ACCOUNT_TYPE_URL, type CoinJson, type GenesisJson } from "./types.ts";
 
@@ -128,11 +129,14 @@ export interface DevGenesisInput {
   chainId?: string;
   nativeDenom?: string;
   devBalance?: bigint;
+  /** The validator node's libp2p id for app_state.poa (default "dev-node"). */
+  nodeId?: string;
 }
 
 /**
  * The default development genesis: chain id "sensorchain-local-1", one validator (power 10), one
- * development account funded with 1,000,000,000,000 usensor, default auth/bank parameters.
+ * development account funded with 1,000,000,000,000 usensor that operates the validator
+ * (app_state.poa), default auth/bank parameters.
  * `sensorchain start --dev` writes it into a fresh home.
  */
 export function buildDevGenesis(input: DevGenesisInput): GenesisJson {
@@ -143,7 +147,13 @@ export function buildDevGenesis(input: DevGenesisInput): GenesisJson {
     validators: [{ publicKey: input.validatorPublicKey, name: input.validatorName }],
     nativeDenom: denom,
   });
-  return addGenesisAccount(base, input.devAddress, [
+  const funded = addGenesisAccount(base, input.devAddress, [
     { denom, amount: input.devBalance ?? DEV_ACCOUNT_BALANCE },
   ]);
+  // The dev account operates the single validator, so it can vote validators in (poa module).
+  return addPoaValidator(funded, {
+    publicKey: input.validatorPublicKey,
+    operator: input.devAddress,
+    nodeId: input.nodeId ?? "dev-node",
+  });
 }

@@ -14,6 +14,7 @@ import {
   validateCoins,
   validateDenom,
 } from "../chain/types/coin.ts";
+import { checkPoaAgreement } from "./poa.ts";
 import { array, boolean, GenesisError, int64, object, string, uint64 } from "./read.ts";
 import { parseRfc3339 } from "./time.ts";
 import {
@@ -80,6 +81,7 @@ export function parseGenesis(input: string | unknown): Genesis {
   const appState = object(doc["app_state"], "app_state");
   const auth = parseAuth(appState["auth"]);
   const bank = parseBank(appState["bank"]);
+  checkPoaAgreement(appState, validators);
   return {
     genesisTime,
     chainId,

@@ -6,6 +6,7 @@ import { registerGenesis } from "./genesis.ts";
 import { registerInit } from "./init.ts";
 import { registerKeys } from "./keys.ts";
 import { registerLight } from "./light.ts";
+import { registerPoa } from "./poa.ts";
 import { registerQuery } from "./query.ts";
 import { registerStart } from "./start.ts";
 import { registerTx } from "./tx.ts";
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerTx(program);
   registerQuery(program);
   registerDevice(program);
+  registerPoa(program);
   registerLight(program);
   return program;
 }

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import {
   addGenesisAccount,
+  addPoaValidator,
   DEV_ACCOUNT_BALANCE,
   DEV_CHAIN_ID,
   loadGenesis,
@@ -64,9 +65,16 @@ export async function createDevHome(home: string): Promise<{ mnemonic: string; a
     ? keyring.get(DEV_KEY_NAME)
     : await keyring.addFromMnemonic(DEV_KEY_NAME, mnemonic);
   const genesis = loadGenesis(init.genesis_file);
+  const funded = addGenesisAccount(genesis.json, key.address, [
+    { denom: NATIVE_DENOM, amount: DEV_ACCOUNT_BALANCE },
+  ]);
   saveGenesis(
     init.genesis_file,
-    addGenesisAccount(genesis.json, key.address, [{ denom: NATIVE_DENOM, amount: DEV_ACCOUNT_BALANCE }]),
+    addPoaValidator(funded, {
+      publicKey: Buffer.from(init.validator.pub_key.value, "base64"),
+      operator: key.address,
+      nodeId: init.node_id,
+    }),
   );
   return { mnemonic, address: key.address };
 }

@@ -133,7 +133,7 @@ test("a proposal expires after its expiry height", async (t) => {
   t.is(eventsOf(atExpiry.response.events, "sensorchain.poa.v1.EventProposalExpired").length, 1);
   const p = await a.queryPoa("Proposal", { proposalId: 1n }, pb.QueryProposalResponse);
   t.is(p.proposal!.status, pb.ProposalStatus.PROPOSAL_STATUS_EXPIRED);
-  t.is(p.proposal!.finalHeight.toString(), "3");
+  t.is(String(p.proposal!.finalHeight), "3");
   const late = await a.run(a.operators[2]!, [voteMsg(a.operators[2]!, 1n)]);
   t.is(late.result.code, 16);
 });
@@ -213,7 +213,7 @@ test("a reweight passes and is emitted", async (t) => {
   t.deepEqual(updatesOf(response), [{ key: keyHex("v1"), power: 20n }]);
   const v = await a.queryPoa("Validator", { operator: a.operators[1]! }, pb.QueryValidatorResponse);
   t.is(v.validator!.moniker, "renamed");
-  t.is(v.validator!.power.toString(), "20");
+  t.is(String(v.validator!.power), "20");
 });
 
 test("misbehavior jails once; the consortium re-admits", async (t) => {
@@ -235,7 +235,7 @@ test("misbehavior jails once; the consortium re-admits", async (t) => {
   t.is(list.evidence.length, 1);
   t.true(bytesEqual(list.evidence[0]!.validatorAddress, addressOf("v3")));
   t.true(list.evidence[0]!.jailed);
-  t.is(list.evidence[0]!.hash.length, 32);
+  t.is(list.evidence[0]!.hash!.length, 32);
   // The jailed operator cannot vote; the others re-admit it with an add.
   t.is((await a.run(o3, [proposeMsg(o3, "reweight", "v3")])).result.code, 2);
   await a.run(o0, [proposeMsg(o0, "add", "v3", { operator: o3 })]);

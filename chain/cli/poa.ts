@@ -1,0 +1,439 @@
+// `sensorchain tx poa propose-add|propose-remove|propose-reweight|vote` and
+// `sensorchain query poa validators|validator|proposals|proposal|votes|evidence`: the poa module
+// through cosmjs with the project's client registry, fees and confirmation as `tx bank send` does.
+import type { EncodeObject } from "@cosmjs/proto-signing";
+import type { StdFee } from "@cosmjs/stargate";
+import type { Command } from "commander";
+import {
+  ChangeKind,
+  createRegistry,
+  MSG_PROPOSE_VALIDATOR_CHANGE,
+  MSG_VOTE_VALIDATOR_CHANGE,
+  ProposalStatus,
+  poa as pb,
+  QUERY_EVIDENCE,
+  QUERY_PROPOSAL,
+  QUERY_PROPOSALS,
+  QUERY_VALIDATOR,
+  QUERY_VALIDATORS,
+  QUERY_VOTES,
+  VoteOption,
+} from "../../client/index.ts";
+import { MAX_EXPIRY_BLOCKS } from "../../modules/poa/keys.ts";
+import { encodeCanonical, type ProtoEncoder, toLong } from "../../proto/canonical.ts";
+import { commandContext } from "./context.ts";
+import { CliError } from "./errors.ts";
+import { printOutput, toJsonValue } from "./output.ts";
+import { confirm } from "./prompt.ts";
+import { checkAddress } from "./query.ts";
+import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
+import { DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_LIMIT, planFee } from "./tx.ts";
+
+interface TxFlags {
+  fees?: string;
+  gas: string;
+  gasPrices?: string;
+  gasAdjustment: string;
+  memo: string;
+  chainId?: string;
+  yes: boolean;
+  node?: string;
+  expiry: string;
+}
+
+interface ChangeFlags {
+  operator?: string;
+  moniker?: string;
+  nodeId?: string;
+}
+
+/** Default voting window: one hour at 1 s blocks. */
+const DEFAULT_EXPIRY_BLOCKS = 3600n;
+/** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
+const MAX_CLI_PAGE_LIMIT = 1000;
+
+function unsigned(text: string, flag: string, max?: bigint): bigint {
+  if (!/^[0-9]+$/.test(text))
+    throw new CliError("invalid_flag", `${flag} must be a whole number, got ${JSON.stringify(text)}`);
+  const value = BigInt(text);
+  if (max !== undefined && value > max) throw new CliError("invalid_flag", `${flag} must be at most ${max}`);
+  return value;
+}
+
+/** A 32-byte ed25519 consensus key, hex or base64 (as priv_validator_key.json shows it). */
+function consensusKey(text: string): Uint8Array {
+  const trimmed = text.trim();
+  const key = /^([0-9a-fA-F]{2})+$/.test(trimmed)
+    ? Buffer.from(trimmed, "hex")
+    : Buffer.from(trimmed, "base64");
+  if (key.length !== 32)
+    throw new CliError("invalid_flag", "the consensus key must be 32 bytes, hex or base64");
+  return Uint8Array.from(key);
+}
+
+function txOptions(command: Command): Command {
+  return command
+    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
+    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
+    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
+    .option(
+      "--gas-adjustment <factor>",
+      "multiplier on simulated gas with --gas auto",
+      String(DEFAULT_GAS_ADJUSTMENT),
+    )
+    .option("--memo <text>", "memo", "")
+    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
+    .option("--expiry <blocks>", "blocks the proposal stays open for votes", DEFAULT_EXPIRY_BLOCKS.toString())
+    .option("-y, --yes", "broadcast without asking for confirmation", false)
+    .option("--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…");
+}
+
+/** Signs `build(signer address)` with key `from` and broadcasts it, as `tx bank send` does. */
+async function broadcast(
+  command: Command,
+  from: string,
+  flags: TxFlags,
+  describe: string,
+  build: (signer: string) => EncodeObject[],
+): Promise<void> {
+  const context = commandContext(command);
+  const plan = planFee(flags);
+  const keyring = context.keyring();
+  const key = keyring.find(from);
+  if (key === undefined)
+    throw new CliError(
+      "key_not_found",
+      `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
+    );
+  const messages = build(key.address);
+  const url = resolveNode(flags.node, context);
+  const expectedChainId =
+    flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
+  const wallet = await keyring.wallet(key.name);
+  const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
+  await withNode(url, async () => {
+    const client = await SigningStargateClient.connectWithSigner(url, wallet, {
+      registry: createRegistry(),
+      ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
+    });
+    try {
+      const chainId = await client.getChainId();
+      if (expectedChainId !== undefined && chainId !== expectedChainId)
+        throw new CliError("wrong_chain", `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`);
+      let fee: StdFee | number;
+      if (plan.kind === "fixed") fee = plan.fee;
+      else if (plan.kind === "simulate-price") fee = plan.adjustment;
+      else {
+        const gasUsed = await client.simulate(key.address, messages, flags.memo);
+        fee = {
+          amount: plan.fees.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() })),
+          gas: String(Math.ceil(gasUsed * plan.adjustment)),
+        };
+      }
+      if (!flags.yes) {
+        process.stderr.write(`${describe} as ${key.name} (${key.address}) on ${chainId}\n`);
+        if (!(await confirm("Sign and broadcast?")))
+          throw new CliError("aborted", "aborted: nothing was broadcast");
+      }
+      const result = await client.signAndBroadcast(key.address, messages, fee, flags.memo);
+      printOutput(
+        {
+          height: String(result.height),
+          txhash: result.transactionHash,
+          code: result.code,
+          raw_log: result.rawLog ?? "",
+          gas_wanted: result.gasWanted,
+          gas_used: result.gasUsed,
+          events: toJsonValue(result.events),
+        },
+        context.output,
+      );
+      if (result.code !== 0)
+        throw new CliError(
+          "tx_failed",
+          `tx ${result.transactionHash} failed with code ${result.code}: ${result.rawLog ?? ""}`,
+        );
+    } finally {
+      client.disconnect();
+    }
+  });
+}
+
+function propose(
+  kind: "add" | "remove" | "reweight",
+  key: string,
+  power: bigint,
+  flags: TxFlags & ChangeFlags,
+) {
+  const kinds = {
+    add: ChangeKind.CHANGE_KIND_ADD,
+    remove: ChangeKind.CHANGE_KIND_REMOVE,
+    reweight: ChangeKind.CHANGE_KIND_REWEIGHT,
+  };
+  if (flags.operator !== undefined) checkAddress(flags.operator, "operator");
+  const pubKey = consensusKey(key);
+  const expiryBlocks = unsigned(flags.expiry, "--expiry", MAX_EXPIRY_BLOCKS);
+  return (proposer: string): EncodeObject[] => [
+    {
+      typeUrl: MSG_PROPOSE_VALIDATOR_CHANGE,
+      value: {
+        proposer,
+        kind: kinds[kind],
+        pubKey,
+        power: toLong(power),
+        operator: flags.operator ?? "",
+        moniker: flags.moniker ?? "",
+        nodeId: flags.nodeId ?? "",
+        expiryBlocks: toLong(expiryBlocks),
+      },
+    },
+  ];
+}
+
+function registerPoaTx(tx: Command): void {
+  const poa = tx
+    .command("poa")
+    .description("poa module transactions (the signer operates a current validator)");
+  txOptions(
+    poa
+      .command("propose-add")
+      .description("propose a new validator (or re-admit a jailed one); counts as your yes vote")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<pubkey>", "ed25519 consensus public key, hex or base64")
+      .argument("<power>", "voting power")
+      .requiredOption("--operator <address>", "sensor1… account that will operate the validator")
+      .requiredOption("--moniker <name>", "validator name")
+      .requiredOption("--node-id <id>", "libp2p node id of the validator's node"),
+  ).action(
+    async (from: string, key: string, power: string, flags: TxFlags & ChangeFlags, command: Command) => {
+      const build = propose("add", key, unsigned(power, "power"), flags);
+      await broadcast(command, from, flags, `propose adding validator ${key} with power ${power}`, build);
+    },
+  );
+  txOptions(
+    poa
+      .command("propose-remove")
+      .description("propose removing a validator; counts as your yes vote")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<pubkey>", "ed25519 consensus public key, hex or base64"),
+  ).action(async (from: string, key: string, flags: TxFlags, command: Command) => {
+    await broadcast(
+      command,
+      from,
+      flags,
+      `propose removing validator ${key}`,
+      propose("remove", key, 0n, flags),
+    );
+  });
+  txOptions(
+    poa
+      .command("propose-reweight")
+      .description("propose a new power (and optionally operator, moniker, node id); counts as your yes vote")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<pubkey>", "ed25519 consensus public key, hex or base64")
+      .argument("<power>", "new voting power")
+      .option("--operator <address>", "new operator")
+      .option("--moniker <name>", "new name")
+      .option("--node-id <id>", "new libp2p node id"),
+  ).action(
+    async (from: string, key: string, power: string, flags: TxFlags & ChangeFlags, command: Command) => {
+      const build = propose("reweight", key, unsigned(power, "power"), flags);
+      await broadcast(command, from, flags, `propose power ${power} for validator ${key}`, build);
+    },
+  );
+  txOptions(
+    poa
+      .command("vote")
+      .description("vote yes or no on an open proposal (a later vote replaces yours)")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<proposal-id>", "proposal id")
+      .argument("<option>", "yes or no"),
+  ).action(async (from: string, id: string, option: string, flags: TxFlags, command: Command) => {
+    const options: Record<string, number> = {
+      yes: VoteOption.VOTE_OPTION_YES,
+      no: VoteOption.VOTE_OPTION_NO,
+    };
+    const value = options[option];
+    if (value === undefined)
+      throw new CliError("invalid_flag", `option must be yes or no, got ${JSON.stringify(option)}`);
+    const proposalId = toLong(unsigned(id, "proposal id"));
+    await broadcast(command, from, flags, `vote ${option} on proposal ${id}`, (operator) => [
+      { typeUrl: MSG_VOTE_VALIDATOR_CHANGE, value: { operator, proposalId, option: value } },
+    ]);
+  });
+}
+
+const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
+
+/** Runs one poa gRPC query through abci_query and prints its response as snake_case JSON. */
+async function runQuery<T extends object>(
+  command: Command,
+  node: string | undefined,
+  path: string,
+  request: { type: ProtoEncoder<T>; value: T },
+  response: { decode(bytes: Uint8Array): object; toObject(message: never, options: object): object },
+): Promise<void> {
+  const context = commandContext(command);
+  const url = resolveNode(node, context);
+  const data = Buffer.from(encodeCanonical(request.type, request.value)).toString("hex");
+  const result = (await rpcCall(url, "abci_query", { path, data })) as {
+    response: { code?: number | string; log?: string; value?: string | null; codespace?: string };
+  };
+  const code = Number(result.response.code ?? 0);
+  if (code !== 0)
+    throw new CliError(
+      "query_failed",
+      `${result.response.log ?? "query failed"} (code ${code}, ${result.response.codespace ?? ""})`,
+    );
+  const message = response.decode(Uint8Array.from(Buffer.from(result.response.value ?? "", "base64")));
+  const object = response.toObject(message as never, {
+    longs: String,
+    enums: String,
+    bytes: String,
+    defaults: true,
+  });
+  printOutput(snake(object), context.output);
+}
+
+const snake = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(snake);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(v)]),
+  );
+};
+
+interface PageFlags {
+  limit?: string;
+  pageKey?: string;
+  countTotal: boolean;
+  node?: string;
+}
+
+function pagination(flags: PageFlags) {
+  return {
+    countTotal: flags.countTotal,
+    ...(flags.limit === undefined
+      ? {}
+      : { limit: toLong(unsigned(flags.limit, "--limit", BigInt(MAX_CLI_PAGE_LIMIT))) }),
+    ...(flags.pageKey === undefined ? {} : { key: Uint8Array.from(Buffer.from(flags.pageKey, "base64")) }),
+  };
+}
+
+function pageOptions(command: Command): Command {
+  return command
+    .option("--limit <n>", "entries per page (default 100)")
+    .option("--page-key <base64>", "next_key of the previous page")
+    .option("--count-total", "also count all matching entries", false)
+    .option(...NODE_OPTION);
+}
+
+const STATUSES: Record<string, number> = {
+  open: ProposalStatus.PROPOSAL_STATUS_OPEN,
+  passed: ProposalStatus.PROPOSAL_STATUS_PASSED,
+  expired: ProposalStatus.PROPOSAL_STATUS_EXPIRED,
+  failed: ProposalStatus.PROPOSAL_STATUS_FAILED,
+};
+
+function registerPoaQuery(query: Command): void {
+  const poa = query.command("poa").description("poa module queries");
+  poa
+    .command("validators")
+    .description("every validator (jailed ones too) and the total power of the current ones")
+    .option(...NODE_OPTION)
+    .action(async (flags: { node?: string }, command: Command) => {
+      await runQuery(
+        command,
+        flags.node,
+        QUERY_VALIDATORS,
+        { type: pb.QueryValidatorsRequest, value: {} },
+        pb.QueryValidatorsResponse,
+      );
+    });
+  poa
+    .command("validator")
+    .description("one validator by consensus address (40 hex) or operator (sensor1…)")
+    .argument("<address>", "consensus address or operator address")
+    .option(...NODE_OPTION)
+    .action(async (address: string, flags: { node?: string }, command: Command) => {
+      const value = address.startsWith("sensor")
+        ? { operator: checkAddress(address, "operator") }
+        : { consensusAddress: address };
+      await runQuery(
+        command,
+        flags.node,
+        QUERY_VALIDATOR,
+        { type: pb.QueryValidatorRequest, value },
+        pb.QueryValidatorResponse,
+      );
+    });
+  pageOptions(
+    poa
+      .command("proposals")
+      .description("proposals in id order")
+      .option("--status <status>", "open, passed, expired or failed"),
+  ).action(async (flags: PageFlags & { status?: string }, command: Command) => {
+    const status = flags.status === undefined ? 0 : STATUSES[flags.status];
+    if (status === undefined)
+      throw new CliError(
+        "invalid_flag",
+        `--status must be open, passed, expired or failed, got ${JSON.stringify(flags.status)}`,
+      );
+    await runQuery(
+      command,
+      flags.node,
+      QUERY_PROPOSALS,
+      { type: pb.QueryProposalsRequest, value: { status, pagination: pagination(flags) } },
+      pb.QueryProposalsResponse,
+    );
+  });
+  poa
+    .command("proposal")
+    .description("one proposal and its tally against the current set")
+    .argument("<proposal-id>", "proposal id")
+    .option(...NODE_OPTION)
+    .action(async (id: string, flags: { node?: string }, command: Command) => {
+      const value = { proposalId: toLong(unsigned(id, "proposal id")) };
+      await runQuery(
+        command,
+        flags.node,
+        QUERY_PROPOSAL,
+        { type: pb.QueryProposalRequest, value },
+        pb.QueryProposalResponse,
+      );
+    });
+  pageOptions(
+    poa.command("votes").description("votes of a proposal").argument("<proposal-id>", "proposal id"),
+  ).action(async (id: string, flags: PageFlags, command: Command) => {
+    const value = { proposalId: toLong(unsigned(id, "proposal id")), pagination: pagination(flags) };
+    await runQuery(
+      command,
+      flags.node,
+      QUERY_VOTES,
+      { type: pb.QueryVotesRequest, value },
+      pb.QueryVotesResponse,
+    );
+  });
+  pageOptions(poa.command("evidence").description("evidence of misbehavior processed, by height")).action(
+    async (flags: PageFlags, command: Command) => {
+      const value = { pagination: pagination(flags) };
+      await runQuery(
+        command,
+        flags.node,
+        QUERY_EVIDENCE,
+        { type: pb.QueryEvidenceRequest, value },
+        pb.QueryEvidenceResponse,
+      );
+    },
+  );
+}
+
+/** Adds the poa verbs under the existing `tx` and `query` commands (call after registerTx/Query). */
+export function registerPoa(program: Command): void {
+  const tx = program.commands.find((command) => command.name() === "tx");
+  const query = program.commands.find((command) => command.name() === "query");
+  if (tx === undefined || query === undefined)
+    throw new Error("registerPoa needs the tx and query commands first");
+  registerPoaTx(tx);
+  registerPoaQuery(query);
+}
