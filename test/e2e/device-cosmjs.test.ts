@@ -48,10 +48,9 @@ test.after.always(async () => {
   await home?.remove();
 });
 
-/** Fee multiplier on simulated gas. cosmjs' default "auto" (1.4) is too tight for the small device
- * messages: simulation skips the fee payment (~9.4k gas of balance writes; cosmjs simulates with an
- * empty fee), a fixed gap that is >40% of a ~22k-gas device message. Reported to chain/app. */
-const AUTO = 1.8;
+/** cosmjs' default "auto" fee (simulated gas × 1.4): simulation charges a nominal fee now, so the
+ * small device messages fit (test/app/simulate-gas.test.ts). */
+const AUTO = "auto";
 const FEE = { amount: [{ denom: DENOM, amount: "10000" }], gas: "400000" };
 
 async function abciQuery<T>(
