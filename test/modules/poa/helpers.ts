@@ -90,6 +90,8 @@ export interface PoaAppOptions {
   /** CometBFT genesis validators handed to InitChain (default: none, as CometBFT may send). */
   requestValidators?: { pubKey: Uint8Array; power: bigint }[];
   modules?: Module[];
+  /** The whole app_state (e.g. an export) instead of the built one. */
+  appState?: Record<string, unknown>;
 }
 
 export async function startPoaApp(t: ExecutionContext, options: PoaAppOptions = {}): Promise<PoaTestApp> {
@@ -99,7 +101,7 @@ export async function startPoaApp(t: ExecutionContext, options: PoaAppOptions = 
   const modules = options.modules ?? [authModule(), bankModule(), poaModule()];
   const store = await openTestStore(t, BaseApplication.storeNames(modules));
   const app = new BaseApplication({ store, modules, chainId: CHAIN_ID, minGasPrices: "0.025usensor" });
-  const genesis = {
+  const genesis = options.appState ?? {
     bank: {
       params: { default_send_enabled: true },
       balances: operators.map((address) => ({ address, coins: [{ denom: DENOM, amount: "1000000000" }] })),

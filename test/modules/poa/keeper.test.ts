@@ -233,7 +233,7 @@ test("misbehavior jails once; the consortium re-admits", async (t) => {
   t.is(eventsOf(again.events, "sensorchain.poa.v1.EventEvidenceRecorded").length, 0);
   const list = await a.queryPoa("Evidence", {}, pb.QueryEvidenceResponse);
   t.is(list.evidence.length, 1);
-  t.true(bytesEqual(list.evidence[0]!.validatorAddress, addressOf("v3")));
+  t.true(bytesEqual(list.evidence[0]!.validatorAddress!, addressOf("v3")));
   t.true(list.evidence[0]!.jailed);
   t.is(list.evidence[0]!.hash!.length, 32);
   // The jailed operator cannot vote; the others re-admit it with an add.
