@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { PASSPHRASE_ENV } from "./context.ts";
 import { registerDevice } from "./device.ts";
 import { registerGenesis } from "./genesis.ts";
+import { registerIdentity } from "./identity.ts";
 import { registerInit } from "./init.ts";
 import { registerKeys } from "./keys.ts";
 import { registerLight } from "./light.ts";
@@ -34,6 +35,7 @@ export function createProgram(): Command {
   registerQuery(program);
   registerDevice(program);
   registerPoa(program);
+  registerIdentity(program);
   registerLight(program);
   return program;
 }

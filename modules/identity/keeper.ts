@@ -87,9 +87,12 @@ export class IdentityKeeper implements IdentityReader, ConsortiumOperators {
     else ctx.store(STORE_NAME).set(PARAMS_KEY, bytes);
   }
 
-  /** The voting operators: the poa module's when it is wired, else params.consortium_operators. */
+  /** The voting operators: the poa module's when it is wired and names at least one operator, else
+   * params.consortium_operators (a chain whose genesis validators have no poa operator records yet
+   * still has a consortium authority). */
   consortiumOperators(ctx: Context): readonly Operator[] {
-    return this.#operators?.consortiumOperators(ctx) ?? this.params(ctx).consortiumOperators;
+    const fromPoa = this.#operators?.consortiumOperators(ctx);
+    return fromPoa !== undefined && fromPoa.length > 0 ? fromPoa : this.params(ctx).consortiumOperators;
   }
 
   getToken(ctx: Context, id: bigint): IdentityToken | undefined {
@@ -183,7 +186,7 @@ export class IdentityKeeper implements IdentityReader, ConsortiumOperators {
   }
 
   /** The voter's power, or notOperator. */
-  #operatorPower(ctx: Context, voter: string, operators: readonly Operator[]): bigint {
+  #operatorPower(voter: string, operators: readonly Operator[]): bigint {
     const found = operators.find((operator) => operator.address === voter);
     if (found === undefined) throw identityError("notOperator", `${voter} is not a consortium operator`);
     return found.power;
@@ -198,13 +201,14 @@ export class IdentityKeeper implements IdentityReader, ConsortiumOperators {
     id: bigint,
     reason: string,
   ): Promise<VoteResult> {
+    // Authority first: a non-operator learns nothing about the token from the error.
+    const operators = this.consortiumOperators(ctx);
+    this.#operatorPower(voter, operators);
     const token = this.getToken(ctx, id);
     if (token === undefined) throw identityError("tokenNotFound", `token ${id}`);
     if (token.status === "revoked")
       throw identityError("tokenRevoked", `token ${id}: ${token.revocationReason}`);
     if (action === "verify" && token.verified) throw identityError("alreadyVerified", `token ${id}`);
-    const operators = this.consortiumOperators(ctx);
-    this.#operatorPower(ctx, voter, operators);
     const store = ctx.store(STORE_NAME);
     const key = voteKey(id, action, voter);
     if (store.has(key))

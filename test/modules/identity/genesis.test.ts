@@ -195,6 +195,10 @@ test("a poa keeper's operator set replaces params; votes of operators who left d
   t.false(await verified());
   t.is((await app.run(o5, [verifyMsg(o5, 1)])).code, 0);
   t.true(await verified());
+  // An empty poa set (validators without operator records) falls back to params (empty here).
+  operators = [];
+  t.is((await app.run(o3, [revokeMsg(o3, 1)])).code, 10);
+  operators = [o3, o4, o5].map((address) => ({ address, power: 1n }));
   // Someone outside the current set is refused even though params listed nobody.
   t.is((await app.run(o2, [revokeMsg(o2, 1)])).code, 10);
 });

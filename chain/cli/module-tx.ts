@@ -1,0 +1,206 @@
+// Shared by module CLI files (identity; others may adopt it): the standard tx flags, signing and
+// broadcasting messages built for the signer's address as `tx bank send` does, and gRPC-style
+// queries through abci_query.
+import type { EncodeObject } from "@cosmjs/proto-signing";
+import type { StdFee } from "@cosmjs/stargate";
+import type { Command } from "commander";
+import { createRegistry } from "../../client/index.ts";
+import { toLong } from "../../proto/canonical.ts";
+import { type CommandContext, commandContext } from "./context.ts";
+import { CliError } from "./errors.ts";
+import { printOutput, toJsonValue } from "./output.ts";
+import { confirm } from "./prompt.ts";
+import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
+import { DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_LIMIT, planFee } from "./tx.ts";
+
+export interface TxFlags {
+  fees?: string;
+  gas: string;
+  gasPrices?: string;
+  gasAdjustment: string;
+  memo: string;
+  chainId?: string;
+  yes: boolean;
+  node?: string;
+}
+
+/** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
+export const MAX_CLI_PAGE_LIMIT = 1000;
+export const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
+
+export function txOptions(command: Command): Command {
+  return command
+    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
+    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
+    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
+    .option(
+      "--gas-adjustment <factor>",
+      "multiplier on simulated gas with --gas auto",
+      String(DEFAULT_GAS_ADJUSTMENT),
+    )
+    .option("--memo <text>", "memo", "")
+    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
+    .option("-y, --yes", "broadcast without asking for confirmation", false)
+    .option(...NODE_OPTION);
+}
+
+/** The keyring entry `from` (a name or an address) or key_not_found. */
+export function findKey(context: CommandContext, from: string) {
+  const key = context.keyring().find(from);
+  if (key === undefined)
+    throw new CliError(
+      "key_not_found",
+      `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
+    );
+  return key;
+}
+
+/** Signs `build(signer address)` with key `from`, broadcasts it and prints the result; tx_failed
+ * when the tx was included with a non-zero code. Returns the node URL used. */
+export async function broadcastMsgs(
+  command: Command,
+  from: string,
+  flags: TxFlags,
+  describe: string,
+  build: (signer: string) => EncodeObject[],
+): Promise<{ url: string; height: number }> {
+  const context = commandContext(command);
+  const plan = planFee(flags);
+  const key = findKey(context, from);
+  const messages = build(key.address);
+  const url = resolveNode(flags.node, context);
+  const expectedChainId =
+    flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
+  const wallet = await context.keyring().wallet(key.name);
+  const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
+  return withNode(url, async () => {
+    const client = await SigningStargateClient.connectWithSigner(url, wallet, {
+      registry: createRegistry(),
+      ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
+    });
+    try {
+      const chainId = await client.getChainId();
+      if (expectedChainId !== undefined && chainId !== expectedChainId)
+        throw new CliError("wrong_chain", `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`);
+      let fee: StdFee | number;
+      if (plan.kind === "fixed") fee = plan.fee;
+      else if (plan.kind === "simulate-price") fee = plan.adjustment;
+      else {
+        const gasUsed = await client.simulate(key.address, messages, flags.memo);
+        fee = {
+          amount: plan.fees.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() })),
+          gas: String(Math.ceil(gasUsed * plan.adjustment)),
+        };
+      }
+      if (!flags.yes) {
+        process.stderr.write(`${describe} as ${key.name} (${key.address}) on ${chainId}\n`);
+        if (!(await confirm("Sign and broadcast?")))
+          throw new CliError("aborted", "aborted: nothing was broadcast");
+      }
+      const result = await client.signAndBroadcast(key.address, messages, fee, flags.memo);
+      printOutput(
+        {
+          height: String(result.height),
+          txhash: result.transactionHash,
+          code: result.code,
+          raw_log: result.rawLog ?? "",
+          gas_wanted: result.gasWanted,
+          gas_used: result.gasUsed,
+          events: toJsonValue(result.events),
+        },
+        context.output,
+      );
+      if (result.code !== 0)
+        throw new CliError(
+          "tx_failed",
+          `tx ${result.transactionHash} failed with code ${result.code}: ${result.rawLog ?? ""}`,
+        );
+      return { url, height: result.height };
+    } catch (error) {
+      // A message refused by CheckTx (e.g. a soulbound transfer) never reaches a block.
+      const refused = error as { code?: unknown; codespace?: unknown; log?: unknown };
+      if (typeof refused.code === "number" && typeof refused.codespace === "string")
+        throw new CliError(
+          "tx_refused",
+          `the node refused the tx: ${String(refused.log ?? "")} (code ${refused.code}, ${refused.codespace})`,
+        );
+      throw error;
+    } finally {
+      client.disconnect();
+    }
+  });
+}
+
+/** Runs one gRPC-style query through abci_query and returns the response bytes. */
+export async function abciQueryBytes(
+  command: Command,
+  node: string | undefined,
+  path: string,
+  request: Uint8Array,
+) {
+  const context = commandContext(command);
+  const url = resolveNode(node, context);
+  const result = (await rpcCall(url, "abci_query", { path, data: Buffer.from(request).toString("hex") })) as {
+    response: { code?: number | string; log?: string; value?: string | null; codespace?: string };
+  };
+  const code = Number(result.response.code ?? 0);
+  if (code !== 0)
+    throw new CliError(
+      "query_failed",
+      `${result.response.log ?? "query failed"} (code ${code}, ${result.response.codespace ?? ""})`,
+    );
+  return { context, url, bytes: Uint8Array.from(Buffer.from(result.response.value ?? "", "base64")) };
+}
+
+const snake = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(snake);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(v)]),
+  );
+};
+
+/** A response message as proto3 JSON with snake_case names (as genesis and the SDK CLI show it). */
+export function asJson(
+  type: { toObject(message: never, options: object): object },
+  message: unknown,
+): unknown {
+  return snake(
+    type.toObject(message as never, { longs: String, enums: String, bytes: String, defaults: true }),
+  );
+}
+
+export interface PageFlags {
+  limit?: string;
+  pageKey?: string;
+  countTotal: boolean;
+  node?: string;
+}
+
+export function pageOptions(command: Command, what: string): Command {
+  return command
+    .option("--limit <n>", `${what} per page (default 100)`)
+    .option("--page-key <base64>", "next_key of the previous page")
+    .option("--count-total", `also count all ${what}`, false)
+    .option(...NODE_OPTION);
+}
+
+export function pagination(flags: PageFlags): {
+  limit?: ReturnType<typeof toLong>;
+  key?: Uint8Array;
+  countTotal: boolean;
+} {
+  const page: { limit?: ReturnType<typeof toLong>; key?: Uint8Array; countTotal: boolean } = {
+    countTotal: flags.countTotal,
+  };
+  if (flags.limit !== undefined) {
+    if (!/^[1-9][0-9]*$/.test(flags.limit) || Number(flags.limit) > MAX_CLI_PAGE_LIMIT)
+      throw new CliError(
+        "invalid_flag",
+        `--limit must be 1 to ${MAX_CLI_PAGE_LIMIT}, got ${JSON.stringify(flags.limit)}`,
+      );
+    page.limit = toLong(BigInt(flags.limit));
+  }
+  if (flags.pageKey !== undefined) page.key = Uint8Array.from(Buffer.from(flags.pageKey, "base64"));
+  return page;
+}
