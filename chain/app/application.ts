@@ -85,6 +85,8 @@ export class BaseApplication implements Application {
   readonly #maxTxBytes: number;
   readonly #signatureCache = new SignatureCache();
   readonly #decoded = new Map<string, DecodedTx>();
+  /** Weak: an entry lives as long as whoever holds the tx's bytes (mempool, block); no bound needed. */
+  readonly #decodedByArray = new WeakMap<Uint8Array, DecodedTx>();
   readonly #decode = (bytes: Uint8Array): DecodedTx => this.#decodeCached(bytes);
   readonly #keepers: { accounts: AnteAccountKeeper; bank: AnteBankKeeper };
   #chainId: string | undefined;
@@ -377,16 +379,24 @@ export class BaseApplication implements Application {
    * Keyed by sha256 of the bytes, so equal bytes arriving as another array (a proposal) hit too.
    * Safe to share: decoding is a pure function of the bytes and no handler mutates a decoded tx. */
   #decodeCached(bytes: Uint8Array): DecodedTx {
+    // The same array usually comes back (ingress, mempool, proposal, block): skip hashing it again.
+    // Tx byte arrays are never written to once received, so identity implies equal bytes.
+    const known = this.#decodedByArray.get(bytes);
+    if (known !== undefined) return known;
     const hash = sha256(bytes);
     const key = toHex(hash);
     const cached = this.#decoded.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.#decodedByArray.set(bytes, cached);
+      return cached;
+    }
     const decoded = decodeTx(bytes, this.#handlers, hash);
     if (this.#decoded.size >= MAX_DECODED_TXS) {
       const oldest = this.#decoded.keys().next().value;
       if (oldest !== undefined) this.#decoded.delete(oldest);
     }
     this.#decoded.set(key, decoded);
+    this.#decodedByArray.set(bytes, decoded);
     return decoded;
   }
 }

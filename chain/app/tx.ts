@@ -86,8 +86,18 @@ export function txSigners(tx: DecodedTx): string[] {
   return signers;
 }
 
+/** Decoded txs that passed validateTxBasic: a pure function of the bytes, run in checkTx and again in
+ * finalizeBlock on the same decoded tx. Weak, so it lives exactly as long as the decoded tx. */
+const validatedTxs = new WeakSet<DecodedTx>();
+
 /** Cheap checks of a body that need no state. */
 export function validateTxBasic(tx: DecodedTx): void {
+  if (validatedTxs.has(tx)) return;
+  checkTxBasic(tx);
+  validatedTxs.add(tx);
+}
+
+function checkTxBasic(tx: DecodedTx): void {
   if (tx.msgs.length === 0) throw sdkError("invalidRequest", "must contain at least one message");
   if (tx.body.extensionOptions.length > 0 || tx.body.nonCriticalExtensionOptions.length > 0)
     throw sdkError("unknownExtensionOptions", "extension options are not supported");

@@ -1,5 +1,6 @@
 // Accounts as stored: google.protobuf.Any of BaseAccount or ModuleAccount (as x/auth stores them),
 // converted to the AccountState the ante handler and other keepers use.
+import { BinaryReader } from "cosmjs-types/binary";
 import { BaseAccount, ModuleAccount, Params } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { Any } from "cosmjs-types/google/protobuf/any";
@@ -40,7 +41,135 @@ export function accountToAny(account: AccountState): Any {
 }
 
 export function encodeAccount(account: AccountState): Uint8Array {
+  if (account.module === undefined) return encodeBaseAccountAny(account);
   return Any.encode(accountToAny(account)).finish();
+}
+
+// Base accounts are read and written for every tx signer (checkTx and finalizeBlock), so they are
+// encoded and decoded by hand: canonical proto3 (fields in order, defaults omitted), byte-identical to
+// Any.encode(accountToAny(account)) (test/modules/auth/codec.test.ts).
+const utf8 = new TextEncoder();
+const BASE_ACCOUNT_TYPE_URL_BYTES = utf8.encode(BASE_ACCOUNT_TYPE_URL);
+const PUBKEY_TYPE_URL_BYTES = utf8.encode(SECP256K1_PUBKEY_TYPE_URL);
+/** Tags: field number << 3 | wire type (2 = length-delimited, 0 = varint). */
+const TAG_1_BYTES = (1 << 3) | 2;
+const TAG_2_BYTES = (2 << 3) | 2;
+const TAG_3_VARINT = (3 << 3) | 0;
+const TAG_4_VARINT = (4 << 3) | 0;
+
+function varintSize(value: number | bigint): number {
+  let size = 1;
+  for (let rest = BigInt(value); rest >= 0x80n; rest >>= 7n) size++;
+  return size;
+}
+
+function writeVarint(out: Uint8Array, offset: number, value: number | bigint): number {
+  let rest = BigInt(value);
+  while (rest >= 0x80n) {
+    out[offset++] = Number(rest & 0x7fn) | 0x80;
+    rest >>= 7n;
+  }
+  out[offset++] = Number(rest);
+  return offset;
+}
+
+/** Size of a length-delimited field holding `length` bytes, or 0 when proto3 omits it (empty). */
+function fieldSize(length: number): number {
+  return length === 0 ? 0 : 1 + varintSize(length) + length;
+}
+
+function writeField(out: Uint8Array, offset: number, tag: number, bytes: Uint8Array): number {
+  if (bytes.length === 0) return offset;
+  out[offset++] = tag;
+  offset = writeVarint(out, offset, bytes.length);
+  out.set(bytes, offset);
+  return offset + bytes.length;
+}
+
+function encodeBaseAccountAny(account: AccountState): Uint8Array {
+  if (
+    account.accountNumber < 0n ||
+    account.accountNumber >= 2n ** 64n ||
+    account.sequence < 0n ||
+    account.sequence >= 2n ** 64n
+  )
+    throw new RangeError(`account ${account.address}: account number and sequence must be uint64`);
+  const address = utf8.encode(account.address);
+  const key = account.pubKey;
+  // pub_key: Any{type_url, value: PubKey{key}}, present once set (even around an empty key).
+  const pubKeyValueSize = key === undefined ? 0 : fieldSize(key.length);
+  const pubKeyAnySize =
+    key === undefined ? 0 : fieldSize(PUBKEY_TYPE_URL_BYTES.length) + fieldSize(pubKeyValueSize);
+  const baseSize =
+    fieldSize(address.length) +
+    (key === undefined ? 0 : 1 + varintSize(pubKeyAnySize) + pubKeyAnySize) +
+    (account.accountNumber === 0n ? 0 : 1 + varintSize(account.accountNumber)) +
+    (account.sequence === 0n ? 0 : 1 + varintSize(account.sequence));
+  const out = new Uint8Array(fieldSize(BASE_ACCOUNT_TYPE_URL_BYTES.length) + fieldSize(baseSize));
+  let offset = writeField(out, 0, TAG_1_BYTES, BASE_ACCOUNT_TYPE_URL_BYTES);
+  if (baseSize === 0) return out;
+  out[offset++] = TAG_2_BYTES;
+  offset = writeVarint(out, offset, baseSize);
+  offset = writeField(out, offset, TAG_1_BYTES, address);
+  if (key !== undefined) {
+    out[offset++] = TAG_2_BYTES;
+    offset = writeVarint(out, offset, pubKeyAnySize);
+    offset = writeField(out, offset, TAG_1_BYTES, PUBKEY_TYPE_URL_BYTES);
+    if (pubKeyValueSize > 0) {
+      out[offset++] = TAG_2_BYTES;
+      offset = writeVarint(out, offset, pubKeyValueSize);
+      offset = writeField(out, offset, TAG_1_BYTES, key);
+    }
+  }
+  if (account.accountNumber !== 0n) {
+    out[offset++] = TAG_3_VARINT;
+    offset = writeVarint(out, offset, account.accountNumber);
+  }
+  if (account.sequence !== 0n) {
+    out[offset++] = TAG_4_VARINT;
+    offset = writeVarint(out, offset, account.sequence);
+  }
+  if (offset !== out.length)
+    throw new Error(`assertion: base account encoded to ${offset} of ${out.length} bytes`);
+  return out;
+}
+
+/** BaseAccount fields straight from its bytes (what BaseAccount.decode then fromBase would give). */
+function decodeBaseAccount(bytes: Uint8Array): AccountState {
+  const reader = new BinaryReader(bytes);
+  const account: AccountState = { address: "", accountNumber: 0n, sequence: 0n, pubKey: undefined };
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    switch (tag >>> 3) {
+      case 1:
+        account.address = reader.string();
+        break;
+      case 2:
+        account.pubKey = decodePubKeyAny(reader.bytes());
+        break;
+      case 3:
+        account.accountNumber = reader.uint64();
+        break;
+      case 4:
+        account.sequence = reader.uint64();
+        break;
+      default:
+        reader.skipType(tag & 7);
+    }
+  }
+  return account;
+}
+
+/** The key inside Any{value: PubKey{key}}; undefined when the Any carries no value (as fromBase). */
+function decodePubKeyAny(bytes: Uint8Array): Uint8Array | undefined {
+  const reader = new BinaryReader(bytes);
+  let value: Uint8Array | undefined;
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === 2) value = reader.bytes();
+    else reader.skipType(tag & 7);
+  }
+  return value === undefined || value.length === 0 ? undefined : PubKey.decode(value).key;
 }
 
 function fromBase(base: BaseAccount | undefined): AccountState {
@@ -53,7 +182,7 @@ function fromBase(base: BaseAccount | undefined): AccountState {
 
 export function decodeAccount(bytes: Uint8Array): AccountState {
   const any = Any.decode(bytes);
-  if (any.typeUrl === BASE_ACCOUNT_TYPE_URL) return fromBase(BaseAccount.decode(any.value));
+  if (any.typeUrl === BASE_ACCOUNT_TYPE_URL) return decodeBaseAccount(any.value);
   if (any.typeUrl === MODULE_ACCOUNT_TYPE_URL) {
     const module = ModuleAccount.decode(any.value);
     return {

@@ -2,6 +2,7 @@
 // AnteAccountKeeper; other modules get the narrow BankAccountKeeper view.
 import type { AccountState, AnteAccountKeeper, AuthParams } from "../../chain/app/ante-keepers.ts";
 import type { Context } from "../../chain/app/module.ts";
+import { bytesEqual } from "../../chain/crypto/hash.ts";
 import { decodeAccount, decodeParams, encodeAccount, encodeParams } from "./codec.ts";
 import {
   ACCOUNT_PREFIX,
@@ -37,6 +38,7 @@ export class AuthKeeper implements AnteAccountKeeper, BankAccountKeeper {
   /** Module accounts and their permissions, e.g. fee_collector: []. */
   readonly moduleAccounts: ReadonlyMap<string, readonly string[]>;
   readonly #moduleAddresses: Map<string, string>;
+  #lastParams: { bytes: Uint8Array; params: AuthParams } | undefined;
 
   constructor(moduleAccounts: ReadonlyMap<string, readonly string[]>) {
     this.moduleAccounts = moduleAccounts;
@@ -45,7 +47,13 @@ export class AuthKeeper implements AnteAccountKeeper, BankAccountKeeper {
 
   params(ctx: Context): AuthParams {
     const bytes = ctx.store(STORE_NAME).get(PARAMS_KEY);
-    return bytes === undefined ? DEFAULT_AUTH_PARAMS : decodeParams(bytes);
+    if (bytes === undefined) return DEFAULT_AUTH_PARAMS;
+    // Read (and charged) for every tx, but they almost never change: decode each distinct value once.
+    const last = this.#lastParams;
+    if (last !== undefined && bytesEqual(last.bytes, bytes)) return last.params;
+    const params = Object.freeze(decodeParams(bytes));
+    this.#lastParams = { bytes: bytes.slice(), params };
+    return params;
   }
 
   setParams(ctx: Context, params: AuthParams): void {

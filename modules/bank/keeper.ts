@@ -6,6 +6,7 @@ import type { AnteBankKeeper } from "../../chain/app/ante-keepers.ts";
 import { type Coin, formatCoins } from "../../chain/app/coins.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { decodeAddress } from "../../chain/crypto/bech32.ts";
+import { bytesEqual } from "../../chain/crypto/hash.ts";
 import type { BankAccountKeeper } from "../auth/keeper.ts";
 import { insufficientFunds } from "./errors.ts";
 import {
@@ -41,6 +42,7 @@ export interface BankParams {
 
 export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
   #accounts: BankAccountKeeper | undefined;
+  #lastParams: { bytes: Uint8Array; params: BankParams } | undefined;
 
   constructor(accounts?: BankAccountKeeper) {
     this.#accounts = accounts;
@@ -92,7 +94,13 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
 
   params(ctx: Context): BankParams {
     const bytes = ctx.store(STORE_NAME).get(PARAMS_KEY);
-    return { defaultSendEnabled: bytes === undefined ? true : Params.decode(bytes).defaultSendEnabled };
+    if (bytes === undefined) return { defaultSendEnabled: true };
+    // Read (and charged) by every MsgSend, but they almost never change: decode each distinct value once.
+    const last = this.#lastParams;
+    if (last !== undefined && bytesEqual(last.bytes, bytes)) return { ...last.params };
+    const params = { defaultSendEnabled: Params.decode(bytes).defaultSendEnabled };
+    this.#lastParams = { bytes: bytes.slice(), params };
+    return { ...params };
   }
 
   setParams(ctx: Context, params: BankParams): void {
