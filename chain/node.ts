@@ -20,7 +20,7 @@ import { BlockSyncer, serveBlockSync } from "./p2p/blocksync.ts";
 import { ConsensusGossip } from "./p2p/consensus-gossip.ts";
 import { P2PHost } from "./p2p/host.ts";
 import { createP2PMetrics } from "./p2p/metrics.ts";
-import { parsePeerAddresses } from "./p2p/peers.ts";
+import { cometNodeId, parsePeerAddresses } from "./p2p/peers.ts";
 import { chainTopics } from "./p2p/topics.ts";
 import { TxGossip } from "./p2p/tx-gossip.ts";
 import type { Ed25519Signer } from "./crypto/ed25519.ts";
@@ -213,9 +213,8 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     signer: options.signer,
     chainState: () => engine.state,
     catchingUp: () => network?.runner.catchingUp ?? false,
-    peers: () => network?.host.peers().map((peer) => ({ nodeId: peer.nodeId, remoteIp: peer.remoteIp, moniker: "" })) ?? [],
+    peers: () => network?.host.peers().map((peer) => ({ nodeId: cometNodeId(peer.nodeId), remoteIp: peer.remoteIp, moniker: "" })) ?? [],
     p2pMetrics: () => ({ ...metrics }),
-    nodeIdNow: () => network?.host.peerId ?? options.nodeId,
     genesis: options.genesisJson ?? genesis,
     nodeId: options.nodeId,
     moniker: config.moniker,

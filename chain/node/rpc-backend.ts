@@ -32,8 +32,6 @@ export interface NodeRpcBackendOptions {
   /** Connected peers for net_info (libp2p); none when absent. */
   peers?: () => { nodeId: string; remoteIp: string; moniker: string }[];
   p2pMetrics?: () => Record<string, number>;
-  /** Node id for status, when it is known only after start (the libp2p peer id). */
-  nodeIdNow?: () => string;
 }
 
 export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
@@ -48,7 +46,7 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
     const earliestMeta = base > 0n ? await blockStore.loadBlockMeta(base) : undefined;
     const own = state.validators.find((v) => Buffer.compare(v.pubKey, signer.publicKey) === 0);
     return {
-      nodeId: options.nodeIdNow?.() ?? options.nodeId,
+      nodeId: options.nodeId,
       listenAddress: options.listenAddress,
       rpcAddress: options.rpcAddress(),
       chainId: state.chainId,

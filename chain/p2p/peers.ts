@@ -6,6 +6,7 @@
 
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
+import { sha256, toHex } from "../crypto/hash.ts";
 
 export class PeerAddressError extends Error {
   readonly code = "invalid_peer_address";
@@ -71,4 +72,12 @@ export function listenMultiaddr(laddr: string): string {
   const host = match[1]!;
   if (host.startsWith("[")) return `/ip6/${host.slice(1, -1)}/tcp/${match[2]}`;
   return /^[0-9.]+$/.test(host) ? `/ip4/${host}/tcp/${match[2]}` : `/dns/${host}/tcp/${match[2]}`;
+}
+
+/** CometBFT's node id (hex of sha256(ed25519 node public key)[:20], what status/net_info show and
+ * cosmjs decodes as hex) of a libp2p ed25519 peer id; "" for other key types. */
+export function cometNodeId(peerId: string): string {
+  const key = peerIdFromString(peerId).publicKey;
+  if (key === undefined || key.type !== "Ed25519") return "";
+  return toHex(sha256(key.raw).subarray(0, 20));
 }
