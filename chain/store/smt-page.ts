@@ -58,6 +58,58 @@ function nodeOf(ref: NodeRef): SmtNode {
   return ref.node;
 }
 
+/** State of the page being encoded (module-level so that the recursion allocates no closures). */
+let encodeOffset = 0;
+let encodeBottom = 0;
+let encodeVersion = 0;
+let encodePath = new Uint8Array(HASH_BYTES);
+let encodeChildren: ChildPage[] = [];
+
+function writeHash(hash: Uint8Array, at: number): void {
+  scratch.set(hash, at);
+}
+
+function writeEntry(child: Child, at: number): void {
+  ensureScratch(encodeOffset + PAGE_FIXED_BYTES_MAX);
+  if (child === null) {
+    scratch[encodeOffset++] = TAG_EMPTY;
+    return;
+  }
+  if (child.kind === KIND_INNER && at === encodeBottom) {
+    scratch[encodeOffset] = TAG_PAGE_REF;
+    writeHash(child.hash, encodeOffset + 1);
+    writeU64(scratch, encodeOffset + 1 + HASH_BYTES, child.version);
+    encodeOffset += 1 + HASH_BYTES + 8;
+    if (child.version === encodeVersion)
+      encodeChildren.push({ ref: child, path: new Uint8Array(encodePath) });
+    return;
+  }
+  const node = nodeOf(child);
+  if (node.kind === KIND_LEAF) {
+    const start = encodeOffset;
+    ensureScratch(start + 1 + 3 * HASH_BYTES + 4 + node.key.length);
+    scratch[start] = TAG_LEAF;
+    writeHash(child.hash, start + 1);
+    writeHash(node.keyHash, start + 1 + HASH_BYTES);
+    writeHash(node.valueHash, start + 1 + 2 * HASH_BYTES);
+    scratch.writeUInt32BE(node.key.length, start + 1 + 3 * HASH_BYTES);
+    scratch.set(node.key, start + 1 + 3 * HASH_BYTES + 4);
+    encodeOffset = start + 1 + 3 * HASH_BYTES + 4 + node.key.length;
+    return;
+  }
+  scratch[encodeOffset] = TAG_INNER;
+  writeHash(child.hash, encodeOffset + 1);
+  encodeOffset += 1 + HASH_BYTES;
+  const byteIndex = at >>> 3;
+  const mask = 0x80 >>> (at & 7);
+  const saved = encodePath[byteIndex]!;
+  encodePath[byteIndex] = saved & ~mask;
+  writeEntry(node.left, at + 1);
+  encodePath[byteIndex] = saved | mask;
+  writeEntry(node.right, at + 1);
+  encodePath[byteIndex] = saved;
+}
+
 /** Encodes the page rooted at `root` (depth `depth`, position bits in `path`); new child pages (written at
  * `version`) are appended to `children`. Returns a copy of the bytes. */
 export function encodePage(
@@ -67,51 +119,16 @@ export function encodePage(
   version: number,
   children: ChildPage[],
 ): Uint8Array {
-  let offset = 0;
-  const bottom = depth + PAGE_LEVELS;
-  const walkPath = new Uint8Array(path);
-  const write = (child: Child, at: number): void => {
-    ensureScratch(offset + PAGE_FIXED_BYTES_MAX);
-    if (child === null) {
-      scratch[offset++] = TAG_EMPTY;
-      return;
-    }
-    const node = child.kind === KIND_INNER && at === bottom ? undefined : nodeOf(child);
-    if (node === undefined) {
-      scratch[offset] = TAG_PAGE_REF;
-      scratch.set(child.hash, offset + 1);
-      writeU64(scratch, offset + 1 + HASH_BYTES, child.version);
-      offset += 1 + HASH_BYTES + 8;
-      if (child.version === version) children.push({ ref: child, path: new Uint8Array(walkPath) });
-      return;
-    }
-    if (node.kind === KIND_LEAF) {
-      ensureScratch(offset + 1 + 3 * HASH_BYTES + 4 + node.key.length);
-      scratch[offset] = TAG_LEAF;
-      scratch.set(child.hash, offset + 1);
-      scratch.set(node.keyHash, offset + 1 + HASH_BYTES);
-      scratch.set(node.valueHash, offset + 1 + 2 * HASH_BYTES);
-      scratch.writeUInt32BE(node.key.length, offset + 1 + 3 * HASH_BYTES);
-      scratch.set(node.key, offset + 1 + 3 * HASH_BYTES + 4);
-      offset += 1 + 3 * HASH_BYTES + 4 + node.key.length;
-      return;
-    }
-    scratch[offset] = TAG_INNER;
-    scratch.set(child.hash, offset + 1);
-    offset += 1 + HASH_BYTES;
-    const byteIndex = at >>> 3;
-    const mask = 0x80 >>> (at & 7);
-    const saved = walkPath[byteIndex]!;
-    walkPath[byteIndex] = saved & ~mask;
-    write(node.left, at + 1);
-    walkPath[byteIndex] = saved | mask;
-    write(node.right, at + 1);
-    walkPath[byteIndex] = saved;
-  };
-  write(root, depth);
+  encodeOffset = 0;
+  encodeBottom = depth + PAGE_LEVELS;
+  encodeVersion = version;
+  encodePath = new Uint8Array(path);
+  encodeChildren = children;
+  writeEntry(root, depth);
   // Pages are short-lived batch values: a pooled Buffer copy is far cheaper than a fresh ArrayBuffer each.
-  const out = Buffer.allocUnsafe(offset);
-  scratch.copy(out, 0, 0, offset);
+  const out = Buffer.allocUnsafe(encodeOffset);
+  scratch.copy(out, 0, 0, encodeOffset);
+  encodeChildren = [];
   return out;
 }
 
