@@ -2,11 +2,11 @@
 // FinalizeBlock results, validator sets by height, the tx index and the event indexes. Writes are
 // returned as batch operations for the node's per-block atomic batch; reads go to the DB directly.
 import type { Event, FinalizeBlockResponse } from "../app/abci.ts";
+import { sha256 } from "../crypto/hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
 import type { Block, BlockID, Commit, Validator } from "../types/block.ts";
 import { decodeBlock, decodeCommit, encodeBlock, encodeCommit } from "../types/block-codec.ts";
 import { bytesEqual } from "../types/bytes.ts";
-import { txHash } from "../types/hashes.ts";
 import { validatorSetHash } from "../types/validator-set.ts";
 import {
   decodeBlockMeta,
@@ -313,7 +313,8 @@ export class BlockStoreImpl implements BlockStore {
 
     const empty = new Uint8Array(0);
     block.data.txs.forEach((tx, index) => {
-      const hash = txHash(tx);
+      // CometBFT's tx hash (chain/types txHash), through node:crypto: the block store is node-only.
+      const hash = sha256(tx);
       const result = results.txResults[index]!;
       const encodedResult = encodedResults[index]!;
       const byHeight = txByHeightKey(height, index);

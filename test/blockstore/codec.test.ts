@@ -2,6 +2,7 @@
 // and event index keys built in one allocation equal the documented layout.
 import test from "ava";
 import {
+  ExecTxResult as ProtoExecTxResult,
   ResponseFinalizeBlock as ProtoFinalizeBlock,
   TxResult as ProtoTxResult,
 } from "cosmjs-types/tendermint/abci/types";
@@ -93,6 +94,19 @@ test("results and tx records equal the generated encoders' bytes", (t) => {
       );
     }
   }
+});
+
+test("ExecTxResult by hand equals the generated encoder: defaults, negatives, big numbers, any UTF-8", (t) => {
+  const texts = ["", "a", "sensor1abc", "ünïcødé ✓ 𝄞", "lone \ud800 surrogate", "x".repeat(200)];
+  const attributes = texts.flatMap((key) => texts.map((value, i) => ({ key, value, index: i % 2 === 0 })));
+  const cases: ExecTxResult[] = [
+    result(0, []),
+    result(0, events),
+    { ...result(11, [{ type: "", attributes: [] }]), gasWanted: -1n, gasUsed: 2n ** 63n - 1n },
+    { ...result(2 ** 32 - 1, [{ type: "t", attributes }]), log: texts[3]!, info: "i", codespace: texts[4]! },
+    { ...result(0, []), data: new Uint8Array(300).fill(5), gasWanted: 127n, gasUsed: 128n },
+  ];
+  for (const value of cases) t.deepEqual(encodeExecTxResult(value), ProtoExecTxResult.encode(value).finish());
 });
 
 test("event keys equal prefix ‖ str(key) ‖ str(value) ‖ suffix, long values hashed", (t) => {
