@@ -1,0 +1,55 @@
+// Invariants of the escrow module: the module account holds exactly the open deposits (remaining of
+// every escrow not yet refunded) plus the unpaid earnings, denom by denom; every escrow's amounts add
+// up and its index entries are present.
+import type { Coin } from "../../chain/app/coins.ts";
+import type { Context, Invariant } from "../../chain/app/module.ts";
+import type { EscrowKeeper } from "./keeper.ts";
+
+/** What the balance invariant reads from bank (BankKeeper has it; the narrow send keeper does not). */
+export interface BalanceReader {
+  getAllBalances(ctx: Context, address: string): Promise<Coin[]>;
+}
+
+export function escrowInvariants(
+  keeper: EscrowKeeper,
+  balances: () => BalanceReader | undefined,
+): Invariant[] {
+  return [
+    {
+      name: "module-balance",
+      async check(ctx: Context) {
+        const owed = new Map<string, bigint>();
+        const add = (denom: string, amount: bigint) => owed.set(denom, (owed.get(denom) ?? 0n) + amount);
+        for await (const escrow of keeper.iterateEscrows(ctx)) add(escrow.denom, escrow.remaining);
+        for await (const entry of keeper.iterateEarnings(ctx)) add(entry.denom, entry.amount);
+        const reader = balances();
+        if (reader === undefined) return undefined;
+        const held = new Map(
+          (await reader.getAllBalances(ctx, keeper.moduleAccount)).map((c) => [c.denom, c.amount]),
+        );
+        const broken: string[] = [];
+        for (const denom of [...new Set([...owed.keys(), ...held.keys()])].sort()) {
+          const want = owed.get(denom) ?? 0n;
+          const have = held.get(denom) ?? 0n;
+          if (want !== have) broken.push(`${denom}: module holds ${have}, deposits + earnings ${want}`);
+        }
+        return broken.length === 0 ? undefined : broken.join("; ");
+      },
+    },
+    {
+      name: "escrow-records",
+      async check(ctx: Context) {
+        for await (const escrow of keeper.iterateEscrows(ctx)) {
+          if (escrow.status === "refunded" && escrow.remaining !== 0n)
+            return `refunded escrow ${escrow.id} still holds ${escrow.remaining}`;
+          if (escrow.status !== "refunded" && escrow.deposited - escrow.released !== escrow.remaining)
+            return `escrow ${escrow.id}: deposited ${escrow.deposited} - released ${escrow.released} != remaining ${escrow.remaining}`;
+          if (escrow.id >= keeper.nextId(ctx))
+            return `escrow ${escrow.id} is not below next id ${keeper.nextId(ctx)}`;
+          if (!keeper.hasIndexes(ctx, escrow)) return `escrow ${escrow.id} is missing from an index`;
+        }
+        return undefined;
+      },
+    },
+  ];
+}

@@ -1,0 +1,110 @@
+// gRPC-style queries of the escrow module (abci_query "/sensorchain.escrow.v1.Query/<Method>"), read
+// at the asked committed height. Every key is also provable through "/store/escrow/key" (README.md).
+import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
+import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
+import { paginate } from "../../chain/app/pagination.ts";
+import { encodeCanonical, toLong } from "../../proto/canonical.ts";
+import type { cosmos } from "../../proto/gen/escrow.js";
+import { moduleAddress } from "../auth/keys.ts";
+import { DEFAULT_PARAMS, decodeParams, paramsToProto, pb, toBigInt } from "./codec.ts";
+import { escrowError } from "./errors.ts";
+import {
+  AUTHORITY_KEY,
+  consumerPrefix,
+  decodeUint64,
+  devicePrefix,
+  earningsPrefix,
+  escrowKey,
+  PARAMS_KEY,
+  PLATFORM_POOL_MODULE,
+  prefixEnd,
+  STORE_NAME,
+} from "./keys.ts";
+import { checkAddress, checkDeviceId, checkEscrowId } from "./validation.ts";
+
+const ascii = new TextDecoder();
+
+function pageRequest(page: cosmos.base.query.v1beta1.IPageRequest | null | undefined): PageRequest {
+  return {
+    key: page?.key ?? new Uint8Array(0),
+    offset: toBigInt(page?.offset),
+    limit: toBigInt(page?.limit),
+    countTotal: page?.countTotal ?? false,
+    reverse: page?.reverse ?? false,
+  };
+}
+
+function pageResponse(page: PageResponse): cosmos.base.query.v1beta1.IPageResponse {
+  return { nextKey: page.nextKey, total: toLong(page.total) };
+}
+
+/** Escrows of an index page (the 8-byte id suffixes), in index order. */
+async function escrowsOf(store: QueryStore, prefix: Uint8Array, page: PageRequest) {
+  const ids: bigint[] = [];
+  const response = await paginate(store, prefix, page, (suffix) => void ids.push(decodeUint64(suffix)));
+  const escrows = [];
+  for (const id of ids) {
+    const bytes = await store.get(escrowKey(id));
+    if (bytes === undefined) throw new Error(`index names escrow ${id}, which is not stored`);
+    escrows.push(pb.Escrow.decode(bytes));
+  }
+  return { escrows, pagination: pageResponse(response) };
+}
+
+async function escrow(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
+  const request = decodeGrpcRequest(pb.QueryEscrowRequest, data);
+  const id = checkEscrowId(request.escrowId);
+  const bytes = await ctx.store(STORE_NAME).get(escrowKey(id));
+  if (bytes === undefined) throw escrowError("escrowNotFound", `escrow ${id}`);
+  return encodeCanonical(pb.QueryEscrowResponse, { escrow: pb.Escrow.decode(bytes) });
+}
+
+async function byConsumer(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
+  const request = decodeGrpcRequest(pb.QueryEscrowsByConsumerRequest, data);
+  const consumer = checkAddress(request.consumer, "consumer");
+  const page = await escrowsOf(
+    ctx.store(STORE_NAME),
+    consumerPrefix(consumer),
+    pageRequest(request.pagination),
+  );
+  return encodeCanonical(pb.QueryEscrowsByConsumerResponse, page);
+}
+
+async function byDevice(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
+  const request = decodeGrpcRequest(pb.QueryEscrowsByDeviceRequest, data);
+  const deviceId = checkDeviceId(request.deviceId);
+  const page = await escrowsOf(
+    ctx.store(STORE_NAME),
+    devicePrefix(deviceId),
+    pageRequest(request.pagination),
+  );
+  return encodeCanonical(pb.QueryEscrowsByDeviceResponse, page);
+}
+
+async function earnings(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
+  const request = decodeGrpcRequest(pb.QueryEarningsRequest, data);
+  const prefix = earningsPrefix(checkAddress(request.address, "address"));
+  const amount: { denom: string; amount: string }[] = [];
+  for await (const [key, value] of ctx.store(STORE_NAME).iterate({ start: prefix, end: prefixEnd(prefix)! }))
+    amount.push({ denom: ascii.decode(key.subarray(prefix.length)), amount: ascii.decode(value) });
+  return encodeCanonical(pb.QueryEarningsResponse, { amount });
+}
+
+async function params(ctx: QueryContext): Promise<Uint8Array> {
+  const bytes = await ctx.store(STORE_NAME).get(PARAMS_KEY);
+  const authority = await ctx.store(STORE_NAME).get(AUTHORITY_KEY);
+  return encodeCanonical(pb.QueryParamsResponse, {
+    params: paramsToProto(bytes === undefined ? DEFAULT_PARAMS : decodeParams(bytes)),
+    authority: authority === undefined ? "" : ascii.decode(authority),
+    platformPool: moduleAddress(PLATFORM_POOL_MODULE),
+  });
+}
+
+export const escrowQueries: Record<string, QueryHandler> = {
+  "/sensorchain.escrow.v1.Query/Escrow": escrow,
+  "/sensorchain.escrow.v1.Query/EscrowsByConsumer": byConsumer,
+  "/sensorchain.escrow.v1.Query/EscrowsByDevice": byDevice,
+  "/sensorchain.escrow.v1.Query/Earnings": earnings,
+  "/sensorchain.escrow.v1.Query/Params": params,
+};

@@ -1,0 +1,62 @@
+// Stateless checks of escrow messages and genesis records (validateBasic): addresses, device ids,
+// coins, modes and params. Each throws the AbciError README.md names for the case.
+
+import { type Coin, isValidDenom } from "../../chain/app/coins.ts";
+import { sdkError } from "../../chain/app/errors.ts";
+import { isValidAddress } from "../../chain/crypto/bech32.ts";
+import { DEVICE_ID_PATTERN } from "../device/keys.ts";
+import { type EscrowModeName, type EscrowParams, modeName, paramsFromProto, toBigInt } from "./codec.ts";
+import { escrowError } from "./errors.ts";
+import { BPS_DENOMINATOR, MAX_AMOUNT } from "./keys.ts";
+
+export function checkAddress(address: string | null | undefined, field: string): string {
+  if (typeof address !== "string" || !isValidAddress(address))
+    throw sdkError("invalidAddress", `invalid ${field} address ${JSON.stringify(address ?? "")}`);
+  return address;
+}
+
+export function checkDeviceId(id: string | null | undefined): string {
+  if (typeof id !== "string" || !DEVICE_ID_PATTERN.test(id))
+    throw escrowError("invalidDeviceId", `${JSON.stringify(id ?? "")} is not SSSS_NNNN`);
+  return id;
+}
+
+/** A coin with a valid denom and an integer amount in [0, 2^256); `positive` also refuses 0. */
+export function checkCoin(
+  coin: { denom?: string | null | undefined; amount?: string | null | undefined } | null | undefined,
+  field: string,
+  positive: boolean,
+): Coin {
+  const denom = coin?.denom ?? "";
+  const text = coin?.amount || "0";
+  if (!isValidDenom(denom))
+    throw escrowError("invalidAmount", `${field}: invalid denom ${JSON.stringify(denom)}`);
+  if (!/^(0|[1-9][0-9]{0,77})$/.test(text))
+    throw escrowError("invalidAmount", `${field}: ${JSON.stringify(text)} is not a non-negative integer`);
+  const amount = BigInt(text);
+  if (amount > MAX_AMOUNT) throw escrowError("invalidAmount", `${field}: ${text} is out of range`);
+  if (positive && amount === 0n) throw escrowError("invalidAmount", `${field} must be positive`);
+  return { denom, amount };
+}
+
+export function checkMode(mode: number | null | undefined): EscrowModeName {
+  const name = modeName(mode);
+  if (name === undefined) throw escrowError("invalidTerms", `mode ${mode ?? 0} is not MANUAL or PER_READING`);
+  return name;
+}
+
+export function checkEscrowId(id: { toString(): string } | number | null | undefined): bigint {
+  const value = toBigInt(id);
+  if (value === 0n) throw escrowError("escrowNotFound", "escrow_id 0 (ids start at 1)");
+  return value;
+}
+
+export function checkParams(message: Parameters<typeof paramsFromProto>[0]): EscrowParams {
+  const params = paramsFromProto(message);
+  if (params.ownerBps + params.gatewayBps + params.platformBps !== BPS_DENOMINATOR)
+    throw escrowError(
+      "invalidParams",
+      `owner_bps + gateway_bps + platform_bps = ${params.ownerBps + params.gatewayBps + params.platformBps}, not 10000`,
+    );
+  return params;
+}
