@@ -16,11 +16,12 @@ import {
   readU64,
   STORE_FORMAT,
 } from "./keys.ts";
+import { DEFAULT_PAGE_CACHE_BYTES, PageCache } from "./page-cache.ts";
 import { proofOps, proveInTree } from "./prove.ts";
 import { MAX_PRUNE_VERSIONS_PER_COMMIT, pruneOperations } from "./pruning.ts";
 import { SENTINEL_KEY, SENTINEL_VALUE } from "./sentinel.ts";
 import { multistoreRoot, type StoreRoot } from "./simple-merkle.ts";
-import { DEFAULT_NODE_CACHE_DEPTH, SparseMerkleTree } from "./smt.ts";
+import { DEFAULT_NODE_CACHE_DEPTH, type PreparedTree, SparseMerkleTree } from "./smt.ts";
 import { type Child, childHash } from "./smt-node.ts";
 import type { SmtChange } from "./smt-update.ts";
 import { StateStorage } from "./state-storage.ts";
@@ -41,6 +42,8 @@ export interface OpenCommitMultiStoreOptions {
   readonly pruning?: PruningOptions;
   /** SMT levels kept in memory once read (default DEFAULT_NODE_CACHE_DEPTH). */
   readonly nodeCacheDepth?: number;
+  /** Bytes of raw SMT pages cached below those levels, all stores together (default DEFAULT_PAGE_CACHE_BYTES). */
+  readonly pageCacheBytes?: number;
   /** fsync each commit (default true): kill -9 is survived either way, power loss only with sync. */
   readonly syncWrites?: boolean;
 }
@@ -52,7 +55,7 @@ class PreparedCommitImpl implements PreparedCommit {
   readonly appHash: Uint8Array;
   readonly operations: readonly BatchOperation[];
   readonly owner: CommitMultiStoreImpl;
-  readonly roots: Map<string, Child>;
+  readonly roots: Map<string, PreparedTree>;
   readonly storeRoots: StoreRoot[];
   readonly prunedThrough: number;
 
@@ -95,11 +98,12 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     this.#appHash = latest.appHash;
     this.#prunedThrough = prunedThrough;
     const cacheDepth = options.nodeCacheDepth ?? DEFAULT_NODE_CACHE_DEPTH;
+    const pages = new PageCache(options.pageCacheBytes ?? DEFAULT_PAGE_CACHE_BYTES);
     for (const name of this.#names) {
       const prefix = encodeStorePrefix(name);
       this.#trees.set(
         name,
-        new SparseMerkleTree(options.db, name, prefix, roots.get(name) ?? null, cacheDepth),
+        new SparseMerkleTree(options.db, name, prefix, roots.get(name) ?? null, cacheDepth, pages),
       );
       this.#committed.set(name, new CommittedStore(this.#storage, prefix));
     }
@@ -125,7 +129,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     const recordStale = this.#pruning.keepRecent > 0;
     const operations: BatchOperation[] = [];
     const changeSets = changes.changeSets();
-    const roots = new Map<string, Child>();
+    const roots = new Map<string, PreparedTree>();
     const storeRoots: StoreRoot[] = [];
     for (const name of this.#names) {
       const tree = this.#trees.get(name)!;
@@ -148,7 +152,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
       smtChanges.sort((a, b) => compareBytes(a.keyHash, b.keyHash));
       const prepared = tree.prepare(smtChanges, version, recordStale);
       for (const operation of prepared.operations) operations.push(operation);
-      roots.set(name, prepared.root);
+      roots.set(name, prepared);
       storeRoots.push({ name, root: childHash(prepared.root) });
     }
     // A plain Uint8Array (not a node Buffer), so that callers serialising it see bytes, not a Buffer object.
@@ -194,7 +198,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     } finally {
       this.#committing = false;
     }
-    for (const [name, root] of prepared.roots) this.#trees.get(name)!.setCommittedRoot(root);
+    for (const [name, tree] of prepared.roots) this.#trees.get(name)!.setCommittedRoot(tree);
     this.#version = prepared.version;
     this.#appHash = prepared.appHash;
     this.#prunedThrough = prepared.prunedThrough;

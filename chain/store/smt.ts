@@ -4,8 +4,9 @@
 import type { BatchOperation } from "../db-keyspace.ts";
 import { type Database, getSync } from "./db.ts";
 import { PREFIX, smtNodeKey, smtRootKey } from "./keys.ts";
+import { PageCache } from "./page-cache.ts";
 import { type Child, decodeRef, encodeRef, type NodeRef, type SmtNode } from "./smt-node.ts";
-import { collectNewPages, decodePage, isPageRoot } from "./smt-page.ts";
+import { collectNewPages, decodePage, isPageRoot, PAGE_LEVELS } from "./smt-page.ts";
 import { type SmtChange, type SmtContext, updateSubtree } from "./smt-update.ts";
 import { staleListOperation } from "./stale-list.ts";
 import { StoreError } from "./types.ts";
@@ -19,6 +20,8 @@ export const DEFAULT_NODE_CACHE_DEPTH = 15;
 export interface PreparedTree {
   readonly root: Child;
   readonly operations: BatchOperation[];
+  /** [key, bytes] of new pages for the page cache, to add once the block is committed. */
+  readonly cachePages: [Uint8Array, Uint8Array][];
 }
 
 export class SparseMerkleTree {
@@ -26,15 +29,29 @@ export class SparseMerkleTree {
   readonly storePrefix: Uint8Array;
   readonly #db: Database;
   readonly #cacheDepth: number;
+  readonly #pages: PageCache;
   /** Root of the latest committed version; its upper levels carry cached node pointers. */
   #root: Child;
 
-  constructor(db: Database, name: string, storePrefix: Uint8Array, root: Child, cacheDepth: number) {
+  constructor(
+    db: Database,
+    name: string,
+    storePrefix: Uint8Array,
+    root: Child,
+    cacheDepth: number,
+    pages: PageCache = new PageCache(0),
+  ) {
     this.#db = db;
     this.name = name;
     this.storePrefix = storePrefix;
     this.#root = root;
     this.#cacheDepth = cacheDepth;
+    this.#pages = pages;
+  }
+
+  /** Pages of the first level below the decoded top go through the raw page cache. */
+  #cachesRaw(depth: number): boolean {
+    return depth >= this.#cacheDepth && depth < this.#cacheDepth + PAGE_LEVELS;
   }
 
   get root(): Child {
@@ -53,12 +70,18 @@ export class SparseMerkleTree {
     if (ref.node !== undefined) return ref.node;
     if (!isPageRoot(ref, depth))
       throw new StoreError("corrupt", `SMT node of store ${this.name} inside a page was not loaded`);
-    const bytes = getSync(this.#db, smtNodeKey(this.storePrefix, ref.version, depth, path));
-    if (bytes === undefined)
-      throw new StoreError(
-        "corrupt",
-        `missing SMT page of store ${this.name} at version ${ref.version} depth ${depth}`,
-      );
+    const key = smtNodeKey(this.storePrefix, ref.version, depth, path);
+    const cachesRaw = this.#cachesRaw(depth);
+    let bytes = cachesRaw ? this.#pages.get(key) : undefined;
+    if (bytes === undefined) {
+      bytes = getSync(this.#db, key);
+      if (bytes === undefined)
+        throw new StoreError(
+          "corrupt",
+          `missing SMT page of store ${this.name} at version ${ref.version} depth ${depth}`,
+        );
+      if (cachesRaw) this.#pages.set(key, bytes);
+    }
     const node = decodePage(bytes, ref.version, depth);
     if (depth < this.#cacheDepth) ref.node = node;
     return node;
@@ -80,19 +103,24 @@ export class SparseMerkleTree {
         : undefined,
     };
     const root = updateSubtree(ctx, this.#root, 0, changes, 0, changes.length);
+    const cachePages: [Uint8Array, Uint8Array][] = [];
     collectNewPages(root, version, (ref, depth, path, page) => {
-      operations.push({ type: "put", key: smtNodeKey(storePrefix, version, depth, path), value: page });
+      const key = smtNodeKey(storePrefix, version, depth, path);
+      operations.push({ type: "put", key, value: page });
+      // A copy: the page itself is a slice of a shared Buffer pool that caching would pin.
+      if (this.#cachesRaw(depth)) cachePages.push([key, new Uint8Array(page)]);
       // Deep pages are read back from LevelDB when needed; keeping them would grow memory with the tree.
       if (depth >= this.#cacheDepth) ref.node = undefined;
     });
     operations.push({ type: "put", key: smtRootKey(storePrefix, version), value: encodeRef(root) });
     for (const operation of staleListOperation(PREFIX.smtStale, version, storePrefix, stale))
       operations.push(operation);
-    return { root, operations };
+    return { root, operations, cachePages };
   }
 
   /** Makes a prepared root the latest, once its batch is durable. */
-  setCommittedRoot(root: Child): void {
-    this.#root = root;
+  setCommittedRoot(prepared: PreparedTree): void {
+    this.#root = prepared.root;
+    for (const [key, page] of prepared.cachePages) this.#pages.set(key, page);
   }
 }

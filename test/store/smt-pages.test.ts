@@ -4,6 +4,7 @@ import test from "ava";
 import { iterateKeys } from "../../chain/store/db.ts";
 import { encodeStorePrefix, META, PREFIX, readU64, smtNodeKey } from "../../chain/store/keys.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
+import { PageCache } from "../../chain/store/page-cache.ts";
 import { SparseMerkleTree } from "../../chain/store/smt.ts";
 import { smtRootOf } from "../../chain/store/smt-memory.ts";
 import { KIND_INNER, type NodeRef, sha256, withBit } from "../../chain/store/smt-node.ts";
@@ -202,4 +203,43 @@ test("a database without the page-format record (binary-node format) is refused 
   t.truthy(await openCommitMultiStore({ db, storeNames: STORES }));
   await db.del(META.format, { keyEncoding: "view" });
   await t.throwsAsync(openCommitMultiStore({ db, storeNames: STORES }), { code: "corrupt" });
+});
+
+test("the raw page cache never serves pages of a prepared block that was dropped", async (t) => {
+  const { db } = await tempDb(t);
+  // Decoded cache of depth 1: the pages at depth 3 go through the raw page cache.
+  const cms = await openCommitMultiStore({ db, storeNames: STORES, nodeCacheDepth: 1 });
+  const random = seededRandom(21);
+  const live = new Map<string, Uint8Array>();
+  await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), 0), []);
+  for (let version = 1; version <= 5; version++) {
+    // A block prepared and dropped: same version, so the same page keys as the block committed instead.
+    const dropped = cms.cacheMultiStore();
+    for (let i = 0; i < 200; i++) dropped.store("main").set(random.bytes(2, 6), random.bytes(1, 5));
+    await cms.prepareCommit(dropped, version);
+    const cache = cms.cacheMultiStore();
+    for (let i = 0; i < 200; i++) {
+      const key = random.bytes(2, 6);
+      const value = random.bytes(1, 5);
+      cache.store("main").set(key, value);
+      live.set(hex(key), value);
+    }
+    await cms.commit(await cms.prepareCommit(cache, version), []);
+    const roots = await cms.storeRoots(version);
+    t.deepEqual(
+      roots.get("main"),
+      smtRootOf([...live].map(([key, value]) => [Uint8Array.from(Buffer.from(key, "hex")), value])),
+    );
+  }
+});
+
+test("the page cache stays within its byte budget", (t) => {
+  const cache = new PageCache(10_000);
+  for (let i = 0; i < 1000; i++) cache.set(Uint8Array.of(i >> 8, i & 0xff), new Uint8Array(500));
+  t.true(cache.sizeBytes <= 10_000);
+  t.truthy(cache.get(Uint8Array.of(999 >> 8, 999 & 0xff)));
+  t.is(cache.get(Uint8Array.of(0, 0)), undefined);
+  const off = new PageCache(0);
+  off.set(Uint8Array.of(1), new Uint8Array(10));
+  t.is(off.get(Uint8Array.of(1)), undefined);
 });
