@@ -5,7 +5,7 @@
 // store's writes to a temp LevelDB, and the mempool rechecked, as the solo engine does. Printed
 // beside the secp256k1 verification rate of one core and of the pool, measured in the same run.
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeSecp256k1Pubkey } from "@cosmjs/amino";
 import { encodePubkey, makeAuthInfoBytes, makeSignDoc, Registry } from "@cosmjs/proto-signing";
@@ -61,11 +61,17 @@ export interface TxBenchFigures {
   txPerSecond: number;
   /** Main-thread CPU time (process.threadCpuUsage) from first submission to last commit, per tx. */
   mainThreadCpuMicros: number;
-  /** Main-thread time inside checkTx (new), per tx. */
+  /** Main-thread CPU inside checkTx (new), per tx (threadCpuUsage around its synchronous part). */
   checkTxMicros: number;
-  /** Main-thread time in finalizeBlock, commit and recheck, per tx. */
+  /** Main-thread CPU in prepareProposal and in the block store's saveBlockOperations, per tx. */
+  prepareMicros: number;
+  blockStoreMicros: number;
+  /** Wall time in finalizeBlock and commit, per tx, and main-thread CPU meanwhile (which may include
+   * the odd ingress callback running while they await I/O). */
   finalizeMicros: number;
   commitMicros: number;
+  finalizeCpuMicros: number;
+  commitCpuMicros: number;
   recheckMicros: number;
   rechecks: number;
   secp256k1VerifyPerSecond: number;
@@ -73,6 +79,8 @@ export interface TxBenchFigures {
   poolSize: number;
   blockSize: number;
   accounts: number;
+  /** 1-minute load average of the machine when the pipeline started and when it ended. */
+  loadAverage: [number, number];
 }
 
 interface Signer {
@@ -118,13 +126,35 @@ function signedSend(from: Signer, to: string, accountNumber: bigint, sequence: n
   return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signature] }).finish();
 }
 
-/** Wraps the app to time its main-thread methods (they are awaited one at a time under the lock). */
+/** Main-thread CPU time so far, in µs: unlike wall time, not inflated by other processes' load. */
+function threadCpuMicros(): number {
+  const usage = process.threadCpuUsage();
+  return usage.user + usage.system;
+}
+
+/** Wraps the app to time its main-thread methods (they are awaited one at a time under the lock):
+ * CPU for the synchronous ones (checkTx, prepareProposal), wall time for those that await I/O. */
 function timed(app: BaseApplication) {
-  const totals = { checkMs: 0, recheckMs: 0, rechecks: 0, finalizeMs: 0, commitMs: 0 };
+  const totals = {
+    checkMs: 0,
+    recheckMs: 0,
+    rechecks: 0,
+    finalizeMs: 0,
+    commitMs: 0,
+    prepareMs: 0,
+    finalizeCpuMs: 0,
+    commitCpuMs: 0,
+  };
   const wrapped: Application = {
     info: () => app.info(),
     initChain: (request) => app.initChain(request),
-    prepareProposal: (request) => app.prepareProposal(request),
+    prepareProposal(request) {
+      // No awaits inside: the CPU delta is prepareProposal's alone.
+      const start = threadCpuMicros();
+      const response = app.prepareProposal(request);
+      totals.prepareMs += (threadCpuMicros() - start) / 1000;
+      return response;
+    },
     processProposal: (request) => app.processProposal(request),
     query: (request) => app.query(request),
     signatureChecks: (tx) => app.signatureChecks(tx),
@@ -132,9 +162,9 @@ function timed(app: BaseApplication) {
     checkTx(request) {
       // checkTx runs synchronously up to its result (no I/O in check mode): time that part only, not
       // the other clients' continuations that run before the awaiting caller resumes.
-      const start = performance.now();
+      const start = threadCpuMicros();
       const response = app.checkTx(request);
-      const ms = performance.now() - start;
+      const ms = (threadCpuMicros() - start) / 1000;
       if (request.type === "recheck") {
         totals.recheckMs += ms;
         totals.rechecks++;
@@ -142,15 +172,17 @@ function timed(app: BaseApplication) {
       return response;
     },
     async finalizeBlock(request) {
-      const start = performance.now();
+      const [start, cpuStart] = [performance.now(), threadCpuMicros()];
       const response = await app.finalizeBlock(request);
       totals.finalizeMs += performance.now() - start;
+      totals.finalizeCpuMs += (threadCpuMicros() - cpuStart) / 1000;
       return response;
     },
     async commit(request) {
-      const start = performance.now();
+      const [start, cpuStart] = [performance.now(), threadCpuMicros()];
       const response = await app.commit(request);
       totals.commitMs += performance.now() - start;
+      totals.commitCpuMs += (threadCpuMicros() - cpuStart) / 1000;
       return response;
     },
   };
@@ -236,6 +268,14 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       appHash,
     };
     const blockStore = await openBlockStore(db);
+    let blockStoreMs = 0;
+    const saveBlockOperations = blockStore.saveBlockOperations.bind(blockStore);
+    blockStore.saveBlockOperations = (input) => {
+      const start = threadCpuMicros();
+      const operations = saveBlockOperations(input);
+      blockStoreMs += (threadCpuMicros() - start) / 1000;
+      return operations;
+    };
     const mempool = new Mempool({ maxTxs: 10_000, maxTotalBytes: 64 * 1024 * 1024, maxTxBytes: 1024 * 1024 });
     const mempoolLock = new Mutex();
     const ingress = new TxIngress(
@@ -255,6 +295,7 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       },
     });
 
+    const loadAtStart = loadavg()[0]!;
     const started = performance.now();
     const cpuStart = process.threadCpuUsage();
     let answered = 0;
@@ -370,8 +411,12 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       txPerSecond: (txs.length * 1000) / elapsedMs,
       mainThreadCpuMicros: (cpu.user + cpu.system) / txs.length,
       checkTxMicros: perTx(totals.checkMs),
+      prepareMicros: perTx(totals.prepareMs),
+      blockStoreMicros: perTx(blockStoreMs),
       finalizeMicros: perTx(totals.finalizeMs),
       commitMicros: perTx(totals.commitMs),
+      finalizeCpuMicros: perTx(totals.finalizeCpuMs),
+      commitCpuMicros: perTx(totals.commitCpuMs),
       recheckMicros: perTx(totals.recheckMs),
       rechecks: totals.rechecks,
       secp256k1VerifyPerSecond,
@@ -379,6 +424,7 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       poolSize: pool?.size ?? 0,
       blockSize,
       accounts: accountCount,
+      loadAverage: [loadAtStart, loadavg()[0]!],
     };
     printTxFigures(figures);
     return figures;
@@ -401,7 +447,10 @@ export function printTxFigures(f: TxBenchFigures): void {
     `  main thread CPU per tx            ${f.mainThreadCpuMicros.toFixed(0).padStart(8)} µs     (one core's budget at 2,000 tx/s: 500 µs)`,
   );
   console.log(
-    `    of which checkTx ${f.checkTxMicros.toFixed(0)} µs, finalizeBlock ${f.finalizeMicros.toFixed(0)} µs, commit (wall) ${f.commitMicros.toFixed(0)} µs, recheck ${f.recheckMicros.toFixed(0)} µs (${fmt(f.rechecks)} rechecks)`,
+    `    of which checkTx ${f.checkTxMicros.toFixed(0)} µs, prepareProposal ${f.prepareMicros.toFixed(0)} µs, block store ${f.blockStoreMicros.toFixed(0)} µs, recheck ${f.recheckMicros.toFixed(0)} µs (CPU)`,
+  );
+  console.log(
+    `    finalizeBlock ${f.finalizeCpuMicros.toFixed(0)} µs CPU (${f.finalizeMicros.toFixed(0)} µs wall), commit ${f.commitCpuMicros.toFixed(0)} µs CPU (${f.commitMicros.toFixed(0)} µs wall)`,
   );
   console.log(
     `  secp256k1 verify, one core         ${fmt(f.secp256k1VerifyPerSecond).padStart(8)} /s     (checkTx ceiling without the pool)`,
@@ -410,6 +459,9 @@ export function printTxFigures(f: TxBenchFigures): void {
     console.log(
       `  secp256k1 verify, pool of ${f.poolSize}        ${fmt(f.poolVerifyPerSecond).padStart(8)} /s     (ingress ceiling; the main thread shares these cores)`,
     );
+  console.log(
+    `  load average (1 min) ${f.loadAverage[0].toFixed(1)} at start, ${f.loadAverage[1].toFixed(1)} at end (2 cores)`,
+  );
 }
 
 function parseFlag(name: string): number | undefined {
