@@ -185,7 +185,7 @@ export function escrowMsgs(keeper: EscrowKeeper): Record<string, AnyMsgHandler> 
       checkAddress(msg.authority, "authority");
       checkAddress(msg.recipient, "recipient");
       if (msg.amount.length === 0) throw escrowError("invalidAmount", "amount is empty");
-      msg.amount.forEach((coin, i) => void checkCoin(coin, `amount[${i}]`, true));
+      for (const [i, coin] of msg.amount.entries()) checkCoin(coin, `amount[${i}]`, true);
     },
     signers: (msg) => [msg.authority],
     handle(ctx, msg) {
