@@ -16,6 +16,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runDeviceBench } = await import("./device.ts");
     await runDeviceBench({});
   },
+  devnet: async () => {
+    const { runDevnetBenchPair } = await import("./devnet.ts");
+    await runDevnetBenchPair({});
+  },
   tx: async () => {
     const { runTxBench } = await import("./tx.ts");
     await runTxBench({});

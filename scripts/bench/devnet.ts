@@ -1,0 +1,286 @@
+// Devnet benchmark (`npm run bench -- devnet`): real node processes on loopback with 1 s blocks, a
+// 1-validator chain (the single-node figure, same harness, same run) and a 4-validator chain.
+// Pre-signed MsgSends from many genesis accounts are offered at a fixed rate, spread over the
+// validators' RPC (broadcast_tx_sync; each account bound to one node, its txs in sequence order).
+// Inclusion is seen by polling node 0's blocks every 100 ms: latency = first seen in a block − sent.
+// Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU and peak
+// RSS per node come from /proc (utime + stime; VmHWM).
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeSecp256k1Pubkey } from "@cosmjs/amino";
+import { encodePubkey, makeAuthInfoBytes, makeSignDoc, Registry } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes } from "@cosmjs/stargate";
+import { SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { encodeAddress } from "../../chain/crypto/bech32.ts";
+import { secp256k1Address, secp256k1PublicKey, signSecp256k1 } from "../../chain/crypto/secp256k1.ts";
+import { createDevnet, startDevnetNode } from "../devnet.ts";
+import { fmt } from "./crypto.ts";
+
+const DENOM = "usensor";
+
+export interface DevnetBenchOptions {
+  validators?: number;
+  /** Offered load, tx/s. */
+  rate?: number;
+  /** Load duration, s; the first `warmupSeconds` are not counted. */
+  seconds?: number;
+  warmupSeconds?: number;
+  accounts?: number;
+}
+
+export interface DevnetBenchFigures {
+  validators: number;
+  offered: number;
+  sent: number;
+  committed: number;
+  sustainedTxPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  nodes: { moniker: string; cpuPercent: number; peakRssMb: number }[];
+  loadAverage: number;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+async function rpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return response.json();
+}
+
+function procCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+function procPeakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match === null ? 0 : Number(match[1]) / 1024;
+}
+
+const registry = new Registry(defaultRegistryTypes);
+
+function signSend(
+  key: Uint8Array,
+  from: string,
+  accountNumber: bigint,
+  sequence: number,
+  chainId: string,
+): Uint8Array {
+  const pubkey = secp256k1PublicKey(key);
+  const body = registry.encodeTxBody({
+    messages: [
+      {
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: { fromAddress: from, toAddress: from, amount: [{ denom: DENOM, amount: "1" }] },
+      },
+    ],
+    memo: "",
+  });
+  const authInfo = makeAuthInfoBytes(
+    [{ pubkey: encodePubkey(encodeSecp256k1Pubkey(pubkey)), sequence }],
+    [{ denom: DENOM, amount: "2500" }],
+    100_000,
+    undefined,
+    undefined,
+  );
+  const signDoc = makeSignDoc(body, authInfo, chainId, accountNumber);
+  const signature = signSecp256k1(SignDoc.encode(signDoc).finish(), key);
+  return TxRaw.encode({ bodyBytes: body, authInfoBytes: authInfo, signatures: [signature] }).finish();
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<DevnetBenchFigures> {
+  const validators = options.validators ?? 4;
+  const rate = options.rate ?? 800;
+  const seconds = options.seconds ?? 30;
+  const warmup = options.warmupSeconds ?? 5;
+  const accountCount = options.accounts ?? 400;
+  const keys = Array.from({ length: accountCount }, () => new Uint8Array(randomBytes(32)));
+  const addresses = keys.map((key) => encodeAddress(secp256k1Address(secp256k1PublicKey(key)), "sensor"));
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-devnet-"));
+  const ports: { rpc: number; p2p: number }[] = [];
+  for (let i = 0; i < validators; i++) ports.push({ rpc: await freePort(), p2p: await freePort() });
+  const devnet = await createDevnet({
+    dir,
+    validators,
+    ports: (i) => ports[i]!,
+    accounts: addresses.map((address) => ({ address, amount: 1_000_000_000n })),
+    timeoutCommit: "1s",
+  });
+  const children = devnet.nodes.map((node) => startDevnetNode(node, ["--log_level", "warn"]));
+  const urls = devnet.nodes.map((node) => `http://127.0.0.1:${node.rpcPort}`);
+  try {
+    for (;;) {
+      const heights = await Promise.all(
+        urls.map((url) =>
+          rpc(url, "status")
+            .then((s) => Number(s.result.sync_info.latest_block_height))
+            .catch(() => 0),
+        ),
+      );
+      if (heights.every((h) => h >= 2)) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // Genesis account numbers follow the genesis order: the faucet is 0, the bench accounts 1..n.
+    const chainId = devnet.chainId;
+    const perAccount = Math.ceil((rate * seconds * 1.2) / accountCount);
+    const signed: Uint8Array[][] = keys.map((key, i) =>
+      Array.from({ length: perAccount }, (_, sequence) =>
+        signSend(key, addresses[i]!, BigInt(i + 1), sequence, chainId),
+      ),
+    );
+    const sentAt = new Map<string, number>();
+    const includedAt = new Map<string, number>();
+    const next = new Array<number>(accountCount).fill(0);
+    const busy = new Array<boolean>(accountCount).fill(false);
+    const cpuStart = children.map((child) => procCpuSeconds(child.pid!));
+    const start = performance.now();
+    let stopPolling = false;
+    let polledHeight = Number((await rpc(urls[0]!, "status")).result.sync_info.latest_block_height);
+    const poller = (async () => {
+      while (!stopPolling) {
+        const latest = Number((await rpc(urls[0]!, "status")).result.sync_info.latest_block_height);
+        for (let height = polledHeight + 1; height <= latest; height++) {
+          const block = await rpc(urls[0]!, "block", { height: String(height) });
+          const now = performance.now();
+          for (const tx of block.result.block.data.txs as string[])
+            includedAt.set(createHash("sha256").update(Buffer.from(tx, "base64")).digest("hex"), now);
+        }
+        polledHeight = latest;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    let sent = 0;
+    let cursor = 0;
+    const inflight = new Set<Promise<void>>();
+    const tickMs = 10;
+    while (performance.now() - start < seconds * 1000) {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      let scanned = 0;
+      while (sent < due && scanned < accountCount) {
+        const account = cursor;
+        cursor = (cursor + 1) % accountCount;
+        scanned++;
+        if (busy[account] || next[account]! >= perAccount) continue;
+        busy[account] = true;
+        const tx = signed[account]![next[account]!]!;
+        const hash = createHash("sha256").update(tx).digest("hex");
+        const url = urls[account % urls.length]!;
+        sent++;
+        const sending = rpc(url, "broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })
+          .then((response) => {
+            if (response.result?.code === 0) {
+              sentAt.set(hash, performance.now());
+              next[account]!++;
+            }
+          })
+          .catch(() => {})
+          .finally(() => {
+            busy[account] = false;
+            inflight.delete(sending);
+          });
+        inflight.add(sending);
+      }
+      await new Promise((r) => setTimeout(r, tickMs));
+    }
+    await Promise.all(inflight);
+    const loadEnd = performance.now();
+    // Let the mempools drain (up to 15 s) for the latency figures.
+    const drainDeadline = performance.now() + 15_000;
+    while (performance.now() < drainDeadline && [...sentAt.keys()].some((h) => !includedAt.has(h)))
+      await new Promise((r) => setTimeout(r, 200));
+    stopPolling = true;
+    await poller;
+    const elapsed = (performance.now() - start) / 1000;
+    const cpu = children.map((child, i) => ((procCpuSeconds(child.pid!) - cpuStart[i]!) / elapsed) * 100);
+    const rss = children.map((child) => procPeakRssMb(child.pid!));
+    const latencies: number[] = [];
+    let inWindow = 0;
+    for (const [hash, at] of sentAt) {
+      const included = includedAt.get(hash);
+      if (included === undefined) continue;
+      latencies.push(included - at);
+      if (included - start >= warmup * 1000 && included <= loadEnd) inWindow++;
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      validators,
+      offered: rate,
+      sent,
+      committed: latencies.length,
+      sustainedTxPerSecond: inWindow / ((loadEnd - start) / 1000 - warmup),
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      nodes: devnet.nodes.map((node, i) => ({
+        moniker: node.moniker,
+        cpuPercent: cpu[i]!,
+        peakRssMb: rss[i]!,
+      })),
+      loadAverage: loadavg()[0]!,
+    };
+  } finally {
+    for (const child of children)
+      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGINT");
+    await Promise.all(
+      children.map(
+        (child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r))),
+      ),
+    );
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function printDevnetFigures(f: DevnetBenchFigures): void {
+  console.log(
+    `${f.validators} validator(s), 1 s blocks, offered ${fmt(f.offered)} tx/s: sustained ${fmt(f.sustainedTxPerSecond)} tx/s, ` +
+      `committed ${fmt(f.committed)} of ${fmt(f.sent)} sent, latency p50 ${fmt(f.latencyP50Ms)} ms p99 ${fmt(f.latencyP99Ms)} ms (load average ${f.loadAverage.toFixed(1)})`,
+  );
+  for (const node of f.nodes)
+    console.log(
+      `  ${node.moniker.padEnd(11)} CPU ${node.cpuPercent.toFixed(0)}% of a core, peak RSS ${node.peakRssMb.toFixed(0)} MB`,
+    );
+}
+
+/** The single-node figure (1 validator, same harness) beside the 4-validator devnet, same run. */
+export async function runDevnetBenchPair(options: DevnetBenchOptions = {}): Promise<void> {
+  printDevnetFigures(await runDevnetBench({ ...options, validators: 1 }));
+  printDevnetFigures(await runDevnetBench({ ...options, validators: options.validators ?? 4 }));
+}
+
+if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const value = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? Number(args[i + 1]) : undefined;
+  };
+  const options: DevnetBenchOptions = {};
+  for (const [flag, key] of [
+    ["--rate", "rate"],
+    ["--seconds", "seconds"],
+    ["--validators", "validators"],
+    ["--accounts", "accounts"],
+  ] as const) {
+    const v = value(flag);
+    if (v !== undefined) options[key] = v;
+  }
+  await runDevnetBenchPair(options);
+}
