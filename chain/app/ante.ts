@@ -50,7 +50,7 @@ export interface AnteEnvironment {
 }
 
 export interface AnteResult {
-  signers: string[];
+  signers: readonly string[];
   /** First signer and its sequence before this tx: what the mempool orders by. */
   sender: string;
   sequence: bigint;

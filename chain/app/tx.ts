@@ -71,8 +71,21 @@ export function decodeTx(
   };
 }
 
+/** txSigners per decoded tx (a pure function of its messages, asked at ingress, in checkTx and in
+ * finalizeBlock). Weak, so it lives exactly as long as the decoded tx. */
+const signersOfTx = new WeakMap<DecodedTx, readonly string[]>();
+
 /** Signers in order of first appearance over the messages (the SDK's GetSigners). */
-export function txSigners(tx: DecodedTx): string[] {
+export function txSigners(tx: DecodedTx): readonly string[] {
+  let signers = signersOfTx.get(tx);
+  if (signers === undefined) {
+    signers = Object.freeze(collectSigners(tx));
+    signersOfTx.set(tx, signers);
+  }
+  return signers;
+}
+
+function collectSigners(tx: DecodedTx): string[] {
   const seen = new Set<string>();
   const signers: string[] = [];
   for (const { msg, handler } of tx.msgs) {

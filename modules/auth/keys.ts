@@ -13,8 +13,19 @@ export const ACCOUNT_PREFIX = 0x01;
 /** 0x02 → next account number, uint64 big-endian (8 bytes). */
 export const GLOBAL_ACCOUNT_NUMBER_KEY = Uint8Array.of(0x02);
 
+/** Account keys of recent addresses (a mempool's and a block's signers and recipients, with
+ * headroom; oldest dropped first): each tx reads and writes its signer's account several times. */
+const MAX_CACHED_ACCOUNT_KEYS = 20_000;
+const accountKeys = new Map<string, Uint8Array>();
+
 export function accountKey(address: string): Uint8Array {
-  return concatBytes(Uint8Array.of(ACCOUNT_PREFIX), decodeAddress(address));
+  const cached = accountKeys.get(address);
+  // A copy: callers own what they get.
+  if (cached !== undefined) return cached.slice();
+  const key = concatBytes(Uint8Array.of(ACCOUNT_PREFIX), decodeAddress(address));
+  if (accountKeys.size >= MAX_CACHED_ACCOUNT_KEYS) accountKeys.delete(accountKeys.keys().next().value!);
+  accountKeys.set(address, key.slice());
+  return key;
 }
 
 export function addressFromAccountKey(key: Uint8Array): string {

@@ -47,8 +47,18 @@ function encodeDenom(denom: string): Uint8Array {
   return bytes;
 }
 
-/** 0x02 | len | address | denom, in one allocation (read and written for every fee and transfer). */
+/** Balance keys of recent (denom, address) pairs: a mempool's and a block's payers and recipients
+ * with headroom; emptied when full. Every fee and transfer reads and writes two balances. */
+const MAX_CACHED_BALANCE_KEYS = 20_000;
+const balanceKeys = new Map<string, Map<string, Uint8Array>>();
+let cachedBalanceKeys = 0;
+
+/** 0x02 | len | address | denom. */
 export function balanceKey(address: string, denom: string): Uint8Array {
+  let byAddress = balanceKeys.get(denom);
+  const cached = byAddress?.get(address);
+  // A copy: callers own what they get.
+  if (cached !== undefined) return cached.slice();
   const addressBytes = decodeAddress(address);
   const denomPart = encodeDenom(denom);
   const key = new Uint8Array(2 + addressBytes.length + denomPart.length);
@@ -56,6 +66,17 @@ export function balanceKey(address: string, denom: string): Uint8Array {
   key[1] = addressBytes.length;
   key.set(addressBytes, 2);
   key.set(denomPart, 2 + addressBytes.length);
+  if (cachedBalanceKeys >= MAX_CACHED_BALANCE_KEYS) {
+    balanceKeys.clear();
+    cachedBalanceKeys = 0;
+    byAddress = undefined;
+  }
+  if (byAddress === undefined) {
+    byAddress = new Map();
+    balanceKeys.set(denom, byAddress);
+  }
+  byAddress.set(address, key.slice());
+  cachedBalanceKeys++;
   return key;
 }
 
