@@ -58,13 +58,32 @@ const TAG_3_VARINT = (3 << 3) | 0;
 const TAG_4_VARINT = (4 << 3) | 0;
 
 function varintSize(value: number | bigint): number {
+  if (typeof value === "number" || value <= 0xffff_ffffn) {
+    // Account numbers and sequences stay far below 2^32: plain number arithmetic.
+    let rest = Number(value);
+    let size = 1;
+    while (rest > 0x7f) {
+      rest = Math.floor(rest / 128);
+      size++;
+    }
+    return size;
+  }
   let size = 1;
-  for (let rest = BigInt(value); rest >= 0x80n; rest >>= 7n) size++;
+  for (let rest = value; rest >= 0x80n; rest >>= 7n) size++;
   return size;
 }
 
 function writeVarint(out: Uint8Array, offset: number, value: number | bigint): number {
-  let rest = BigInt(value);
+  if (typeof value === "number" || value <= 0xffff_ffffn) {
+    let rest = Number(value);
+    while (rest > 0x7f) {
+      out[offset++] = (rest & 0x7f) | 0x80;
+      rest = Math.floor(rest / 128);
+    }
+    out[offset++] = rest;
+    return offset;
+  }
+  let rest = value;
   while (rest >= 0x80n) {
     out[offset++] = Number(rest & 0x7fn) | 0x80;
     rest >>= 7n;
