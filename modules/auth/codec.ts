@@ -1,6 +1,7 @@
 // Accounts as stored: google.protobuf.Any of BaseAccount or ModuleAccount (as x/auth stores them),
 // converted to the AccountState the ante handler and other keepers use.
 import { BinaryReader } from "cosmjs-types/binary";
+import "../../chain/app/binary-writer.ts";
 import { BaseAccount, ModuleAccount, Params } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { Any } from "cosmjs-types/google/protobuf/any";

@@ -105,6 +105,7 @@ test("ExecTxResult by hand equals the generated encoder: defaults, negatives, bi
     { ...result(11, [{ type: "", attributes: [] }]), gasWanted: -1n, gasUsed: 2n ** 63n - 1n },
     { ...result(2 ** 32 - 1, [{ type: "t", attributes }]), log: texts[3]!, info: "i", codespace: texts[4]! },
     { ...result(0, []), data: new Uint8Array(300).fill(5), gasWanted: 127n, gasUsed: 128n },
+    { ...result(0, []), gasWanted: 3_000_000_000n, gasUsed: 2n ** 31n },
   ];
   for (const value of cases) t.deepEqual(encodeExecTxResult(value), ProtoExecTxResult.encode(value).finish());
 });
