@@ -7,17 +7,26 @@
 import { type GeneratedType, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { deviceTypes } from "./device.ts";
+import { escrowTypes } from "./escrow.ts";
 import { identityTypes } from "./identity.ts";
+import { marketTypes } from "./market.ts";
+import { meterTypes } from "./meter.ts";
 import { poaTypes } from "./poa.ts";
 
 export * from "./device.ts";
+export * from "./escrow.ts";
 export * from "./identity.ts";
+export * from "./market.ts";
+export * from "./meter.ts";
 export * from "./poa.ts";
 
 /** Our message types, module by module. Adding a module is one line here (and its export above). */
 export const sensorchainTypes: readonly [string, GeneratedType][] = [
   ...deviceTypes,
+  ...escrowTypes,
   ...identityTypes,
+  ...marketTypes,
+  ...meterTypes,
   ...poaTypes,
 ];
 
