@@ -1,0 +1,197 @@
+// gRPC-style queries of the market module (abci_query "/sensorchain.market.v1.Query/<Method>").
+// Each reads committed state at the asked height; raw keys are also readable with proofs through
+// "/store/market/key" (README.md, State).
+import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
+import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
+import { paginate } from "../../chain/app/pagination.ts";
+import { encodeCanonical, toLong } from "../../proto/canonical.ts";
+import type { cosmos, sensorchain } from "../../proto/gen/market.js";
+import { DEFAULT_PARAMS, paramsToProto, pb, toBigInt } from "./codec.ts";
+import { marketError } from "./errors.ts";
+import {
+  accessKey,
+  accessPrefix,
+  buyerGrantPrefix,
+  challengePrefix,
+  DISPUTE_PREFIX,
+  decodeUint64,
+  deviceIndexKey,
+  grantKey,
+  listingKey,
+  PARAMS_KEY,
+  prefixEnd,
+  RANK_PREFIX,
+  STORE_NAME,
+  sellerPrefix,
+  votePrefix,
+} from "./keys.ts";
+import { checkAddress, checkDeviceId, checkId } from "./validation.ts";
+
+type Page = cosmos.base.query.v1beta1.IPageRequest | null | undefined;
+
+function pageRequest(page: Page): PageRequest {
+  return {
+    key: page?.key ?? new Uint8Array(0),
+    offset: toBigInt(page?.offset),
+    limit: toBigInt(page?.limit),
+    countTotal: page?.countTotal ?? false,
+    reverse: page?.reverse ?? false,
+  };
+}
+
+function pageResponse(page: PageResponse): cosmos.base.query.v1beta1.IPageResponse {
+  return { nextKey: page.nextKey, total: toLong(page.total) };
+}
+
+/** The last 8 bytes of an index key: the listing or grant id it names. */
+const idAtEnd = (key: Uint8Array) => decodeUint64(key.subarray(key.length - 8));
+
+async function loadAll<T>(
+  store: QueryStore,
+  ids: bigint[],
+  key: (id: bigint) => Uint8Array,
+  decode: (bytes: Uint8Array) => T,
+): Promise<T[]> {
+  const records: T[] = [];
+  for (const id of ids) {
+    const bytes = await store.get(key(id));
+    if (bytes === undefined) throw new Error(`market index names ${id}, which is not stored`);
+    records.push(decode(bytes));
+  }
+  return records;
+}
+
+async function listingPage(ctx: QueryContext, prefix: Uint8Array, page: Page): Promise<Uint8Array> {
+  const store = ctx.store(STORE_NAME);
+  const ids: bigint[] = [];
+  const response = await paginate(store, prefix, pageRequest(page), (suffix) => ids.push(idAtEnd(suffix)));
+  return encodeCanonical(pb.QueryListingsResponse, {
+    listings: await loadAll(store, ids, listingKey, (bytes) => pb.Listing.decode(bytes)),
+    pagination: pageResponse(response),
+  });
+}
+
+async function grantPage(ctx: QueryContext, prefix: Uint8Array, page: Page): Promise<Uint8Array> {
+  const store = ctx.store(STORE_NAME);
+  const ids: bigint[] = [];
+  const response = await paginate(store, prefix, pageRequest(page), (suffix) => ids.push(idAtEnd(suffix)));
+  return encodeCanonical(pb.QueryGrantsResponse, {
+    grants: await loadAll(store, ids, grantKey, (bytes) => pb.AccessGrant.decode(bytes)),
+    pagination: pageResponse(response),
+  });
+}
+
+async function listingById(ctx: QueryContext, id: bigint): Promise<Uint8Array> {
+  const bytes = await ctx.store(STORE_NAME).get(listingKey(id));
+  if (bytes === undefined) throw marketError("listingNotFound", `listing ${id}`);
+  return encodeCanonical(pb.QueryListingResponse, { listing: pb.Listing.decode(bytes) });
+}
+
+const listing: QueryHandler = (ctx, data) =>
+  listingById(ctx, checkId(decodeGrpcRequest(pb.QueryListingRequest, data).listingId, "listing_id"));
+
+const listings: QueryHandler = (ctx, data) =>
+  listingPage(ctx, Uint8Array.of(RANK_PREFIX), decodeGrpcRequest(pb.QueryListingsRequest, data).pagination);
+
+const listingsBySeller: QueryHandler = (ctx, data) => {
+  const request = decodeGrpcRequest(pb.QueryListingsBySellerRequest, data);
+  return listingPage(ctx, sellerPrefix(checkAddress(request.seller, "seller")), request.pagination);
+};
+
+const listingByDevice: QueryHandler = async (ctx, data) => {
+  const deviceId = checkDeviceId(decodeGrpcRequest(pb.QueryListingByDeviceRequest, data).deviceId);
+  const id = await ctx.store(STORE_NAME).get(deviceIndexKey(deviceId));
+  if (id === undefined) throw marketError("listingNotFound", `no listing of device ${deviceId}`);
+  return listingById(ctx, decodeUint64(id));
+};
+
+const grant: QueryHandler = async (ctx, data) => {
+  const id = toBigInt(decodeGrpcRequest(pb.QueryGrantRequest, data).grantId);
+  const bytes = await ctx.store(STORE_NAME).get(grantKey(id));
+  if (bytes === undefined) throw marketError("grantNotFound", `grant ${id}`);
+  return encodeCanonical(pb.QueryGrantResponse, { grant: pb.AccessGrant.decode(bytes) });
+};
+
+const grantsByBuyer: QueryHandler = (ctx, data) => {
+  const request = decodeGrpcRequest(pb.QueryGrantsByBuyerRequest, data);
+  return grantPage(ctx, buyerGrantPrefix(checkAddress(request.buyer, "buyer")), request.pagination);
+};
+
+const grantsByDevice: QueryHandler = (ctx, data) => {
+  const request = decodeGrpcRequest(pb.QueryGrantsByDeviceRequest, data);
+  return grantPage(ctx, accessPrefix(checkDeviceId(request.deviceId)), request.pagination);
+};
+
+/** Same rule as MarketKeeper.accessAt, over committed state. */
+const hasAccess: QueryHandler = async (ctx, data) => {
+  const request = decodeGrpcRequest(pb.QueryHasAccessRequest, data);
+  const deviceId = checkDeviceId(request.deviceId);
+  const account = checkAddress(request.account, "account");
+  const at = toBigInt(request.at);
+  const store = ctx.store(STORE_NAME);
+  if (at >= 0n) {
+    const prefix = accessPrefix(deviceId, account);
+    const start = accessKey(deviceId, account, at + 1n, 0n);
+    for await (const [key] of store.iterate({ start, end: prefixEnd(prefix)!, limit: 1 })) {
+      const bytes = await store.get(grantKey(idAtEnd(key)));
+      if (bytes === undefined) throw new Error("market access index names a missing grant");
+      const found = pb.AccessGrant.decode(bytes);
+      if (toBigInt(found.startTime) <= at)
+        return encodeCanonical(pb.QueryHasAccessResponse, { hasAccess: true, grant: found });
+    }
+  }
+  return encodeCanonical(pb.QueryHasAccessResponse, { hasAccess: false });
+};
+
+const challenges: QueryHandler = async (ctx, data) => {
+  const request = decodeGrpcRequest(pb.QueryChallengesRequest, data);
+  const prefix = challengePrefix(checkId(request.listingId, "listing_id"));
+  const list: sensorchain.market.v1.IChallenge[] = [];
+  const page = await paginate(ctx.store(STORE_NAME), prefix, pageRequest(request.pagination), (_, value) =>
+    list.push(pb.Challenge.decode(value)),
+  );
+  return encodeCanonical(pb.QueryChallengesResponse, { challenges: list, pagination: pageResponse(page) });
+};
+
+const disputes: QueryHandler = async (ctx, data) => {
+  const request = decodeGrpcRequest(pb.QueryDisputesRequest, data);
+  const list: sensorchain.market.v1.IDispute[] = [];
+  const page = await paginate(
+    ctx.store(STORE_NAME),
+    Uint8Array.of(DISPUTE_PREFIX),
+    pageRequest(request.pagination),
+    (_, value) => list.push(pb.Dispute.decode(value)),
+  );
+  return encodeCanonical(pb.QueryDisputesResponse, { disputes: list, pagination: pageResponse(page) });
+};
+
+const disputeVotes: QueryHandler = async (ctx, data) => {
+  const id = checkId(decodeGrpcRequest(pb.QueryDisputeVotesRequest, data).listingId, "listing_id");
+  const prefix = votePrefix(id);
+  const votes: sensorchain.market.v1.IDisputeVote[] = [];
+  for await (const [, value] of ctx.store(STORE_NAME).iterate({ start: prefix, end: prefixEnd(prefix)! }))
+    votes.push(pb.DisputeVote.decode(value));
+  return encodeCanonical(pb.QueryDisputeVotesResponse, { votes });
+};
+
+const params: QueryHandler = async (ctx) => {
+  const bytes = await ctx.store(STORE_NAME).get(PARAMS_KEY);
+  const value = bytes === undefined ? paramsToProto(DEFAULT_PARAMS) : pb.Params.decode(bytes);
+  return encodeCanonical(pb.QueryParamsResponse, { params: value });
+};
+
+export const marketQueries: Record<string, QueryHandler> = {
+  "/sensorchain.market.v1.Query/Listing": listing,
+  "/sensorchain.market.v1.Query/Listings": listings,
+  "/sensorchain.market.v1.Query/ListingsBySeller": listingsBySeller,
+  "/sensorchain.market.v1.Query/ListingByDevice": listingByDevice,
+  "/sensorchain.market.v1.Query/Grant": grant,
+  "/sensorchain.market.v1.Query/GrantsByBuyer": grantsByBuyer,
+  "/sensorchain.market.v1.Query/GrantsByDevice": grantsByDevice,
+  "/sensorchain.market.v1.Query/HasAccess": hasAccess,
+  "/sensorchain.market.v1.Query/Challenges": challenges,
+  "/sensorchain.market.v1.Query/Disputes": disputes,
+  "/sensorchain.market.v1.Query/DisputeVotes": disputeVotes,
+  "/sensorchain.market.v1.Query/Params": params,
+};
