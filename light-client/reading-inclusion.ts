@@ -42,14 +42,23 @@ export function readingProofs(readings: readonly Uint8Array[]): {
   return { root, proofs: proofs.map(({ index, total, aunts }) => ({ index, total, aunts })) };
 }
 
-/** True when `readingBytes` (canonical Reading bytes) is the leaf at proof.index of the tree with
- * this root. Any change to the reading, the path, the index or the total makes it false. */
+/** The parts of a final commitment (sensorchain.meter.v1.CommitmentBody) a proof is checked against. */
+export interface CommittedDay {
+  root: Uint8Array;
+  /** Readings in the day: the proof's total must equal it, since RFC 6962 paths of the left part of
+   * a tree are the same for several totals. */
+  count: bigint | number;
+}
+
+/** True when `readingBytes` (canonical Reading bytes) is the leaf at proof.index of the committed
+ * day's tree. Any change to the reading, the path, the index or the total makes it false. */
 export function verifyReadingInclusion(
   readingBytes: Uint8Array,
   proof: ReadingInclusionProof,
-  root: Uint8Array,
+  day: CommittedDay,
 ): boolean {
-  if (root.length !== 32) return false;
+  const { root } = day;
+  if (root.length !== 32 || BigInt(proof.total) !== BigInt(day.count)) return false;
   const item = readingLeafItem(readingBytes);
   const merkle: MerkleProof = {
     index: proof.index,
