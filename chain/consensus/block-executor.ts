@@ -7,21 +7,21 @@ import type { BlockStore } from "../blockstore/types.ts";
 import { bytesEqual, toHex } from "../crypto/hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
 import type { Mempool } from "../mempool/mempool.ts";
-import type { Mutex } from "../util/mutex.ts";
-import { hashConsensusParams, hashEvidence, hashLastCommit, hashResults, hashTxs } from "../types/hashes.ts";
-import { hashHeader } from "../types/header.ts";
-import { encodeBlock } from "../types/block-codec.ts";
-import { makePartSet } from "../types/part-set.ts";
-import { hashValidatorSet } from "../types/validator-set.ts";
+import { medianTime } from "../types/bft-time.ts";
 import type { Block, BlockID, Commit, Header, Timestamp } from "../types/block.ts";
 import { BlockIDFlag } from "../types/block.ts";
-import { CHAIN_STATE_KEY, type ChainState, encodeChainState } from "./chain-state.ts";
-import { incrementProposerPriority } from "./tendermint/proposer.ts";
-import { verifyEd25519Cached } from "./signature-cache.ts";
-import { medianTime } from "../types/bft-time.ts";
+import { encodeBlock } from "../types/block-codec.ts";
+import { hashConsensusParams, hashEvidence, hashLastCommit, hashResults, hashTxs } from "../types/hashes.ts";
+import { hashHeader } from "../types/header.ts";
+import { makePartSet } from "../types/part-set.ts";
 import { compareTimestamps } from "../types/time.ts";
-import { ValidatorSet } from "../types/validator-set.ts";
+import { hashValidatorSet, ValidatorSet } from "../types/validator-set.ts";
 import { verifyCommit } from "../types/verify-commit.ts";
+import type { Mutex } from "../util/mutex.ts";
+import { CHAIN_STATE_KEY, type ChainState, encodeChainState } from "./chain-state.ts";
+import { verifyEd25519Cached } from "./signature-cache.ts";
+import { incrementProposerPriority } from "./tendermint/proposer.ts";
+import { applyValidatorUpdates } from "./validator-updates.ts";
 
 /** CometBFT block protocol version (v0.38). */
 export const BLOCK_PROTOCOL_VERSION = 11n;
@@ -69,7 +69,10 @@ export class BlockExecutor {
   }
 
   /** A proposal for state.lastBlockHeight + 1 with txs from the mempool, as the proposer makes it. */
-  async createProposal(state: ChainState, input: { proposer: Uint8Array; lastCommit: Commit; time: Timestamp }) {
+  async createProposal(
+    state: ChainState,
+    input: { proposer: Uint8Array; lastCommit: Commit; time: Timestamp },
+  ) {
     const height = state.lastBlockHeight + 1n;
     const maxBytes = state.consensusParams.block.maxBytes;
     // Leave room for the header, commit and evidence, as CometBFT's MaxDataBytes does roughly.
@@ -124,28 +127,40 @@ export class BlockExecutor {
     if (!bytesEqual(header.appHash, state.appHash)) fail("wrong app hash");
     if (!bytesEqual(header.lastResultsHash, state.lastResultsHash)) fail("wrong last results hash");
     if (!bytesEqual(header.validatorsHash, hashValidatorSet(state.validators))) fail("wrong validators hash");
-    if (!bytesEqual(header.nextValidatorsHash, hashValidatorSet(state.nextValidators))) fail("wrong next validators hash");
-    if (!bytesEqual(header.consensusHash, hashConsensusParams(state.consensusParams))) fail("wrong consensus hash");
+    if (!bytesEqual(header.nextValidatorsHash, hashValidatorSet(state.nextValidators)))
+      fail("wrong next validators hash");
+    if (!bytesEqual(header.consensusHash, hashConsensusParams(state.consensusParams)))
+      fail("wrong consensus hash");
     if (!bytesEqual(header.dataHash, hashTxs(block.data.txs))) fail("wrong data hash");
     if (!bytesEqual(header.lastCommitHash, hashLastCommit(block.lastCommit))) fail("wrong last commit hash");
     if (!bytesEqual(header.evidenceHash, hashEvidence(block.evidence))) fail("wrong evidence hash");
-    if (!new ValidatorSet(state.validators).hasAddress(header.proposerAddress)) fail("proposer is not a validator");
+    if (!new ValidatorSet(state.validators).hasAddress(header.proposerAddress))
+      fail("proposer is not a validator");
     // CometBFT validateBlock: the last commit is verified against the last set, and the block time
     // is the BFT time of that commit (genesis time at the initial height).
     if (header.height === state.initialHeight) {
       if (block.lastCommit.signatures.length !== 0) fail("initial block with a last commit");
-      if (compareTimestamps(header.time, state.lastBlockTime) !== 0) fail("initial block time is not the genesis time");
+      if (compareTimestamps(header.time, state.lastBlockTime) !== 0)
+        fail("initial block time is not the genesis time");
       return;
     }
     const lastValidators = new ValidatorSet(state.lastValidators);
     try {
-      verifyCommit(state.chainId, lastValidators, state.lastBlockId, state.lastBlockHeight, block.lastCommit, {
-        verifySignature: verifyEd25519Cached,
-      });
+      verifyCommit(
+        state.chainId,
+        lastValidators,
+        state.lastBlockId,
+        state.lastBlockHeight,
+        block.lastCommit,
+        {
+          verifySignature: verifyEd25519Cached,
+        },
+      );
     } catch (error) {
       fail(`invalid last commit: ${(error as Error).message}`);
     }
-    if (compareTimestamps(header.time, medianTime(block.lastCommit, lastValidators)) !== 0) fail("block time is not the median time of the last commit");
+    if (compareTimestamps(header.time, medianTime(block.lastCommit, lastValidators)) !== 0)
+      fail("block time is not the median time of the last commit");
   }
 
   /** valid(v) of the Tendermint paper: the header checks and the application's processProposal. */
@@ -170,16 +185,30 @@ export class BlockExecutor {
   }
 
   /** Executes a decided block and commits it with `seenCommit` atomically; returns the next state. */
-  async applyBlock(state: ChainState, block: Block, blockId: BlockID, blockSize: number, seenCommit: Commit): Promise<ChainState> {
+  async applyBlock(
+    state: ChainState,
+    block: Block,
+    blockId: BlockID,
+    blockSize: number,
+    seenCommit: Commit,
+  ): Promise<ChainState> {
     this.validateBlock(state, block);
     // Outside the mempool lock, so ingress keeps feeding checkTx while the pool verifies.
     if (this.#preverify !== undefined && block.data.txs.length > 0) await this.#preverify(block.data.txs);
-    const committed = await this.#mempoolLock.run(() => this.#execute(state, block, blockId, blockSize, seenCommit));
+    const committed = await this.#mempoolLock.run(() =>
+      this.#execute(state, block, blockId, blockSize, seenCommit),
+    );
     this.#onCommitted?.(committed);
     return committed.state;
   }
 
-  async #execute(state: ChainState, block: Block, blockId: BlockID, blockSize: number, seenCommit: Commit): Promise<CommittedBlock> {
+  async #execute(
+    state: ChainState,
+    block: Block,
+    blockId: BlockID,
+    blockSize: number,
+    seenCommit: Commit,
+  ): Promise<CommittedBlock> {
     const results = await this.#app.finalizeBlock({
       txs: block.data.txs,
       height: block.header.height,
@@ -193,7 +222,12 @@ export class BlockExecutor {
     if (results.txResults.length !== block.data.txs.length) {
       throw new Error(`assertion: ${results.txResults.length} results for ${block.data.txs.length} txs`);
     }
-    const nextSchedule = incrementProposerPriority(state.nextValidators, 1);
+    // CometBFT updateState: updates at H change the set that signs H+2 (a copy of the next set with
+    // the change set applied), then the next set's proposer priorities advance once.
+    const nextSchedule = incrementProposerPriority(
+      applyValidatorUpdates(state.nextValidators, results.validatorUpdates ?? []),
+      1,
+    );
     const nextState: ChainState = {
       ...state,
       lastBlockHeight: block.header.height,
@@ -202,8 +236,6 @@ export class BlockExecutor {
       lastValidators: state.validators,
       validators: state.nextValidators,
       ...proposerFields(state.nextValidatorsProposer, nextSchedule.proposer.address),
-      // Validator updates arrive with the consensus issue's poa module; until then the set is fixed.
-      // CometBFT updateState: the next set is a copy incremented once (weighted round robin).
       nextValidators: nextSchedule.validators,
       consensusParams: results.consensusParamUpdates ?? state.consensusParams,
       lastResultsHash: hashResults(results.txResults),

@@ -52,7 +52,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
 }
 
 /** RescalePriorities + shiftByAvgProposerPriority, on copies. */
-function rescaleAndCenter(validators: readonly Validator[], total: bigint): Validator[] {
+export function rescaleAndCenter(validators: readonly Validator[], total: bigint): Validator[] {
   const diffMax = PRIORITY_WINDOW_SIZE_FACTOR * total;
   let max = INT64_MIN;
   let min = INT64_MAX;
@@ -65,18 +65,25 @@ function rescaleAndCenter(validators: readonly Validator[], total: bigint): Vali
   const ratio = (diff + diffMax - 1n) / diffMax;
   let scaled = validators.map((validator) => ({ ...validator }));
   if (diffMax > 0n && diff > diffMax) {
-    scaled = scaled.map((validator) => ({ ...validator, proposerPriority: validator.proposerPriority / ratio }));
+    scaled = scaled.map((validator) => ({
+      ...validator,
+      proposerPriority: validator.proposerPriority / ratio,
+    }));
   }
   let sum = 0n;
   for (const validator of scaled) sum += validator.proposerPriority;
   const average = floorDiv(sum, BigInt(scaled.length));
-  return scaled.map((validator) => ({ ...validator, proposerPriority: clip(validator.proposerPriority - average) }));
+  return scaled.map((validator) => ({
+    ...validator,
+    proposerPriority: clip(validator.proposerPriority - average),
+  }));
 }
 
 /** ValidatorSet.IncrementProposerPriority(times) on a copy of `validators`. */
 export function incrementProposerPriority(validators: readonly Validator[], times: number): ProposerSchedule {
   if (validators.length === 0) throw new RangeError("empty validator set");
-  if (!Number.isInteger(times) || times <= 0) throw new RangeError(`cannot increment priorities ${times} times`);
+  if (!Number.isInteger(times) || times <= 0)
+    throw new RangeError(`cannot increment priorities ${times} times`);
   const total = totalPower(validators);
   let current = rescaleAndCenter(validators, total);
   let proposer: Validator | undefined;
@@ -97,7 +104,11 @@ export function incrementProposerPriority(validators: readonly Validator[], time
  * The proposer of `round` at a height whose set is `validators` with round-0 proposer `proposer`
  * (CometBFT enterNewRound: a copy of the set incremented `round` times).
  */
-export function proposerForRound(validators: readonly Validator[], roundZeroProposer: Uint8Array | undefined, round: number): Validator {
+export function proposerForRound(
+  validators: readonly Validator[],
+  roundZeroProposer: Uint8Array | undefined,
+  round: number,
+): Validator {
   if (round === 0) {
     if (roundZeroProposer !== undefined) {
       const found = validators.find((validator) => compareBytes(validator.address, roundZeroProposer) === 0);
