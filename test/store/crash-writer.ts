@@ -1,10 +1,12 @@
 // Child process of crash.test.ts: commits blocks as fast as it can and reports each committed version on
 // stdout, until the parent kills it with SIGKILL.
 import { ClassicLevel } from "classic-level";
+import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 
 const location = process.argv[2]!;
-const db = new ClassicLevel<Uint8Array, Uint8Array>(location, { keyEncoding: "view", valueEncoding: "view" });
+// The options the node opens its database with, so that crash safety is tested with the same memtable size.
+const db = new ClassicLevel<Uint8Array, Uint8Array>(location, DB_OPTIONS);
 await db.open();
 const cms = await openCommitMultiStore({
   db,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
 import { ClassicLevel } from "classic-level";
-import type { Database } from "../../chain/store/db.ts";
+import { type Database, DB_OPTIONS } from "../../chain/store/db.ts";
 
 export async function tempDir(t: ExecutionContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-store-"));
@@ -13,10 +13,7 @@ export async function tempDir(t: ExecutionContext): Promise<string> {
 }
 
 export async function openDb(location: string): Promise<Database> {
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(location, {
-    keyEncoding: "view",
-    valueEncoding: "view",
-  });
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(location, DB_OPTIONS);
   await db.open();
   return db;
 }
