@@ -16,6 +16,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runDeviceBench } = await import("./device.ts");
     await runDeviceBench({});
   },
+  escrow: async () => {
+    const { runEscrowBench } = await import("./escrow.ts");
+    await runEscrowBench({});
+  },
   devnet: async () => {
     const { runDevnetBenchPair } = await import("./devnet.ts");
     await runDevnetBenchPair({});
