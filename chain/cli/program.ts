@@ -2,11 +2,13 @@
 import { Command } from "commander";
 import { PASSPHRASE_ENV } from "./context.ts";
 import { registerDevice } from "./device.ts";
+import { registerEscrow } from "./escrow.ts";
 import { registerGenesis } from "./genesis.ts";
 import { registerIdentity } from "./identity.ts";
 import { registerInit } from "./init.ts";
 import { registerKeys } from "./keys.ts";
 import { registerLight } from "./light.ts";
+import { registerMeter } from "./meter.ts";
 import { registerPoa } from "./poa.ts";
 import { registerQuery } from "./query.ts";
 import { registerStart } from "./start.ts";
@@ -35,6 +37,8 @@ export function createProgram(): Command {
   registerQuery(program);
   registerDevice(program);
   registerPoa(program);
+  registerEscrow(program);
+  registerMeter(program);
   registerIdentity(program);
   registerLight(program);
   return program;
