@@ -127,6 +127,15 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     timeoutCommit: "1s",
   });
   const children = devnet.nodes.map((node) => startDevnetNode(node, ["--log_level", "warn"]));
+  // Drain the pipes (a full pipe would block a node's synchronous logger) and keep a tail to show.
+  const tails = children.map(() => ({ text: "" }));
+  children.forEach((child, i) => {
+    const keep = (chunk: Buffer) => {
+      tails[i]!.text = (tails[i]!.text + chunk.toString()).slice(-4000);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+  });
   const urls = devnet.nodes.map((node) => `http://127.0.0.1:${node.rpcPort}`);
   try {
     for (;;) {
@@ -240,6 +249,9 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       })),
       loadAverage: loadavg()[0]!,
     };
+  } catch (error) {
+    for (const [i, tail] of tails.entries()) console.error(`--- ${devnet.nodes[i]!.moniker}\n${tail.text}`);
+    throw error;
   } finally {
     for (const child of children)
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGINT");
