@@ -20,6 +20,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runEscrowBench } = await import("./escrow.ts");
     await runEscrowBench({});
   },
+  market: async () => {
+    const { runMarketBench } = await import("./market.ts");
+    await runMarketBench({});
+  },
   devnet: async () => {
     const { runDevnetBenchPair } = await import("./devnet.ts");
     await runDevnetBenchPair({});
