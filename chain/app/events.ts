@@ -17,8 +17,21 @@ export const UNINDEXED_ATTRIBUTES: ReadonlySet<string> = new Set([
  * phase, not something to search by. */
 export const UNINDEXED_KEYS: ReadonlySet<string> = new Set(["msg_index", "mode"]);
 
+/** UNINDEXED_ATTRIBUTES by event type, so emitting an event builds no `type.key` strings. */
+const unindexedByType = new Map<string, Set<string>>();
+for (const attribute of UNINDEXED_ATTRIBUTES) {
+  const dot = attribute.indexOf(".");
+  const type = attribute.slice(0, dot);
+  let keys = unindexedByType.get(type);
+  if (keys === undefined) {
+    keys = new Set();
+    unindexedByType.set(type, keys);
+  }
+  keys.add(attribute.slice(dot + 1));
+}
+
 export function isIndexedAttribute(type: string, key: string): boolean {
-  return !UNINDEXED_KEYS.has(key) && !UNINDEXED_ATTRIBUTES.has(`${type}.${key}`);
+  return !UNINDEXED_KEYS.has(key) && unindexedByType.get(type)?.has(key) !== true;
 }
 
 export class EventManager {

@@ -189,7 +189,16 @@ function decodePubKeyAny(bytes: Uint8Array): Uint8Array | undefined {
     if (tag >>> 3 === 2) value = reader.bytes();
     else reader.skipType(tag & 7);
   }
-  return value === undefined || value.length === 0 ? undefined : PubKey.decode(value).key;
+  if (value === undefined || value.length === 0) return undefined;
+  // PubKey{key = 1}: read by hand too, keeping the last occurrence as the generated decoder does.
+  const pubKey = new BinaryReader(value);
+  let key: Uint8Array = new Uint8Array(0);
+  while (pubKey.pos < pubKey.len) {
+    const tag = pubKey.uint32();
+    if (tag >>> 3 === 1) key = pubKey.bytes();
+    else pubKey.skipType(tag & 7);
+  }
+  return key;
 }
 
 function fromBase(base: BaseAccount | undefined): AccountState {

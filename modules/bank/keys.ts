@@ -89,12 +89,26 @@ export function parseBalanceKey(key: Uint8Array): { address: string; denom: stri
   };
 }
 
+// Amounts are read and written for every fee and transfer: decimal digits are ASCII, so they are
+// copied byte by byte instead of through TextEncoder/TextDecoder (same bytes, same values).
 export function encodeAmount(amount: bigint): Uint8Array {
-  return utf8.encode(amount.toString());
+  const text = amount.toString();
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }
 
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
 export function decodeAmount(bytes: Uint8Array): bigint {
-  return BigInt(utf8Decoder.decode(bytes));
+  let text = "";
+  for (const byte of bytes) {
+    // Anything but digits takes the general path (and its errors).
+    if (byte < DIGIT_0 || byte > DIGIT_9) return BigInt(utf8Decoder.decode(bytes));
+    text += String.fromCharCode(byte);
+  }
+  return BigInt(text);
 }
 
 export { prefixEnd } from "../../chain/app/pagination.ts";
