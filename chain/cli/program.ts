@@ -8,6 +8,7 @@ import { registerIdentity } from "./identity.ts";
 import { registerInit } from "./init.ts";
 import { registerKeys } from "./keys.ts";
 import { registerLight } from "./light.ts";
+import { registerMarket } from "./market.ts";
 import { registerMeter } from "./meter.ts";
 import { registerPoa } from "./poa.ts";
 import { registerQuery } from "./query.ts";
@@ -40,6 +41,7 @@ export function createProgram(): Command {
   registerEscrow(program);
   registerMeter(program);
   registerIdentity(program);
+  registerMarket(program);
   registerLight(program);
   return program;
 }
