@@ -2,6 +2,7 @@
 // consensus engine → RPC. Everything persistent lives in one LevelDB (data/chain.db) so that each
 // block commits in one atomic batch (chain/db-keyspace.ts).
 import { ClassicLevel } from "classic-level";
+import { DB_OPTIONS } from "./store/db.ts";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createApplication } from "./node/application.ts";
@@ -11,6 +12,8 @@ import { CHAIN_STATE_KEY, type ChainState, decodeChainState } from "./consensus/
 import { type Clock, systemClock } from "./consensus/engine.ts";
 import { genesisChainState, genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { SoloEngine } from "./consensus/solo.ts";
+import { EvidencePool } from "./consensus/evidence-pool.ts";
+import { encodeEvidence } from "./consensus/tendermint/evidence.ts";
 import { FileSignStateStorage, PrivValidator } from "./consensus/privval.ts";
 import { FileWalStorage } from "./consensus/wal.ts";
 import { DEFAULT_TIMEOUTS } from "./consensus/tendermint/types.ts";
@@ -66,10 +69,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
   const { config, genesis, logger } = options;
   const dataDir = join(options.home, "data");
   await mkdir(dataDir, { recursive: true });
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dataDir, "chain.db"), {
-    keyEncoding: "view",
-    valueEncoding: "view",
-  });
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dataDir, "chain.db"), DB_OPTIONS);
   await db.open();
 
   const app = await createApplication({ db, genesis, config });
@@ -109,11 +109,15 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
   // Set once the p2p layer exists: txs admitted through RPC are gossiped from here.
   let gossipTx: ((tx: Uint8Array) => void) | undefined;
   const ingress = new TxIngress({ app, mempool, mempoolLock, verifier: verifyPool, onAccepted: (tx) => gossipTx?.(tx) });
+  // Duplicate votes found by the engine or received by gossip, verified, offered to proposals.
+  const evidencePool = new EvidencePool({ blockStore, logger });
   const executor = new BlockExecutor({
     app,
     blockStore,
+    evidence: evidencePool,
     mempool,
     mempoolLock,
+    maxBlockTxs: config.consensus.maxBlockTxs,
     preverify: async (txs) => {
       try {
         await ingress.preverify(txs);
@@ -169,7 +173,12 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       logger,
     });
     let runner: BftRunner | undefined;
-    const gossip = new ConsensusGossip({ host, topics, metrics, view: () => runner?.view() });
+    const addEvidence = (bytes: Uint8Array) => {
+      const current = runner?.state;
+      if (current === undefined) return;
+      evidencePool.add(bytes, current).catch((error: unknown) => logger.warn({ err: error }, "evidence not added"));
+    };
+    const gossip = new ConsensusGossip({ host, topics, metrics, view: () => runner?.view(), onEvidence: addEvidence });
     const txGossip = new TxGossip({
       host,
       topic: topics.txs,
@@ -194,8 +203,10 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       metrics,
       logger,
       onError,
-      onEvidence: (evidence) =>
-        logger.warn({ height: Number(evidence.voteA.height), validator: Buffer.from(evidence.voteA.validatorAddress).toString("hex") }, "duplicate vote evidence"),
+      onEvidence: (evidence) => {
+        logger.warn({ height: Number(evidence.voteA.height), validator: Buffer.from(evidence.voteA.validatorAddress).toString("hex") }, "duplicate vote evidence");
+        addEvidence(encodeEvidence(evidence));
+      },
     });
     await host.start();
     network = { host, txGossip, runner };

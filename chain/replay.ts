@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
+import { DB_OPTIONS } from "./store/db.ts";
 import { loadGenesisFile } from "../genesis/genesis.ts";
 import { openBlockStore } from "./blockstore/open.ts";
 import { loadConfig } from "./config/config.ts";
@@ -34,16 +35,10 @@ export interface ReplayReport {
 export async function replayChain(input: { home: string }): Promise<ReplayReport> {
   const config = await loadConfig(input.home, {});
   const genesis = await loadGenesisFile(join(input.home, "config", "genesis.json"));
-  const source = new ClassicLevel<Uint8Array, Uint8Array>(join(input.home, "data", "chain.db"), {
-    keyEncoding: "view",
-    valueEncoding: "view",
-  });
+  const source = new ClassicLevel<Uint8Array, Uint8Array>(join(input.home, "data", "chain.db"), DB_OPTIONS);
   await source.open();
   const scratch = await mkdtemp(join(tmpdir(), "sensorchain-replay-"));
-  const target = new ClassicLevel<Uint8Array, Uint8Array>(scratch, {
-    keyEncoding: "view",
-    valueEncoding: "view",
-  });
+  const target = new ClassicLevel<Uint8Array, Uint8Array>(scratch, DB_OPTIONS);
   await target.open();
   try {
     const blockStore = await openBlockStore(source);
