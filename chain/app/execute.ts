@@ -6,7 +6,7 @@ import type { Event, ExecTxResult } from "./abci.ts";
 import { type AnteEnvironment, type AnteResult, runAnte } from "./ante.ts";
 import { type BlockInfo, StoreContext } from "./context.ts";
 import { toAbciError, wrapError } from "./errors.ts";
-import { withAttribute } from "./events.ts";
+import { isIndexedAttribute, withAttribute } from "./events.ts";
 import { GasMeter, INFINITE_GAS } from "./gas.ts";
 import type { ExecMode, MsgHandler, MsgResponse } from "./module.ts";
 import { type DecodedTx, decodeTx } from "./tx.ts";
@@ -77,11 +77,10 @@ export async function executeTx(
     return { result: success(tx.gasLimit, used(), anteEvents, EMPTY), tx, ante, msgResponses: [] };
   }
   const msgCache = txCache.cacheWrap();
-  const signerCtx = new StoreContext(block, mode, msgCache, meter, ante.signers);
   const events: Event[] = [...anteEvents];
   const msgResponses: MsgResponse[] = [];
   for (const [index, { typeUrl, msg, handler }] of tx.msgs.entries()) {
-    const msgCtx = signerCtx.derive(msgCache);
+    const msgCtx = new StoreContext(block, mode, msgCache, meter, ante.signers);
     try {
       msgResponses.push(await handler.handle(msgCtx, msg));
     } catch (error) {
@@ -89,15 +88,17 @@ export async function executeTx(
       const wrapped = wrapError(toAbciError(error), `failed to execute message; message index: ${index}`);
       return { result: errorResult(wrapped, tx.gasLimit, used(), anteEvents), tx, ante, msgResponses: [] };
     }
-    const messageEvent: Event = {
+    const msgIndex = String(index);
+    events.push({
       type: "message",
       attributes: [
         { key: "action", value: typeUrl, index: true },
         { key: "sender", value: handler.signers(msg)[0] ?? "", index: true },
         { key: "module", value: moduleOfTypeUrl(typeUrl), index: true },
+        { key: "msg_index", value: msgIndex, index: isIndexedAttribute("message", "msg_index") },
       ],
-    };
-    events.push(...withAttribute([messageEvent, ...msgCtx.events.events], "msg_index", String(index)));
+    });
+    for (const event of withAttribute(msgCtx.events.events, "msg_index", msgIndex)) events.push(event);
   }
   msgCache.write();
   txCache.write();
