@@ -120,7 +120,11 @@ export class BlockStoreImpl implements BlockStore {
   async loadCommit(height: bigint): Promise<Commit | undefined> {
     const canonical = await this.#db.get(heightKey(PREFIX.commit, height));
     if (canonical !== undefined) return decodeCommit(canonical);
-    return this.loadSeenCommit(height);
+    const seen = await this.loadSeenCommit(height);
+    if (seen !== undefined) return seen;
+    // Block height+1 may have committed between the two reads, moving the seen commit to canonical.
+    const moved = await this.#db.get(heightKey(PREFIX.commit, height));
+    return moved === undefined ? undefined : decodeCommit(moved);
   }
 
   /** The +2/3 precommits this node saw for `height` (kept until block height+1 is saved). */
