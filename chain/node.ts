@@ -1,24 +1,35 @@
 // Wires one node together: LevelDB → state store → application → block store → mempool →
 // consensus engine → RPC. Everything persistent lives in one LevelDB (data/chain.db) so that each
 // block commits in one atomic batch (chain/db-keyspace.ts).
-import { ClassicLevel } from "classic-level";
-import { DB_OPTIONS } from "./store/db.ts";
+
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createApplication } from "./node/application.ts";
+import { ClassicLevel } from "classic-level";
+import type { Genesis } from "../genesis/genesis.ts";
+import { pb as poaProto } from "../modules/poa/codec.ts";
+import type { Application } from "./app/abci.ts";
+import { identityBlobRoute } from "./blobs/node-route.ts";
 import { openBlockStore } from "./blockstore/open.ts";
+import type { NodeConfig } from "./config/config.ts";
+import { loadNodeKey } from "./config/node-keys.ts";
 import { BlockExecutor } from "./consensus/block-executor.ts";
 import { CHAIN_STATE_KEY, type ChainState, decodeChainState } from "./consensus/chain-state.ts";
 import { type Clock, systemClock } from "./consensus/engine.ts";
-import { genesisChainState, genesisInitChainRequest } from "./consensus/genesis-state.ts";
-import { SoloEngine } from "./consensus/solo.ts";
 import { EvidencePool } from "./consensus/evidence-pool.ts";
-import { encodeEvidence } from "./consensus/tendermint/evidence.ts";
+import { genesisChainState, genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { FileSignStateStorage, PrivValidator } from "./consensus/privval.ts";
-import { FileWalStorage } from "./consensus/wal.ts";
+import { SoloEngine } from "./consensus/solo.ts";
+import { encodeEvidence } from "./consensus/tendermint/evidence.ts";
 import { DEFAULT_TIMEOUTS } from "./consensus/tendermint/types.ts";
-import { loadNodeKey } from "./config/node-keys.ts";
+import { FileWalStorage } from "./consensus/wal.ts";
+import type { Ed25519Signer } from "./crypto/ed25519.ts";
+import { Secp256k1VerifyPool } from "./crypto/secp256k1-pool.ts";
+import { Mempool, MempoolError } from "./mempool/mempool.ts";
+import { createApplication } from "./node/application.ts";
 import { BftRunner } from "./node/bft-runner.ts";
+import { NodeEvents } from "./node/events.ts";
+import { createRpcBackend } from "./node/rpc-backend.ts";
+import { TxIngress } from "./node/tx-ingress.ts";
 import { BlockSyncer, serveBlockSync } from "./p2p/blocksync.ts";
 import { ConsensusGossip } from "./p2p/consensus-gossip.ts";
 import { P2PHost } from "./p2p/host.ts";
@@ -26,19 +37,11 @@ import { createP2PMetrics } from "./p2p/metrics.ts";
 import { cometNodeId, parsePeerAddresses } from "./p2p/peers.ts";
 import { chainTopics } from "./p2p/topics.ts";
 import { TxGossip } from "./p2p/tx-gossip.ts";
-import type { Ed25519Signer } from "./crypto/ed25519.ts";
-import { Secp256k1VerifyPool } from "./crypto/secp256k1-pool.ts";
-import { Mempool, MempoolError } from "./mempool/mempool.ts";
-import { NodeEvents } from "./node/events.ts";
-import { createRpcBackend } from "./node/rpc-backend.ts";
-import { TxIngress } from "./node/tx-ingress.ts";
 import { startRpcServer } from "./rpc/server.ts";
-import { identityBlobRoute } from "./blobs/node-route.ts";
+import { DB_OPTIONS } from "./store/db.ts";
 import { openCommitMultiStore } from "./store/multistore.ts";
-import type { Genesis } from "../genesis/genesis.ts";
 import type { Commit } from "./types/block.ts";
 import { Mutex } from "./util/mutex.ts";
-import type { NodeConfig } from "./config/config.ts";
 
 export interface Logger {
   info(object: object | string, message?: string): void;
@@ -95,20 +98,34 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     if (info.lastBlockHeight > 0n) throw new Error("state exists but the chain state record is missing");
     // An app hash at height 0 means genesis was committed and the node stopped before block 1.
     const appHash =
-      info.lastBlockAppHash.length > 0 ? info.lastBlockAppHash : (await app.initChain(genesisInitChainRequest(genesis))).appHash;
+      info.lastBlockAppHash.length > 0
+        ? info.lastBlockAppHash
+        : (await app.initChain(genesisInitChainRequest(genesis))).appHash;
     state = genesisChainState(genesis, appHash);
     lastCommit = emptyCommit();
-    logger.info({ chainId: genesis.chainId, appHash: Buffer.from(appHash).toString("hex") }, "chain state from genesis");
+    logger.info(
+      { chainId: genesis.chainId, appHash: Buffer.from(appHash).toString("hex") },
+      "chain state from genesis",
+    );
   }
   if (info.lastBlockHeight > state.lastBlockHeight) {
-    throw new Error(`app height ${info.lastBlockHeight} is ahead of the chain state ${state.lastBlockHeight}`);
+    throw new Error(
+      `app height ${info.lastBlockHeight} is ahead of the chain state ${state.lastBlockHeight}`,
+    );
   }
 
   // Signature verification on every core (docs/ARCHITECTURE.md, "Signature verification pool").
   const verifyPool = new Secp256k1VerifyPool();
   // Set once the p2p layer exists: txs admitted through RPC are gossiped from here.
   let gossipTx: ((tx: Uint8Array) => void) | undefined;
-  const ingress = new TxIngress({ app, mempool, mempoolLock, verifier: verifyPool, onAccepted: (tx) => gossipTx?.(tx) });
+  const ingress = new TxIngress({
+    app,
+    mempool,
+    mempoolLock,
+    verifier: verifyPool,
+    onAccepted: (tx) => gossipTx?.(tx),
+  });
+  let refreshValidatorPeers: (() => Promise<void>) | undefined;
   // Duplicate votes found by the engine or received by gossip, verified, offered to proposals.
   const evidencePool = new EvidencePool({ blockStore, logger });
   const executor = new BlockExecutor({
@@ -128,10 +145,20 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     },
     onCommitted: (committed) => {
       logger.info(
-        { height: Number(committed.block.header.height), txs: committed.block.data.txs.length, appHash: Buffer.from(committed.state.appHash).toString("hex") },
+        {
+          height: Number(committed.block.header.height),
+          txs: committed.block.data.txs.length,
+          appHash: Buffer.from(committed.state.appHash).toString("hex"),
+          ...roundedTimings(committed.timings),
+          mempool: mempool.size,
+        },
         "committed block",
       );
       events.publish(committed);
+      if ((committed.results.validatorUpdates ?? []).length > 0)
+        refreshValidatorPeers?.().catch((error: unknown) =>
+          logger.warn({ err: error }, "validator peers not refreshed"),
+        );
     },
   });
 
@@ -148,7 +175,8 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
   // One validator that is this node: the solo engine, no network (docs/ARCHITECTURE.md). Anything
   // else (several validators, or this node is not the validator): libp2p + block sync + Tendermint.
   const solo =
-    state.validators.length === 1 && Buffer.compare(state.validators[0]!.pubKey, options.signer.publicKey) === 0;
+    state.validators.length === 1 &&
+    Buffer.compare(state.validators[0]!.pubKey, options.signer.publicKey) === 0;
   let engine: { readonly state: ChainState; start(): Promise<void> | void; stop(): Promise<void> };
   let network: { host: P2PHost; txGossip: TxGossip; runner: BftRunner } | undefined;
   const metrics = createP2PMetrics();
@@ -176,9 +204,17 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     const addEvidence = (bytes: Uint8Array) => {
       const current = runner?.state;
       if (current === undefined) return;
-      evidencePool.add(bytes, current).catch((error: unknown) => logger.warn({ err: error }, "evidence not added"));
+      evidencePool
+        .add(bytes, current)
+        .catch((error: unknown) => logger.warn({ err: error }, "evidence not added"));
     };
-    const gossip = new ConsensusGossip({ host, topics, metrics, view: () => runner?.view(), onEvidence: addEvidence });
+    const gossip = new ConsensusGossip({
+      host,
+      topics,
+      metrics,
+      view: () => runner?.view(),
+      onEvidence: addEvidence,
+    });
     const txGossip = new TxGossip({
       host,
       topic: topics.txs,
@@ -188,7 +224,10 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     });
     gossipTx = (tx) => txGossip.gossip(tx);
     await serveBlockSync(host, topics.blocksync, blockStore, metrics);
-    const privValidator = await PrivValidator.load(options.signer, new FileSignStateStorage(config.paths.privValidatorStateFile));
+    const privValidator = await PrivValidator.load(
+      options.signer,
+      new FileSignStateStorage(config.paths.privValidatorStateFile),
+    );
     runner = new BftRunner({
       executor,
       blockStore,
@@ -204,14 +243,35 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       logger,
       onError,
       onEvidence: (evidence) => {
-        logger.warn({ height: Number(evidence.voteA.height), validator: Buffer.from(evidence.voteA.validatorAddress).toString("hex") }, "duplicate vote evidence");
+        logger.warn(
+          {
+            height: Number(evidence.voteA.height),
+            validator: Buffer.from(evidence.voteA.validatorAddress).toString("hex"),
+          },
+          "duplicate vote evidence",
+        );
         addEvidence(encodeEvidence(evidence));
       },
     });
     await host.start();
     network = { host, txGossip, runner };
+    // Validators' node ids come from the poa module's records (config p2p.validator_peers overrides).
+    refreshValidatorPeers = async () => {
+      if (config.p2p.validatorPeers.length > 0) return;
+      const ids = await poaValidatorNodeIds(app);
+      if (ids === undefined) return;
+      const used = host.setValidatorPeers(ids);
+      logger.info({ validatorPeers: used.length }, "validator peers from the poa module");
+    };
+    await refreshValidatorPeers();
     const started = runner;
-    engine = { get state() { return started.state; }, start: () => started.start(), stop: () => started.stop() };
+    engine = {
+      get state() {
+        return started.state;
+      },
+      start: () => started.start(),
+      stop: () => started.stop(),
+    };
   }
 
   let rpcAddress = "";
@@ -224,7 +284,10 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     signer: options.signer,
     chainState: () => engine.state,
     catchingUp: () => network?.runner.catchingUp ?? false,
-    peers: () => network?.host.peers().map((peer) => ({ nodeId: cometNodeId(peer.nodeId), remoteIp: peer.remoteIp, moniker: "" })) ?? [],
+    peers: () =>
+      network?.host
+        .peers()
+        .map((peer) => ({ nodeId: cometNodeId(peer.nodeId), remoteIp: peer.remoteIp, moniker: "" })) ?? [],
     p2pMetrics: () => ({ ...metrics }),
     genesis: options.genesisJson ?? genesis,
     nodeId: options.nodeId,
@@ -254,6 +317,8 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     stop() {
       stopping ??= (async () => {
         await engine.stop();
+        // A recheck still running after the last block holds the lock: let it finish before closing.
+        await mempoolLock.run(async () => {});
         network?.txGossip.stop();
         await network?.host.stop();
         await rpc.close();
@@ -267,5 +332,35 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
 }
 
 function emptyCommit(): Commit {
-  return { height: 0n, round: 0, blockId: { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } }, signatures: [] };
+  return {
+    height: 0n,
+    round: 0,
+    blockId: { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } },
+    signatures: [],
+  };
+}
+
+function roundedTimings(timings: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(timings ?? {})) out[key] = Math.round(value);
+  return out;
+}
+
+/** libp2p node ids of the poa module's current validators (not jailed, power > 0); undefined when the
+ * module is inert (no records) or the query fails. */
+async function poaValidatorNodeIds(app: Application): Promise<string[] | undefined> {
+  const response = await app.query({
+    path: "/sensorchain.poa.v1.Query/Validators",
+    data: new Uint8Array(),
+    height: 0n,
+    prove: false,
+  });
+  if (response.code !== 0) return undefined;
+  const { validators } = poaProto.QueryValidatorsResponse.decode(response.value);
+  if (validators.length === 0) return undefined;
+  return validators
+    .filter(
+      (v) => v.jailed !== true && v.power != null && v.power.toString() !== "0" && (v.nodeId ?? "") !== "",
+    )
+    .map((v) => v.nodeId!);
 }

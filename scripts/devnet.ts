@@ -15,7 +15,13 @@ import { homePaths } from "../chain/config/home.ts";
 import { loadNodeKey, loadPrivValidatorKey } from "../chain/config/node-keys.ts";
 import { parseToml, renderConfigToml } from "../chain/config/toml-file.ts";
 import { peerIdOfNodeKey } from "../chain/p2p/host.ts";
-import { addGenesisAccount, buildGenesis, saveGenesis, timestampFromDate } from "../genesis/genesis.ts";
+import {
+  addGenesisAccount,
+  addPoaValidator,
+  buildGenesis,
+  saveGenesis,
+  timestampFromDate,
+} from "../genesis/genesis.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "..");
 const NODE_BINARY = join(REPO_ROOT, "node_modules/.bin/node");
@@ -24,6 +30,8 @@ export const DEVNET_CHAIN_ID = "sensorchain-devnet-1";
 export const DEVNET_DENOM = "usensor";
 /** Faucet balance: 10^15 usensor, enough for any load test. */
 const FAUCET_BALANCE = 1_000_000_000_000_000n;
+/** Each validator operator's balance: fees for years of governance txs on a devnet. */
+const OPERATOR_BALANCE = 1_000_000_000_000n;
 
 export interface DevnetNodeSpec {
   home: string;
@@ -32,6 +40,10 @@ export interface DevnetNodeSpec {
   rpcPort: number;
   p2pPort: number;
   peerId: string;
+  /** The poa operator account of a validator (signs its governance txs); undefined for full nodes. */
+  operator?: { address: string; mnemonic: string };
+  /** ed25519 consensus public key (priv_validator_key.json). */
+  consensusPubKey: Uint8Array;
 }
 
 export interface DevnetOptions {
@@ -69,7 +81,21 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
     initHome({ home, moniker, chainId, denom: DEVNET_DENOM, overwrite: true, keyringBackend: "test" });
     const { rpc, p2p } = ports(i);
     const peerId = await peerIdOfNodeKey(loadNodeKey(homePaths(home).nodeKeyFile).seed);
-    nodes.push({ home, moniker, validator, rpcPort: rpc, p2pPort: p2p, peerId });
+    const consensusPubKey = loadPrivValidatorKey(homePaths(home).privValidatorKeyFile).publicKey;
+    const spec: DevnetNodeSpec = {
+      home,
+      moniker,
+      validator,
+      rpcPort: rpc,
+      p2pPort: p2p,
+      peerId,
+      consensusPubKey,
+    };
+    if (validator) {
+      const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix: "sensor" });
+      spec.operator = { address: (await wallet.getAccounts())[0]!.address, mnemonic: wallet.mnemonic };
+    }
+    nodes.push(spec);
   }
   const faucetMnemonic =
     options.faucetMnemonic ?? (await DirectSecp256k1HdWallet.generate(24, { prefix: "sensor" })).mnemonic;
@@ -87,9 +113,39 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
     nativeDenom: DEVNET_DENOM,
   });
   genesis = addGenesisAccount(genesis, faucetAddress, [{ denom: DEVNET_DENOM, amount: FAUCET_BALANCE }]);
+  // Account numbers follow this order: faucet 0, the extra accounts 1..n (the benchmark relies on
+  // it), then the validator operators.
   for (const account of options.accounts ?? [])
     genesis = addGenesisAccount(genesis, account.address, [{ denom: DEVNET_DENOM, amount: account.amount }]);
-  const validatorIds = nodes.filter((n) => n.validator).map((n) => n.peerId);
+  // app_state.poa: every validator with a funded operator and its node id, so that governance
+  // (adding, removing validators) works and nodes learn each other's libp2p ids from the chain.
+  // (Accounts first: addGenesisAccount checks the document, and poa must list all validators or none.)
+  for (const node of nodes)
+    if (node.operator !== undefined)
+      genesis = addGenesisAccount(genesis, node.operator.address, [
+        { denom: DEVNET_DENOM, amount: OPERATOR_BALANCE },
+      ]);
+  for (const node of nodes) {
+    if (node.operator === undefined) continue;
+    genesis = addPoaValidator(genesis, {
+      publicKey: node.consensusPubKey,
+      operator: node.operator.address,
+      nodeId: node.peerId,
+      moniker: node.moniker,
+    });
+  }
+  // Development keys only: the operators' mnemonics, for the CLI or cosmjs (README, Devnet).
+  writeFileAtomic(
+    join(resolve(options.dir), "operators.json"),
+    `${JSON.stringify(
+      nodes
+        .filter((n) => n.operator !== undefined)
+        .map((n) => ({ moniker: n.moniker, address: n.operator!.address, mnemonic: n.operator!.mnemonic })),
+      null,
+      2,
+    )}\n`,
+    0o600,
+  );
   for (const node of nodes) {
     const paths = homePaths(node.home);
     saveGenesis(paths.genesisFile, genesis);
@@ -101,7 +157,7 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
     document["p2p"] = {
       laddr: `tcp://127.0.0.1:${node.p2pPort}`,
       persistent_peers: peers.join(","),
-      validator_peers: validatorIds.join(","),
+      // No validator_peers: nodes read the validators' node ids from app_state.poa / the poa module.
     };
     document["consensus"] = { timeout_commit: options.timeoutCommit ?? "1s" };
     writeFileAtomic(paths.configFile, renderConfigToml(document));
@@ -109,10 +165,16 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
   return { nodes, chainId, faucetMnemonic, faucetAddress };
 }
 
-export function startDevnetNode(node: DevnetNodeSpec, extraArgs: string[] = []): ChildProcess {
+/** `logFd`: an open file the node writes its output to instead of pipes (a pipe nobody drains fills
+ * and blocks the node's synchronous logger, e.g. while a benchmark signs its load). */
+export function startDevnetNode(
+  node: DevnetNodeSpec,
+  extraArgs: string[] = [],
+  logFd?: number,
+): ChildProcess {
   return spawn(NODE_BINARY, [CLI, "start", "--home", node.home, ...extraArgs], {
     cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: logFd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", logFd, logFd],
   });
 }
 
@@ -156,6 +218,12 @@ async function main(): Promise<void> {
         )
         .join("\n") +
       `\nfaucet ${devnet.faucetAddress} (10^15 ${DEVNET_DENOM}); its mnemonic (development only):\n${devnet.faucetMnemonic}\n` +
+      `validator operators (poa governance; mnemonics in ${join(dir, "operators.json")}):\n` +
+      devnet.nodes
+        .filter((n) => n.operator !== undefined)
+        .map((n) => `  ${n.moniker.padEnd(11)} ${n.operator!.address}`)
+        .join("\n") +
+      "\n" +
       `Ctrl-C stops every node.\n${rule}\n`,
   );
   const stop = () => {

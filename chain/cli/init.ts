@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import {
+  addPoaValidator,
   buildGenesis,
   DEV_CHAIN_ID,
   type GenesisJson,
@@ -33,6 +34,7 @@ import {
   writeDefaultConfig,
 } from "../config.ts";
 import { sha256, toBase64, toHex } from "../crypto/hash.ts";
+import { peerIdOfPublicKey } from "../p2p/host.ts";
 import { validateDenom } from "../types/coin.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -47,6 +49,8 @@ export interface InitOptions {
   keyringBackend: KeyringBackendName;
   /** Applied to the written config.toml (e.g. --rpc.laddr at `start --dev`). */
   overrides?: ConfigOverrides;
+  /** bech32 account operating this node's validator: app_state.poa lists it (governance works). */
+  operator?: string;
   /** Edits the genesis before it is written (the dev account of `start --dev`). */
   editGenesis?: (genesis: GenesisJson) => GenesisJson;
 }
@@ -90,6 +94,18 @@ export function initHome(options: InitOptions): InitResult {
     validators: [{ publicKey: validatorKey.publicKey, name: options.moniker }],
     nativeDenom: options.denom,
   });
+  if (options.operator !== undefined) {
+    try {
+      genesis = addPoaValidator(genesis, {
+        publicKey: validatorKey.publicKey,
+        operator: options.operator,
+        nodeId: peerIdOfPublicKey(nodeKey.publicKey),
+        moniker: options.moniker,
+      });
+    } catch (error) {
+      throw new CliError("invalid_operator", `--operator: ${(error as Error).message}`);
+    }
+  }
   if (options.editGenesis !== undefined) genesis = options.editGenesis(genesis);
 
   ensureHomeFolders(options.home);
@@ -132,10 +148,11 @@ export function registerInit(program: Command): void {
     .option("--chain-id <id>", "chain id of the new genesis", DEV_CHAIN_ID)
     .option("--default-denom <denom>", "native denom of the new chain", NATIVE_DENOM)
     .option("--overwrite", "replace an existing config.toml and genesis.json (keys are kept)", false)
+    .option("--operator <address>", "sensor1… account operating this validator (writes app_state.poa)")
     .action(
       (
         moniker: string,
-        options: { chainId: string; defaultDenom: string; overwrite: boolean },
+        options: { chainId: string; defaultDenom: string; overwrite: boolean; operator?: string },
         command: Command,
       ) => {
         const context = commandContext(command);
@@ -146,6 +163,7 @@ export function registerInit(program: Command): void {
           denom: options.defaultDenom,
           overwrite: options.overwrite,
           keyringBackend: context.keyringBackend,
+          ...(options.operator === undefined ? {} : { operator: options.operator }),
         });
         printOutput(result, context.output);
       },

@@ -38,6 +38,14 @@ export interface ListenAddress {
   port: number;
 }
 
+/** Most txs a proposer puts in one block. After a decision every validator executes the block before
+ * it can take part in the next height; an uncapped proposer reaps the whole backlog (thousands of txs
+ * after one slow height), the next height then starts many seconds late on every node, proposals miss
+ * timeout_propose, rounds repeat and the backlog grows (the devnet fell to 3 tx/s under 400 tx/s
+ * offered; docs/PERFORMANCE.md Devnet). 1,000 MsgSends (~320 KB) keep a block's execution near 1 s
+ * on this machine while allowing ~700 tx/s at 1 s blocks (the target is 600). */
+export const DEFAULT_MAX_BLOCK_TXS = 1_000;
+
 export interface NodeConfig {
   paths: HomePaths;
   moniker: string;
@@ -53,7 +61,7 @@ export interface NodeConfig {
    * (until the poa module lists node ids), kept as gossipsub direct peers. */
   p2p: { laddr: string; persistentPeers: string[]; validatorPeers: string[] };
   /** timeoutCommitMs is the pause after a commit before the next height: the block interval. */
-  consensus: { timeoutCommitMs: number };
+  consensus: { timeoutCommitMs: number; maxBlockTxs: number };
   mempool: { size: number; maxTxBytes: number; maxTxsBytes: number };
   /**
    * Gas prices below which this node's mempool refuses txs, as decimal coins ("0.025usensor");
@@ -246,7 +254,7 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
   const persistentPeers = splitList(readString(p2p, "p2p.persistent_peers", "persistent_peers", ""));
   const validatorPeers = splitList(readString(p2p, "p2p.validator_peers", "validator_peers", ""));
 
-  const consensus = section(document, "consensus", ["timeout_commit"]);
+  const consensus = section(document, "consensus", ["timeout_commit", "max_block_txs"]);
   const mempool = section(document, "mempool", ["size", "max_tx_bytes", "max_txs_bytes"]);
   const app = section(document, "app", ["minimum_gas_prices"]);
   const minimumGasPrices = readString(app, "app.minimum_gas_prices", "minimum_gas_prices", "0.025usensor");
@@ -293,6 +301,10 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
     },
     consensus: {
       timeoutCommitMs: readDurationMs(consensus, "consensus.timeout_commit", "timeout_commit", "1s"),
+      maxBlockTxs: readInteger(consensus, "consensus.max_block_txs", "max_block_txs", DEFAULT_MAX_BLOCK_TXS, {
+        min: 1,
+        max: 1_000_000,
+      }),
     },
     mempool: {
       size: readInteger(mempool, "mempool.size", "size", 5000, { min: 1, max: MAX_MEMPOOL_SIZE }),

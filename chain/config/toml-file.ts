@@ -33,12 +33,14 @@ const COMMENTS: Record<string, Record<string, string>> = {
   p2p: {
     "": "Peer-to-peer network (libp2p).",
     laddr: "TCP address to listen on for peers.",
-    persistent_peers: "Comma-separated peers to keep connected to: <peer-id>@/ip4/127.0.0.1/tcp/26656 or <peer-id>@host:port.",
+    persistent_peers:
+      "Comma-separated peers to keep connected to: <peer-id>@/ip4/127.0.0.1/tcp/26656 or <peer-id>@host:port.",
     validator_peers: "Comma-separated libp2p peer ids of the validators (gossipsub direct peers).",
   },
   consensus: {
     "": "Tendermint BFT consensus.",
     timeout_commit: 'Pause after a commit before the next height: the block interval ("1s", "500ms").',
+    max_block_txs: "Most txs a proposer puts in one block (others must execute it within timeout_propose).",
   },
   mempool: {
     "": "Pending transactions.",

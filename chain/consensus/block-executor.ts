@@ -2,7 +2,7 @@
 // builds proposals from the mempool, validates and executes decided blocks, and commits the block,
 // its commit, results, tx index and the next ChainState in the application's state batch — one
 // atomic LevelDB write per block, so a crash never leaves a block without its state or vice versa.
-import type { Application, ExecTxResult, FinalizeBlockResponse } from "../app/abci.ts";
+import type { Application, ExecTxResult, FinalizeBlockResponse, Misbehavior } from "../app/abci.ts";
 import type { BlockStore } from "../blockstore/types.ts";
 import { bytesEqual, toHex } from "../crypto/hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
@@ -19,9 +19,14 @@ import { hashValidatorSet, ValidatorSet } from "../types/validator-set.ts";
 import { verifyCommit } from "../types/verify-commit.ts";
 import type { Mutex } from "../util/mutex.ts";
 import { CHAIN_STATE_KEY, type ChainState, encodeChainState } from "./chain-state.ts";
+import { EvidenceError, type EvidenceSource, misbehaviorOf } from "./evidence-pool.ts";
 import { verifyEd25519Cached } from "./signature-cache.ts";
+import { EvidenceDecodeError } from "./tendermint/evidence.ts";
 import { incrementProposerPriority } from "./tendermint/proposer.ts";
 import { applyValidatorUpdates } from "./validator-updates.ts";
+
+/** Proposed blocks of one height whose signatures are being pre-verified (one per round at most). */
+const MAX_PREVERIFYING_BLOCKS = 16;
 
 /** CometBFT block protocol version (v0.38). */
 export const BLOCK_PROTOCOL_VERSION = 11n;
@@ -31,6 +36,14 @@ export interface CommittedBlock {
   blockId: BlockID;
   results: FinalizeBlockResponse;
   state: ChainState;
+  /** Milliseconds per phase (diagnosis): preverify, waiting for the mempool lock, finalize, commit, recheck. */
+  timings?: {
+    preverifyMs: number;
+    lockWaitMs: number;
+    finalizeMs: number;
+    commitMs: number;
+    recheckMs: number;
+  };
 }
 
 export class BlockValidationError extends Error {
@@ -49,6 +62,10 @@ export interface BlockExecutorOptions {
    * verdicts to the app, before finalizeBlock (txs gossiped to other validators, block sync). The
    * app verifies whatever has no verdict, so failing or skipping this only costs time. */
   preverify?: (txs: readonly Uint8Array[]) => Promise<void>;
+  /** Evidence for proposals and its verification; without one, blocks carry no evidence. */
+  evidence?: EvidenceSource;
+  /** Most txs in a block this node proposes (config consensus.max_block_txs); unbounded if absent. */
+  maxBlockTxs?: number;
 }
 
 export class BlockExecutor {
@@ -58,6 +75,11 @@ export class BlockExecutor {
   readonly #mempoolLock: Mutex;
   readonly #onCommitted: ((committed: CommittedBlock) => void) | undefined;
   readonly #preverify: ((txs: readonly Uint8Array[]) => Promise<void>) | undefined;
+  readonly #maxBlockTxs: number;
+  readonly #evidence: EvidenceSource | undefined;
+  /** Signature pre-verification per proposed block, started by verifyProposal, awaited by applyBlock. */
+  readonly #preverifying = new Map<string, Promise<void>>();
+  #recheckDone: Promise<void> = Promise.resolve();
 
   constructor(options: BlockExecutorOptions) {
     this.#app = options.app;
@@ -66,6 +88,8 @@ export class BlockExecutor {
     this.#mempoolLock = options.mempoolLock;
     this.#onCommitted = options.onCommitted;
     this.#preverify = options.preverify;
+    this.#maxBlockTxs = options.maxBlockTxs ?? Number.POSITIVE_INFINITY;
+    this.#evidence = options.evidence;
   }
 
   /** A proposal for state.lastBlockHeight + 1 with txs from the mempool, as the proposer makes it. */
@@ -75,9 +99,14 @@ export class BlockExecutor {
   ) {
     const height = state.lastBlockHeight + 1n;
     const maxBytes = state.consensusParams.block.maxBytes;
+    const evidence = this.#evidence?.pending(state, state.consensusParams.evidence.maxBytes) ?? [];
+    const evidenceBytes = evidence.reduce((sum, e) => sum + BigInt(e.length), 0n);
     // Leave room for the header, commit and evidence, as CometBFT's MaxDataBytes does roughly.
-    const maxTxBytes = maxBytes > 0n ? maxBytes - 10_000n : 100n * 1024n * 1024n;
-    const candidates = this.#mempool.reap(Number(maxTxBytes), state.consensusParams.block.maxGas);
+    const maxTxBytes = maxBytes > 0n ? maxBytes - 10_000n - evidenceBytes : 100n * 1024n * 1024n;
+    // A prefix of the reap order keeps each sender's txs in sequence order.
+    const candidates = this.#mempool
+      .reap(Number(maxTxBytes), state.consensusParams.block.maxGas)
+      .slice(0, this.#maxBlockTxs);
     const { txs } = await this.#app.prepareProposal({
       txs: candidates,
       maxTxBytes,
@@ -87,7 +116,7 @@ export class BlockExecutor {
       nextValidatorsHash: hashValidatorSet(state.nextValidators),
       hash: new Uint8Array(),
       decidedLastCommit: this.#decidedLastCommit(state, input.lastCommit),
-      misbehavior: [],
+      misbehavior: misbehaviorOf(evidence),
     });
     const header: Header = {
       version: { block: BLOCK_PROTOCOL_VERSION, app: state.consensusParams.version.app },
@@ -102,10 +131,10 @@ export class BlockExecutor {
       consensusHash: hashConsensusParams(state.consensusParams),
       appHash: state.appHash,
       lastResultsHash: state.lastResultsHash,
-      evidenceHash: hashEvidence([]),
+      evidenceHash: hashEvidence(evidence),
       proposerAddress: input.proposer,
     };
-    const block: Block = { header, data: { txs }, evidence: [], lastCommit: input.lastCommit };
+    const block: Block = { header, data: { txs }, evidence, lastCommit: input.lastCommit };
     return { block, ...this.blockIdOf(block) };
   }
 
@@ -171,6 +200,17 @@ export class BlockExecutor {
       if (error instanceof BlockValidationError) return false;
       throw error;
     }
+    // In the worker pool while the votes of this round go on; applyBlock awaits it if decided.
+    if (block.data.txs.length > 0)
+      this.#preverifyOnce(block.header.height, blockId.hash, block.data.txs).catch(() => {});
+    let misbehavior: Misbehavior[];
+    try {
+      await this.#evidence?.verifyBlockEvidence(state, block.evidence);
+      misbehavior = misbehaviorOf(block.evidence);
+    } catch (error) {
+      if (error instanceof EvidenceError || error instanceof EvidenceDecodeError) return false;
+      throw error;
+    }
     const verdict = await this.#app.processProposal({
       txs: block.data.txs,
       height: block.header.height,
@@ -179,7 +219,7 @@ export class BlockExecutor {
       nextValidatorsHash: block.header.nextValidatorsHash,
       hash: blockId.hash,
       decidedLastCommit: this.#decidedLastCommit(state, block.lastCommit),
-      misbehavior: [],
+      misbehavior,
     });
     return verdict === "accept";
   }
@@ -193,13 +233,49 @@ export class BlockExecutor {
     seenCommit: Commit,
   ): Promise<ChainState> {
     this.validateBlock(state, block);
-    // Outside the mempool lock, so ingress keeps feeding checkTx while the pool verifies.
-    if (this.#preverify !== undefined && block.data.txs.length > 0) await this.#preverify(block.data.txs);
-    const committed = await this.#mempoolLock.run(() =>
-      this.#execute(state, block, blockId, blockSize, seenCommit),
-    );
+    const t0 = performance.now();
+    // Outside the mempool lock, so ingress keeps feeding checkTx while the pool verifies; usually
+    // started already when the proposal was verified.
+    if (block.data.txs.length > 0)
+      await this.#preverifyOnce(block.header.height, blockId.hash, block.data.txs);
+    this.#preverifying.clear();
+    // The previous block's recheck (it holds the mempool lock; its failure halts the node here).
+    await this.#recheckDone;
+    const t1 = performance.now();
+    let lockWaitMs = 0;
+    let executed!: (committed: CommittedBlock) => void;
+    const committedPromise = new Promise<CommittedBlock>((resolve) => {
+      executed = resolve;
+    });
+    // Recheck runs in the same hold of the mempool lock (so no checkTx sees a half-reset check
+    // state) but consensus does not wait for it: the next height starts while the mempool rechecks.
+    const run = this.#mempoolLock.run(async () => {
+      lockWaitMs = performance.now() - t1;
+      const committed = await this.#execute(state, block, blockId, blockSize, seenCommit);
+      executed(committed);
+      const t2 = performance.now();
+      await this.#mempool.recheck(async (tx) => this.#app.checkTx({ tx, type: "recheck" }));
+      committed.timings!.recheckMs = performance.now() - t2;
+    });
+    this.#recheckDone = run;
+    const committed = await Promise.race([committedPromise, run.then(() => committedPromise)]);
+    committed.timings = { ...committed.timings!, preverifyMs: t1 - t0, lockWaitMs };
     this.#onCommitted?.(committed);
     return committed.state;
+  }
+
+  /** Starts (once per block) the worker-pool verification of a block's tx signatures whose verdicts
+   * the app does not have yet: txs already checked into the local mempool are skipped. */
+  #preverifyOnce(height: bigint, hash: Uint8Array, txs: readonly Uint8Array[]): Promise<void> {
+    if (this.#preverify === undefined) return Promise.resolve();
+    const key = `${height}:${toHex(hash)}`;
+    let running = this.#preverifying.get(key);
+    if (running === undefined) {
+      if (this.#preverifying.size >= MAX_PREVERIFYING_BLOCKS) this.#preverifying.clear();
+      running = this.#preverify(txs);
+      this.#preverifying.set(key, running);
+    }
+    return running;
   }
 
   async #execute(
@@ -209,6 +285,7 @@ export class BlockExecutor {
     blockSize: number,
     seenCommit: Commit,
   ): Promise<CommittedBlock> {
+    const t0 = performance.now();
     const results = await this.#app.finalizeBlock({
       txs: block.data.txs,
       height: block.header.height,
@@ -217,7 +294,8 @@ export class BlockExecutor {
       nextValidatorsHash: block.header.nextValidatorsHash,
       hash: blockId.hash,
       decidedLastCommit: this.#decidedLastCommit(state, block.lastCommit),
-      misbehavior: [],
+      // Verified by 2/3+ of the validators before they precommitted (verifyProposal).
+      misbehavior: misbehaviorOf(block.evidence),
     });
     if (results.txResults.length !== block.data.txs.length) {
       throw new Error(`assertion: ${results.txResults.length} results for ${block.data.txs.length} txs`);
@@ -252,11 +330,14 @@ export class BlockExecutor {
       }),
       { type: "put", key: CHAIN_STATE_KEY, value: encodeChainState(nextState) },
     ];
+    const t1 = performance.now();
     await this.#app.commit({ extraOperations: operations });
+    const t2 = performance.now();
     this.#blockStore.markCommitted(block.header.height);
+    this.#evidence?.committed(block.evidence, nextState);
     this.#mempool.removeCommitted(block.data.txs);
-    await this.#mempool.recheck(async (tx) => this.#app.checkTx({ tx, type: "recheck" }));
-    return { block, blockId, results, state: nextState };
+    const timings = { preverifyMs: 0, lockWaitMs: 0, finalizeMs: t1 - t0, commitMs: t2 - t1, recheckMs: 0 };
+    return { block, blockId, results, state: nextState, timings };
   }
 
   #decidedLastCommit(state: ChainState, lastCommit: Commit) {

@@ -14,16 +14,35 @@ import { hashHeader } from "../types/header.ts";
 import { makePartSet } from "../types/part-set.ts";
 import { compareTimestamps, timestampToNanos } from "../types/time.ts";
 import { ValidatorSet } from "../types/validator-set.ts";
+import { voteSignBytes } from "../types/vote.ts";
 import type { BlockExecutor } from "./block-executor.ts";
 import type { ChainState } from "./chain-state.ts";
 import type { Clock, ConsensusEngine } from "./engine.ts";
-import { rememberOwnSignature, verifyEd25519Cached } from "./signature-cache.ts";
-import { voteSignBytes } from "../types/vote.ts";
 import { DoubleSignError, type PrivValidator } from "./privval.ts";
-import { makeDuplicateVoteEvidence, type DuplicateVoteEvidence } from "./tendermint/evidence.ts";
-import { type ConsensusMessage, decodeCarriedBlock, decodeWalInput, encodeWalInput, type WalInput } from "./tendermint/messages.ts";
-import { createState, type ConsensusState, isProposer, isRedundant, step } from "./tendermint/state-machine.ts";
-import { type Effect, type HeightParams, type Input, type ProposedBlock, DEFAULT_TIMEOUTS, type TimeoutConfig } from "./tendermint/types.ts";
+import { rememberOwnSignature, verifyEd25519Cached } from "./signature-cache.ts";
+import { type DuplicateVoteEvidence, makeDuplicateVoteEvidence } from "./tendermint/evidence.ts";
+import {
+  type ConsensusMessage,
+  decodeCarriedBlock,
+  decodeWalInput,
+  encodeWalInput,
+  type WalInput,
+} from "./tendermint/messages.ts";
+import {
+  type ConsensusState,
+  createState,
+  isProposer,
+  isRedundant,
+  step,
+} from "./tendermint/state-machine.ts";
+import {
+  DEFAULT_TIMEOUTS,
+  type Effect,
+  type HeightParams,
+  type Input,
+  type ProposedBlock,
+  type TimeoutConfig,
+} from "./tendermint/types.ts";
 import { inputsAfterEndHeight, Wal, type WalStorage } from "./wal.ts";
 
 /** Peers are identified by the transport (libp2p peer id string, or a simulated node name). */
@@ -65,6 +84,9 @@ export const MAX_QUEUED_INPUTS = 10_000;
 const MAX_TRACKED_PEERS = 1_000;
 /** Evidence held until its height commits: one per validator, round and vote type at most. */
 const MAX_PENDING_EVIDENCE = 1_000;
+/** Upper bound of the extra propose timeout learned from heights that needed more rounds, ms: enough
+ * for a loaded 2-core devnet, small enough that a crashed proposer costs few seconds more. */
+export const MAX_PROPOSE_BACKOFF_MS = 5_000;
 /** Verdicts on proposed blocks remembered per height (one block per round and proposer at most). */
 const MAX_VERDICTS_PER_HEIGHT = 64;
 
@@ -108,6 +130,10 @@ export class TendermintEngine implements ConsensusEngine {
   #ownMessages: ConsensusMessage[] = [];
   #pendingEvidence: Omit<DuplicateVoteEvidence, "timestamp">[] = [];
   #catchupSent = new Map<PeerId, { height: bigint; atNs: bigint }>();
+  /** Added to timeout_propose of round 0: grows by proposeDelta per extra round a height needed (the
+   * proposals come later than the timeout allows: slow execution, gossip under load), shrinks by
+   * proposeDelta per height decided in round 0. Per-round growth alone restarts at 3 s every height. */
+  #proposeBackoffMs = 0;
   /** During WAL replay: sign effects not yet matched by a logged own message. */
   #replaying = false;
   #pendingSigns: Effect[] = [];
@@ -161,7 +187,11 @@ export class TendermintEngine implements ConsensusEngine {
 
   #machineConfig() {
     const own = this.#o.privValidator?.address;
-    return { timeouts: this.#timeouts, verifySignature: verifyEd25519Cached, ...(own === undefined ? {} : { ownAddress: own }) };
+    return {
+      timeouts: this.#timeouts,
+      verifySignature: verifyEd25519Cached,
+      ...(own === undefined ? {} : { ownAddress: own }),
+    };
   }
 
   async #replay(payloads: Uint8Array[]): Promise<void> {
@@ -174,7 +204,10 @@ export class TendermintEngine implements ConsensusEngine {
       await this.#handle({ input, wal: undefined });
     }
     this.#replaying = false;
-    this.#o.logger.info({ height: Number(this.#machine.params.height), round: this.#machine.round, records: payloads.length }, "WAL replayed");
+    this.#o.logger.info(
+      { height: Number(this.#machine.params.height), round: this.#machine.round, records: payloads.length },
+      "WAL replayed",
+    );
     // Signatures the crash interrupted; the double-sign guard makes re-signing safe.
     const pending = this.#pendingSigns;
     const timeouts = this.#replayTimeouts;
@@ -190,7 +223,13 @@ export class TendermintEngine implements ConsensusEngine {
       const { vote } = input;
       this.#ownMessages.push({ kind: "vote", vote });
       this.#pendingSigns = this.#pendingSigns.filter(
-        (e) => !(e.kind === "signVote" && e.type === vote.type && e.height === vote.height && e.round === vote.round),
+        (e) =>
+          !(
+            e.kind === "signVote" &&
+            e.type === vote.type &&
+            e.height === vote.height &&
+            e.round === vote.round
+          ),
       );
     }
     if (input.kind === "proposal" && isProposer(this.#machine, input.proposal.round)) {
@@ -206,7 +245,11 @@ export class TendermintEngine implements ConsensusEngine {
    * checked against the proposal/commit; the validity verdict is the logged one or computed now. */
   async #toInput(message: WalInput): Promise<Input | undefined> {
     if (message.kind === "start") return { kind: "start" };
-    if (message.kind === "timeout") return { kind: "timeout", timeout: { height: message.height, round: message.round, step: message.step } };
+    if (message.kind === "timeout")
+      return {
+        kind: "timeout",
+        timeout: { height: message.height, round: message.round, step: message.step },
+      };
     if (message.kind === "vote") return { kind: "vote", vote: message.vote };
     const expected = message.kind === "proposal" ? message.proposal.blockId : message.commit.blockId;
     const proposed = this.#proposedFromBytes(message.blockBytes, expected);
@@ -224,7 +267,10 @@ export class TendermintEngine implements ConsensusEngine {
       this.#reject(`undecodable block: ${(error as Error).message}`);
       return undefined;
     }
-    const blockId: BlockID = { hash: hashHeader(block.header), partSetHeader: makePartSet(blockBytes).header };
+    const blockId: BlockID = {
+      hash: hashHeader(block.header),
+      partSetHeader: makePartSet(blockBytes).header,
+    };
     if (!blockIdEquals(blockId, expected)) {
       this.#reject("block does not match its BlockID");
       return undefined;
@@ -236,8 +282,19 @@ export class TendermintEngine implements ConsensusEngine {
     const key = blockIdKey(proposed.blockId);
     let verdict = this.#verdicts.get(key);
     if (verdict === undefined) {
+      const started = performance.now();
       verdict = await this.#o.executor.verifyProposal(this.#chainState, proposed.block, proposed.blockId);
-      if (this.#verdicts.size >= MAX_VERDICTS_PER_HEIGHT) this.#verdicts.delete(this.#verdicts.keys().next().value!);
+      this.#o.logger.info(
+        {
+          height: Number(proposed.block.header.height),
+          txs: proposed.block.data.txs.length,
+          valid: verdict,
+          ms: Math.round(performance.now() - started),
+        },
+        "proposal verified",
+      );
+      if (this.#verdicts.size >= MAX_VERDICTS_PER_HEIGHT)
+        this.#verdicts.delete(this.#verdicts.keys().next().value!);
       this.#verdicts.set(key, verdict);
     }
     return verdict;
@@ -251,7 +308,11 @@ export class TendermintEngine implements ConsensusEngine {
     if (!this.#running) return;
     const height = this.#machine.params.height;
     const messageHeight =
-      message.kind === "proposal" ? message.proposal.height : message.kind === "vote" ? message.vote.height : message.commit.height;
+      message.kind === "proposal"
+        ? message.proposal.height
+        : message.kind === "vote"
+          ? message.vote.height
+          : message.commit.height;
     if (messageHeight < height) {
       this.#sendCatchup(from, messageHeight);
       return;
@@ -275,9 +336,28 @@ export class TendermintEngine implements ConsensusEngine {
       try {
         // Network messages are converted here, in the loop, so verdicts use the current chain state.
         let input = item.input;
-        if (item.wal !== undefined && item.wal.kind !== "start" && item.wal.kind !== "timeout" && item.from !== undefined) {
+        if (
+          item.wal !== undefined &&
+          item.wal.kind !== "start" &&
+          item.wal.kind !== "timeout" &&
+          item.from !== undefined
+        ) {
           const message = item.wal;
-          if (message.kind === "proposal" ? isRedundant(this.#machine, { kind: "proposal", round: message.proposal.round }) : isRedundant(this.#machine, message)) continue;
+          // Queued before the last decision: judging its block against the new state would be wasted
+          // (a full processProposal of an old block) and the machine drops it anyway.
+          const messageHeight =
+            message.kind === "proposal"
+              ? message.proposal.height
+              : message.kind === "vote"
+                ? message.vote.height
+                : message.commit.height;
+          if (messageHeight !== this.#machine.params.height) continue;
+          if (
+            message.kind === "proposal"
+              ? isRedundant(this.#machine, { kind: "proposal", round: message.proposal.round })
+              : isRedundant(this.#machine, message)
+          )
+            continue;
           const converted = await this.#toInput(item.wal);
           if (converted === undefined) continue;
           input = converted;
@@ -294,7 +374,10 @@ export class TendermintEngine implements ConsensusEngine {
   }
 
   #withVerdict(message: WalInput, input: Input): WalInput {
-    if ((input.kind === "proposal" || input.kind === "commit") && (message.kind === "proposal" || message.kind === "commit"))
+    if (
+      (input.kind === "proposal" || input.kind === "commit") &&
+      (message.kind === "proposal" || message.kind === "commit")
+    )
       return { ...message, valid: input.valid };
     return message;
   }
@@ -302,7 +385,8 @@ export class TendermintEngine implements ConsensusEngine {
   /** WAL first, then the machine, then the effects in order. */
   async #handle(item: { input: Input; wal: WalInput | undefined }): Promise<void> {
     if (item.input.kind !== "blockApplied" && !this.#isCurrent(item.input)) return;
-    if (item.wal !== undefined && !this.#replaying) await this.#wal.writeInput(encodeWalInput(item.wal), false);
+    if (item.wal !== undefined && !this.#replaying)
+      await this.#wal.writeInput(encodeWalInput(item.wal), false);
     const { state, effects } = step(this.#machine, item.input);
     this.#machine = state;
     for (const effect of effects) await this.#perform(effect);
@@ -337,8 +421,19 @@ export class TendermintEngine implements ConsensusEngine {
       case "evidence":
         if (this.#pendingEvidence.some((e) => sameInfraction(e.voteA, effect.voteA))) return;
         if (this.#pendingEvidence.length >= MAX_PENDING_EVIDENCE) return;
-        this.#o.logger.warn({ height: Number(effect.voteA.height), validator: Buffer.from(effect.voteA.validatorAddress).toString("hex") }, "conflicting votes: duplicate vote evidence");
-        this.#pendingEvidence.push({ voteA: effect.voteA, voteB: effect.voteB, validatorPower: effect.validatorPower, totalVotingPower: effect.totalVotingPower });
+        this.#o.logger.warn(
+          {
+            height: Number(effect.voteA.height),
+            validator: Buffer.from(effect.voteA.validatorAddress).toString("hex"),
+          },
+          "conflicting votes: duplicate vote evidence",
+        );
+        this.#pendingEvidence.push({
+          voteA: effect.voteA,
+          voteB: effect.voteB,
+          validatorPower: effect.validatorPower,
+          totalVotingPower: effect.totalVotingPower,
+        });
         return;
       case "rejected":
         this.#reject(effect.reason);
@@ -347,10 +442,16 @@ export class TendermintEngine implements ConsensusEngine {
   }
 
   #scheduleTimeout(effect: Extract<Effect, { kind: "scheduleTimeout" }>): void {
-    const handle = this.#o.timers.setTimer(effect.durationMs, () => {
+    const delay = effect.durationMs + (effect.timeout.step === "propose" ? this.#proposeBackoffMs : 0);
+    const handle = this.#o.timers.setTimer(delay, () => {
       this.#timers.delete(handle);
       if (!this.#running) return;
       const { timeout } = effect;
+      if (timeout.step !== "newHeight")
+        this.#o.logger.info(
+          { height: Number(timeout.height), round: timeout.round, step: timeout.step },
+          "timeout",
+        );
       this.#push({ input: { kind: "timeout", timeout }, wal: { kind: "timeout", ...timeout } });
     });
     this.#timers.add(handle);
@@ -358,20 +459,51 @@ export class TendermintEngine implements ConsensusEngine {
 
   async #propose(effect: Extract<Effect, { kind: "propose" }>): Promise<void> {
     const privValidator = this.#o.privValidator;
-    if (privValidator === undefined || effect.height !== this.#machine.params.height || effect.round !== this.#machine.round) return;
+    if (
+      privValidator === undefined ||
+      effect.height !== this.#machine.params.height ||
+      effect.round !== this.#machine.round
+    )
+      return;
     let proposed = effect.proposed;
     if (proposed === undefined) {
       const state = this.#chainState;
-      const time = state.lastBlockHeight + 1n === state.initialHeight ? state.lastBlockTime : medianTime(this.#machine.params.lastCommit, new ValidatorSet(state.lastValidators));
-      const built = await this.#o.executor.createProposal(state, { proposer: privValidator.address, lastCommit: this.#machine.params.lastCommit, time });
+      const time =
+        state.lastBlockHeight + 1n === state.initialHeight
+          ? state.lastBlockTime
+          : medianTime(this.#machine.params.lastCommit, new ValidatorSet(state.lastValidators));
+      const started = performance.now();
+      const built = await this.#o.executor.createProposal(state, {
+        proposer: privValidator.address,
+        lastCommit: this.#machine.params.lastCommit,
+        time,
+      });
+      this.#o.logger.info(
+        {
+          height: Number(effect.height),
+          round: effect.round,
+          txs: built.block.data.txs.length,
+          bytes: built.blockBytes.length,
+          ms: Math.round(performance.now() - started),
+        },
+        "proposal built",
+      );
       proposed = { block: built.block, blockId: built.blockId, blockBytes: built.blockBytes };
     }
-    const unsigned = { height: effect.height, round: effect.round, polRound: effect.polRound, blockId: proposed.blockId, timestamp: this.#o.clock.now(), signature: new Uint8Array() };
+    const unsigned = {
+      height: effect.height,
+      round: effect.round,
+      polRound: effect.polRound,
+      blockId: proposed.blockId,
+      timestamp: this.#o.clock.now(),
+      signature: new Uint8Array(),
+    };
     let signed: { signature: Uint8Array; timestamp: Timestamp };
     try {
       signed = await privValidator.signProposal(this.#machine.params.chainId, unsigned);
     } catch (error) {
-      if (error instanceof DoubleSignError) return this.#o.logger.error({ err: error }, "refused to sign a proposal");
+      if (error instanceof DoubleSignError)
+        return this.#o.logger.error({ err: error }, "refused to sign a proposal");
       throw error;
     }
     const proposal = { ...unsigned, ...signed };
@@ -393,7 +525,10 @@ export class TendermintEngine implements ConsensusEngine {
     const found = this.#machine.validators.getByAddress(privValidator.address);
     if (found === undefined) return;
     const now = this.#o.clock.now();
-    const timestamp = effect.minTimestamp !== undefined && compareTimestamps(now, effect.minTimestamp) < 0 ? effect.minTimestamp : now;
+    const timestamp =
+      effect.minTimestamp !== undefined && compareTimestamps(now, effect.minTimestamp) < 0
+        ? effect.minTimestamp
+        : now;
     const unsigned: Vote = {
       type: effect.type,
       height: effect.height,
@@ -408,11 +543,16 @@ export class TendermintEngine implements ConsensusEngine {
     try {
       signed = await privValidator.signVote(this.#machine.params.chainId, unsigned);
     } catch (error) {
-      if (error instanceof DoubleSignError) return this.#o.logger.error({ err: error }, "refused to sign a vote");
+      if (error instanceof DoubleSignError)
+        return this.#o.logger.error({ err: error }, "refused to sign a vote");
       throw error;
     }
     const vote: Vote = { ...unsigned, ...signed };
-    rememberOwnSignature(vote.signature, voteSignBytes(this.#machine.params.chainId, vote), found.validator.pubKey);
+    rememberOwnSignature(
+      vote.signature,
+      voteSignBytes(this.#machine.params.chainId, vote),
+      found.validator.pubKey,
+    );
     const message: ConsensusMessage = { kind: "vote", vote };
     // Durable before anyone else can see it (style rule 3).
     await this.#wal.writeInput(encodeWalInput(message), true);
@@ -423,17 +563,47 @@ export class TendermintEngine implements ConsensusEngine {
 
   async #decide(proposed: ProposedBlock, commit: Commit): Promise<void> {
     const height = proposed.block.header.height;
-    const next = await this.#o.executor.applyBlock(this.#chainState, proposed.block, proposed.blockId, proposed.blockBytes.length, commit);
+    const started = performance.now();
+    const next = await this.#o.executor.applyBlock(
+      this.#chainState,
+      proposed.block,
+      proposed.blockId,
+      proposed.blockBytes.length,
+      commit,
+    );
     await this.#wal.writeEndHeight(height);
+    this.#o.logger.info(
+      {
+        height: Number(height),
+        round: this.#machine.round,
+        txs: proposed.block.data.txs.length,
+        applyMs: Math.round(performance.now() - started),
+      },
+      "decided",
+    );
     this.#chainState = next;
+    const delta = this.#timeouts.proposeDeltaMs;
+    const round = commit.round;
+    this.#proposeBackoffMs =
+      round > 0
+        ? Math.min(MAX_PROPOSE_BACKOFF_MS, this.#proposeBackoffMs + delta * round)
+        : Math.max(0, this.#proposeBackoffMs - delta);
     this.#verdicts.clear();
     this.#ownMessages = [];
     for (const pending of this.#pendingEvidence) {
-      const evidence = makeDuplicateVoteEvidence(pending.voteA, pending.voteB, pending, proposed.block.header.time);
+      const evidence = makeDuplicateVoteEvidence(
+        pending.voteA,
+        pending.voteB,
+        pending,
+        proposed.block.header.time,
+      );
       this.#o.onEvidence?.(evidence);
     }
     this.#pendingEvidence = [];
-    const { state, effects } = step(this.#machine, { kind: "blockApplied", next: heightParams(next, commit) });
+    const { state, effects } = step(this.#machine, {
+      kind: "blockApplied",
+      next: heightParams(next, commit),
+    });
     this.#machine = state;
     for (const effect of effects) await this.#perform(effect);
   }
@@ -444,10 +614,14 @@ export class TendermintEngine implements ConsensusEngine {
     const last = this.#catchupSent.get(peer);
     if (last !== undefined && last.height === height && nowNs - last.atNs < intervalNs) return;
     this.#catchupSent.delete(peer);
-    if (this.#catchupSent.size >= MAX_TRACKED_PEERS) this.#catchupSent.delete(this.#catchupSent.keys().next().value!);
+    if (this.#catchupSent.size >= MAX_TRACKED_PEERS)
+      this.#catchupSent.delete(this.#catchupSent.keys().next().value!);
     this.#catchupSent.set(peer, { height, atNs: nowNs });
     void (async () => {
-      const [block, commit] = await Promise.all([this.#o.blockStore.loadBlock(height), this.#o.blockStore.loadCommit(height)]);
+      const [block, commit] = await Promise.all([
+        this.#o.blockStore.loadBlock(height),
+        this.#o.blockStore.loadCommit(height),
+      ]);
       if (block === undefined || commit === undefined || !this.#running) return;
       this.#o.transport.sendTo(peer, { kind: "commit", blockBytes: encodeBlock(block), commit });
     })().catch((error: unknown) => this.#o.logger.warn({ err: error }, "catch-up reply failed"));
@@ -468,21 +642,35 @@ export class TendermintEngine implements ConsensusEngine {
     const transport = this.#o.transport;
     for (const message of this.#ownMessages) transport.broadcast(message);
     const stored = machine.proposals.get(machine.round);
-    if (stored !== undefined) transport.broadcast({ kind: "proposal", proposal: stored.proposal, blockBytes: stored.proposed.blockBytes });
+    if (stored !== undefined)
+      transport.broadcast({
+        kind: "proposal",
+        proposal: stored.proposal,
+        blockBytes: stored.proposed.blockBytes,
+      });
     const votes = machine.votes.get(machine.round);
     if (votes !== undefined)
-      for (const vote of [...votes.prevotes.votes, ...votes.precommits.votes]) if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
+      for (const vote of [...votes.prevotes.votes, ...votes.precommits.votes])
+        if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
     // Proof-of-lock prevotes (CometBFT gossipVotesForHeight): a peer cannot accept a re-proposal
     // (paper line 28) without the 2/3+ prevotes of its pol_round, which lie in an older round.
     const polRounds = new Set([stored?.proposal.polRound ?? -1, machine.validRound, machine.lockedRound]);
     for (const round of polRounds) {
       if (round < 0 || round === machine.round) continue;
-      for (const vote of machine.votes.get(round)?.prevotes.votes ?? []) if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
+      for (const vote of machine.votes.get(round)?.prevotes.votes ?? [])
+        if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
     }
   }
 
   /** Where the machine is, for logs, RPC consensus_state and the simulation's reports. */
-  describe(): { height: bigint; round: number; step: number; lockedRound: number; validRound: number; proposalRounds: number[] } {
+  describe(): {
+    height: bigint;
+    round: number;
+    step: number;
+    lockedRound: number;
+    validRound: number;
+    proposalRounds: number[];
+  } {
     const machine = this.#machine;
     return {
       height: machine.params.height,
@@ -496,7 +684,12 @@ export class TendermintEngine implements ConsensusEngine {
 }
 
 function sameInfraction(a: Vote, b: Vote): boolean {
-  return a.height === b.height && a.round === b.round && a.type === b.type && bytesEqual(a.validatorAddress, b.validatorAddress);
+  return (
+    a.height === b.height &&
+    a.round === b.round &&
+    a.type === b.type &&
+    bytesEqual(a.validatorAddress, b.validatorAddress)
+  );
 }
 
 /** The machine's view of the next height from the chain state. */

@@ -3,11 +3,11 @@
 // and persistent peers redialed with exponential backoff. The identity is config/node_key.json.
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
+import { generateKeyPairFromSeed, publicKeyFromRaw } from "@libp2p/crypto/keys";
 import { type GossipSub, gossipsub, StrictNoSign, TopicValidatorResult } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { PeerId, Stream } from "@libp2p/interface";
-import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
+import { peerIdFromPrivateKey, peerIdFromPublicKey, peerIdFromString } from "@libp2p/peer-id";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { lpStream } from "@libp2p/utils";
@@ -44,6 +44,11 @@ export interface P2PHostOptions {
 type Services = { pubsub: GossipSub; identify: unknown; ping: unknown };
 
 /** The libp2p peer id string of a node key: the node id shown in status and net_info. */
+/** The libp2p peer id of an ed25519 node public key, synchronously (`sensorchain init`). */
+export function peerIdOfPublicKey(publicKey: Uint8Array): string {
+  return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString();
+}
+
 export async function peerIdOfNodeKey(seed: Uint8Array): Promise<string> {
   return peerIdFromPrivateKey(await generateKeyPairFromSeed("Ed25519", seed)).toString();
 }
@@ -123,6 +128,27 @@ export class P2PHost {
     this.#stopped = true;
     for (const entry of this.#redial.values()) clearTimeout(entry.timer);
     await this.#libp2p.stop();
+  }
+
+  /** Replaces the validators' peer ids kept as gossipsub direct peers (always forwarded to): the node
+   * ids of the poa module's validator records, re-read when the validator set changes. Ids that do
+   * not parse as libp2p peer ids are skipped. Returns the ids now in use. */
+  setValidatorPeers(ids: Iterable<string>): string[] {
+    // The implementation's public `direct` set (not on the GossipSub interface): gossipsub reads it on
+    // every publish and heartbeat, so changing it takes effect at once.
+    const direct = (this.#libp2p.services.pubsub as unknown as { direct: Set<string> }).direct;
+    const next = new Set<string>();
+    for (const id of ids) {
+      if (id === this.peerId) continue;
+      try {
+        next.add(peerIdFromString(id).toString());
+      } catch {
+        // not a libp2p id (e.g. a CometBFT hex node id): cannot be a gossipsub peer
+      }
+    }
+    for (const id of [...direct]) if (!next.has(id)) direct.delete(id);
+    for (const id of next) direct.add(id);
+    return [...next];
   }
 
   /** Subscribes to `topic`; `validate` runs before a message spreads and delivers what it accepts. */

@@ -6,7 +6,7 @@
 // Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU and peak
 // RSS per node come from /proc (utime + stime; VmHWM).
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +29,8 @@ export interface DevnetBenchOptions {
   seconds?: number;
   warmupSeconds?: number;
   accounts?: number;
+  /** When set, each node logs at info level to `<logDir>/<moniker>.log` (diagnosis of stalls). */
+  logDir?: string;
 }
 
 export interface DevnetBenchFigures {
@@ -126,7 +128,14 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     accounts: addresses.map((address) => ({ address, amount: 1_000_000_000n })),
     timeoutCommit: "1s",
   });
-  const children = devnet.nodes.map((node) => startDevnetNode(node, ["--log_level", "warn"]));
+  const logFds =
+    options.logDir === undefined
+      ? []
+      : devnet.nodes.map((node) => openSync(join(options.logDir!, `${node.moniker}.log`), "w"));
+  const children = devnet.nodes.map((node, i) =>
+    startDevnetNode(node, ["--log_level", options.logDir === undefined ? "warn" : "info"], logFds[i]),
+  );
+  for (const fd of logFds) closeSync(fd);
   // Drain the pipes (a full pipe would block a node's synchronous logger) and keep a tail to show.
   const tails = children.map(() => ({ text: "" }));
   children.forEach((child, i) => {
@@ -164,7 +173,11 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     const cpuStart = children.map((child) => procCpuSeconds(child.pid!));
     const start = performance.now();
     let stopPolling = false;
-    let polledHeight = Number((await rpc(urls[0]!, "status")).result.sync_info.latest_block_height);
+    let polledHeight = -1;
+    while (polledHeight < 0)
+      polledHeight = await rpc(urls[0]!, "status")
+        .then((s) => Number(s.result.sync_info.latest_block_height))
+        .catch(() => -1); // an overloaded node may drop a connection: ask again
     const poller = (async () => {
       while (!stopPolling) {
         try {
@@ -297,5 +310,9 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
     const v = value(flag);
     if (v !== undefined) options[key] = v;
   }
-  await runDevnetBenchPair(options);
+  const logDir = args.indexOf("--log-dir");
+  if (logDir >= 0 && args[logDir + 1] !== undefined) options.logDir = args[logDir + 1]!;
+  // --only-multi: skip the single-node run (diagnosis runs on a loaded machine).
+  if (args.includes("--only-multi")) printDevnetFigures(await runDevnetBench(options));
+  else await runDevnetBenchPair(options);
 }

@@ -1,10 +1,13 @@
 // DuplicateVoteEvidence (CometBFT types/evidence.go, reference/proofs-lightclient.md §C): two votes of
 // one validator at one height/round/type for different BlockIDs. Built here, in CometBFT's order and
 // proto format; including it in blocks and jailing is the poa module's work.
-import { DuplicateVoteEvidence as ProtoDuplicateVoteEvidence, Evidence as ProtoEvidence } from "cosmjs-types/tendermint/types/evidence";
-import type { Timestamp, Vote } from "../../types/block.ts";
-import { PartSetHeader as ProtoPartSetHeader } from "cosmjs-types/tendermint/types/types";
-import type { BlockID } from "../../types/block.ts";
+import {
+  DuplicateVoteEvidence as ProtoDuplicateVoteEvidence,
+  Evidence as ProtoEvidence,
+} from "cosmjs-types/tendermint/types/evidence";
+import { PartSetHeader as ProtoPartSetHeader, Vote as ProtoVote } from "cosmjs-types/tendermint/types/types";
+import type { BlockID, Timestamp, Vote } from "../../types/block.ts";
+import { decodeVote } from "../../types/block-codec.ts";
 import { compareBytes, concatBytes } from "../../types/bytes.ts";
 
 export interface DuplicateVoteEvidence {
@@ -25,7 +28,10 @@ export function makeDuplicateVoteEvidence(
   powers: { validatorPower: bigint; totalVotingPower: bigint },
   timestamp: Timestamp,
 ): DuplicateVoteEvidence {
-  const [voteA, voteB] = compareBytes(goBlockIdKey(vote1.blockId), goBlockIdKey(vote2.blockId)) < 0 ? [vote1, vote2] : [vote2, vote1];
+  const [voteA, voteB] =
+    compareBytes(goBlockIdKey(vote1.blockId), goBlockIdKey(vote2.blockId)) < 0
+      ? [vote1, vote2]
+      : [vote2, vote1];
   return { voteA, voteB, ...powers, timestamp };
 }
 
@@ -54,4 +60,41 @@ export function encodeEvidence(evidence: DuplicateVoteEvidence): Uint8Array {
   return ProtoEvidence.encode({
     duplicateVoteEvidence: ProtoDuplicateVoteEvidence.decode(encodeDuplicateVoteEvidence(evidence)),
   }).finish();
+}
+
+export class EvidenceDecodeError extends Error {
+  readonly code = "evidence_malformed";
+}
+
+/** A tendermint.types.Evidence holding a DuplicateVoteEvidence, decoded and checked as CometBFT's
+ * ValidateBasic does: both votes present and well formed, same height/round/type/validator,
+ * different BlockIDs, in BlockID-key order. */
+export function decodeDuplicateVoteEvidence(bytes: Uint8Array): DuplicateVoteEvidence {
+  let proto: ReturnType<typeof ProtoEvidence.decode>["duplicateVoteEvidence"];
+  let voteA: Vote;
+  let voteB: Vote;
+  try {
+    proto = ProtoEvidence.decode(bytes).duplicateVoteEvidence;
+    if (proto?.voteA == null || proto.voteB == null)
+      throw new EvidenceDecodeError("not a duplicate vote evidence with two votes");
+    voteA = decodeVote(ProtoVote.encode(proto.voteA).finish());
+    voteB = decodeVote(ProtoVote.encode(proto.voteB).finish());
+  } catch (error) {
+    if (error instanceof EvidenceDecodeError) throw error;
+    throw new EvidenceDecodeError(`malformed evidence: ${(error as Error).message}`);
+  }
+  if (voteA.height !== voteB.height || voteA.round !== voteB.round || voteA.type !== voteB.type)
+    throw new EvidenceDecodeError("votes differ in height, round or type");
+  if (compareBytes(voteA.validatorAddress, voteB.validatorAddress) !== 0)
+    throw new EvidenceDecodeError("votes of different validators");
+  if (compareBytes(goBlockIdKey(voteA.blockId), goBlockIdKey(voteB.blockId)) >= 0)
+    throw new EvidenceDecodeError("block ids equal or not in key order");
+  if (proto.timestamp == null) throw new EvidenceDecodeError("no timestamp");
+  return {
+    voteA,
+    voteB,
+    totalVotingPower: proto.totalVotingPower,
+    validatorPower: proto.validatorPower,
+    timestamp: { seconds: proto.timestamp.seconds, nanos: proto.timestamp.nanos },
+  };
 }

@@ -1,0 +1,214 @@
+// The evidence pool (CometBFT evidence/pool.go, for DuplicateVoteEvidence only): evidence found by
+// this node's engine or received by gossip is verified against the validator set and block time *at
+// the evidence height* (reference/proofs-lightclient.md §C, VerifyDuplicateVote), kept until a block
+// includes it or it expires, offered to proposals, and checked again when a proposal carries it.
+// Committed evidence is remembered (bounded) so that it is neither offered nor accepted twice.
+import type { Misbehavior } from "../app/abci.ts";
+import type { BlockStore } from "../blockstore/types.ts";
+import { sha256, toHex } from "../crypto/hash.ts";
+import { unwrapEvidence } from "../types/hashes.ts";
+import { compareTimestamps, timestampToNanos } from "../types/time.ts";
+import { ValidatorSet } from "../types/validator-set.ts";
+import { voteSignBytes } from "../types/vote.ts";
+import type { ChainState } from "./chain-state.ts";
+import { verifyEd25519Cached } from "./signature-cache.ts";
+import {
+  type DuplicateVoteEvidence,
+  decodeDuplicateVoteEvidence,
+  EvidenceDecodeError,
+} from "./tendermint/evidence.ts";
+
+/** Pending evidence held: a byzantine validator yields at most one piece per height/round/type, and
+ * a block carries a few; 256 covers many heights of a faulty set, bounded so gossip cannot grow it. */
+export const MAX_PENDING_EVIDENCE = 256;
+/** Hashes of committed evidence remembered to refuse re-inclusion; older ones have usually expired
+ * (and the poa module ignores a second record for the same height and validator anyway). */
+export const MAX_COMMITTED_EVIDENCE = 10_000;
+
+export class EvidenceError extends Error {
+  readonly code = "invalid_evidence";
+}
+
+export interface EvidenceLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+interface PendingEvidence {
+  bytes: Uint8Array;
+  evidence: DuplicateVoteEvidence;
+}
+
+/** What the block executor needs from a pool. */
+export interface EvidenceSource {
+  /** Verified evidence for the proposal following `state`, at most `maxBytes` of it in total. */
+  pending(state: ChainState, maxBytes: bigint): Uint8Array[];
+  /** Throws EvidenceError unless each entry is valid for a block following `state` and not committed. */
+  verifyBlockEvidence(state: ChainState, evidence: readonly Uint8Array[]): Promise<void>;
+  /** A block carrying `evidence` was committed; `state` is the state after it. */
+  committed(evidence: readonly Uint8Array[], state: ChainState): void;
+}
+
+export class EvidencePool implements EvidenceSource {
+  readonly #blockStore: Pick<BlockStore, "loadValidators" | "loadBlockMeta">;
+  readonly #logger: EvidenceLogger;
+  readonly #pending = new Map<string, PendingEvidence>();
+  readonly #committed = new Set<string>();
+
+  constructor(options: {
+    blockStore: Pick<BlockStore, "loadValidators" | "loadBlockMeta">;
+    logger: EvidenceLogger;
+  }) {
+    this.#blockStore = options.blockStore;
+    this.#logger = options.logger;
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Verifies and keeps `bytes` (tendermint.types.Evidence); false if invalid, known or the pool is full. */
+  async add(bytes: Uint8Array, state: ChainState): Promise<boolean> {
+    let key: string;
+    try {
+      key = evidenceKey(bytes);
+    } catch {
+      return false;
+    }
+    if (this.#pending.has(key) || this.#committed.has(key)) return false;
+    if (this.#pending.size >= MAX_PENDING_EVIDENCE) {
+      this.#logger.warn({ pending: this.#pending.size }, "evidence pool full: evidence dropped");
+      return false;
+    }
+    let evidence: DuplicateVoteEvidence;
+    try {
+      evidence = await this.verify(bytes, state);
+    } catch (error) {
+      if (!(error instanceof EvidenceError)) throw error;
+      this.#logger.warn({ reason: error.message }, "invalid evidence refused");
+      return false;
+    }
+    if (this.#pending.has(key) || this.#committed.has(key)) return false;
+    this.#pending.set(key, { bytes, evidence });
+    this.#logger.info(
+      {
+        height: Number(evidence.voteA.height),
+        validator: toHex(evidence.voteA.validatorAddress).toUpperCase(),
+      },
+      "evidence added to the pool",
+    );
+    return true;
+  }
+
+  pending(state: ChainState, maxBytes: bigint): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let total = 0n;
+    for (const [key, entry] of this.#pending) {
+      if (isExpired(entry.evidence, state)) {
+        this.#pending.delete(key);
+        continue;
+      }
+      const size = BigInt(entry.bytes.length);
+      if (maxBytes > 0n && total + size > maxBytes) break;
+      total += size;
+      out.push(entry.bytes);
+    }
+    return out;
+  }
+
+  async verifyBlockEvidence(state: ChainState, evidence: readonly Uint8Array[]): Promise<void> {
+    const seen = new Set<string>();
+    let total = 0n;
+    for (const bytes of evidence) {
+      const key = evidenceKey(bytes);
+      if (seen.has(key)) throw new EvidenceError("evidence appears twice in the block");
+      seen.add(key);
+      if (this.#committed.has(key)) throw new EvidenceError("evidence already committed");
+      total += BigInt(bytes.length);
+      // Known and still pending: verified when it was added (the set and time of a past height do not change).
+      const known = this.#pending.get(key);
+      if (known !== undefined) {
+        if (isExpired(known.evidence, state)) throw new EvidenceError("evidence expired");
+        continue;
+      }
+      await this.verify(bytes, state);
+    }
+    const maxBytes = state.consensusParams.evidence.maxBytes;
+    if (maxBytes > 0n && total > maxBytes) throw new EvidenceError(`evidence exceeds ${maxBytes} bytes`);
+  }
+
+  committed(evidence: readonly Uint8Array[], state: ChainState): void {
+    for (const bytes of evidence) {
+      const key = evidenceKey(bytes);
+      this.#pending.delete(key);
+      if (this.#committed.size >= MAX_COMMITTED_EVIDENCE)
+        this.#committed.delete(this.#committed.values().next().value!);
+      this.#committed.add(key);
+    }
+    for (const [key, entry] of this.#pending) if (isExpired(entry.evidence, state)) this.#pending.delete(key);
+  }
+
+  /** CometBFT VerifyDuplicateVote with the set at the evidence height, plus the pool's checks: the
+   * height is committed and not expired, and the time is that block's time. */
+  async verify(bytes: Uint8Array, state: ChainState): Promise<DuplicateVoteEvidence> {
+    let evidence: DuplicateVoteEvidence;
+    try {
+      evidence = decodeDuplicateVoteEvidence(bytes);
+    } catch (error) {
+      if (error instanceof EvidenceDecodeError) throw new EvidenceError(error.message);
+      throw error;
+    }
+    const { voteA, voteB } = evidence;
+    const height = voteA.height;
+    if (height < state.initialHeight || height > state.lastBlockHeight)
+      throw new EvidenceError(`evidence height ${height} is not a committed height`);
+    if (isExpired(evidence, state)) throw new EvidenceError("evidence expired");
+    const [validators, meta] = await Promise.all([
+      this.#blockStore.loadValidators(height),
+      this.#blockStore.loadBlockMeta(height),
+    ]);
+    if (validators === undefined || meta === undefined)
+      throw new EvidenceError(`no block or validator set at ${height}`);
+    if (compareTimestamps(meta.header.time, evidence.timestamp) !== 0)
+      throw new EvidenceError("evidence time is not the block time at its height");
+    const set = new ValidatorSet(validators);
+    const found = set.getByAddress(voteA.validatorAddress);
+    if (found === undefined) throw new EvidenceError("validator not in the set at the evidence height");
+    if (found.validator.votingPower !== evidence.validatorPower)
+      throw new EvidenceError("wrong validator power");
+    if (set.totalVotingPower() !== evidence.totalVotingPower)
+      throw new EvidenceError("wrong total voting power");
+    for (const vote of [voteA, voteB])
+      if (!verifyEd25519Cached(vote.signature, voteSignBytes(state.chainId, vote), found.validator.pubKey))
+        throw new EvidenceError("vote signature does not verify");
+    return evidence;
+  }
+}
+
+/** Expired only when both older than MaxAgeNumBlocks blocks and older than MaxAgeDuration (CometBFT). */
+function isExpired(evidence: DuplicateVoteEvidence, state: ChainState): boolean {
+  const params = state.consensusParams.evidence;
+  const ageBlocks = state.lastBlockHeight - evidence.voteA.height;
+  const ageNs = timestampToNanos(state.lastBlockTime) - timestampToNanos(evidence.timestamp);
+  return ageBlocks > params.maxAgeNumBlocks && ageNs > params.maxAgeDurationNs;
+}
+
+function evidenceKey(bytes: Uint8Array): string {
+  return toHex(sha256(unwrapEvidence(bytes)));
+}
+
+/** FinalizeBlock's view of a block's evidence (abci Misbehavior); evidenceHash = CometBFT Evidence.Hash(). */
+export function misbehaviorOf(evidence: readonly Uint8Array[]): Misbehavior[] {
+  return evidence.map((bytes) => {
+    const decoded = decodeDuplicateVoteEvidence(bytes);
+    return {
+      type: "duplicate_vote",
+      validatorAddress: decoded.voteA.validatorAddress,
+      validatorPower: decoded.validatorPower,
+      height: decoded.voteA.height,
+      time: decoded.timestamp,
+      totalVotingPower: decoded.totalVotingPower,
+      evidenceHash: sha256(unwrapEvidence(bytes)),
+    };
+  });
+}
