@@ -39,7 +39,6 @@ import { chainTopics } from "./p2p/topics.ts";
 import { TxGossip } from "./p2p/tx-gossip.ts";
 import { startRpcServer } from "./rpc/server.ts";
 import { DB_OPTIONS } from "./store/db.ts";
-import { openCommitMultiStore } from "./store/multistore.ts";
 import type { Commit } from "./types/block.ts";
 import { Mutex } from "./util/mutex.ts";
 

@@ -6,7 +6,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
-import { DB_OPTIONS } from "./store/db.ts";
 import { loadGenesisFile } from "../genesis/genesis.ts";
 import { openBlockStore } from "./blockstore/open.ts";
 import { loadConfig } from "./config/config.ts";
@@ -14,6 +13,7 @@ import { CHAIN_STATE_KEY, decodeChainState } from "./consensus/chain-state.ts";
 import { genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { bytesEqual, toHex } from "./crypto/hash.ts";
 import { createApplication } from "./node/application.ts";
+import { DB_OPTIONS } from "./store/db.ts";
 import { hashResults } from "./types/hashes.ts";
 
 export interface ReplayMismatch {

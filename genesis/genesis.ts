@@ -5,8 +5,8 @@ import { GenesisError, MAX_GENESIS_BYTES, parseGenesis } from "./parse.ts";
 import type { Genesis, GenesisJson } from "./types.ts";
 
 export * from "./build.ts";
-export { addPoaValidator, checkPoaAgreement, type PoaOperatorInput } from "./poa.ts";
 export { DEFAULT_CONSENSUS_PARAMS_JSON, GenesisError, MAX_CHAIN_ID_LENGTH, parseGenesis } from "./parse.ts";
+export { addPoaValidator, checkPoaAgreement, type PoaOperatorInput } from "./poa.ts";
 export { formatRfc3339, parseRfc3339, timestampFromDate } from "./time.ts";
 export * from "./types.ts";
 

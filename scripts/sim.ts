@@ -29,9 +29,13 @@ for (const seed of seeds) {
     for (const failure of result.failures) console.log(`  ${failure}`);
     console.log(`  reproduce: ${reproduceCommand(seed)} --verbose`);
   } else if (seeds.length === 1 || values.verbose) {
-    console.log(`seed ${seed} ok: heights ${result.heights.join(",")}, ${result.events} events, ${result.partitions} partitions, ${result.crashes} crash, ${result.evidenceAgainstByzantine} evidence`);
+    console.log(
+      `seed ${seed} ok: heights ${result.heights.join(",")}, ${result.events} events, ${result.partitions} partitions, ${result.crashes} crash, ${result.evidenceAgainstByzantine} evidence`,
+    );
   }
 }
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`${seeds.length - failed}/${seeds.length} seeds passed in ${seconds}s; evidence against the byzantine validator ${evidence} times`);
+console.log(
+  `${seeds.length - failed}/${seeds.length} seeds passed in ${seconds}s; evidence against the byzantine validator ${evidence} times`,
+);
 process.exitCode = failed > 0 ? 1 : 0;

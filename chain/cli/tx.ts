@@ -129,15 +129,11 @@ export function registerTx(program: Command): void {
       const wallet = await keyring.wallet(key.name);
       const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
       await withNode(url, async () => {
-        const client = await SigningStargateClient.connectWithSigner(
-          url,
-          wallet,
-          {
-            // Blocks come every second by default; cosmjs's 3 s default poll would triple the wait.
-            broadcastPollIntervalMs: BROADCAST_POLL_INTERVAL_MS,
-            ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
-          },
-        );
+        const client = await SigningStargateClient.connectWithSigner(url, wallet, {
+          // Blocks come every second by default; cosmjs's 3 s default poll would triple the wait.
+          broadcastPollIntervalMs: BROADCAST_POLL_INTERVAL_MS,
+          ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
+        });
         try {
           const chainId = await client.getChainId();
           if (expectedChainId !== undefined && chainId !== expectedChainId) {

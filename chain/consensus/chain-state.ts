@@ -1,6 +1,6 @@
 // The consensus-facing state after the last committed block (CometBFT `state.State`): what the next
 // block's header must contain. Saved in the node keyspace in the same batch as the block it follows.
-import type { Validator, BlockID, ConsensusParams, Timestamp } from "../types/block.ts";
+import type { BlockID, ConsensusParams, Timestamp, Validator } from "../types/block.ts";
 
 export interface ChainState {
   chainId: string;

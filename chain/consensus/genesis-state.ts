@@ -1,8 +1,9 @@
 // The chain state before block 1 and the InitChain request, both derived from the genesis file
 // (CometBFT state.MakeGenesisState and the handshake's InitChain).
+
+import type { Genesis } from "../../genesis/genesis.ts";
 import type { InitChainRequest } from "../app/abci.ts";
 import { ed25519Address } from "../crypto/ed25519.ts";
-import type { Genesis } from "../../genesis/genesis.ts";
 import type { Validator } from "../types/block.ts";
 import type { ChainState } from "./chain-state.ts";
 import { incrementProposerPriority } from "./tendermint/proposer.ts";
@@ -16,7 +17,11 @@ export function genesisValidators(genesis: Genesis): Validator[] {
   }));
   // CometBFT validator set order: voting power descending, then address ascending.
   return validators.sort((a, b) =>
-    a.votingPower !== b.votingPower ? (a.votingPower > b.votingPower ? -1 : 1) : Buffer.compare(a.address, b.address),
+    a.votingPower !== b.votingPower
+      ? a.votingPower > b.votingPower
+        ? -1
+        : 1
+      : Buffer.compare(a.address, b.address),
   );
 }
 

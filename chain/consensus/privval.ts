@@ -3,7 +3,7 @@
 // the same height/round/step with different sign bytes is refused, and a lower height/round/step is
 // refused as a regression. Identical bytes get the saved signature again; a vote that differs only in
 // its timestamp gets the saved signature and timestamp (what a restarted node re-signs on replay).
-import { open, readFile, rename, mkdir } from "node:fs/promises";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Ed25519Signer } from "../crypto/ed25519.ts";
 import { bytesEqual } from "../crypto/hash.ts";
@@ -39,10 +39,13 @@ type Check = { kind: "new" } | { kind: "same"; last: LastSignState };
 
 function checkHrs(last: LastSignState | undefined, height: bigint, round: number, step: number): Check {
   if (last === undefined || last.height < height) return { kind: "new" };
-  if (last.height > height) throw new DoubleSignError(`height regression: last signed ${last.height}, asked ${height}`);
-  if (last.round > round) throw new DoubleSignError(`round regression at height ${height}: last ${last.round}, asked ${round}`);
+  if (last.height > height)
+    throw new DoubleSignError(`height regression: last signed ${last.height}, asked ${height}`);
+  if (last.round > round)
+    throw new DoubleSignError(`round regression at height ${height}: last ${last.round}, asked ${round}`);
   if (last.round < round) return { kind: "new" };
-  if (last.step > step) throw new DoubleSignError(`step regression at ${height}/${round}: last ${last.step}, asked ${step}`);
+  if (last.step > step)
+    throw new DoubleSignError(`step regression at ${height}/${round}: last ${last.step}, asked ${step}`);
   if (last.step < step) return { kind: "new" };
   return { kind: "same", last };
 }
@@ -76,21 +79,28 @@ export class PrivValidator {
     const signBytes = voteSignBytes(chainId, vote);
     const check = checkHrs(this.#last, vote.height, vote.round, step);
     if (check.kind === "same") {
-      if (bytesEqual(check.last.signBytes, signBytes)) return { signature: check.last.signature, timestamp: check.last.timestamp };
+      if (bytesEqual(check.last.signBytes, signBytes))
+        return { signature: check.last.signature, timestamp: check.last.timestamp };
       const withOldTime = voteSignBytes(chainId, { ...vote, timestamp: check.last.timestamp });
-      if (bytesEqual(check.last.signBytes, withOldTime)) return { signature: check.last.signature, timestamp: check.last.timestamp };
+      if (bytesEqual(check.last.signBytes, withOldTime))
+        return { signature: check.last.signature, timestamp: check.last.timestamp };
       throw new DoubleSignError(`conflicting vote at ${vote.height}/${vote.round}/${step}`);
     }
     return this.#signNew(vote.height, vote.round, step, signBytes, vote.timestamp);
   }
 
-  async signProposal(chainId: string, proposal: Proposal): Promise<{ signature: Uint8Array; timestamp: Timestamp }> {
+  async signProposal(
+    chainId: string,
+    proposal: Proposal,
+  ): Promise<{ signature: Uint8Array; timestamp: Timestamp }> {
     const signBytes = proposalSignBytes(chainId, proposal);
     const check = checkHrs(this.#last, proposal.height, proposal.round, SignStep.propose);
     if (check.kind === "same") {
-      if (bytesEqual(check.last.signBytes, signBytes)) return { signature: check.last.signature, timestamp: check.last.timestamp };
+      if (bytesEqual(check.last.signBytes, signBytes))
+        return { signature: check.last.signature, timestamp: check.last.timestamp };
       const withOldTime = proposalSignBytes(chainId, { ...proposal, timestamp: check.last.timestamp });
-      if (bytesEqual(check.last.signBytes, withOldTime)) return { signature: check.last.signature, timestamp: check.last.timestamp };
+      if (bytesEqual(check.last.signBytes, withOldTime))
+        return { signature: check.last.signature, timestamp: check.last.timestamp };
       throw new DoubleSignError(`conflicting proposal at ${proposal.height}/${proposal.round}`);
     }
     return this.#signNew(proposal.height, proposal.round, SignStep.propose, signBytes, proposal.timestamp);
@@ -130,7 +140,10 @@ export class FileSignStateStorage implements SignStateStorage {
       step: Number(json.step),
       signature: new Uint8Array(Buffer.from(String(json.signature), "base64")),
       signBytes: new Uint8Array(Buffer.from(String(json.signbytes), "hex")),
-      timestamp: { seconds: BigInt(String((json.timestamp as { seconds: string }).seconds)), nanos: Number((json.timestamp as { nanos: number }).nanos) },
+      timestamp: {
+        seconds: BigInt(String((json.timestamp as { seconds: string }).seconds)),
+        nanos: Number((json.timestamp as { nanos: number }).nanos),
+      },
     };
   }
 

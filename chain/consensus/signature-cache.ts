@@ -25,7 +25,11 @@ export const verifyEd25519Cached: SignatureVerifier = (signature, message, publi
 };
 
 /** Records a signature this node just made, so its own votes are not verified again. */
-export function rememberOwnSignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): void {
+export function rememberOwnSignature(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): void {
   if (verified.size >= MAX_VERIFIED_SIGNATURES) verified.delete(verified.values().next().value!);
   verified.add(keyOf(signature, message, publicKey));
 }

@@ -3,7 +3,7 @@
 // the power: its own precommit is the 2/3+ commit. The BFT engine replaces it, not the executor.
 import type { Ed25519Signer } from "../crypto/ed25519.ts";
 import { bytesEqual } from "../crypto/hash.ts";
-import { BlockIDFlag, SignedMsgType, type Commit, type Timestamp } from "../types/block.ts";
+import { BlockIDFlag, type Commit, SignedMsgType, type Timestamp } from "../types/block.ts";
 import { compareTimestamps, timestampFromNanos, timestampToNanos } from "../types/time.ts";
 import { voteSignBytes } from "../types/vote.ts";
 import type { BlockExecutor } from "./block-executor.ts";

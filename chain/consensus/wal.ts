@@ -9,7 +9,7 @@
 // A bad record at the tail (a torn last write: it runs past the end of the file, or only zero bytes
 // follow) is cut off with a warning; a bad record followed by more data is corruption in the middle,
 // and the node refuses to start.
-import { open, rename, type FileHandle, mkdir } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { MAX_CONSENSUS_MESSAGE_BYTES } from "./tendermint/messages.ts";
 
@@ -62,7 +62,8 @@ export function encodeWalRecord(type: number, payload: Uint8Array): Uint8Array {
   const body = new Uint8Array(1 + payload.length);
   body[0] = type;
   body.set(payload, 1);
-  if (body.length > MAX_WAL_RECORD_BYTES) throw new RangeError(`WAL record of ${body.length} bytes is too large`);
+  if (body.length > MAX_WAL_RECORD_BYTES)
+    throw new RangeError(`WAL record of ${body.length} bytes is too large`);
   const record = new Uint8Array(HEADER_BYTES + body.length);
   const view = new DataView(record.buffer);
   view.setUint32(0, crc32c(body));
@@ -104,19 +105,25 @@ export function parseWal(bytes: Uint8Array): ParsedWal {
     const bad = (reason: string, recordEnd: number): ParsedWal => {
       if (recordEnd >= bytes.length || onlyZeros(bytes, offset))
         return { records, goodLength: offset, tornTail: { offset, reason } };
-      throw new WalCorruptionError(`WAL corrupted at byte ${offset}: ${reason}, with ${bytes.length - recordEnd} bytes after it`, offset);
+      throw new WalCorruptionError(
+        `WAL corrupted at byte ${offset}: ${reason}, with ${bytes.length - recordEnd} bytes after it`,
+        offset,
+      );
     };
     if (offset + HEADER_BYTES > bytes.length) return bad("truncated record header", bytes.length);
     const checksum = view.getUint32(offset);
     const length = view.getUint32(offset + 4);
-    if (length === 0 || length > MAX_WAL_RECORD_BYTES) return bad(`bad record length ${length}`, bytes.length);
+    if (length === 0 || length > MAX_WAL_RECORD_BYTES)
+      return bad(`bad record length ${length}`, bytes.length);
     const end = offset + HEADER_BYTES + length;
     if (end > bytes.length) return bad("record runs past the end of the log", end);
     const body = bytes.subarray(offset + HEADER_BYTES, end);
     if (crc32c(body) !== checksum) return bad("checksum mismatch", end);
     const type = body[0]!;
-    if (type !== WalRecordType.endHeight && type !== WalRecordType.input) return bad(`unknown record type ${type}`, end);
-    if (type === WalRecordType.endHeight && body.length !== 9) return bad("EndHeight record of wrong size", end);
+    if (type !== WalRecordType.endHeight && type !== WalRecordType.input)
+      return bad(`unknown record type ${type}`, end);
+    if (type === WalRecordType.endHeight && body.length !== 9)
+      return bad("EndHeight record of wrong size", end);
     records.push({ type, payload: body.subarray(1), offset });
     offset = end;
   }
@@ -143,7 +150,11 @@ export class Wal {
     const parsed = parseWal(bytes);
     if (parsed.tornTail !== undefined) {
       logger.warn(
-        { offset: parsed.tornTail.offset, droppedBytes: bytes.length - parsed.goodLength, reason: parsed.tornTail.reason },
+        {
+          offset: parsed.tornTail.offset,
+          droppedBytes: bytes.length - parsed.goodLength,
+          reason: parsed.tornTail.reason,
+        },
         "WAL: torn tail cut off (crash during a write)",
       );
       await storage.truncate(parsed.goodLength);
@@ -179,12 +190,19 @@ export class Wal {
 }
 
 /** The input records after the EndHeight of `height`, or undefined when the log has no such marker. */
-export function inputsAfterEndHeight(records: readonly WalRecord[], height: bigint): Uint8Array[] | undefined {
+export function inputsAfterEndHeight(
+  records: readonly WalRecord[],
+  height: bigint,
+): Uint8Array[] | undefined {
   for (let i = records.length - 1; i >= 0; i--) {
     const record = records[i]!;
     if (record.type !== WalRecordType.endHeight) continue;
     const marked = new DataView(record.payload.buffer, record.payload.byteOffset, 8).getBigUint64(0);
-    if (marked === height) return records.slice(i + 1).filter((r) => r.type === WalRecordType.input).map((r) => r.payload);
+    if (marked === height)
+      return records
+        .slice(i + 1)
+        .filter((r) => r.type === WalRecordType.input)
+        .map((r) => r.payload);
     if (marked < height) return undefined;
   }
   return undefined;

@@ -79,7 +79,12 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
     genesis: async () => options.genesis,
     consensusParams: async (): Promise<ConsensusParams> => options.chainState().consensusParams,
     validators: (height) => blockStore.loadValidators(height),
-    netInfo: async () => ({ listening: true, listeners: [options.listenAddress], peers: options.peers?.() ?? [], ...(options.p2pMetrics === undefined ? {} : { p2pMetrics: options.p2pMetrics() }) }),
+    netInfo: async () => ({
+      listening: true,
+      listeners: [options.listenAddress],
+      peers: options.peers?.() ?? [],
+      ...(options.p2pMetrics === undefined ? {} : { p2pMetrics: options.p2pMetrics() }),
+    }),
     unconfirmedTxs: async (limit) => {
       const pending = mempool.pending(limit);
       return {

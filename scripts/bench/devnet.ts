@@ -55,6 +55,7 @@ async function freePort(): Promise<number> {
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON-RPC results, read field by field by the caller
 async function rpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
   const response = await fetch(url, {
     method: "POST",

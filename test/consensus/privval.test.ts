@@ -3,15 +3,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { DoubleSignError, FileSignStateStorage, PrivValidator } from "../../chain/consensus/privval.ts";
-import { Ed25519Signer } from "../../chain/crypto/ed25519.ts";
+import { Ed25519Signer, verifyEd25519 } from "../../chain/crypto/ed25519.ts";
 import type { Vote } from "../../chain/types/block.ts";
 import { emptyBlockId } from "../../chain/types/block-id.ts";
-import { verifyEd25519 } from "../../chain/crypto/ed25519.ts";
 import { voteSignBytes } from "../../chain/types/vote.ts";
 
 const signer = new Ed25519Signer(new Uint8Array(32).fill(9));
-const blockA = { hash: new Uint8Array(32).fill(1), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(2) } };
-const blockB = { hash: new Uint8Array(32).fill(3), partSetHeader: { total: 1, hash: new Uint8Array(32).fill(4) } };
+const blockA = {
+  hash: new Uint8Array(32).fill(1),
+  partSetHeader: { total: 1, hash: new Uint8Array(32).fill(2) },
+};
+const blockB = {
+  hash: new Uint8Array(32).fill(3),
+  partSetHeader: { total: 1, hash: new Uint8Array(32).fill(4) },
+};
 
 function vote(fields: Partial<Vote>): Vote {
   return {
@@ -40,7 +45,9 @@ test("a second, different vote for the same height/round/step is refused, also a
   t.true(verifyEd25519(first.signature, voteSignBytes("c", vote({})), signer.publicKey));
   await t.throwsAsync(pv.signVote("c", vote({ blockId: blockB })), { instanceOf: DoubleSignError });
   const restarted = await PrivValidator.load(signer, new FileSignStateStorage(path));
-  await t.throwsAsync(restarted.signVote("c", vote({ blockId: emptyBlockId() })), { instanceOf: DoubleSignError });
+  await t.throwsAsync(restarted.signVote("c", vote({ blockId: emptyBlockId() })), {
+    instanceOf: DoubleSignError,
+  });
 });
 
 test("identical bytes are signed again; a vote differing only in time gets the saved signature and time", async (t) => {

@@ -1,9 +1,18 @@
 import test from "ava";
-import { highestPriority, incrementProposerPriority, proposerForRound } from "../../chain/consensus/tendermint/proposer.ts";
+import {
+  highestPriority,
+  incrementProposerPriority,
+  proposerForRound,
+} from "../../chain/consensus/tendermint/proposer.ts";
 import type { Validator } from "../../chain/types/block.ts";
 
 function validator(tag: number, power: bigint): Validator {
-  return { address: new Uint8Array(20).fill(tag), pubKey: new Uint8Array(32).fill(tag), votingPower: power, proposerPriority: 0n };
+  return {
+    address: new Uint8Array(20).fill(tag),
+    pubKey: new Uint8Array(32).fill(tag),
+    votingPower: power,
+    proposerPriority: 0n,
+  };
 }
 const name = (v: Validator) => String.fromCharCode(64 + v.address[0]!);
 
@@ -37,16 +46,21 @@ test("rounds: a copy incremented r times, the height's set untouched", (t) => {
   t.is(name(proposerForRound(schedule.validators, schedule.proposer.address, 0)), "C");
   t.is(name(proposerForRound(schedule.validators, schedule.proposer.address, 1)), "B");
   t.is(name(proposerForRound(schedule.validators, schedule.proposer.address, 2)), "A");
-  t.deepEqual(schedule.validators.map((v) => v.proposerPriority), before);
+  t.deepEqual(
+    schedule.validators.map((v) => v.proposerPriority),
+    before,
+  );
   t.is(name(highestPriority(schedule.validators)), "B");
 });
 
 test("property: over long runs each validator proposes in proportion to its power", (t) => {
   let seed = 7;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
   for (let trial = 0; trial < 20; trial++) {
     const count = 2 + Math.floor(random() * 6);
-    const validators = Array.from({ length: count }, (_, i) => validator(i + 1, BigInt(1 + Math.floor(random() * 50))));
+    const validators = Array.from({ length: count }, (_, i) =>
+      validator(i + 1, BigInt(1 + Math.floor(random() * 50))),
+    );
     const total = validators.reduce((sum, v) => sum + v.votingPower, 0n);
     const rounds = Number(total) * 20;
     const counts = new Map<string, number>();
@@ -58,13 +72,19 @@ test("property: over long runs each validator proposes in proportion to its powe
     for (const v of validators) {
       const expected = (Number(v.votingPower) * rounds) / Number(total);
       // Weighted round robin is exact per window of `total` increments, up to one slot at the edges.
-      t.true(Math.abs((counts.get(name(v)) ?? 0) - expected) <= 2, `trial ${trial}: ${name(v)} power ${v.votingPower}`);
+      t.true(
+        Math.abs((counts.get(name(v)) ?? 0) - expected) <= 2,
+        `trial ${trial}: ${name(v)} power ${v.votingPower}`,
+      );
     }
   }
 });
 
 test("priorities are rescaled when their spread exceeds 2 x total power, and centred", (t) => {
-  const skewed = [validator(1, 1n), validator(2, 1n)].map((v, i) => ({ ...v, proposerPriority: i === 0 ? 1000n : -1000n }));
+  const skewed = [validator(1, 1n), validator(2, 1n)].map((v, i) => ({
+    ...v,
+    proposerPriority: i === 0 ? 1000n : -1000n,
+  }));
   const schedule = incrementProposerPriority(skewed, 1);
   const spread = schedule.validators[0]!.proposerPriority - schedule.validators[1]!.proposerPriority;
   t.true(spread <= 4n + 2n, `spread ${spread}`);

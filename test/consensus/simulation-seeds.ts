@@ -12,7 +12,10 @@ export function simulationSeedsTest(from: number, count: number): void {
     for (let seed = from; seed < from + count; seed++) {
       const result = await runSimulation({ seed });
       evidence += result.evidenceAgainstByzantine;
-      if (!result.ok) failed.push(`seed ${seed}: ${result.failures.join("; ")}\n  reproduce: ${reproduceCommand(seed)} --verbose`);
+      if (!result.ok)
+        failed.push(
+          `seed ${seed}: ${result.failures.join("; ")}\n  reproduce: ${reproduceCommand(seed)} --verbose`,
+        );
     }
     t.deepEqual(failed, []);
     // The byzantine validator equivocates on every run; somebody must notice.

@@ -4,17 +4,25 @@
 // injected into the real TendermintEngine); each event runs to quiescence before the next, so a seed
 // reproduces a run exactly. Invariants are checked on every run; see runSimulation's result.
 import { BlockExecutor } from "../../chain/consensus/block-executor.ts";
-import { CHAIN_STATE_KEY, decodeChainState } from "../../chain/consensus/chain-state.ts";
+import { CHAIN_STATE_KEY, type ChainState, decodeChainState } from "../../chain/consensus/chain-state.ts";
 import type { Clock } from "../../chain/consensus/engine.ts";
 import { genesisChainState } from "../../chain/consensus/genesis-state.ts";
 import { PrivValidator } from "../../chain/consensus/privval.ts";
-import { type ConsensusTransport, type PeerId, type TimerScheduler, TendermintEngine } from "../../chain/consensus/tendermint-engine.ts";
-import { type ConsensusMessage, decodeConsensusMessage, encodeConsensusMessage } from "../../chain/consensus/tendermint/messages.ts";
+import {
+  type ConsensusMessage,
+  decodeConsensusMessage,
+  encodeConsensusMessage,
+} from "../../chain/consensus/tendermint/messages.ts";
 import type { TimeoutConfig } from "../../chain/consensus/tendermint/types.ts";
+import {
+  type ConsensusTransport,
+  type PeerId,
+  TendermintEngine,
+  type TimerScheduler,
+} from "../../chain/consensus/tendermint-engine.ts";
 import { Ed25519Signer } from "../../chain/crypto/ed25519.ts";
 import { sha256, toHex } from "../../chain/crypto/hash.ts";
 import { Mempool } from "../../chain/mempool/mempool.ts";
-import type { Genesis } from "../../genesis/types.ts";
 import type { Commit } from "../../chain/types/block.ts";
 import { decodeBlock, encodeBlock } from "../../chain/types/block-codec.ts";
 import { hashTxs } from "../../chain/types/hashes.ts";
@@ -23,7 +31,14 @@ import { makePartSet } from "../../chain/types/part-set.ts";
 import { timestampFromNanos } from "../../chain/types/time.ts";
 import { proposalSignBytes, voteSignBytes } from "../../chain/types/vote.ts";
 import { Mutex } from "../../chain/util/mutex.ts";
-import { MemoryApplication, MemoryBlockStore, MemoryDisk, MemorySignStateStorage, MemoryWalStorage } from "../helpers/memory-chain.ts";
+import type { Genesis } from "../../genesis/types.ts";
+import {
+  MemoryApplication,
+  MemoryBlockStore,
+  MemoryDisk,
+  MemorySignStateStorage,
+  MemoryWalStorage,
+} from "../helpers/memory-chain.ts";
 
 export const SIM_TIMEOUTS: TimeoutConfig = {
   proposeMs: 800,
@@ -159,7 +174,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     if (options.verbose) console.log(`[seed ${seed} t=${now}ms] ${message}`);
   };
 
-  const clock: Clock = { now: () => timestampFromNanos(GENESIS_SECONDS * 1_000_000_000n + BigInt(now) * 1_000_000n) };
+  const clock: Clock = {
+    now: () => timestampFromNanos(GENESIS_SECONDS * 1_000_000_000n + BigInt(now) * 1_000_000n),
+  };
   const timers: TimerScheduler = {
     setTimer: (delayMs, callback) => queue.push(now + delayMs, callback),
     clearTimer: (handle) => {
@@ -202,7 +219,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   // Network: partitions are sets of node indexes that cannot reach the others.
   let partition: Set<number> | undefined;
-  const reachable = (a: number, b: number) => partition === undefined || partition.has(a) === partition.has(b);
+  const reachable = (a: number, b: number) =>
+    partition === undefined || partition.has(a) === partition.has(b);
   const deliver = (from: SimNode, to: SimNode, bytes: Uint8Array) => {
     if (!reachable(from.index, to.index) || random() < 0.05) return; // 5% loss
     const copies = random() < 0.03 ? 2 : 1; // 3% duplication
@@ -239,11 +257,18 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     let other: ConsensusMessage | undefined;
     if (message.kind === "vote" && random() < 0.7) {
       const vote = message.vote;
-      const blockId = vote.blockId.hash.length === 0
-        ? { hash: sha256(new Uint8Array([now & 0xff, 1])), partSetHeader: { total: 1, hash: sha256(new Uint8Array([2])) } }
-        : { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } };
+      const blockId =
+        vote.blockId.hash.length === 0
+          ? {
+              hash: sha256(new Uint8Array([now & 0xff, 1])),
+              partSetHeader: { total: 1, hash: sha256(new Uint8Array([2])) },
+            }
+          : { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } };
       const conflicting = { ...vote, blockId };
-      other = { kind: "vote", vote: { ...conflicting, signature: node.signer.sign(voteSignBytes(genesis.chainId, conflicting)) } };
+      other = {
+        kind: "vote",
+        vote: { ...conflicting, signature: node.signer.sign(voteSignBytes(genesis.chainId, conflicting)) },
+      };
     } else if (message.kind === "proposal" && random() < 0.7) {
       const block = message.blockBytes;
       const decoded = decodeBlock(block);
@@ -252,9 +277,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const blockBytes = encodeBlock(altered);
       const blockId = { hash: hashHeader(altered.header), partSetHeader: makePartSet(blockBytes).header };
       const proposal = { ...message.proposal, blockId };
-      other = { kind: "proposal", proposal: { ...proposal, signature: node.signer.sign(proposalSignBytes(genesis.chainId, proposal)) }, blockBytes };
+      other = {
+        kind: "proposal",
+        proposal: { ...proposal, signature: node.signer.sign(proposalSignBytes(genesis.chainId, proposal)) },
+        blockBytes,
+      };
     }
-    peers.forEach((peer, i) => deliver(node, peer, encodeConsensusMessage(i < split || other === undefined ? message : other)));
+    for (const [i, peer] of peers.entries()) {
+      deliver(node, peer, encodeConsensusMessage(i < split || other === undefined ? message : other));
+    }
   };
 
   const startNode = async (node: SimNode) => {
@@ -263,12 +294,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const mempool = new Mempool({ maxTxs: 1000, maxTotalBytes: 1_000_000, maxTxBytes: 10_000 });
     node.mempool = mempool;
     const saved = node.disk.get(CHAIN_STATE_KEY);
-    let state;
+    let state: ChainState;
     let lastCommit: Commit;
     if (saved === undefined) {
       const { appHash } = await app.initChain();
       state = genesisChainState(genesis, appHash);
-      lastCommit = { height: 0n, round: 0, blockId: { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } }, signatures: [] };
+      lastCommit = {
+        height: 0n,
+        round: 0,
+        blockId: { hash: new Uint8Array(), partSetHeader: { total: 0, hash: new Uint8Array() } },
+        signatures: [],
+      };
     } else {
       state = decodeChainState(saved);
       lastCommit = (await blockStore.loadCommit(state.lastBlockHeight))!;
@@ -285,11 +321,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         const hash = toHex(committed.blockId.hash);
         const seen = committedBlock.get(height);
         if (seen === undefined) committedBlock.set(height, { hash, by: node.name });
-        else if (seen.hash !== hash) fail(`SAFETY: ${node.name} committed ${hash.slice(0, 12)} at height ${height}, ${seen.by} committed ${seen.hash.slice(0, 12)}`);
+        else if (seen.hash !== hash)
+          fail(
+            `SAFETY: ${node.name} committed ${hash.slice(0, 12)} at height ${height}, ${seen.by} committed ${seen.hash.slice(0, 12)}`,
+          );
         const app = toHex(committed.state.appHash);
         const seenApp = appHashAt.get(height);
         if (seenApp === undefined) appHashAt.set(height, { hash: app, by: node.name });
-        else if (seenApp.hash !== app) fail(`APP HASH: ${node.name} has ${app.slice(0, 12)} after height ${height}, ${seenApp.by} has ${seenApp.hash.slice(0, 12)}`);
+        else if (seenApp.hash !== app)
+          fail(
+            `APP HASH: ${node.name} has ${app.slice(0, 12)} after height ${height}, ${seenApp.by} has ${seenApp.hash.slice(0, 12)}`,
+          );
       },
     });
     const privValidator = await PrivValidator.load(node.signer, node.signState);
@@ -307,13 +349,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       lastCommit,
       logger: {
         info: () => {},
-        warn: (object, message) => log(`${node.name} warn: ${message} ${JSON.stringify(object, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`),
-        error: (object, message) => log(`${node.name} error: ${message} ${String((object as { err?: unknown }).err)}`),
+        warn: (object, message) =>
+          log(
+            `${node.name} warn: ${message} ${JSON.stringify(object, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`,
+          ),
+        error: (object, message) =>
+          log(`${node.name} error: ${message} ${String((object as { err?: unknown }).err)}`),
       },
       onError: (error) => fail(`${node.name} halted: ${(error as Error).stack ?? String(error)}`),
       onEvidence: (evidence) => {
         if (toHex(evidence.voteA.validatorAddress) === byzantineAddress) evidenceAgainstByzantine++;
-        else if (node.index !== BYZANTINE) fail(`evidence against honest validator ${toHex(evidence.voteA.validatorAddress).slice(0, 12)} (double sign)`);
+        else if (node.index !== BYZANTINE)
+          fail(
+            `evidence against honest validator ${toHex(evidence.voteA.validatorAddress).slice(0, 12)} (double sign)`,
+          );
       },
     });
     node.up = true;
@@ -344,7 +393,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const node = nodes[Math.floor(random() * VALIDATORS)]!;
       const tx = new TextEncoder().encode(`tx ${seed} ${txCounter++}`);
       const hash = node.mempool?.precheck(tx);
-      if (hash !== undefined && node.up) node.mempool!.add(tx, hash, { code: 0, data: new Uint8Array(), log: "", info: "", gasWanted: 1n, gasUsed: 1n, events: [], codespace: "" });
+      if (hash !== undefined && node.up)
+        node.mempool!.add(tx, hash, {
+          code: 0,
+          data: new Uint8Array(),
+          log: "",
+          info: "",
+          gasWanted: 1n,
+          gasUsed: 1n,
+          events: [],
+          codespace: "",
+        });
       scheduleTx();
     });
   scheduleTx();
@@ -415,14 +474,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
     if (failures.length > 0 && failures.some((f) => f.includes("SAFETY") || f.includes("halted"))) break;
   }
-  for (const node of nodes) if (node.engine !== undefined) log(`${node.name} ${JSON.stringify(node.engine.describe(), (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+  for (const node of nodes)
+    if (node.engine !== undefined)
+      log(
+        `${node.name} ${JSON.stringify(node.engine.describe(), (_k, v) => (typeof v === "bigint" ? String(v) : v))}`,
+      );
   for (const node of nodes) if (node.up) await crashNode(node);
 
   if (heightsAtHeal !== undefined && failures.length === 0) {
     nodes.forEach((node, index) => {
       if (index === BYZANTINE) return;
       if (heights[index]! < heightsAtHeal![index]! + LIVENESS_HEIGHTS)
-        fail(`LIVENESS: ${node.name} went from height ${heightsAtHeal![index]} to ${heights[index]} in ${LIVENESS_BOUND_MS}ms after the network healed`);
+        fail(
+          `LIVENESS: ${node.name} went from height ${heightsAtHeal![index]} to ${heights[index]} in ${LIVENESS_BOUND_MS}ms after the network healed`,
+        );
     });
   }
   return {

@@ -2,8 +2,14 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/prom
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
-import { encodeWalInput, decodeWalInput } from "../../chain/consensus/tendermint/messages.ts";
-import { crc32c, FileWalStorage, inputsAfterEndHeight, Wal, WalCorruptionError } from "../../chain/consensus/wal.ts";
+import { decodeWalInput, encodeWalInput } from "../../chain/consensus/tendermint/messages.ts";
+import {
+  crc32c,
+  FileWalStorage,
+  inputsAfterEndHeight,
+  Wal,
+  WalCorruptionError,
+} from "../../chain/consensus/wal.ts";
 
 async function tempWal(t: ExecutionContext) {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-wal-"));
@@ -36,10 +42,13 @@ test("records written are read back after the EndHeight marker, in order", async
   const { wal, records } = await Wal.open(new FileWalStorage(path), collectingLogger().logger);
   await wal.close();
   const inputs = inputsAfterEndHeight(records, 4n)!;
-  t.deepEqual(inputs.map((payload) => decodeWalInput(payload)), [
-    { kind: "timeout", height: 5n, round: 0, step: "propose" },
-    { kind: "timeout", height: 5n, round: 1, step: "propose" },
-  ]);
+  t.deepEqual(
+    inputs.map((payload) => decodeWalInput(payload)),
+    [
+      { kind: "timeout", height: 5n, round: 0, step: "propose" },
+      { kind: "timeout", height: 5n, round: 1, step: "propose" },
+    ],
+  );
   t.is(inputsAfterEndHeight(records, 5n), undefined);
 });
 
@@ -78,7 +87,9 @@ test("corruption in the middle refuses to open, and the file is left as it was",
   const bytes = new Uint8Array(await readFile(path));
   bytes[20]! ^= 0xff; // inside the second record; the third follows it
   await writeFile(path, bytes);
-  const error = await t.throwsAsync(Wal.open(new FileWalStorage(path), collectingLogger().logger), { instanceOf: WalCorruptionError });
+  const error = await t.throwsAsync(Wal.open(new FileWalStorage(path), collectingLogger().logger), {
+    instanceOf: WalCorruptionError,
+  });
   t.is(error?.code, "wal_corrupted");
   t.deepEqual(new Uint8Array(await readFile(path)), bytes);
 });

@@ -40,7 +40,16 @@ const APP_KEY = new TextEncoder().encode("app");
 const heightKey = (prefix: string, height: bigint) => new TextEncoder().encode(`${prefix}:${height}`);
 
 function okTx(): CheckTxResponse {
-  return { code: 0, data: new Uint8Array(), log: "", info: "", gasWanted: 1n, gasUsed: 1n, events: [], codespace: "" };
+  return {
+    code: 0,
+    data: new Uint8Array(),
+    log: "",
+    info: "",
+    gasWanted: 1n,
+    gasUsed: 1n,
+    events: [],
+    codespace: "",
+  };
 }
 
 /** App hash after block h = sha256(app hash after h-1 ‖ h ‖ txs). Commit writes state and block store
@@ -64,7 +73,13 @@ export class MemoryApplication implements Application {
   }
 
   async info(): Promise<InfoResponse> {
-    return { data: "memory", version: "0", appVersion: 0n, lastBlockHeight: this.#height, lastBlockAppHash: this.#appHash };
+    return {
+      data: "memory",
+      version: "0",
+      appVersion: 0n,
+      lastBlockHeight: this.#height,
+      lastBlockAppHash: this.#appHash,
+    };
   }
 
   async initChain() {
@@ -92,7 +107,16 @@ export class MemoryApplication implements Application {
     this.#pending = { height: request.height, appHash };
     return {
       events: [],
-      txResults: request.txs.map(() => ({ code: 0, data: new Uint8Array(), log: "", info: "", gasWanted: 1n, gasUsed: 1n, events: [], codespace: "" })),
+      txResults: request.txs.map(() => ({
+        code: 0,
+        data: new Uint8Array(),
+        log: "",
+        info: "",
+        gasWanted: 1n,
+        gasUsed: 1n,
+        events: [],
+        codespace: "",
+      })),
       validatorUpdates: [],
       appHash,
     };
@@ -101,7 +125,10 @@ export class MemoryApplication implements Application {
   async commit(request: { extraOperations: readonly BatchOperation[] }) {
     const pending = this.#pending;
     if (pending === undefined) throw new Error("assertion: commit without finalizeBlock");
-    this.#disk.write([...request.extraOperations, { type: "put", key: APP_KEY, value: this.#encode(pending.height, pending.appHash) }]);
+    this.#disk.write([
+      ...request.extraOperations,
+      { type: "put", key: APP_KEY, value: this.#encode(pending.height, pending.appHash) },
+    ]);
     this.#height = pending.height;
     this.#appHash = pending.appHash;
     this.#pending = undefined;
@@ -171,7 +198,11 @@ export class MemoryBlockStore implements BlockStore {
     return [
       { type: "put", key: heightKey("block", height), value: encodeBlock(input.block) },
       { type: "put", key: heightKey("commit", height), value: encodeCommit(input.seenCommit) },
-      { type: "put", key: new TextEncoder().encode("block-height"), value: new TextEncoder().encode(height.toString()) },
+      {
+        type: "put",
+        key: new TextEncoder().encode("block-height"),
+        value: new TextEncoder().encode(height.toString()),
+      },
     ];
   }
   markCommitted(height: bigint): void {

@@ -125,6 +125,7 @@ export async function startNodeProcess(
   return node;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON-RPC results, read field by field by the caller
 export async function rpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
   const response = await fetch(url, {
     method: "POST",

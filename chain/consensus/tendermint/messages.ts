@@ -24,7 +24,7 @@ export type ConsensusMessage =
   | { kind: "commit"; blockBytes: Uint8Array; commit: Commit };
 
 export type WalInput =
-  | ConsensusMessage & { valid?: boolean }
+  | (ConsensusMessage & { valid?: boolean })
   | { kind: "timeout"; height: bigint; round: number; step: TimeoutStep }
   | { kind: "start" };
 
@@ -42,12 +42,20 @@ export function decodeProposal(bytes: Uint8Array): Proposal {
     throw new DecodeError(`malformed proposal: ${(error as Error).message}`);
   }
   if ((decoded.type as number) !== 32) throw new DecodeError(`proposal: bad type ${decoded.type}`);
-  if (decoded.height <= 0n || decoded.round < 0 || decoded.round > INT32_MAX || decoded.polRound < -1 || decoded.polRound >= decoded.round)
+  if (
+    decoded.height <= 0n ||
+    decoded.round < 0 ||
+    decoded.round > INT32_MAX ||
+    decoded.polRound < -1 ||
+    decoded.polRound >= decoded.round
+  )
     throw new DecodeError("proposal: height, round or pol_round out of range");
   if (decoded.blockId.partSetHeader.total <= 0 || decoded.blockId.hash.length !== 32)
     throw new DecodeError("proposal: incomplete block id");
-  if (decoded.timestamp.nanos < 0 || decoded.timestamp.nanos > 999_999_999) throw new DecodeError("proposal: nanos out of range");
-  if (decoded.signature.length === 0 || decoded.signature.length > 64) throw new DecodeError("proposal: bad signature length");
+  if (decoded.timestamp.nanos < 0 || decoded.timestamp.nanos > 999_999_999)
+    throw new DecodeError("proposal: nanos out of range");
+  if (decoded.signature.length === 0 || decoded.signature.length > 64)
+    throw new DecodeError("proposal: bad signature length");
   return {
     height: decoded.height,
     round: decoded.round,
@@ -59,7 +67,8 @@ export function decodeProposal(bytes: Uint8Array): Proposal {
 }
 
 function writeMessage(writer: BinaryWriter, message: ConsensusMessage): void {
-  if (message.kind === "proposal") writer.uint32(10).bytes(encodeProposal(message.proposal)).uint32(26).bytes(message.blockBytes);
+  if (message.kind === "proposal")
+    writer.uint32(10).bytes(encodeProposal(message.proposal)).uint32(26).bytes(message.blockBytes);
   else if (message.kind === "vote") writer.uint32(18).bytes(encodeVote(message.vote));
   else writer.uint32(26).bytes(message.blockBytes).uint32(34).bytes(encodeCommit(message.commit));
 }
@@ -73,7 +82,13 @@ export function encodeConsensusMessage(message: ConsensusMessage): Uint8Array {
 export function encodeWalInput(input: WalInput): Uint8Array {
   const writer = BinaryWriter.create();
   if (input.kind === "timeout") {
-    writer.uint32(40).uint64(input.height).uint32(48).uint32(input.round).uint32(56).uint32(TIMEOUT_STEPS.indexOf(input.step));
+    writer
+      .uint32(40)
+      .uint64(input.height)
+      .uint32(48)
+      .uint32(input.round)
+      .uint32(56)
+      .uint32(TIMEOUT_STEPS.indexOf(input.step));
   } else if (input.kind === "start") writer.uint32(72).bool(true);
   else {
     writeMessage(writer, input);
@@ -95,7 +110,8 @@ interface Fields {
 }
 
 function readFields(bytes: Uint8Array, allowWalFields: boolean): Fields {
-  if (bytes.length > MAX_CONSENSUS_MESSAGE_BYTES) throw new DecodeError(`consensus message of ${bytes.length} bytes is too large`);
+  if (bytes.length > MAX_CONSENSUS_MESSAGE_BYTES)
+    throw new DecodeError(`consensus message of ${bytes.length} bytes is too large`);
   const fields: Fields = {};
   try {
     const reader = new BinaryReader(bytes);
@@ -104,16 +120,35 @@ function readFields(bytes: Uint8Array, allowWalFields: boolean): Fields {
       const field = tag >>> 3;
       if (field > 4 && !allowWalFields) throw new DecodeError(`consensus message: unexpected field ${field}`);
       switch (field) {
-        case 1: fields.proposal = reader.bytes(); break;
-        case 2: fields.vote = reader.bytes(); break;
-        case 3: fields.block = reader.bytes(); break;
-        case 4: fields.commit = reader.bytes(); break;
-        case 5: fields.timeoutHeight = reader.uint64(); break;
-        case 6: fields.timeoutRound = reader.uint32(); break;
-        case 7: fields.timeoutStep = reader.uint32(); break;
-        case 8: fields.valid = reader.bool(); break;
-        case 9: fields.start = reader.bool(); break;
-        default: reader.skipType(tag & 7);
+        case 1:
+          fields.proposal = reader.bytes();
+          break;
+        case 2:
+          fields.vote = reader.bytes();
+          break;
+        case 3:
+          fields.block = reader.bytes();
+          break;
+        case 4:
+          fields.commit = reader.bytes();
+          break;
+        case 5:
+          fields.timeoutHeight = reader.uint64();
+          break;
+        case 6:
+          fields.timeoutRound = reader.uint32();
+          break;
+        case 7:
+          fields.timeoutStep = reader.uint32();
+          break;
+        case 8:
+          fields.valid = reader.bool();
+          break;
+        case 9:
+          fields.start = reader.bool();
+          break;
+        default:
+          reader.skipType(tag & 7);
       }
     }
   } catch (error) {

@@ -4,12 +4,20 @@
 // does no I/O and draws no randomness; the driver (tendermint-engine.ts) performs the effects.
 // The state is owned by its caller and updated in place (vote sets are too large to copy per vote);
 // the same inputs from the same state always give the same state and effects.
-import { type BlockID, BlockIDFlag, type Commit, type CommitSig, type Timestamp, type Validator, type Vote } from "../../types/block.ts";
+import {
+  type BlockID,
+  BlockIDFlag,
+  type Commit,
+  type CommitSig,
+  type Timestamp,
+  type Validator,
+  type Vote,
+} from "../../types/block.ts";
 import { blockIdEquals, blockIdKey, emptyBlockId, isZeroBlockId } from "../../types/block-id.ts";
 import { bytesEqual } from "../../types/bytes.ts";
 import { GO_ZERO_TIME, timestampFromNanos, timestampToNanos } from "../../types/time.ts";
-import { type SignatureVerifier, verifyCommit } from "../../types/verify-commit.ts";
 import { ValidatorSet } from "../../types/validator-set.ts";
+import { type SignatureVerifier, verifyCommit } from "../../types/verify-commit.ts";
 import { proposalSignBytes } from "../../types/vote.ts";
 import { proposerForRound } from "./proposer.ts";
 import {
@@ -99,7 +107,11 @@ function isValidator(state: ConsensusState): boolean {
   return own !== undefined && state.validators.hasAddress(own);
 }
 
-export function timeoutMs(config: TimeoutConfig, step: "propose" | "prevote" | "precommit", round: number): number {
+export function timeoutMs(
+  config: TimeoutConfig,
+  step: "propose" | "prevote" | "precommit",
+  round: number,
+): number {
   if (step === "propose") return config.proposeMs + config.proposeDeltaMs * round;
   if (step === "prevote") return config.prevoteMs + config.prevoteDeltaMs * round;
   return config.precommitMs + config.precommitDeltaMs * round;
@@ -107,10 +119,17 @@ export function timeoutMs(config: TimeoutConfig, step: "propose" | "prevote" | "
 
 /** True when a message would change nothing (a repeat, or outside what the machine keeps): the
  * driver skips it before decoding its block or logging it. */
-export function isRedundant(state: ConsensusState, message: { kind: "proposal"; round: number } | { kind: "vote"; vote: Vote } | { kind: "commit" }): boolean {
+export function isRedundant(
+  state: ConsensusState,
+  message: { kind: "proposal"; round: number } | { kind: "vote"; vote: Vote } | { kind: "commit" },
+): boolean {
   if (state.decision !== undefined) return true;
   if (message.kind === "proposal")
-    return state.proposals.has(message.round) || message.round < state.round || message.round > state.round + MAX_PROPOSAL_ROUNDS_AHEAD;
+    return (
+      state.proposals.has(message.round) ||
+      message.round < state.round ||
+      message.round > state.round + MAX_PROPOSAL_ROUNDS_AHEAD
+    );
   if (message.kind === "vote") {
     const votes = state.votes.get(message.vote.round);
     const set = message.vote.type === 1 ? votes?.prevotes : votes?.precommits;
@@ -147,11 +166,19 @@ export function step(state: ConsensusState, input: Input): { state: ConsensusSta
 
 function nextHeight(state: ConsensusState, next: HeightParams): { state: ConsensusState; effects: Effect[] } {
   if (state.decision === undefined || next.height !== state.params.height + 1n)
-    throw new ConsensusHaltError(`assertion: blockApplied for height ${next.height} at height ${state.params.height}`);
+    throw new ConsensusHaltError(
+      `assertion: blockApplied for height ${next.height} at height ${state.params.height}`,
+    );
   const fresh = createState(state.config, next);
   return {
     state: fresh,
-    effects: [{ kind: "scheduleTimeout", timeout: { height: next.height, round: 0, step: "newHeight" }, durationMs: state.config.timeouts.commitMs }],
+    effects: [
+      {
+        kind: "scheduleTimeout",
+        timeout: { height: next.height, round: 0, step: "newHeight" },
+        durationMs: state.config.timeouts.commitMs,
+      },
+    ],
   };
 }
 
@@ -163,7 +190,13 @@ function startRound(state: ConsensusState, round: number, effects: Effect[]): vo
   if (isProposer(state, round)) {
     // Line 15: re-propose the valid value if there is one, with its round as proof-of-lock round.
     if (state.validBlock !== undefined)
-      effects.push({ kind: "propose", height, round, polRound: state.validRound, proposed: state.validBlock });
+      effects.push({
+        kind: "propose",
+        height,
+        round,
+        polRound: state.validRound,
+        proposed: state.validBlock,
+      });
     else effects.push({ kind: "propose", height, round, polRound: -1 });
   }
   effects.push({
@@ -173,18 +206,38 @@ function startRound(state: ConsensusState, round: number, effects: Effect[]): vo
   });
 }
 
-function receiveProposal(state: ConsensusState, proposal: Proposal, proposed: ProposedBlock, valid: boolean, effects: Effect[]): void {
+function receiveProposal(
+  state: ConsensusState,
+  proposal: Proposal,
+  proposed: ProposedBlock,
+  valid: boolean,
+  effects: Effect[],
+): void {
   const reject = (reason: string): void => {
     effects.push({ kind: "rejected", reason: `proposal ${proposal.height}/${proposal.round}: ${reason}` });
   };
   if (proposal.height !== state.params.height) return;
   if (proposal.round < state.round || proposal.round > state.round + MAX_PROPOSAL_ROUNDS_AHEAD) return;
   if (state.proposals.has(proposal.round)) return;
-  if (proposal.polRound < -1 || proposal.polRound >= proposal.round) return reject("pol_round out of range");
-  if (!blockIdEquals(proposal.blockId, proposed.blockId)) return reject("block does not match the proposal's BlockID");
+  if (proposal.polRound < -1 || proposal.polRound >= proposal.round) {
+    reject("pol_round out of range");
+    return;
+  }
+  if (!blockIdEquals(proposal.blockId, proposed.blockId)) {
+    reject("block does not match the proposal's BlockID");
+    return;
+  }
   const proposer = proposerOf(state, proposal.round);
-  if (!state.config.verifySignature(proposal.signature, proposalSignBytes(state.params.chainId, proposal), proposer.pubKey))
-    return reject("not signed by the round's proposer");
+  if (
+    !state.config.verifySignature(
+      proposal.signature,
+      proposalSignBytes(state.params.chainId, proposal),
+      proposer.pubKey,
+    )
+  ) {
+    reject("not signed by the round's proposer");
+    return;
+  }
   state.proposals.set(proposal.round, { proposal, proposed, valid });
   rememberBlock(state, proposed, valid);
 }
@@ -211,7 +264,8 @@ function receiveVote(state: ConsensusState, vote: Vote, effects: Effect[]): void
   if (roundVotes === undefined) return;
   const set = vote.type === 1 ? roundVotes.prevotes : roundVotes.precommits;
   const result = set.add(vote, voteContext(state));
-  if (result.status === "invalid") effects.push({ kind: "rejected", reason: `vote ${vote.height}/${vote.round}: ${result.reason}` });
+  if (result.status === "invalid")
+    effects.push({ kind: "rejected", reason: `vote ${vote.height}/${vote.round}: ${result.reason}` });
   else if (result.status === "conflict") {
     const validator = state.validators.validators[vote.validatorIndex]!;
     effects.push({
@@ -224,7 +278,11 @@ function receiveVote(state: ConsensusState, vote: Vote, effects: Effect[]): void
   }
 }
 
-function receiveTimeout(state: ConsensusState, timeout: { height: bigint; round: number; step: string }, effects: Effect[]): void {
+function receiveTimeout(
+  state: ConsensusState,
+  timeout: { height: bigint; round: number; step: string },
+  effects: Effect[],
+): void {
   if (timeout.height !== state.params.height || timeout.round !== state.round) return;
   if (timeout.step === "newHeight" && state.step === Step.newHeight) startRound(state, 0, effects);
   // Line 57: OnTimeoutPropose.
@@ -238,12 +296,23 @@ function receiveTimeout(state: ConsensusState, timeout: { height: bigint; round:
     state.step = Step.precommit;
   }
   // Line 65: OnTimeoutPrecommit.
-  else if (timeout.step === "precommit" && state.step !== Step.commit && state.step !== Step.newHeight && state.round < MAX_ROUND)
+  else if (
+    timeout.step === "precommit" &&
+    state.step !== Step.commit &&
+    state.step !== Step.newHeight &&
+    state.round < MAX_ROUND
+  )
     startRound(state, state.round + 1, effects);
 }
 
 /** A commit for a block of this height from a peer ahead of us: 2/3+ precommits, checked here. */
-function receiveCommit(state: ConsensusState, proposed: ProposedBlock, commit: Commit, valid: boolean, effects: Effect[]): void {
+function receiveCommit(
+  state: ConsensusState,
+  proposed: ProposedBlock,
+  commit: Commit,
+  valid: boolean,
+  effects: Effect[],
+): void {
   if (commit.height !== state.params.height || state.decision !== undefined) return;
   try {
     verifyCommit(state.params.chainId, state.validators, proposed.blockId, commit.height, commit, {
@@ -253,7 +322,10 @@ function receiveCommit(state: ConsensusState, proposed: ProposedBlock, commit: C
     effects.push({ kind: "rejected", reason: `commit ${commit.height}: ${(error as Error).message}` });
     return;
   }
-  if (!valid) throw new ConsensusHaltError(`+2/3 of the validators committed block ${blockIdKey(proposed.blockId)} that this node finds invalid`);
+  if (!valid)
+    throw new ConsensusHaltError(
+      `+2/3 of the validators committed block ${blockIdKey(proposed.blockId)} that this node finds invalid`,
+    );
   decide(state, proposed, commit, effects);
 }
 
@@ -261,7 +333,10 @@ function signVote(state: ConsensusState, type: 1 | 2, blockId: BlockID, effects:
   if (!isValidator(state)) return;
   const effect: Effect = { kind: "signVote", type, height: state.params.height, round: state.round, blockId };
   const reference = state.lockedBlock ?? state.proposals.get(state.round)?.proposed;
-  if (reference !== undefined) effect.minTimestamp = timestampFromNanos(timestampToNanos(reference.block.header.time) + MIN_VOTE_TIME_INCREMENT_NS);
+  if (reference !== undefined)
+    effect.minTimestamp = timestampFromNanos(
+      timestampToNanos(reference.block.header.time) + MIN_VOTE_TIME_INCREMENT_NS,
+    );
   effects.push(effect);
 }
 
@@ -285,14 +360,22 @@ function applyOneRule(state: ConsensusState, effects: Effect[]): boolean {
     if (majority === undefined || isZeroBlockId(majority)) continue;
     const known = state.blocks.get(blockIdKey(majority));
     if (known === undefined) continue; // waiting for the block (catch-up brings it)
-    if (!known.valid) throw new ConsensusHaltError(`+2/3 precommitted block ${blockIdKey(majority)} that this node finds invalid`);
+    if (!known.valid)
+      throw new ConsensusHaltError(
+        `+2/3 precommitted block ${blockIdKey(majority)} that this node finds invalid`,
+      );
     decide(state, known.proposed, makeCommit(state, r, majority), effects);
     return false;
   }
   // Line 55: f+1 of the power is in a higher round: skip to it.
   let skipTo = -1;
   for (const r of state.votes.rounds.keys())
-    if (r > round && r > skipTo && isOneThird(state.votes.powerInRound(r, state.validators.validators), total)) skipTo = r;
+    if (
+      r > round &&
+      r > skipTo &&
+      isOneThird(state.votes.powerInRound(r, state.validators.validators), total)
+    )
+      skipTo = r;
   if (skipTo > round) {
     startRound(state, skipTo, effects);
     return true;
@@ -305,28 +388,45 @@ function applyOneRule(state: ConsensusState, effects: Effect[]): boolean {
     const matchesLock = state.lockedBlock !== undefined && blockIdEquals(state.lockedBlock.blockId, id);
     if (polRound === -1) {
       // Line 22.
-      signVote(state, 1, proposal.valid && (state.lockedRound === -1 || matchesLock) ? id : emptyBlockId(), effects);
+      signVote(
+        state,
+        1,
+        proposal.valid && (state.lockedRound === -1 || matchesLock) ? id : emptyBlockId(),
+        effects,
+      );
       state.step = Step.prevote;
       return true;
     }
     const polVotes = state.votes.get(polRound);
     if (polVotes !== undefined && isTwoThirds(polVotes.prevotes.powerFor(id), total)) {
       // Line 28.
-      signVote(state, 1, proposal.valid && (state.lockedRound <= polRound || matchesLock) ? id : emptyBlockId(), effects);
+      signVote(
+        state,
+        1,
+        proposal.valid && (state.lockedRound <= polRound || matchesLock) ? id : emptyBlockId(),
+        effects,
+      );
       state.step = Step.prevote;
       return true;
     }
   }
   if (current === undefined) return false;
   // Line 34.
-  if (state.step === Step.prevote && isTwoThirds(current.prevotes.anyPower(), total) && fireOnce(state, `prevote-timeout:${round}`)) {
-    effects.push({ kind: "scheduleTimeout", timeout: { height: state.params.height, round, step: "prevote" }, durationMs: timeoutMs(state.config.timeouts, "prevote", round) });
+  if (
+    state.step === Step.prevote &&
+    isTwoThirds(current.prevotes.anyPower(), total) &&
+    fireOnce(state, `prevote-timeout:${round}`)
+  ) {
+    effects.push({
+      kind: "scheduleTimeout",
+      timeout: { height: state.params.height, round, step: "prevote" },
+      durationMs: timeoutMs(state.config.timeouts, "prevote", round),
+    });
     return true;
   }
   // Line 36.
   if (
-    proposal !== undefined &&
-    proposal.valid &&
+    proposal?.valid &&
     (state.step === Step.prevote || state.step === Step.precommit) &&
     isTwoThirds(current.prevotes.powerFor(proposal.proposed.blockId), total) &&
     fireOnce(state, `polka:${round}`)
@@ -349,7 +449,11 @@ function applyOneRule(state: ConsensusState, effects: Effect[]): boolean {
   }
   // Line 47.
   if (isTwoThirds(current.precommits.anyPower(), total) && fireOnce(state, `precommit-timeout:${round}`)) {
-    effects.push({ kind: "scheduleTimeout", timeout: { height: state.params.height, round, step: "precommit" }, durationMs: timeoutMs(state.config.timeouts, "precommit", round) });
+    effects.push({
+      kind: "scheduleTimeout",
+      timeout: { height: state.params.height, round, step: "precommit" },
+      durationMs: timeoutMs(state.config.timeouts, "precommit", round),
+    });
     return true;
   }
   return false;
@@ -373,19 +477,39 @@ function makeCommit(state: ConsensusState, round: number, blockId: BlockID): Com
   const signatures: CommitSig[] = state.validators.validators.map((_validator, index) => {
     const forBlock = precommits.voteFor(index, blockId);
     if (forBlock !== undefined)
-      return { blockIdFlag: BlockIDFlag.commit, validatorAddress: forBlock.validatorAddress, timestamp: forBlock.timestamp, signature: forBlock.signature };
+      return {
+        blockIdFlag: BlockIDFlag.commit,
+        validatorAddress: forBlock.validatorAddress,
+        timestamp: forBlock.timestamp,
+        signature: forBlock.signature,
+      };
     const vote = precommits.votes[index];
     if (vote === undefined) return absentSig();
     if (isZeroBlockId(vote.blockId))
-      return { blockIdFlag: BlockIDFlag.nil, validatorAddress: vote.validatorAddress, timestamp: vote.timestamp, signature: vote.signature };
+      return {
+        blockIdFlag: BlockIDFlag.nil,
+        validatorAddress: vote.validatorAddress,
+        timestamp: vote.timestamp,
+        signature: vote.signature,
+      };
     if (!blockIdEquals(vote.blockId, blockId)) return absentSig();
-    return { blockIdFlag: BlockIDFlag.commit, validatorAddress: vote.validatorAddress, timestamp: vote.timestamp, signature: vote.signature };
+    return {
+      blockIdFlag: BlockIDFlag.commit,
+      validatorAddress: vote.validatorAddress,
+      timestamp: vote.timestamp,
+      signature: vote.signature,
+    };
   });
   return { height: state.params.height, round, blockId, signatures };
 }
 
 function absentSig(): CommitSig {
-  return { blockIdFlag: BlockIDFlag.absent, validatorAddress: new Uint8Array(), timestamp: GO_ZERO_TIME, signature: new Uint8Array() };
+  return {
+    blockIdFlag: BlockIDFlag.absent,
+    validatorAddress: new Uint8Array(),
+    timestamp: GO_ZERO_TIME,
+    signature: new Uint8Array(),
+  };
 }
 
 /** Commit.GetVote: the precommit behind a commit signature, e.g. to gossip a commit as votes. */

@@ -2,7 +2,7 @@
 // precommits of one height and round, tallied by BlockID, each signature checked once. A second,
 // different vote of a validator for the same height/round/type is not counted: it is returned as a
 // conflict so the machine can hand out DuplicateVoteEvidence.
-import { type BlockID, type Validator, type Vote } from "../../types/block.ts";
+import type { BlockID, Validator, Vote } from "../../types/block.ts";
 import { blockIdKey, isZeroBlockId } from "../../types/block-id.ts";
 import { bytesEqual } from "../../types/bytes.ts";
 import type { SignatureVerifier } from "../../types/verify-commit.ts";
@@ -65,7 +65,8 @@ export class VoteSet {
   /** Checks the vote against the set (index, address, signature) and tallies it. */
   add(vote: Vote, context: VoteContext): AddVoteResult {
     const validator = context.validators[vote.validatorIndex];
-    if (validator === undefined) return { status: "invalid", reason: `validator index ${vote.validatorIndex} out of range` };
+    if (validator === undefined)
+      return { status: "invalid", reason: `validator index ${vote.validatorIndex} out of range` };
     if (!bytesEqual(validator.address, vote.validatorAddress))
       return { status: "invalid", reason: "validator address does not match its index" };
     const key = keyOfVote(vote.blockId);
@@ -107,7 +108,8 @@ export class VoteSet {
 
   /** The BlockID (possibly nil) with more than 2/3 of the power, if any. */
   twoThirdsMajority(total: bigint): BlockID | undefined {
-    for (const [key, power] of this.#powerByKey) if (isTwoThirds(power, total)) return this.#blockIdByKey.get(key);
+    for (const [key, power] of this.#powerByKey)
+      if (isTwoThirds(power, total)) return this.#blockIdByKey.get(key);
     return undefined;
   }
 }
