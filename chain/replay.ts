@@ -1,101 +1,365 @@
 // Re-executes every stored block from genesis into a fresh state and compares each app hash and
 // results hash with the headers that committed to them: proof that the stored state is exactly what
 // the blocks produce. The auditor command (`sensorchain replay`) and the crash tests use it.
+//
+// Blocks come from the node's own home (node stopped) or a remote node's RPC. Either way nothing
+// is trusted: every header must hash to the block ID its commit signs, the commit must carry more
+// than 2/3 of the power of the validator set of its height (verifyCommit, every signature checked),
+// that set must hash to the header's validators_hash, and the sets must evolve exactly as the
+// replayed application's validator updates say (genesis set, then updates of block h from h+2).
+// On a mismatch replay stops (the state has diverged) and, reading from a home, names the stores
+// and keys that differ from the original node's state at that version; at the end it compares the
+// whole replayed state with the original's, store by store and key by key.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
-import { loadGenesisFile } from "../genesis/genesis.ts";
-import { openBlockStore } from "./blockstore/open.ts";
+import { type Genesis, loadGenesisFile } from "../genesis/genesis.ts";
+import type { Application, ValidatorUpdate } from "./app/abci.ts";
+import { BaseApplication } from "./app/application.ts";
+import { localSource, type ReplaySource, rpcSource } from "./audit/replay-source.ts";
+import { diffStates, type StateDiff } from "./audit/state-diff.ts";
 import { loadConfig } from "./config/config.ts";
 import { CHAIN_STATE_KEY, decodeChainState } from "./consensus/chain-state.ts";
+import { misbehaviorOf } from "./consensus/evidence-pool.ts";
 import { genesisInitChainRequest } from "./consensus/genesis-state.ts";
+import { verifyEd25519 } from "./crypto/ed25519.ts";
 import { bytesEqual, toHex } from "./crypto/hash.ts";
-import { createApplication } from "./node/application.ts";
+import { modules } from "./node/application.ts";
+import type { CommitMultiStore } from "./store/commit-types.ts";
 import { DB_OPTIONS } from "./store/db.ts";
-import { hashResults } from "./types/hashes.ts";
+import { openCommitMultiStore } from "./store/multistore.ts";
+import { type Block, BlockIDFlag, type Validator } from "./types/block.ts";
+import { dataHash, evidenceHash, hashResults } from "./types/hashes.ts";
+import { headerHash } from "./types/header.ts";
+import { ValidatorSet, validatorAddress } from "./types/validator-set.ts";
+import { verifyCommit } from "./types/verify-commit.ts";
+
+/** Blocks fetched ahead of execution, so reading (disk or network) overlaps executing. */
+export const REPLAY_PREFETCH_BLOCKS = 32;
 
 export interface ReplayMismatch {
   height: string;
-  what: "app_hash" | "last_results_hash";
+  what: "app_hash" | "last_results_hash" | "validators_hash" | "next_validators_hash";
   expected: string;
   actual: string;
+  /** Reading from a home: what differs between the original state and the replayed one at the
+   * version the mismatching hash commits to (app_hash: height − 1). */
+  diff?: StateDiff;
 }
 
 export interface ReplayReport {
+  source: string;
   blocks: number;
   txs: number;
+  /** Execution only (reading, verifying, executing, committing), not the final state comparison. */
   seconds: number;
+  blocksPerSecond: number;
+  txsPerSecond: number;
+  /** Commits verified against the validator set of their height. */
+  commitsVerified: number;
   mismatches: ReplayMismatch[];
+  /** Last height replayed (less than the source's last height when replay stopped on a mismatch). */
+  lastHeight: string;
   finalAppHash: Uint8Array;
+  /** Reading from a home: the app hash the node recorded last; remote: the latest header's app hash
+   * is checked as any other (empty here). */
   storedAppHash: Uint8Array;
+  /** Reading from a home: the original state compared with the replayed state at the last height;
+   * every store whose root or any key/value differs. */
+  stateCheck?: StateDiff;
 }
 
-export async function replayChain(input: { home: string }): Promise<ReplayReport> {
+/** Refusals: the source is unusable or lies (a broken chain, an invalid commit). */
+export class ReplayError extends Error {
+  readonly code: "missing_block" | "invalid_block" | "invalid_commit" | "db_locked" | "no_blocks";
+  readonly height: bigint | undefined;
+  constructor(code: ReplayError["code"], message: string, height?: bigint, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.height = height;
+  }
+}
+
+export interface ReplayOptions {
+  /** Stop after this height (default: the source's last). */
+  toHeight?: bigint;
+  /** Skip the final key-by-key comparison with the original state (home only). */
+  skipStateCheck?: boolean;
+}
+
+/** Replays the blocks in a home's data/chain.db. The node must be stopped (LevelDB lock). */
+export async function replayChain(input: { home: string } & ReplayOptions): Promise<ReplayReport> {
   const config = await loadConfig(input.home, {});
   const genesis = await loadGenesisFile(join(input.home, "config", "genesis.json"));
-  const source = new ClassicLevel<Uint8Array, Uint8Array>(join(input.home, "data", "chain.db"), DB_OPTIONS);
-  await source.open();
+  const location = join(input.home, "data", "chain.db");
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(location, DB_OPTIONS);
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    if (cause === "LEVEL_LOCKED")
+      throw new ReplayError("db_locked", `${location} is in use: stop the node before replaying its home`);
+    throw error;
+  }
+  try {
+    const source = await localSource(db, genesis, location);
+    const original = await openCommitMultiStore({
+      db,
+      storeNames: BaseApplication.storeNames(modules()),
+    });
+    const saved = await db.get(CHAIN_STATE_KEY);
+    const report = await replay(source, { ...input, original, maxTxBytes: config.mempool.maxTxBytes });
+    report.storedAppHash = saved === undefined ? new Uint8Array() : decodeChainState(saved).appHash;
+    return report;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Replays a remote node's chain over RPC (block, commit, validators, genesis). */
+export async function replayFromRpc(input: { url: string } & ReplayOptions): Promise<ReplayReport> {
+  return replay(rpcSource(input.url), input);
+}
+
+interface Fetched {
+  block: Block;
+}
+
+async function replay(
+  source: ReplaySource,
+  options: ReplayOptions & { original?: CommitMultiStore; maxTxBytes?: number },
+): Promise<ReplayReport> {
+  const genesis = await source.genesis();
+  const available = await source.lastHeight();
+  const last = options.toHeight !== undefined && options.toHeight < available ? options.toHeight : available;
+  if (last < genesis.initialHeight)
+    throw new ReplayError("no_blocks", `${source.name} has no block yet (last height ${available})`);
   const scratch = await mkdtemp(join(tmpdir(), "sensorchain-replay-"));
   const target = new ClassicLevel<Uint8Array, Uint8Array>(scratch, DB_OPTIONS);
   await target.open();
   try {
-    const blockStore = await openBlockStore(source);
-    const savedState = await source.get(CHAIN_STATE_KEY);
-    const app = await createApplication({ db: target, genesis, config });
-    const started = performance.now();
-    let appHash = (await app.initChain(genesisInitChainRequest(genesis))).appHash;
-    const mismatches: ReplayMismatch[] = [];
-    let txs = 0;
-    const last = blockStore.height();
-    for (let height = genesis.initialHeight; height <= last; height++) {
-      const block = await blockStore.loadBlock(height);
-      if (block === undefined) throw new Error(`block ${height} is missing from the block store`);
-      if (!bytesEqual(block.header.appHash, appHash)) {
-        mismatches.push({
-          height: String(height),
-          what: "app_hash",
-          expected: toHex(block.header.appHash),
-          actual: toHex(appHash),
-        });
-      }
-      const meta = await blockStore.loadBlockMeta(height);
-      const results = await app.finalizeBlock({
-        txs: block.data.txs,
-        height,
-        time: block.header.time,
-        proposerAddress: block.header.proposerAddress,
-        nextValidatorsHash: block.header.nextValidatorsHash,
-        hash: meta?.blockId.hash ?? new Uint8Array(),
-        decidedLastCommit: { round: block.lastCommit.round, votes: [] },
-        misbehavior: [],
-      });
-      const next = await blockStore.loadBlock(height + 1n);
-      if (next !== undefined && !bytesEqual(next.header.lastResultsHash, hashResults(results.txResults))) {
-        mismatches.push({
-          height: String(height),
-          what: "last_results_hash",
-          expected: toHex(next.header.lastResultsHash),
-          actual: toHex(hashResults(results.txResults)),
-        });
-      }
-      await app.commit({ extraOperations: [] });
-      appHash = results.appHash;
-      txs += block.data.txs.length;
-    }
-    const storedAppHash = savedState === undefined ? new Uint8Array() : decodeChainState(savedState).appHash;
-    return {
-      blocks: Number(last - genesis.initialHeight + 1n),
-      txs,
-      seconds: (performance.now() - started) / 1000,
-      mismatches,
-      finalAppHash: appHash,
-      storedAppHash,
-    };
+    const list = modules();
+    // Archive (every version readable for the comparison) and no fsync: a scratch copy.
+    const store = await openCommitMultiStore({
+      db: target,
+      storeNames: BaseApplication.storeNames(list),
+      syncWrites: false,
+    });
+    const app: Application = new BaseApplication({
+      store,
+      modules: list,
+      chainId: genesis.chainId,
+      ...(options.maxTxBytes === undefined ? {} : { maxTxBytes: options.maxTxBytes }),
+    });
+    return await run(source, genesis, last, app, store, options.original, options.skipStateCheck ?? false);
   } finally {
     await target.close();
-    await source.close();
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+async function run(
+  source: ReplaySource,
+  genesis: Genesis,
+  last: bigint,
+  app: Application,
+  replayed: CommitMultiStore,
+  original: CommitMultiStore | undefined,
+  skipStateCheck: boolean,
+): Promise<ReplayReport> {
+  const started = performance.now();
+  const init = await app.initChain(genesisInitChainRequest(genesis));
+  let appHash = init.appHash;
+  // The application's view of the validator sets: genesis (or initChain's own) for the first two
+  // heights, then each block's updates from two heights later (CometBFT's H+2 rule).
+  const initial = init.validators.length > 0 ? init.validators : genesisInitChainRequest(genesis).validators;
+  const expectedSets = new Map<bigint, ValidatorSet>();
+  const first = setFromUpdates(new ValidatorSet([]), initial);
+  expectedSets.set(genesis.initialHeight, first);
+  expectedSets.set(genesis.initialHeight + 1n, first);
+
+  const prefetched = new Map<bigint, Promise<Fetched>>();
+  let nextToFetch = genesis.initialHeight;
+  const fetch = (height: bigint): Promise<Fetched> => {
+    while (nextToFetch <= last && nextToFetch < height + BigInt(REPLAY_PREFETCH_BLOCKS)) {
+      const h = nextToFetch++;
+      const promise = source.block(h).then((block) => {
+        if (block === undefined)
+          throw new ReplayError("missing_block", `block ${h} is missing from ${source.name}`, h);
+        return { block };
+      });
+      promise.catch(() => {});
+      prefetched.set(h, promise);
+    }
+    const found = prefetched.get(height);
+    if (found === undefined)
+      throw new ReplayError("missing_block", `block ${height} was not fetched`, height);
+    prefetched.delete(height);
+    return found;
+  };
+
+  const mismatches: ReplayMismatch[] = [];
+  let txs = 0;
+  let commitsVerified = 0;
+  let signingSet: ValidatorSet | undefined;
+  let lastSigningSet: ValidatorSet | undefined;
+  let previousBlockId: Uint8Array | undefined;
+  let previousNextValidatorsHash: Uint8Array | undefined;
+  let replayedThrough = genesis.initialHeight - 1n;
+  let current = await fetch(genesis.initialHeight);
+  for (let height = genesis.initialHeight; height <= last; height++) {
+    const { block } = current;
+    const next = height < last ? await fetch(height + 1n) : undefined;
+    const { header } = block;
+    const fail = (message: string) => new ReplayError("invalid_block", `block ${height}: ${message}`, height);
+    if (header.height !== height) throw fail(`header says height ${header.height}`);
+    if (header.chainId !== genesis.chainId) throw fail(`header is for chain ${header.chainId}`);
+    if (previousBlockId !== undefined && !bytesEqual(header.lastBlockId.hash, previousBlockId))
+      throw fail("last_block_id is not the previous block's hash");
+    if (!bytesEqual(dataHash(block.data.txs), header.dataHash)) throw fail("txs do not hash to data_hash");
+    if (!bytesEqual(evidenceHash(block.evidence), header.evidenceHash))
+      throw fail("evidence does not hash to evidence_hash");
+    if (
+      previousNextValidatorsHash !== undefined &&
+      !bytesEqual(header.validatorsHash, previousNextValidatorsHash)
+    )
+      throw fail("validators_hash is not the previous header's next_validators_hash");
+
+    // The set that signs this height, from the source, checked against the header.
+    if (signingSet === undefined || !bytesEqual(signingSet.hash(), header.validatorsHash)) {
+      const validators = await source.validators(height);
+      if (validators === undefined) throw fail(`no validator set for height ${height} in ${source.name}`);
+      const set = new ValidatorSet(validators);
+      if (!bytesEqual(set.hash(), header.validatorsHash))
+        throw fail(`the validator set given for it hashes to ${toHex(set.hash())}, not validators_hash`);
+      signingSet = set;
+    }
+    const expectedSet = expectedSets.get(height);
+    if (expectedSet !== undefined && !bytesEqual(expectedSet.hash(), header.validatorsHash)) {
+      mismatches.push({
+        height: String(height),
+        what: "validators_hash",
+        expected: toHex(header.validatorsHash),
+        actual: toHex(expectedSet.hash()),
+      });
+      break;
+    }
+    const commit = next?.block.lastCommit ?? (await source.commit(height));
+    if (commit === undefined)
+      throw new ReplayError("invalid_commit", `no commit for height ${height}`, height);
+    if (!bytesEqual(headerHash(header), commit.blockId.hash))
+      throw new ReplayError("invalid_commit", `block ${height}: the commit signs another block`, height);
+    try {
+      verifyCommit(genesis.chainId, signingSet, commit.blockId, height, commit, {
+        verifySignature: verifyEd25519,
+      });
+    } catch (error) {
+      throw new ReplayError(
+        "invalid_commit",
+        `block ${height}: commit does not verify against its validator set: ${(error as Error).message}`,
+        height,
+        { cause: error },
+      );
+    }
+    commitsVerified++;
+
+    if (!bytesEqual(header.appHash, appHash)) {
+      const mismatch: ReplayMismatch = {
+        height: String(height),
+        what: "app_hash",
+        expected: toHex(header.appHash),
+        actual: toHex(appHash),
+      };
+      if (original !== undefined)
+        mismatch.diff = await diffStates(original, replayed, Number(height - 1n), { allStores: false });
+      mismatches.push(mismatch);
+      break;
+    }
+
+    const results = await app.finalizeBlock({
+      txs: block.data.txs,
+      height,
+      time: header.time,
+      proposerAddress: header.proposerAddress,
+      nextValidatorsHash: header.nextValidatorsHash,
+      hash: commit.blockId.hash,
+      decidedLastCommit: decidedLastCommit(block, lastSigningSet),
+      misbehavior: misbehaviorOf(block.evidence),
+    });
+    if (
+      next !== undefined &&
+      !bytesEqual(next.block.header.lastResultsHash, hashResults(results.txResults))
+    ) {
+      mismatches.push({
+        height: String(height),
+        what: "last_results_hash",
+        expected: toHex(next.block.header.lastResultsHash),
+        actual: toHex(hashResults(results.txResults)),
+      });
+    }
+    const following = expectedSets.get(height + 1n) ?? signingSet;
+    expectedSets.set(height + 2n, setFromUpdates(following, results.validatorUpdates));
+    expectedSets.delete(height);
+    await app.commit({ extraOperations: [] });
+    appHash = results.appHash;
+    txs += block.data.txs.length;
+    replayedThrough = height;
+    previousBlockId = commit.blockId.hash;
+    previousNextValidatorsHash = header.nextValidatorsHash;
+    lastSigningSet = signingSet;
+    if (next !== undefined) current = next;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const blocks = Number(replayedThrough - genesis.initialHeight + 1n);
+  const report: ReplayReport = {
+    source: source.name,
+    blocks,
+    txs,
+    seconds,
+    blocksPerSecond: seconds > 0 ? blocks / seconds : 0,
+    txsPerSecond: seconds > 0 ? txs / seconds : 0,
+    commitsVerified,
+    mismatches,
+    lastHeight: String(replayedThrough),
+    finalAppHash: appHash,
+    storedAppHash: new Uint8Array(),
+  };
+  if (original !== undefined && !skipStateCheck && mismatches.length === 0)
+    report.stateCheck = await diffStates(original, replayed, Number(replayedThrough), { allStores: true });
+  return report;
+}
+
+/** Applies ABCI validator updates (power 0 removes) to a set. */
+function setFromUpdates(set: ValidatorSet, updates: readonly ValidatorUpdate[]): ValidatorSet {
+  if (updates.length === 0) return set;
+  const byAddress = new Map<string, Validator>(set.validators.map((v) => [toHex(v.address), v]));
+  for (const update of updates) {
+    const address = validatorAddress(update.pubKey);
+    if (update.power === 0n) byAddress.delete(toHex(address));
+    else
+      byAddress.set(toHex(address), {
+        address,
+        pubKey: update.pubKey,
+        votingPower: update.power,
+        proposerPriority: 0n,
+      });
+  }
+  return new ValidatorSet([...byAddress.values()]);
+}
+
+/** FinalizeBlock's decided_last_commit: every validator of the previous height with its flag. */
+function decidedLastCommit(block: Block, lastSet: ValidatorSet | undefined) {
+  return {
+    round: block.lastCommit.round,
+    votes: (lastSet?.validators ?? []).map((validator) => {
+      const sig = block.lastCommit.signatures.find((s) => bytesEqual(s.validatorAddress, validator.address));
+      return {
+        validatorAddress: validator.address,
+        power: validator.votingPower,
+        blockIdFlag: sig?.blockIdFlag ?? BlockIDFlag.absent,
+      };
+    }),
+  };
 }

@@ -12,6 +12,7 @@ import { registerMarket } from "./market.ts";
 import { registerMeter } from "./meter.ts";
 import { registerPoa } from "./poa.ts";
 import { registerQuery } from "./query.ts";
+import { registerReplay } from "./replay.ts";
 import { registerStart } from "./start.ts";
 import { registerTx } from "./tx.ts";
 
@@ -43,5 +44,6 @@ export function createProgram(): Command {
   registerIdentity(program);
   registerMarket(program);
   registerLight(program);
+  registerReplay(program);
   return program;
 }
