@@ -12,6 +12,10 @@ export const KEYSPACE = {
   nodeLast: 0x3f,
   /** chain/blobs: encrypted profile blobs by CID and their usage counter (one byte of the node range). */
   blobs: 0x3f,
+  /** bridge-mqtt: device readings, their device/day indexes and last sequences (0x40-0x4f;
+   * bridge-mqtt/README.md, Storage). Written outside block commits, in its own batches. */
+  bridgeFirst: 0x40,
+  bridgeLast: 0x4f,
 } as const;
 
 /** The LevelDB flavour everyone uses: binary keys and values. */

@@ -5,6 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
+import { type RunningBridge, startBridge } from "../bridge-mqtt/bridge.ts";
 import type { Genesis } from "../genesis/genesis.ts";
 import { pb as poaProto } from "../modules/poa/codec.ts";
 import type { Application } from "./app/abci.ts";
@@ -12,6 +13,7 @@ import { identityBlobRoute } from "./blobs/node-route.ts";
 import { openBlockStore } from "./blockstore/open.ts";
 import type { NodeConfig } from "./config/config.ts";
 import { loadNodeKey } from "./config/node-keys.ts";
+import { parseListenAddress } from "./config/schema.ts";
 import { BlockExecutor } from "./consensus/block-executor.ts";
 import { CHAIN_STATE_KEY, type ChainState, decodeChainState } from "./consensus/chain-state.ts";
 import { type Clock, systemClock } from "./consensus/engine.ts";
@@ -306,6 +308,25 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     extraRoutes: [identityBlobRoute(db, app)],
   });
   rpcAddress = rpc.address;
+  // The MQTT bridge reads devices through the app's query path and drops cached records that a
+  // committed tx changed (bridge-mqtt/README.md).
+  let bridge: RunningBridge | undefined;
+  let unsubscribeBridge: (() => void) | undefined;
+  if (config.mqtt.enabled) {
+    const { host, port } = parseListenAddress(config.mqtt.laddr, "mqtt.laddr");
+    bridge = await startBridge({
+      db,
+      chainId: state.chainId,
+      listen: { host, port },
+      logger,
+      query: (path, data) => app.query({ path, data, height: 0n, prove: false }),
+    });
+    const registry = bridge.registry;
+    unsubscribeBridge = events.subscribe((event) => {
+      if (event.type === "Tx") registry.onEvents(event.result.events);
+    });
+    logger.info({ mqtt: bridge.url }, "mqtt bridge listening");
+  }
   logger.info({ rpc: rpc.address, height: Number(state.lastBlockHeight) }, "node started");
   await engine.start();
 
@@ -321,6 +342,8 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
         network?.txGossip.stop();
         await network?.host.stop();
         await rpc.close();
+        unsubscribeBridge?.();
+        await bridge?.stop();
         await verifyPool.close();
         await db.close();
         logger.info("node stopped");

@@ -160,6 +160,8 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
       // No validator_peers: nodes read the validators' node ids from app_state.poa / the poa module.
     };
     document["consensus"] = { timeout_commit: options.timeoutCommit ?? "1s" };
+    // Several nodes on one host cannot all have 1883: the OS chooses each broker's port (logged).
+    document["mqtt"] = { enabled: true, laddr: "tcp://127.0.0.1:0" };
     writeFileAtomic(paths.configFile, renderConfigToml(document));
   }
   return { nodes, chainId, faucetMnemonic, faucetAddress };

@@ -33,6 +33,7 @@ interface StartFlags {
   pruning?: string;
   log_level?: string;
   log_format?: string;
+  "mqtt.laddr"?: string;
 }
 
 function overridesFrom(flags: StartFlags): ConfigOverrides {
@@ -46,6 +47,7 @@ function overridesFrom(flags: StartFlags): ConfigOverrides {
   if (flags.pruning !== undefined) overrides.pruning = flags.pruning;
   if (flags.log_level !== undefined) overrides.logLevel = flags.log_level;
   if (flags.log_format !== undefined) overrides.logFormat = flags.log_format;
+  if (flags["mqtt.laddr"] !== undefined) overrides.mqttLaddr = flags["mqtt.laddr"];
   return overrides;
 }
 
@@ -106,6 +108,7 @@ export function registerStart(program: Command): void {
     .option("--pruning <strategy>", "default, nothing, everything or custom")
     .option("--log_level <level>", "trace, debug, info, warn, error, fatal or silent")
     .option("--log_format <format>", "plain or json")
+    .option("--mqtt.laddr <address>", "MQTT broker listen address, e.g. tcp://127.0.0.1:1883")
     .action(async (flags: StartFlags, command: Command) => {
       const context = commandContext(command);
       const { paths } = context;

@@ -46,6 +46,9 @@ export interface ListenAddress {
  * on this machine while allowing ~700 tx/s at 1 s blocks (the target is 600). */
 export const DEFAULT_MAX_BLOCK_TXS = 1_000;
 
+/** The MQTT port (IANA 1883) on loopback: devices on other hosts need the operator to open it. */
+export const DEFAULT_MQTT_LADDR = "tcp://127.0.0.1:1883";
+
 export interface NodeConfig {
   paths: HomePaths;
   moniker: string;
@@ -70,8 +73,9 @@ export interface NodeConfig {
   app: { minimumGasPrices: string };
   /** The chosen preset and what it means: keepRecent 0 = keep every version (archive). */
   store: { pruningStrategy: PruningStrategy; pruning: PruningOptions };
-  /** Reserved for the MQTT bridge; passed through unchecked until its issue defines it. */
-  mqtt: Record<string, unknown>;
+  /** The embedded MQTT broker of the bridge (bridge-mqtt/README.md): off when `enabled` is false;
+   * laddr "tcp://host:port" (port 0: the OS chooses, the node logs it). */
+  mqtt: { enabled: boolean; laddr: string };
   log: { level: LogLevel; format: LogFormat };
 }
 
@@ -92,6 +96,8 @@ export interface ConfigOverrides {
   logLevel?: string;
   /** --log_format */
   logFormat?: string;
+  /** --mqtt.laddr */
+  mqttLaddr?: string;
 }
 
 export type TomlDocument = Record<string, unknown>;
@@ -111,7 +117,7 @@ export function defaultConfigDocument(moniker: string): TomlDocument {
     mempool: { size: 5000, max_tx_bytes: 1_048_576, max_txs_bytes: 67_108_864 },
     app: { minimum_gas_prices: "0.025usensor" },
     store: { pruning: "default", pruning_keep_recent: 0, pruning_interval: 0 },
-    mqtt: {},
+    mqtt: { enabled: true, laddr: DEFAULT_MQTT_LADDR },
     log: { level: "info", format: "plain" },
   };
 }
@@ -134,6 +140,7 @@ export function applyOverrides(document: TomlDocument, overrides: ConfigOverride
   set("store", "pruning", overrides.pruning);
   set("log", "level", overrides.logLevel);
   set("log", "format", overrides.logFormat);
+  set("mqtt", "laddr", overrides.mqttLaddr);
   return copy;
 }
 
@@ -268,8 +275,9 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
   }
 
   const log = section(document, "log", ["level", "format"]);
-  const mqttValue = document["mqtt"] ?? {};
-  if (!isTable(mqttValue)) throw new ConfigError("mqtt", "must be a [table]");
+  const mqtt = section(document, "mqtt", ["enabled", "laddr"]);
+  const mqttEnabled = mqtt["enabled"] ?? true;
+  if (typeof mqttEnabled !== "boolean") throw new ConfigError("mqtt.enabled", "must be true or false");
 
   return {
     paths,
@@ -319,7 +327,11 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
     },
     app: { minimumGasPrices },
     store: parsePruning(section(document, "store", ["pruning", "pruning_keep_recent", "pruning_interval"])),
-    mqtt: mqttValue,
+    mqtt: {
+      enabled: mqttEnabled,
+      laddr: parseListenAddress(readString(mqtt, "mqtt.laddr", "laddr", DEFAULT_MQTT_LADDR), "mqtt.laddr")
+        .text,
+    },
     log: {
       level: readChoice(log, "log.level", "level", "info", LOG_LEVELS),
       format: readChoice(log, "log.format", "format", "plain", LOG_FORMATS),

@@ -61,7 +61,11 @@ const COMMENTS: Record<string, Record<string, string>> = {
     pruning_keep_recent: 'Versions kept with pruning = "custom" (at least 2).',
     pruning_interval: 'Blocks between prunings with pruning = "custom" (at least 10).',
   },
-  mqtt: { "": "MQTT bridge: reserved, configured by a later issue." },
+  mqtt: {
+    "": "MQTT bridge: the embedded broker devices publish signed readings to (bridge-mqtt/README.md).",
+    enabled: "Run the embedded broker (true) or not (false).",
+    laddr: 'TCP address the broker listens on ("tcp://127.0.0.1:1883"; port 0 lets the OS choose).',
+  },
   log: {
     "": "Logging.",
     level: "trace, debug, info, warn, error, fatal or silent.",

@@ -67,6 +67,8 @@ export async function createTestHome(
 export interface NodeProcess {
   child: ChildProcess;
   rpcUrl: string;
+  /** The embedded MQTT broker (bridge-mqtt), on its own free port so parallel tests do not share 1883. */
+  mqttUrl: string;
   output(): string;
   /** SIGKILL by pid, no cleanup: the crash case. */
   kill9(): Promise<void>;
@@ -80,6 +82,7 @@ export async function startNodeProcess(
 ): Promise<NodeProcess> {
   const rpcPort = options.rpcPort ?? (await freePort());
   const p2pPort = await freePort();
+  const mqttPort = await freePort();
   const child = spawn(
     NODE_BINARY,
     [
@@ -93,6 +96,8 @@ export async function startNodeProcess(
       `tcp://127.0.0.1:${p2pPort}`,
       "--consensus.timeout_commit",
       options.blockInterval ?? "200ms",
+      "--mqtt.laddr",
+      `tcp://127.0.0.1:${mqttPort}`,
       ...(options.extraArgs ?? []),
     ],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
@@ -105,6 +110,7 @@ export async function startNodeProcess(
   const node: NodeProcess = {
     child,
     rpcUrl,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
     output: () => output,
     async kill9() {
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGKILL");

@@ -1,0 +1,68 @@
+// One reading from a device, from payload to disk (README.md, Pipeline): decode and check it, look
+// up the device, verify its signature against the registered key, refuse skewed clocks and replays,
+// then append it durably. Resolves once stored; throws ReadingRejected (answer the device) or
+// BridgeUnavailable / RegistryUnavailable (do not acknowledge: the device resends).
+import { type Reading, readingSignBytes } from "../modules/meter/reading.ts";
+import { verifyDeviceSignature } from "./device-signature.ts";
+import { ReadingRejected } from "./errors.ts";
+import { decodeReadingPayload, validateReading } from "./reading-codec.ts";
+import type { ReadingStore } from "./reading-store.ts";
+import type { DeviceRegistry } from "./registry.ts";
+
+/** How far ahead of the bridge's clock a reading may be, ms (device clock drift). */
+export const READING_MAX_FUTURE_MS = 30_000n;
+/** How old a reading may be when it arrives, ms: a device may buffer an outage of up to an hour and
+ * still land inside its day's commitment grace period (part 2 ties the two together). */
+export const READING_MAX_AGE_MS = 3_600_000n;
+
+export class ReadingPipeline {
+  readonly #registry: DeviceRegistry;
+  readonly #store: ReadingStore;
+  readonly #now: () => number;
+  /** Per device, the tail of its admissions: a device's readings are admitted in arrival order even
+   * when a registry lookup is slow (otherwise sequence 6 could overtake 5 and make it a "replay"). */
+  readonly #admissions = new Map<string, Promise<unknown>>();
+
+  constructor(options: { registry: DeviceRegistry; store: ReadingStore; now?: () => number }) {
+    this.#registry = options.registry;
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Admits and stores one payload published on `deviceId`'s readings topic. */
+  async accept(deviceId: string, payload: Uint8Array): Promise<Reading> {
+    const previous = this.#admissions.get(deviceId);
+    const admitted = (previous ?? Promise.resolve()).then(
+      () => this.#admit(deviceId, payload),
+      () => this.#admit(deviceId, payload),
+    );
+    this.#admissions.set(deviceId, admitted);
+    try {
+      const reading = await admitted;
+      await this.#store.append(reading);
+      return reading;
+    } finally {
+      if (this.#admissions.get(deviceId) === admitted) this.#admissions.delete(deviceId);
+    }
+  }
+
+  async #admit(deviceId: string, payload: Uint8Array): Promise<Reading> {
+    const reading = decodeReadingPayload(payload);
+    validateReading(reading, deviceId);
+    const device = await this.#registry.device(deviceId);
+    if (device === undefined)
+      throw new ReadingRejected("unknown_device", `device ${deviceId} is not registered`);
+    if (device.status !== "active")
+      throw new ReadingRejected("retired_device", `device ${deviceId} is retired`);
+    if (!verifyDeviceSignature(device.publicKey, readingSignBytes(reading), reading.signature))
+      throw new ReadingRejected("bad_signature", "signature does not verify with the registered key");
+    const nowMs = BigInt(this.#now());
+    if (reading.timestampMs > nowMs + READING_MAX_FUTURE_MS)
+      throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_FUTURE_MS} ms ahead`);
+    if (reading.timestampMs < nowMs - READING_MAX_AGE_MS)
+      throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_AGE_MS} ms old`);
+    if (!this.#store.reserve(deviceId, reading.sequence))
+      throw new ReadingRejected("replay", `sequence ${reading.sequence} is not above the last accepted`);
+    return reading;
+  }
+}

@@ -1,0 +1,138 @@
+// Decoding what a device publishes into the meter module's Reading (modules/meter/reading.ts) and
+// the stateless checks on it (README.md, Readings). Two forms, told apart by the first byte:
+// protobuf (sensorchain.meter.v1.Reading; its first byte is never "{") and JSON (proto3 JSON names,
+// 64-bit integers as decimal strings, bytes base64). Both become the same Reading, so both are signed
+// and stored as the same canonical bytes.
+
+import { pb } from "../modules/meter/codec.ts";
+import { isDecimal } from "../modules/meter/decimal.ts";
+import { MAX_AGGREGATES, MAX_UNIT_BYTES, MAX_VALUE_NAME_BYTES } from "../modules/meter/keys.ts";
+import type { Reading, ReadingValue } from "../modules/meter/reading.ts";
+import { ReadingRejected } from "./errors.ts";
+
+/** Largest reading payload, bytes: 16 values of 32+16+80 bytes, a 64-byte signature and room for a
+ * small postal-model ciphertext. A 1 Hz meter sends about 100-200 bytes. */
+export const MAX_READING_BYTES = 4_096;
+/** Values in one reading: as many as a day's commitment may aggregate (meter MAX_AGGREGATES). */
+export const MAX_READING_VALUES = MAX_AGGREGATES;
+const MAX_UINT64 = (1n << 64n) - 1n;
+const JSON_OPEN_BRACE = 0x7b;
+const utf8Length = (text: string) => Buffer.byteLength(text, "utf8");
+
+const malformed = (message: string) => new ReadingRejected("malformed", message);
+
+/** Decodes either form; throws ReadingRejected("oversized" | "malformed"). */
+export function decodeReadingPayload(payload: Uint8Array): Reading {
+  if (payload.length > MAX_READING_BYTES)
+    throw new ReadingRejected(
+      "oversized",
+      `reading is ${payload.length} bytes, at most ${MAX_READING_BYTES}`,
+    );
+  if (payload.length === 0) throw malformed("empty payload");
+  return payload[0] === JSON_OPEN_BRACE ? decodeJson(payload) : decodeProtobuf(payload);
+}
+
+function decodeProtobuf(payload: Uint8Array): Reading {
+  let message: ReturnType<typeof pb.Reading.decode>;
+  try {
+    message = pb.Reading.decode(payload);
+  } catch {
+    throw malformed("not a sensorchain.meter.v1.Reading");
+  }
+  return {
+    deviceId: message.deviceId ?? "",
+    sequence: BigInt((message.sequence ?? 0).toString()),
+    timestampMs: BigInt((message.timestampMs ?? 0).toString()),
+    values: (message.values ?? []).map((v) => ({
+      name: v.name ?? "",
+      unit: v.unit ?? "",
+      value: v.value ?? "",
+    })),
+    ciphertext: message.ciphertext ?? new Uint8Array(0),
+    signature: message.signature ?? new Uint8Array(0),
+  };
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function jsonUint64(value: unknown, field: string): bigint {
+  if (typeof value === "string" && /^(0|[1-9][0-9]{0,19})$/.test(value)) {
+    const number = BigInt(value);
+    if (number <= MAX_UINT64) return number;
+  }
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  throw malformed(`${field} must be an unsigned 64-bit integer (a decimal string)`);
+}
+
+function jsonString(value: unknown, field: string): string {
+  if (value === undefined) return "";
+  if (typeof value !== "string") throw malformed(`${field} must be a string`);
+  return value;
+}
+
+function jsonBytes(value: unknown, field: string): Uint8Array {
+  const text = jsonString(value, field);
+  if (!BASE64.test(text)) throw malformed(`${field} must be standard base64`);
+  return new Uint8Array(Buffer.from(text, "base64"));
+}
+
+const JSON_FIELDS = new Set(["device_id", "sequence", "timestamp_ms", "values", "ciphertext", "signature"]);
+const JSON_VALUE_FIELDS = new Set(["name", "unit", "value"]);
+
+function decodeJson(payload: Uint8Array): Reading {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(payload).toString("utf8"));
+  } catch {
+    throw malformed("not valid JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw malformed("not a JSON object");
+  const object = parsed as Record<string, unknown>;
+  for (const key of Object.keys(object)) if (!JSON_FIELDS.has(key)) throw malformed(`unknown field ${key}`);
+  const values = object["values"] ?? [];
+  if (!Array.isArray(values)) throw malformed("values must be a list");
+  return {
+    deviceId: jsonString(object["device_id"], "device_id"),
+    sequence: jsonUint64(object["sequence"], "sequence"),
+    timestampMs: jsonUint64(object["timestamp_ms"], "timestamp_ms"),
+    values: values.map((entry, i): ReadingValue => {
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+        throw malformed(`values[${i}] must be an object`);
+      const value = entry as Record<string, unknown>;
+      for (const key of Object.keys(value))
+        if (!JSON_VALUE_FIELDS.has(key)) throw malformed(`values[${i}]: unknown field ${key}`);
+      return {
+        name: jsonString(value["name"], `values[${i}].name`),
+        unit: jsonString(value["unit"], `values[${i}].unit`),
+        value: jsonString(value["value"], `values[${i}].value`),
+      };
+    }),
+    ciphertext: jsonBytes(object["ciphertext"], "ciphertext"),
+    signature: jsonBytes(object["signature"], "signature"),
+  };
+}
+
+/** Stateless checks (validateBasic): the topic's device, a sequence from 1, a timestamp, bounded
+ * values with canonical decimals and distinct names, something measured. */
+export function validateReading(reading: Reading, topicDeviceId: string): void {
+  if (reading.deviceId !== topicDeviceId)
+    throw malformed(
+      `device_id ${JSON.stringify(reading.deviceId)} is not the topic's device ${topicDeviceId}`,
+    );
+  if (reading.sequence === 0n) throw malformed("sequence starts at 1");
+  if (reading.timestampMs === 0n) throw malformed("timestamp_ms is missing");
+  if (reading.values.length > MAX_READING_VALUES) throw malformed(`more than ${MAX_READING_VALUES} values`);
+  if (reading.values.length === 0 && reading.ciphertext.length === 0)
+    throw malformed("a reading needs values or a ciphertext");
+  const names = new Set<string>();
+  for (const [i, { name, unit, value }] of reading.values.entries()) {
+    if (name === "" || utf8Length(name) > MAX_VALUE_NAME_BYTES)
+      throw malformed(`values[${i}].name must be 1-${MAX_VALUE_NAME_BYTES} bytes`);
+    if (utf8Length(unit) > MAX_UNIT_BYTES)
+      throw malformed(`values[${i}].unit is over ${MAX_UNIT_BYTES} bytes`);
+    if (!isDecimal(value)) throw malformed(`values[${i}].value is not a canonical decimal string`);
+    if (names.has(name)) throw malformed(`value name ${name} appears twice`);
+    names.add(name);
+  }
+}

@@ -1,0 +1,67 @@
+// The device registry as the bridge sees it: the device module's Device query through the app's
+// query path (in the node: app.query; elsewhere: a node's abci_query), cached. An entry is dropped
+// when a committed tx emits a device event naming it (retire, rotate key, transfer) and after
+// REGISTRY_CACHE_TTL_MS in any case, so a bridge without chain events still sees changes.
+import { type Device, deviceFromProto, pb } from "../modules/device/codec.ts";
+
+export const DEVICE_QUERY_PATH = "/sensorchain.device.v1.Query/Device";
+/** Codespace-local code of the device module's "device not found" (modules/device/README.md). */
+const DEVICE_NOT_FOUND = 7;
+/** Most cached devices (one per connected device is the working set; 10x the 10,000 target). */
+export const MAX_CACHED_DEVICES = 100_000;
+/** How long a cached record is trusted without an event, ms: a missed event (or a bridge reading a
+ * remote node) lets a retired device publish at most this long. */
+export const REGISTRY_CACHE_TTL_MS = 10_000;
+
+export type QueryFunction = (path: string, data: Uint8Array) => Promise<{ code: number; value: Uint8Array }>;
+
+export class RegistryUnavailable extends Error {
+  readonly code = "registry_unavailable";
+}
+
+export class DeviceRegistry {
+  readonly #query: QueryFunction;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { device: Device; loadedMs: number }>();
+
+  constructor(options: { query: QueryFunction; now?: () => number }) {
+    this.#query = options.query;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The device's record, undefined when it is not registered. */
+  async device(id: string): Promise<Device | undefined> {
+    const cached = this.#cache.get(id);
+    if (cached !== undefined && this.#now() - cached.loadedMs < REGISTRY_CACHE_TTL_MS) return cached.device;
+    const response = await this.#query(
+      DEVICE_QUERY_PATH,
+      pb.QueryDeviceRequest.encode({ deviceId: id }).finish(),
+    );
+    if (response.code === DEVICE_NOT_FOUND) {
+      this.#cache.delete(id);
+      return undefined;
+    }
+    if (response.code !== 0) throw new RegistryUnavailable(`device query failed with code ${response.code}`);
+    const message = pb.QueryDeviceResponse.decode(response.value).device;
+    if (message === null || message === undefined)
+      throw new RegistryUnavailable("device query gave no device");
+    const device = deviceFromProto(message);
+    this.#cache.delete(id);
+    if (this.#cache.size >= MAX_CACHED_DEVICES) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(id, { device, loadedMs: this.#now() });
+    return device;
+  }
+
+  invalidate(id: string): void {
+    this.#cache.delete(id);
+  }
+
+  /** Drops devices named by `device_id` in committed device-module events. */
+  onEvents(events: readonly { type: string; attributes: readonly { key: string; value: string }[] }[]): void {
+    for (const event of events) {
+      if (!event.type.startsWith("sensorchain.device.v1.")) continue;
+      for (const attribute of event.attributes)
+        if (attribute.key === "device_id") this.invalidate(attribute.value);
+    }
+  }
+}
