@@ -3,7 +3,7 @@
 import "./binary-writer.ts";
 import { sha256, toHex } from "../crypto/hash.ts";
 import type { CommitMultiStore, PreparedCommit } from "../store/commit-types.ts";
-import type { CacheMultiStore } from "../store/types.ts";
+import type { CacheMultiStore, MultiStore } from "../store/types.ts";
 import type { Timestamp } from "../types/block.ts";
 import type {
   Application,
@@ -315,10 +315,12 @@ export class BaseApplication implements Application {
     }
   }
 
-  /** app_state of the latest committed state, in the JSON each module's genesis reads. */
-  async exportGenesis(): Promise<Record<string, unknown>> {
-    const state = this.#store.cacheMultiStore();
-    const ctx = new StoreContext(this.#nextBlockInfo(), "genesis", state);
+  /** app_state of the latest committed state, in the JSON each module's genesis reads; or of `at`,
+   * a read-only view of a past version (chain/audit/export.ts), seen as of block `at.height`. */
+  async exportGenesis(at?: { state: MultiStore; height: bigint }): Promise<Record<string, unknown>> {
+    const state = at?.state ?? this.#store.cacheMultiStore();
+    const block = at === undefined ? this.#nextBlockInfo() : { ...this.#nextBlockInfo(), height: at.height };
+    const ctx = new StoreContext(block, "genesis", state);
     const appState: Record<string, unknown> = {};
     for (const module of this.modules) {
       if (module.exportGenesis !== undefined) appState[module.name] = await module.exportGenesis(ctx);

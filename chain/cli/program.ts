@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { PASSPHRASE_ENV } from "./context.ts";
 import { registerDevice } from "./device.ts";
 import { registerEscrow } from "./escrow.ts";
+import { registerExport } from "./export.ts";
 import { registerGenesis } from "./genesis.ts";
 import { registerIdentity } from "./identity.ts";
 import { registerInit } from "./init.ts";
@@ -45,5 +46,6 @@ export function createProgram(): Command {
   registerMarket(program);
   registerLight(program);
   registerReplay(program);
+  registerExport(program);
   return program;
 }

@@ -7,6 +7,8 @@
 // REPLAY_TEST_TXS sets the number of txs (default 240 to keep `npm test` fast; the issue's "thousands"
 // run with REPLAY_TEST_TXS=3000).
 
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient, StargateClient } from "@cosmjs/stargate";
@@ -14,8 +16,11 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { BaseApplication } from "../../chain/app/application.ts";
+import { modules } from "../../chain/node/application.ts";
 import { replayChain, replayFromRpc } from "../../chain/replay.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
+import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import {
   createRegistry,
   EscrowMode,
@@ -25,6 +30,7 @@ import {
   MSG_SHARE_DEVICE,
   PricingUnit,
 } from "../../client/index.ts";
+import { parseGenesis } from "../../genesis/genesis.ts";
 import {
   CHAIN_ID,
   cli,
@@ -172,6 +178,10 @@ test.serial(
     t.is(remote.lastHeight, String(lastEscrowHeight));
     t.true(remote.txs >= sent, `${remote.txs} txs replayed, ${sent} sent`);
 
+    const exportHeight = lastEscrowHeight - 2n;
+    const committed = await rpc(node!.rpcUrl, "commit", { height: String(exportHeight + 1n) });
+    const headerAppHash: string = committed.result.signed_header.header.app_hash;
+
     t.is(await node!.stop(), 0);
     node = undefined;
     const local = await replayChain({ home: home.home });
@@ -182,6 +192,15 @@ test.serial(
     t.log(
       `${local.blocks} blocks, ${local.txs} txs: ${Math.round(local.blocksPerSecond)} blocks/s, ${Math.round(local.txsPerSecond)} txs/s`,
     );
+
+    // Export at a past height, then a fresh app's initChain of that genesis: the same app hash.
+    const exportFile = join(home.home, "export.json");
+    const exported = JSON.parse(
+      (await cli(["export", "--height", String(exportHeight), "--home", home.home, "--output", exportFile]))
+        .stdout,
+    );
+    t.is(exported.app_hash, headerAppHash);
+    t.is(await importedAppHash(exportFile), headerAppHash);
 
     // Corrupt the latest value of one bank key (state-storage `04 ‖ len ‖ "bank" ‖ key` → `u64 v ‖ value`).
     const db = new ClassicLevel<Uint8Array, Uint8Array>(join(home.home, "data", "chain.db"), DB_OPTIONS);
@@ -216,3 +235,30 @@ test.serial(
     );
   },
 );
+
+async function importedAppHash(file: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-import-"));
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, DB_OPTIONS);
+  await db.open();
+  try {
+    // InitChain of the exported app_state directly: genesis/parse.ts does not accept the module
+    // accounts (escrow) the auth export contains (a known gap, see the export's notes).
+    const json = JSON.parse(await readFile(file, "utf8"));
+    const list = modules();
+    const store = await openCommitMultiStore({ db, storeNames: BaseApplication.storeNames(list) });
+    const app = new BaseApplication({ store, modules: list, chainId: json.chain_id });
+    const { appHash } = await app.initChain({
+      time: { seconds: 0n, nanos: 0 },
+      chainId: json.chain_id,
+      consensusParams: parseGenesis(await readFile(join(home.home, "config/genesis.json"), "utf8"))
+        .consensusParams,
+      validators: [],
+      appStateBytes: new TextEncoder().encode(JSON.stringify(json.app_state)),
+      initialHeight: BigInt(json.initial_height),
+    });
+    return Buffer.from(appHash).toString("hex").toUpperCase();
+  } finally {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
