@@ -1,11 +1,5 @@
-// `sensorchain tx device register|update|share|unshare|rotate-key|transfer|retire` and
-// `sensorchain query device show|by-owner|shared|counts`: the device module through cosmjs with the
-// project's client registry, fees and confirmation as `tx bank send` does them.
-import type { EncodeObject } from "@cosmjs/proto-signing";
-import type { StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
 import {
-  createRegistry,
   KeyType,
   MSG_REGISTER_DEVICE,
   MSG_RETIRE_DEVICE,
@@ -27,11 +21,10 @@ import type { cosmos } from "../../proto/gen/device.js";
 import { parseCoins } from "../types/coin.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
-import { printOutput, toJsonValue } from "./output.ts";
-import { confirm } from "./prompt.ts";
+import { broadcastMsgs, txOptions } from "./module-tx.ts";
+import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
-import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
-import { DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_LIMIT, planFee } from "./tx.ts";
+import { resolveNode, rpcCall } from "./rpc-client.ts";
 
 interface TxFlags {
   fees?: string;
@@ -100,93 +93,6 @@ function metadata(flags: MetadataFlags): { model: string; unit: string; location
   return { model: flags.model ?? "", unit: flags.unit ?? "", locationHint: flags.location ?? "" };
 }
 
-function txOptions(command: Command): Command {
-  return command
-    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
-    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
-    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
-    .option(
-      "--gas-adjustment <factor>",
-      "multiplier on simulated gas with --gas auto",
-      String(DEFAULT_GAS_ADJUSTMENT),
-    )
-    .option("--memo <text>", "memo", "")
-    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
-    .option("-y, --yes", "broadcast without asking for confirmation", false)
-    .option("--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…");
-}
-
-/** Signs `build(owner address)` with key `from` and broadcasts it, as `tx bank send` does. */
-async function broadcast(
-  command: Command,
-  from: string,
-  flags: TxFlags,
-  describe: string,
-  build: (owner: string) => EncodeObject[],
-): Promise<void> {
-  const context = commandContext(command);
-  const plan = planFee(flags);
-  const keyring = context.keyring();
-  const key = keyring.find(from);
-  if (key === undefined)
-    throw new CliError(
-      "key_not_found",
-      `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
-    );
-  const messages = build(key.address);
-  const url = resolveNode(flags.node, context);
-  const expectedChainId =
-    flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
-  const wallet = await keyring.wallet(key.name);
-  const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
-  await withNode(url, async () => {
-    const client = await SigningStargateClient.connectWithSigner(url, wallet, {
-      registry: createRegistry(),
-      ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
-    });
-    try {
-      const chainId = await client.getChainId();
-      if (expectedChainId !== undefined && chainId !== expectedChainId)
-        throw new CliError("wrong_chain", `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`);
-      let fee: StdFee | number;
-      if (plan.kind === "fixed") fee = plan.fee;
-      else if (plan.kind === "simulate-price") fee = plan.adjustment;
-      else {
-        const gasUsed = await client.simulate(key.address, messages, flags.memo);
-        fee = {
-          amount: plan.fees.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() })),
-          gas: String(Math.ceil(gasUsed * plan.adjustment)),
-        };
-      }
-      if (!flags.yes) {
-        process.stderr.write(`${describe} as ${key.name} (${key.address}) on ${chainId}\n`);
-        if (!(await confirm("Sign and broadcast?")))
-          throw new CliError("aborted", "aborted: nothing was broadcast");
-      }
-      const result = await client.signAndBroadcast(key.address, messages, fee, flags.memo);
-      printOutput(
-        {
-          height: String(result.height),
-          txhash: result.transactionHash,
-          code: result.code,
-          raw_log: result.rawLog ?? "",
-          gas_wanted: result.gasWanted,
-          gas_used: result.gasUsed,
-          events: toJsonValue(result.events),
-        },
-        context.output,
-      );
-      if (result.code !== 0)
-        throw new CliError(
-          "tx_failed",
-          `tx ${result.transactionHash} failed with code ${result.code}: ${result.rawLog ?? ""}`,
-        );
-    } finally {
-      client.disconnect();
-    }
-  });
-}
-
 function registerDeviceTx(tx: Command): void {
   const device = tx.command("device").description("device module transactions (the signer is the owner)");
   txOptions(
@@ -206,7 +112,7 @@ function registerDeviceTx(tx: Command): void {
   ).action(async (from: string, id: string, flags: TxFlags & KeyFlags & MetadataFlags, command: Command) => {
     checkDeviceId(id);
     const key = publicKey(flags);
-    await broadcast(command, from, flags, `register device ${id}`, (owner) => [
+    await broadcastMsgs(command, from, flags, `register device ${id}`, (owner) => [
       {
         typeUrl: MSG_REGISTER_DEVICE,
         value: { owner, deviceId: id, publicKey: key, metadata: metadata(flags) },
@@ -224,7 +130,7 @@ function registerDeviceTx(tx: Command): void {
       .option("--location <text>", "coarse location hint (public)"),
   ).action(async (from: string, id: string, flags: TxFlags & MetadataFlags, command: Command) => {
     checkDeviceId(id);
-    await broadcast(command, from, flags, `update metadata of device ${id}`, (owner) => [
+    await broadcastMsgs(command, from, flags, `update metadata of device ${id}`, (owner) => [
       { typeUrl: MSG_UPDATE_DEVICE_METADATA, value: { owner, deviceId: id, metadata: metadata(flags) } },
     ]);
   });
@@ -260,7 +166,7 @@ function registerDeviceTx(tx: Command): void {
         );
       if (match[1] !== "0") parseCoins(priceText, "price");
       const price = { denom: match[2]!, amount: BigInt(match[1]!).toString() };
-      await broadcast(
+      await broadcastMsgs(
         command,
         from,
         flags,
@@ -278,7 +184,7 @@ function registerDeviceTx(tx: Command): void {
         .argument("<device-id>", "device id"),
     ).action(async (from: string, id: string, flags: TxFlags, command: Command) => {
       checkDeviceId(id);
-      await broadcast(command, from, flags, `${name} device ${id}`, (owner) => [
+      await broadcastMsgs(command, from, flags, `${name} device ${id}`, (owner) => [
         { typeUrl, value: { owner, deviceId: id } },
       ]);
     });
@@ -295,7 +201,7 @@ function registerDeviceTx(tx: Command): void {
   ).action(async (from: string, id: string, flags: TxFlags & KeyFlags, command: Command) => {
     checkDeviceId(id);
     const key = publicKey(flags);
-    await broadcast(command, from, flags, `rotate the key of device ${id}`, (owner) => [
+    await broadcastMsgs(command, from, flags, `rotate the key of device ${id}`, (owner) => [
       { typeUrl: MSG_ROTATE_DEVICE_KEY, value: { owner, deviceId: id, newPublicKey: key } },
     ]);
   });
@@ -309,7 +215,7 @@ function registerDeviceTx(tx: Command): void {
   ).action(async (from: string, id: string, newOwner: string, flags: TxFlags, command: Command) => {
     checkDeviceId(id);
     checkAddress(newOwner, "new owner");
-    await broadcast(command, from, flags, `transfer device ${id} to ${newOwner}`, (owner) => [
+    await broadcastMsgs(command, from, flags, `transfer device ${id} to ${newOwner}`, (owner) => [
       { typeUrl: MSG_TRANSFER_DEVICE_OWNERSHIP, value: { owner, deviceId: id, newOwner } },
     ]);
   });

@@ -11,7 +11,7 @@ import { CliError } from "./errors.ts";
 import { printOutput, toJsonValue } from "./output.ts";
 import { confirm } from "./prompt.ts";
 import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
-import { DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_LIMIT, planFee } from "./tx.ts";
+import { BROADCAST_POLL_INTERVAL_MS, DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_LIMIT, planFee } from "./tx.ts";
 
 export interface TxFlags {
   fees?: string;
@@ -76,6 +76,7 @@ export async function broadcastMsgs(
   return withNode(url, async () => {
     const client = await SigningStargateClient.connectWithSigner(url, wallet, {
       registry: createRegistry(),
+      broadcastPollIntervalMs: BROADCAST_POLL_INTERVAL_MS,
       ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
     });
     try {

@@ -2,11 +2,9 @@
 // `sensorchain query poa validators|validator|proposals|proposal|votes|evidence`: the poa module
 // through cosmjs with the project's client registry, fees and confirmation as `tx bank send` does.
 import type { EncodeObject } from "@cosmjs/proto-signing";
-import type { StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
 import {
   ChangeKind,
-  createRegistry,
   MSG_PROPOSE_VALIDATOR_CHANGE,
   MSG_VOTE_VALIDATOR_CHANGE,
   ProposalStatus,
@@ -23,11 +21,22 @@ import { MAX_EXPIRY_BLOCKS } from "../../modules/poa/keys.ts";
 import { encodeCanonical, type ProtoEncoder, toLong } from "../../proto/canonical.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
-import { printOutput, toJsonValue } from "./output.ts";
-import { confirm } from "./prompt.ts";
+import { broadcastMsgs, txOptions } from "./module-tx.ts";
+import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
-import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
-import { DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_LIMIT, planFee } from "./tx.ts";
+import { resolveNode, rpcCall } from "./rpc-client.ts";
+
+/** Default voting window: one hour at 1 s blocks. */
+const DEFAULT_EXPIRY_BLOCKS = 3600n;
+
+/** The standard tx flags plus the proposal's voting window. */
+function poaTxOptions(command: Command): Command {
+  return txOptions(command).option(
+    "--expiry <blocks>",
+    "blocks the proposal stays open for votes",
+    DEFAULT_EXPIRY_BLOCKS.toString(),
+  );
+}
 
 interface TxFlags {
   fees?: string;
@@ -48,7 +57,7 @@ interface ChangeFlags {
 }
 
 /** Default voting window: one hour at 1 s blocks. */
-const DEFAULT_EXPIRY_BLOCKS = 3600n;
+const _DEFAULT_EXPIRY_BLOCKS = 3600n;
 /** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
 const MAX_CLI_PAGE_LIMIT = 1000;
 
@@ -69,94 +78,6 @@ function consensusKey(text: string): Uint8Array {
   if (key.length !== 32)
     throw new CliError("invalid_flag", "the consensus key must be 32 bytes, hex or base64");
   return Uint8Array.from(key);
-}
-
-function txOptions(command: Command): Command {
-  return command
-    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
-    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
-    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
-    .option(
-      "--gas-adjustment <factor>",
-      "multiplier on simulated gas with --gas auto",
-      String(DEFAULT_GAS_ADJUSTMENT),
-    )
-    .option("--memo <text>", "memo", "")
-    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
-    .option("--expiry <blocks>", "blocks the proposal stays open for votes", DEFAULT_EXPIRY_BLOCKS.toString())
-    .option("-y, --yes", "broadcast without asking for confirmation", false)
-    .option("--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…");
-}
-
-/** Signs `build(signer address)` with key `from` and broadcasts it, as `tx bank send` does. */
-async function broadcast(
-  command: Command,
-  from: string,
-  flags: TxFlags,
-  describe: string,
-  build: (signer: string) => EncodeObject[],
-): Promise<void> {
-  const context = commandContext(command);
-  const plan = planFee(flags);
-  const keyring = context.keyring();
-  const key = keyring.find(from);
-  if (key === undefined)
-    throw new CliError(
-      "key_not_found",
-      `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
-    );
-  const messages = build(key.address);
-  const url = resolveNode(flags.node, context);
-  const expectedChainId =
-    flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
-  const wallet = await keyring.wallet(key.name);
-  const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
-  await withNode(url, async () => {
-    const client = await SigningStargateClient.connectWithSigner(url, wallet, {
-      registry: createRegistry(),
-      ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
-    });
-    try {
-      const chainId = await client.getChainId();
-      if (expectedChainId !== undefined && chainId !== expectedChainId)
-        throw new CliError("wrong_chain", `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`);
-      let fee: StdFee | number;
-      if (plan.kind === "fixed") fee = plan.fee;
-      else if (plan.kind === "simulate-price") fee = plan.adjustment;
-      else {
-        const gasUsed = await client.simulate(key.address, messages, flags.memo);
-        fee = {
-          amount: plan.fees.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() })),
-          gas: String(Math.ceil(gasUsed * plan.adjustment)),
-        };
-      }
-      if (!flags.yes) {
-        process.stderr.write(`${describe} as ${key.name} (${key.address}) on ${chainId}\n`);
-        if (!(await confirm("Sign and broadcast?")))
-          throw new CliError("aborted", "aborted: nothing was broadcast");
-      }
-      const result = await client.signAndBroadcast(key.address, messages, fee, flags.memo);
-      printOutput(
-        {
-          height: String(result.height),
-          txhash: result.transactionHash,
-          code: result.code,
-          raw_log: result.rawLog ?? "",
-          gas_wanted: result.gasWanted,
-          gas_used: result.gasUsed,
-          events: toJsonValue(result.events),
-        },
-        context.output,
-      );
-      if (result.code !== 0)
-        throw new CliError(
-          "tx_failed",
-          `tx ${result.transactionHash} failed with code ${result.code}: ${result.rawLog ?? ""}`,
-        );
-    } finally {
-      client.disconnect();
-    }
-  });
 }
 
 function propose(
@@ -194,7 +115,7 @@ function registerPoaTx(tx: Command): void {
   const poa = tx
     .command("poa")
     .description("poa module transactions (the signer operates a current validator)");
-  txOptions(
+  poaTxOptions(
     poa
       .command("propose-add")
       .description("propose a new validator (or re-admit a jailed one); counts as your yes vote")
@@ -207,17 +128,17 @@ function registerPoaTx(tx: Command): void {
   ).action(
     async (from: string, key: string, power: string, flags: TxFlags & ChangeFlags, command: Command) => {
       const build = propose("add", key, unsigned(power, "power"), flags);
-      await broadcast(command, from, flags, `propose adding validator ${key} with power ${power}`, build);
+      await broadcastMsgs(command, from, flags, `propose adding validator ${key} with power ${power}`, build);
     },
   );
-  txOptions(
+  poaTxOptions(
     poa
       .command("propose-remove")
       .description("propose removing a validator; counts as your yes vote")
       .argument("<from>", "key name (or its address) in the keyring")
       .argument("<pubkey>", "ed25519 consensus public key, hex or base64"),
   ).action(async (from: string, key: string, flags: TxFlags, command: Command) => {
-    await broadcast(
+    await broadcastMsgs(
       command,
       from,
       flags,
@@ -225,7 +146,7 @@ function registerPoaTx(tx: Command): void {
       propose("remove", key, 0n, flags),
     );
   });
-  txOptions(
+  poaTxOptions(
     poa
       .command("propose-reweight")
       .description("propose a new power (and optionally operator, moniker, node id); counts as your yes vote")
@@ -238,10 +159,10 @@ function registerPoaTx(tx: Command): void {
   ).action(
     async (from: string, key: string, power: string, flags: TxFlags & ChangeFlags, command: Command) => {
       const build = propose("reweight", key, unsigned(power, "power"), flags);
-      await broadcast(command, from, flags, `propose power ${power} for validator ${key}`, build);
+      await broadcastMsgs(command, from, flags, `propose power ${power} for validator ${key}`, build);
     },
   );
-  txOptions(
+  poaTxOptions(
     poa
       .command("vote")
       .description("vote yes or no on an open proposal (a later vote replaces yours)")
@@ -257,7 +178,7 @@ function registerPoaTx(tx: Command): void {
     if (value === undefined)
       throw new CliError("invalid_flag", `option must be yes or no, got ${JSON.stringify(option)}`);
     const proposalId = toLong(unsigned(id, "proposal id"));
-    await broadcast(command, from, flags, `vote ${option} on proposal ${id}`, (operator) => [
+    await broadcastMsgs(command, from, flags, `vote ${option} on proposal ${id}`, (operator) => [
       { typeUrl: MSG_VOTE_VALIDATOR_CHANGE, value: { operator, proposalId, option: value } },
     ]);
   });

@@ -11,7 +11,7 @@ import { checkAddress } from "./query.ts";
 import { resolveNode, withNode } from "./rpc-client.ts";
 
 /** How often to ask the node whether a broadcast tx is in a block yet. */
-const BROADCAST_POLL_INTERVAL_MS = 300;
+export const BROADCAST_POLL_INTERVAL_MS = 300;
 
 /** Gas limit when neither --gas nor simulation gives one (the Cosmos SDK CLI default). */
 export const DEFAULT_GAS_LIMIT = 200_000n;
