@@ -103,6 +103,7 @@ test.serial("Tx subscription with conditions gets only matching events, in 0.38 
 });
 
 test.serial("cosmjs subscribeTx and subscribeNewBlockHeader decode our events", async (t) => {
+  t.timeout(30_000);
   const rpcClient = new WebsocketClient(`ws://${server.address}`);
   const ws = Comet38Client.create(rpcClient);
   try {
@@ -124,14 +125,18 @@ test.serial("cosmjs subscribeTx and subscribeNewBlockHeader decode our events", 
         error: reject,
       });
     });
-    const before = chain.listenerCount();
-    // Both subscriptions share the connection's single backend listener; wait for it.
-    while (chain.listenerCount() === before) await new Promise((resolve) => setTimeout(resolve, 5));
-    // Subscribe requests are answered in order; a round trip after both means both are registered.
-    await ws.health();
-    chain.emit(txEvent(7n, 2, SENDER));
-    chain.emit({ type: "NewBlockHeader", header: makeBlock(7n, 0).header });
-    const [tx, header] = await Promise.all([gotTx, gotHeader]);
+    // cosmjs sends its subscribe requests when its socket opens, which the test cannot observe, so
+    // the events are emitted until both subscriptions have received one (each then unsubscribes).
+    let settled = false;
+    const both = Promise.all([gotTx, gotHeader]).finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      chain.emit(txEvent(7n, 2, SENDER));
+      chain.emit({ type: "NewBlockHeader", header: makeBlock(7n, 0).header });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const [tx, header] = await both;
     t.is(tx.height, 7);
     t.is(toHex(tx.hash), toHex(sha256(utf8.encode("ws-tx-7-2"))));
     t.is(header.height, 7);
