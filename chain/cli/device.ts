@@ -15,16 +15,14 @@ import {
   QUERY_DEVICES_BY_OWNER,
   QUERY_SHARED_DEVICES,
 } from "../../client/index.ts";
-import { DEVICE_ID_PATTERN, SECTOR_CODE_PATTERN } from "../../modules/device/keys.ts";
+import { SECTOR_CODE_PATTERN } from "../../modules/device/keys.ts";
 import { toLong } from "../../proto/canonical.ts";
 import type { cosmos } from "../../proto/gen/device.js";
 import { parseCoins } from "../types/coin.ts";
-import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
-import { broadcastMsgs, txOptions } from "./module-tx.ts";
+import { abciQueryBytes, broadcastMsgs, checkDeviceId, txOptions } from "./module-tx.ts";
 import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
-import { resolveNode, rpcCall } from "./rpc-client.ts";
 
 interface TxFlags {
   fees?: string;
@@ -50,15 +48,6 @@ interface KeyFlags {
 
 /** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
 const MAX_CLI_PAGE_LIMIT = 1000;
-
-function checkDeviceId(id: string): string {
-  if (!DEVICE_ID_PATTERN.test(id))
-    throw new CliError(
-      "invalid_device_id",
-      `device id ${JSON.stringify(id)} is not SSSS_NNNN (e.g. D035_0001)`,
-    );
-  return id;
-}
 
 function checkSector(sector: string | undefined): string {
   if (sector === undefined) return "";
@@ -223,22 +212,6 @@ function registerDeviceTx(tx: Command): void {
 
 const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
 
-/** Runs one device gRPC query through abci_query and returns the response bytes. */
-async function abciQuery(command: Command, node: string | undefined, path: string, request: Uint8Array) {
-  const context = commandContext(command);
-  const url = resolveNode(node, context);
-  const result = (await rpcCall(url, "abci_query", { path, data: Buffer.from(request).toString("hex") })) as {
-    response: { code?: number | string; log?: string; value?: string | null; codespace?: string };
-  };
-  const code = Number(result.response.code ?? 0);
-  if (code !== 0)
-    throw new CliError(
-      "query_failed",
-      `${result.response.log ?? "query failed"} (code ${code}, ${result.response.codespace ?? ""})`,
-    );
-  return { context, bytes: Uint8Array.from(Buffer.from(result.response.value ?? "", "base64")) };
-}
-
 const snake = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(snake);
   if (value === null || typeof value !== "object") return value;
@@ -293,7 +266,7 @@ function registerDeviceQuery(query: Command): void {
     .action(async (id: string, flags: { node?: string }, command: Command) => {
       checkDeviceId(id);
       const request = pb.QueryDeviceRequest.encode({ deviceId: id }).finish();
-      const { context, bytes } = await abciQuery(command, flags.node, QUERY_DEVICE, request);
+      const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_DEVICE, request);
       printOutput(asJson(pb.QueryDeviceResponse, pb.QueryDeviceResponse.decode(bytes)), context.output);
     });
   pageOptions(
@@ -304,7 +277,7 @@ function registerDeviceQuery(query: Command): void {
   ).action(async (owner: string, flags: PageFlags, command: Command) => {
     checkAddress(owner, "owner");
     const request = pb.QueryDevicesByOwnerRequest.encode({ owner, pagination: pagination(flags) }).finish();
-    const { context, bytes } = await abciQuery(command, flags.node, QUERY_DEVICES_BY_OWNER, request);
+    const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_DEVICES_BY_OWNER, request);
     printOutput(
       asJson(pb.QueryDevicesByOwnerResponse, pb.QueryDevicesByOwnerResponse.decode(bytes)),
       context.output,
@@ -318,7 +291,7 @@ function registerDeviceQuery(query: Command): void {
   ).action(async (flags: PageFlags & { sector?: string }, command: Command) => {
     const sector = checkSector(flags.sector);
     const request = pb.QuerySharedDevicesRequest.encode({ sector, pagination: pagination(flags) }).finish();
-    const { context, bytes } = await abciQuery(command, flags.node, QUERY_SHARED_DEVICES, request);
+    const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_SHARED_DEVICES, request);
     printOutput(
       asJson(pb.QuerySharedDevicesResponse, pb.QuerySharedDevicesResponse.decode(bytes)),
       context.output,
@@ -331,7 +304,7 @@ function registerDeviceQuery(query: Command): void {
     .option(...NODE_OPTION)
     .action(async (flags: { sector?: string; node?: string }, command: Command) => {
       const request = pb.QueryDeviceCountsRequest.encode({ sector: checkSector(flags.sector) }).finish();
-      const { context, bytes } = await abciQuery(command, flags.node, QUERY_DEVICE_COUNTS, request);
+      const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_DEVICE_COUNTS, request);
       printOutput(
         asJson(pb.QueryDeviceCountsResponse, pb.QueryDeviceCountsResponse.decode(bytes)),
         context.output,

@@ -17,7 +17,6 @@ import {
   QUERY_ESCROWS_BY_CONSUMER,
   QUERY_ESCROWS_BY_DEVICE,
 } from "../../client/index.ts";
-import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { parseCoins } from "../types/coin.ts";
 import { CliError } from "./errors.ts";
@@ -25,6 +24,7 @@ import {
   abciQueryBytes,
   asJson,
   broadcastMsgs,
+  checkDeviceId,
   NODE_OPTION,
   type PageFlags,
   pageOptions,
@@ -34,15 +34,6 @@ import {
 } from "./module-tx.ts";
 import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
-
-function checkDeviceId(id: string): string {
-  if (!DEVICE_ID_PATTERN.test(id))
-    throw new CliError(
-      "invalid_device_id",
-      `device id ${JSON.stringify(id)} is not SSSS_NNNN (e.g. D035_0001)`,
-    );
-  return id;
-}
 
 function escrowId(text: string): bigint {
   if (!/^[1-9][0-9]{0,19}$/.test(text))

@@ -33,13 +33,13 @@ import {
   QUERY_MARKET_PARAMS,
   Verdict,
 } from "../../client/index.ts";
-import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { CliError } from "./errors.ts";
 import {
   abciQueryBytes,
   asJson,
   broadcastMsgs,
+  checkDeviceId,
   NODE_OPTION,
   type PageFlags,
   pageOptions,
@@ -63,12 +63,6 @@ function positive(text: string, what: string): bigint {
   if (!/^[1-9][0-9]{0,19}$/.test(text))
     throw new CliError("invalid_flag", `${what} must be a positive integer, got ${JSON.stringify(text)}`);
   return BigInt(text);
-}
-
-function deviceId(id: string): string {
-  if (!DEVICE_ID_PATTERN.test(id))
-    throw new CliError("invalid_device_id", `device id ${JSON.stringify(id)} is not SSSS_NNNN`);
-  return id;
 }
 
 /** A tx subcommand `<from> <listing-id> …` whose message is built from the signer and the id. */
@@ -121,7 +115,7 @@ function registerMarketTx(tx: Command): void {
       command: Command,
     ) => {
       const value = {
-        deviceId: deviceId(id),
+        deviceId: checkDeviceId(id),
         stake: coin(flags.stake, "--stake"),
         price: coin(flags.price, "--price"),
         periodSeconds: toLong(positive(flags.period, "--period")),
@@ -269,7 +263,7 @@ function registerMarketQuery(query: Command): void {
     "the live listing of a device",
     "<device-id>",
     QUERY_MARKET_LISTING_BY_DEVICE,
-    (id) => pb.QueryListingByDeviceRequest.encode({ deviceId: deviceId(id) }).finish(),
+    (id) => pb.QueryListingByDeviceRequest.encode({ deviceId: checkDeviceId(id) }).finish(),
     pb.QueryListingResponse,
   );
   one(
@@ -338,7 +332,8 @@ function registerMarketQuery(query: Command): void {
     "access grants on a device",
     "<device-id>",
     QUERY_MARKET_GRANTS_BY_DEVICE,
-    (id, page) => pb.QueryGrantsByDeviceRequest.encode({ deviceId: deviceId(id), pagination: page }).finish(),
+    (id, page) =>
+      pb.QueryGrantsByDeviceRequest.encode({ deviceId: checkDeviceId(id), pagination: page }).finish(),
     pb.QueryGrantsResponse,
   );
   paged(
@@ -374,7 +369,7 @@ function registerMarketQuery(query: Command): void {
         flags.node,
         QUERY_MARKET_HAS_ACCESS,
         pb.QueryHasAccessRequest.encode({
-          deviceId: deviceId(id),
+          deviceId: checkDeviceId(id),
           account: checkAddress(account, "account"),
           at: toLong(positive(at, "time")),
         }).finish(),

@@ -12,13 +12,13 @@ import {
   QUERY_CONFLICTS,
   QUERY_METER_STATUS,
 } from "../../client/index.ts";
-import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { encodeCanonical } from "../../proto/canonical.ts";
 import { CliError } from "./errors.ts";
 import {
   abciQueryBytes,
   asJson,
   broadcastMsgs,
+  checkDeviceId,
   NODE_OPTION,
   type PageFlags,
   pageOptions,
@@ -27,15 +27,6 @@ import {
   txOptions,
 } from "./module-tx.ts";
 import { printOutput } from "./output.ts";
-
-function checkDeviceId(id: string): string {
-  if (!DEVICE_ID_PATTERN.test(id))
-    throw new CliError(
-      "invalid_device_id",
-      `device id ${JSON.stringify(id)} is not SSSS_NNNN (e.g. D035_0001)`,
-    );
-  return id;
-}
 
 /** YYYY-MM-DD (UTC) or a day number. */
 export function parseDay(text: string): number {

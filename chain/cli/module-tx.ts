@@ -5,6 +5,7 @@ import type { EncodeObject } from "@cosmjs/proto-signing";
 import type { StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
 import { createRegistry } from "../../client/index.ts";
+import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { type CommandContext, commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -27,6 +28,16 @@ export interface TxFlags {
 /** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
 export const MAX_CLI_PAGE_LIMIT = 1000;
 export const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
+
+/** A device id argument, checked before anything is signed or sent. */
+export function checkDeviceId(id: string): string {
+  if (!DEVICE_ID_PATTERN.test(id))
+    throw new CliError(
+      "invalid_device_id",
+      `device id ${JSON.stringify(id)} is not SSSS_NNNN (e.g. D035_0001)`,
+    );
+  return id;
+}
 
 export function txOptions(command: Command): Command {
   return command
