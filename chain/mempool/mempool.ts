@@ -58,15 +58,16 @@ export class Mempool {
     return this.#byHash.has(toHex(hash));
   }
 
-  /** Throws MempoolError before checkTx runs when the tx cannot be taken anyway. */
-  precheck(tx: Uint8Array): Uint8Array {
+  /** Throws MempoolError before checkTx runs when the tx cannot be taken anyway; returns the tx hash
+   * (pass `knownHash` when the caller already has it: prechecks repeat under the mempool lock). */
+  precheck(tx: Uint8Array, knownHash?: Uint8Array): Uint8Array {
     if (tx.length > this.#options.maxTxBytes) {
       throw new MempoolError(
         "tx_too_large",
         `tx too large: ${tx.length} bytes, max ${this.#options.maxTxBytes}`,
       );
     }
-    const hash = sha256(tx);
+    const hash = knownHash ?? sha256(tx);
     const hashHex = toHex(hash);
     if (this.#byHash.has(hashHex) || this.#seen.has(hashHex)) {
       throw new MempoolError("tx_in_cache", "tx already exists in cache");

@@ -49,18 +49,18 @@ export class TxIngress {
 
   /** checkTx's answer, or a mempool refusal (codes 19-21) when the tx cannot be taken. */
   async submit(tx: Uint8Array): Promise<CheckTxResponse> {
+    let hash: Uint8Array;
     try {
       // Before spending a verification on it; repeated under the lock, where it counts.
-      this.#mempool.precheck(tx);
+      hash = this.#mempool.precheck(tx);
       await this.preverify([tx]);
     } catch (error) {
       if (error instanceof MempoolError) return mempoolRefusal(error);
       throw error;
     }
     return this.#mempoolLock.run(async () => {
-      let hash: Uint8Array;
       try {
-        hash = this.#mempool.precheck(tx);
+        this.#mempool.precheck(tx, hash);
       } catch (error) {
         if (error instanceof MempoolError) return mempoolRefusal(error);
         throw error;
@@ -79,9 +79,10 @@ export class TxIngress {
   async submitBatch(txs: readonly Uint8Array[]): Promise<CheckTxResponse[]> {
     const responses: (CheckTxResponse | undefined)[] = new Array(txs.length);
     const fresh: number[] = [];
+    const hashes: Uint8Array[] = new Array(txs.length);
     txs.forEach((tx, index) => {
       try {
-        this.#mempool.precheck(tx);
+        hashes[index] = this.#mempool.precheck(tx);
         fresh.push(index);
       } catch (error) {
         if (!(error instanceof MempoolError)) throw error;
@@ -98,9 +99,9 @@ export class TxIngress {
     await this.#mempoolLock.run(async () => {
       for (const index of fresh) {
         const tx = txs[index]!;
-        let hash: Uint8Array;
+        const hash = hashes[index]!;
         try {
-          hash = this.#mempool.precheck(tx);
+          this.#mempool.precheck(tx, hash);
         } catch (error) {
           if (!(error instanceof MempoolError)) throw error;
           responses[index] = mempoolRefusal(error);
