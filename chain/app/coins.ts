@@ -94,3 +94,19 @@ export function amountOf(coins: readonly Coin[], denom: string): bigint {
   for (const coin of coins) if (coin.denom === denom) return coin.amount;
   return 0n;
 }
+
+/** Basis points in a whole: fee and payout shares are given in 1/10,000ths. */
+export const BASIS_POINTS = 10_000n;
+
+/** The consortium's payout rule (escrow releases, market purchases): the gateway and the platform
+ * get floor(amount × bps / 10,000) each and the main party the rest, so rounding dust always goes
+ * to the main party and the three parts sum to `amount`. */
+export function splitByBasisPoints(
+  amount: bigint,
+  gatewayBps: bigint,
+  platformBps: bigint,
+): { main: bigint; gateway: bigint; platform: bigint } {
+  const gateway = (amount * gatewayBps) / BASIS_POINTS;
+  const platform = (amount * platformBps) / BASIS_POINTS;
+  return { main: amount - gateway - platform, gateway, platform };
+}

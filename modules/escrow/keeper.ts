@@ -1,7 +1,7 @@
 // Escrow keeper: per-device escrows (open, top up, release, close, refund), the 80/10/10 split of
 // every release into earnings and the platform pool, and the meter hook that pays PER_READING escrows
 // at each finalized commitment. Message handlers are thin; the rules live here (README.md).
-import { type Coin, formatCoins } from "../../chain/app/coins.ts";
+import { type Coin, formatCoins, splitByBasisPoints } from "../../chain/app/coins.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { moduleAddress } from "../auth/keys.ts";
 import type { BankSendKeeper } from "../bank/keeper.ts";
@@ -20,7 +20,6 @@ import {
 import { escrowError } from "./errors.ts";
 import {
   AUTHORITY_KEY,
-  BPS_DENOMINATOR,
   consumerIndexKey,
   decodeUint64,
   deviceIndexKey,
@@ -108,9 +107,8 @@ export function splitRelease(
   amount: bigint,
   params: EscrowParams,
 ): [owner: bigint, gateway: bigint, platform: bigint] {
-  const gateway = (amount * params.gatewayBps) / BPS_DENOMINATOR;
-  const platform = (amount * params.platformBps) / BPS_DENOMINATOR;
-  return [amount - gateway - platform, gateway, platform];
+  const { main, gateway, platform } = splitByBasisPoints(amount, params.gatewayBps, params.platformBps);
+  return [main, gateway, platform];
 }
 
 export class EscrowKeeper implements MeterFinalizationHook {

@@ -1,6 +1,6 @@
-// Pure integer arithmetic of the market's payouts (README.md, "Payouts"). Same rule as the escrow
-// module's splitRelease (floor of each fixed share, remainder to the main party), written here so
-// the market does not depend on another module's keeper.
+// Pure integer arithmetic of the market's payouts (README.md, "Payouts"). Purchases use the
+// consortium's payout rule shared with escrow releases (chain/app/coins.ts splitByBasisPoints).
+import { splitByBasisPoints } from "../../chain/app/coins.ts";
 import { BPS_DENOMINATOR } from "./keys.ts";
 
 /** A purchase of `amount`: gateway and platform get floor(amount × bps / 10,000) each; the seller
@@ -10,9 +10,8 @@ export function splitPurchase(
   gatewayBps: bigint,
   platformBps: bigint,
 ): { seller: bigint; gateway: bigint; platform: bigint } {
-  const gateway = (amount * gatewayBps) / BPS_DENOMINATOR;
-  const platform = (amount * platformBps) / BPS_DENOMINATOR;
-  return { seller: amount - gateway - platform, gateway, platform };
+  const { main, gateway, platform } = splitByBasisPoints(amount, gatewayBps, platformBps);
+  return { seller: main, gateway, platform };
 }
 
 /** A forfeited stake shared among winners by weight: the platform gets floor(pot × bps / 10,000);
