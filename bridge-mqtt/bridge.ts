@@ -2,7 +2,11 @@
 // started and stopped together. The node passes its LevelDB and app.query; a test or a stand-alone
 // bridge may pass its own LevelDB and a node's abci_query instead.
 import type { AddressInfo } from "node:net";
+import type { CheckTxResponse } from "../chain/app/abci.ts";
+import type { MqttConfig } from "../chain/config/schema.ts";
 import type { Logger } from "../chain/node.ts";
+import type { P2PHost } from "../chain/p2p/host.ts";
+import type { NodeEvent } from "../chain/rpc/backend.ts";
 import type { Database } from "../chain/store/db.ts";
 import { startBroker } from "./broker.ts";
 import { type BridgeCounters, newCounters } from "./errors.ts";
@@ -10,8 +14,32 @@ import { ReadingPipeline } from "./pipeline.ts";
 import { ReadingStore } from "./reading-store.ts";
 import { DeviceRegistry, type QueryFunction } from "./registry.ts";
 
+/** What a bridge inside a node gets from the chain side; a stand-alone bridge may have none. */
+export interface BridgeChainAccess {
+  /** Submits a signed tx through the node's ingress (checkTx, mempool, gossip): daily commitments. */
+  submitTx(tx: Uint8Array): Promise<CheckTxResponse>;
+  /** Committed blocks and txs, as RPC subscribers see them (registry cache, commands, entitlements). */
+  subscribe(listener: (event: NodeEvent) => void): () => void;
+}
+
+/** The node's libp2p side, present when the chain has several validators (not in a solo chain). */
+export interface BridgeNetwork {
+  host: P2PHost;
+  /** The 32-byte ed25519 seed of config/node_key.json: signs reading batches (its peer id is the
+   * node id the poa module lists for this validator). */
+  nodeKeySeed: Uint8Array;
+  /** Whether a libp2p peer id belongs to a current validator (poa node ids, or p2p.validator_peers). */
+  isValidatorPeer(peerId: string): boolean;
+}
+
 export interface BridgeOptions {
   db: Database;
+  /** The [mqtt] config section; listeners and paths in it are resolved by the node. */
+  config?: MqttConfig;
+  /** The node's home (relative paths in config: TLS files, operator key). */
+  home?: string;
+  chain?: BridgeChainAccess;
+  network?: BridgeNetwork;
   query: QueryFunction;
   chainId: string;
   /** Where the broker listens; port 0 lets the OS choose. */

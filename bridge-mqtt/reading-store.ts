@@ -57,8 +57,17 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** A reading that reached disk: its canonical bytes (the meter leaf item is their sha256). */
+export interface StoredReading {
+  reading: Reading;
+  bytes: Uint8Array;
+}
+
+export type StoredListener = (stored: readonly StoredReading[]) => void;
+
 export class ReadingStore {
   readonly #db: Database;
+  readonly #listeners = new Set<StoredListener>();
   #queue: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
@@ -68,6 +77,13 @@ export class ReadingStore {
 
   constructor(db: Database) {
     this.#db = db;
+  }
+
+  /** Calls `listener` after every group commit with the readings it stored (gossip, streams). A
+   * listener that throws is ignored: the readings are durable and acknowledged either way. */
+  onStored(listener: StoredListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   get pending(): number {
@@ -175,6 +191,14 @@ export class ReadingStore {
       false,
     );
     for (const pending of batch) pending.resolve();
+    const stored = batch.map(({ reading, bytes }) => ({ reading, bytes }));
+    for (const listener of this.#listeners) {
+      try {
+        listener(stored);
+      } catch {
+        // a consumer's failure must not turn a durable write into an error
+      }
+    }
   }
 
   /** Ends the reservations of these readings; `forget` drops the in-memory last sequence so the next

@@ -16,7 +16,7 @@ import { loadNodeKey } from "./config/node-keys.ts";
 import { parseListenAddress } from "./config/schema.ts";
 import { BlockExecutor } from "./consensus/block-executor.ts";
 import { CHAIN_STATE_KEY, type ChainState, decodeChainState } from "./consensus/chain-state.ts";
-import { type Clock, systemClock } from "./consensus/engine.ts";
+import { type Clock, clockMs, systemClock } from "./consensus/engine.ts";
 import { EvidencePool } from "./consensus/evidence-pool.ts";
 import { genesisChainState, genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { FileSignStateStorage, PrivValidator } from "./consensus/privval.ts";
@@ -316,10 +316,26 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     const { host, port } = parseListenAddress(config.mqtt.laddr, "mqtt.laddr");
     bridge = await startBridge({
       db,
+      config: config.mqtt,
+      home: options.home,
       chainId: state.chainId,
       listen: { host, port },
       logger,
+      now: () => clockMs(clock),
       query: (path, data) => app.query({ path, data, height: 0n, prove: false }),
+      chain: {
+        submitTx: (tx) => ingress.submit(tx),
+        subscribe: (listener) => events.subscribe(listener),
+      },
+      ...(network === undefined
+        ? {}
+        : {
+            network: {
+              host: network.host,
+              nodeKeySeed: loadNodeKey(config.paths.nodeKeyFile).seed,
+              isValidatorPeer: (peerId: string) => network!.host.isValidatorPeer(peerId),
+            },
+          }),
     });
     const registry = bridge.registry;
     unsubscribeBridge = events.subscribe((event) => {

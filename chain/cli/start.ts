@@ -1,6 +1,7 @@
 // `sensorchain start [--dev]`: runs a node from its home until SIGINT/SIGTERM. With --dev and no
 // config in the home, first makes a development home: init, a fresh dev key in the test keyring
 // funded in genesis, its mnemonic printed once.
+
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import {
@@ -13,6 +14,7 @@ import {
   saveGenesis,
 } from "../../genesis/genesis.ts";
 import { type ConfigOverrides, homePaths, loadConfig, loadNodeKey, loadPrivValidatorKey } from "../config.ts";
+import { CLOCK_OFFSET_ENV, type Clock, offsetClock, systemClock } from "../consensus/engine.ts";
 import { Ed25519Signer } from "../crypto/ed25519.ts";
 import { bytesEqual } from "../crypto/hash.ts";
 import { generateMnemonic, Keyring } from "../crypto/keyring.ts";
@@ -137,6 +139,7 @@ export function registerStart(program: Command): void {
         signer: new Ed25519Signer(validatorKey.seed),
         nodeId: nodeIdOf(nodeKey),
         logger,
+        clock: clockFromEnvironment(logger),
       });
       logger.info(
         { rpc: node.rpcAddress, home: paths.home, chain_id: genesis.chainId },
@@ -154,4 +157,14 @@ export function registerStart(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+/** The node's clock: the system clock, shifted when the test-only CLOCK_OFFSET_ENV is set. */
+function clockFromEnvironment(logger: { warn(object: object, message: string): void }): Clock {
+  const text = process.env[CLOCK_OFFSET_ENV];
+  if (text === undefined || text === "") return systemClock;
+  const offsetMs = Number(text);
+  if (!Number.isSafeInteger(offsetMs)) throw new Error(`${CLOCK_OFFSET_ENV} must be an integer, got ${text}`);
+  logger.warn({ offsetMs }, `${CLOCK_OFFSET_ENV} shifts this node's clock: for tests only`);
+  return offsetClock(offsetMs);
 }

@@ -49,6 +49,34 @@ export const DEFAULT_MAX_BLOCK_TXS = 1_000;
 /** The MQTT port (IANA 1883) on loopback: devices on other hosts need the operator to open it. */
 export const DEFAULT_MQTT_LADDR = "tcp://127.0.0.1:1883";
 
+/** [mqtt]: the bridge (bridge-mqtt/README.md, Configuration). Empty strings mean "off". */
+export interface MqttConfig {
+  enabled: boolean;
+  /** The embedded broker's plain TCP listener. */
+  laddr: string;
+  /** MQTT over TLS (IANA 8883): on when tlsLaddr is set; then certFile and keyFile are required. */
+  tlsLaddr: string;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  /** MQTT over WebSocket (8083, path /mqtt): on when set. */
+  wsLaddr: string;
+  /** External mode: "mqtt://host:1883" of a broker the operator runs; the embedded broker is then
+   * not started and the bridge consumes readings with the shared subscription group below. */
+  externalUrl: string;
+  externalUsername: string;
+  externalPassword: string;
+  sharedGroup: string;
+  /** Worker threads verifying device signatures (0: verify on the main thread). */
+  verifyWorkers: number;
+  /** Days of readings kept after their day is final (a day not yet final is never pruned). */
+  retentionDays: number;
+  /** How long after a UTC day ends the bridge waits before computing and submitting its roots. */
+  commitGraceMs: number;
+  /** The validator operator's account key (secp256k1, JSON {"mnemonic"} or {"private_key" hex}) that
+   * signs daily commitments; "" = none, this node does not submit or attest. Relative to the home. */
+  operatorKeyFile: string;
+}
+
 export interface NodeConfig {
   paths: HomePaths;
   moniker: string;
@@ -75,7 +103,7 @@ export interface NodeConfig {
   store: { pruningStrategy: PruningStrategy; pruning: PruningOptions };
   /** The embedded MQTT broker of the bridge (bridge-mqtt/README.md): off when `enabled` is false;
    * laddr "tcp://host:port" (port 0: the OS chooses, the node logs it). */
-  mqtt: { enabled: boolean; laddr: string };
+  mqtt: MqttConfig;
   log: { level: LogLevel; format: LogFormat };
 }
 
@@ -117,7 +145,22 @@ export function defaultConfigDocument(moniker: string): TomlDocument {
     mempool: { size: 5000, max_tx_bytes: 1_048_576, max_txs_bytes: 67_108_864 },
     app: { minimum_gas_prices: "0.025usensor" },
     store: { pruning: "default", pruning_keep_recent: 0, pruning_interval: 0 },
-    mqtt: { enabled: true, laddr: DEFAULT_MQTT_LADDR },
+    mqtt: {
+      enabled: true,
+      laddr: DEFAULT_MQTT_LADDR,
+      tls_laddr: "",
+      tls_cert_file: "",
+      tls_key_file: "",
+      ws_laddr: "",
+      external_url: "",
+      external_username: "",
+      external_password: "",
+      shared_group: "sensorchain",
+      verify_workers: 2,
+      retention_days: 30,
+      commit_grace: "10m",
+      operator_key_file: "",
+    },
     log: { level: "info", format: "plain" },
   };
 }
@@ -275,9 +318,22 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
   }
 
   const log = section(document, "log", ["level", "format"]);
-  const mqtt = section(document, "mqtt", ["enabled", "laddr"]);
-  const mqttEnabled = mqtt["enabled"] ?? true;
-  if (typeof mqttEnabled !== "boolean") throw new ConfigError("mqtt.enabled", "must be true or false");
+  const mqtt = section(document, "mqtt", [
+    "enabled",
+    "laddr",
+    "tls_laddr",
+    "tls_cert_file",
+    "tls_key_file",
+    "ws_laddr",
+    "external_url",
+    "external_username",
+    "external_password",
+    "shared_group",
+    "verify_workers",
+    "retention_days",
+    "commit_grace",
+    "operator_key_file",
+  ]);
 
   return {
     paths,
@@ -327,15 +383,51 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
     },
     app: { minimumGasPrices },
     store: parsePruning(section(document, "store", ["pruning", "pruning_keep_recent", "pruning_interval"])),
-    mqtt: {
-      enabled: mqttEnabled,
-      laddr: parseListenAddress(readString(mqtt, "mqtt.laddr", "laddr", DEFAULT_MQTT_LADDR), "mqtt.laddr")
-        .text,
-    },
+    mqtt: parseMqtt(mqtt),
     log: {
       level: readChoice(log, "log.level", "level", "info", LOG_LEVELS),
       format: readChoice(log, "log.format", "format", "plain", LOG_FORMATS),
     },
+  };
+}
+
+function parseMqtt(mqtt: Record<string, unknown>): MqttConfig {
+  const enabled = mqtt["enabled"] ?? true;
+  if (typeof enabled !== "boolean") throw new ConfigError("mqtt.enabled", "must be true or false");
+  const optionalLaddr = (key: string): string => {
+    const text = readString(mqtt, `mqtt.${key}`, key, "");
+    return text === "" ? "" : parseListenAddress(text, `mqtt.${key}`).text;
+  };
+  const tlsLaddr = optionalLaddr("tls_laddr");
+  const tlsCertFile = readString(mqtt, "mqtt.tls_cert_file", "tls_cert_file", "");
+  const tlsKeyFile = readString(mqtt, "mqtt.tls_key_file", "tls_key_file", "");
+  if (tlsLaddr !== "" && (tlsCertFile === "" || tlsKeyFile === ""))
+    throw new ConfigError("mqtt.tls_laddr", "needs mqtt.tls_cert_file and mqtt.tls_key_file");
+  const externalUrl = readString(mqtt, "mqtt.external_url", "external_url", "");
+  if (externalUrl !== "" && !/^(mqtt|mqtts|ws|wss):\/\/[^\s]+$/.test(externalUrl))
+    throw new ConfigError(
+      "mqtt.external_url",
+      `must look like mqtt://127.0.0.1:1883, got ${JSON.stringify(externalUrl)}`,
+    );
+  const sharedGroup = readString(mqtt, "mqtt.shared_group", "shared_group", "sensorchain");
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(sharedGroup))
+    throw new ConfigError("mqtt.shared_group", "must be 1-64 letters, digits, _ or -");
+  const commitGraceMs = readDurationMs(mqtt, "mqtt.commit_grace", "commit_grace", "10m");
+  return {
+    enabled,
+    laddr: parseListenAddress(readString(mqtt, "mqtt.laddr", "laddr", DEFAULT_MQTT_LADDR), "mqtt.laddr").text,
+    tlsLaddr,
+    tlsCertFile,
+    tlsKeyFile,
+    wsLaddr: optionalLaddr("ws_laddr"),
+    externalUrl,
+    externalUsername: readString(mqtt, "mqtt.external_username", "external_username", ""),
+    externalPassword: readString(mqtt, "mqtt.external_password", "external_password", ""),
+    sharedGroup,
+    verifyWorkers: readInteger(mqtt, "mqtt.verify_workers", "verify_workers", 2, { min: 0, max: 64 }),
+    retentionDays: readInteger(mqtt, "mqtt.retention_days", "retention_days", 30, { min: 1, max: 36_500 }),
+    commitGraceMs,
+    operatorKeyFile: readString(mqtt, "mqtt.operator_key_file", "operator_key_file", ""),
   };
 }
 

@@ -65,6 +65,20 @@ const COMMENTS: Record<string, Record<string, string>> = {
     "": "MQTT bridge: the embedded broker devices publish signed readings to (bridge-mqtt/README.md).",
     enabled: "Run the embedded broker (true) or not (false).",
     laddr: 'TCP address the broker listens on ("tcp://127.0.0.1:1883"; port 0 lets the OS choose).',
+    tls_laddr: 'MQTT over TLS, e.g. "tcp://0.0.0.0:8883" ("" = off); needs tls_cert_file and tls_key_file.',
+    tls_cert_file: "PEM certificate chain of the TLS listener (relative to the home or absolute).",
+    tls_key_file: "PEM private key of the TLS listener.",
+    ws_laddr: 'MQTT over WebSocket (path /mqtt), e.g. "tcp://0.0.0.0:8083" ("" = off).',
+    external_url:
+      'Consume from an external broker ("mqtt://host:1883") instead of embedding one ("" = embedded).',
+    external_username: "User name the bridge logs in to the external broker with.",
+    external_password: "Password the bridge logs in to the external broker with.",
+    shared_group: "Shared-subscription group of the bridges that split an external broker's readings.",
+    verify_workers: "Worker threads that verify device signatures (0 = on the main thread).",
+    retention_days: "Days readings are kept after their day is final (unfinalized days are kept).",
+    commit_grace: 'Wait after a UTC day ends before committing its roots ("10m"): late readings still count.',
+    operator_key_file:
+      'This validator operator\'s key file that signs daily commitments ("" = do not submit or attest).',
   },
   log: {
     "": "Logging.",

@@ -19,3 +19,29 @@ export const systemClock: Clock = {
     return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 + Number(ns) };
   },
 };
+
+/** Unix milliseconds of a clock reading (the bridge's wall clock follows the node's). */
+export function clockMs(clock: Clock): number {
+  const { seconds, nanos } = clock.now();
+  return Number(seconds) * 1000 + Math.floor(nanos / 1_000_000);
+}
+
+/** Environment knob for end-to-end tests only: shifts this node's wall clock (BFT time, bridge) by
+ * this many ms, so a test can live through a UTC midnight. Never set it on a real validator: its
+ * proposals would carry a wrong time. */
+export const CLOCK_OFFSET_ENV = "SENSORCHAIN_CLOCK_OFFSET_MS";
+
+/** The system clock shifted by `offsetMs`. */
+export function offsetClock(offsetMs: number): Clock {
+  if (offsetMs === 0) return systemClock;
+  return {
+    now() {
+      const ms = Date.now() + offsetMs;
+      const ns = process.hrtime.bigint() % 1_000_000n;
+      return {
+        seconds: BigInt(Math.floor(ms / 1000)),
+        nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 + Number(ns),
+      };
+    },
+  };
+}

@@ -64,6 +64,7 @@ export class P2PHost {
   readonly #options: P2PHostOptions;
   readonly #redial = new Map<string, { delayMs: number; timer: NodeJS.Timeout | undefined }>();
   #stopped = false;
+  #validatorPeers: ReadonlySet<string> | undefined;
 
   private constructor(libp2p: Libp2p<Services>, options: P2PHostOptions) {
     this.#libp2p = libp2p;
@@ -148,7 +149,13 @@ export class P2PHost {
     }
     for (const id of [...direct]) if (!next.has(id)) direct.delete(id);
     for (const id of next) direct.add(id);
+    this.#validatorPeers = next;
     return [...next];
+  }
+
+  /** Whether `peerId` is one of the validators' peer ids (validator_peers or the poa records). */
+  isValidatorPeer(peerId: string): boolean {
+    return (this.#validatorPeers ?? this.#options.validatorPeerIds).has(peerId);
   }
 
   /** Subscribes to `topic`; `validate` runs before a message spreads and delivers what it accepts. */
