@@ -62,6 +62,7 @@ export namespace sensorchain {
                 openHeight?: (Long|null);
                 openTime?: (Long|null);
                 endHeight?: (Long|null);
+                command?: (sensorchain.escrow.v1.ICommandTerms|null);
             }
 
             class Escrow implements IEscrow {
@@ -82,12 +83,32 @@ export namespace sensorchain {
                 public openHeight: Long;
                 public openTime: Long;
                 public endHeight: Long;
+                public command?: (sensorchain.escrow.v1.ICommandTerms|null);
                 public static create(properties?: sensorchain.escrow.v1.IEscrow): sensorchain.escrow.v1.Escrow;
                 public static encode(message: sensorchain.escrow.v1.IEscrow, writer?: $protobuf.Writer): $protobuf.Writer;
                 public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sensorchain.escrow.v1.Escrow;
                 public static verify(message: { [k: string]: any }): (string|null);
                 public static fromObject(object: { [k: string]: any }): sensorchain.escrow.v1.Escrow;
                 public static toObject(message: sensorchain.escrow.v1.Escrow, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface ICommandTerms {
+                payload?: (Uint8Array|null);
+                durationSeconds?: (Long|null);
+            }
+
+            class CommandTerms implements ICommandTerms {
+                constructor(properties?: sensorchain.escrow.v1.ICommandTerms);
+                public payload: Uint8Array;
+                public durationSeconds: Long;
+                public static create(properties?: sensorchain.escrow.v1.ICommandTerms): sensorchain.escrow.v1.CommandTerms;
+                public static encode(message: sensorchain.escrow.v1.ICommandTerms, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sensorchain.escrow.v1.CommandTerms;
+                public static verify(message: { [k: string]: any }): (string|null);
+                public static fromObject(object: { [k: string]: any }): sensorchain.escrow.v1.CommandTerms;
+                public static toObject(message: sensorchain.escrow.v1.CommandTerms, options?: $protobuf.IConversionOptions): { [k: string]: any };
                 public toJSON(): { [k: string]: any };
                 public static getTypeUrl(typeUrlPrefix?: string): string;
             }
@@ -314,6 +335,44 @@ export namespace sensorchain {
                 public static getTypeUrl(typeUrlPrefix?: string): string;
             }
 
+            interface IQueryActiveCommandsRequest {
+                endsAfter?: (Long|null);
+                pagination?: (cosmos.base.query.v1beta1.IPageRequest|null);
+            }
+
+            class QueryActiveCommandsRequest implements IQueryActiveCommandsRequest {
+                constructor(properties?: sensorchain.escrow.v1.IQueryActiveCommandsRequest);
+                public endsAfter: Long;
+                public pagination?: (cosmos.base.query.v1beta1.IPageRequest|null);
+                public static create(properties?: sensorchain.escrow.v1.IQueryActiveCommandsRequest): sensorchain.escrow.v1.QueryActiveCommandsRequest;
+                public static encode(message: sensorchain.escrow.v1.IQueryActiveCommandsRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sensorchain.escrow.v1.QueryActiveCommandsRequest;
+                public static verify(message: { [k: string]: any }): (string|null);
+                public static fromObject(object: { [k: string]: any }): sensorchain.escrow.v1.QueryActiveCommandsRequest;
+                public static toObject(message: sensorchain.escrow.v1.QueryActiveCommandsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface IQueryActiveCommandsResponse {
+                escrows?: (sensorchain.escrow.v1.IEscrow[]|null);
+                pagination?: (cosmos.base.query.v1beta1.IPageResponse|null);
+            }
+
+            class QueryActiveCommandsResponse implements IQueryActiveCommandsResponse {
+                constructor(properties?: sensorchain.escrow.v1.IQueryActiveCommandsResponse);
+                public escrows: sensorchain.escrow.v1.IEscrow[];
+                public pagination?: (cosmos.base.query.v1beta1.IPageResponse|null);
+                public static create(properties?: sensorchain.escrow.v1.IQueryActiveCommandsResponse): sensorchain.escrow.v1.QueryActiveCommandsResponse;
+                public static encode(message: sensorchain.escrow.v1.IQueryActiveCommandsResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sensorchain.escrow.v1.QueryActiveCommandsResponse;
+                public static verify(message: { [k: string]: any }): (string|null);
+                public static fromObject(object: { [k: string]: any }): sensorchain.escrow.v1.QueryActiveCommandsResponse;
+                public static toObject(message: sensorchain.escrow.v1.QueryActiveCommandsResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
             interface IMsgOpenEscrow {
                 consumer?: (string|null);
                 deviceId?: (string|null);
@@ -323,6 +382,7 @@ export namespace sensorchain {
                 price?: (cosmos.base.v1beta1.ICoin|null);
                 periodSeconds?: (Long|null);
                 expiryTime?: (Long|null);
+                command?: (sensorchain.escrow.v1.ICommandTerms|null);
             }
 
             class MsgOpenEscrow implements IMsgOpenEscrow {
@@ -335,6 +395,7 @@ export namespace sensorchain {
                 public price?: (cosmos.base.v1beta1.ICoin|null);
                 public periodSeconds: Long;
                 public expiryTime: Long;
+                public command?: (sensorchain.escrow.v1.ICommandTerms|null);
                 public static create(properties?: sensorchain.escrow.v1.IMsgOpenEscrow): sensorchain.escrow.v1.MsgOpenEscrow;
                 public static encode(message: sensorchain.escrow.v1.IMsgOpenEscrow, writer?: $protobuf.Writer): $protobuf.Writer;
                 public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): sensorchain.escrow.v1.MsgOpenEscrow;

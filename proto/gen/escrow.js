@@ -310,6 +310,7 @@ export const sensorchain = $root.sensorchain = (() => {
                 Escrow.prototype.openHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
                 Escrow.prototype.openTime = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
                 Escrow.prototype.endHeight = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+                Escrow.prototype.command = null;
 
                 Escrow.create = function create(properties) {
                     return new Escrow(properties);
@@ -354,6 +355,8 @@ export const sensorchain = $root.sensorchain = (() => {
                         writer.uint32(120).int64(message.openTime);
                     if (message.endHeight != null && Object.hasOwnProperty.call(message, "endHeight"))
                         writer.uint32(128).uint64(message.endHeight);
+                    if (message.command != null && Object.hasOwnProperty.call(message, "command"))
+                        $root.sensorchain.escrow.v1.CommandTerms.encode(message.command, writer.uint32(138).fork(), q + 1).ldelim();
                     return writer;
                 };
 
@@ -444,6 +447,10 @@ export const sensorchain = $root.sensorchain = (() => {
                                 message.endHeight = reader.uint64();
                                 break;
                             }
+                        case 17: {
+                                message.command = $root.sensorchain.escrow.v1.CommandTerms.decode(reader, reader.uint32(), undefined, long + 1);
+                                break;
+                            }
                         default:
                             reader.skipType(tag & 7, long);
                             break;
@@ -527,6 +534,11 @@ export const sensorchain = $root.sensorchain = (() => {
                     if (message.endHeight != null && Object.hasOwnProperty.call(message, "endHeight"))
                         if (!$util.isInteger(message.endHeight) && !(message.endHeight && $util.isInteger(message.endHeight.low) && $util.isInteger(message.endHeight.high)))
                             return "endHeight: integer|Long expected";
+                    if (message.command != null && Object.hasOwnProperty.call(message, "command")) {
+                        let error = $root.sensorchain.escrow.v1.CommandTerms.verify(message.command, long + 1);
+                        if (error)
+                            return "command." + error;
+                    }
                     return null;
                 };
 
@@ -657,6 +669,11 @@ export const sensorchain = $root.sensorchain = (() => {
                             message.endHeight = object.endHeight;
                         else if (typeof object.endHeight === "object")
                             message.endHeight = new $util.LongBits(object.endHeight.low >>> 0, object.endHeight.high >>> 0).toNumber(true);
+                    if (object.command != null) {
+                        if (!$util.isObject(object.command))
+                            throw TypeError(".sensorchain.escrow.v1.Escrow.command: object expected");
+                        message.command = $root.sensorchain.escrow.v1.CommandTerms.fromObject(object.command, long + 1);
+                    }
                     return message;
                 };
 
@@ -709,6 +726,7 @@ export const sensorchain = $root.sensorchain = (() => {
                             object.endHeight = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
                         } else
                             object.endHeight = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                        object.command = null;
                     }
                     if (message.id != null && Object.hasOwnProperty.call(message, "id"))
                         if (typeof BigInt !== "undefined" && options.longs === BigInt)
@@ -772,6 +790,8 @@ export const sensorchain = $root.sensorchain = (() => {
                             object.endHeight = options.longs === String ? String(message.endHeight) : message.endHeight;
                         else
                             object.endHeight = options.longs === String ? $util.Long.prototype.toString.call(message.endHeight) : options.longs === Number ? new $util.LongBits(message.endHeight.low >>> 0, message.endHeight.high >>> 0).toNumber(true) : message.endHeight;
+                    if (message.command != null && Object.hasOwnProperty.call(message, "command"))
+                        object.command = $root.sensorchain.escrow.v1.CommandTerms.toObject(message.command, options, q + 1);
                     return object;
                 };
 
@@ -787,6 +807,171 @@ export const sensorchain = $root.sensorchain = (() => {
                 };
 
                 return Escrow;
+            })();
+
+            v1.CommandTerms = (function() {
+
+                function CommandTerms(properties) {
+                    if (properties)
+                        for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                }
+
+                CommandTerms.prototype.payload = $util.newBuffer([]);
+                CommandTerms.prototype.durationSeconds = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+                CommandTerms.create = function create(properties) {
+                    return new CommandTerms(properties);
+                };
+
+                CommandTerms.encode = function encode(message, writer, q) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (message.payload != null && Object.hasOwnProperty.call(message, "payload"))
+                        writer.uint32(10).bytes(message.payload);
+                    if (message.durationSeconds != null && Object.hasOwnProperty.call(message, "durationSeconds"))
+                        writer.uint32(16).uint64(message.durationSeconds);
+                    return writer;
+                };
+
+                CommandTerms.decode = function decode(reader, length, error, long) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    let end, message;
+                    if (length === undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = new $root.sensorchain.escrow.v1.CommandTerms();
+                    while (reader.pos < end) {
+                        let tag = reader.uint32();
+                        if (tag === error)
+                            break;
+                        switch (tag >>> 3) {
+                        case 1: {
+                                message.payload = reader.bytes();
+                                break;
+                            }
+                        case 2: {
+                                message.durationSeconds = reader.uint64();
+                                break;
+                            }
+                        default:
+                            reader.skipType(tag & 7, long);
+                            break;
+                        }
+                    }
+                    if (length !== undefined) {
+                        if (reader.pos !== end)
+                            throw RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    return message;
+                };
+
+                CommandTerms.verify = function verify(message, long) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (message.payload != null && Object.hasOwnProperty.call(message, "payload"))
+                        if (!(message.payload && typeof message.payload.length === "number" || $util.isString(message.payload)))
+                            return "payload: buffer expected";
+                    if (message.durationSeconds != null && Object.hasOwnProperty.call(message, "durationSeconds"))
+                        if (!$util.isInteger(message.durationSeconds) && !(message.durationSeconds && $util.isInteger(message.durationSeconds.low) && $util.isInteger(message.durationSeconds.high)))
+                            return "durationSeconds: integer|Long expected";
+                    return null;
+                };
+
+                CommandTerms.fromObject = function fromObject(object, long) {
+                    if (object instanceof $root.sensorchain.escrow.v1.CommandTerms)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw TypeError(".sensorchain.escrow.v1.CommandTerms: object expected");
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    let message = new $root.sensorchain.escrow.v1.CommandTerms();
+                    if (object.payload != null)
+                        if (typeof object.payload === "string")
+                            $util.base64.decode(object.payload, message.payload = $util.newBuffer($util.base64.length(object.payload)), 0);
+                        else if (object.payload.length >= 0)
+                            message.payload = object.payload;
+                    if (object.durationSeconds != null)
+                        if ($util.Long)
+                            message.durationSeconds = $util.Long.fromValue(object.durationSeconds, true);
+                        else if (typeof object.durationSeconds === "string")
+                            message.durationSeconds = parseInt(object.durationSeconds, 10);
+                        else if (typeof object.durationSeconds === "number")
+                            message.durationSeconds = object.durationSeconds;
+                        else if (typeof object.durationSeconds === "object")
+                            message.durationSeconds = new $util.LongBits(object.durationSeconds.low >>> 0, object.durationSeconds.high >>> 0).toNumber(true);
+                    return message;
+                };
+
+                CommandTerms.toObject = function toObject(message, options, q) {
+                    if (!options)
+                        options = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if (options.bytes === String)
+                            object.payload = "";
+                        else {
+                            object.payload = [];
+                            if (options.bytes !== Array)
+                                object.payload = $util.newBuffer(object.payload);
+                        }
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.durationSeconds = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                        } else
+                            object.durationSeconds = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                    }
+                    if (message.payload != null && Object.hasOwnProperty.call(message, "payload"))
+                        object.payload = options.bytes === String ? $util.base64.encode(message.payload, 0, message.payload.length) : options.bytes === Array ? Array.prototype.slice.call(message.payload) : message.payload;
+                    if (message.durationSeconds != null && Object.hasOwnProperty.call(message, "durationSeconds"))
+                        if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                            object.durationSeconds = typeof message.durationSeconds === "number" ? BigInt(message.durationSeconds) : $util.Long.fromBits(message.durationSeconds.low >>> 0, message.durationSeconds.high >>> 0, true).toBigInt();
+                        else if (typeof message.durationSeconds === "number")
+                            object.durationSeconds = options.longs === String ? String(message.durationSeconds) : message.durationSeconds;
+                        else
+                            object.durationSeconds = options.longs === String ? $util.Long.prototype.toString.call(message.durationSeconds) : options.longs === Number ? new $util.LongBits(message.durationSeconds.low >>> 0, message.durationSeconds.high >>> 0).toNumber(true) : message.durationSeconds;
+                    return object;
+                };
+
+                CommandTerms.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                CommandTerms.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/sensorchain.escrow.v1.CommandTerms";
+                };
+
+                return CommandTerms;
             })();
 
             v1.Params = (function() {
@@ -2512,6 +2697,333 @@ export const sensorchain = $root.sensorchain = (() => {
                 return QueryParamsResponse;
             })();
 
+            v1.QueryActiveCommandsRequest = (function() {
+
+                function QueryActiveCommandsRequest(properties) {
+                    if (properties)
+                        for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                }
+
+                QueryActiveCommandsRequest.prototype.endsAfter = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+                QueryActiveCommandsRequest.prototype.pagination = null;
+
+                QueryActiveCommandsRequest.create = function create(properties) {
+                    return new QueryActiveCommandsRequest(properties);
+                };
+
+                QueryActiveCommandsRequest.encode = function encode(message, writer, q) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (message.endsAfter != null && Object.hasOwnProperty.call(message, "endsAfter"))
+                        writer.uint32(8).int64(message.endsAfter);
+                    if (message.pagination != null && Object.hasOwnProperty.call(message, "pagination"))
+                        $root.cosmos.base.query.v1beta1.PageRequest.encode(message.pagination, writer.uint32(18).fork(), q + 1).ldelim();
+                    return writer;
+                };
+
+                QueryActiveCommandsRequest.decode = function decode(reader, length, error, long) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    let end, message;
+                    if (length === undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = new $root.sensorchain.escrow.v1.QueryActiveCommandsRequest();
+                    while (reader.pos < end) {
+                        let tag = reader.uint32();
+                        if (tag === error)
+                            break;
+                        switch (tag >>> 3) {
+                        case 1: {
+                                message.endsAfter = reader.int64();
+                                break;
+                            }
+                        case 2: {
+                                message.pagination = $root.cosmos.base.query.v1beta1.PageRequest.decode(reader, reader.uint32(), undefined, long + 1);
+                                break;
+                            }
+                        default:
+                            reader.skipType(tag & 7, long);
+                            break;
+                        }
+                    }
+                    if (length !== undefined) {
+                        if (reader.pos !== end)
+                            throw RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    return message;
+                };
+
+                QueryActiveCommandsRequest.verify = function verify(message, long) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (message.endsAfter != null && Object.hasOwnProperty.call(message, "endsAfter"))
+                        if (!$util.isInteger(message.endsAfter) && !(message.endsAfter && $util.isInteger(message.endsAfter.low) && $util.isInteger(message.endsAfter.high)))
+                            return "endsAfter: integer|Long expected";
+                    if (message.pagination != null && Object.hasOwnProperty.call(message, "pagination")) {
+                        let error = $root.cosmos.base.query.v1beta1.PageRequest.verify(message.pagination, long + 1);
+                        if (error)
+                            return "pagination." + error;
+                    }
+                    return null;
+                };
+
+                QueryActiveCommandsRequest.fromObject = function fromObject(object, long) {
+                    if (object instanceof $root.sensorchain.escrow.v1.QueryActiveCommandsRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw TypeError(".sensorchain.escrow.v1.QueryActiveCommandsRequest: object expected");
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    let message = new $root.sensorchain.escrow.v1.QueryActiveCommandsRequest();
+                    if (object.endsAfter != null)
+                        if ($util.Long)
+                            message.endsAfter = $util.Long.fromValue(object.endsAfter, false);
+                        else if (typeof object.endsAfter === "string")
+                            message.endsAfter = parseInt(object.endsAfter, 10);
+                        else if (typeof object.endsAfter === "number")
+                            message.endsAfter = object.endsAfter;
+                        else if (typeof object.endsAfter === "object")
+                            message.endsAfter = new $util.LongBits(object.endsAfter.low >>> 0, object.endsAfter.high >>> 0).toNumber();
+                    if (object.pagination != null) {
+                        if (!$util.isObject(object.pagination))
+                            throw TypeError(".sensorchain.escrow.v1.QueryActiveCommandsRequest.pagination: object expected");
+                        message.pagination = $root.cosmos.base.query.v1beta1.PageRequest.fromObject(object.pagination, long + 1);
+                    }
+                    return message;
+                };
+
+                QueryActiveCommandsRequest.toObject = function toObject(message, options, q) {
+                    if (!options)
+                        options = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, false);
+                            object.endsAfter = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
+                        } else
+                            object.endsAfter = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                        object.pagination = null;
+                    }
+                    if (message.endsAfter != null && Object.hasOwnProperty.call(message, "endsAfter"))
+                        if (typeof BigInt !== "undefined" && options.longs === BigInt)
+                            object.endsAfter = typeof message.endsAfter === "number" ? BigInt(message.endsAfter) : $util.Long.fromBits(message.endsAfter.low >>> 0, message.endsAfter.high >>> 0, false).toBigInt();
+                        else if (typeof message.endsAfter === "number")
+                            object.endsAfter = options.longs === String ? String(message.endsAfter) : message.endsAfter;
+                        else
+                            object.endsAfter = options.longs === String ? $util.Long.prototype.toString.call(message.endsAfter) : options.longs === Number ? new $util.LongBits(message.endsAfter.low >>> 0, message.endsAfter.high >>> 0).toNumber() : message.endsAfter;
+                    if (message.pagination != null && Object.hasOwnProperty.call(message, "pagination"))
+                        object.pagination = $root.cosmos.base.query.v1beta1.PageRequest.toObject(message.pagination, options, q + 1);
+                    return object;
+                };
+
+                QueryActiveCommandsRequest.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryActiveCommandsRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/sensorchain.escrow.v1.QueryActiveCommandsRequest";
+                };
+
+                return QueryActiveCommandsRequest;
+            })();
+
+            v1.QueryActiveCommandsResponse = (function() {
+
+                function QueryActiveCommandsResponse(properties) {
+                    this.escrows = [];
+                    if (properties)
+                        for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                }
+
+                QueryActiveCommandsResponse.prototype.escrows = $util.emptyArray;
+                QueryActiveCommandsResponse.prototype.pagination = null;
+
+                QueryActiveCommandsResponse.create = function create(properties) {
+                    return new QueryActiveCommandsResponse(properties);
+                };
+
+                QueryActiveCommandsResponse.encode = function encode(message, writer, q) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (message.escrows != null && message.escrows.length)
+                        for (let i = 0; i < message.escrows.length; ++i)
+                            $root.sensorchain.escrow.v1.Escrow.encode(message.escrows[i], writer.uint32(10).fork(), q + 1).ldelim();
+                    if (message.pagination != null && Object.hasOwnProperty.call(message, "pagination"))
+                        $root.cosmos.base.query.v1beta1.PageResponse.encode(message.pagination, writer.uint32(18).fork(), q + 1).ldelim();
+                    return writer;
+                };
+
+                QueryActiveCommandsResponse.decode = function decode(reader, length, error, long) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    let end, message;
+                    if (length === undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = new $root.sensorchain.escrow.v1.QueryActiveCommandsResponse();
+                    while (reader.pos < end) {
+                        let tag = reader.uint32();
+                        if (tag === error)
+                            break;
+                        switch (tag >>> 3) {
+                        case 1: {
+                                if (!(message.escrows && message.escrows.length))
+                                    message.escrows = [];
+                                message.escrows.push($root.sensorchain.escrow.v1.Escrow.decode(reader, reader.uint32(), undefined, long + 1));
+                                break;
+                            }
+                        case 2: {
+                                message.pagination = $root.cosmos.base.query.v1beta1.PageResponse.decode(reader, reader.uint32(), undefined, long + 1);
+                                break;
+                            }
+                        default:
+                            reader.skipType(tag & 7, long);
+                            break;
+                        }
+                    }
+                    if (length !== undefined) {
+                        if (reader.pos !== end)
+                            throw RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    return message;
+                };
+
+                QueryActiveCommandsResponse.verify = function verify(message, long) {
+                    if (typeof message !== "object" || message === null)
+                        return "object expected";
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (message.escrows != null && Object.hasOwnProperty.call(message, "escrows")) {
+                        if (!Array.isArray(message.escrows))
+                            return "escrows: array expected";
+                        for (let i = 0; i < message.escrows.length; ++i) {
+                            let error = $root.sensorchain.escrow.v1.Escrow.verify(message.escrows[i], long + 1);
+                            if (error)
+                                return "escrows." + error;
+                        }
+                    }
+                    if (message.pagination != null && Object.hasOwnProperty.call(message, "pagination")) {
+                        let error = $root.cosmos.base.query.v1beta1.PageResponse.verify(message.pagination, long + 1);
+                        if (error)
+                            return "pagination." + error;
+                    }
+                    return null;
+                };
+
+                QueryActiveCommandsResponse.fromObject = function fromObject(object, long) {
+                    if (object instanceof $root.sensorchain.escrow.v1.QueryActiveCommandsResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw TypeError(".sensorchain.escrow.v1.QueryActiveCommandsResponse: object expected");
+                    if (long === undefined)
+                        long = 0;
+                    if (long > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    let message = new $root.sensorchain.escrow.v1.QueryActiveCommandsResponse();
+                    if (object.escrows) {
+                        if (!Array.isArray(object.escrows))
+                            throw TypeError(".sensorchain.escrow.v1.QueryActiveCommandsResponse.escrows: array expected");
+                        message.escrows = [];
+                        for (let i = 0; i < object.escrows.length; ++i) {
+                            if (!$util.isObject(object.escrows[i]))
+                                throw TypeError(".sensorchain.escrow.v1.QueryActiveCommandsResponse.escrows: object expected");
+                            message.escrows[i] = $root.sensorchain.escrow.v1.Escrow.fromObject(object.escrows[i], long + 1);
+                        }
+                    }
+                    if (object.pagination != null) {
+                        if (!$util.isObject(object.pagination))
+                            throw TypeError(".sensorchain.escrow.v1.QueryActiveCommandsResponse.pagination: object expected");
+                        message.pagination = $root.cosmos.base.query.v1beta1.PageResponse.fromObject(object.pagination, long + 1);
+                    }
+                    return message;
+                };
+
+                QueryActiveCommandsResponse.toObject = function toObject(message, options, q) {
+                    if (!options)
+                        options = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.escrows = [];
+                    if (options.defaults)
+                        object.pagination = null;
+                    if (message.escrows && message.escrows.length) {
+                        object.escrows = [];
+                        for (let j = 0; j < message.escrows.length; ++j)
+                            object.escrows[j] = $root.sensorchain.escrow.v1.Escrow.toObject(message.escrows[j], options, q + 1);
+                    }
+                    if (message.pagination != null && Object.hasOwnProperty.call(message, "pagination"))
+                        object.pagination = $root.cosmos.base.query.v1beta1.PageResponse.toObject(message.pagination, options, q + 1);
+                    return object;
+                };
+
+                QueryActiveCommandsResponse.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                QueryActiveCommandsResponse.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/sensorchain.escrow.v1.QueryActiveCommandsResponse";
+                };
+
+                return QueryActiveCommandsResponse;
+            })();
+
             v1.MsgOpenEscrow = (function() {
 
                 function MsgOpenEscrow(properties) {
@@ -2529,6 +3041,7 @@ export const sensorchain = $root.sensorchain = (() => {
                 MsgOpenEscrow.prototype.price = null;
                 MsgOpenEscrow.prototype.periodSeconds = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
                 MsgOpenEscrow.prototype.expiryTime = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+                MsgOpenEscrow.prototype.command = null;
 
                 MsgOpenEscrow.create = function create(properties) {
                     return new MsgOpenEscrow(properties);
@@ -2557,6 +3070,8 @@ export const sensorchain = $root.sensorchain = (() => {
                         writer.uint32(56).uint64(message.periodSeconds);
                     if (message.expiryTime != null && Object.hasOwnProperty.call(message, "expiryTime"))
                         writer.uint32(64).int64(message.expiryTime);
+                    if (message.command != null && Object.hasOwnProperty.call(message, "command"))
+                        $root.sensorchain.escrow.v1.CommandTerms.encode(message.command, writer.uint32(74).fork(), q + 1).ldelim();
                     return writer;
                 };
 
@@ -2615,6 +3130,10 @@ export const sensorchain = $root.sensorchain = (() => {
                                 message.expiryTime = reader.int64();
                                 break;
                             }
+                        case 9: {
+                                message.command = $root.sensorchain.escrow.v1.CommandTerms.decode(reader, reader.uint32(), undefined, long + 1);
+                                break;
+                            }
                         default:
                             reader.skipType(tag & 7, long);
                             break;
@@ -2669,6 +3188,11 @@ export const sensorchain = $root.sensorchain = (() => {
                     if (message.expiryTime != null && Object.hasOwnProperty.call(message, "expiryTime"))
                         if (!$util.isInteger(message.expiryTime) && !(message.expiryTime && $util.isInteger(message.expiryTime.low) && $util.isInteger(message.expiryTime.high)))
                             return "expiryTime: integer|Long expected";
+                    if (message.command != null && Object.hasOwnProperty.call(message, "command")) {
+                        let error = $root.sensorchain.escrow.v1.CommandTerms.verify(message.command, long + 1);
+                        if (error)
+                            return "command." + error;
+                    }
                     return null;
                 };
 
@@ -2736,6 +3260,11 @@ export const sensorchain = $root.sensorchain = (() => {
                             message.expiryTime = object.expiryTime;
                         else if (typeof object.expiryTime === "object")
                             message.expiryTime = new $util.LongBits(object.expiryTime.low >>> 0, object.expiryTime.high >>> 0).toNumber();
+                    if (object.command != null) {
+                        if (!$util.isObject(object.command))
+                            throw TypeError(".sensorchain.escrow.v1.MsgOpenEscrow.command: object expected");
+                        message.command = $root.sensorchain.escrow.v1.CommandTerms.fromObject(object.command, long + 1);
+                    }
                     return message;
                 };
 
@@ -2764,6 +3293,7 @@ export const sensorchain = $root.sensorchain = (() => {
                             object.expiryTime = options.longs === String ? long.toString() : options.longs === Number ? long.toNumber() : typeof BigInt !== "undefined" && options.longs === BigInt ? long.toBigInt() : long;
                         } else
                             object.expiryTime = options.longs === String ? "0" : typeof BigInt !== "undefined" && options.longs === BigInt ? BigInt("0") : 0;
+                        object.command = null;
                     }
                     if (message.consumer != null && Object.hasOwnProperty.call(message, "consumer"))
                         object.consumer = message.consumer;
@@ -2791,6 +3321,8 @@ export const sensorchain = $root.sensorchain = (() => {
                             object.expiryTime = options.longs === String ? String(message.expiryTime) : message.expiryTime;
                         else
                             object.expiryTime = options.longs === String ? $util.Long.prototype.toString.call(message.expiryTime) : options.longs === Number ? new $util.LongBits(message.expiryTime.low >>> 0, message.expiryTime.high >>> 0).toNumber() : message.expiryTime;
+                    if (message.command != null && Object.hasOwnProperty.call(message, "command"))
+                        object.command = $root.sensorchain.escrow.v1.CommandTerms.toObject(message.command, options, q + 1);
                     return object;
                 };
 
