@@ -5,6 +5,10 @@ export interface ChainTopics {
   consensus: string;
   evidence: string;
   blocksync: string;
+  /** Validator-signed batches of device readings (bridge-mqtt/gossip). */
+  readings: string;
+  /** Request/response: one device's day of readings, for repair (bridge-mqtt/gossip). */
+  readingsRepair: string;
 }
 
 export function chainTopics(chainId: string): ChainTopics {
@@ -14,5 +18,7 @@ export function chainTopics(chainId: string): ChainTopics {
     consensus: `${prefix}/consensus/1`,
     evidence: `${prefix}/evidence/1`,
     blocksync: `${prefix}/blocksync/1`,
+    readings: `${prefix}/readings/1`,
+    readingsRepair: `${prefix}/readings-repair/1`,
   };
 }
