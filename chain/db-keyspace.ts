@@ -16,6 +16,8 @@ export const KEYSPACE = {
    * bridge-mqtt/README.md, Storage). Written outside block commits, in its own batches. */
   bridgeFirst: 0x40,
   bridgeLast: 0x4f,
+  /** bridge-mqtt/commands: paid command windows still to be switched off (one byte of the bridge range). */
+  bridgeCommands: 0x4c,
 } as const;
 
 /** The LevelDB flavour everyone uses: binary keys and values. */
