@@ -24,7 +24,7 @@ import { multistoreRoot, type StoreRoot } from "./simple-merkle.ts";
 import { DEFAULT_NODE_CACHE_DEPTH, type PreparedTree, SparseMerkleTree } from "./smt.ts";
 import { type Child, childHash } from "./smt-node.ts";
 import type { SmtChange } from "./smt-update.ts";
-import { StateStorage } from "./state-storage.ts";
+import { type LatestWrites, StateStorage } from "./state-storage.ts";
 import {
   type CacheMultiStore,
   type IterateRange,
@@ -58,6 +58,8 @@ class PreparedCommitImpl implements PreparedCommit {
   readonly roots: Map<string, PreparedTree>;
   readonly storeRoots: StoreRoot[];
   readonly prunedThrough: number;
+  /** What the block writes to the latest keyspace, for the read cache once the batch is on disk. */
+  readonly latestWrites: LatestWrites;
 
   constructor(fields: Omit<PreparedCommitImpl, never>) {
     this.version = fields.version;
@@ -67,6 +69,7 @@ class PreparedCommitImpl implements PreparedCommit {
     this.roots = fields.roots;
     this.storeRoots = fields.storeRoots;
     this.prunedThrough = fields.prunedThrough;
+    this.latestWrites = fields.latestWrites;
   }
 }
 
@@ -131,6 +134,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     const changeSets = changes.changeSets();
     const roots = new Map<string, PreparedTree>();
     const storeRoots: StoreRoot[] = [];
+    const latestWrites: LatestWrites = new Map();
     for (const name of this.#names) {
       const tree = this.#trees.get(name)!;
       const pending = changeSets.get(name) ?? [];
@@ -140,6 +144,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
         version,
         recordStale,
         operations,
+        latestWrites,
       );
       const smtChanges = toSmtChanges(effective);
       // A store without a root is new (genesis or newly mounted): it starts with its sentinel leaf.
@@ -184,6 +189,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
       roots,
       storeRoots,
       prunedThrough,
+      latestWrites,
     });
   }
 
@@ -195,9 +201,14 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     this.#committing = true;
     try {
       await writeBatch(this.#db, [...prepared.operations, ...extra], this.#syncWrites);
+    } catch (error) {
+      // The batch may or may not be on disk: drop every cached entry so reads go to LevelDB.
+      this.#storage.forgetCached();
+      throw error;
     } finally {
       this.#committing = false;
     }
+    this.#storage.applyCommitted(prepared.latestWrites);
     for (const [name, tree] of prepared.roots) this.#trees.get(name)!.setCommittedRoot(tree);
     this.#version = prepared.version;
     this.#appHash = prepared.appHash;

@@ -13,6 +13,7 @@ import {
   ssLatestKey,
   writeU64,
 } from "./keys.ts";
+import { LatestCache, type LatestEntry } from "./latest-cache.ts";
 import { staleListOperation } from "./stale-list.ts";
 import type { IterateRange } from "./types.ts";
 
@@ -25,22 +26,47 @@ export interface SsChange {
   readonly value: Uint8Array | undefined;
 }
 
+/** The latest-keyspace entries a prepared block writes, applied to the read cache once it is on disk. */
+export type LatestWrites = Map<string, LatestEntry>;
+
 export class StateStorage {
   readonly #db: Database;
+  readonly #cache = new LatestCache();
 
   constructor(db: Database) {
     this.#db = db;
   }
 
+  /** The stored entry (version ‖ value) of a latest key, through the read cache. */
+  #stored(latestKey: Uint8Array, cacheKey: string): Uint8Array | undefined {
+    const cached = this.#cache.get(cacheKey);
+    if (cached !== undefined) return cached ?? undefined;
+    const stored = getSync(this.#db, latestKey);
+    this.#cache.remember(cacheKey, stored ?? null);
+    return stored;
+  }
+
   /** [version that last wrote it, value] at the latest version. */
   getLatestEntry(storePrefix: Uint8Array, key: Uint8Array): [number, Uint8Array] | undefined {
-    const stored = getSync(this.#db, ssLatestKey(storePrefix, key));
+    const latestKey = ssLatestKey(storePrefix, key);
+    const stored = this.#stored(latestKey, LatestCache.keyOf(latestKey));
     if (stored === undefined) return undefined;
     return [readU64(stored, 0), stored.subarray(VERSION_BYTES)];
   }
 
   getLatest(storePrefix: Uint8Array, key: Uint8Array): Uint8Array | undefined {
-    return getSync(this.#db, ssLatestKey(storePrefix, key))?.subarray(VERSION_BYTES);
+    const latestKey = ssLatestKey(storePrefix, key);
+    return this.#stored(latestKey, LatestCache.keyOf(latestKey))?.subarray(VERSION_BYTES);
+  }
+
+  /** Call once a prepared block's batch is written: the read cache takes the block's latest entries. */
+  applyCommitted(writes: LatestWrites): void {
+    this.#cache.applyCommitted(writes);
+  }
+
+  /** Call when a batch may or may not have reached disk (a failed write): forget every cached entry. */
+  forgetCached(): void {
+    this.#cache.clear();
   }
 
   async *iterateLatest(
@@ -130,17 +156,20 @@ export class StateStorage {
     version: number,
     recordStale: boolean,
     operations: BatchOperation[],
+    latestWrites: LatestWrites,
   ): SsChange[] {
     const effective: SsChange[] = [];
     const stale: Uint8Array[] = [];
     for (const change of changes) {
       const latestKey = ssLatestKey(storePrefix, change.key);
+      const cacheKey = LatestCache.keyOf(latestKey);
       // stored = version u64 ‖ value of the key's latest entry.
-      const previous = getSync(this.#db, latestKey);
+      const previous = this.#stored(latestKey, cacheKey);
       const historyKey = ssHistoryKey(storePrefix, change.key, version);
       if (change.value === undefined) {
         if (previous === undefined) continue;
         operations.push({ type: "del", key: latestKey });
+        latestWrites.set(cacheKey, null);
         operations.push({ type: "put", key: historyKey, value: TOMBSTONE });
         if (recordStale) {
           // Once the previous value is pruned, the tombstone has nothing left to hide.
@@ -153,6 +182,8 @@ export class StateStorage {
         writeU64(stored, 0, version);
         stored.set(change.value, VERSION_BYTES);
         operations.push({ type: "put", key: latestKey, value: stored });
+        // A copy: the batch's pooled Buffer must not be what the cache hands to later readers.
+        latestWrites.set(cacheKey, new Uint8Array(stored));
         const history = Buffer.allocUnsafe(1 + change.value.length);
         history[0] = 1;
         history.set(change.value, 1);

@@ -1,0 +1,53 @@
+// Committed latest values (state storage, keyspace ssLatest) kept in memory between blocks. A MsgSend
+// reads ~12 committed keys (accounts, balances, params, the fee collector), several of them the same
+// in every tx and 5 never written at all: each was a LevelDB getSync (~15-25% of checkTx and
+// finalizeBlock in the profile of docs/PERFORMANCE.md). Absent keys are cached too. The cache only
+// ever holds what LevelDB holds at the latest committed version: entries change after a block's
+// batch is written (`applyCommitted`), never before, so readers between prepareCommit and commit
+// still see the committed state.
+
+/** Most entries kept: ~64k × (≈60-byte key string + value ≤ a few hundred bytes) stays near 20 MB,
+ * which holds every account and balance touched by a few thousand active senders. */
+export const MAX_LATEST_CACHE_ENTRIES = 65_536;
+/** Values above this size are not cached (bounded memory; large values are rare and read rarely). */
+export const MAX_LATEST_CACHE_VALUE_BYTES = 4_096;
+
+/** The stored entry (version u64 ‖ value), or null for a key known to be absent. */
+export type LatestEntry = Uint8Array | null;
+
+export class LatestCache {
+  readonly #entries = new Map<string, LatestEntry>();
+
+  static keyOf(latestKey: Uint8Array): string {
+    return Buffer.from(latestKey.buffer, latestKey.byteOffset, latestKey.byteLength).toString("latin1");
+  }
+
+  /** The cached entry; undefined when the cache does not know the key. */
+  get(cacheKey: string): LatestEntry | undefined {
+    return this.#entries.get(cacheKey);
+  }
+
+  /** Remembers what LevelDB returned for a key at the latest committed version. */
+  remember(cacheKey: string, entry: LatestEntry): void {
+    if (entry !== null && entry.byteLength > MAX_LATEST_CACHE_VALUE_BYTES) return;
+    if (this.#entries.size >= MAX_LATEST_CACHE_ENTRIES && !this.#entries.has(cacheKey)) {
+      // Oldest inserted first: cheap, and the keys of a steady workload are re-read into the cache.
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(cacheKey, entry);
+  }
+
+  /** After a block's batch is on disk: the new entries of the keys it wrote or deleted. */
+  applyCommitted(written: ReadonlyMap<string, LatestEntry>): void {
+    for (const [cacheKey, entry] of written) {
+      if (entry !== null && entry.byteLength > MAX_LATEST_CACHE_VALUE_BYTES) this.#entries.delete(cacheKey);
+      else if (this.#entries.has(cacheKey)) this.#entries.set(cacheKey, entry);
+      else this.remember(cacheKey, entry);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
