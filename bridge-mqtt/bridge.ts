@@ -13,6 +13,7 @@ import { type BridgeCounters, newCounters } from "./errors.ts";
 import { ReadingPipeline } from "./pipeline.ts";
 import { ReadingStore } from "./reading-store.ts";
 import { DeviceRegistry, type QueryFunction } from "./registry.ts";
+import { type DeviceVerifier, startDeviceVerifier } from "./verify-pool.ts";
 
 /** What a bridge inside a node gets from the chain side; a stand-alone bridge may have none. */
 export interface BridgeChainAccess {
@@ -56,6 +57,8 @@ export interface RunningBridge {
   counters: BridgeCounters;
   store: ReadingStore;
   registry: DeviceRegistry;
+  /** Device signature checks: mqtt.verify_workers threads (README.md, Verification workers). */
+  verifier: DeviceVerifier;
   stop(): Promise<void>;
 }
 
@@ -64,7 +67,9 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const counters = newCounters();
   const registry = new DeviceRegistry({ query: options.query, now });
   const store = new ReadingStore(options.db);
-  const pipeline = new ReadingPipeline({ registry, store, now });
+  // Without a config (tests, tools) signatures are verified on the main thread.
+  const verifier = startDeviceVerifier(options.config?.verifyWorkers ?? 0);
+  const pipeline = new ReadingPipeline({ registry, store, now, verifier });
   const broker = await startBroker(
     { chainId: options.chainId, registry, pipeline, counters, logger: options.logger, now },
     options.listen,
@@ -78,11 +83,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     counters,
     store,
     registry,
+    verifier,
     stop() {
       stopping ??= (async () => {
         // Readings already admitted reach disk (and their PUBACKs go out) before clients are cut.
         await store.close();
         await broker.close();
+        await verifier.close();
       })();
       return stopping;
     },

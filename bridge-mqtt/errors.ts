@@ -23,9 +23,10 @@ export class ReadingRejected extends Error {
   }
 }
 
-/** The bridge could not take the reading now (storage failed, queue full); no PUBACK, retry later. */
+/** The bridge could not take the reading now (storage failed, queue full, a verification worker
+ * died); no PUBACK, retry later. */
 export class BridgeUnavailable extends Error {
-  readonly code: "storage_failed" | "queue_full" | "stopped";
+  readonly code: "storage_failed" | "queue_full" | "stopped" | "verifier_failed";
   constructor(code: BridgeUnavailable["code"], message: string) {
     super(message);
     this.name = "BridgeUnavailable";

@@ -3,11 +3,11 @@
 // then append it durably. Resolves once stored; throws ReadingRejected (answer the device) or
 // BridgeUnavailable / RegistryUnavailable (do not acknowledge: the device resends).
 import { type Reading, readingSignBytes } from "../modules/meter/reading.ts";
-import { verifyDeviceSignature } from "./device-signature.ts";
 import { ReadingRejected } from "./errors.ts";
 import { decodeReadingPayload, validateReading } from "./reading-codec.ts";
 import type { ReadingStore } from "./reading-store.ts";
 import type { DeviceRegistry } from "./registry.ts";
+import { type DeviceVerifier, startDeviceVerifier } from "./verify-pool.ts";
 
 /** How far ahead of the bridge's clock a reading may be, ms (device clock drift). */
 export const READING_MAX_FUTURE_MS = 30_000n;
@@ -19,14 +19,22 @@ export class ReadingPipeline {
   readonly #registry: DeviceRegistry;
   readonly #store: ReadingStore;
   readonly #now: () => number;
+  readonly #verifier: DeviceVerifier;
   /** Per device, the tail of its admissions: a device's readings are admitted in arrival order even
    * when a registry lookup is slow (otherwise sequence 6 could overtake 5 and make it a "replay"). */
   readonly #admissions = new Map<string, Promise<unknown>>();
 
-  constructor(options: { registry: DeviceRegistry; store: ReadingStore; now?: () => number }) {
+  constructor(options: {
+    registry: DeviceRegistry;
+    store: ReadingStore;
+    now?: () => number;
+    /** Device signature checks (verify-pool.ts); default: on the main thread. */
+    verifier?: DeviceVerifier;
+  }) {
     this.#registry = options.registry;
     this.#store = options.store;
     this.#now = options.now ?? Date.now;
+    this.#verifier = options.verifier ?? startDeviceVerifier(0);
   }
 
   /** Admits and stores one payload published on `deviceId`'s readings topic. */
@@ -54,7 +62,7 @@ export class ReadingPipeline {
       throw new ReadingRejected("unknown_device", `device ${deviceId} is not registered`);
     if (device.status !== "active")
       throw new ReadingRejected("retired_device", `device ${deviceId} is retired`);
-    if (!verifyDeviceSignature(device.publicKey, readingSignBytes(reading), reading.signature))
+    if (!(await this.#verifier.verify(device.publicKey, readingSignBytes(reading), reading.signature)))
       throw new ReadingRejected("bad_signature", "signature does not verify with the registered key");
     const nowMs = BigInt(this.#now());
     if (reading.timestampMs > nowMs + READING_MAX_FUTURE_MS)
