@@ -2,6 +2,7 @@
 // started and stopped together. The node passes its LevelDB and app.query; a test or a stand-alone
 // bridge may pass its own LevelDB and a node's abci_query instead.
 import type { AddressInfo } from "node:net";
+import { Registry } from "prom-client";
 import type { CheckTxResponse } from "../chain/app/abci.ts";
 import type { MqttConfig } from "../chain/config/schema.ts";
 import type { Logger } from "../chain/node.ts";
@@ -10,6 +11,8 @@ import type { NodeEvent } from "../chain/rpc/backend.ts";
 import type { Database } from "../chain/store/db.ts";
 import { startBroker } from "./broker.ts";
 import { type BridgeCounters, newCounters } from "./errors.ts";
+import { BridgeMetrics } from "./metrics.ts";
+import { type Replication, startReplication } from "./gossip/replication.ts";
 import { ReadingPipeline } from "./pipeline.ts";
 import { ReadingStore } from "./reading-store.ts";
 import { DeviceRegistry, type QueryFunction } from "./registry.ts";
@@ -48,6 +51,8 @@ export interface BridgeOptions {
   logger: Logger;
   /** Wall clock, Unix ms (login freshness and reading skew); Date.now unless a test injects one. */
   now?: () => number;
+  /** The node's Prometheus registry (GET /metrics); a bridge without one gets a registry of its own. */
+  metricsRegistry?: Registry;
 }
 
 export interface RunningBridge {
@@ -55,10 +60,17 @@ export interface RunningBridge {
   url: string;
   port: number;
   counters: BridgeCounters;
+  /** Prometheus metrics (README.md, Metrics): counters mirrored at scrape time, histograms observed. */
+  metrics: BridgeMetrics;
   store: ReadingStore;
   registry: DeviceRegistry;
   /** Device signature checks: mqtt.verify_workers threads (README.md, Verification workers). */
   verifier: DeviceVerifier;
+  /** Gossip and repair of readings between validators (gossip/replication.ts); without a network
+   * only dayReadings works and repairDay throws RepairFailed("no_network"). */
+  replication: Replication;
+  /** Readings devices resent that were stored already (dedup across validators). */
+  pipelineCounters: ReadingPipeline["counters"];
   stop(): Promise<void>;
 }
 
@@ -69,11 +81,33 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const store = new ReadingStore(options.db);
   // Without a config (tests, tools) signatures are verified on the main thread.
   const verifier = startDeviceVerifier(options.config?.verifyWorkers ?? 0);
-  const pipeline = new ReadingPipeline({ registry, store, now, verifier });
+  const metrics = new BridgeMetrics(options.metricsRegistry ?? new Registry(), {
+    counters,
+    pendingReadings: () => store.pending,
+    verifyQueue: () => verifier.stats().queued,
+  });
+  // The pipeline's verifier, timed into verify_seconds (README.md, Metrics).
+  const timedVerifier: DeviceVerifier = {
+    workers: verifier.workers,
+    verify: metrics.timeVerify(verifier.verify.bind(verifier)),
+    stats: () => verifier.stats(),
+    close: () => verifier.close(),
+  };
+  const pipeline = new ReadingPipeline({ registry, store, now, verifier: timedVerifier });
   const broker = await startBroker(
     { chainId: options.chainId, registry, pipeline, counters, logger: options.logger, now },
     options.listen,
   );
+  metrics.countConnections(broker.broker);
+  const replication = await startReplication({
+    chainId: options.chainId,
+    store,
+    registry,
+    logger: options.logger,
+    now,
+    verify: (publicKey, message, signature) => verifier.verify(publicKey, message, signature),
+    ...(options.network === undefined ? {} : { network: options.network }),
+  });
   const { port } = broker.server.address() as AddressInfo;
   const host = options.listen.host.includes(":") ? `[${options.listen.host}]` : options.listen.host;
   let stopping: Promise<void> | undefined;
@@ -81,13 +115,16 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     url: `mqtt://${host}:${port}`,
     port,
     counters,
+    metrics,
     store,
     registry,
     verifier,
+    replication,
+    pipelineCounters: pipeline.counters,
     stop() {
       stopping ??= (async () => {
         // Readings already admitted reach disk (and their PUBACKs go out) before clients are cut.
-        await store.close();
+        await replication.stop(); // closes the store after the last gossiped batches are in
         await broker.close();
         await verifier.close();
       })();

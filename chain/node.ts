@@ -30,6 +30,7 @@ import { Mempool, MempoolError } from "./mempool/mempool.ts";
 import { createApplication } from "./node/application.ts";
 import { BftRunner } from "./node/bft-runner.ts";
 import { NodeEvents } from "./node/events.ts";
+import { createNodeMetrics, metricsRoute } from "./node/metrics.ts";
 import { createRpcBackend } from "./node/rpc-backend.ts";
 import { TxIngress } from "./node/tx-ingress.ts";
 import { BlockSyncer, serveBlockSync } from "./p2p/blocksync.ts";
@@ -297,6 +298,13 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     rpcAddress: () => rpcAddress,
     ingress,
   });
+  // Prometheus: one registry per node (GET /metrics); the bridge adds its metrics when it starts.
+  const metricsRegistry = createNodeMetrics({
+    height: () => engine.state.lastBlockHeight,
+    mempoolSize: () => mempool.size,
+    peers: () => network?.host.peers().length ?? 0,
+    p2p: metrics,
+  });
   const rpc = await startRpcServer({
     backend,
     laddr: config.rpc.laddr,
@@ -305,7 +313,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     maxOpenConnections: config.rpc.maxOpenConnections,
     timeoutBroadcastTxCommitMs: config.rpc.timeoutBroadcastTxCommitMs,
     logger,
-    extraRoutes: [identityBlobRoute(db, app)],
+    extraRoutes: [identityBlobRoute(db, app), metricsRoute(metricsRegistry)],
   });
   rpcAddress = rpc.address;
   // The MQTT bridge reads devices through the app's query path and drops cached records that a
@@ -321,6 +329,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       chainId: state.chainId,
       listen: { host, port },
       logger,
+      metricsRegistry,
       now: () => clockMs(clock),
       query: (path, data) => app.query({ path, data, height: 0n, prove: false }),
       chain: {

@@ -1,0 +1,178 @@
+// Prometheus metrics of one bridge (README.md, Metrics), in the node's own prom-client Registry (never
+// the global one: several nodes in one process, as tests run them, would clash). The hot paths keep
+// plain-number counters (errors.ts BridgeCounters); they are copied into the registry when it is
+// scraped, so a reading costs no prom-client call. Durations are histograms observed where they
+// happen (verify, gossip lag).
+import type { Aedes, Client } from "aedes";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { DEVICE_ID_PATTERN } from "../modules/device/keys.ts";
+import { AUTH_FAILURES, type BridgeCounters, REJECTION_CODES } from "./errors.ts";
+
+export const METRIC_PREFIX = "sensorchain_mqtt_";
+
+/** Buckets of the signature verification time, seconds: one ed25519 verify is ~0.12 ms on a free
+ * core; the upper buckets catch a verify queue that waits (worker pool busy). */
+export const VERIFY_SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
+/** Buckets of gossip lag (a batch's created_ms to its storage on a peer), seconds: batches are cut
+ * every few ms; seconds mean a slow or partitioned peer. */
+export const GOSSIP_LAG_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface BridgeMetricsSources {
+  counters: BridgeCounters;
+  /** Readings admitted and waiting for their group commit (ReadingStore.pending). */
+  pendingReadings: () => number;
+  /** Signatures waiting for a verifier (0 when verification runs inline). */
+  verifyQueue?: () => number;
+}
+
+/** What other parts of the bridge observe into; a no-op-free handle kept by the running bridge. */
+export class BridgeMetrics {
+  readonly registry: Registry;
+  readonly #verifySeconds: Histogram;
+  readonly #gossipLagSeconds: Histogram;
+  readonly #duplicates: Counter;
+  readonly #verifyQueue: () => number;
+  readonly #connections = { device: 0, consumer: 0 };
+
+  constructor(registry: Registry, sources: BridgeMetricsSources) {
+    this.registry = registry;
+    this.#verifyQueue = sources.verifyQueue ?? (() => 0);
+    const registers = [registry];
+    const { counters } = sources;
+    // Counters copied from the plain numbers at scrape time (reset + inc: prom-client has no set).
+    const mirror = (name: string, help: string, value: () => number) =>
+      new Counter({
+        name: METRIC_PREFIX + name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(value());
+        },
+      });
+    const mirrorByLabel = <K extends string>(
+      name: string,
+      help: string,
+      label: string,
+      keys: readonly K[],
+      values: () => Record<K, number>,
+    ) =>
+      new Counter({
+        name: METRIC_PREFIX + name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          this.reset();
+          const current = values();
+          for (const key of keys) this.labels(key).inc(current[key]);
+        },
+      });
+    mirror("readings_accepted_total", "Readings stored durably and acknowledged.", () => counters.accepted);
+    mirrorByLabel(
+      "readings_rejected_total",
+      "Readings refused for good (answered on the device's errors topic), by code.",
+      "reason",
+      REJECTION_CODES,
+      () => counters.rejected,
+    );
+    mirror(
+      "readings_unavailable_total",
+      "Readings not acknowledged because storage failed, the queue was full or the bridge stopped (the device resends).",
+      () => counters.unavailable,
+    );
+    mirror("connects_accepted_total", "MQTT logins accepted.", () => counters.connectsAccepted);
+    mirrorByLabel(
+      "connects_refused_total",
+      "MQTT logins refused, by reason.",
+      "reason",
+      AUTH_FAILURES,
+      () => counters.connectsRefused,
+    );
+    mirror(
+      "acl_denied_total",
+      "Publishes and subscribes refused by the topic ACL.",
+      () => counters.aclDenied,
+    );
+    this.#duplicates = new Counter({
+      name: `${METRIC_PREFIX}readings_duplicate_total`,
+      help: "Readings dropped as duplicates by (device, sequence): already stored, e.g. received by gossip after the device failed over.",
+      registers,
+    });
+    this.#verifySeconds = new Histogram({
+      name: `${METRIC_PREFIX}verify_seconds`,
+      help: "Time to verify one reading's device signature, queueing for a verifier included.",
+      buckets: VERIFY_SECONDS_BUCKETS,
+      registers,
+    });
+    this.#gossipLagSeconds = new Histogram({
+      name: `${METRIC_PREFIX}gossip_lag_seconds`,
+      help: "Time from a reading batch's creation on its validator to its storage on this peer.",
+      buckets: GOSSIP_LAG_SECONDS_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}pending_readings`,
+      help: "Readings admitted and waiting for their group commit to disk.",
+      registers,
+      collect() {
+        this.set(sources.pendingReadings());
+      },
+    });
+    const verifyQueue = () => this.#verifyQueue();
+    new Gauge({
+      name: `${METRIC_PREFIX}verify_queue`,
+      help: "Signatures waiting for a verifier.",
+      registers,
+      collect() {
+        this.set(verifyQueue());
+      },
+    });
+    const connections = this.#connections;
+    new Gauge({
+      name: `${METRIC_PREFIX}connections`,
+      help: "Open MQTT connections by kind (device: the client id is a device id; consumer: any other).",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.labels("device").set(connections.device);
+        this.labels("consumer").set(connections.consumer);
+      },
+    });
+  }
+
+  /** Counts `broker`'s client connections from now on (call before it accepts any). */
+  countConnections(broker: Aedes): void {
+    const kind = (client: Client) => (DEVICE_ID_PATTERN.test(client.id) ? "device" : "consumer");
+    broker.on("client", (client: Client) => this.#connections[kind(client)]++);
+    broker.on("clientDisconnect", (client: Client) => this.#connections[kind(client)]--);
+  }
+
+  observeVerifySeconds(seconds: number): void {
+    this.#verifySeconds.observe(seconds);
+  }
+
+  /** `verify` timed into verify_seconds (waiting for a worker included), answers and errors unchanged. */
+  timeVerify<A extends unknown[]>(
+    verify: (...args: A) => Promise<boolean>,
+  ): (...args: A) => Promise<boolean> {
+    const histogram = this.#verifySeconds;
+    return async (...args: A) => {
+      const started = performance.now();
+      try {
+        return await verify(...args);
+      } finally {
+        histogram.observe((performance.now() - started) / 1000);
+      }
+    };
+  }
+
+  /** `createdMs`: the batch's creation time on its validator; `storedMs`: this node's clock. */
+  observeGossipLag(createdMs: number, storedMs: number): void {
+    this.#gossipLagSeconds.observe(Math.max(0, storedMs - createdMs) / 1000);
+  }
+
+  countDuplicates(count: number): void {
+    if (count > 0) this.#duplicates.inc(count);
+  }
+}
