@@ -7,6 +7,7 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } f
 import type { Logger } from "../chain/node.ts";
 import { authenticateDevice } from "./auth.ts";
 import { AuthRefused, type BridgeCounters, ReadingRejected } from "./errors.ts";
+import { guardPacketSize } from "./packet-limit.ts";
 import type { ReadingPipeline } from "./pipeline.ts";
 import type { DeviceRegistry } from "./registry.ts";
 import { errorsTopic, parseDeviceTopic } from "./topics.ts";
@@ -124,7 +125,14 @@ export async function startBroker(options: BrokerOptions, laddr: { host: string;
 
   const server = createServer({ noDelay: true }, (socket: Socket) => {
     socket.setNoDelay(true);
-    broker.handle(socket);
+    broker.handle(
+      guardPacketSize(socket, {
+        onViolation: (violation, announcedBytes) => {
+          counters.oversizedPackets++;
+          logger.info({ remote: socket.remoteAddress, violation, announcedBytes }, "mqtt packet refused");
+        },
+      }),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -64,6 +64,8 @@ export interface BridgeCounters {
   aclDenied: number;
   /** Readings not acknowledged because storage failed or the queue was full. */
   unavailable: number;
+  /** Connections cut for an MQTT packet above MAX_MQTT_PACKET_BYTES (or a malformed length). */
+  oversizedPackets: number;
 }
 
 export function newCounters(): BridgeCounters {
@@ -76,5 +78,6 @@ export function newCounters(): BridgeCounters {
     connectsRefused: zeros(AUTH_FAILURES),
     aclDenied: 0,
     unavailable: 0,
+    oversizedPackets: 0,
   };
 }

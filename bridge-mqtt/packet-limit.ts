@@ -1,0 +1,122 @@
+// A bound on MQTT packet size at the protocol layer (README.md, Packet size limit). aedes parses
+// with mqtt-packet, which buffers a whole packet of any announced length (up to 256 MB, the MQTT
+// maximum) before any of our checks run: a client could make the broker hold 256 MB per socket.
+// This guard sits between the socket and aedes and reads only MQTT's framing: the fixed header's
+// first byte and its remaining length (1-4 bytes of 7-bit groups, MQTT 3.1.1 §2.2.3). As soon as a
+// packet announces more than the limit, before its body is read, the connection is destroyed; the
+// bytes it has already sent in that chunk never reach aedes. Nothing is buffered: body bytes are
+// counted and passed through.
+import { Duplex } from "node:stream";
+
+/** Largest remaining length (bytes after the fixed header) a client may send. A reading is at most
+ * 4,096 bytes of payload (MAX_READING_BYTES) plus a ~50-byte topic; logins, subscriptions and
+ * commands are smaller. 16 KiB leaves room for MQTT 5 properties and a future larger form while one
+ * connection can make the broker buffer at most 16 KiB. */
+export const MAX_MQTT_PACKET_BYTES = 16_384;
+/** MQTT's remaining length has at most 4 bytes (§2.2.3); a fifth continuation byte is malformed. */
+const MAX_LENGTH_BYTES = 4;
+
+export type PacketViolation = "oversized" | "malformed";
+
+/** Walks MQTT framing over a byte stream without buffering; false at the first violation. */
+export class MqttFrameScanner {
+  readonly maxBytes: number;
+  /** 0: next byte is a fixed header's first; 1: inside the remaining length; 2: inside a body. */
+  #state: 0 | 1 | 2 = 0;
+  #length = 0;
+  #multiplier = 1;
+  #lengthBytes = 0;
+  #bodyLeft = 0;
+  violation: PacketViolation | undefined;
+  /** The remaining length the offending packet announced (at least maxBytes + 1 when oversized). */
+  announcedBytes = 0;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  /** Advances over `chunk`; false (and `violation` set) when a packet breaks the limit. */
+  scan(chunk: Uint8Array): boolean {
+    if (this.violation !== undefined) return false;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#state === 2) {
+        const step = Math.min(this.#bodyLeft, chunk.length - offset);
+        this.#bodyLeft -= step;
+        offset += step;
+        if (this.#bodyLeft === 0) this.#state = 0;
+        continue;
+      }
+      const byte = chunk[offset++]!;
+      if (this.#state === 0) {
+        this.#state = 1;
+        this.#length = 0;
+        this.#multiplier = 1;
+        this.#lengthBytes = 0;
+        continue;
+      }
+      this.#length += (byte & 0x7f) * this.#multiplier;
+      this.#multiplier *= 128;
+      this.#lengthBytes++;
+      if (this.#length > this.maxBytes) {
+        // A continuation byte can only make it larger: refuse now, before the rest arrives.
+        this.violation = "oversized";
+        this.announcedBytes = this.#length;
+        return false;
+      }
+      if ((byte & 0x80) !== 0) {
+        if (this.#lengthBytes >= MAX_LENGTH_BYTES) {
+          this.violation = "malformed";
+          return false;
+        }
+        continue;
+      }
+      this.#bodyLeft = this.#length;
+      this.#state = this.#length === 0 ? 0 : 2;
+    }
+    return true;
+  }
+}
+
+/**
+ * The socket as aedes should see it: the same bytes both ways, except that a packet announcing more
+ * than `maxBytes` destroys the socket (and this stream) before aedes reads any of it. Works over
+ * any byte stream: TCP, TLS, or a WebSocket stream.
+ */
+export function guardPacketSize(
+  socket: Duplex,
+  options: {
+    maxBytes?: number;
+    onViolation?: (violation: PacketViolation, announcedBytes: number) => void;
+  } = {},
+): Duplex {
+  const scanner = new MqttFrameScanner(options.maxBytes ?? MAX_MQTT_PACKET_BYTES);
+  const guarded: Duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(error, callback) {
+      socket.destroy();
+      callback(error);
+    },
+  });
+  socket.on("data", (chunk: Buffer) => {
+    if (!scanner.scan(chunk)) {
+      options.onViolation?.(scanner.violation!, scanner.announcedBytes);
+      socket.destroy();
+      guarded.destroy();
+      return;
+    }
+    if (!guarded.push(chunk)) socket.pause();
+  });
+  socket.on("end", () => guarded.push(null));
+  socket.on("error", (error) => guarded.destroy(error));
+  socket.on("close", () => guarded.destroy());
+  return guarded;
+}
