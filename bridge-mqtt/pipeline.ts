@@ -2,7 +2,9 @@
 // up the device, verify its signature against the registered key, refuse skewed clocks and replays,
 // then append it durably. Resolves once stored; throws ReadingRejected (answer the device) or
 // BridgeUnavailable / RegistryUnavailable (do not acknowledge: the device resends).
-import { type Reading, readingSignBytes } from "../modules/meter/reading.ts";
+// A device failing over from another validator may resend a reading this node already has by gossip:
+// the same bytes under a used sequence are a duplicate (stored already: acknowledged, no error).
+import { encodeReading, type Reading, readingSignBytes } from "../modules/meter/reading.ts";
 import { ReadingRejected } from "./errors.ts";
 import { decodeReadingPayload, validateReading } from "./reading-codec.ts";
 import type { ReadingStore } from "./reading-store.ts";
@@ -15,7 +17,15 @@ export const READING_MAX_FUTURE_MS = 30_000n;
  * still land inside its day's commitment grace period (part 2 ties the two together). */
 export const READING_MAX_AGE_MS = 3_600_000n;
 
+/** What the pipeline counts besides the broker's accepted/rejected counters. */
+export interface PipelineCounters {
+  /** Readings a device sent that were stored already (same device, sequence and bytes): acknowledged
+   * without an error and not stored again (the broker counts them as accepted too). */
+  duplicates: number;
+}
+
 export class ReadingPipeline {
+  readonly counters: PipelineCounters = { duplicates: 0 };
   readonly #registry: DeviceRegistry;
   readonly #store: ReadingStore;
   readonly #now: () => number;
@@ -46,15 +56,16 @@ export class ReadingPipeline {
     );
     this.#admissions.set(deviceId, admitted);
     try {
-      const reading = await admitted;
-      await this.#store.append(reading);
+      const { reading, duplicate } = await admitted;
+      if (duplicate) this.counters.duplicates++;
+      else await this.#store.append(reading);
       return reading;
     } finally {
       if (this.#admissions.get(deviceId) === admitted) this.#admissions.delete(deviceId);
     }
   }
 
-  async #admit(deviceId: string, payload: Uint8Array): Promise<Reading> {
+  async #admit(deviceId: string, payload: Uint8Array): Promise<{ reading: Reading; duplicate: boolean }> {
     const reading = decodeReadingPayload(payload);
     validateReading(reading, deviceId);
     const device = await this.#registry.device(deviceId);
@@ -65,12 +76,17 @@ export class ReadingPipeline {
     if (!(await this.#verifier.verify(device.publicKey, readingSignBytes(reading), reading.signature)))
       throw new ReadingRejected("bad_signature", "signature does not verify with the registered key");
     const nowMs = BigInt(this.#now());
-    if (reading.timestampMs > nowMs + READING_MAX_FUTURE_MS)
-      throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_FUTURE_MS} ms ahead`);
-    if (reading.timestampMs < nowMs - READING_MAX_AGE_MS)
-      throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_AGE_MS} ms old`);
-    if (!this.#store.reserve(deviceId, reading.sequence))
-      throw new ReadingRejected("replay", `sequence ${reading.sequence} is not above the last accepted`);
-    return reading;
+    const ahead = reading.timestampMs > nowMs + READING_MAX_FUTURE_MS;
+    const old = reading.timestampMs < nowMs - READING_MAX_AGE_MS;
+    if (!ahead && !old && this.#store.reserve(deviceId, reading.sequence))
+      return { reading, duplicate: false };
+    // Stored already with the same bytes (it came by gossip, or this is a resend): a duplicate, even
+    // when it is now too old for the clock check.
+    const stored = await this.#store.storedBytes(deviceId, reading.sequence);
+    if (stored !== undefined && Buffer.from(stored).equals(encodeReading(reading)))
+      return { reading, duplicate: true };
+    if (ahead) throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_FUTURE_MS} ms ahead`);
+    if (old) throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_AGE_MS} ms old`);
+    throw new ReadingRejected("replay", `sequence ${reading.sequence} is not above the last accepted`);
   }
 }

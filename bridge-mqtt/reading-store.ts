@@ -1,7 +1,9 @@
 // Accepted readings in the node's LevelDB, first bytes 0x40-0x4f (chain/db-keyspace.ts; README.md,
 // Storage). Appends are group-committed: readings arriving within GROUP_COMMIT_WINDOW_MS share one
 // fsynced batch, and each append resolves only once its batch is on disk (the PUBACK waits for it).
-// Batches are written one at a time, so the last-sequence records never go backwards.
+// Batches are written one at a time, so the last-sequence records never go backwards. Readings come
+// from this bridge's devices (`append`, after `reserve`) or from other validators by gossip or repair
+// (`appendReplicated`, which skips what is stored or queued already: dedup by device and sequence).
 
 import type { BatchOperation } from "../chain/db-keyspace.ts";
 import { KEYSPACE } from "../chain/db-keyspace.ts";
@@ -26,6 +28,8 @@ export const MAX_GROUP_COMMIT_READINGS = 1_000;
 /** Most readings waiting for disk: 2 s of 10,000 devices at 1 Hz. Past it the bridge stops
  * acknowledging (devices resend) instead of growing memory. */
 export const MAX_PENDING_READINGS = 20_000;
+/** Readings read per LevelDB range scan when loading a whole day (bounds one getMany). */
+export const DAY_READINGS_PAGE = 1_000;
 /** Last sequences kept in memory (others are read back with getSync). */
 export const MAX_CACHED_SEQUENCES = 200_000;
 
@@ -50,9 +54,16 @@ function uint32(value: bigint): Buffer {
 export const readingKey = (deviceId: string, sequence: bigint): Uint8Array =>
   Buffer.concat([deviceKey(READING_PREFIX, deviceId), uint64(sequence)]);
 
+/** Where a stored reading came from: a device connected to this bridge, or another validator
+ * (gossip or repair). Only device readings are gossiped on: the others were gossiped by their author. */
+export type ReadingOrigin = "device" | "replicated";
+
 interface Pending {
   reading: Reading;
   bytes: Uint8Array;
+  origin: ReadingOrigin;
+  /** Resolves true once on disk, false if the write failed; never rejects (dedup waits on it). */
+  written: Promise<boolean>;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -61,7 +72,17 @@ interface Pending {
 export interface StoredReading {
   reading: Reading;
   bytes: Uint8Array;
+  origin: ReadingOrigin;
 }
+
+/** A reading another validator stored, checked already (device signature, canonical bytes). */
+export interface ReplicatedReading {
+  reading: Reading;
+  /** Its canonical bytes (encodeReading(reading)). */
+  bytes: Uint8Array;
+}
+
+const pendingId = (deviceId: string, sequence: bigint) => `${deviceId}/${sequence}`;
 
 export type StoredListener = (stored: readonly StoredReading[]) => void;
 
@@ -69,6 +90,8 @@ export class ReadingStore {
   readonly #db: Database;
   readonly #listeners = new Set<StoredListener>();
   #queue: Pending[] = [];
+  /** The queued readings by device and sequence (as many as #queue: MAX_PENDING_READINGS). */
+  readonly #queued = new Map<string, Pending>();
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> | undefined;
   #closed = false;
@@ -93,17 +116,26 @@ export class ReadingStore {
   /** Reserves `sequence` when it is above the device's last; false for a replay. Synchronous, so two
    * readings of one device admitted in the same tick see each other. */
   reserve(deviceId: string, sequence: bigint): boolean {
-    let entry = this.#lastSequence.get(deviceId);
-    if (entry === undefined) {
-      const saved = getSync(this.#db, deviceKey(LAST_SEQUENCE_PREFIX, deviceId));
-      entry = { sequence: saved === undefined ? 0n : Buffer.from(saved).readBigUInt64BE(), inFlight: 0 };
-      this.#evictIfFull();
-      this.#lastSequence.set(deviceId, entry);
-    }
+    const entry = this.#entry(deviceId);
     if (sequence <= entry.sequence) return false;
     entry.sequence = sequence;
     entry.inFlight++;
     return true;
+  }
+
+  #entry(deviceId: string): { sequence: bigint; inFlight: number } {
+    let entry = this.#lastSequence.get(deviceId);
+    if (entry === undefined) {
+      entry = { sequence: this.#savedLastSequence(deviceId), inFlight: 0 };
+      this.#evictIfFull();
+      this.#lastSequence.set(deviceId, entry);
+    }
+    return entry;
+  }
+
+  #savedLastSequence(deviceId: string): bigint {
+    const saved = getSync(this.#db, deviceKey(LAST_SEQUENCE_PREFIX, deviceId));
+    return saved === undefined ? 0n : Buffer.from(saved).readBigUInt64BE();
   }
 
   #evictIfFull(): void {
@@ -117,16 +149,78 @@ export class ReadingStore {
 
   /** Appends a reading reserved with `reserve`; resolves once it is on disk. */
   append(reading: Reading): Promise<void> {
-    if (this.#closed) return Promise.reject(new BridgeUnavailable("stopped", "the bridge is stopping"));
+    if (this.#closed) {
+      this.#release([reading], true);
+      return Promise.reject(new BridgeUnavailable("stopped", "the bridge is stopping"));
+    }
     if (this.#queue.length >= MAX_PENDING_READINGS) {
       this.#release([reading], true);
       return Promise.reject(new BridgeUnavailable("queue_full", "too many readings waiting for disk"));
     }
+    const done = this.#enqueue(reading, encodeReading(reading), "device");
+    this.#scheduleFlush();
+    return done;
+  }
+
+  /** Stores readings other validators stored (gossip, repair) unless this node has the same device
+   * and sequence stored or queued already; raises the devices' last sequences to the highest seen,
+   * so a device failing over cannot reuse a sequence. Resolves with how many were new, once they
+   * are on disk. Throws BridgeUnavailable (stopped, queue full: nothing queued; storage failed). */
+  async appendReplicated(readings: readonly ReplicatedReading[]): Promise<number> {
+    if (this.#closed) throw new BridgeUnavailable("stopped", "the bridge is stopping");
+    if (this.#queue.length + readings.length > MAX_PENDING_READINGS)
+      throw new BridgeUnavailable("queue_full", "too many readings waiting for disk");
+    const writes: Promise<void>[] = [];
+    // Synchronous from the checks to the queue, so two copies of one reading (gossip and repair, or
+    // two peers) cannot both pass the checks.
+    for (const { reading, bytes } of readings) {
+      const { deviceId, sequence } = reading;
+      if (this.#queued.has(pendingId(deviceId, sequence))) continue;
+      const entry = this.#entry(deviceId);
+      if (sequence <= entry.sequence && getSync(this.#db, readingKey(deviceId, sequence)) !== undefined)
+        continue;
+      if (sequence > entry.sequence) entry.sequence = sequence;
+      entry.inFlight++;
+      writes.push(this.#enqueue(reading, bytes, "replicated"));
+    }
+    if (writes.length > 0) this.#scheduleFlush();
+    await Promise.all(writes);
+    return writes.length;
+  }
+
+  /** The stored bytes of a reading, waiting for its write when it is queued (a device resending what
+   * arrived by gossip gets its PUBACK only once that copy is durable). Undefined when not stored. */
+  async storedBytes(deviceId: string, sequence: bigint): Promise<Uint8Array | undefined> {
+    const pending = this.#queued.get(pendingId(deviceId, sequence));
+    if (pending !== undefined) return (await pending.written) ? pending.bytes : undefined;
+    return this.loadReading(deviceId, sequence);
+  }
+
+  #enqueue(reading: Reading, bytes: Uint8Array, origin: ReadingOrigin): Promise<void> {
+    const written = Promise.withResolvers<boolean>();
     return new Promise((resolve, reject) => {
-      this.#queue.push({ reading, bytes: encodeReading(reading), resolve, reject });
-      if (this.#queue.length >= MAX_GROUP_COMMIT_READINGS) this.#flushSoon(0);
-      else this.#flushSoon(GROUP_COMMIT_WINDOW_MS);
+      const pending: Pending = {
+        reading,
+        bytes,
+        origin,
+        written: written.promise,
+        resolve: () => {
+          written.resolve(true);
+          resolve();
+        },
+        reject: (error) => {
+          written.resolve(false);
+          reject(error);
+        },
+      };
+      this.#queue.push(pending);
+      this.#queued.set(pendingId(reading.deviceId, reading.sequence), pending);
     });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#queue.length >= MAX_GROUP_COMMIT_READINGS) this.#flushSoon(0);
+    else this.#flushSoon(GROUP_COMMIT_WINDOW_MS);
   }
 
   #flushSoon(delayMs: number): void {
@@ -149,7 +243,9 @@ export class ReadingStore {
     if (batch.length === 0) return;
     const operations: BatchOperation[] = [];
     const last = new Map<string, bigint>();
-    for (const { reading, bytes } of batch) {
+    const replicatedDevices = new Set<string>();
+    for (const { reading, bytes, origin } of batch) {
+      if (origin === "replicated") replicatedDevices.add(reading.deviceId);
       const { deviceId, sequence } = reading;
       const day = uint32(dayOf(reading.timestampMs));
       operations.push({ type: "put", key: readingKey(deviceId, sequence), value: bytes });
@@ -166,6 +262,11 @@ export class ReadingStore {
       const previous = last.get(deviceId);
       if (previous === undefined || sequence > previous) last.set(deviceId, sequence);
     }
+    // A replicated reading may fill a gap below what is on disk: the record keeps the highest.
+    for (const deviceId of replicatedDevices) {
+      const saved = this.#savedLastSequence(deviceId);
+      if (saved > last.get(deviceId)!) last.set(deviceId, saved);
+    }
     for (const [deviceId, sequence] of last)
       operations.push({
         type: "put",
@@ -175,6 +276,7 @@ export class ReadingStore {
     try {
       await writeBatch(this.#db, operations, true);
     } catch (error) {
+      this.#unqueue(batch);
       this.#release(
         batch.map((p) => p.reading),
         true,
@@ -186,18 +288,26 @@ export class ReadingStore {
       for (const pending of batch) pending.reject(failure);
       return;
     }
+    this.#unqueue(batch);
     this.#release(
       batch.map((p) => p.reading),
       false,
     );
     for (const pending of batch) pending.resolve();
-    const stored = batch.map(({ reading, bytes }) => ({ reading, bytes }));
+    const stored = batch.map(({ reading, bytes, origin }) => ({ reading, bytes, origin }));
     for (const listener of this.#listeners) {
       try {
         listener(stored);
       } catch {
         // a consumer's failure must not turn a durable write into an error
       }
+    }
+  }
+
+  #unqueue(batch: readonly Pending[]): void {
+    for (const pending of batch) {
+      const id = pendingId(pending.reading.deviceId, pending.reading.sequence);
+      if (this.#queued.get(id) === pending) this.#queued.delete(id);
     }
   }
 
@@ -231,6 +341,49 @@ export class ReadingStore {
     }))
       sequences.push(Buffer.from(key).readBigUInt64BE(prefix.length));
     return sequences;
+  }
+
+  /** The canonical bytes of a device's UTC day in sequence order (the meter tree's leaf order). */
+  async dayReadings(deviceId: string, day: bigint): Promise<Uint8Array[]> {
+    const readings: Uint8Array[] = [];
+    let after = 0n;
+    for (;;) {
+      const page = await this.dayReadingsAfter(deviceId, day, after, DAY_READINGS_PAGE);
+      readings.push(...page.readings);
+      if (!page.more) return readings;
+      after = page.lastSequence;
+    }
+  }
+
+  /** Up to `limit` readings of a device's UTC day with a sequence above `afterSequence`, in order;
+   * `more` when others follow (repair serves pages of this). */
+  async dayReadingsAfter(
+    deviceId: string,
+    day: bigint,
+    afterSequence: bigint,
+    limit: number,
+  ): Promise<{ readings: Uint8Array[]; more: boolean; lastSequence: bigint }> {
+    const prefix = Buffer.concat([deviceKey(DEVICE_DAY_PREFIX, deviceId), uint32(day)]);
+    const sequences: bigint[] = [];
+    for await (const [key] of iterateRange(this.#db, {
+      gt: Buffer.concat([prefix, uint64(afterSequence)]),
+      lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.of(0)]),
+      limit: limit + 1,
+    }))
+      sequences.push(Buffer.from(key).readBigUInt64BE(prefix.length));
+    const more = sequences.length > limit;
+    if (more) sequences.length = limit;
+    const values = await this.#db.getMany<Uint8Array, Uint8Array>(
+      sequences.map((sequence) => readingKey(deviceId, sequence)),
+      { keyEncoding: "view", valueEncoding: "view" },
+    );
+    const readings: Uint8Array[] = [];
+    for (const [i, value] of values.entries()) {
+      // The index and the reading are written in one batch; a missing value is a broken store.
+      if (value === undefined) throw new Error(`reading ${deviceId}/${sequences[i]} is indexed but absent`);
+      readings.push(value);
+    }
+    return { readings, more, lastSequence: sequences.at(-1) ?? afterSequence };
   }
 
   /** Waits for queued readings to reach disk, then refuses new ones. */

@@ -1,0 +1,55 @@
+// What replication did (README.md, Gossip and repair). Plain numbers, incremented on hot paths;
+// Prometheus reads them at scrape time.
+import { BATCH_REJECTIONS, type BatchRejection, READING_DROPS, type ReadingDrop } from "./errors.ts";
+
+export interface ReplicationCounters {
+  /** Batches this node signed and published, and the readings in them. */
+  batchesPublished: number;
+  readingsGossiped: number;
+  /** Device readings not gossiped because the outbound queue was full (peers repair them). */
+  outboundDropped: number;
+  /** Gossiped batches accepted, rejected by reason, and ignored (inbound queue full, own batch). */
+  batchesAccepted: number;
+  batchesRejected: Record<BatchRejection, number>;
+  batchesIgnored: number;
+  /** Readings received in accepted batches; those not processed because the queue was full. */
+  readingsReceived: number;
+  inboundDropped: number;
+  /** Replicated readings stored (new here), already stored (dedup), and dropped by reason. */
+  readingsStored: number;
+  readingsAlreadyStored: number;
+  readingsDropped: Record<ReadingDrop, number>;
+  /** The last accepted batch's age when it was received, ms (the author's clock to ours). */
+  lastBatchLagMs: number;
+  /** Repair: requests served and refused (not a validator, bad request), days repaired, readings
+   * added by repair, peers that failed to answer. */
+  repairRequestsServed: number;
+  repairRequestsRefused: number;
+  repairsRun: number;
+  repairReadingsAdded: number;
+  repairPeerFailures: number;
+}
+
+export function newReplicationCounters(): ReplicationCounters {
+  const zeros = <K extends string>(keys: readonly K[]) =>
+    Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
+  return {
+    batchesPublished: 0,
+    readingsGossiped: 0,
+    outboundDropped: 0,
+    batchesAccepted: 0,
+    batchesRejected: zeros(BATCH_REJECTIONS),
+    batchesIgnored: 0,
+    readingsReceived: 0,
+    inboundDropped: 0,
+    readingsStored: 0,
+    readingsAlreadyStored: 0,
+    readingsDropped: zeros(READING_DROPS),
+    lastBatchLagMs: 0,
+    repairRequestsServed: 0,
+    repairRequestsRefused: 0,
+    repairsRun: 0,
+    repairReadingsAdded: 0,
+    repairPeerFailures: 0,
+  };
+}

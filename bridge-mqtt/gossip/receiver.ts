@@ -1,0 +1,128 @@
+// Receives reading batches from the gossip topic. The topic validator decides synchronously what
+// spreads: a batch that is not a canonical, correctly signed batch of a current validator's node key
+// is rejected (gossipsub penalises the peer that forwarded it); one that does not fit the bounded
+// inbound queue is ignored (counted; repair fills the gap). Accepted batches are then checked reading
+// by reading (checkReplicatedReading: a bad reading is dropped, the others stored) one batch at a
+// time, and stored with ReadingStore.appendReplicated (dedup by device and sequence).
+
+import type { Logger } from "../../chain/node.ts";
+import type { P2PHost, Verdict } from "../../chain/p2p/host.ts";
+import type { ReadingStore, ReplicatedReading } from "../reading-store.ts";
+import type { DeviceRegistry } from "../registry.ts";
+import { batchPeerId, decodeReadingBatch, type ReadingBatch, verifyBatchSignature } from "./batch-codec.ts";
+import type { ReplicationCounters } from "./counters.ts";
+import { ReadingBatchRejected, ReplicatedReadingDropped } from "./errors.ts";
+import { MAX_INBOUND_PENDING_READINGS } from "./limits.ts";
+import { checkReplicatedReading, type VerifyDeviceSignature } from "./replicated-reading.ts";
+
+export interface ReadingReceiverOptions {
+  host: Pick<P2PHost, "subscribe">;
+  topic: string;
+  chainId: string;
+  /** This node's public node key: its own batches coming back are ignored. */
+  ownPublicKey: Uint8Array;
+  isValidatorPeer(peerId: string): boolean;
+  store: ReadingStore;
+  registry: DeviceRegistry;
+  verify: VerifyDeviceSignature;
+  counters: ReplicationCounters;
+  logger: Logger;
+  now: () => number;
+}
+
+export class ReadingReceiver {
+  readonly #o: ReadingReceiverOptions;
+  readonly #queue: ReadingBatch[] = [];
+  /** Readings in #queue and in the batch being processed (bounded by MAX_INBOUND_PENDING_READINGS). */
+  #pendingReadings = 0;
+  #draining: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(options: ReadingReceiverOptions) {
+    this.#o = options;
+    options.host.subscribe(options.topic, (data) => this.receive(data));
+  }
+
+  /** The gossip validator: the verdict on one message (also callable directly by tests). */
+  receive(data: Uint8Array): Verdict {
+    const counters = this.#o.counters;
+    let batch: ReadingBatch;
+    try {
+      batch = this.#check(data);
+    } catch (error) {
+      if (!(error instanceof ReadingBatchRejected)) throw error;
+      counters.batchesRejected[error.code]++;
+      this.#o.logger.info({ reason: error.code, err: error.message }, "reading batch rejected");
+      return "reject";
+    }
+    if (Buffer.from(batch.nodePublicKey).equals(this.#o.ownPublicKey)) {
+      counters.batchesIgnored++;
+      return "ignore";
+    }
+    if (this.#stopped || this.#pendingReadings + batch.readings.length > MAX_INBOUND_PENDING_READINGS) {
+      counters.batchesIgnored++;
+      counters.inboundDropped += batch.readings.length;
+      return "ignore";
+    }
+    counters.batchesAccepted++;
+    counters.readingsReceived += batch.readings.length;
+    counters.lastBatchLagMs = this.#o.now() - Number(batch.createdMs);
+    this.#pendingReadings += batch.readings.length;
+    this.#queue.push(batch);
+    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+    return "accept";
+  }
+
+  #check(data: Uint8Array): ReadingBatch {
+    const batch = decodeReadingBatch(data);
+    if (batch.chainId !== this.#o.chainId)
+      throw new ReadingBatchRejected("wrong_chain", `batch of chain ${JSON.stringify(batch.chainId)}`);
+    if (!this.#o.isValidatorPeer(batchPeerId(batch)))
+      throw new ReadingBatchRejected("not_validator", `node key of ${batchPeerId(batch)} is no validator's`);
+    if (!verifyBatchSignature(batch))
+      throw new ReadingBatchRejected("bad_signature", "batch signature does not verify with its node key");
+    return batch;
+  }
+
+  /** Processes queued batches one at a time until the queue is empty. */
+  async #drain(): Promise<void> {
+    for (let batch = this.#queue.shift(); batch !== undefined; batch = this.#queue.shift()) {
+      try {
+        await this.#store(batch);
+      } catch (error) {
+        // Storage failed or the bridge is stopping: these readings stay missing until a repair.
+        this.#o.counters.inboundDropped += batch.readings.length;
+        this.#o.logger.warn({ err: error }, "replicated readings not stored");
+      } finally {
+        this.#pendingReadings -= batch.readings.length;
+      }
+    }
+  }
+
+  async #store(batch: ReadingBatch): Promise<void> {
+    const counters = this.#o.counters;
+    const context = { registry: this.#o.registry, verify: this.#o.verify, nowMs: this.#o.now() };
+    // All at once: the verifier batches concurrent checks into one message per worker.
+    const results = await Promise.allSettled(
+      batch.readings.map((bytes) => checkReplicatedReading(bytes, context)),
+    );
+    const checked: ReplicatedReading[] = [];
+    for (const result of results) {
+      if (result.status === "fulfilled") checked.push(result.value);
+      else if (result.reason instanceof ReplicatedReadingDropped)
+        counters.readingsDropped[result.reason.code]++;
+      else throw result.reason;
+    }
+    if (checked.length === 0) return;
+    const added = await this.#o.store.appendReplicated(checked);
+    counters.readingsStored += added;
+    counters.readingsAlreadyStored += checked.length - added;
+  }
+
+  /** Stops taking batches and waits for the ones being stored. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#queue.length = 0;
+    await this.#draining;
+  }
+}

@@ -1,0 +1,233 @@
+// Repair: one device's UTC day of readings, fetched from other validators by request/response
+// (protocol /sensorchain/<chain-id>/readings-repair/1; RepairRequest → RepairResponse, one
+// length-prefixed protobuf each way). The server reads its reading store and answers validators only
+// (readings are not public: consumers go through entitlements). The client pages through each
+// connected validator peer's copy, checks every reading (checkReplicatedReading with the expected
+// device and day) and stores the missing ones.
+
+import type { Logger } from "../../chain/node.ts";
+import type { P2PHost } from "../../chain/p2p/host.ts";
+import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
+import { encodeCanonical, toLong } from "../../proto/canonical.ts";
+import type { ReadingStore, ReplicatedReading } from "../reading-store.ts";
+import type { DeviceRegistry } from "../registry.ts";
+import { pb } from "./batch-codec.ts";
+import type { ReplicationCounters } from "./counters.ts";
+import { RepairFailed, ReplicatedReadingDropped } from "./errors.ts";
+import {
+  MAX_DAY,
+  MAX_REPAIR_INBOUND_STREAMS,
+  MAX_REPAIR_PAGES,
+  MAX_REPAIR_READINGS,
+  MAX_REPAIR_REQUEST_BYTES,
+  MAX_REPAIR_RESPONSE_BYTES,
+  MAX_REPLICATED_READING_BYTES,
+  REPAIR_REQUEST_TIMEOUT_MS,
+} from "./limits.ts";
+import { checkReplicatedReading, type VerifyDeviceSignature } from "./replicated-reading.ts";
+
+export interface RepairRequest {
+  deviceId: string;
+  day: bigint;
+  afterSequence: bigint;
+  /** 1..MAX_REPAIR_READINGS; 0 asks for the server's maximum. */
+  limit: number;
+}
+
+export interface RepairResponse {
+  readings: Uint8Array[];
+  more: boolean;
+}
+
+export function encodeRepairRequest(request: RepairRequest): Uint8Array {
+  return encodeCanonical(pb.RepairRequest, {
+    deviceId: request.deviceId,
+    day: toLong(request.day),
+    afterSequence: toLong(request.afterSequence),
+    limit: request.limit,
+  });
+}
+
+const badRequest = (message: string) => new RepairFailed("bad_request", message);
+
+/** Decodes and checks a request: a device id, a day that fits the store's keys, a limit in range. */
+export function decodeRepairRequest(bytes: Uint8Array): RepairRequest {
+  if (bytes.length > MAX_REPAIR_REQUEST_BYTES) throw badRequest(`request of ${bytes.length} bytes`);
+  let message: ReturnType<typeof pb.RepairRequest.decode>;
+  try {
+    message = pb.RepairRequest.decode(bytes);
+  } catch {
+    throw badRequest("not a sensorchain.bridge.v1.RepairRequest");
+  }
+  const request: RepairRequest = {
+    deviceId: message.deviceId ?? "",
+    day: BigInt((message.day ?? 0).toString()),
+    afterSequence: BigInt((message.afterSequence ?? 0).toString()),
+    limit: message.limit ?? 0,
+  };
+  if (!DEVICE_ID_PATTERN.test(request.deviceId)) throw badRequest("device_id is not a device id");
+  if (request.day > MAX_DAY) throw badRequest(`day ${request.day} is out of range`);
+  if (request.limit > MAX_REPAIR_READINGS)
+    throw badRequest(`limit ${request.limit} is above ${MAX_REPAIR_READINGS}`);
+  return request;
+}
+
+export function encodeRepairResponse(response: RepairResponse): Uint8Array {
+  return encodeCanonical(pb.RepairResponse, response);
+}
+
+export function decodeRepairResponse(bytes: Uint8Array, limit: number): RepairResponse {
+  let message: ReturnType<typeof pb.RepairResponse.decode>;
+  try {
+    message = pb.RepairResponse.decode(bytes);
+  } catch {
+    throw new Error("not a sensorchain.bridge.v1.RepairResponse");
+  }
+  const readings = message.readings ?? [];
+  if (readings.length > limit) throw new Error(`${readings.length} readings, asked for ${limit}`);
+  for (const reading of readings)
+    if (reading.length === 0 || reading.length > MAX_REPLICATED_READING_BYTES)
+      throw new Error(`a reading of ${reading.length} bytes`);
+  return { readings, more: message.more === true };
+}
+
+export interface RepairServerOptions {
+  host: Pick<P2PHost, "handle">;
+  protocol: string;
+  store: ReadingStore;
+  isValidatorPeer(peerId: string): boolean;
+  counters: ReplicationCounters;
+}
+
+/** Serves repair requests of validator peers from the reading store. */
+export async function serveRepair(options: RepairServerOptions): Promise<void> {
+  const { counters } = options;
+  await options.host.handle(
+    options.protocol,
+    MAX_REPAIR_REQUEST_BYTES,
+    MAX_REPAIR_INBOUND_STREAMS,
+    async (bytes, from) => {
+      // Throwing aborts the stream: the client sees the peer fail and asks another.
+      if (!options.isValidatorPeer(from)) {
+        counters.repairRequestsRefused++;
+        throw new RepairFailed("bad_request", `peer ${from} is not a validator`);
+      }
+      let request: RepairRequest;
+      try {
+        request = decodeRepairRequest(bytes);
+      } catch (error) {
+        counters.repairRequestsRefused++;
+        throw error;
+      }
+      const limit = request.limit === 0 ? MAX_REPAIR_READINGS : request.limit;
+      const page = await options.store.dayReadingsAfter(
+        request.deviceId,
+        request.day,
+        request.afterSequence,
+        limit,
+      );
+      counters.repairRequestsServed++;
+      return encodeRepairResponse({ readings: page.readings, more: page.more });
+    },
+  );
+}
+
+export interface RepairClientOptions {
+  host: Pick<P2PHost, "request" | "peers">;
+  protocol: string;
+  store: ReadingStore;
+  registry: DeviceRegistry;
+  verify: VerifyDeviceSignature;
+  isValidatorPeer(peerId: string): boolean;
+  counters: ReplicationCounters;
+  logger: Logger;
+  now: () => number;
+}
+
+export class RepairClient {
+  readonly #o: RepairClientOptions;
+
+  constructor(options: RepairClientOptions) {
+    this.#o = options;
+  }
+
+  /** Fetches `deviceId`'s UTC `day` from every connected validator peer and stores the readings this
+   * node lacks; resolves with how many it added. Throws RepairFailed("no_peers") when no validator
+   * peer answered, "bad_request" for an id or day no request can carry. */
+  async repairDay(deviceId: string, day: bigint, signal?: AbortSignal): Promise<number> {
+    if (!DEVICE_ID_PATTERN.test(deviceId)) throw badRequest(`${JSON.stringify(deviceId)} is not a device id`);
+    if (day < 0n || day > MAX_DAY) throw badRequest(`day ${day} is out of range`);
+    const peers = this.#o.host
+      .peers()
+      .map((peer) => peer.nodeId)
+      .filter((peerId) => this.#o.isValidatorPeer(peerId));
+    this.#o.counters.repairsRun++;
+    let added = 0;
+    let answered = 0;
+    for (const peer of peers) {
+      signal?.throwIfAborted();
+      try {
+        added += await this.#repairFrom(peer, deviceId, day, signal);
+        answered++;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        this.#o.counters.repairPeerFailures++;
+        this.#o.logger.warn(
+          { peer, device: deviceId, day: Number(day), err: error },
+          "repair from peer failed",
+        );
+      }
+    }
+    this.#o.counters.repairReadingsAdded += added;
+    if (answered === 0)
+      throw new RepairFailed("no_peers", `no validator peer answered (${peers.length} asked)`);
+    return added;
+  }
+
+  async #repairFrom(
+    peer: string,
+    deviceId: string,
+    day: bigint,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    let added = 0;
+    let afterSequence = 0n;
+    for (let page = 0; page < MAX_REPAIR_PAGES; page++) {
+      const timeout = AbortSignal.timeout(REPAIR_REQUEST_TIMEOUT_MS);
+      const bytes = await this.#o.host.request(
+        peer,
+        this.#o.protocol,
+        encodeRepairRequest({ deviceId, day, afterSequence, limit: MAX_REPAIR_READINGS }),
+        MAX_REPAIR_RESPONSE_BYTES,
+        signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      );
+      const response = decodeRepairResponse(bytes, MAX_REPAIR_READINGS);
+      const checked: ReplicatedReading[] = [];
+      const context = { registry: this.#o.registry, verify: this.#o.verify, nowMs: this.#o.now() };
+      const expect = { deviceId, day };
+      const results = await Promise.allSettled(
+        response.readings.map((reading) => checkReplicatedReading(reading, context, expect)),
+      );
+      for (const result of results) {
+        if (result.status === "rejected") {
+          if (!(result.reason instanceof ReplicatedReadingDropped)) throw result.reason;
+          this.#o.counters.readingsDropped[result.reason.code]++;
+          continue;
+        }
+        // Pages come in sequence order; a peer that goes backwards would page forever.
+        if (result.value.reading.sequence <= afterSequence)
+          throw new Error("repair page out of sequence order");
+        afterSequence = result.value.reading.sequence;
+        checked.push(result.value);
+      }
+      if (checked.length > 0) {
+        const stored = await this.#o.store.appendReplicated(checked);
+        added += stored;
+        this.#o.counters.readingsStored += stored;
+        this.#o.counters.readingsAlreadyStored += checked.length - stored;
+      }
+      if (!response.more || checked.length === 0) return added;
+    }
+    return added;
+  }
+}
