@@ -27,6 +27,8 @@ export type MsgCloseEscrow = sensorchain.escrow.v1.IMsgCloseEscrow;
 export type MsgRefundEscrow = sensorchain.escrow.v1.IMsgRefundEscrow;
 export type MsgWithdrawEarnings = sensorchain.escrow.v1.IMsgWithdrawEarnings;
 export type EscrowRecord = sensorchain.escrow.v1.IEscrow;
+/** Optional on MsgOpenEscrow: the paid command {payload (≤ 256 bytes), duration_seconds}. */
+export type CommandTerms = sensorchain.escrow.v1.ICommandTerms;
 
 export const escrowTypes: [string, GeneratedType][] = [
   [MSG_OPEN_ESCROW, canonicalType(escrow.MsgOpenEscrow)],

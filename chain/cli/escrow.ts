@@ -11,12 +11,14 @@ import {
   MSG_TOP_UP_ESCROW,
   MSG_WITHDRAW_EARNINGS,
   escrow as pb,
+  QUERY_ACTIVE_COMMANDS,
   QUERY_EARNINGS,
   QUERY_ESCROW,
   QUERY_ESCROW_PARAMS,
   QUERY_ESCROWS_BY_CONSUMER,
   QUERY_ESCROWS_BY_DEVICE,
 } from "../../client/index.ts";
+import { MAX_COMMAND_DURATION_SECONDS, MAX_COMMAND_PAYLOAD_BYTES } from "../../modules/escrow/keys.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { parseCoins } from "../types/coin.ts";
 import { CliError } from "./errors.ts";
@@ -68,6 +70,43 @@ export function parseExpiry(text: string, nowSeconds = BigInt(Math.floor(Date.no
   );
 }
 
+/** --command-payload: `hex:<hex>`, `base64:<base64>`, or UTF-8 text (e.g. `on`, `{"lux":800}`). */
+export function parseCommandPayload(text: string): Uint8Array {
+  let bytes: Uint8Array;
+  if (text.startsWith("hex:")) {
+    const hex = text.slice(4);
+    if (!/^([0-9a-fA-F]{2})+$/.test(hex))
+      throw new CliError("invalid_flag", "--command-payload hex:<…> needs an even number of hex digits");
+    bytes = Uint8Array.from(Buffer.from(hex, "hex"));
+  } else if (text.startsWith("base64:")) {
+    const base64 = text.slice(7);
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || base64.length % 4 !== 0)
+      throw new CliError("invalid_flag", "--command-payload base64:<…> is not standard base64");
+    bytes = Uint8Array.from(Buffer.from(base64, "base64"));
+  } else bytes = new TextEncoder().encode(text);
+  if (bytes.length === 0 || bytes.length > MAX_COMMAND_PAYLOAD_BYTES)
+    throw new CliError(
+      "invalid_flag",
+      `--command-payload must be 1-${MAX_COMMAND_PAYLOAD_BYTES} bytes, got ${bytes.length}`,
+    );
+  return bytes;
+}
+
+/** --command-duration: seconds, or <n>(s|m|h|d). */
+export function parseCommandDuration(text: string): bigint {
+  const match = /^([1-9][0-9]{0,9})([smhd]?)$/.exec(text);
+  if (match === null)
+    throw new CliError(
+      "invalid_flag",
+      `--command-duration must be seconds or <n>s|m|h|d, got ${JSON.stringify(text)}`,
+    );
+  const unit = { "": 1n, s: 1n, m: 60n, h: 3_600n, d: 86_400n }[match[2] as "" | "s" | "m" | "h" | "d"];
+  const seconds = BigInt(match[1]!) * unit;
+  if (seconds > MAX_COMMAND_DURATION_SECONDS)
+    throw new CliError("invalid_flag", `--command-duration is above ${MAX_COMMAND_DURATION_SECONDS} seconds`);
+  return seconds;
+}
+
 interface OpenFlags extends TxFlags {
   deposit: string;
   expiry: string;
@@ -75,6 +114,8 @@ interface OpenFlags extends TxFlags {
   mode: string;
   price?: string;
   period: string;
+  commandPayload?: string;
+  commandDuration?: string;
 }
 
 function registerEscrowTx(tx: Command): void {
@@ -90,7 +131,12 @@ function registerEscrowTx(tx: Command): void {
       .option("--authority <address>", "release authority (default: the consumer)")
       .option("--mode <mode>", "manual or per-reading", "manual")
       .option("--price <coin>", "price per reading (per-reading) or per period (manual)")
-      .option("--period <seconds>", "billing period of a manual escrow, informative", "0"),
+      .option("--period <seconds>", "billing period of a manual escrow, informative", "0")
+      .option(
+        "--command-payload <payload>",
+        "paid command for the device (manual mode; --price pays it at open): text, hex:<…> or base64:<…>",
+      )
+      .option("--command-duration <duration>", "how long the paid command runs: seconds or <n>s|m|h|d"),
   ).action(async (from: string, deviceId: string, flags: OpenFlags, command: Command) => {
     checkDeviceId(deviceId);
     const modes: Record<string, number> = {
@@ -109,6 +155,15 @@ function registerEscrowTx(tx: Command): void {
     if (!/^[0-9]{1,12}$/.test(flags.period)) throw new CliError("invalid_flag", "--period must be seconds");
     if (flags.authority !== undefined) checkAddress(flags.authority, "--authority");
     const expiryTime = parseExpiry(flags.expiry);
+    if ((flags.commandPayload === undefined) !== (flags.commandDuration === undefined))
+      throw new CliError("invalid_flag", "--command-payload and --command-duration go together");
+    const commandTerms =
+      flags.commandPayload === undefined || flags.commandDuration === undefined
+        ? undefined
+        : {
+            payload: parseCommandPayload(flags.commandPayload),
+            durationSeconds: parseCommandDuration(flags.commandDuration),
+          };
     await broadcastMsgs(
       command,
       from,
@@ -126,6 +181,7 @@ function registerEscrowTx(tx: Command): void {
             price,
             periodSeconds: BigInt(flags.period),
             expiryTime,
+            ...(commandTerms === undefined ? {} : { command: commandTerms }),
           },
         },
       ],
@@ -258,6 +314,19 @@ function registerEscrowQuery(query: Command): void {
         encodeCanonical(pb.QueryEarningsRequest, { address: checkAddress(address, "address") }),
       )(flags, command),
     );
+  escrow
+    .command("active-commands")
+    .description("escrows whose paid command window ends after a time (what the bridges still send)")
+    .option("--ends-after <unix-seconds>", "Unix seconds (default: now)")
+    .option(...NODE_OPTION)
+    .action((flags: { node?: string; endsAfter?: string }, command: Command) => {
+      const endsAfter = flags.endsAfter ?? String(Math.floor(Date.now() / 1000));
+      if (!/^[0-9]{1,12}$/.test(endsAfter))
+        throw new CliError("invalid_flag", "--ends-after must be Unix seconds");
+      return print(QUERY_ACTIVE_COMMANDS, pb.QueryActiveCommandsResponse, () =>
+        encodeCanonical(pb.QueryActiveCommandsRequest, { endsAfter: toLong(BigInt(endsAfter)) }),
+      )(flags, command);
+    });
   escrow
     .command("params")
     .description("release split (basis points), authority and platform pool address")

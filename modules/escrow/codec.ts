@@ -8,6 +8,12 @@ export const pb = sensorchain.escrow.v1;
 export type EscrowModeName = "manual" | "per_reading";
 export type EscrowStatusName = "open" | "closed" | "refunded";
 
+/** A paid command: `payload` runs on the device for `durationSeconds` of block time from open. */
+export interface CommandTerms {
+  payload: Uint8Array;
+  durationSeconds: bigint;
+}
+
 export interface Escrow {
   id: bigint;
   consumer: string;
@@ -27,7 +33,13 @@ export interface Escrow {
   openHeight: bigint;
   openTime: bigint;
   endHeight: bigint;
+  /** Absent for escrows without a paid command. */
+  command?: CommandTerms;
 }
+
+/** Unix seconds (block time) at which an escrow's paid command window ends. */
+export const commandUntil = (escrow: Escrow & { command: CommandTerms }): bigint =>
+  escrow.openTime + escrow.command.durationSeconds;
 
 export interface EscrowParams {
   ownerBps: bigint;
@@ -79,6 +91,14 @@ export function escrowToProto(escrow: Escrow): sensorchain.escrow.v1.IEscrow {
     openHeight: toLong(escrow.openHeight),
     openTime: toLong(escrow.openTime),
     endHeight: toLong(escrow.endHeight),
+    ...(escrow.command === undefined
+      ? {}
+      : {
+          command: {
+            payload: escrow.command.payload,
+            durationSeconds: toLong(escrow.command.durationSeconds),
+          },
+        }),
   };
 }
 
@@ -110,6 +130,14 @@ export function escrowFromProto(message: sensorchain.escrow.v1.IEscrow): Escrow 
     openHeight: toBigInt(message.openHeight),
     openTime: toBigInt(message.openTime),
     endHeight: toBigInt(message.endHeight),
+    ...(message.command === null || message.command === undefined
+      ? {}
+      : {
+          command: {
+            payload: message.command.payload ?? new Uint8Array(0),
+            durationSeconds: toBigInt(message.command.durationSeconds),
+          },
+        }),
   };
 }
 

@@ -23,6 +23,7 @@ export const EscrowCode = {
   invalidParams: { code: 17, description: "invalid params" },
   tooManyEscrows: { code: 18, description: "too many per-reading escrows for this device" },
   alreadyRefunded: { code: 19, description: "escrow was already refunded" },
+  invalidCommand: { code: 20, description: "invalid command terms" },
 } as const;
 export type EscrowCodeName = keyof typeof EscrowCode;
 

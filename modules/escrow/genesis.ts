@@ -17,7 +17,7 @@ import {
   toBigInt,
 } from "./codec.ts";
 import type { EscrowKeeper } from "./keeper.ts";
-import { checkAddress, checkCoin, checkDeviceId, checkParams } from "./validation.ts";
+import { checkAddress, checkCoin, checkCommandTerms, checkDeviceId, checkParams } from "./validation.ts";
 
 type Json = Record<string, unknown>;
 
@@ -73,6 +73,10 @@ function parseEscrow(message: InstanceType<typeof pb.Escrow>, field: string): Es
   at(`${field}.denom`, () => checkCoin({ denom: escrow.denom, amount: "0" }, "denom", false));
   if (message.price?.denom && message.price.denom !== escrow.denom)
     fail(`${field}: price denom differs from denom`);
+  if (escrow.command !== undefined) {
+    at(`${field}.command`, () => checkCommandTerms(message.command));
+    if (escrow.mode !== "manual") fail(`${field}.command: command terms need a MANUAL escrow`);
+  }
   if (escrow.status === "refunded" && escrow.remaining !== 0n)
     fail(`${field}: refunded escrow with remaining`);
   if (escrow.status !== "refunded" && escrow.deposited - escrow.released !== escrow.remaining)
@@ -130,7 +134,11 @@ export async function exportEscrowGenesis(ctx: Context, keeper: EscrowKeeper): P
   const escrows: unknown[] = [];
   for await (const escrow of keeper.iterateEscrows(ctx))
     escrows.push(
-      pb.Escrow.toObject(pb.Escrow.fromObject(escrowToProto(escrow)), { longs: String, enums: String }),
+      pb.Escrow.toObject(pb.Escrow.fromObject(escrowToProto(escrow)), {
+        longs: String,
+        enums: String,
+        bytes: String,
+      }),
     );
   const earnings: Json[] = [];
   for await (const entry of keeper.iterateEarnings(ctx))

@@ -8,6 +8,8 @@ import type { BankSendKeeper } from "../bank/keeper.ts";
 import type { DeviceReader } from "../device/keeper.ts";
 import type { ValidatorOperators } from "../poa/keeper.ts";
 import {
+  type CommandTerms,
+  commandUntil,
   DEFAULT_PARAMS,
   decodeEscrow,
   decodeParams,
@@ -20,6 +22,7 @@ import {
 import { escrowError } from "./errors.ts";
 import {
   AUTHORITY_KEY,
+  commandIndexKey,
   consumerIndexKey,
   decodeUint64,
   deviceIndexKey,
@@ -42,6 +45,7 @@ import {
   STORE_NAME,
 } from "./keys.ts";
 import {
+  EVENT_COMMAND_PAID,
   EVENT_EARNINGS_WITHDRAWN,
   EVENT_ESCROW_CLOSED,
   EVENT_ESCROW_OPENED,
@@ -89,6 +93,8 @@ export interface OpenEscrow {
   price: bigint;
   periodSeconds: bigint;
   expiryTime: bigint;
+  /** A paid command (MANUAL only, price > 0 and ≤ deposit: checked by validateBasic). */
+  command?: CommandTerms;
 }
 
 export interface ReleaseShares {
@@ -260,6 +266,7 @@ export class EscrowKeeper implements MeterFinalizationHook {
       openHeight: ctx.height,
       openTime: ctx.time.seconds,
       endHeight: 0n,
+      ...(input.command === undefined ? {} : { command: input.command }),
     };
     this.setNextId(ctx, id + 1n);
     this.#save(ctx, escrow);
@@ -274,7 +281,24 @@ export class EscrowKeeper implements MeterFinalizationHook {
       price: `${escrow.price}${escrow.denom}`,
       expiry_time: escrow.expiryTime.toString(),
     });
-    return escrow;
+    if (escrow.command === undefined) return escrow;
+    return this.#payCommand(ctx, { ...escrow, command: escrow.command });
+  }
+
+  /** A command escrow's price pays for its window at once (split as any manual release), and every
+   * bridge learns of the window from EventCommandPaid (README.md, Command terms). */
+  #payCommand(ctx: Context, escrow: Escrow & { command: CommandTerms }): Escrow {
+    this.#pay(ctx, escrow, escrow.price, this.#proposerOperator, { trigger: "command" });
+    ctx.events.emit(EVENT_COMMAND_PAID, {
+      escrow_id: escrow.id.toString(),
+      consumer: escrow.consumer,
+      device_id: escrow.deviceId,
+      payload: Buffer.from(escrow.command.payload).toString("base64"),
+      duration_seconds: escrow.command.durationSeconds.toString(),
+      from_time: escrow.openTime.toString(),
+      until_time: commandUntil(escrow).toString(),
+    });
+    return this.#load(ctx, escrow.id);
   }
 
   #index(ctx: Context, escrow: Escrow): void {
@@ -283,6 +307,11 @@ export class EscrowKeeper implements MeterFinalizationHook {
     store.set(deviceIndexKey(escrow.deviceId, escrow.id), INDEX_MARKER);
     if (escrow.mode === "per_reading" && escrow.status === "open")
       store.set(perReadingIndexKey(escrow.deviceId, escrow.id), INDEX_MARKER);
+    if (escrow.command !== undefined)
+      store.set(
+        commandIndexKey(commandUntil({ ...escrow, command: escrow.command }), escrow.id),
+        INDEX_MARKER,
+      );
   }
 
   topUp(ctx: Context, consumer: string, id: bigint, amount: Coin, expiryTime: bigint): Escrow {
@@ -499,10 +528,14 @@ export class EscrowKeeper implements MeterFinalizationHook {
   hasIndexes(ctx: Context, escrow: Escrow): boolean {
     const store = ctx.store(STORE_NAME);
     const perReading = store.has(perReadingIndexKey(escrow.deviceId, escrow.id));
+    const command =
+      escrow.command === undefined ||
+      store.has(commandIndexKey(commandUntil({ ...escrow, command: escrow.command }), escrow.id));
     return (
       store.has(consumerIndexKey(escrow.consumer, escrow.id)) &&
       store.has(deviceIndexKey(escrow.deviceId, escrow.id)) &&
-      perReading === (escrow.mode === "per_reading" && escrow.status === "open")
+      perReading === (escrow.mode === "per_reading" && escrow.status === "open") &&
+      command
     );
   }
 }

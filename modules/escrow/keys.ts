@@ -26,6 +26,9 @@ export const PER_READING_INDEX_PREFIX = 0x05;
 export const EARNINGS_PREFIX = 0x06;
 /** 0x07 → bech32 address (UTF-8) allowed to update params and spend the platform pool. */
 export const AUTHORITY_KEY = Uint8Array.of(0x07);
+/** 0x08 | command end time (8, BE, Unix s) | id (8) → 0x01: escrows with a paid command, by the end
+ * of its window (the ActiveCommands query a bridge asks at start). */
+export const COMMAND_INDEX_PREFIX = 0x08;
 
 export const INDEX_MARKER = Uint8Array.of(0x01);
 
@@ -36,6 +39,12 @@ export const BPS_DENOMINATOR = 10_000n;
 export const MAX_PER_READING_ESCROWS_PER_DEVICE = 32;
 /** Longest escrow, from the opening block's time: ten years in seconds (a typo guard, not policy). */
 export const MAX_ESCROW_DURATION_SECONDS = 10n * 366n * 86_400n;
+/** Largest command payload, bytes: an actuator instruction (a setpoint, a scene), not a firmware
+ * image; it is kept in state forever and sent retained to every validator's devices. */
+export const MAX_COMMAND_PAYLOAD_BYTES = 256;
+/** Longest paid command window, seconds (31 days): longer rentals are several escrows, and a bridge
+ * keeps every window that has not ended in its schedule. */
+export const MAX_COMMAND_DURATION_SECONDS = 31n * 86_400n;
 /** Largest amount or price: 2^256 - 1, as sdk.Int. */
 export const MAX_AMOUNT = (1n << 256n) - 1n;
 
@@ -71,6 +80,10 @@ export function perReadingPrefix(deviceId: string): Uint8Array {
 
 export function perReadingIndexKey(deviceId: string, id: bigint): Uint8Array {
   return concatBytes(perReadingPrefix(deviceId), encodeUint64(id));
+}
+
+export function commandIndexKey(untilTime: bigint, id: bigint): Uint8Array {
+  return concatBytes(Uint8Array.of(COMMAND_INDEX_PREFIX), encodeUint64(untilTime), encodeUint64(id));
 }
 
 export function earningsPrefix(address: string): Uint8Array {

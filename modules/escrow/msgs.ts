@@ -19,6 +19,7 @@ import {
 import {
   checkAddress,
   checkCoin,
+  checkCommandTerms,
   checkDeviceId,
   checkEscrowId,
   checkMode,
@@ -54,7 +55,25 @@ function openTerms(msg: Msg<"MsgOpenEscrow">) {
   const expiryTime = toBigInt(msg.expiryTime);
   if (expiryTime <= 0n)
     throw escrowError("invalidTerms", "expiry_time must be a positive Unix time in seconds");
-  return { mode, deposit, price: price.amount, expiryTime, periodSeconds: toBigInt(msg.periodSeconds) };
+  const command = checkCommandTerms(msg.command);
+  if (command !== undefined) {
+    // The price pays for the command window and is released at open (README.md, Command terms).
+    if (mode !== "manual") throw escrowError("invalidCommand", "command terms need a MANUAL escrow");
+    if (price.amount === 0n) throw escrowError("invalidCommand", "a command needs a positive price");
+    if (price.amount > deposit.amount)
+      throw escrowError(
+        "invalidCommand",
+        `price ${price.amount} of the command is above the deposit ${deposit.amount}`,
+      );
+  }
+  return {
+    mode,
+    deposit,
+    price: price.amount,
+    expiryTime,
+    periodSeconds: toBigInt(msg.periodSeconds),
+    ...(command === undefined ? {} : { command }),
+  };
 }
 
 export function escrowMsgs(keeper: EscrowKeeper): Record<string, AnyMsgHandler> {

@@ -1,9 +1,11 @@
 // gRPC-style queries of the escrow module (abci_query "/sensorchain.escrow.v1.Query/<Method>"), read
 // at the asked committed height. Every key is also provable through "/store/escrow/key" (README.md).
 import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import { sdkError } from "../../chain/app/errors.ts";
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
 import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
-import { paginate } from "../../chain/app/pagination.ts";
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, paginate } from "../../chain/app/pagination.ts";
+import { concatBytes } from "../../chain/crypto/hash.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import type { cosmos } from "../../proto/gen/escrow.js";
 import { moduleAddress } from "../auth/keys.ts";
@@ -11,10 +13,12 @@ import { DEFAULT_PARAMS, decodeParams, paramsToProto, pb, toBigInt } from "./cod
 import { escrowError } from "./errors.ts";
 import {
   AUTHORITY_KEY,
+  COMMAND_INDEX_PREFIX,
   consumerPrefix,
   decodeUint64,
   devicePrefix,
   earningsPrefix,
+  encodeUint64,
   escrowKey,
   PARAMS_KEY,
   PLATFORM_POOL_MODULE,
@@ -101,10 +105,40 @@ async function params(ctx: QueryContext): Promise<Uint8Array> {
   });
 }
 
+/** Escrows whose command window ends after `ends_after`, by end time then id. Key pages only: the
+ * next_key is relative to the index prefix (0x08) and starts the next page where this one stopped. */
+async function activeCommands(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
+  const request = decodeGrpcRequest(pb.QueryActiveCommandsRequest, data);
+  const endsAfter = toBigInt(request.endsAfter);
+  const page = pageRequest(request.pagination);
+  if (page.offset > 0n || page.reverse || page.countTotal)
+    throw sdkError("invalidRequest", "ActiveCommands pages by key only (no offset, reverse or count_total)");
+  let limit = page.limit === 0n ? DEFAULT_PAGE_LIMIT : page.limit;
+  if (limit > MAX_PAGE_LIMIT) limit = MAX_PAGE_LIMIT;
+  const prefix = Uint8Array.of(COMMAND_INDEX_PREFIX);
+  const from = endsAfter < 0n ? 0n : endsAfter + 1n;
+  const start = page.key.length > 0 ? concatBytes(prefix, page.key) : concatBytes(prefix, encodeUint64(from));
+  const store = ctx.store(STORE_NAME);
+  const escrows = [];
+  let nextKey = new Uint8Array(0);
+  for await (const [key] of store.iterate({ start, end: prefixEnd(prefix)! })) {
+    if (BigInt(escrows.length) === limit) {
+      nextKey = key.slice(prefix.length);
+      break;
+    }
+    const id = decodeUint64(key.subarray(prefix.length + 8));
+    const bytes = await store.get(escrowKey(id));
+    if (bytes === undefined) throw new Error(`command index names escrow ${id}, which is not stored`);
+    escrows.push(pb.Escrow.decode(bytes));
+  }
+  return encodeCanonical(pb.QueryActiveCommandsResponse, { escrows, pagination: { nextKey } });
+}
+
 export const escrowQueries: Record<string, QueryHandler> = {
   "/sensorchain.escrow.v1.Query/Escrow": escrow,
   "/sensorchain.escrow.v1.Query/EscrowsByConsumer": byConsumer,
   "/sensorchain.escrow.v1.Query/EscrowsByDevice": byDevice,
   "/sensorchain.escrow.v1.Query/Earnings": earnings,
   "/sensorchain.escrow.v1.Query/Params": params,
+  "/sensorchain.escrow.v1.Query/ActiveCommands": activeCommands,
 };

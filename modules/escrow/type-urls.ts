@@ -15,6 +15,7 @@ export const QUERY_ESCROWS_BY_CONSUMER = "/sensorchain.escrow.v1.Query/EscrowsBy
 export const QUERY_ESCROWS_BY_DEVICE = "/sensorchain.escrow.v1.Query/EscrowsByDevice";
 export const QUERY_EARNINGS = "/sensorchain.escrow.v1.Query/Earnings";
 export const QUERY_ESCROW_PARAMS = "/sensorchain.escrow.v1.Query/Params";
+export const QUERY_ACTIVE_COMMANDS = "/sensorchain.escrow.v1.Query/ActiveCommands";
 
 export const EVENT_ESCROW_OPENED = "sensorchain.escrow.v1.EventEscrowOpened";
 export const EVENT_ESCROW_TOPPED_UP = "sensorchain.escrow.v1.EventEscrowToppedUp";
@@ -24,3 +25,5 @@ export const EVENT_ESCROW_REFUNDED = "sensorchain.escrow.v1.EventEscrowRefunded"
 export const EVENT_EARNINGS_WITHDRAWN = "sensorchain.escrow.v1.EventEarningsWithdrawn";
 export const EVENT_ESCROW_PARAMS_UPDATED = "sensorchain.escrow.v1.EventParamsUpdated";
 export const EVENT_PLATFORM_POOL_SPENT = "sensorchain.escrow.v1.EventPlatformPoolSpent";
+/** A paid command window: the bridges send the payload to the device until until_time. */
+export const EVENT_COMMAND_PAID = "sensorchain.escrow.v1.EventCommandPaid";

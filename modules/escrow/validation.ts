@@ -5,9 +5,21 @@ import { type Coin, isValidDenom } from "../../chain/app/coins.ts";
 import { sdkError } from "../../chain/app/errors.ts";
 import { isValidAddress } from "../../chain/crypto/bech32.ts";
 import { DEVICE_ID_PATTERN } from "../device/keys.ts";
-import { type EscrowModeName, type EscrowParams, modeName, paramsFromProto, toBigInt } from "./codec.ts";
+import {
+  type CommandTerms,
+  type EscrowModeName,
+  type EscrowParams,
+  modeName,
+  paramsFromProto,
+  toBigInt,
+} from "./codec.ts";
 import { escrowError } from "./errors.ts";
-import { BPS_DENOMINATOR, MAX_AMOUNT } from "./keys.ts";
+import {
+  BPS_DENOMINATOR,
+  MAX_AMOUNT,
+  MAX_COMMAND_DURATION_SECONDS,
+  MAX_COMMAND_PAYLOAD_BYTES,
+} from "./keys.ts";
 
 export function checkAddress(address: string | null | undefined, field: string): string {
   if (typeof address !== "string" || !isValidAddress(address))
@@ -59,4 +71,32 @@ export function checkParams(message: Parameters<typeof paramsFromProto>[0]): Esc
       `owner_bps + gateway_bps + platform_bps = ${params.ownerBps + params.gatewayBps + params.platformBps}, not 10000`,
     );
   return params;
+}
+
+/** Command terms as a message or genesis record carries them: 1..MAX_COMMAND_PAYLOAD_BYTES bytes of
+ * payload, a duration of 1..MAX_COMMAND_DURATION_SECONDS seconds. */
+export function checkCommandTerms(
+  command:
+    | {
+        payload?: Uint8Array | null | undefined;
+        durationSeconds?: { toString(): string } | number | null | undefined;
+      }
+    | null
+    | undefined,
+): CommandTerms | undefined {
+  if (command === null || command === undefined) return undefined;
+  const payload = command.payload ?? new Uint8Array(0);
+  if (payload.length === 0) throw escrowError("invalidCommand", "command.payload is empty");
+  if (payload.length > MAX_COMMAND_PAYLOAD_BYTES)
+    throw escrowError(
+      "invalidCommand",
+      `command.payload is ${payload.length} bytes (max ${MAX_COMMAND_PAYLOAD_BYTES})`,
+    );
+  const durationSeconds = toBigInt(command.durationSeconds);
+  if (durationSeconds <= 0n || durationSeconds > MAX_COMMAND_DURATION_SECONDS)
+    throw escrowError(
+      "invalidCommand",
+      `command.duration_seconds ${durationSeconds} is not in 1..${MAX_COMMAND_DURATION_SECONDS}`,
+    );
+  return { payload: Uint8Array.from(payload), durationSeconds };
 }
