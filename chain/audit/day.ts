@@ -3,13 +3,18 @@
 // commitment. Pure: the caller supplies the readings and the commitment body (queried or proven).
 //
 // A root cannot say which leaves it holds, so missing and extra readings are named by what the
-// commitment does pin: readings of another device or day and repeated sequences are extra; gaps in
+// commitment does pin: readings of another device or day, repeated sequences and readings outside the
+// body's first..last timestamps are extra; gaps in
 // the sequence numbers between the first and last reading are missing (devices number readings
 // consecutively); with one reading too many, removing each in turn finds the one the root excludes.
 
-import { readingsRoot } from "../../light-client/reading-inclusion.ts";
+import {
+  type ReadingInclusionProof,
+  readingsRoot,
+  verifyReadingInclusion,
+} from "../../light-client/reading-inclusion.ts";
 import type { CommitmentBody } from "../../modules/meter/codec.ts";
-import { dayOf, encodeReading, type Reading } from "../../modules/meter/reading.ts";
+import { commitmentBodyOf, dayOf, encodeReading, type Reading } from "../../modules/meter/reading.ts";
 import { bytesEqual, toHex } from "../crypto/hash.ts";
 
 /** Readings up to which the one-extra search (n root computations of n leaves) is tried. */
@@ -39,7 +44,15 @@ export function auditDay(
   for (const reading of [...given].sort((a, b) =>
     a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0,
   )) {
-    if (reading.deviceId !== deviceId || dayOf(reading.timestampMs) !== day || seen.has(reading.sequence)) {
+    // The body's first and last timestamps come from the same readings as its root (and >2/3 of
+    // the validators backed the whole body), so a reading outside them is not in the tree.
+    const outside = reading.timestampMs < body.firstTimestampMs || reading.timestampMs > body.lastTimestampMs;
+    if (
+      reading.deviceId !== deviceId ||
+      dayOf(reading.timestampMs) !== day ||
+      seen.has(reading.sequence) ||
+      outside
+    ) {
       extra.push(String(reading.sequence));
       continue;
     }
@@ -71,4 +84,63 @@ export function auditDay(
     extra,
     missing,
   };
+}
+
+/** Why a reading of the audited device-day does not belong to the commitment on its own. */
+export type MismatchReason =
+  /** Its signature does not verify with the device's registered key. */
+  | "bad_signature"
+  /** It came with an inclusion path that does not lead to the committed root. */
+  | "not_in_commitment";
+
+export interface MismatchingReading {
+  sequence: string;
+  reason: MismatchReason;
+}
+
+/** Readings named one by one: paths given with readings checked against the committed root, and
+ * signatures against the device key when a verifier is given. A changed reading keeps its sequence,
+ * so the root alone cannot name it; either check can. */
+export function mismatchingReadings(
+  deviceId: string,
+  day: bigint,
+  given: readonly { reading: Reading; proof?: ReadingInclusionProof }[],
+  body: CommitmentBody,
+  verifySignature?: (reading: Reading) => boolean,
+): MismatchingReading[] {
+  const found: MismatchingReading[] = [];
+  for (const { reading, proof } of given) {
+    if (reading.deviceId !== deviceId || dayOf(reading.timestampMs) !== day) continue;
+    const sequence = String(reading.sequence);
+    if (verifySignature !== undefined && !verifySignature(reading))
+      found.push({ sequence, reason: "bad_signature" });
+    else if (proof !== undefined && !verifyReadingInclusion(encodeReading(reading), proof, body))
+      found.push({ sequence, reason: "not_in_commitment" });
+  }
+  return found.sort((a, b) => (BigInt(a.sequence) < BigInt(b.sequence) ? -1 : 1));
+}
+
+/** Body fields besides root and count that differ from the ones recomputed from the readings: with
+ * the right readings, a commitment whose aggregates or timestamps are false is named here. */
+export function bodyFieldMismatches(
+  deviceId: string,
+  day: bigint,
+  given: readonly Reading[],
+  body: CommitmentBody,
+): string[] {
+  const kept = given.filter((r) => r.deviceId === deviceId && dayOf(r.timestampMs) === day);
+  const unique = [...new Map(kept.map((r) => [r.sequence, r])).values()];
+  if (unique.length === 0) return [];
+  const computed = commitmentBodyOf(deviceId, day, unique);
+  const fields: string[] = [];
+  const sameAggregates =
+    computed.aggregates.length === body.aggregates.length &&
+    computed.aggregates.every((a, i) => {
+      const b = body.aggregates[i]!;
+      return a.name === b.name && a.unit === b.unit && a.sum === b.sum && a.min === b.min && a.max === b.max;
+    });
+  if (!sameAggregates) fields.push("aggregates");
+  if (computed.firstTimestampMs !== body.firstTimestampMs) fields.push("first_timestamp_ms");
+  if (computed.lastTimestampMs !== body.lastTimestampMs) fields.push("last_timestamp_ms");
+  return fields;
 }

@@ -26,7 +26,7 @@ const STORE_FILE = "trusted-blocks.json";
 const DEFAULT_TRUSTING_PERIOD = "336h";
 const DEFAULT_LADDR = "tcp://127.0.0.1:8888";
 
-interface LightConfig {
+export interface LightConfig {
   chainId: string;
   primary: string;
   witnesses: string[];
@@ -37,7 +37,7 @@ interface LightConfig {
   mode: "sequential" | "skipping";
 }
 
-interface TrustFlags {
+export interface TrustFlags {
   primary?: string;
   witness?: string[];
   trustedHeight?: string;
@@ -63,7 +63,7 @@ function parseTrustLevel(text: string): TrustLevel {
   return { numerator: BigInt(match[1]!), denominator: BigInt(match[2]!) };
 }
 
-function addTrustFlags(command: Command): Command {
+export function addTrustFlags(command: Command): Command {
   return command
     .option("--primary <url>", "the primary node's RPC (tcp://host:port or http://…)")
     .option("--witness <url...>", "witness nodes cross-checked for forks")
@@ -84,7 +84,7 @@ async function loadConfig(command: Command): Promise<LightConfig | undefined> {
 }
 
 /** Flags win over the saved config; a chain id comes from the primary's status when not saved. */
-async function resolveConfig(command: Command, flags: TrustFlags): Promise<LightConfig> {
+export async function resolveConfig(command: Command, flags: TrustFlags): Promise<LightConfig> {
   const saved = await loadConfig(command);
   const primary = flags.primary ?? saved?.primary;
   const trustedHeight = flags.trustedHeight ?? saved?.trustedHeight;
@@ -115,11 +115,19 @@ async function resolveConfig(command: Command, flags: TrustFlags): Promise<Light
   };
 }
 
+/** The light config when a root of trust is configured (saved by `light init`, or given as flags);
+ * undefined when neither, so the caller can fall back to plain queries and say so. */
+export async function configuredTrust(command: Command, flags: TrustFlags): Promise<LightConfig | undefined> {
+  const given = flags.trustedHeight !== undefined || flags.trustedHash !== undefined;
+  if (!given && (await loadConfig(command)) === undefined) return undefined;
+  return resolveConfig(command, flags);
+}
+
 function storePath(command: Command, config: LightConfig): string {
   return join(lightDir(command), `${config.chainId}-${STORE_FILE}`);
 }
 
-async function openClient(command: Command, config: LightConfig): Promise<LightClient> {
+export async function openClient(command: Command, config: LightConfig): Promise<LightClient> {
   const store = await FileLightStore.open(storePath(command, config));
   return LightClient.create(
     {
@@ -141,7 +149,7 @@ async function openClient(command: Command, config: LightConfig): Promise<LightC
 }
 
 /** Light client refusals become CLI errors carrying the light client's code. */
-async function refusing<T>(action: () => Promise<T>): Promise<T> {
+export async function refusing<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {

@@ -1,5 +1,6 @@
 // The `sensorchain` command tree (commander): global flags and the verbs of each cli/*.ts file.
 import { Command } from "commander";
+import { registerAudit } from "./audit.ts";
 import { PASSPHRASE_ENV } from "./context.ts";
 import { registerDevice } from "./device.ts";
 import { registerEscrow } from "./escrow.ts";
@@ -47,5 +48,6 @@ export function createProgram(): Command {
   registerLight(program);
   registerReplay(program);
   registerExport(program);
+  registerAudit(program);
   return program;
 }
