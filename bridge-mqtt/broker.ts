@@ -2,10 +2,22 @@
 // 10,000 msg/s; ../shared reference baselines), device login, the ACL and the reading hook. A QoS 1
 // reading is acknowledged from aedes' authorizePublish, which aedes runs before it writes the
 // PUBACK: the hook calls back only once the reading is on disk or finally rejected.
+// Consumers (a username that is an account address) are handed to consumers/access.ts. The same
+// broker also listens with TLS and over WebSocket (path /mqtt) when the config asks.
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
+import { resolve } from "node:path";
+import type { Duplex } from "node:stream";
+import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from "aedes";
+import { createWebSocketStream, WebSocketServer } from "ws";
+import type { MqttConfig } from "../chain/config/schema.ts";
+import { parseListenAddress } from "../chain/config/schema.ts";
 import type { Logger } from "../chain/node.ts";
 import { authenticateDevice } from "./auth.ts";
+import type { ConsumerAccess } from "./consumers/access.ts";
+import { ConsumerLoginRefused, isConsumerUsername } from "./consumers/login.ts";
 import { AuthRefused, type BridgeCounters, ReadingRejected } from "./errors.ts";
 import { guardPacketSize } from "./packet-limit.ts";
 import type { ReadingPipeline } from "./pipeline.ts";
@@ -19,6 +31,34 @@ const CONNACK_NOT_AUTHORIZED = 5;
 const CLIENT_QUEUE_LIMIT = 100;
 /** A device must send CONNECT this soon after opening the socket, ms (aedes default 30 s). */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Largest WebSocket message, bytes: one MQTT packet per message (mqtt.js), a reading at most 4 KiB. */
+const WS_MAX_MESSAGE_BYTES = 256 * 1024;
+/** The HTTP path of MQTT over WebSocket (the common broker default). */
+export const WS_PATH = "/mqtt";
+
+/** The TLS and WebSocket listeners of the [mqtt] config, with the TLS files read (paths relative to
+ * the node's home). */
+export interface ExtraListeners {
+  tls?: { host: string; port: number; cert: Uint8Array; key: Uint8Array };
+  ws?: { host: string; port: number };
+}
+
+export async function extraListenersOf(
+  config: MqttConfig | undefined,
+  home: string,
+): Promise<ExtraListeners> {
+  const listeners: ExtraListeners = {};
+  if (config === undefined) return listeners;
+  if (config.tlsLaddr !== "") {
+    const [cert, key] = await Promise.all([
+      readFile(resolve(home, config.tlsCertFile)),
+      readFile(resolve(home, config.tlsKeyFile)),
+    ]);
+    listeners.tls = { ...parseListenAddress(config.tlsLaddr, "mqtt.tls_laddr"), cert, key };
+  }
+  if (config.wsLaddr !== "") listeners.ws = parseListenAddress(config.wsLaddr, "mqtt.ws_laddr");
+  return listeners;
+}
 
 export interface BrokerOptions {
   chainId: string;
@@ -27,11 +67,16 @@ export interface BrokerOptions {
   counters: BridgeCounters;
   logger: Logger;
   now: () => number;
+  /** Consumer logins and stream ACL; without it, only devices may connect. */
+  consumers?: ConsumerAccess;
 }
 
 export interface RunningBroker {
   broker: Aedes;
   server: Server;
+  /** mqtts://host:port and ws://host:port/mqtt when those listeners run. */
+  tlsUrl: string | undefined;
+  wsUrl: string | undefined;
   /** Publishes a bridge message to a topic (QoS 1). */
   publish(topic: string, payload: Uint8Array): Promise<void>;
   close(): Promise<void>;
@@ -41,8 +86,12 @@ function refusal(code: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
 
-export async function startBroker(options: BrokerOptions, laddr: { host: string; port: number }) {
-  const { counters, logger } = options;
+export async function startBroker(
+  options: BrokerOptions,
+  laddr: { host: string; port: number },
+  extra: ExtraListeners = {},
+) {
+  const { counters, logger, consumers } = options;
   const broker = await Aedes.createBroker({
     queueLimit: CLIENT_QUEUE_LIMIT,
     connectTimeout: CONNECT_TIMEOUT_MS,
@@ -50,6 +99,16 @@ export async function startBroker(options: BrokerOptions, laddr: { host: string;
     preConnect: (_client, packet, callback) =>
       callback(null, packet.will === undefined || packet.will === null),
     authenticate: (client, username, password, done) => {
+      if (consumers !== undefined && isConsumerUsername(username)) {
+        try {
+          consumers.login(client, username!, password);
+          return done(null, true);
+        } catch (error) {
+          const code = error instanceof ConsumerLoginRefused ? error.code : "malformed";
+          logger.info({ account: username, reason: code }, "mqtt consumer login refused");
+          return done(refusal(CONNACK_BAD_CREDENTIALS, code), false);
+        }
+      }
       authenticateDevice({
         registry: options.registry,
         chainId: options.chainId,
@@ -75,13 +134,33 @@ export async function startBroker(options: BrokerOptions, laddr: { host: string;
       );
     },
     authorizeSubscribe: (client, subscription, callback) => {
+      if (consumers?.isConsumer(client)) {
+        consumers.authorizeSubscribe(client, subscription.topic).then(
+          (refused) => callback(null, refused === undefined ? subscription : null),
+          () => callback(null, null),
+        );
+        return;
+      }
       const topic = parseDeviceTopic(subscription.topic);
       if (topic !== undefined && topic.deviceId === client.id && topic.kind !== "readings")
         return callback(null, subscription);
       counters.aclDenied++;
       callback(null, null); // SUBACK 0x80: refused, the connection stays
     },
+    authorizeForward: (client, packet) =>
+      consumers === undefined || consumers.mayDeliver(client, packet.topic) ? packet : null,
     authorizePublish: (client, packet, callback) => {
+      if (client !== null && consumers?.isConsumer(client)) {
+        packet.retain = false;
+        consumers.authorizePublish(client, packet.topic, packet.payload as Uint8Array).then(
+          () => callback(null),
+          (error: unknown) => {
+            counters.aclDenied++;
+            callback(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
+        return;
+      }
       const topic = parseDeviceTopic(packet.topic);
       if (
         client === null ||
@@ -123,17 +202,87 @@ export async function startBroker(options: BrokerOptions, laddr: { host: string;
       ),
     );
 
-  const server = createServer({ noDelay: true }, (socket: Socket) => {
-    socket.setNoDelay(true);
+  // Every transport goes through the packet-size guard before aedes parses a byte.
+  const admit = (stream: Duplex, remote: string | undefined, request?: IncomingMessage) =>
     broker.handle(
-      guardPacketSize(socket, {
+      guardPacketSize(stream, {
         onViolation: (violation, announcedBytes) => {
           counters.oversizedPackets++;
-          logger.info({ remote: socket.remoteAddress, violation, announcedBytes }, "mqtt packet refused");
+          logger.info({ remote, violation, announcedBytes }, "mqtt packet refused");
         },
       }),
+      request,
     );
+  const server = createServer({ noDelay: true }, (socket: Socket) => {
+    socket.setNoDelay(true);
+    admit(socket, socket.remoteAddress);
   });
+  const servers: Server[] = [server];
+  await listen(server, laddr);
+  let tlsUrl: string | undefined;
+  let wsUrl: string | undefined;
+  const wsSockets = new Set<Socket>();
+  let webSockets: WebSocketServer | undefined;
+  try {
+    if (extra.tls !== undefined) {
+      const { cert, key } = extra.tls;
+      const tlsServer = createTlsServer({ cert: Buffer.from(cert), key: Buffer.from(key) }, (socket) => {
+        socket.setNoDelay(true);
+        admit(socket, socket.remoteAddress);
+      });
+      servers.push(tlsServer);
+      tlsUrl = `mqtts://${await listen(tlsServer, extra.tls)}`;
+    }
+    if (extra.ws !== undefined) {
+      const httpServer = createHttpServer((_request, response) => {
+        response.writeHead(404, { "Content-Type": "text/plain" }).end(`MQTT over WebSocket is at ${WS_PATH}`);
+      });
+      httpServer.on("connection", (socket: Socket) => {
+        socket.setNoDelay(true);
+        wsSockets.add(socket);
+        socket.on("close", () => wsSockets.delete(socket));
+      });
+      webSockets = new WebSocketServer({
+        server: httpServer,
+        path: WS_PATH,
+        maxPayload: WS_MAX_MESSAGE_BYTES,
+      });
+      webSockets.on("connection", (socket, request) =>
+        admit(createWebSocketStream(socket), request.socket.remoteAddress, request),
+      );
+      servers.push(httpServer);
+      wsUrl = `ws://${await listen(httpServer, extra.ws)}${WS_PATH}`;
+    }
+  } catch (error) {
+    for (const started of servers) started.close();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw error;
+  }
+  broker.on("clientError", (client: Client, error: Error) =>
+    logger.info({ device: client.id, err: error.message }, "mqtt client error"),
+  );
+  if (consumers !== undefined) broker.on("clientDisconnect", (client: Client) => consumers.forget(client));
+
+  return {
+    broker,
+    server,
+    tlsUrl,
+    wsUrl,
+    publish,
+    async close() {
+      const closed = Promise.all(
+        servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve()))),
+      );
+      webSockets?.close();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const socket of wsSockets) socket.destroy();
+      await closed;
+    },
+  } satisfies RunningBroker;
+}
+
+/** Listens on host:port (port 0: the OS chooses); resolves with the bound "host:port". */
+async function listen(server: Server, laddr: { host: string; port: number }): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(laddr.port, laddr.host, () => {
@@ -141,20 +290,9 @@ export async function startBroker(options: BrokerOptions, laddr: { host: string;
       resolve();
     });
   });
-  broker.on("clientError", (client: Client, error: Error) =>
-    logger.info({ device: client.id, err: error.message }, "mqtt client error"),
-  );
-
-  return {
-    broker,
-    server,
-    publish,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await closed;
-    },
-  } satisfies RunningBroker;
+  const { port } = server.address() as { port: number };
+  const host = laddr.host.includes(":") ? `[${laddr.host}]` : laddr.host;
+  return `${host}:${port}`;
 }
 
 export type { AedesPublishPacket };
