@@ -1,0 +1,105 @@
+// ReadingStore.appendReplicated and the dedup reads (bridge-mqtt/reading-store.ts) on a real LevelDB
+// in a temp dir: readings from other validators are stored once by (device, sequence), never lower
+// the last-sequence record when they fill a gap, block the sequences they use for the device path,
+// and the day views return canonical bytes in sequence order.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test from "ava";
+import { ClassicLevel } from "classic-level";
+import { ReadingStore, type StoredReading } from "../../bridge-mqtt/reading-store.ts";
+import { DB_OPTIONS } from "../../chain/store/db.ts";
+import { dayOf } from "../../modules/meter/reading.ts";
+import { ed25519Key, signedReading } from "./device-keys.ts";
+
+const key = ed25519Key();
+const DEVICE = "D035_0001";
+const DAY_MS = 86_400_000n;
+const base = (BigInt(Date.now()) / DAY_MS) * DAY_MS; // midnight UTC today
+
+function replicated(sequence: bigint, timestampMs = base + sequence, value = "1") {
+  const { reading, payload } = signedReading(key, { deviceId: DEVICE, sequence, timestampMs, value });
+  return { reading, bytes: payload };
+}
+
+async function openStore(t: import("ava").ExecutionContext) {
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-store-"));
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "db"), DB_OPTIONS);
+  await db.open();
+  const store = new ReadingStore(db);
+  t.teardown(async () => {
+    await store.close();
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { store, db, dir };
+}
+
+test("replicated readings are stored once, tagged replicated, and block their sequences for devices", async (t) => {
+  const { store } = await openStore(t);
+  const seen: StoredReading[] = [];
+  store.onStored((stored) => seen.push(...stored));
+  const first = [replicated(5n), replicated(6n)];
+  t.is(await store.appendReplicated(first), 2);
+  t.deepEqual(await store.loadReading(DEVICE, 5n), first[0]!.bytes);
+  t.deepEqual(
+    seen.map((s) => [s.reading.sequence, s.origin]),
+    [
+      [5n, "replicated"],
+      [6n, "replicated"],
+    ],
+  );
+  // The same readings again (another peer, or repair): nothing new.
+  t.is(await store.appendReplicated(first), 0);
+  // Two copies in one call count once.
+  t.is(await store.appendReplicated([replicated(7n), replicated(7n)]), 1);
+  // A device reading under a replicated sequence cannot be reserved; above it, it can.
+  t.false(store.reserve(DEVICE, 7n));
+  t.true(store.reserve(DEVICE, 8n));
+  await store.append(replicated(8n).reading);
+  t.is(seen.at(-1)!.origin, "device");
+});
+
+test("a replicated reading filling a gap keeps the last-sequence record at the highest", async (t) => {
+  const { store, db, dir } = await openStore(t);
+  t.true(store.reserve(DEVICE, 10n));
+  await store.append(replicated(10n).reading);
+  t.is(await store.appendReplicated([replicated(3n)]), 1);
+  // A fresh store on the same LevelDB reads the record back from disk: still 10.
+  const reopened = new ReadingStore(db);
+  t.false(reopened.reserve(DEVICE, 10n), `record lowered (${dir})`);
+  t.true(reopened.reserve(DEVICE, 11n));
+  t.deepEqual(await store.daySequences(DEVICE, dayOf(base)), [3n, 10n]);
+});
+
+test("storedBytes waits for a queued copy; dayReadingsAfter pages a day in sequence order", async (t) => {
+  const { store } = await openStore(t);
+  const readings = [9n, 1n, 4n, 2n].map((s) => replicated(s));
+  const tomorrow = replicated(20n, base + DAY_MS + 1n);
+  const writing = store.appendReplicated([...readings, tomorrow]);
+  // Queued, not yet written: the dedup read waits for the write instead of answering "absent".
+  t.deepEqual(await store.storedBytes(DEVICE, 4n), readings[2]!.bytes);
+  t.is(await writing, 5);
+  t.is(await store.storedBytes(DEVICE, 3n), undefined);
+  const day = dayOf(base);
+  const first = await store.dayReadingsAfter(DEVICE, day, 0n, 2);
+  t.deepEqual(first.readings, [readings[1]!.bytes, readings[3]!.bytes]);
+  t.true(first.more);
+  t.is(first.lastSequence, 2n);
+  const second = await store.dayReadingsAfter(DEVICE, day, first.lastSequence, 2);
+  t.deepEqual(second.readings, [readings[2]!.bytes, readings[0]!.bytes]);
+  t.false(second.more);
+  t.deepEqual(
+    await store.dayReadings(DEVICE, day),
+    [1n, 2n, 4n, 9n].map((s) => readings.find((r) => r.reading.sequence === s)!.bytes),
+  );
+  t.deepEqual(await store.dayReadings(DEVICE, day + 1n), [tomorrow.bytes]);
+});
+
+test("appendReplicated refuses when stopping, and queues nothing", async (t) => {
+  const { store } = await openStore(t);
+  await store.close();
+  const error = await t.throwsAsync(store.appendReplicated([replicated(1n)]));
+  t.is((error as Error & { code?: string }).code, "stopped");
+  t.is(store.pending, 0);
+});
