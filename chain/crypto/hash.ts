@@ -2,10 +2,18 @@
 // docs/PERFORMANCE.md); ripemd160 comes from @noble because OpenSSL 3 moved it to the legacy provider.
 import { hash } from "node:crypto";
 import { ripemd160 as nobleRipemd160 } from "@noble/hashes/legacy.js";
+import { installSha256 } from "../types/bytes.ts";
 
 export function sha256(data: Uint8Array): Uint8Array {
   return hash("sha256", data, "buffer");
 }
+
+// chain/types hashes (merkle trees of headers, txs, results) use node:crypto too on Node; a plain
+// Uint8Array view, as noble returns, so that callers comparing or serialising results see no Buffer.
+installSha256((data) => {
+  const digest = hash("sha256", data, "buffer");
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+});
 
 export function ripemd160(data: Uint8Array): Uint8Array {
   return nobleRipemd160(data);
