@@ -12,6 +12,7 @@ import type { Database } from "../chain/store/db.ts";
 import { startBroker } from "./broker.ts";
 import { type BridgeCounters, newCounters } from "./errors.ts";
 import { BridgeMetrics } from "./metrics.ts";
+import { type Replication, startReplication } from "./gossip/replication.ts";
 import { ReadingPipeline } from "./pipeline.ts";
 import { ReadingStore } from "./reading-store.ts";
 import { DeviceRegistry, type QueryFunction } from "./registry.ts";
@@ -65,6 +66,11 @@ export interface RunningBridge {
   registry: DeviceRegistry;
   /** Device signature checks: mqtt.verify_workers threads (README.md, Verification workers). */
   verifier: DeviceVerifier;
+  /** Gossip and repair of readings between validators (gossip/replication.ts); without a network
+   * only dayReadings works and repairDay throws RepairFailed("no_network"). */
+  replication: Replication;
+  /** Readings devices resent that were stored already (dedup across validators). */
+  pipelineCounters: ReadingPipeline["counters"];
   stop(): Promise<void>;
 }
 
@@ -93,6 +99,16 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     options.listen,
   );
   metrics.countConnections(broker.broker);
+  const replication = await startReplication({
+    chainId: options.chainId,
+    store,
+    registry,
+    logger: options.logger,
+    now,
+    verify: (publicKey, message, signature) => verifier.verify(publicKey, message, signature),
+    metrics,
+    ...(options.network === undefined ? {} : { network: options.network }),
+  });
   const { port } = broker.server.address() as AddressInfo;
   const host = options.listen.host.includes(":") ? `[${options.listen.host}]` : options.listen.host;
   let stopping: Promise<void> | undefined;
@@ -104,10 +120,12 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     store,
     registry,
     verifier,
+    replication,
+    pipelineCounters: pipeline.counters,
     stop() {
       stopping ??= (async () => {
         // Readings already admitted reach disk (and their PUBACKs go out) before clients are cut.
-        await store.close();
+        await replication.stop(); // closes the store after the last gossiped batches are in
         await broker.close();
         await verifier.close();
       })();

@@ -15,6 +15,11 @@ import { ReadingBatchRejected, ReplicatedReadingDropped } from "./errors.ts";
 import { MAX_INBOUND_PENDING_READINGS } from "./limits.ts";
 import { checkReplicatedReading, type VerifyDeviceSignature } from "./replicated-reading.ts";
 
+export interface GossipLagObserver {
+  /** `createdMs`: when the author signed the batch; `storedMs`: this node's clock once stored. */
+  observeGossipLag(createdMs: number, storedMs: number): void;
+}
+
 export interface ReadingReceiverOptions {
   host: Pick<P2PHost, "subscribe">;
   topic: string;
@@ -28,6 +33,7 @@ export interface ReadingReceiverOptions {
   counters: ReplicationCounters;
   logger: Logger;
   now: () => number;
+  metrics?: GossipLagObserver;
 }
 
 export class ReadingReceiver {
@@ -115,6 +121,7 @@ export class ReadingReceiver {
     }
     if (checked.length === 0) return;
     const added = await this.#o.store.appendReplicated(checked);
+    this.#o.metrics?.observeGossipLag(Number(batch.createdMs), this.#o.now());
     counters.readingsStored += added;
     counters.readingsAlreadyStored += checked.length - added;
   }

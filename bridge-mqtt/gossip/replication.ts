@@ -12,7 +12,7 @@ import { NodeKeySigner } from "./batch-codec.ts";
 import { newReplicationCounters, type ReplicationCounters } from "./counters.ts";
 import { RepairFailed } from "./errors.ts";
 import { ReadingPublisher } from "./publisher.ts";
-import { ReadingReceiver } from "./receiver.ts";
+import { type GossipLagObserver, ReadingReceiver } from "./receiver.ts";
 import { RepairClient, serveRepair } from "./repair.ts";
 import type { VerifyDeviceSignature } from "./replicated-reading.ts";
 
@@ -25,6 +25,8 @@ export interface ReplicationOptions {
   now: () => number;
   /** Device signature checks of replicated readings; verifyDeviceSignature unless a pool is given. */
   verify?: VerifyDeviceSignature;
+  /** Where the gossip lag of stored batches is observed (the bridge's Prometheus metrics). */
+  metrics?: GossipLagObserver;
 }
 
 export interface Replication {
@@ -78,6 +80,7 @@ export async function startReplication(options: ReplicationOptions): Promise<Rep
     counters,
     logger: options.logger,
     now: options.now,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   await serveRepair({ host, protocol: topics.readingsRepair, store, isValidatorPeer, counters });
   const repair = new RepairClient({
