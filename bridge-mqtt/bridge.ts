@@ -10,14 +10,15 @@ import type { P2PHost } from "../chain/p2p/host.ts";
 import type { NodeEvent } from "../chain/rpc/backend.ts";
 import type { Database } from "../chain/store/db.ts";
 import { startBroker } from "./broker.ts";
-import { PaidCommands } from "./commands/paid-commands.ts";
-import { aedesCommandPublisher } from "./commands/publisher.ts";
+import { type DailyCommitments, startDailyCommitments } from "./commitments/start.ts";
+import { loadOperatorKey } from "./commitments/operator-key.ts";
 import { type BridgeCounters, newCounters } from "./errors.ts";
 import { BridgeMetrics } from "./metrics.ts";
 import { type Replication, startReplication } from "./gossip/replication.ts";
 import { ReadingPipeline } from "./pipeline.ts";
 import { ReadingStore } from "./reading-store.ts";
 import { DeviceRegistry, type QueryFunction } from "./registry.ts";
+import { startRetention } from "./retention.ts";
 import { type DeviceVerifier, startDeviceVerifier } from "./verify-pool.ts";
 
 /** What a bridge inside a node gets from the chain side; a stand-alone bridge may have none. */
@@ -26,6 +27,8 @@ export interface BridgeChainAccess {
   submitTx(tx: Uint8Array): Promise<CheckTxResponse>;
   /** Committed blocks and txs, as RPC subscribers see them (registry cache, commands, entitlements). */
   subscribe(listener: (event: NodeEvent) => void): () => void;
+  /** The node's app.minimum_gas_prices: the fee of commitment txs ("" or absent: none). */
+  minimumGasPrices?: string;
 }
 
 /** The node's libp2p side, present when the chain has several validators (not in a solo chain). */
@@ -73,8 +76,8 @@ export interface RunningBridge {
   replication: Replication;
   /** Readings devices resent that were stored already (dedup across validators). */
   pipelineCounters: ReadingPipeline["counters"];
-  /** Paid commands from escrow events (README.md, Commands); needs the chain's events. */
-  commands: PaidCommands | undefined;
+  /** Daily commitments (README.md): present when the node has a chain and mqtt.operator_key_file. */
+  commitments: DailyCommitments | undefined;
   stop(): Promise<void>;
 }
 
@@ -83,6 +86,11 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const counters = newCounters();
   const registry = new DeviceRegistry({ query: options.query, now });
   const store = new ReadingStore(options.db);
+  // Read first: a missing, exposed or malformed key file stops the node with a clear error.
+  const operatorKey =
+    options.chain !== undefined && options.config !== undefined && options.config.operatorKeyFile !== ""
+      ? loadOperatorKey(options.home ?? ".", options.config.operatorKeyFile)
+      : undefined;
   // Without a config (tests, tools) signatures are verified on the main thread.
   const verifier = startDeviceVerifier(options.config?.verifyWorkers ?? 0);
   const metrics = new BridgeMetrics(options.metricsRegistry ?? new Registry(), {
@@ -103,19 +111,6 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     options.listen,
   );
   metrics.countConnections(broker.broker);
-  // Paid command windows from committed escrow events, kept in LevelDB (README.md, Commands).
-  const paidCommands =
-    options.chain === undefined
-      ? undefined
-      : new PaidCommands({
-          db: options.db,
-          query: options.query,
-          subscribe: (listener) => options.chain!.subscribe(listener),
-          publisher: aedesCommandPublisher(broker.broker),
-          now,
-          logger: options.logger,
-        });
-  await paidCommands?.start();
   const replication = await startReplication({
     chainId: options.chainId,
     store,
@@ -126,6 +121,35 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     metrics,
     ...(options.network === undefined ? {} : { network: options.network }),
   });
+  // Daily commitments need the chain (txs, committed events) and an operator key; retention runs
+  // in every node (README.md, Daily commitments and retention).
+  const chain = options.chain;
+  const commitments =
+    chain === undefined || operatorKey === undefined || options.config === undefined
+      ? undefined
+      : startDailyCommitments({
+          db: options.db,
+          store,
+          query: options.query,
+          chainId: options.chainId,
+          key: operatorKey,
+          graceMs: options.config.commitGraceMs,
+          minimumGasPrices: chain.minimumGasPrices ?? "",
+          submitTx: (tx) => chain.submitTx(tx),
+          subscribe: (listener) => chain.subscribe(listener),
+          now,
+          logger: options.logger,
+        });
+  const retention =
+    options.config === undefined
+      ? undefined
+      : startRetention({
+          db: options.db,
+          query: options.query,
+          now,
+          retentionDays: options.config.retentionDays,
+          logger: options.logger,
+        });
   const { port } = broker.server.address() as AddressInfo;
   const host = options.listen.host.includes(":") ? `[${options.listen.host}]` : options.listen.host;
   let stopping: Promise<void> | undefined;
@@ -137,12 +161,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     store,
     registry,
     verifier,
-    commands: paidCommands,
+    commitments,
     replication,
     pipelineCounters: pipeline.counters,
     stop() {
       stopping ??= (async () => {
-        await paidCommands?.stop();
+        await commitments?.stop();
+        await retention?.stop();
         // Readings already admitted reach disk (and their PUBACKs go out) before clients are cut.
         await replication.stop(); // closes the store after the last gossiped batches are in
         await broker.close();

@@ -18,6 +18,10 @@ export const KEYSPACE = {
   bridgeLast: 0x4f,
   /** bridge-mqtt/commands: paid command windows still to be switched off (one byte of the bridge range). */
   bridgeCommands: 0x4c,
+  /** bridge-mqtt/commitments: days whose devices are all final on chain (0x48) and per device-day
+   * progress of this operator's vote (0x49); bridge-mqtt/README.md, Storage. */
+  bridgeCommitmentDays: 0x48,
+  bridgeCommitmentProgress: 0x49,
 } as const;
 
 /** The LevelDB flavour everyone uses: binary keys and values. */

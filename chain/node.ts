@@ -335,6 +335,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       chain: {
         submitTx: (tx) => ingress.submit(tx),
         subscribe: (listener) => events.subscribe(listener),
+        minimumGasPrices: config.app.minimumGasPrices,
       },
       ...(network === undefined
         ? {}
