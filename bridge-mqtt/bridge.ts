@@ -12,6 +12,8 @@ import type { Database } from "../chain/store/db.ts";
 import { startBroker } from "./broker.ts";
 import { type DailyCommitments, startDailyCommitments } from "./commitments/start.ts";
 import { loadOperatorKey } from "./commitments/operator-key.ts";
+import { PaidCommands } from "./commands/paid-commands.ts";
+import { aedesCommandPublisher } from "./commands/publisher.ts";
 import { type BridgeCounters, newCounters } from "./errors.ts";
 import { BridgeMetrics } from "./metrics.ts";
 import { type Replication, startReplication } from "./gossip/replication.ts";
@@ -76,6 +78,8 @@ export interface RunningBridge {
   replication: Replication;
   /** Readings devices resent that were stored already (dedup across validators). */
   pipelineCounters: ReadingPipeline["counters"];
+  /** Paid commands from escrow events (README.md, Commands); needs the chain's events. */
+  commands: PaidCommands | undefined;
   /** Daily commitments (README.md): present when the node has a chain and mqtt.operator_key_file. */
   commitments: DailyCommitments | undefined;
   stop(): Promise<void>;
@@ -111,6 +115,19 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     options.listen,
   );
   metrics.countConnections(broker.broker);
+  // Paid command windows from committed escrow events, kept in LevelDB (README.md, Commands).
+  const paidCommands =
+    options.chain === undefined
+      ? undefined
+      : new PaidCommands({
+          db: options.db,
+          query: options.query,
+          subscribe: (listener) => options.chain!.subscribe(listener),
+          publisher: aedesCommandPublisher(broker.broker),
+          now,
+          logger: options.logger,
+        });
+  await paidCommands?.start();
   const replication = await startReplication({
     chainId: options.chainId,
     store,
@@ -162,12 +179,14 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     registry,
     verifier,
     commitments,
+    commands: paidCommands,
     replication,
     pipelineCounters: pipeline.counters,
     stop() {
       stopping ??= (async () => {
         await commitments?.stop();
         await retention?.stop();
+        await paidCommands?.stop();
         // Readings already admitted reach disk (and their PUBACKs go out) before clients are cut.
         await replication.stop(); // closes the store after the last gossiped batches are in
         await broker.close();
