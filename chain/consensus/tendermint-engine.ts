@@ -89,6 +89,10 @@ const MAX_PENDING_EVIDENCE = 1_000;
 export const MAX_PROPOSE_BACKOFF_MS = 5_000;
 /** Verdicts on proposed blocks remembered per height (one block per round and proposer at most). */
 const MAX_VERDICTS_PER_HEIGHT = 64;
+/** Messages of the next height kept until this node decides the current one: a proposer that decided
+ * first sends its proposal while the others still execute the last block; dropping it cost up to a
+ * gossip interval (1 s) per height. 4 × (proposal + votes of a few rounds) of a 100-validator set fits. */
+export const MAX_FUTURE_MESSAGES = 1_000;
 
 export interface TendermintEngineOptions {
   executor: BlockExecutor;
@@ -129,6 +133,8 @@ export class TendermintEngine implements ConsensusEngine {
   #verdicts = new Map<string, boolean>();
   #ownMessages: ConsensusMessage[] = [];
   #pendingEvidence: Omit<DuplicateVoteEvidence, "timestamp">[] = [];
+  /** Messages of height + 1 received early (MAX_FUTURE_MESSAGES), replayed after the decision. */
+  #future: { message: ConsensusMessage; from: PeerId }[] = [];
   #catchupSent = new Map<PeerId, { height: bigint; atNs: bigint }>();
   /** Added to timeout_propose of round 0: grows by proposeDelta per extra round a height needed (the
    * proposals come later than the timeout allows: slow execution, gossip under load), shrinks by
@@ -317,7 +323,13 @@ export class TendermintEngine implements ConsensusEngine {
       this.#sendCatchup(from, messageHeight);
       return;
     }
-    if (messageHeight > height) return; // ahead of us: its sender will repeat it; we catch up by commit
+    if (messageHeight === height + 1n) {
+      // Replayed when this node reaches that height (#decide); further ahead: caught up by commit.
+      if (this.#future.length >= MAX_FUTURE_MESSAGES) this.#future.shift();
+      this.#future.push({ message, from });
+      return;
+    }
+    if (messageHeight > height) return;
     this.#push({ input: { kind: "start" }, wal: message, from });
   }
 
@@ -606,6 +618,9 @@ export class TendermintEngine implements ConsensusEngine {
     });
     this.#machine = state;
     for (const effect of effects) await this.#perform(effect);
+    const future = this.#future;
+    this.#future = [];
+    for (const { message, from } of future) this.#receive(message, from);
   }
 
   #sendCatchup(peer: PeerId, height: bigint): void {
