@@ -59,10 +59,10 @@ function uint32BigEndian(value: bigint): Uint8Array {
 }
 
 /** modules/device/keys.ts DEVICE_ID_PATTERN: SSSS_NNNN. */
-const DEVICE_ID = /^([A-Z0-9]{4})_([0-9]{4}|[1-9][0-9]{4,9})$/;
+export const DEVICE_ID_PATTERN = /^([A-Z0-9]{4})_([0-9]{4}|[1-9][0-9]{4,9})$/;
 
 export function checkDeviceId(deviceId: string): string {
-  if (!DEVICE_ID.test(deviceId))
+  if (!DEVICE_ID_PATTERN.test(deviceId))
     throw new LightClientError("query_failed", `device id ${JSON.stringify(deviceId)} is not SSSS_NNNN`);
   return deviceId;
 }

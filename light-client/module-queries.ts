@@ -138,7 +138,7 @@ async function single<T>(
   return { value: bytes === undefined ? undefined : decode(bytes), height: heightOf(header) - 1n };
 }
 
-export function verifiedDevice(
+export async function verifiedDevice(
   client: LightClient,
   deviceId: string,
   now: Timestamp,
@@ -148,7 +148,7 @@ export function verifiedDevice(
   return single(client, DEVICE_STORE, key, (b) => decoding("device", () => decodeDevice(b)), now, options);
 }
 
-export function verifiedEscrow(
+export async function verifiedEscrow(
   client: LightClient,
   id: bigint,
   now: Timestamp,
@@ -158,7 +158,7 @@ export function verifiedEscrow(
   return single(client, ESCROW_STORE, key, (b) => decoding("escrow", () => decodeEscrow(b)), now, options);
 }
 
-export function verifiedIdentityToken(
+export async function verifiedIdentityToken(
   client: LightClient,
   id: bigint,
   now: Timestamp,
@@ -193,7 +193,7 @@ export async function verifiedIdentityTokenByOwner(
 }
 
 /** The final commitment of a device-day; undefined (proven absent) while the day is not final. */
-export function verifiedCommitment(
+export async function verifiedCommitment(
   client: LightClient,
   deviceId: string,
   day: bigint,

@@ -6,6 +6,13 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { LightClient } from "../../light-client/client.ts";
 import { LightClientError } from "../../light-client/errors.ts";
+import {
+  verifiedCommitment,
+  verifiedDevice,
+  verifiedEscrow,
+  verifiedIdentityToken,
+  verifiedIdentityTokenByOwner,
+} from "../../light-client/module-queries.ts";
 import { FileLightStore } from "../../light-client/node/file-store.ts";
 import { startLightProxy } from "../../light-client/node/proxy.ts";
 import { verifyEd25519Node } from "../../light-client/node/verify-signature.ts";
@@ -18,6 +25,7 @@ import { headerHash } from "../types/header.ts";
 import { timestampFromDate } from "../types/time.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
+import { parseDay } from "./meter.ts";
 import { printOutput } from "./output.ts";
 import { nodeUrl } from "./rpc-client.ts";
 
@@ -252,6 +260,7 @@ export function registerLight(program: Command): void {
         commandContext(command).output,
       );
     });
+  registerModuleQueries(query);
   addTrustFlags(query.command("store").description("a verified raw store value"))
     .argument("<store>", "store name (acc, bank, …)")
     .argument("<key>", "key, hex")
@@ -303,4 +312,58 @@ export function registerLight(program: Command): void {
       });
       await proxy.close();
     });
+}
+
+/** `light query device|escrow|token|commitment`: typed module records, proven. */
+function registerModuleQueries(query: Command): void {
+  const run =
+    <A extends unknown[]>(
+      ask: (client: LightClient, ...args: A) => Promise<{ value: unknown; height: bigint }>,
+    ) =>
+    async (...args: [...A, TrustFlags, Command]) => {
+      const command = args[args.length - 1] as Command;
+      const flags = args[args.length - 2] as TrustFlags;
+      const client = await refusing(async () => openClient(command, await resolveConfig(command, flags)));
+      const result = await refusing(() => ask(client, ...(args.slice(0, -2) as A)));
+      printOutput(
+        {
+          found: result.value !== undefined,
+          value: result.value ?? null,
+          height: result.height,
+          verified: true,
+        },
+        commandContext(command).output,
+      );
+    };
+  const id = (text: string, what: string) => {
+    if (!/^[1-9][0-9]{0,19}$/.test(text))
+      throw new CliError(
+        "invalid_argument",
+        `${what} must be a positive integer, got ${JSON.stringify(text)}`,
+      );
+    return BigInt(text);
+  };
+  addTrustFlags(query.command("device").description("a verified device record"))
+    .argument("<device-id>", "SSSS_NNNN")
+    .action(run((client, deviceId: string) => verifiedDevice(client, deviceId, now())));
+  addTrustFlags(query.command("escrow").description("a verified escrow"))
+    .argument("<escrow-id>", "escrow id")
+    .action(run((client, text: string) => verifiedEscrow(client, id(text, "escrow id"), now())));
+  addTrustFlags(query.command("token").description("a verified identity token, by id or owner address"))
+    .argument("<token-id|owner>", "token id or sensor1… owner")
+    .action(
+      run((client, text: string) =>
+        /^[0-9]+$/.test(text)
+          ? verifiedIdentityToken(client, id(text, "token id"), now())
+          : verifiedIdentityTokenByOwner(client, text, now()),
+      ),
+    );
+  addTrustFlags(query.command("commitment").description("a verified final meter commitment of a device-day"))
+    .argument("<device-id>", "SSSS_NNNN")
+    .argument("<day>", "YYYY-MM-DD (UTC) or day number")
+    .action(
+      run((client, deviceId: string, day: string) =>
+        verifiedCommitment(client, deviceId, BigInt(parseDay(day)), now()),
+      ),
+    );
 }
