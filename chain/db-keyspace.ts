@@ -10,6 +10,8 @@ export const KEYSPACE = {
   /** chain/node: node metadata such as the last signed height (0x30-0x3f). */
   nodeFirst: 0x30,
   nodeLast: 0x3f,
+  /** chain/consensus/evidence-pool: hashes of committed evidence (0x31 ‖ sha256 → height u64 BE). */
+  committedEvidence: 0x31,
   /** chain/blobs: encrypted profile blobs by CID and their usage counter (one byte of the node range). */
   blobs: 0x3f,
   /** bridge-mqtt: device readings, their device/day indexes and last sequences (0x40-0x4f;

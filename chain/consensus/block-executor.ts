@@ -329,6 +329,7 @@ export class BlockExecutor {
         validators: state.validators,
       }),
       { type: "put", key: CHAIN_STATE_KEY, value: encodeChainState(nextState) },
+      ...(this.#evidence?.commitOperations(block.evidence, block.header.height) ?? []),
     ];
     const t1 = performance.now();
     await this.#app.commit({ extraOperations: operations });

@@ -2,10 +2,13 @@
 // this node's engine or received by gossip is verified against the validator set and block time *at
 // the evidence height* (reference/proofs-lightclient.md §C, VerifyDuplicateVote), kept until a block
 // includes it or it expires, offered to proposals, and checked again when a proposal carries it.
-// Committed evidence is remembered (bounded) so that it is neither offered nor accepted twice.
+// Committed evidence is recorded in LevelDB in the block's own batch (and its newest hashes kept in
+// memory) so that it is neither offered nor accepted twice, also after a restart.
 import type { Misbehavior } from "../app/abci.ts";
 import type { BlockStore } from "../blockstore/types.ts";
 import { sha256, toHex } from "../crypto/hash.ts";
+import { type BatchOperation, KEYSPACE } from "../db-keyspace.ts";
+import { type Database, getSync } from "../store/db.ts";
 import { unwrapEvidence } from "../types/hashes.ts";
 import { compareTimestamps, timestampToNanos } from "../types/time.ts";
 import { ValidatorSet } from "../types/validator-set.ts";
@@ -21,8 +24,7 @@ import {
 /** Pending evidence held: a byzantine validator yields at most one piece per height/round/type, and
  * a block carries a few; 256 covers many heights of a faulty set, bounded so gossip cannot grow it. */
 export const MAX_PENDING_EVIDENCE = 256;
-/** Hashes of committed evidence remembered to refuse re-inclusion; older ones have usually expired
- * (and the poa module ignores a second record for the same height and validator anyway). */
+/** Hashes of committed evidence kept in memory (the rest is looked up in LevelDB). */
 export const MAX_COMMITTED_EVIDENCE = 10_000;
 
 export class EvidenceError extends Error {
@@ -45,6 +47,8 @@ export interface EvidenceSource {
   pending(state: ChainState, maxBytes: bigint): Uint8Array[];
   /** Throws EvidenceError unless each entry is valid for a block following `state` and not committed. */
   verifyBlockEvidence(state: ChainState, evidence: readonly Uint8Array[]): Promise<void>;
+  /** Writes recording `evidence` as committed at `height`, for the block's atomic batch. */
+  commitOperations(evidence: readonly Uint8Array[], height: bigint): BatchOperation[];
   /** A block carrying `evidence` was committed; `state` is the state after it. */
   committed(evidence: readonly Uint8Array[], state: ChainState): void;
 }
@@ -54,13 +58,22 @@ export class EvidencePool implements EvidenceSource {
   readonly #logger: EvidenceLogger;
   readonly #pending = new Map<string, PendingEvidence>();
   readonly #committed = new Set<string>();
+  readonly #db: Database | undefined;
 
+  /** Without `db`, committed evidence is remembered in memory only (tests, simulations). */
   constructor(options: {
     blockStore: Pick<BlockStore, "loadValidators" | "loadBlockMeta">;
     logger: EvidenceLogger;
+    db?: Database;
   }) {
     this.#blockStore = options.blockStore;
     this.#logger = options.logger;
+    this.#db = options.db;
+  }
+
+  #isCommitted(key: string): boolean {
+    if (this.#committed.has(key)) return true;
+    return this.#db !== undefined && getSync(this.#db, committedEvidenceKey(key)) !== undefined;
   }
 
   get size(): number {
@@ -75,7 +88,7 @@ export class EvidencePool implements EvidenceSource {
     } catch {
       return false;
     }
-    if (this.#pending.has(key) || this.#committed.has(key)) return false;
+    if (this.#pending.has(key) || this.#isCommitted(key)) return false;
     if (this.#pending.size >= MAX_PENDING_EVIDENCE) {
       this.#logger.warn({ pending: this.#pending.size }, "evidence pool full: evidence dropped");
       return false;
@@ -88,7 +101,7 @@ export class EvidencePool implements EvidenceSource {
       this.#logger.warn({ reason: error.message }, "invalid evidence refused");
       return false;
     }
-    if (this.#pending.has(key) || this.#committed.has(key)) return false;
+    if (this.#pending.has(key) || this.#isCommitted(key)) return false;
     this.#pending.set(key, { bytes, evidence });
     this.#logger.info(
       {
@@ -123,7 +136,7 @@ export class EvidencePool implements EvidenceSource {
       const key = evidenceKey(bytes);
       if (seen.has(key)) throw new EvidenceError("evidence appears twice in the block");
       seen.add(key);
-      if (this.#committed.has(key)) throw new EvidenceError("evidence already committed");
+      if (this.#isCommitted(key)) throw new EvidenceError("evidence already committed");
       total += BigInt(bytes.length);
       // Known and still pending: verified when it was added (the set and time of a past height do not change).
       const known = this.#pending.get(key);
@@ -135,6 +148,13 @@ export class EvidencePool implements EvidenceSource {
     }
     const maxBytes = state.consensusParams.evidence.maxBytes;
     if (maxBytes > 0n && total > maxBytes) throw new EvidenceError(`evidence exceeds ${maxBytes} bytes`);
+  }
+
+  commitOperations(evidence: readonly Uint8Array[], height: bigint): BatchOperation[] {
+    if (this.#db === undefined) return [];
+    const value = new Uint8Array(8);
+    new DataView(value.buffer).setBigUint64(0, height);
+    return evidence.map((bytes) => ({ type: "put", key: committedEvidenceKey(evidenceKey(bytes)), value }));
   }
 
   committed(evidence: readonly Uint8Array[], state: ChainState): void {
@@ -195,6 +215,13 @@ function isExpired(evidence: DuplicateVoteEvidence, state: ChainState): boolean 
 
 function evidenceKey(bytes: Uint8Array): string {
   return toHex(sha256(unwrapEvidence(bytes)));
+}
+
+function committedEvidenceKey(hexHash: string): Uint8Array {
+  const key = new Uint8Array(33);
+  key[0] = KEYSPACE.committedEvidence;
+  key.set(Buffer.from(hexHash, "hex"), 1);
+  return key;
 }
 
 /** FinalizeBlock's view of a block's evidence (abci Misbehavior); evidenceHash = CometBFT Evidence.Hash(). */
