@@ -129,7 +129,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
   });
   let refreshValidatorPeers: (() => Promise<void>) | undefined;
   // Duplicate votes found by the engine or received by gossip, verified, offered to proposals.
-  const evidencePool = new EvidencePool({ blockStore, logger });
+  const evidencePool = new EvidencePool({ blockStore, logger, db });
   const executor = new BlockExecutor({
     app,
     blockStore,
