@@ -10,13 +10,13 @@ import type { P2PHost } from "../chain/p2p/host.ts";
 import type { NodeEvent } from "../chain/rpc/backend.ts";
 import type { Database } from "../chain/store/db.ts";
 import { startBroker } from "./broker.ts";
-import { type DailyCommitments, startDailyCommitments } from "./commitments/start.ts";
-import { loadOperatorKey } from "./commitments/operator-key.ts";
 import { PaidCommands } from "./commands/paid-commands.ts";
 import { aedesCommandPublisher } from "./commands/publisher.ts";
+import { loadOperatorKey } from "./commitments/operator-key.ts";
+import { type DailyCommitments, startDailyCommitments } from "./commitments/start.ts";
 import { type BridgeCounters, newCounters } from "./errors.ts";
-import { BridgeMetrics } from "./metrics.ts";
 import { type Replication, startReplication } from "./gossip/replication.ts";
+import { BridgeMetrics } from "./metrics.ts";
 import { ReadingPipeline } from "./pipeline.ts";
 import { ReadingStore } from "./reading-store.ts";
 import { DeviceRegistry, type QueryFunction } from "./registry.ts";
@@ -156,6 +156,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           subscribe: (listener) => chain.subscribe(listener),
           now,
           logger: options.logger,
+          repairDay: (deviceId, day) => replication.repairDay(deviceId, day),
         });
   const retention =
     options.config === undefined

@@ -9,6 +9,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { installOperatorKey } from "../bridge-mqtt/commitments/operator-key.ts";
 import { initHome } from "../chain/cli/init.ts";
 import { writeFileAtomic } from "../chain/config/files.ts";
 import { homePaths } from "../chain/config/home.ts";
@@ -163,6 +164,8 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
     // Several nodes on one host cannot all have 1883: the OS chooses each broker's port (logged).
     document["mqtt"] = { enabled: true, laddr: "tcp://127.0.0.1:0" };
     writeFileAtomic(paths.configFile, renderConfigToml(document));
+    // Each validator's bridge signs daily commitments with its operator key (development keys only).
+    if (node.operator !== undefined) installOperatorKey(node.home, node.operator.mnemonic);
   }
   return { nodes, chainId, faucetMnemonic, faucetAddress };
 }

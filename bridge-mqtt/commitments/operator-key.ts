@@ -4,6 +4,9 @@
 // read is refused: it controls the operator's funds and its vote on every device-day.
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { writeFileAtomic } from "../../chain/config/files.ts";
+import { homePaths } from "../../chain/config/home.ts";
+import { parseToml, renderConfigToml } from "../../chain/config/toml-file.ts";
 import { ACCOUNT_PREFIX, encodeAddress } from "../../chain/crypto/bech32.ts";
 import { deriveKey, MnemonicError } from "../../chain/crypto/mnemonic.ts";
 import { secp256k1Address, secp256k1PublicKey } from "../../chain/crypto/secp256k1.ts";
@@ -111,4 +114,21 @@ export function loadOperatorKey(home: string, path: string, prefix = ACCOUNT_PRE
       `larger than ${MAX_OPERATOR_KEY_FILE_BYTES} bytes`,
     );
   return parseOperatorKey(readFileSync(file, "utf8"), file, prefix);
+}
+
+/** Where `init`-style tools put the operator key, relative to the home. */
+export const DEFAULT_OPERATOR_KEY_FILE = "config/operator_key.json";
+
+/** Writes `{"mnemonic"}` to `home/DEFAULT_OPERATOR_KEY_FILE` (mode 600) and points mqtt.operator_key_file
+ * at it in config.toml: a development home or devnet validator then commits days on its own. */
+export function installOperatorKey(home: string, mnemonic: string): void {
+  const paths = homePaths(home);
+  writeFileAtomic(join(home, DEFAULT_OPERATOR_KEY_FILE), `${JSON.stringify({ mnemonic })}\n`, 0o600);
+  const document = parseToml(readFileSync(paths.configFile, "utf8"), paths.configFile);
+  const mqtt = document["mqtt"];
+  document["mqtt"] = {
+    ...(mqtt !== null && typeof mqtt === "object" ? mqtt : {}),
+    operator_key_file: DEFAULT_OPERATOR_KEY_FILE,
+  };
+  writeFileAtomic(paths.configFile, renderConfigToml(document));
 }

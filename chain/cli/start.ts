@@ -4,6 +4,7 @@
 
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { installOperatorKey } from "../../bridge-mqtt/commitments/operator-key.ts";
 import {
   addGenesisAccount,
   addPoaValidator,
@@ -53,7 +54,8 @@ function overridesFrom(flags: StartFlags): ConfigOverrides {
   return overrides;
 }
 
-/** Makes a development home: one validator, a `dev` key (test keyring) funded in genesis. */
+/** Makes a development home: one validator, a `dev` key (test keyring) funded in genesis, operating
+ * the validator and written as the bridge's operator key (mqtt.operator_key_file). */
 export async function createDevHome(home: string): Promise<{ mnemonic: string; address: string }> {
   const mnemonic = generateMnemonic();
   const init = initHome({
@@ -65,9 +67,10 @@ export async function createDevHome(home: string): Promise<{ mnemonic: string; a
     keyringBackend: "test",
   });
   const keyring = new Keyring({ backend: "test", dir: homePaths(init.home).keyringTestDir });
-  const key = keyring.has(DEV_KEY_NAME)
-    ? keyring.get(DEV_KEY_NAME)
-    : await keyring.addFromMnemonic(DEV_KEY_NAME, mnemonic);
+  const existing = keyring.has(DEV_KEY_NAME);
+  const key = existing ? keyring.get(DEV_KEY_NAME) : await keyring.addFromMnemonic(DEV_KEY_NAME, mnemonic);
+  // The dev key operates the single validator, so its bridge submits each day's commitments.
+  if (!existing) installOperatorKey(init.home, mnemonic);
   const genesis = loadGenesis(init.genesis_file);
   const funded = addGenesisAccount(genesis.json, key.address, [
     { denom: NATIVE_DENOM, amount: DEV_ACCOUNT_BALANCE },
