@@ -7,6 +7,8 @@ import type { Aedes, Client } from "aedes";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { DEVICE_ID_PATTERN } from "../modules/device/keys.ts";
 import { AUTH_FAILURES, type BridgeCounters, REJECTION_CODES } from "./errors.ts";
+import type { ReplicationCounters } from "./gossip/counters.ts";
+import { BATCH_REJECTIONS, READING_DROPS } from "./gossip/errors.ts";
 
 export const METRIC_PREFIX = "sensorchain_mqtt_";
 
@@ -30,7 +32,8 @@ export class BridgeMetrics {
   readonly registry: Registry;
   readonly #verifySeconds: Histogram;
   readonly #gossipLagSeconds: Histogram;
-  readonly #duplicates: Counter;
+  readonly #registers: Registry[];
+  readonly #duplicates = { device: () => 0, gossip: () => 0 };
   readonly #verifyQueue: () => number;
   readonly #connections = { device: 0, consumer: 0 };
 
@@ -38,6 +41,7 @@ export class BridgeMetrics {
     this.registry = registry;
     this.#verifyQueue = sources.verifyQueue ?? (() => 0);
     const registers = [registry];
+    this.#registers = registers;
     const { counters } = sources;
     // Counters copied from the plain numbers at scrape time (reset + inc: prom-client has no set).
     const mirror = (name: string, help: string, value: () => number) =>
@@ -94,10 +98,17 @@ export class BridgeMetrics {
       "Publishes and subscribes refused by the topic ACL.",
       () => counters.aclDenied,
     );
-    this.#duplicates = new Counter({
+    const duplicates = this.#duplicates;
+    new Counter({
       name: `${METRIC_PREFIX}readings_duplicate_total`,
-      help: "Readings dropped as duplicates by (device, sequence): already stored, e.g. received by gossip after the device failed over.",
+      help: "Readings already stored (same device, sequence and bytes), not stored again: source device = a device resent it (e.g. after failing over), gossip = a peer's batch carried it.",
+      labelNames: ["source"],
       registers,
+      collect() {
+        this.reset();
+        this.labels("device").inc(duplicates.device());
+        this.labels("gossip").inc(duplicates.gossip());
+      },
     });
     this.#verifySeconds = new Histogram({
       name: `${METRIC_PREFIX}verify_seconds`,
@@ -172,7 +183,83 @@ export class BridgeMetrics {
     this.#gossipLagSeconds.observe(Math.max(0, storedMs - createdMs) / 1000);
   }
 
-  countDuplicates(count: number): void {
-    if (count > 0) this.#duplicates.inc(count);
+  /** Where duplicates are counted: the pipeline (devices' resends). */
+  countDeviceDuplicates(total: () => number): void {
+    this.#duplicates.device = total;
+  }
+
+  /** Gossip and repair counters (gossip/counters.ts), mirrored at scrape time; gossip duplicates too. */
+  mirrorReplication(counters: ReplicationCounters): void {
+    this.#duplicates.gossip = () => counters.readingsAlreadyStored;
+    const registers = this.#registers;
+    const plain: [keyof ReplicationCounters, string, string][] = [
+      [
+        "batchesPublished",
+        "gossip_batches_published_total",
+        "Reading batches this node signed and published.",
+      ],
+      ["readingsGossiped", "gossip_readings_published_total", "Device readings published in batches."],
+      [
+        "outboundDropped",
+        "gossip_outbound_dropped_total",
+        "Readings not gossiped: the outbound queue was full (peers repair them).",
+      ],
+      ["batchesAccepted", "gossip_batches_accepted_total", "Peers' batches accepted."],
+      [
+        "batchesIgnored",
+        "gossip_batches_ignored_total",
+        "Peers' batches ignored (inbound queue full, own batch).",
+      ],
+      ["readingsReceived", "gossip_readings_received_total", "Readings received in accepted batches."],
+      [
+        "inboundDropped",
+        "gossip_inbound_dropped_total",
+        "Received readings not processed: the inbound queue was full.",
+      ],
+      [
+        "readingsStored",
+        "gossip_readings_stored_total",
+        "Readings stored here because a peer's batch carried them.",
+      ],
+      ["repairRequestsServed", "repair_requests_served_total", "Repair requests answered."],
+      [
+        "repairRequestsRefused",
+        "repair_requests_refused_total",
+        "Repair requests refused (not a validator, bad request).",
+      ],
+      ["repairsRun", "repairs_run_total", "Days this node repaired from its peers."],
+      ["repairReadingsAdded", "repair_readings_added_total", "Readings added by repair."],
+      ["repairPeerFailures", "repair_peer_failures_total", "Peers that failed to answer a repair request."],
+    ];
+    for (const [field, name, help] of plain)
+      new Counter({
+        name: METRIC_PREFIX + name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(counters[field] as number);
+        },
+      });
+    new Counter({
+      name: `${METRIC_PREFIX}gossip_batches_rejected_total`,
+      help: "Peers' batches rejected, by reason.",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const reason of BATCH_REJECTIONS) this.labels(reason).inc(counters.batchesRejected[reason]);
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}gossip_readings_dropped_total`,
+      help: "Readings in accepted batches dropped, by reason.",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const reason of READING_DROPS) this.labels(reason).inc(counters.readingsDropped[reason]);
+      },
+    });
   }
 }

@@ -85,6 +85,11 @@ test.serial("a scrape before any device: node gauges, p2p counters and zeroed br
   t.is(value(exposition, `${M}readings_rejected_total`, { reason: "bad_signature" }), 0);
   t.is(exposition.types.get(`${M}verify_seconds`), "histogram");
   t.is(exposition.types.get(`${M}gossip_lag_seconds`), "histogram");
+  t.is(value(exposition, `${M}readings_duplicate_total`, { source: "device" }), 0);
+  t.is(value(exposition, `${M}readings_duplicate_total`, { source: "gossip" }), 0);
+  // A solo node has no peers, but its replication counters are exported all the same.
+  t.is(value(exposition, `${M}gossip_batches_published_total`), 0);
+  t.is(value(exposition, `${M}gossip_batches_rejected_total`, { reason: "not_validator" }), 0);
 });
 
 test.serial("after a device publishes, the counters moved", async (t) => {
