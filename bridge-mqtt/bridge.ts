@@ -2,6 +2,7 @@
 // started and stopped together. The node passes its LevelDB and app.query; a test or a stand-alone
 // bridge may pass its own LevelDB and a node's abci_query instead.
 import type { AddressInfo } from "node:net";
+import { resolve as resolvePath } from "node:path";
 import { Registry } from "prom-client";
 import type { CheckTxResponse } from "../chain/app/abci.ts";
 import type { MqttConfig } from "../chain/config/schema.ts";
@@ -15,6 +16,7 @@ import { aedesCommandPublisher } from "./commands/publisher.ts";
 import { loadOperatorKey } from "./commitments/operator-key.ts";
 import { type DailyCommitments, startDailyCommitments } from "./commitments/start.ts";
 import { type BridgeCounters, newCounters } from "./errors.ts";
+import { type ExternalBridge, externalClientId, startExternalBridge } from "./external/consumer.ts";
 import { type Replication, startReplication } from "./gossip/replication.ts";
 import { BridgeMetrics } from "./metrics.ts";
 import { ReadingPipeline } from "./pipeline.ts";
@@ -63,9 +65,12 @@ export interface BridgeOptions {
 }
 
 export interface RunningBridge {
-  /** The broker's address, e.g. "mqtt://127.0.0.1:1883". */
+  /** The broker's address, e.g. "mqtt://127.0.0.1:1883" (in external mode: mqtt.external_url). */
   url: string;
+  /** The embedded broker's TCP port (0 in external mode). */
   port: number;
+  /** External broker mode (README.md): present when mqtt.external_url is set; then no aedes runs. */
+  external: ExternalBridge | undefined;
   counters: BridgeCounters;
   /** Prometheus metrics (README.md, Metrics): counters mirrored at scrape time, histograms observed. */
   metrics: BridgeMetrics;
@@ -110,11 +115,33 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     close: () => verifier.close(),
   };
   const pipeline = new ReadingPipeline({ registry, store, now, verifier: timedVerifier });
-  const broker = await startBroker(
-    { chainId: options.chainId, registry, pipeline, counters, logger: options.logger, now },
-    options.listen,
-  );
-  metrics.countConnections(broker.broker);
+  // External mode: readings come from the operator's broker through a shared subscription and no
+  // aedes runs (README.md, External broker mode).
+  const externalUrl = options.config?.externalUrl ?? "";
+  const external =
+    externalUrl === ""
+      ? undefined
+      : startExternalBridge({
+          url: externalUrl,
+          username: options.config?.externalUsername ?? "",
+          password: options.config?.externalPassword ?? "",
+          sharedGroup: options.config?.sharedGroup ?? "sensorchain",
+          clientId: externalClientId(
+            options.chainId,
+            options.network?.nodeKeySeed ?? resolvePath(options.home ?? "."),
+          ),
+          pipeline,
+          counters,
+          logger: options.logger,
+        });
+  const broker =
+    external !== undefined
+      ? undefined
+      : await startBroker(
+          { chainId: options.chainId, registry, pipeline, counters, logger: options.logger, now },
+          options.listen,
+        );
+  if (broker !== undefined) metrics.countConnections(broker.broker);
   // Paid command windows from committed escrow events, kept in LevelDB (README.md, Commands).
   const paidCommands =
     options.chain === undefined
@@ -123,7 +150,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           db: options.db,
           query: options.query,
           subscribe: (listener) => options.chain!.subscribe(listener),
-          publisher: aedesCommandPublisher(broker.broker),
+          publisher: broker === undefined ? external!.commandPublisher : aedesCommandPublisher(broker.broker),
           now,
           logger: options.logger,
         });
@@ -138,8 +165,6 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     metrics,
     ...(options.network === undefined ? {} : { network: options.network }),
   });
-  metrics.mirrorReplication(replication.counters);
-  metrics.countDeviceDuplicates(() => pipeline.counters.duplicates);
   // Daily commitments need the chain (txs, committed events) and an operator key; retention runs
   // in every node (README.md, Daily commitments and retention).
   const chain = options.chain;
@@ -170,12 +195,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           retentionDays: options.config.retentionDays,
           logger: options.logger,
         });
-  const { port } = broker.server.address() as AddressInfo;
+  const port = broker === undefined ? 0 : (broker.server.address() as AddressInfo).port;
   const host = options.listen.host.includes(":") ? `[${options.listen.host}]` : options.listen.host;
   let stopping: Promise<void> | undefined;
   return {
-    url: `mqtt://${host}:${port}`,
+    url: external?.url ?? `mqtt://${host}:${port}`,
     port,
+    external,
     counters,
     metrics,
     store,
@@ -192,7 +218,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
         await paidCommands?.stop();
         // Readings already admitted reach disk (and their PUBACKs go out) before clients are cut.
         await replication.stop(); // closes the store after the last gossiped batches are in
-        await broker.close();
+        await broker?.close();
+        await external?.close();
         await verifier.close();
       })();
       return stopping;

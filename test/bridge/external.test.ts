@@ -1,0 +1,298 @@
+// External broker mode against a real mosquitto (Debian package; installed by the helper when
+// missing) with the password file and ACL that bridge-mqtt/README.md documents, devices registered
+// on a real node process, real mqtt.js devices. Two bridges on one broker split a device's readings
+// through the shared subscription (each stored once, together all of them); a forged reading is
+// answered on the device's errors topic through the broker; a bridge killed with kill -9 while a
+// reading is received but not acknowledged gets it again from the broker after its restart.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import test, { type ExecutionContext } from "ava";
+import { ClassicLevel } from "classic-level";
+import mqtt, { type MqttClient } from "mqtt";
+import { type RunningBridge, startBridge } from "../../bridge-mqtt/bridge.ts";
+import { readingKey } from "../../bridge-mqtt/reading-store.ts";
+import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
+import { DB_OPTIONS } from "../../chain/store/db.ts";
+import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
+import { BRIDGE_USER, externalConfig, type Mosquitto, startMosquitto } from "../helpers/mosquitto.ts";
+import {
+  CHAIN_ID,
+  createTestHome,
+  DENOM,
+  faucetWallet,
+  NODE_BINARY,
+  type NodeProcess,
+  REPO_ROOT,
+  rpc,
+  startNodeProcess,
+  type TestHome,
+} from "../helpers/node-process.ts";
+import { ed25519Key, signedReading, type TestDeviceKey } from "./device-keys.ts";
+
+const silent = process.env["BRIDGE_DEBUG"]
+  ? { info: console.log, warn: console.log, error: console.log }
+  : { info() {}, warn() {}, error() {} };
+const BRIDGE_PASSWORD = "bridge-secret";
+const SPLIT = "D035_0101";
+const FORGED = "D035_0102";
+const HELD = "D035_0103";
+const keys: Record<string, TestDeviceKey> = {
+  [SPLIT]: ed25519Key(),
+  [FORGED]: ed25519Key(),
+  [HELD]: ed25519Key(),
+};
+const devicePassword = (deviceId: string) => `password-of-${deviceId}`;
+
+let home: TestHome;
+let node: NodeProcess;
+let broker: Mosquitto;
+
+test.before(async () => {
+  broker = await startMosquitto({
+    [BRIDGE_USER]: BRIDGE_PASSWORD,
+    ...Object.fromEntries(Object.keys(keys).map((id) => [id, devicePassword(id)])),
+  });
+  home = await createTestHome();
+  node = await startNodeProcess(home.home);
+  const { wallet, address } = await faucetWallet();
+  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
+    registry: createRegistry(),
+    gasPrice: GasPrice.fromString(`0.025${DENOM}`),
+    broadcastPollIntervalMs: 200,
+  });
+  const register = (deviceId: string) => ({
+    typeUrl: MSG_REGISTER_DEVICE,
+    value: {
+      owner: address,
+      deviceId,
+      publicKey: { type: keys[deviceId]!.type, key: keys[deviceId]!.publicKey },
+      metadata: { model: "meter", unit: "kWh", locationHint: "" },
+    },
+  });
+  assertIsDeliverTxSuccess(await client.signAndBroadcast(address, Object.keys(keys).map(register), "auto"));
+  client.disconnect();
+});
+
+test.after.always(async () => {
+  await node?.stop();
+  await home?.remove();
+  await broker?.stop();
+});
+
+const query = async (path: string, data: Uint8Array) => {
+  const response = await rpc(node.rpcUrl, "abci_query", { path, data: Buffer.from(data).toString("hex") });
+  const result = response.result.response;
+  return { code: Number(result.code ?? 0), value: Buffer.from(result.value ?? "", "base64") };
+};
+
+interface TestBridge {
+  bridge: RunningBridge;
+  db: ClassicLevel<Uint8Array, Uint8Array>;
+}
+
+/** An in-process bridge in external mode with its own LevelDB; its dir is its home (client id). */
+async function externalBridge(t: ExecutionContext, sharedGroup: string): Promise<TestBridge> {
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-external-"));
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "chain.db"), DB_OPTIONS);
+  await db.open();
+  const bridge = await startBridge({
+    db,
+    home: dir,
+    chainId: CHAIN_ID,
+    listen: { host: "127.0.0.1", port: 0 },
+    logger: silent,
+    query,
+    config: externalConfig({
+      url: broker.url,
+      username: BRIDGE_USER,
+      password: BRIDGE_PASSWORD,
+      sharedGroup,
+    }),
+  });
+  t.teardown(async () => {
+    await bridge.stop();
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await bridge.external!.ready();
+  return { bridge, db };
+}
+
+/** A device logged in at mosquitto with its password (the broker's job in external mode). */
+async function device(t: ExecutionContext, deviceId: string): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(broker.url, {
+    clientId: deviceId,
+    username: deviceId,
+    password: devicePassword(deviceId),
+    protocolVersion: 5,
+    reconnectPeriod: 0,
+  });
+  t.teardown(() => client.endAsync());
+  return client;
+}
+
+async function has(db: ClassicLevel<Uint8Array, Uint8Array>, deviceId: string, sequence: bigint) {
+  return (await db.get(readingKey(deviceId, sequence))) !== undefined;
+}
+
+/** Polls until `condition` holds (the test's timeout bounds it). */
+async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+test("two bridges on one mosquitto split a device's readings: each stored once, together all", async (t) => {
+  t.timeout(60_000);
+  const a = await externalBridge(t, "split");
+  const b = await externalBridge(t, "split");
+  t.not(a.bridge.external!.clientId, b.bridge.external!.clientId);
+  t.is(a.bridge.external!.subscription, "$share/split/sensorchain/v1/devices/+/readings");
+  t.is(a.bridge.port, 0, "no embedded broker");
+  const sensor = await device(t, SPLIT);
+  const count = 40;
+  for (let sequence = 1n; sequence <= BigInt(count); sequence++)
+    await sensor.publishAsync(
+      readingsTopic(SPLIT),
+      Buffer.from(signedReading(keys[SPLIT]!, { deviceId: SPLIT, sequence }).payload),
+      { qos: 1 },
+    );
+  const where = async () => {
+    const inA: bigint[] = [];
+    const inB: bigint[] = [];
+    for (let sequence = 1n; sequence <= BigInt(count); sequence++) {
+      if (await has(a.db, SPLIT, sequence)) inA.push(sequence);
+      if (await has(b.db, SPLIT, sequence)) inB.push(sequence);
+    }
+    return { inA, inB };
+  };
+  await until(async () => {
+    const { inA, inB } = await where();
+    return inA.length + inB.length >= count;
+  });
+  const { inA, inB } = await where();
+  t.deepEqual(
+    inA.filter((sequence) => inB.includes(sequence)),
+    [],
+    "no reading stored by both",
+  );
+  t.is(new Set([...inA, ...inB]).size, count, "every reading stored");
+  t.true(inA.length > 0 && inB.length > 0, `both took a share: ${inA.length} + ${inB.length}`);
+  // Other tests' devices publish to the same broker: every group gets a copy of theirs too.
+  t.true(a.bridge.counters.accepted + b.bridge.counters.accepted >= count);
+  t.true(a.bridge.external!.stats.acknowledged + b.bridge.external!.stats.acknowledged >= count);
+});
+
+test("a forged reading is refused and answered on the device's errors topic through the broker", async (t) => {
+  t.timeout(60_000);
+  const { bridge, db } = await externalBridge(t, "forged");
+  const sensor = await device(t, FORGED);
+  await sensor.subscribeAsync(errorsTopic(FORGED), { qos: 1 });
+  const answer = new Promise<{ code: string; message: string }>((resolve) =>
+    sensor.on("message", (topic, payload) => {
+      if (topic === errorsTopic(FORGED)) resolve(JSON.parse(payload.toString()));
+    }),
+  );
+  const wrongKey = ed25519Key();
+  const forged = signedReading(wrongKey, { deviceId: FORGED, sequence: 1n });
+  await sensor.publishAsync(readingsTopic(FORGED), Buffer.from(forged.payload), { qos: 1 });
+  t.is((await answer).code, "bad_signature");
+  t.false(await has(db, FORGED, 1n), "not stored");
+  t.is(bridge.counters.rejected.bad_signature, 1);
+  // The broker's login and ACL (README.md) keep a device to its own topics: mosquitto refuses a
+  // publish to another device's readings topic (PUBACK 0x87) and a wrong password (CONNACK 0x87).
+  const refused = await t.throwsAsync(
+    sensor.publishAsync(readingsTopic(SPLIT), Buffer.from(forged.payload), { qos: 1 }),
+  );
+  t.is((refused as Error & { code?: number }).code, 0x87);
+  const impostor = await t.throwsAsync(
+    mqtt.connectAsync(broker.url, {
+      clientId: SPLIT,
+      username: SPLIT,
+      password: "not its password",
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+    }),
+  );
+  t.is((impostor as Error & { code?: number }).code, 0x87);
+});
+
+interface Child {
+  process: ChildProcess;
+  lines: AsyncIterator<string>;
+}
+
+function startChild(dir: string, holdDevice: string): Child {
+  const child = spawn(NODE_BINARY, [join(REPO_ROOT, "test/helpers/external-bridge-child.ts")], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: {
+      ...process.env,
+      BRIDGE_DIR: dir,
+      BROKER_URL: broker.url,
+      BROKER_USER: BRIDGE_USER,
+      BROKER_PASSWORD: BRIDGE_PASSWORD,
+      SHARED_GROUP: "crash",
+      RPC_URL: node.rpcUrl,
+      CHAIN_ID,
+      HOLD_DEVICE: holdDevice,
+    },
+  });
+  return { process: child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
+}
+
+/** The child's next stdout object that has `key`. */
+async function next(child: Child, key: string): Promise<unknown> {
+  for (;;) {
+    const { value, done } = await child.lines.next();
+    if (done) throw new Error(`bridge process ended before printing ${key}`);
+    const line = JSON.parse(value) as Record<string, unknown>;
+    if (key in line) return line[key];
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+test("kill -9 before the acknowledgement: the broker redelivers and the restarted bridge stores it", async (t) => {
+  t.timeout(90_000);
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-external-crash-"));
+  const children: ChildProcess[] = [];
+  t.teardown(async () => {
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await Promise.all(children.map(exited));
+    await rm(dir, { recursive: true, force: true });
+  });
+  const first = startChild(dir, HELD);
+  children.push(first.process);
+  const clientId = await next(first, "ready");
+  const sensor = await device(t, HELD);
+  const { payload } = signedReading(keys[HELD]!, { deviceId: HELD, sequence: 1n });
+  await sensor.publishAsync(readingsTopic(HELD), Buffer.from(payload), { qos: 1 });
+  t.is(await next(first, "holding"), HELD, "the bridge has the reading and has not acknowledged it");
+  first.process.kill("SIGKILL");
+  await exited(first.process);
+
+  const second = startChild(dir, "");
+  children.push(second.process);
+  t.is(await next(second, "ready"), clientId, "same client id after the restart: same broker session");
+  for (;;) {
+    const stored = (await next(second, "stored")) as [string, string][];
+    if (stored.some(([deviceId, sequence]) => deviceId === HELD && sequence === "1")) break;
+  }
+  second.process.kill("SIGTERM");
+  const stats = (await next(second, "stopped")) as { redelivered: number; acknowledged: number };
+  await exited(second.process);
+  t.true(stats.redelivered >= 1, "the broker marked it as a redelivery (DUP)");
+  t.true(stats.acknowledged >= 1);
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "chain.db"), DB_OPTIONS);
+  await db.open();
+  t.true(await has(db, HELD, 1n), "stored durably");
+  await db.close();
+});
