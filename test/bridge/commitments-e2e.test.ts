@@ -1,0 +1,199 @@
+// Daily commitments end to end in a real single-validator node process whose clock
+// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) stands 40 s before a UTC midnight: the validator's operator
+// key in mqtt.operator_key_file, commit_grace 2 s; a registered, shared device publishes signed
+// readings over MQTT across midnight while a consumer's PER_READING escrow is open. The node's bridge
+// submits the finished day by itself; it becomes final on chain with the root of exactly the day's
+// readings we sent (our own readingsRoot), and the escrow pays price × count, split 80/10/10 between
+// the owner and the gateway operator (the submitter) as earnings.
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
+import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import test from "ava";
+import mqtt from "mqtt";
+import { authPassword } from "../../bridge-mqtt/auth.ts";
+import { installOperatorKey } from "../../bridge-mqtt/commitments/operator-key.ts";
+import { readingsTopic } from "../../bridge-mqtt/topics.ts";
+import { writeFileAtomic } from "../../chain/config/files.ts";
+import { parseToml, renderConfigToml } from "../../chain/config/toml-file.ts";
+import { CLOCK_OFFSET_ENV } from "../../chain/consensus/engine.ts";
+import {
+  createRegistry,
+  EscrowMode,
+  escrow as escrowPb,
+  MSG_OPEN_ESCROW,
+  MSG_REGISTER_DEVICE,
+  MSG_SHARE_DEVICE,
+  meter as meterPb,
+  PricingUnit,
+} from "../../client/index.ts";
+import { readingsRoot } from "../../light-client/reading-inclusion.ts";
+import { cli, DENOM, faucetWallet, rpc, startNodeProcess } from "../helpers/node-process.ts";
+import { ed25519Key, signedReading } from "./device-keys.ts";
+
+const CHAIN_ID = "sensorchain-commit-1";
+const DEVICE = "D035_0042";
+const DAY_MS = 86_400_000;
+/** How far before midnight the node's clock starts: time to register, open the escrow and connect. */
+const LEAD_MS = 40_000;
+const PRICE = 100n;
+
+async function query<T>(url: string, path: string, data: Uint8Array, type: { decode(b: Uint8Array): T }) {
+  const response = await rpc(url, "abci_query", { path, data: Buffer.from(data).toString("hex") });
+  const result = response.result.response;
+  if (Number(result.code ?? 0) !== 0) return undefined;
+  return type.decode(Buffer.from(result.value ?? "", "base64"));
+}
+
+test("a day of MQTT readings across midnight is submitted by the node's bridge, final with our root, and pays the escrow", async (t) => {
+  t.timeout(180_000);
+  // The node's clock: LEAD_MS before the next UTC midnight that is at least a minute away.
+  const now = Date.now();
+  const midnight = (Math.floor((now + 60_000) / DAY_MS) + 1) * DAY_MS;
+  const offsetMs = midnight - LEAD_MS - now;
+  const nodeNow = () => Date.now() + offsetMs;
+  const day = BigInt(midnight / DAY_MS - 1);
+
+  const home = await mkdtemp(join(tmpdir(), "sensorchain-commit-"));
+  t.teardown(() => rm(home, { recursive: true, force: true }));
+  const operator = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
+  const operatorAddress = (await operator.getAccounts())[0]!.address;
+  const consumer = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
+  const consumerAddress = (await consumer.getAccounts())[0]!.address;
+  const owner = await faucetWallet();
+  await cli(["init", "commit-node", "--chain-id", CHAIN_ID, "--operator", operatorAddress, "--home", home]);
+  for (const address of [owner.address, operatorAddress, consumerAddress])
+    await cli(["genesis", "add-account", address, `1000000000${DENOM}`, "--home", home]);
+  installOperatorKey(home, operator.mnemonic);
+  const configFile = join(home, "config/config.toml");
+  const document = parseToml(readFileSync(configFile, "utf8"), configFile);
+  document["mqtt"] = { ...(document["mqtt"] as object), commit_grace: "2s" };
+  writeFileAtomic(configFile, renderConfigToml(document));
+
+  process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
+  const node = await startNodeProcess(home, { blockInterval: "200ms" });
+  delete process.env[CLOCK_OFFSET_ENV];
+  t.teardown(() => node.stop());
+  t.regex(node.output(), /daily commitments: operator key loaded/);
+
+  const connectClient = async (wallet: DirectSecp256k1HdWallet) =>
+    SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
+      registry: createRegistry(),
+      gasPrice: GasPrice.fromString(`0.025${DENOM}`),
+      broadcastPollIntervalMs: 200,
+    });
+  const key = ed25519Key();
+  const ownerClient = await connectClient(owner.wallet);
+  const setup: EncodeObject[] = [
+    {
+      typeUrl: MSG_REGISTER_DEVICE,
+      value: {
+        owner: owner.address,
+        deviceId: DEVICE,
+        publicKey: { type: key.type, key: key.publicKey },
+        metadata: { model: "meter", unit: "kWh", locationHint: "" },
+      },
+    },
+    {
+      typeUrl: MSG_SHARE_DEVICE,
+      value: {
+        owner: owner.address,
+        deviceId: DEVICE,
+        terms: { unit: PricingUnit.PRICING_UNIT_PER_DAY, price: { denom: DENOM, amount: "1" } },
+      },
+    },
+  ];
+  assertIsDeliverTxSuccess(await ownerClient.signAndBroadcast(owner.address, setup, "auto"));
+  ownerClient.disconnect();
+  const consumerClient = await connectClient(consumer);
+  const opened = await consumerClient.signAndBroadcast(
+    consumerAddress,
+    [
+      {
+        typeUrl: MSG_OPEN_ESCROW,
+        value: {
+          consumer: consumerAddress,
+          deviceId: DEVICE,
+          releaseAuthority: consumerAddress,
+          mode: EscrowMode.ESCROW_MODE_PER_READING,
+          deposit: { denom: DENOM, amount: "1000000" },
+          price: { denom: DENOM, amount: PRICE.toString() },
+          periodSeconds: 0n,
+          expiryTime: BigInt(Math.floor(nodeNow() / 1000) + 3 * 86_400),
+        },
+      },
+    ],
+    "auto",
+  );
+  assertIsDeliverTxSuccess(opened);
+  consumerClient.disconnect();
+  t.true(nodeNow() < midnight, "setup finished before midnight (node clock)");
+
+  const device = await mqtt.connectAsync(node.mqttUrl, {
+    clientId: DEVICE,
+    username: DEVICE,
+    password: authPassword(CHAIN_ID, DEVICE, nodeNow(), key.sign),
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+  t.teardown(() => device.endAsync());
+  // One reading every 500 ms (node clock) until 3 s into the new day.
+  const sent: { sequence: bigint; day: bigint; payload: Uint8Array }[] = [];
+  for (let sequence = 1n; nodeNow() < midnight + 3_000; sequence++) {
+    const timestampMs = BigInt(nodeNow());
+    const { payload } = signedReading(key, {
+      deviceId: DEVICE,
+      sequence,
+      timestampMs,
+      value: `${sequence}.5`,
+    });
+    await device.publishAsync(readingsTopic(DEVICE), Buffer.from(payload), { qos: 1 });
+    sent.push({ sequence, day: timestampMs / BigInt(DAY_MS), payload });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const ofDay = sent.filter((s) => s.day === day);
+  t.true(ofDay.length >= 10, `readings before midnight: ${ofDay.length}`);
+  t.true(
+    sent.some((s) => s.day === day + 1n),
+    "and some after it",
+  );
+
+  // The bridge submits after midnight + grace; poll the chain until the day is final.
+  const request = meterPb.QueryCommitmentRequest.encode({ deviceId: DEVICE, day: Number(day) }).finish();
+  let commitment: ReturnType<typeof meterPb.QueryCommitmentResponse.decode>["commitment"];
+  const deadline = Date.now() + 60_000;
+  while (commitment === undefined || commitment === null) {
+    if (Date.now() > deadline)
+      t.fail(`day ${day} not final:\n${node.output().split("\n").slice(-30).join("\n")}`);
+    const response = await query(
+      node.rpcUrl,
+      "/sensorchain.meter.v1.Query/Commitment",
+      request,
+      meterPb.QueryCommitmentResponse,
+    );
+    commitment = response?.commitment;
+    if (commitment === undefined || commitment === null)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const count = BigInt(ofDay.length);
+  t.deepEqual(Uint8Array.from(commitment.body!.root!), readingsRoot(ofDay.map((s) => s.payload)));
+  t.is(String(commitment.body!.count), count.toString());
+  t.is(commitment.submitter, operatorAddress);
+  t.deepEqual(commitment.attesters, [operatorAddress]);
+  t.regex(node.output(), /daily commitments: tx committed/);
+
+  // Pay per reading: price × count released at finality, 80 % owner, 10 % gateway (the submitter).
+  const earnings = async (address: string) =>
+    (
+      await query(
+        node.rpcUrl,
+        "/sensorchain.escrow.v1.Query/Earnings",
+        escrowPb.QueryEarningsRequest.encode({ address }).finish(),
+        escrowPb.QueryEarningsResponse,
+      )
+    )?.amount.find((coin) => coin.denom === DENOM)?.amount;
+  t.is(await earnings(owner.address), ((PRICE * count * 8n) / 10n).toString());
+  t.is(await earnings(operatorAddress), ((PRICE * count) / 10n).toString());
+});
