@@ -32,6 +32,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runTxBench } = await import("./tx.ts");
     await runTxBench({});
   },
+  bridge: async () => {
+    const { runBridgeBench } = await import("./bridge.ts");
+    await runBridgeBench({});
+  },
 };
 
 const selected = process.argv.slice(2).filter((name) => !name.startsWith("-"));

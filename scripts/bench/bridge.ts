@@ -1,0 +1,416 @@
+// Bridge benchmark (`npm run bench -- bridge`; issue 5, Benchmark): signed readings accepted per
+// second by one node end to end (publish → verify → durable → PUBACK) and, with 4 validators, stored
+// by all 3 peers through gossip; beside this machine's ed25519 verification rate (one core, all
+// cores) and a plain mosquitto relay (aedes when mosquitto is absent), measured in the same run. Then
+// N simulated devices (10,000) at 1 Hz on one node for a short window: the node's CPU and peak RSS,
+// p99 time to PUBACK, and anything dropped. Nodes are real processes (scripts/devnet.ts homes); the
+// load generator is scripts/devices.ts in a process of its own, so it shares no event loop with the
+// node. CPU and RSS come from /proc (utime + stime; VmHWM).
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FleetSummary } from "../devices/fleet.ts";
+import { createDevnet, type Devnet, startDevnetNode } from "../devnet.ts";
+import { ed25519VerifyRate, ed25519VerifyRateAllCores, freePort, measureRelay } from "./bridge-ceilings.ts";
+import { fmt } from "./crypto.ts";
+import { type Exposition, sampleValue, scrapeMetrics } from "./prometheus-text.ts";
+
+const REPO_ROOT = join(import.meta.dirname, "../..");
+const NODE_BINARY = join(REPO_ROOT, "node_modules/.bin/node");
+const SIMULATOR = join(REPO_ROOT, "scripts/devices.ts");
+const MOSQUITTO_PATHS = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
+/** Issue 5's targets for one node. */
+const TARGET = { devices: 10_000, p99Ms: 100, rssMb: 1024 } as const;
+const M = "sensorchain_mqtt_";
+
+export interface BridgeBenchOptions {
+  /** Devices of the capacity run (1 Hz each) and its length, s. */
+  devices?: number;
+  seconds?: number;
+  /** Throughput run: devices, readings/s each offered, PUBACKs a device may wait for, length s. */
+  throughputDevices?: number;
+  throughputRate?: number;
+  throughputInflight?: number;
+  throughputSeconds?: number;
+  /** Validators of the gossip run (0 skips it). */
+  gossipValidators?: number;
+  relayMessages?: number;
+}
+
+interface NodeUsage {
+  cpuPercent: number;
+  peakRssMb: number;
+  rssMb: number;
+}
+
+interface LoadRun {
+  fleet: FleetSummary;
+  registration: { registered: number; txs: number; seconds: number };
+  /** The node's CPU and memory from the first reading to the end of the run. */
+  node: NodeUsage;
+  generatorCpuPercent: number;
+  /** Counter deltas over the run from the node's /metrics. */
+  accepted: number;
+  unavailable: number;
+  rejected: number;
+  loadAverage: [number, number];
+}
+
+export interface BridgeBenchFigures {
+  cores: number;
+  ed25519VerifyOneCore: number;
+  ed25519VerifyAllCores: number;
+  relay: { broker: string; perSecond: number };
+  throughput: LoadRun;
+  gossip?: {
+    validators: number;
+    acceptedPerSecond: number;
+    storedOnAllPeersPerSecond: number;
+    lagP99Ms: number;
+  };
+  capacity: LoadRun;
+}
+
+function procCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+function procRssMb(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { peak: kb("VmHWM") / 1024, now: kb("VmRSS") / 1024 };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON-RPC results, read field by field
+async function status(url: string): Promise<any> {
+  const response = await fetch(`${url}/status`);
+  // biome-ignore lint/suspicious/noExplicitAny: JSON-RPC answer
+  return ((await response.json()) as any).result;
+}
+
+interface BenchNode {
+  rpcUrl: string;
+  mqttUrl: string;
+  child: ChildProcess;
+  tail: { text: string };
+}
+
+async function startNodes(devnet: Devnet, mqttPorts: number[]): Promise<BenchNode[]> {
+  const nodes = devnet.nodes.map((spec, i) => {
+    const child = startDevnetNode(spec, [
+      "--log_level",
+      "warn",
+      "--mqtt.laddr",
+      `tcp://127.0.0.1:${mqttPorts[i]}`,
+    ]);
+    const tail = { text: "" };
+    const keep = (chunk: Buffer) => {
+      tail.text = (tail.text + chunk.toString()).slice(-4000);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    return {
+      rpcUrl: `http://127.0.0.1:${spec.rpcPort}`,
+      mqttUrl: `mqtt://127.0.0.1:${mqttPorts[i]}`,
+      child,
+      tail,
+    };
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const heights = await Promise.all(
+      nodes.map((n) =>
+        status(n.rpcUrl)
+          .then((s) => Number(s.sync_info.latest_block_height))
+          .catch(() => 0),
+      ),
+    );
+    if (heights.every((h) => h >= 2)) return nodes;
+    for (const n of nodes)
+      if (n.child.exitCode !== null) throw new Error(`a bench node exited:\n${n.tail.text}`);
+    if (Date.now() > deadline) throw new Error(`bench nodes did not reach height 2:\n${nodes[0]!.tail.text}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function stopNodes(nodes: readonly BenchNode[]): Promise<void> {
+  await Promise.all(
+    nodes.map(
+      (n) =>
+        new Promise<void>((resolve) => {
+          if (n.child.exitCode !== null || n.child.pid === undefined) return resolve();
+          n.child.once("exit", () => resolve());
+          process.kill(n.child.pid, "SIGINT");
+          setTimeout(() => {
+            if (n.child.exitCode === null && n.child.pid !== undefined) process.kill(n.child.pid, "SIGKILL");
+          }, 20_000).unref();
+        }),
+    ),
+  );
+}
+
+/** Starts a devnet of `validators` nodes (RPC, P2P and MQTT on free loopback ports). */
+async function benchDevnet(dir: string, validators: number): Promise<{ devnet: Devnet; nodes: BenchNode[] }> {
+  const ports: { rpc: number; p2p: number; mqtt: number }[] = [];
+  for (let i = 0; i < validators; i++)
+    ports.push({ rpc: await freePort(), p2p: await freePort(), mqtt: await freePort() });
+  const devnet = await createDevnet({ dir, validators, ports: (i) => ports[i]!, timeoutCommit: "1s" });
+  const nodes = await startNodes(
+    devnet,
+    ports.map((p) => p.mqtt),
+  );
+  return { devnet, nodes };
+}
+
+const counter = (exposition: Exposition, name: string, labels: Record<string, string> = {}) =>
+  sampleValue(exposition, name, labels) ?? 0;
+
+function rejectedTotal(exposition: Exposition): number {
+  return exposition.samples
+    .filter((s) => s.name === `${M}readings_rejected_total`)
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+/** Runs the simulator against `node` in its own process and measures the node meanwhile. */
+async function loadRun(
+  node: BenchNode,
+  devnet: Devnet,
+  keysFile: string,
+  args: { count: number; rate: number; seconds: number; maxInflight: number },
+): Promise<LoadRun> {
+  const before = await scrapeMetrics(node.rpcUrl);
+  const loadStart = loadavg()[0]!;
+  const generator = spawn(
+    NODE_BINARY,
+    [
+      SIMULATOR,
+      ...["--count", String(args.count), "--rate", String(args.rate), "--duration", `${args.seconds}s`],
+      ...["--max-inflight", String(args.maxInflight), "--connect-concurrency", "200"],
+      ...["--rpc", node.rpcUrl, "--mqtt", node.mqttUrl, "--mnemonic", devnet.faucetMnemonic],
+      ...["--keys", keysFile, "--json"],
+    ],
+    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const nodePid = node.child.pid!;
+  let stdout = "";
+  let stderr = "";
+  let loadStarted: { cpu: number; at: number; generatorCpu: number } | undefined;
+  let peakDuringRun = 0;
+  const sampler = setInterval(() => {
+    if (loadStarted !== undefined) peakDuringRun = Math.max(peakDuringRun, procRssMb(nodePid).now);
+  }, 500);
+  generator.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+  generator.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+    process.stderr.write(chunk);
+    // The load starts once every device has logged in: measure the node from there.
+    if (loadStarted === undefined && /devices connected in/.test(stderr) && generator.pid !== undefined)
+      loadStarted = {
+        cpu: procCpuSeconds(nodePid),
+        at: performance.now(),
+        generatorCpu: procCpuSeconds(generator.pid),
+      };
+  });
+  let generatorCpuEnd = 0;
+  const code = await new Promise<number | null>((resolve) => {
+    // Sample the generator's CPU just before it exits (its /proc entry goes with it).
+    const poll = setInterval(() => {
+      if (generator.pid !== undefined && generator.exitCode === null)
+        try {
+          generatorCpuEnd = procCpuSeconds(generator.pid);
+        } catch {}
+    }, 250);
+    generator.once("exit", (exitCode) => {
+      clearInterval(poll);
+      resolve(exitCode);
+    });
+  });
+  clearInterval(sampler);
+  const nodeCpuEnd = procCpuSeconds(nodePid);
+  const ended = performance.now();
+  if (code !== 0) throw new Error(`the device simulator failed (exit ${code}):\n${stderr.slice(-3000)}`);
+  const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as {
+    fleet: FleetSummary;
+    registration: LoadRun["registration"];
+  };
+  const after = await scrapeMetrics(node.rpcUrl);
+  const started = loadStarted ?? { cpu: 0, at: ended, generatorCpu: 0 };
+  const wallSeconds = Math.max(0.001, (ended - started.at) / 1000);
+  const rss = procRssMb(nodePid);
+  return {
+    fleet: result.fleet,
+    registration: result.registration,
+    node: {
+      cpuPercent: ((nodeCpuEnd - started.cpu) / wallSeconds) * 100,
+      peakRssMb: Math.max(peakDuringRun, rss.now),
+      rssMb: rss.now,
+    },
+    generatorCpuPercent: ((generatorCpuEnd - started.generatorCpu) / wallSeconds) * 100,
+    accepted: counter(after, `${M}readings_accepted_total`) - counter(before, `${M}readings_accepted_total`),
+    unavailable:
+      counter(after, `${M}readings_unavailable_total`) - counter(before, `${M}readings_unavailable_total`),
+    rejected: rejectedTotal(after) - rejectedTotal(before),
+    loadAverage: [loadStart, loadavg()[0]!],
+  };
+}
+
+/** Readings stored through gossip on every peer of node 0, per second of the load run. */
+async function gossipRun(dir: string, validators: number, options: Required<BridgeBenchOptions>) {
+  const { devnet, nodes } = await benchDevnet(join(dir, "gossip"), validators);
+  try {
+    const peers = nodes.slice(1);
+    const storedBefore = await Promise.all(peers.map((p) => scrapeMetrics(p.rpcUrl)));
+    const run = await loadRun(nodes[0]!, devnet, join(dir, "gossip-keys.json"), {
+      count: options.throughputDevices,
+      rate: options.throughputRate,
+      seconds: options.throughputSeconds,
+      maxInflight: options.throughputInflight,
+    });
+    // Give the last batches a moment to land, then count what every peer stored by gossip.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const storedAfter = await Promise.all(peers.map((p) => scrapeMetrics(p.rpcUrl)));
+    const stored = peers.map(
+      (_, i) =>
+        counter(storedAfter[i]!, `${M}gossip_readings_stored_total`) -
+        counter(storedBefore[i]!, `${M}gossip_readings_stored_total`),
+    );
+    const lagP99Ms = Math.max(
+      ...storedAfter.map((e) => histogramQuantile(e, `${M}gossip_lag_seconds`, 0.99) * 1000),
+    );
+    return {
+      validators,
+      acceptedPerSecond: run.fleet.ackedPerSecond,
+      storedOnAllPeersPerSecond: Math.min(...stored) / run.fleet.seconds,
+      lagP99Ms,
+    };
+  } finally {
+    await stopNodes(nodes);
+  }
+}
+
+/** The upper bound of the bucket holding quantile `q` of a Prometheus histogram (NaN when empty). */
+function histogramQuantile(exposition: Exposition, name: string, q: number): number {
+  const buckets = exposition.samples
+    .filter((s) => s.name === `${name}_bucket`)
+    .map((s) => ({
+      le: Number(s.labels["le"] === "+Inf" ? Number.POSITIVE_INFINITY : s.labels["le"]),
+      count: s.value,
+    }))
+    .sort((a, b) => a.le - b.le);
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return Number.NaN;
+  return buckets.find((b) => b.count >= q * total)?.le ?? Number.NaN;
+}
+
+export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<BridgeBenchFigures> {
+  const o: Required<BridgeBenchOptions> = {
+    devices: options.devices ?? TARGET.devices,
+    seconds: options.seconds ?? 30,
+    throughputDevices: options.throughputDevices ?? 200,
+    throughputRate: options.throughputRate ?? 100,
+    throughputInflight: options.throughputInflight ?? 10,
+    throughputSeconds: options.throughputSeconds ?? 10,
+    gossipValidators: options.gossipValidators ?? 4,
+    relayMessages: options.relayMessages ?? 50_000,
+  };
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-bridge-"));
+  try {
+    const ed25519VerifyOneCore = ed25519VerifyRate();
+    const all = await ed25519VerifyRateAllCores();
+    const mosquitto = MOSQUITTO_PATHS.find((path) => existsSync(path));
+    const relay = await measureRelay(dir, mosquitto, o.relayMessages);
+    console.error("bridge bench: ceilings measured; one node, throughput run");
+    const single = await benchDevnet(join(dir, "single"), 1);
+    let throughput: LoadRun;
+    let capacity: LoadRun;
+    try {
+      throughput = await loadRun(single.nodes[0]!, single.devnet, join(dir, "throughput-keys.json"), {
+        count: o.throughputDevices,
+        rate: o.throughputRate,
+        seconds: o.throughputSeconds,
+        maxInflight: o.throughputInflight,
+      });
+      console.error(`bridge bench: ${o.devices} devices at 1 Hz for ${o.seconds} s`);
+      capacity = await loadRun(single.nodes[0]!, single.devnet, join(dir, "capacity-keys.json"), {
+        count: o.devices,
+        rate: 1,
+        seconds: o.seconds,
+        maxInflight: 100,
+      });
+    } finally {
+      await stopNodes(single.nodes);
+    }
+    let gossip: BridgeBenchFigures["gossip"];
+    if (o.gossipValidators > 1) {
+      console.error(`bridge bench: ${o.gossipValidators} validators, gossip run`);
+      gossip = await gossipRun(dir, o.gossipValidators, o);
+    }
+    const figures: BridgeBenchFigures = {
+      cores: all.cores,
+      ed25519VerifyOneCore,
+      ed25519VerifyAllCores: all.perSecond,
+      relay: { broker: relay.broker, perSecond: relay.perSecond },
+      throughput,
+      ...(gossip === undefined ? {} : { gossip }),
+      capacity,
+    };
+    printBridgeFigures(figures, o);
+    return figures;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenchOptions>): void {
+  const t = f.throughput;
+  const c = f.capacity;
+  const dropped = c.fleet.unacked + c.fleet.failed + c.fleet.skipped + c.unavailable;
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  const lines = [
+    `bridge (${f.cores} cores; 1-min load average ${t.loadAverage[0].toFixed(1)} at start, ${c.loadAverage[1].toFixed(1)} at end)`,
+    `  ceilings, same run: ed25519 verify (node:crypto) ${fmt(f.ed25519VerifyOneCore)}/s one core, ${fmt(f.ed25519VerifyAllCores)}/s on ${f.cores} cores; ` +
+      `${f.relay.broker} relay QoS 1, 200 B, 1 → 1: ${fmt(f.relay.perSecond)} msg/s`,
+    `  end to end, 1 node (publish → verify → durable → PUBACK), ${o.throughputDevices} devices × ${o.throughputRate}/s offered, ≤ ${o.throughputInflight} in flight each:`,
+    `    ${fmt(t.fleet.ackedPerSecond)} readings/s accepted = ${((100 * t.fleet.ackedPerSecond) / f.ed25519VerifyAllCores).toFixed(0)}% of all-core verify, ` +
+      `${((100 * t.fleet.ackedPerSecond) / f.relay.perSecond).toFixed(0)}% of the plain relay; PUBACK p50 ${ms(t.fleet.p50Ms)} p99 ${ms(t.fleet.p99Ms)}; ` +
+      `node CPU ${t.node.cpuPercent.toFixed(0)}%, generator CPU ${t.generatorCpuPercent.toFixed(0)}%`,
+  ];
+  if (f.gossip !== undefined)
+    lines.push(
+      `  ${f.gossip.validators} validators, same load on validator 0: ${fmt(f.gossip.acceptedPerSecond)} readings/s accepted, ` +
+        `${fmt(f.gossip.storedOnAllPeersPerSecond)}/s stored by gossip on all ${f.gossip.validators - 1} peers; gossip lag p99 ≤ ${ms(f.gossip.lagP99Ms)} (bucket bound)`,
+    );
+  lines.push(
+    `  ${fmt(o.devices)} devices at 1 Hz on one node, ${o.seconds} s (registered ${fmt(c.registration.registered)} in ${c.registration.txs} txs, ${c.registration.seconds.toFixed(1)} s; logins ${c.fleet.connectSeconds.toFixed(1)} s):`,
+    `    connected ${fmt(c.fleet.connected)}/${fmt(c.fleet.devices)} (target ${fmt(TARGET.devices)}); PUBACKed ${fmt(c.fleet.ackedPerSecond)}/s of ${fmt(c.fleet.offeredPerSecond)}/s offered`,
+    `    PUBACK p50 ${ms(c.fleet.p50Ms)}, p99 ${ms(c.fleet.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.fleet.maxMs)}`,
+    `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%), RSS peak ${c.node.peakRssMb.toFixed(0)} MB, at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB); generator CPU ${c.generatorCpuPercent.toFixed(0)}%`,
+    `    dropped: ${dropped} (never acknowledged ${c.fleet.unacked}, failed ${c.fleet.failed}, skipped ${c.fleet.skipped}, not acknowledged by the bridge ${c.unavailable}); rejected ${c.rejected}; disconnects ${c.fleet.disconnects}`,
+  );
+  console.log(lines.join("\n"));
+}
+
+if (import.meta.main) {
+  const flag = (name: string) => {
+    const index = process.argv.indexOf(`--${name}`);
+    return index < 0 ? undefined : Number(process.argv[index + 1]);
+  };
+  const options: BridgeBenchOptions = {};
+  for (const name of [
+    "devices",
+    "seconds",
+    "throughputDevices",
+    "throughputRate",
+    "throughputInflight",
+    "throughputSeconds",
+    "gossipValidators",
+    "relayMessages",
+  ] as const) {
+    const value = flag(name);
+    if (value !== undefined) options[name] = value;
+  }
+  await runBridgeBench(options);
+}
