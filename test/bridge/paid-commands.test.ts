@@ -8,23 +8,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
 import { startBridge } from "../../bridge-mqtt/bridge.ts";
-import { commandsTopic } from "../../bridge-mqtt/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
-import {
-  createRegistry,
-  EscrowMode,
-  MSG_OPEN_ESCROW,
-  MSG_REGISTER_DEVICE,
-  MSG_SHARE_DEVICE,
-  PricingUnit,
-  escrow as pb,
-} from "../../client/index.ts";
+import { createRegistry } from "../../client/index.ts";
 import {
   CHAIN_ID,
   createTestHome,
@@ -35,6 +24,7 @@ import {
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
+import { type Actuator, connectActuator, payCommand, registerSharedDevice } from "./command-helpers.ts";
 import { ed25519Key } from "./device-keys.ts";
 
 const ACTUATOR = "D035_0301";
@@ -43,51 +33,18 @@ const silent = { info() {}, warn() {}, error() {} };
 
 let home: TestHome;
 let node: NodeProcess | undefined;
-const clients: MqttClient[] = [];
+const actuators: Actuator[] = [];
 
 test.after.always(async () => {
-  for (const client of clients) await client.endAsync(true).catch(() => {});
+  for (const { client } of actuators) await client.endAsync(true).catch(() => {});
   await node?.stop();
   await home?.remove();
 });
 
-interface CommandMessage {
-  escrow_id: string;
-  state: "on" | "off";
-  payload?: string;
-  from_ms?: number;
-  until_ms: number;
-  retained: boolean;
-}
-
-/** The actuator, logged in and subscribed to its commands topic; messages arrive in `next()` order. */
-async function actuator(url: string) {
-  const client = await mqtt.connectAsync(url, {
-    clientId: ACTUATOR,
-    username: ACTUATOR,
-    password: authPassword(CHAIN_ID, ACTUATOR, Date.now(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
-  clients.push(client);
-  const received: CommandMessage[] = [];
-  const waiting: ((message: CommandMessage) => void)[] = [];
-  client.on("message", (_topic, payload, packet) => {
-    const message = { ...JSON.parse(payload.toString()), retained: packet.retain } as CommandMessage;
-    const waiter = waiting.shift();
-    if (waiter === undefined) received.push(message);
-    else waiter(message);
-  });
-  await client.subscribeAsync(commandsTopic(ACTUATOR), { qos: 1 });
-  return {
-    client,
-    next: () =>
-      new Promise<CommandMessage>((resolve) => {
-        const message = received.shift();
-        if (message === undefined) waiting.push(resolve);
-        else resolve(message);
-      }),
-  };
+async function actuator(url: string): Promise<Actuator> {
+  const connected = await connectActuator(url, ACTUATOR, key);
+  actuators.push(connected);
+  return connected;
 }
 
 async function wallet() {
@@ -111,72 +68,17 @@ test.serial(
     const consumer = await wallet();
     const ownerClient = await SigningStargateClient.connectWithSigner(node.rpcUrl, faucet, options);
     t.teardown(() => ownerClient.disconnect());
-    assertIsDeliverTxSuccess(
-      await ownerClient.signAndBroadcast(
-        owner,
-        [
-          {
-            typeUrl: MSG_REGISTER_DEVICE,
-            value: {
-              owner,
-              deviceId: ACTUATOR,
-              publicKey: { type: key.type, key: key.publicKey },
-              metadata: { model: "IoT-Light", unit: "", locationHint: "" },
-            },
-          },
-          {
-            typeUrl: MSG_SHARE_DEVICE,
-            value: {
-              owner,
-              deviceId: ACTUATOR,
-              terms: { unit: PricingUnit.PRICING_UNIT_PER_DAY, price: { denom: DENOM, amount: "1000" } },
-            },
-          },
-          {
-            typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-            value: {
-              fromAddress: owner,
-              toAddress: consumer.address,
-              amount: [{ denom: DENOM, amount: "10000000" }],
-            },
-          },
-        ],
-        "auto",
-      ),
-    );
+    await registerSharedDevice(ownerClient, owner, ACTUATOR, key, [consumer.address]);
     let consumerClient = await SigningStargateClient.connectWithSigner(node.rpcUrl, consumer.wallet, options);
-    const pay = async (payload: string, durationSeconds: bigint) => {
-      const status = await rpc(node!.rpcUrl, "status");
-      const blockSeconds = BigInt(Math.floor(Date.parse(status.result.sync_info.latest_block_time) / 1000));
-      const result = await consumerClient.signAndBroadcast(
-        consumer.address,
-        [
-          {
-            typeUrl: MSG_OPEN_ESCROW,
-            value: {
-              consumer: consumer.address,
-              deviceId: ACTUATOR,
-              releaseAuthority: consumer.address,
-              mode: EscrowMode.ESCROW_MODE_MANUAL,
-              deposit: { denom: DENOM, amount: "5000" },
-              price: { denom: DENOM, amount: "1000" },
-              expiryTime: blockSeconds + 3_600n,
-              command: { payload: new TextEncoder().encode(payload), durationSeconds },
-            },
-          },
-        ],
-        "auto",
-      );
-      assertIsDeliverTxSuccess(result);
-      return String(pb.MsgOpenEscrowResponse.decode(result.msgResponses[0]!.value).escrowId);
-    };
+    const pay = (payload: string, durationSeconds: bigint) =>
+      payCommand(consumerClient, node!.rpcUrl, consumer.address, ACTUATOR, payload, durationSeconds);
 
     // Paid for 6 s: the subscribed device gets "on" with the window, then a reconnect gets it retained.
     let device = await actuator(node.mqttUrl);
     const first = await pay("light:on", 6n);
     const on = await device.next();
     t.like(on, { escrow_id: first, state: "on", payload: Buffer.from("light:on").toString("base64") });
-    t.is(on.until_ms - on.from_ms!, 6_000);
+    t.is(on.until_ms! - on.from_ms!, 6_000);
     await device.client.endAsync();
     device = await actuator(node.mqttUrl);
     t.like(await device.next(), { escrow_id: first, state: "on", retained: true, until_ms: on.until_ms });
