@@ -11,6 +11,7 @@ import { medianTime } from "../types/bft-time.ts";
 import type { Block, BlockID, Commit, Header, Timestamp } from "../types/block.ts";
 import { BlockIDFlag } from "../types/block.ts";
 import { encodeBlock } from "../types/block-codec.ts";
+import { DecodeError } from "../types/errors.ts";
 import { hashConsensusParams, hashEvidence, hashLastCommit, hashResults, hashTxs } from "../types/hashes.ts";
 import { hashHeader } from "../types/header.ts";
 import { makePartSet } from "../types/part-set.ts";
@@ -162,7 +163,16 @@ export class BlockExecutor {
       fail("wrong consensus hash");
     if (!bytesEqual(header.dataHash, hashTxs(block.data.txs))) fail("wrong data hash");
     if (!bytesEqual(header.lastCommitHash, hashLastCommit(block.lastCommit))) fail("wrong last commit hash");
-    if (!bytesEqual(header.evidenceHash, hashEvidence(block.evidence))) fail("wrong evidence hash");
+    // Undecodable evidence makes the block invalid: a byzantine proposer must not halt its peers.
+    let evidenceHash: Uint8Array | undefined;
+    try {
+      evidenceHash = hashEvidence(block.evidence);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      fail(`malformed evidence: ${error.message}`);
+    }
+    if (evidenceHash === undefined || !bytesEqual(header.evidenceHash, evidenceHash))
+      fail("wrong evidence hash");
     if (!new ValidatorSet(state.validators).hasAddress(header.proposerAddress))
       fail("proposer is not a validator");
     // CometBFT validateBlock: the last commit is verified against the last set, and the block time

@@ -9,6 +9,7 @@ import type { BlockStore } from "../blockstore/types.ts";
 import { sha256, toHex } from "../crypto/hash.ts";
 import { type BatchOperation, KEYSPACE } from "../db-keyspace.ts";
 import { type Database, getSync } from "../store/db.ts";
+import { DecodeError } from "../types/errors.ts";
 import { unwrapEvidence } from "../types/hashes.ts";
 import { compareTimestamps, timestampToNanos } from "../types/time.ts";
 import { ValidatorSet } from "../types/validator-set.ts";
@@ -19,6 +20,7 @@ import {
   type DuplicateVoteEvidence,
   decodeDuplicateVoteEvidence,
   EvidenceDecodeError,
+  type EvidenceDecodeReason,
 } from "./tendermint/evidence.ts";
 
 /** Pending evidence held: a byzantine validator yields at most one piece per height/round/type, and
@@ -27,8 +29,29 @@ export const MAX_PENDING_EVIDENCE = 256;
 /** Hashes of committed evidence kept in memory (the rest is looked up in LevelDB). */
 export const MAX_COMMITTED_EVIDENCE = 10_000;
 
+/** Why the pool refused evidence: stable names for logs, metrics and tests (never match messages). */
+export type EvidenceRefusal =
+  | EvidenceDecodeReason
+  | "height_not_committed"
+  | "expired"
+  | "height_unknown"
+  | "wrong_time"
+  | "unknown_validator"
+  | "wrong_validator_power"
+  | "wrong_total_power"
+  | "bad_signature"
+  | "duplicate_in_block"
+  | "already_committed"
+  | "too_large";
+
 export class EvidenceError extends Error {
   readonly code = "invalid_evidence";
+  readonly reason: EvidenceRefusal;
+
+  constructor(reason: EvidenceRefusal, message: string) {
+    super(message);
+    this.reason = reason;
+  }
 }
 
 export interface EvidenceLogger {
@@ -98,7 +121,7 @@ export class EvidencePool implements EvidenceSource {
       evidence = await this.verify(bytes, state);
     } catch (error) {
       if (!(error instanceof EvidenceError)) throw error;
-      this.#logger.warn({ reason: error.message }, "invalid evidence refused");
+      this.#logger.warn({ reason: error.reason, detail: error.message }, "invalid evidence refused");
       return false;
     }
     if (this.#pending.has(key) || this.#isCommitted(key)) return false;
@@ -133,21 +156,29 @@ export class EvidencePool implements EvidenceSource {
     const seen = new Set<string>();
     let total = 0n;
     for (const bytes of evidence) {
-      const key = evidenceKey(bytes);
-      if (seen.has(key)) throw new EvidenceError("evidence appears twice in the block");
+      let key: string;
+      try {
+        key = evidenceKey(bytes);
+      } catch (error) {
+        // A proposer's garbage is a reason to refuse its block, never to halt (valid(v) is false).
+        if (error instanceof DecodeError) throw new EvidenceError("malformed", error.message);
+        throw error;
+      }
+      if (seen.has(key)) throw new EvidenceError("duplicate_in_block", "evidence appears twice in the block");
       seen.add(key);
-      if (this.#isCommitted(key)) throw new EvidenceError("evidence already committed");
+      if (this.#isCommitted(key)) throw new EvidenceError("already_committed", "evidence already committed");
       total += BigInt(bytes.length);
       // Known and still pending: verified when it was added (the set and time of a past height do not change).
       const known = this.#pending.get(key);
       if (known !== undefined) {
-        if (isExpired(known.evidence, state)) throw new EvidenceError("evidence expired");
+        if (isExpired(known.evidence, state)) throw new EvidenceError("expired", "evidence expired");
         continue;
       }
       await this.verify(bytes, state);
     }
     const maxBytes = state.consensusParams.evidence.maxBytes;
-    if (maxBytes > 0n && total > maxBytes) throw new EvidenceError(`evidence exceeds ${maxBytes} bytes`);
+    if (maxBytes > 0n && total > maxBytes)
+      throw new EvidenceError("too_large", `evidence exceeds ${maxBytes} bytes`);
   }
 
   commitOperations(evidence: readonly Uint8Array[], height: bigint): BatchOperation[] {
@@ -175,32 +206,33 @@ export class EvidencePool implements EvidenceSource {
     try {
       evidence = decodeDuplicateVoteEvidence(bytes);
     } catch (error) {
-      if (error instanceof EvidenceDecodeError) throw new EvidenceError(error.message);
+      if (error instanceof EvidenceDecodeError) throw new EvidenceError(error.reason, error.message);
       throw error;
     }
     const { voteA, voteB } = evidence;
     const height = voteA.height;
     if (height < state.initialHeight || height > state.lastBlockHeight)
-      throw new EvidenceError(`evidence height ${height} is not a committed height`);
-    if (isExpired(evidence, state)) throw new EvidenceError("evidence expired");
+      throw new EvidenceError("height_not_committed", `evidence height ${height} is not a committed height`);
+    if (isExpired(evidence, state)) throw new EvidenceError("expired", "evidence expired");
     const [validators, meta] = await Promise.all([
       this.#blockStore.loadValidators(height),
       this.#blockStore.loadBlockMeta(height),
     ]);
     if (validators === undefined || meta === undefined)
-      throw new EvidenceError(`no block or validator set at ${height}`);
+      throw new EvidenceError("height_unknown", `no block or validator set at ${height}`);
     if (compareTimestamps(meta.header.time, evidence.timestamp) !== 0)
-      throw new EvidenceError("evidence time is not the block time at its height");
+      throw new EvidenceError("wrong_time", "evidence time is not the block time at its height");
     const set = new ValidatorSet(validators);
     const found = set.getByAddress(voteA.validatorAddress);
-    if (found === undefined) throw new EvidenceError("validator not in the set at the evidence height");
+    if (found === undefined)
+      throw new EvidenceError("unknown_validator", "validator not in the set at the evidence height");
     if (found.validator.votingPower !== evidence.validatorPower)
-      throw new EvidenceError("wrong validator power");
+      throw new EvidenceError("wrong_validator_power", "wrong validator power");
     if (set.totalVotingPower() !== evidence.totalVotingPower)
-      throw new EvidenceError("wrong total voting power");
+      throw new EvidenceError("wrong_total_power", "wrong total voting power");
     for (const vote of [voteA, voteB])
       if (!verifyEd25519Cached(vote.signature, voteSignBytes(state.chainId, vote), found.validator.pubKey))
-        throw new EvidenceError("vote signature does not verify");
+        throw new EvidenceError("bad_signature", "vote signature does not verify");
     return evidence;
   }
 }

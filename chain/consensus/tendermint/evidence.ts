@@ -62,8 +62,23 @@ export function encodeEvidence(evidence: DuplicateVoteEvidence): Uint8Array {
   }).finish();
 }
 
+/** Why decoding refused evidence: stable names for logs, metrics and tests (never match messages). */
+export type EvidenceDecodeReason =
+  | "malformed"
+  | "votes_differ"
+  | "different_validators"
+  | "same_block_id"
+  | "unordered_block_ids"
+  | "no_timestamp";
+
 export class EvidenceDecodeError extends Error {
   readonly code = "evidence_malformed";
+  readonly reason: EvidenceDecodeReason;
+
+  constructor(reason: EvidenceDecodeReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
 }
 
 /** A tendermint.types.Evidence holding a DuplicateVoteEvidence, decoded and checked as CometBFT's
@@ -76,20 +91,21 @@ export function decodeDuplicateVoteEvidence(bytes: Uint8Array): DuplicateVoteEvi
   try {
     proto = ProtoEvidence.decode(bytes).duplicateVoteEvidence;
     if (proto?.voteA == null || proto.voteB == null)
-      throw new EvidenceDecodeError("not a duplicate vote evidence with two votes");
+      throw new EvidenceDecodeError("malformed", "not a duplicate vote evidence with two votes");
     voteA = decodeVote(ProtoVote.encode(proto.voteA).finish());
     voteB = decodeVote(ProtoVote.encode(proto.voteB).finish());
   } catch (error) {
     if (error instanceof EvidenceDecodeError) throw error;
-    throw new EvidenceDecodeError(`malformed evidence: ${(error as Error).message}`);
+    throw new EvidenceDecodeError("malformed", `malformed evidence: ${(error as Error).message}`);
   }
   if (voteA.height !== voteB.height || voteA.round !== voteB.round || voteA.type !== voteB.type)
-    throw new EvidenceDecodeError("votes differ in height, round or type");
+    throw new EvidenceDecodeError("votes_differ", "votes differ in height, round or type");
   if (compareBytes(voteA.validatorAddress, voteB.validatorAddress) !== 0)
-    throw new EvidenceDecodeError("votes of different validators");
-  if (compareBytes(goBlockIdKey(voteA.blockId), goBlockIdKey(voteB.blockId)) >= 0)
-    throw new EvidenceDecodeError("block ids equal or not in key order");
-  if (proto.timestamp == null) throw new EvidenceDecodeError("no timestamp");
+    throw new EvidenceDecodeError("different_validators", "votes of different validators");
+  const order = compareBytes(goBlockIdKey(voteA.blockId), goBlockIdKey(voteB.blockId));
+  if (order === 0) throw new EvidenceDecodeError("same_block_id", "both votes are for the same BlockID");
+  if (order > 0) throw new EvidenceDecodeError("unordered_block_ids", "BlockIDs not in key order");
+  if (proto.timestamp == null) throw new EvidenceDecodeError("no_timestamp", "no timestamp");
   return {
     voteA,
     voteB,
