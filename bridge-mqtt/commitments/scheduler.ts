@@ -110,6 +110,8 @@ export class CommitmentScheduler {
   readonly #nextCheck = new Map<string, number>();
   /** Device-days a repair was tried for. */
   readonly #repaired = new Set<string>();
+  /** Device-days submitted on chain that this node has no readings of (repaired at the next pass). */
+  readonly #unknown = new Map<string, { deviceId: string; day: bigint }>();
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #unsubscribeStored: (() => void) | undefined;
@@ -164,6 +166,7 @@ export class CommitmentScheduler {
     const now = this.#options.now();
     const lastDueDay = BigInt(Math.floor((now - graceMs) / DAY_MS)) - 1n;
     if (lastDueDay < 0n) return;
+    await this.#repairUnknown(lastDueDay);
     const batch: PendingMessage[] = [];
     let budget = MAX_EVALUATIONS_PER_PASS;
     let operators: string[] | undefined;
@@ -417,10 +420,50 @@ export class CommitmentScheduler {
         if (progress === undefined) {
           this.#nextCheck.delete(noteKey(deviceId, day));
           poke = true;
+          // A device-day this node has no readings of at all (it was cut off the whole time): only
+          // a repair can show it; the next pass asks the peers first.
+          if (
+            this.#options.repairDay !== undefined &&
+            (await this.#options.store.daySequences(deviceId, day)).length === 0
+          )
+            this.#noteUnknown(deviceId, day);
         }
       }
     }
     if (poke) this.kick();
+  }
+
+  #noteUnknown(deviceId: string, day: bigint): void {
+    const key = noteKey(deviceId, day);
+    if (this.#unknown.size >= MAX_TRACKED_DEVICE_DAYS && !this.#unknown.has(key)) {
+      const oldest = this.#unknown.keys().next().value;
+      if (oldest !== undefined) this.#unknown.delete(oldest);
+    }
+    this.#unknown.set(key, { deviceId, day });
+  }
+
+  /** Repairs the device-days others submitted that this node has no readings of; what the repair
+   * stores is then evaluated like any other device-day (its day reopened if it was done). */
+  async #repairUnknown(lastDueDay: bigint): Promise<void> {
+    for (const [key, { deviceId, day }] of [...this.#unknown]) {
+      if (this.#stopped || day > lastDueDay) continue;
+      this.#unknown.delete(key);
+      this.#note(this.#repaired, key);
+      this.counters.repairs++;
+      this.#options.logger.info(
+        { device: deviceId, day: Number(day) },
+        "daily commitments: a device-day we have no readings of was submitted; repairing from peers",
+      );
+      try {
+        await this.#options.repairDay!(deviceId, day);
+        await reopenDay(this.#options.db, day);
+      } catch (error) {
+        this.#options.logger.warn(
+          { device: deviceId, day: Number(day), err: String(error) },
+          "daily commitments: repair failed",
+        );
+      }
+    }
   }
 
   /** A reading of a day already marked done (late gossip, a repair): look at that day again. */

@@ -293,3 +293,26 @@ test("the sender re-reads its sequence when another tx of the same key got in fi
   t.like(scheduler.counters, { submits: 1, txFailed: 0 });
   t.is((await status(chain, day)).candidates.length, 1);
 });
+
+test("a validator with no readings of a device-day learns of it from the submit event, repairs and attests", async (t) => {
+  const { chain, day, designated, others } = await setup(t);
+  const readings = readingsOf(day, [1n, 2n, 3n]);
+  await store(designated, readings);
+  const [cutOff] = others as [Validator];
+  const repairs: string[] = [];
+  const listening = cutOff.scheduler({
+    repairDay: async (deviceId, repairDay) => {
+      repairs.push(`${deviceId}/${repairDay}`);
+      await store(cutOff, readings);
+    },
+  });
+  listening.start();
+  t.teardown(() => listening.stop());
+  await designated.scheduler().runPass();
+  for (let waited = 0; listening.counters.attests === 0 && waited < 200; waited++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  t.deepEqual(repairs, [`${DEVICE}/${day}`]);
+  t.like(listening.counters, { repairs: 1, attests: 1, submits: 0, conflicts: 0 });
+  const current = await status(chain, day);
+  t.deepEqual(current.candidates[0]!.candidate!.attesters, [designated.operator, cutOff.operator]);
+});
