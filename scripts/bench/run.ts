@@ -32,6 +32,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runTxBench } = await import("./tx.ts");
     await runTxBench({});
   },
+  "device-verify": async () => {
+    const { runDeviceVerifyBench } = await import("./device-verify.ts");
+    await runDeviceVerifyBench({});
+  },
   bridge: async () => {
     const { runBridgeBench } = await import("./bridge.ts");
     await runBridgeBench({});
