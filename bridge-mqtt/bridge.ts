@@ -10,11 +10,12 @@ import type { Logger } from "../chain/node.ts";
 import type { P2PHost } from "../chain/p2p/host.ts";
 import type { NodeEvent } from "../chain/rpc/backend.ts";
 import type { Database } from "../chain/store/db.ts";
-import { startBroker } from "./broker.ts";
+import { extraListenersOf, startBroker } from "./broker.ts";
 import { PaidCommands } from "./commands/paid-commands.ts";
 import { aedesCommandPublisher } from "./commands/publisher.ts";
 import { loadOperatorKey } from "./commitments/operator-key.ts";
 import { type DailyCommitments, startDailyCommitments } from "./commitments/start.ts";
+import { type Consumers, createConsumers } from "./consumers/index.ts";
 import { type BridgeCounters, newCounters } from "./errors.ts";
 import { type ExternalBridge, externalClientId, startExternalBridge } from "./external/consumer.ts";
 import { type Replication, startReplication } from "./gossip/replication.ts";
@@ -78,6 +79,11 @@ export interface RunningBridge {
   registry: DeviceRegistry;
   /** Device signature checks: mqtt.verify_workers threads (README.md, Verification workers). */
   verifier: DeviceVerifier;
+  /** mqtts:// and ws://…/mqtt of the TLS and WebSocket listeners, when configured. */
+  tlsUrl: string | undefined;
+  wsUrl: string | undefined;
+  /** Consumer logins, entitlements, streams and the HTTP history route (README.md, Consumers). */
+  consumers: Consumers;
   /** Gossip and repair of readings between validators (gossip/replication.ts); without a network
    * only dayReadings works and repairDay throws RepairFailed("no_network"). */
   replication: Replication;
@@ -115,6 +121,15 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     close: () => verifier.close(),
   };
   const pipeline = new ReadingPipeline({ registry, store, now, verifier: timedVerifier });
+  const chainAccess = options.chain;
+  const consumers = createConsumers({
+    chainId: options.chainId,
+    query: options.query,
+    store,
+    now,
+    logger: options.logger,
+    ...(chainAccess === undefined ? {} : { subscribe: (listener) => chainAccess.subscribe(listener) }),
+  });
   // External mode: readings come from the operator's broker through a shared subscription and no
   // aedes runs (README.md, External broker mode).
   const externalUrl = options.config?.externalUrl ?? "";
@@ -138,9 +153,19 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     external !== undefined
       ? undefined
       : await startBroker(
-          { chainId: options.chainId, registry, pipeline, counters, logger: options.logger, now },
+          {
+            chainId: options.chainId,
+            registry,
+            pipeline,
+            counters,
+            logger: options.logger,
+            now,
+            consumers: consumers.access,
+          },
           options.listen,
+          await extraListenersOf(options.config, options.home ?? "."),
         );
+  if (broker !== undefined) consumers.attach(broker.broker);
   if (broker !== undefined) metrics.countConnections(broker.broker);
   // Paid command windows from committed escrow events, kept in LevelDB (README.md, Commands).
   const paidCommands =
@@ -207,12 +232,16 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     store,
     registry,
     verifier,
+    tlsUrl: broker?.tlsUrl,
+    wsUrl: broker?.wsUrl,
+    consumers,
     commitments,
     commands: paidCommands,
     replication,
     pipelineCounters: pipeline.counters,
     stop() {
       stopping ??= (async () => {
+        consumers.stop();
         await commitments?.stop();
         await retention?.stop();
         await paidCommands?.stop();

@@ -6,6 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { type RunningBridge, startBridge } from "../bridge-mqtt/bridge.ts";
+import { lateBridgeRoute } from "../bridge-mqtt/consumers/history.ts";
 import type { Genesis } from "../genesis/genesis.ts";
 import { pb as poaProto } from "../modules/poa/codec.ts";
 import type { Application } from "./app/abci.ts";
@@ -305,6 +306,8 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     peers: () => network?.host.peers().length ?? 0,
     p2p: metrics,
   });
+  // The bridge starts after the RPC server; its HTTP history is bound late (bridge-mqtt/README.md).
+  let bridge: RunningBridge | undefined;
   const rpc = await startRpcServer({
     backend,
     laddr: config.rpc.laddr,
@@ -313,12 +316,15 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     maxOpenConnections: config.rpc.maxOpenConnections,
     timeoutBroadcastTxCommitMs: config.rpc.timeoutBroadcastTxCommitMs,
     logger,
-    extraRoutes: [identityBlobRoute(db, app), metricsRoute(metricsRegistry)],
+    extraRoutes: [
+      identityBlobRoute(db, app),
+      metricsRoute(metricsRegistry),
+      lateBridgeRoute(() => bridge?.consumers.route, config.mqtt.enabled),
+    ],
   });
   rpcAddress = rpc.address;
   // The MQTT bridge reads devices through the app's query path and drops cached records that a
   // committed tx changed (bridge-mqtt/README.md).
-  let bridge: RunningBridge | undefined;
   let unsubscribeBridge: (() => void) | undefined;
   if (config.mqtt.enabled) {
     const { host, port } = parseListenAddress(config.mqtt.laddr, "mqtt.laddr");

@@ -188,9 +188,12 @@ export class ConsumerAccess {
   /** aedes authorizeForward, per subscriber and message: false drops the delivery. Synchronous. */
   mayDeliver(client: Client, topic: string): boolean {
     if (!isUnderStreams(topic)) return true;
-    const session = this.#sessions.get(client);
     const stream = parseStreamTopic(topic);
-    if (session === undefined || stream === undefined) return false;
+    // No subscription other than a stream's is allowed under streams/: anything else is the bridge
+    // writing to this one client (a revoked notice).
+    if (stream === undefined) return true;
+    const session = this.#sessions.get(client);
+    if (session === undefined) return false;
     let state = session.streams.get(stream.deviceId);
     if (state === undefined) {
       // A subscription aedes restored from an earlier session: check it before the first delivery.

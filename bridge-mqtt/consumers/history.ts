@@ -235,3 +235,19 @@ function sendJson(
   });
   response.end(text);
 }
+
+/** The node's route for /bridge/: the bridge's history once it runs (it starts after the RPC
+ * server), a JSON 503 before that and 404 when the node has no bridge. */
+export function lateBridgeRoute(current: () => HttpRoute | undefined, enabled: boolean): HttpRoute {
+  return {
+    pathPrefix: "/bridge/",
+    async handle(request, response) {
+      const route = current();
+      if (route !== undefined) return route.handle(request, response);
+      const [status, code, message] = enabled
+        ? [503, "unavailable", "the MQTT bridge is starting"]
+        : [404, "bridge_disabled", "this node runs no MQTT bridge ([mqtt] enabled = false)"];
+      sendJson(response, status, { error: { code, message } });
+    },
+  };
+}

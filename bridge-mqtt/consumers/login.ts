@@ -29,7 +29,7 @@ export const MAX_CONSUMER_CLIENT_ID_BYTES = 128;
 /** An address is the prefix, "1", 32 characters of a 20-byte payload and 6 of checksum. */
 const MAX_ADDRESS_BYTES = 90;
 const TIME = "(0|[1-9][0-9]{0,15})";
-const KEY = "([A-Za-z0-9+/]{43}=)";
+const KEY = "([A-Za-z0-9+/]{44})";
 const SIGNATURE = "([A-Za-z0-9+/]{86}==)";
 const PASSWORD_PATTERN = new RegExp(`^${TIME}\\.${KEY}\\.${SIGNATURE}$`);
 const HTTP_AUTH_PATTERN = new RegExp(
