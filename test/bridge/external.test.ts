@@ -5,7 +5,8 @@
 // answered on the device's errors topic through the broker; a bridge killed with kill -9 while a
 // reading is received but not acknowledged gets it again from the broker after its restart.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -40,10 +41,12 @@ const BRIDGE_PASSWORD = "bridge-secret";
 const SPLIT = "D035_0101";
 const FORGED = "D035_0102";
 const HELD = "D035_0103";
+const NODE_DEVICE = "D035_0104";
 const keys: Record<string, TestDeviceKey> = {
   [SPLIT]: ed25519Key(),
   [FORGED]: ed25519Key(),
   [HELD]: ed25519Key(),
+  [NODE_DEVICE]: ed25519Key(),
 };
 const devicePassword = (deviceId: string) => `password-of-${deviceId}`;
 
@@ -57,6 +60,19 @@ test.before(async () => {
     ...Object.fromEntries(Object.keys(keys).map((id) => [id, devicePassword(id)])),
   });
   home = await createTestHome();
+  // The node's own bridge runs in external mode too (group "node"): the npm start wiring.
+  const configFile = join(home.home, "config", "config.toml");
+  const external = [
+    `external_url = "${broker.url}"`,
+    `external_username = "${BRIDGE_USER}"`,
+    `external_password = "${BRIDGE_PASSWORD}"`,
+    'shared_group = "node"',
+  ];
+  let config = await readFile(configFile, "utf8");
+  for (const line of external) config = config.replace(new RegExp(`^${line.split(" ")[0]} = .*$`, "m"), line);
+  if (!external.every((line) => config.includes(line)))
+    throw new Error("config.toml has no [mqtt] external_* lines to set");
+  await writeFile(configFile, config);
   node = await startNodeProcess(home.home);
   const { wallet, address } = await faucetWallet();
   const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
@@ -199,8 +215,9 @@ test("a forged reading is refused and answered on the device's errors topic thro
   const forged = signedReading(wrongKey, { deviceId: FORGED, sequence: 1n });
   await sensor.publishAsync(readingsTopic(FORGED), Buffer.from(forged.payload), { qos: 1 });
   t.is((await answer).code, "bad_signature");
+  // Every group gets its copy (the node's bridge answers too): wait for this bridge's verdict.
+  await until(() => bridge.counters.rejected.bad_signature === 1);
   t.false(await has(db, FORGED, 1n), "not stored");
-  t.is(bridge.counters.rejected.bad_signature, 1);
   // The broker's login and ACL (README.md) keep a device to its own topics: mosquitto refuses a
   // publish to another device's readings topic (PUBACK 0x87) and a wrong password (CONNACK 0x87).
   const refused = await t.throwsAsync(
@@ -295,4 +312,33 @@ test("kill -9 before the acknowledgement: the broker redelivers and the restarte
   await db.open();
   t.true(await has(db, HELD, 1n), "stored durably");
   await db.close();
+});
+
+test("a node with [mqtt] external_url runs no aedes and stores what its bridge consumes from mosquitto", async (t) => {
+  t.timeout(60_000);
+  const port = Number(new URL(node.mqttUrl).port);
+  const refused = await new Promise<string>((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+  });
+  t.is(refused, "ECONNREFUSED", "nothing listens on the node's mqtt.laddr");
+  const accepted = async () => {
+    const text = await (await fetch(`${node.rpcUrl}/metrics`)).text();
+    const match = /^sensorchain_mqtt_readings_accepted_total (\d+)/m.exec(text);
+    return match === null ? 0 : Number(match[1]);
+  };
+  const before = await accepted();
+  const sensor = await device(t, NODE_DEVICE);
+  for (let sequence = 1n; sequence <= 3n; sequence++)
+    await sensor.publishAsync(
+      readingsTopic(NODE_DEVICE),
+      Buffer.from(signedReading(keys[NODE_DEVICE]!, { deviceId: NODE_DEVICE, sequence }).payload),
+      { qos: 1 },
+    );
+  await until(async () => (await accepted()) >= before + 3);
+  t.true((await accepted()) >= before + 3);
+  t.regex(node.output(), /mqtt bridge in external mode/);
 });
