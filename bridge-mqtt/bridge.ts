@@ -11,6 +11,7 @@ import type { P2PHost } from "../chain/p2p/host.ts";
 import type { NodeEvent } from "../chain/rpc/backend.ts";
 import type { Database } from "../chain/store/db.ts";
 import { extraListenersOf, startBroker } from "./broker.ts";
+import { ConsumerCommands } from "./commands/consumer-commands.ts";
 import { PaidCommands } from "./commands/paid-commands.ts";
 import { aedesCommandPublisher } from "./commands/publisher.ts";
 import { loadOperatorKey } from "./commitments/operator-key.ts";
@@ -91,6 +92,8 @@ export interface RunningBridge {
   pipelineCounters: ReadingPipeline["counters"];
   /** Paid commands from escrow events (README.md, Commands); needs the chain's events. */
   commands: PaidCommands | undefined;
+  /** Consumer commands to actuators (README.md, Commands): counters. */
+  consumerCommands: ConsumerCommands;
   /** Daily commitments (README.md): present when the node has a chain and mqtt.operator_key_file. */
   commitments: DailyCommitments | undefined;
   stop(): Promise<void>;
@@ -122,6 +125,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   };
   const pipeline = new ReadingPipeline({ registry, store, now, verifier: timedVerifier });
   const chainAccess = options.chain;
+  // Consumer commands to actuators go through the consumers' publish hook (README.md, Commands).
+  const consumerCommands = new ConsumerCommands({ now, logger: options.logger });
   const consumers = createConsumers({
     chainId: options.chainId,
     query: options.query,
@@ -129,6 +134,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     now,
     logger: options.logger,
     ...(chainAccess === undefined ? {} : { subscribe: (listener) => chainAccess.subscribe(listener) }),
+    authorizePublish: consumerCommands.authorizePublish,
+    authorizeSubscribe: consumerCommands.authorizeSubscribe,
   });
   // External mode: readings come from the operator's broker through a shared subscription and no
   // aedes runs (README.md, External broker mode).
@@ -165,7 +172,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           options.listen,
           await extraListenersOf(options.config, options.home ?? "."),
         );
-  if (broker !== undefined) consumers.attach(broker.broker);
+  if (broker !== undefined) {
+    consumers.attach(broker.broker);
+    consumerCommands.attach(consumers.entitlements, aedesCommandPublisher(broker.broker));
+  }
   if (broker !== undefined) metrics.countConnections(broker.broker);
   // Paid command windows from committed escrow events, kept in LevelDB (README.md, Commands).
   const paidCommands =
@@ -237,6 +247,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     consumers,
     commitments,
     commands: paidCommands,
+    consumerCommands,
     replication,
     pipelineCounters: pipeline.counters,
     stop() {
