@@ -15,10 +15,13 @@ export interface ReplicationCounters {
   /** Readings received in accepted batches; those not processed because the queue was full. */
   readingsReceived: number;
   inboundDropped: number;
-  /** Replicated readings stored (new here), already stored (dedup), and dropped by reason. */
+  /** Gossiped readings stored (new here) and already stored (dedup); replicated readings (gossip or
+   * repair) dropped by reason. Repair's additions are counted in repairReadingsAdded. */
   readingsStored: number;
   readingsAlreadyStored: number;
   readingsDropped: Record<ReadingDrop, number>;
+  /** Readings kept for one retry (device unknown here yet, registry or verifier unavailable). */
+  readingsDeferred: number;
   /** The last accepted batch's age when it was received, ms (the author's clock to ours). */
   lastBatchLagMs: number;
   /** Repair: requests served and refused (not a validator, bad request), days repaired, readings
@@ -45,6 +48,7 @@ export function newReplicationCounters(): ReplicationCounters {
     readingsStored: 0,
     readingsAlreadyStored: 0,
     readingsDropped: zeros(READING_DROPS),
+    readingsDeferred: 0,
     lastBatchLagMs: 0,
     repairRequestsServed: 0,
     repairRequestsRefused: 0,

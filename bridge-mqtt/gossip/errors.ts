@@ -30,6 +30,7 @@ export const READING_DROPS = [
   "future",
   "wrong_day",
   "registry_unavailable",
+  "verifier_unavailable",
 ] as const;
 export type ReadingDrop = (typeof READING_DROPS)[number];
 

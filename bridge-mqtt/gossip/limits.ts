@@ -22,6 +22,11 @@ export const MAX_OUTBOUND_READINGS = 20_000;
 /** Received readings waiting for their device signature checks and the disk: 2 s of 10,000 devices
  * at 1 Hz. A batch that does not fit is ignored (counted), not buffered. */
 export const MAX_INBOUND_PENDING_READINGS = 20_000;
+/** How long a reading of a device this node does not know yet waits for its one retry, ms: a few
+ * blocks, for a registration this node has not committed yet (a device's first readings). */
+export const DEFERRED_RETRY_MS = 2_000;
+/** Readings waiting for that retry; beyond it they are dropped at once (counted; repair fills). */
+export const MAX_DEFERRED_READINGS = 5_000;
 /** Node keys whose KeyObject and peer id are cached: validators are a consortium (tens). */
 export const MAX_CACHED_NODE_KEYS = 1_024;
 

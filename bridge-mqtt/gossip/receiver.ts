@@ -3,7 +3,9 @@
 // is rejected (gossipsub penalises the peer that forwarded it); one that does not fit the bounded
 // inbound queue is ignored (counted; repair fills the gap). Accepted batches are then checked reading
 // by reading (checkReplicatedReading: a bad reading is dropped, the others stored) one batch at a
-// time, and stored with ReadingStore.appendReplicated (dedup by device and sequence).
+// time, and stored with ReadingStore.appendReplicated (dedup by device and sequence). A reading of a
+// device this node does not know yet (its registration is in a block this node has not committed)
+// or checked while the registry or verifier was unavailable is retried once, DEFERRED_RETRY_MS later.
 
 import type { Logger } from "../../chain/node.ts";
 import type { P2PHost, Verdict } from "../../chain/p2p/host.ts";
@@ -11,9 +13,9 @@ import type { ReadingStore, ReplicatedReading } from "../reading-store.ts";
 import type { DeviceRegistry } from "../registry.ts";
 import { batchPeerId, decodeReadingBatch, type ReadingBatch, verifyBatchSignature } from "./batch-codec.ts";
 import type { ReplicationCounters } from "./counters.ts";
-import { ReadingBatchRejected, ReplicatedReadingDropped } from "./errors.ts";
-import { MAX_INBOUND_PENDING_READINGS } from "./limits.ts";
-import { checkReplicatedReading, type VerifyDeviceSignature } from "./replicated-reading.ts";
+import { ReadingBatchRejected, type ReadingDrop, ReplicatedReadingDropped } from "./errors.ts";
+import { DEFERRED_RETRY_MS, MAX_DEFERRED_READINGS, MAX_INBOUND_PENDING_READINGS } from "./limits.ts";
+import { checkContext, checkReplicatedReading, type VerifyDeviceSignature } from "./replicated-reading.ts";
 
 export interface GossipLagObserver {
   /** `createdMs`: when the author signed the batch; `storedMs`: this node's clock once stored. */
@@ -36,9 +38,22 @@ export interface ReadingReceiverOptions {
   metrics?: GossipLagObserver;
 }
 
+/** Drops that a later check may pass: the registry catches up, the verifier drains. */
+const DEFERRABLE = new Set<ReadingDrop>(["unknown_device", "registry_unavailable", "verifier_unavailable"]);
+
+/** Readings to check and store: a gossiped batch, or deferred readings on their one retry. */
+interface Inbound {
+  readings: Uint8Array[];
+  /** The batch's created_ms (gossip lag); undefined on a retry. */
+  createdMs: bigint | undefined;
+}
+
 export class ReadingReceiver {
   readonly #o: ReadingReceiverOptions;
-  readonly #queue: ReadingBatch[] = [];
+  readonly #queue: Inbound[] = [];
+  /** Readings waiting for their retry (at most MAX_DEFERRED_READINGS). */
+  #deferred: Uint8Array[] = [];
+  #deferTimer: NodeJS.Timeout | undefined;
   /** Readings in #queue and in the batch being processed (bounded by MAX_INBOUND_PENDING_READINGS). */
   #pendingReadings = 0;
   #draining: Promise<void> | undefined;
@@ -73,10 +88,14 @@ export class ReadingReceiver {
     counters.batchesAccepted++;
     counters.readingsReceived += batch.readings.length;
     counters.lastBatchLagMs = this.#o.now() - Number(batch.createdMs);
-    this.#pendingReadings += batch.readings.length;
-    this.#queue.push(batch);
-    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+    this.#enqueue({ readings: batch.readings, createdMs: batch.createdMs });
     return "accept";
+  }
+
+  #enqueue(inbound: Inbound): void {
+    this.#pendingReadings += inbound.readings.length;
+    this.#queue.push(inbound);
+    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
   }
 
   #check(data: Uint8Array): ReadingBatch {
@@ -105,31 +124,57 @@ export class ReadingReceiver {
     }
   }
 
-  async #store(batch: ReadingBatch): Promise<void> {
+  async #store(batch: Inbound): Promise<void> {
     const counters = this.#o.counters;
-    const context = { registry: this.#o.registry, verify: this.#o.verify, nowMs: this.#o.now() };
+    const context = checkContext(this.#o.registry, this.#o.verify, this.#o.now());
     // All at once: the verifier batches concurrent checks into one message per worker.
     const results = await Promise.allSettled(
       batch.readings.map((bytes) => checkReplicatedReading(bytes, context)),
     );
     const checked: ReplicatedReading[] = [];
-    for (const result of results) {
+    for (const [i, result] of results.entries()) {
       if (result.status === "fulfilled") checked.push(result.value);
-      else if (result.reason instanceof ReplicatedReadingDropped)
+      else if (!(result.reason instanceof ReplicatedReadingDropped)) throw result.reason;
+      else if (!this.#defer(batch, result.reason.code, batch.readings[i]!))
         counters.readingsDropped[result.reason.code]++;
-      else throw result.reason;
     }
     if (checked.length === 0) return;
     const added = await this.#o.store.appendReplicated(checked);
-    this.#o.metrics?.observeGossipLag(Number(batch.createdMs), this.#o.now());
+    if (batch.createdMs !== undefined)
+      this.#o.metrics?.observeGossipLag(Number(batch.createdMs), this.#o.now());
     counters.readingsStored += added;
     counters.readingsAlreadyStored += checked.length - added;
+  }
+
+  /** Keeps a reading for its one retry; false when it is dropped now (not deferrable, a retry
+   * already, or no room). */
+  #defer(batch: Inbound, code: ReadingDrop, bytes: Uint8Array): boolean {
+    if (!DEFERRABLE.has(code) || batch.createdMs === undefined || this.#stopped) return false;
+    if (this.#deferred.length >= MAX_DEFERRED_READINGS) return false;
+    this.#deferred.push(bytes);
+    this.#o.counters.readingsDeferred++;
+    this.#deferTimer ??= setTimeout(() => this.#retryDeferred(), DEFERRED_RETRY_MS);
+    return true;
+  }
+
+  #retryDeferred(): void {
+    this.#deferTimer = undefined;
+    const readings = this.#deferred;
+    this.#deferred = [];
+    if (this.#stopped || readings.length === 0) return;
+    if (this.#pendingReadings + readings.length > MAX_INBOUND_PENDING_READINGS) {
+      this.#o.counters.inboundDropped += readings.length;
+      return;
+    }
+    this.#enqueue({ readings, createdMs: undefined });
   }
 
   /** Stops taking batches and waits for the ones being stored. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#queue.length = 0;
+    clearTimeout(this.#deferTimer);
+    this.#deferred = [];
     await this.#draining;
   }
 }

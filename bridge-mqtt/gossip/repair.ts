@@ -13,7 +13,7 @@ import type { ReadingStore, ReplicatedReading } from "../reading-store.ts";
 import type { DeviceRegistry } from "../registry.ts";
 import { pb } from "./batch-codec.ts";
 import type { ReplicationCounters } from "./counters.ts";
-import { RepairFailed, ReplicatedReadingDropped } from "./errors.ts";
+import { type ReadingDrop, RepairFailed, ReplicatedReadingDropped } from "./errors.ts";
 import {
   MAX_DAY,
   MAX_REPAIR_INBOUND_STREAMS,
@@ -24,7 +24,10 @@ import {
   MAX_REPLICATED_READING_BYTES,
   REPAIR_REQUEST_TIMEOUT_MS,
 } from "./limits.ts";
-import { checkReplicatedReading, type VerifyDeviceSignature } from "./replicated-reading.ts";
+import { checkContext, checkReplicatedReading, type VerifyDeviceSignature } from "./replicated-reading.ts";
+
+/** Drops that say nothing about the reading: the page is retried from the next peer instead. */
+const TRANSIENT_DROPS = new Set<ReadingDrop>(["registry_unavailable", "verifier_unavailable"]);
 
 export interface RepairRequest {
   deviceId: string;
@@ -203,7 +206,7 @@ export class RepairClient {
       );
       const response = decodeRepairResponse(bytes, MAX_REPAIR_READINGS);
       const checked: ReplicatedReading[] = [];
-      const context = { registry: this.#o.registry, verify: this.#o.verify, nowMs: this.#o.now() };
+      const context = checkContext(this.#o.registry, this.#o.verify, this.#o.now());
       const expect = { deviceId, day };
       const results = await Promise.allSettled(
         response.readings.map((reading) => checkReplicatedReading(reading, context, expect)),
@@ -211,6 +214,8 @@ export class RepairClient {
       for (const result of results) {
         if (result.status === "rejected") {
           if (!(result.reason instanceof ReplicatedReadingDropped)) throw result.reason;
+          // Registry or verifier unavailable: this peer's answer cannot be used in full now.
+          if (TRANSIENT_DROPS.has(result.reason.code)) throw result.reason;
           this.#o.counters.readingsDropped[result.reason.code]++;
           continue;
         }
@@ -221,10 +226,7 @@ export class RepairClient {
         checked.push(result.value);
       }
       if (checked.length > 0) {
-        const stored = await this.#o.store.appendReplicated(checked);
-        added += stored;
-        this.#o.counters.readingsStored += stored;
-        this.#o.counters.readingsAlreadyStored += checked.length - stored;
+        added += await this.#o.store.appendReplicated(checked);
       }
       if (!response.more || checked.length === 0) return added;
     }

@@ -24,6 +24,28 @@ export interface ReadingCheckContext {
   verify: VerifyDeviceSignature;
   /** This node's clock, Unix ms. */
   nowMs: number;
+  /** Registry lookups of this batch or page by device id: its readings are checked concurrently,
+   * and one lookup per device (not one per reading) keeps a cold cache from firing hundreds of
+   * queries at once. Bounded by the batch size. */
+  lookups: Map<string, ReturnType<DeviceRegistry["device"]>>;
+}
+
+/** A check context for one batch or repair page. */
+export function checkContext(
+  registry: DeviceRegistry,
+  verify: VerifyDeviceSignature,
+  nowMs: number,
+): ReadingCheckContext {
+  return { registry, verify, nowMs, lookups: new Map() };
+}
+
+function lookUp(context: ReadingCheckContext, deviceId: string): ReturnType<DeviceRegistry["device"]> {
+  let lookup = context.lookups.get(deviceId);
+  if (lookup === undefined) {
+    lookup = context.registry.device(deviceId);
+    context.lookups.set(deviceId, lookup);
+  }
+  return lookup;
 }
 
 const dropped = (code: ReplicatedReadingDropped["code"], message: string) =>
@@ -60,14 +82,20 @@ export async function checkReplicatedReading(
     throw dropped("future", `timestamp is more than ${READING_MAX_FUTURE_MS} ms ahead`);
   let device: Awaited<ReturnType<DeviceRegistry["device"]>>;
   try {
-    device = await context.registry.device(reading.deviceId);
+    device = await lookUp(context, reading.deviceId);
   } catch (error) {
     throw dropped("registry_unavailable", (error as Error).message);
   }
   // Retired devices' readings stay acceptable: they were sent before the retirement reached the
   // validator that stored them (its pipeline refuses retired devices).
   if (device === undefined) throw dropped("unknown_device", `device ${reading.deviceId} is not registered`);
-  if (!(await context.verify(device.publicKey, readingSignBytes(reading), reading.signature)))
-    throw dropped("bad_signature", "device signature does not verify with the registered key");
+  let valid: boolean;
+  try {
+    valid = await context.verify(device.publicKey, readingSignBytes(reading), reading.signature);
+  } catch (error) {
+    // The worker pool's queue is full or it is closing: not the reading's fault.
+    throw dropped("verifier_unavailable", (error as Error).message);
+  }
+  if (!valid) throw dropped("bad_signature", "device signature does not verify with the registered key");
   return { reading, bytes };
 }
