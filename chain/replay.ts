@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { type Genesis, loadGenesisFile } from "../genesis/genesis.ts";
-import type { Application, ValidatorUpdate } from "./app/abci.ts";
+import type { Application, SignatureCheck, ValidatorUpdate } from "./app/abci.ts";
 import { BaseApplication } from "./app/application.ts";
 import { localSource, type ReplaySource, rpcSource } from "./audit/replay-source.ts";
 import { diffStates, type StateDiff } from "./audit/state-diff.ts";
@@ -26,6 +26,7 @@ import { misbehaviorOf } from "./consensus/evidence-pool.ts";
 import { genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { verifyEd25519 } from "./crypto/ed25519.ts";
 import { bytesEqual, toHex } from "./crypto/hash.ts";
+import { Secp256k1VerifyPool, VerifyPoolError } from "./crypto/secp256k1-pool.ts";
 import { modules } from "./node/application.ts";
 import type { CommitMultiStore } from "./store/commit-types.ts";
 import { DB_OPTIONS } from "./store/db.ts";
@@ -38,6 +39,11 @@ import { verifyCommit } from "./types/verify-commit.ts";
 
 /** Blocks fetched ahead of execution, so reading (disk or network) overlaps executing. */
 export const REPLAY_PREFETCH_BLOCKS = 32;
+/** Blocks whose tx signatures are verified in the worker pool ahead of execution: enough to keep the
+ * workers busy while the main thread executes, few enough that their jobs (≤ 1,000 txs a block at
+ * the default block gas) stay under the pool's queue bound (MAX_QUEUED_JOBS = 20,000) and their
+ * verdicts under the app's cache (MAX_SIGNATURE_CACHE_ENTRIES = 50,000). */
+export const REPLAY_PREVERIFY_BLOCKS = 8;
 
 export interface ReplayMismatch {
   height: string;
@@ -53,8 +59,14 @@ export interface ReplayReport {
   source: string;
   blocks: number;
   txs: number;
-  /** Execution only (reading, verifying, executing, committing), not the final state comparison. */
+  /** Blocks only (reading, verifying, executing, committing): not initChain, not the final state
+   * comparison. */
   seconds: number;
+  /** InitChain of the genesis (all genesis accounts and records). */
+  initChainSeconds: number;
+  /** Main-thread CPU per tx while the blocks ran (process.threadCpuUsage: unlike wall time, barely
+   * inflated by other processes' load); signature verification in the pool is not in it. */
+  mainThreadCpuMicrosPerTx: number;
   blocksPerSecond: number;
   txsPerSecond: number;
   /** Commits verified against the validator set of their height. */
@@ -85,6 +97,9 @@ export class ReplayError extends Error {
 export interface ReplayOptions {
   /** Stop after this height (default: the source's last). */
   toHeight?: bigint;
+  /** Signature verification worker threads (default os.availableParallelism(); 0 = verify on the
+   * main thread inside finalizeBlock, as without a pool). */
+  verifyWorkers?: number;
   /** Skip the final key-by-key comparison with the original state (home only). */
   skipStateCheck?: boolean;
 }
@@ -153,7 +168,24 @@ async function replay(
       chainId: genesis.chainId,
       ...(options.maxTxBytes === undefined ? {} : { maxTxBytes: options.maxTxBytes }),
     });
-    return await run(source, genesis, last, app, store, options.original, options.skipStateCheck ?? false);
+    const pool =
+      options.verifyWorkers === 0
+        ? undefined
+        : new Secp256k1VerifyPool(options.verifyWorkers === undefined ? {} : { size: options.verifyWorkers });
+    try {
+      return await run(
+        source,
+        genesis,
+        last,
+        app,
+        store,
+        options.original,
+        options.skipStateCheck ?? false,
+        pool,
+      );
+    } finally {
+      await pool?.close();
+    }
   } finally {
     await target.close();
     await rm(scratch, { recursive: true, force: true });
@@ -168,9 +200,13 @@ async function run(
   replayed: CommitMultiStore,
   original: CommitMultiStore | undefined,
   skipStateCheck: boolean,
+  pool: Secp256k1VerifyPool | undefined,
 ): Promise<ReplayReport> {
-  const started = performance.now();
+  const initStarted = performance.now();
   const init = await app.initChain(genesisInitChainRequest(genesis));
+  const initChainSeconds = (performance.now() - initStarted) / 1000;
+  const started = performance.now();
+  const cpuStarted = process.threadCpuUsage();
   let appHash = init.appHash;
   // The application's view of the validator sets: genesis (or initChain's own) for the first two
   // heights, then each block's updates from two heights later (CometBFT's H+2 rule).
@@ -200,6 +236,23 @@ async function run(
     return found;
   };
 
+  // Signatures of this and the next blocks' txs, verified in the pool while the main thread executes;
+  // the app takes the verdicts (bound to the exact tx, sign bytes and key) and verifies only the rest.
+  const preverified = new Map<bigint, Promise<void>>();
+  let nextToPreverify = genesis.initialHeight;
+  const preverifyAhead = (height: bigint, block: Block) => {
+    if (pool === undefined) return;
+    while (nextToPreverify <= last && nextToPreverify < height + BigInt(REPLAY_PREVERIFY_BLOCKS)) {
+      const h = nextToPreverify++;
+      const fetched = h === height ? Promise.resolve({ block }) : prefetched.get(h);
+      if (fetched === undefined) continue; // not fetched yet: finalizeBlock verifies it itself
+      preverified.set(
+        h,
+        fetched.then(({ block: ahead }) => preverifyTxs(app, pool, ahead.data.txs)).catch(() => {}),
+      );
+    }
+  };
+
   const mismatches: ReplayMismatch[] = [];
   let txs = 0;
   let commitsVerified = 0;
@@ -211,6 +264,7 @@ async function run(
   let current = await fetch(genesis.initialHeight);
   for (let height = genesis.initialHeight; height <= last; height++) {
     const { block } = current;
+    preverifyAhead(height, block);
     const next = height < last ? await fetch(height + 1n) : undefined;
     const { header } = block;
     const fail = (message: string) => new ReplayError("invalid_block", `block ${height}: ${message}`, height);
@@ -278,6 +332,8 @@ async function run(
       break;
     }
 
+    await preverified.get(height);
+    preverified.delete(height);
     const results = await app.finalizeBlock({
       txs: block.data.txs,
       height,
@@ -312,12 +368,15 @@ async function run(
     if (next !== undefined) current = next;
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.threadCpuUsage(cpuStarted);
   const blocks = Number(replayedThrough - genesis.initialHeight + 1n);
   const report: ReplayReport = {
     source: source.name,
     blocks,
     txs,
     seconds,
+    initChainSeconds,
+    mainThreadCpuMicrosPerTx: txs > 0 ? (cpu.user + cpu.system) / txs : 0,
     blocksPerSecond: seconds > 0 ? blocks / seconds : 0,
     txsPerSecond: seconds > 0 ? txs / seconds : 0,
     commitsVerified,
@@ -362,4 +421,27 @@ function decidedLastCommit(block: Block, lastSet: ValidatorSet | undefined) {
       };
     }),
   };
+}
+
+/** Verifies the signatures of `txs` in the pool and hands the verdicts to the app (as the node's
+ * ingress does before finalizeBlock). A busy or failed pool leaves them to finalizeBlock. */
+async function preverifyTxs(app: Application, pool: Secp256k1VerifyPool, txs: readonly Uint8Array[]) {
+  if (app.signatureChecks === undefined || app.addSignatureVerdicts === undefined) return;
+  const checks: SignatureCheck[] = [];
+  for (const tx of txs) for (const check of app.signatureChecks(tx)) checks.push(check);
+  if (checks.length === 0) return;
+  let verdicts: boolean[];
+  try {
+    verdicts = await pool.verify(
+      checks.map((check) => ({
+        signature: check.signature,
+        message: check.signBytes,
+        publicKey: check.publicKey,
+      })),
+    );
+  } catch (error) {
+    if (error instanceof VerifyPoolError) return;
+    throw error;
+  }
+  app.addSignatureVerdicts(checks.map((check, index) => ({ ...check, valid: verdicts[index] === true })));
 }

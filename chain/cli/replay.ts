@@ -52,6 +52,8 @@ function summary(report: ReplayReport) {
     last_height: report.lastHeight,
     commits_verified: report.commitsVerified,
     seconds: Number(report.seconds.toFixed(3)),
+    init_chain_seconds: Number(report.initChainSeconds.toFixed(3)),
+    main_thread_cpu_us_per_tx: Math.round(report.mainThreadCpuMicrosPerTx),
     blocks_per_second: Math.round(report.blocksPerSecond),
     txs_per_second: Math.round(report.txsPerSecond),
     final_app_hash: Buffer.from(report.finalAppHash).toString("hex").toUpperCase(),

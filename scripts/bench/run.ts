@@ -28,6 +28,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runDevnetBenchPair } = await import("./devnet.ts");
     await runDevnetBenchPair({});
   },
+  replay: async () => {
+    const { runReplayBench } = await import("./replay.ts");
+    await runReplayBench({ compareWithoutPool: true });
+  },
   tx: async () => {
     const { runTxBench } = await import("./tx.ts");
     await runTxBench({});
