@@ -93,12 +93,21 @@ export async function signingClient(rpcUrl: string, privateKey?: Uint8Array) {
 export function connectConsumer(
   url: string,
   account: TestAccount,
-  options: { nowMs?: number; clientId?: string; username?: string; password?: string; ca?: Buffer } = {},
+  options: {
+    nowMs?: number;
+    clientId?: string;
+    username?: string;
+    password?: string;
+    ca?: Buffer;
+    chainId?: string;
+  } = {},
 ): Promise<MqttClient> {
   return mqtt.connectAsync(url, {
     clientId: options.clientId ?? `${account.address}/test-${randomBytes(4).toString("hex")}`,
     username: options.username ?? account.address,
-    password: options.password ?? consumerPassword(CHAIN_ID, account.privateKey, options.nowMs ?? Date.now()),
+    password:
+      options.password ??
+      consumerPassword(options.chainId ?? CHAIN_ID, account.privateKey, options.nowMs ?? Date.now()),
     reconnectPeriod: 0,
     protocolVersion: 4,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
