@@ -59,6 +59,8 @@ export interface DevnetOptions {
   /** Extra funded accounts. */
   accounts?: { address: string; amount: bigint }[];
   timeoutCommit?: string;
+  /** Extra [mqtt] settings of every node (e.g. commit_grace for tests). */
+  mqtt?: Record<string, string | number | boolean>;
   /** Full nodes get no persistent peers of their own but are dialed by nobody: they dial validators. */
 }
 
@@ -162,7 +164,7 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
     };
     document["consensus"] = { timeout_commit: options.timeoutCommit ?? "1s" };
     // Several nodes on one host cannot all have 1883: the OS chooses each broker's port (logged).
-    document["mqtt"] = { enabled: true, laddr: "tcp://127.0.0.1:0" };
+    document["mqtt"] = { enabled: true, laddr: "tcp://127.0.0.1:0", ...options.mqtt };
     writeFileAtomic(paths.configFile, renderConfigToml(document));
     // Each validator's bridge signs daily commitments with its operator key (development keys only).
     if (node.operator !== undefined) installOperatorKey(node.home, node.operator.mnemonic);

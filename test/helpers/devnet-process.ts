@@ -38,6 +38,8 @@ export async function startTestDevnet(options: {
   senders?: number;
   timeoutCommit?: string;
   startFullNodes?: boolean;
+  /** Extra [mqtt] settings of every node (createDevnet). */
+  mqtt?: Record<string, string | number | boolean>;
 }): Promise<TestDevnet> {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-devnet-"));
   const total = options.validators + (options.fullNodes ?? 0);
@@ -55,6 +57,7 @@ export async function startTestDevnet(options: {
     ports: (i) => ports[i]!,
     accounts: senders.map((s) => ({ address: s.address, amount: 10_000_000_000n })),
     timeoutCommit: options.timeoutCommit ?? "500ms",
+    ...(options.mqtt === undefined ? {} : { mqtt: options.mqtt }),
   });
   const nodes = devnet.nodes.map((spec) => makeNode(spec));
   for (const node of nodes) if (node.spec.validator || options.startFullNodes) node.start();

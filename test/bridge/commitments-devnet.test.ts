@@ -1,0 +1,160 @@
+// Daily commitments across a partition that heals, on a real 4-validator devnet (npm run devnet's
+// homes: every validator has its operator key; commit_grace 2 s; clocks 75 s before a UTC midnight,
+// SENSORCHAIN_CLOCK_OFFSET_MS, test only). A device publishes to validator 0 while validators 2 and 3
+// are paused (SIGSTOP: cut off, and the chain halts without them); they resume after midnight. The
+// day becomes final with the root of exactly what the device sent, backed by at least three
+// validators including a formerly cut-off one, and afterwards every validator's own store holds the
+// same day (gossip once the partition healed, or the repair protocol).
+
+import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
+import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import test from "ava";
+import { ClassicLevel } from "classic-level";
+import mqtt from "mqtt";
+import { authPassword } from "../../bridge-mqtt/auth.ts";
+import { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
+import { readingsTopic } from "../../bridge-mqtt/topics.ts";
+import { homePaths } from "../../chain/config/home.ts";
+import { CLOCK_OFFSET_ENV } from "../../chain/consensus/engine.ts";
+import { DB_OPTIONS } from "../../chain/store/db.ts";
+import { createRegistry, MSG_REGISTER_DEVICE, meter as meterPb } from "../../client/index.ts";
+import { readingsRoot } from "../../light-client/reading-inclusion.ts";
+import { startTestDevnet, waitFor, waitForHeights } from "../helpers/devnet-process.ts";
+import { rpc } from "../helpers/node-process.ts";
+import { ed25519Key, signedReading } from "./device-keys.ts";
+
+const DEVICE = "D035_0077";
+const DAY_MS = 86_400_000;
+const LEAD_MS = 90_000;
+
+test("a partition between validators heals and the day is final with the same root everywhere", async (t) => {
+  t.timeout(240_000);
+  const now = Date.now();
+  const midnight = (Math.floor((now + 120_000) / DAY_MS) + 1) * DAY_MS;
+  const offsetMs = midnight - LEAD_MS - now;
+  const nodeNow = () => Date.now() + offsetMs;
+  const day = BigInt(midnight / DAY_MS - 1);
+  // Every node process of this test file reads it when spawned (ava runs each file in its own process).
+  process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
+  const net = await startTestDevnet({ validators: 4, timeoutCommit: "300ms", mqtt: { commit_grace: "2s" } });
+  t.teardown(async () => {
+    for (const node of net.nodes)
+      if (node.child?.pid !== undefined && node.running()) process.kill(node.child.pid, "SIGCONT");
+    await net.close();
+  });
+  const [v0, , v2, v3] = net.nodes as [
+    (typeof net.nodes)[0],
+    unknown,
+    (typeof net.nodes)[0],
+    (typeof net.nodes)[0],
+  ];
+  await waitForHeights(net.nodes, 2n, 60_000);
+  let mqttUrl = "";
+  await waitFor(
+    "validator 0's MQTT port",
+    async () => {
+      mqttUrl = /mqtt bridge listening mqtt=(mqtt:\/\/[0-9.:]+)/.exec(v0.output)?.[1] ?? "";
+      return mqttUrl !== "";
+    },
+    30_000,
+    net.nodes,
+  );
+
+  const faucet = await DirectSecp256k1HdWallet.fromMnemonic(net.devnet.faucetMnemonic, { prefix: "sensor" });
+  const client = await SigningStargateClient.connectWithSigner(v0.rpcUrl, faucet, {
+    registry: createRegistry(),
+    gasPrice: GasPrice.fromString("0.025usensor"),
+    broadcastPollIntervalMs: 200,
+  });
+  const key = ed25519Key();
+  const register: EncodeObject = {
+    typeUrl: MSG_REGISTER_DEVICE,
+    value: {
+      owner: net.devnet.faucetAddress,
+      deviceId: DEVICE,
+      publicKey: { type: key.type, key: key.publicKey },
+      metadata: { model: "meter", unit: "kWh", locationHint: "" },
+    },
+  };
+  assertIsDeliverTxSuccess(await client.signAndBroadcast(net.devnet.faucetAddress, [register], "auto"));
+  client.disconnect();
+  t.true(nodeNow() < midnight - 10_000, "setup done well before midnight (node clock)");
+  t.log(`partition starts ${(midnight - nodeNow()) / 1000} s before midnight`);
+
+  // The partition: validators 2 and 3 stop (no gossip, no votes) until after midnight.
+  for (const node of [v2, v3]) process.kill(node.child!.pid!, "SIGSTOP");
+  const device = await mqtt.connectAsync(mqttUrl, {
+    clientId: DEVICE,
+    username: DEVICE,
+    password: authPassword(net.devnet.chainId, DEVICE, nodeNow(), key.sign),
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+  t.teardown(() => device.endAsync());
+  const sent: { day: bigint; payload: Uint8Array }[] = [];
+  for (let sequence = 1n; nodeNow() < midnight + 1_000; sequence++) {
+    const timestampMs = BigInt(nodeNow());
+    const { payload } = signedReading(key, { deviceId: DEVICE, sequence, timestampMs, value: `${sequence}` });
+    await device.publishAsync(readingsTopic(DEVICE), Buffer.from(payload), { qos: 1 });
+    sent.push({ day: timestampMs / BigInt(DAY_MS), payload });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  for (const node of [v2, v3]) process.kill(node.child!.pid!, "SIGCONT");
+  const ofDay = sent.filter((s) => s.day === day).map((s) => s.payload);
+  t.true(ofDay.length >= 10, `readings before midnight: ${ofDay.length}`);
+  const root = readingsRoot(ofDay);
+
+  const request = meterPb.QueryCommitmentRequest.encode({ deviceId: DEVICE, day: Number(day) }).finish();
+  let commitment: ReturnType<typeof meterPb.QueryCommitmentResponse.decode>["commitment"];
+  await waitFor(
+    `day ${day} final`,
+    async () => {
+      const response = await rpc(v0.rpcUrl, "abci_query", {
+        path: "/sensorchain.meter.v1.Query/Commitment",
+        data: Buffer.from(request).toString("hex"),
+      });
+      const result = response.result?.response;
+      if (result === undefined || Number(result.code ?? 0) !== 0) return false;
+      commitment = meterPb.QueryCommitmentResponse.decode(Buffer.from(result.value, "base64")).commitment;
+      return true;
+    },
+    120_000,
+    net.nodes,
+  );
+  t.deepEqual(Uint8Array.from(commitment!.body!.root!), root);
+  t.is(String(commitment!.body!.count), String(ofDay.length));
+  const operators = net.devnet.nodes.map((node) => node.operator!.address);
+  t.true(commitment!.attesters!.length >= 3);
+  t.log(
+    `attesters ${commitment!.attesters!.map((a) => operators.indexOf(a)).join(",")}; repairs logged by v2/v3: ${[
+      v2,
+      v3,
+    ]
+      .map((node) => node.output.split("repairing from peers").length - 1)
+      .join(",")}`,
+  );
+  t.true(
+    commitment!.attesters!.some((a) => a === operators[2] || a === operators[3]),
+    "a validator that was cut off backs the final root",
+  );
+  t.true(commitment!.attesters!.every((a) => operators.includes(a)));
+
+  // Every validator's own copy of the day gives the committed root: a few blocks after finality (a
+  // cut-off validator repairs at the submit event, before the day can be final), stop them (one
+  // LevelDB user) and read their stores.
+  await waitForHeights(net.nodes, BigInt(String(commitment!.finalHeight)) + 5n, 60_000);
+  for (const node of net.nodes) await node.stop();
+  for (const node of net.nodes) {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(homePaths(node.spec.home).dbPath, DB_OPTIONS);
+    await db.open();
+    try {
+      const store = new ReadingStore(db);
+      const bytes: Uint8Array[] = [];
+      for (const sequence of await store.daySequences(DEVICE, day))
+        bytes.push((await store.loadReading(DEVICE, sequence))!);
+      t.deepEqual(readingsRoot(bytes), root, `${node.spec.moniker}'s copy of the day`);
+    } finally {
+      await db.close();
+    }
+  }
+});
