@@ -49,6 +49,7 @@ const consumer = newAccount();
 const authority = newAccount();
 const buyer = newAccount();
 const stranger = newAccount();
+const shortLived = newAccount(); // opens an escrow that expires a few seconds later
 
 let home: ConsumerTestHome;
 let node: NodeProcess;
@@ -59,7 +60,7 @@ const clients: MqttClient[] = [];
 
 test.before(async (t) => {
   t.timeout(120_000);
-  home = await createConsumerTestHome([owner, consumer, authority, buyer, stranger]);
+  home = await createConsumerTestHome([owner, consumer, authority, buyer, stranger, shortLived]);
   node = await startNodeProcess(home.home);
   tlsUrl = `mqtts://127.0.0.1:${home.tlsPort}`;
   wsUrl = `ws://127.0.0.1:${home.wsPort}/mqtt`;
@@ -361,5 +362,58 @@ test.serial(
       t.is(refused.status, status, query);
       t.is(((await refused.json()) as Json).error.code, code, query);
     }
+  },
+);
+
+test.serial(
+  "an escrow that expires ends its consumer's stream at the next delivery after expiry",
+  async (t) => {
+    t.timeout(90_000);
+    // A second escrow on the same device, expiring ~8 s from now (block time).
+    const client = await signingClient(node.rpcUrl, shortLived.privateKey);
+    try {
+      assertIsDeliverTxSuccess(
+        await client.signAndBroadcast(
+          shortLived.address,
+          [
+            {
+              typeUrl: MSG_OPEN_ESCROW,
+              value: {
+                consumer: shortLived.address,
+                deviceId: ESCROWED,
+                releaseAuthority: shortLived.address,
+                mode: EscrowMode.ESCROW_MODE_MANUAL,
+                deposit: { denom: DENOM, amount: "100" },
+                price: { denom: DENOM, amount: "10" },
+                periodSeconds: 60,
+                expiryTime: Math.floor(Date.now() / 1000) + 8,
+              },
+            },
+          ],
+          "auto",
+        ),
+      );
+    } finally {
+      client.disconnect();
+    }
+    const viewer = track(await connectConsumer(node.mqttUrl, shortLived));
+    t.is(await subscribe(viewer, streamTopic(ESCROWED)), 0);
+    let revoked: Buffer | undefined;
+    viewer.on("message", (topic, payload) => {
+      if (topic === streamRevokedTopic(ESCROWED)) revoked = payload;
+    });
+    const device = await connectDevice(ESCROWED, node.mqttUrl);
+    let received = 0;
+    viewer.on("message", (topic) => {
+      if (topic === streamTopic(ESCROWED)) received++;
+    });
+    // The device keeps publishing (2 Hz) until the bridge ends the stream; bounded by the test timeout.
+    while (revoked === undefined) {
+      await publishReading(device, ESCROWED);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    t.true(received > 0, "readings arrived while the escrow was open");
+    t.deepEqual(JSON.parse(revoked.toString()), { device_id: ESCROWED, reason: "not_entitled" });
+    t.is(await subscribe(viewer, streamTopic(ESCROWED)), 128);
   },
 );
