@@ -9,6 +9,8 @@ export interface ChainTopics {
   readings: string;
   /** Request/response: one device's day of readings, for repair (bridge-mqtt/gossip). */
   readingsRepair: string;
+  /** Validator-signed consumer commands, delivered by whichever bridge the actuator is on (bridge-mqtt/commands). */
+  consumerCommands: string;
 }
 
 export function chainTopics(chainId: string): ChainTopics {
@@ -20,5 +22,6 @@ export function chainTopics(chainId: string): ChainTopics {
     blocksync: `${prefix}/blocksync/1`,
     readings: `${prefix}/readings/1`,
     readingsRepair: `${prefix}/readings-repair/1`,
+    consumerCommands: `${prefix}/consumer-commands/1`,
   };
 }
