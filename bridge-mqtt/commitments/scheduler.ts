@@ -349,10 +349,13 @@ export class CommitmentScheduler {
       failure = String((error as Error).message ?? error);
     }
     if (failure !== undefined) {
+      if (this.#stopped) return; // the sender was closed under it: the next start looks again
       this.counters.txFailed++;
       logger.warn(
         { messages: batch.length, err: failure },
-        "daily commitments: commitment tx failed; retrying its messages one by one",
+        batch.length > 1
+          ? "daily commitments: commitment tx failed; retrying its messages one by one"
+          : "daily commitments: commitment tx failed; retried later",
       );
       // One message that lost a race (e.g. a candidate that appeared in the same block) fails the
       // whole tx; singles let the others through. Their failures are retried by later passes.
