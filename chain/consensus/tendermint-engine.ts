@@ -70,7 +70,11 @@ export const realTimers: TimerScheduler = {
   clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/** Per-block detail (proposal built/verified, decided, timeouts that change nothing) goes to `debug`:
+ * one info line per committed block is the node's ("committed block", as CometBFT's "finalized
+ * block"). Loggers without `debug` drop that detail. */
 export interface EngineLogger {
+  debug?(object: object, message: string): void;
   info(object: object, message: string): void;
   warn(object: object, message: string): void;
   error(object: object, message: string): void;
@@ -91,8 +95,13 @@ export const MAX_PROPOSE_BACKOFF_MS = 5_000;
 const MAX_VERDICTS_PER_HEIGHT = 64;
 /** Messages of the next height kept until this node decides the current one: a proposer that decided
  * first sends its proposal while the others still execute the last block; dropping it cost up to a
- * gossip interval (1 s) per height. 4 × (proposal + votes of a few rounds) of a 100-validator set fits. */
+ * gossip interval (1 s) per height. 4 × (proposal + votes of a few rounds) of a 100-validator set fits.
+ * When full, newer messages are dropped: the first ones (round 0's proposal and votes) are what the
+ * next height starts with, and a flood must not push them out; gossip repeats the rest. */
 export const MAX_FUTURE_MESSAGES = 1_000;
+/** Block bytes (proposals, catch-up commits) among the kept next-height messages: a few blocks of
+ * gossip size (8 MiB), not 1,000 of them (gigabytes); further blocks are dropped until the decision. */
+export const MAX_FUTURE_BLOCK_BYTES = 32 * 1024 * 1024;
 
 export interface TendermintEngineOptions {
   executor: BlockExecutor;
@@ -135,6 +144,7 @@ export class TendermintEngine implements ConsensusEngine {
   #pendingEvidence: Omit<DuplicateVoteEvidence, "timestamp">[] = [];
   /** Messages of height + 1 received early (MAX_FUTURE_MESSAGES), replayed after the decision. */
   #future: { message: ConsensusMessage; from: PeerId }[] = [];
+  #futureBlockBytes = 0;
   #catchupSent = new Map<PeerId, { height: bigint; atNs: bigint }>();
   /** Added to timeout_propose of round 0: grows by proposeDelta per extra round a height needed (the
    * proposals come later than the timeout allows: slow execution, gossip under load), shrinks by
@@ -290,7 +300,7 @@ export class TendermintEngine implements ConsensusEngine {
     if (verdict === undefined) {
       const started = performance.now();
       verdict = await this.#o.executor.verifyProposal(this.#chainState, proposed.block, proposed.blockId);
-      this.#o.logger.info(
+      this.#o.logger.debug?.(
         {
           height: Number(proposed.block.header.height),
           txs: proposed.block.data.txs.length,
@@ -324,9 +334,16 @@ export class TendermintEngine implements ConsensusEngine {
       return;
     }
     if (messageHeight === height + 1n) {
-      // Replayed when this node reaches that height (#decide); further ahead: caught up by commit.
-      if (this.#future.length >= MAX_FUTURE_MESSAGES) this.#future.shift();
+      // Replayed when this node reaches that height (#decide), through this method again: checked
+      // then like any message of the current height. Further ahead: caught up by commit.
+      const blockBytes = message.kind === "vote" ? 0 : message.blockBytes.length;
+      if (
+        this.#future.length >= MAX_FUTURE_MESSAGES ||
+        this.#futureBlockBytes + blockBytes > MAX_FUTURE_BLOCK_BYTES
+      )
+        return;
       this.#future.push({ message, from });
+      this.#futureBlockBytes += blockBytes;
       return;
     }
     if (messageHeight > height) return;
@@ -399,8 +416,18 @@ export class TendermintEngine implements ConsensusEngine {
     if (item.input.kind !== "blockApplied" && !this.#isCurrent(item.input)) return;
     if (item.wal !== undefined && !this.#replaying)
       await this.#wal.writeInput(encodeWalInput(item.wal), false);
+    const [roundBefore, stepBefore] = [this.#machine.round, this.#machine.step];
     const { state, effects } = step(this.#machine, item.input);
     this.#machine = state;
+    // A timeout that moved the machine means a round did not go as it should: worth an info line.
+    if (
+      item.input.kind === "timeout" &&
+      item.input.timeout.step !== "newHeight" &&
+      (state.round !== roundBefore || state.step !== stepBefore)
+    ) {
+      const { height, round, step: timeoutStep } = item.input.timeout;
+      this.#o.logger.info({ height: Number(height), round, step: timeoutStep }, "timeout");
+    }
     for (const effect of effects) await this.#perform(effect);
   }
 
@@ -459,10 +486,12 @@ export class TendermintEngine implements ConsensusEngine {
       this.#timers.delete(handle);
       if (!this.#running) return;
       const { timeout } = effect;
+      // Most fire after their round is over (every height arms timeout_propose): only the machine
+      // can tell whether one matters (#handle logs those).
       if (timeout.step !== "newHeight")
-        this.#o.logger.info(
+        this.#o.logger.debug?.(
           { height: Number(timeout.height), round: timeout.round, step: timeout.step },
-          "timeout",
+          "timeout fired",
         );
       this.#push({ input: { kind: "timeout", timeout }, wal: { kind: "timeout", ...timeout } });
     });
@@ -490,7 +519,7 @@ export class TendermintEngine implements ConsensusEngine {
         lastCommit: this.#machine.params.lastCommit,
         time,
       });
-      this.#o.logger.info(
+      this.#o.logger.debug?.(
         {
           height: Number(effect.height),
           round: effect.round,
@@ -584,7 +613,7 @@ export class TendermintEngine implements ConsensusEngine {
       commit,
     );
     await this.#wal.writeEndHeight(height);
-    this.#o.logger.info(
+    this.#o.logger.debug?.(
       {
         height: Number(height),
         round: this.#machine.round,
@@ -620,6 +649,7 @@ export class TendermintEngine implements ConsensusEngine {
     for (const effect of effects) await this.#perform(effect);
     const future = this.#future;
     this.#future = [];
+    this.#futureBlockBytes = 0;
     for (const { message, from } of future) this.#receive(message, from);
   }
 

@@ -29,7 +29,7 @@ export interface DevnetBenchOptions {
   seconds?: number;
   warmupSeconds?: number;
   accounts?: number;
-  /** When set, each node logs at info level to `<logDir>/<moniker>.log` (diagnosis of stalls). */
+  /** When set, each node logs at debug level (per-block timings) to `<logDir>/<moniker>.log` (diagnosis of stalls). */
   logDir?: string;
 }
 
@@ -134,7 +134,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       ? []
       : devnet.nodes.map((node) => openSync(join(options.logDir!, `${node.moniker}.log`), "w"));
   const children = devnet.nodes.map((node, i) =>
-    startDevnetNode(node, ["--log_level", options.logDir === undefined ? "warn" : "info"], logFds[i]),
+    startDevnetNode(node, ["--log_level", options.logDir === undefined ? "warn" : "debug"], logFds[i]),
   );
   for (const fd of logFds) closeSync(fd);
   // Drain the pipes (a full pipe would block a node's synchronous logger) and keep a tail to show.
