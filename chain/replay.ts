@@ -18,6 +18,7 @@ import { ClassicLevel } from "classic-level";
 import { type Genesis, loadGenesisFile } from "../genesis/genesis.ts";
 import type { Application, SignatureCheck, ValidatorUpdate } from "./app/abci.ts";
 import { BaseApplication } from "./app/application.ts";
+import { diffRemoteState } from "./audit/remote-diff.ts";
 import { localSource, type ReplaySource, rpcSource } from "./audit/replay-source.ts";
 import { diffStates, type StateDiff } from "./audit/state-diff.ts";
 import { loadConfig } from "./config/config.ts";
@@ -50,8 +51,9 @@ export interface ReplayMismatch {
   what: "app_hash" | "last_results_hash" | "validators_hash" | "next_validators_hash";
   expected: string;
   actual: string;
-  /** Reading from a home: what differs between the original state and the replayed one at the
-   * version the mismatching hash commits to (app_hash: height − 1). */
+  /** What differs between the original state and the replayed one at the version the mismatching
+   * hash commits to (app_hash: height − 1): from the home's database, or over RPC from the remote
+   * node's proven answers (chain/audit/remote-diff.ts). */
   diff?: StateDiff;
 }
 
@@ -328,6 +330,8 @@ async function run(
       };
       if (original !== undefined)
         mismatch.diff = await diffStates(original, replayed, Number(height - 1n), { allStores: false });
+      else if (source.remote !== undefined)
+        mismatch.diff = await diffRemoteState(source.remote, header.appHash, replayed, Number(height - 1n));
       mismatches.push(mismatch);
       break;
     }

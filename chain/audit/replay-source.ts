@@ -5,6 +5,7 @@ import type { ClassicLevel } from "classic-level";
 import { type Genesis, parseGenesis } from "../../genesis/genesis.ts";
 import { array, base64Bytes, decodeCommit, decodeHeader, object } from "../../light-client/json.ts";
 import { RpcTransport } from "../../light-client/rpc-transport.ts";
+import type { LightTransport } from "../../light-client/transport.ts";
 import { openBlockStore } from "../blockstore/open.ts";
 import type { Block, Commit, Validator } from "../types/block.ts";
 
@@ -19,6 +20,8 @@ export interface ReplaySource {
   commit(height: bigint): Promise<Commit | undefined>;
   /** The validator set that signs `height`. */
   validators(height: bigint): Promise<Validator[] | undefined>;
+  /** A remote node: its proven queries name the stores and keys of a mismatch (remote-diff.ts). */
+  remote?: LightTransport;
 }
 
 export async function localSource(
@@ -41,6 +44,7 @@ export function rpcSource(url: string): ReplaySource {
   const transport = new RpcTransport(url);
   return {
     name: transport.name,
+    remote: transport,
     async genesis() {
       const result = object(await transport.call("genesis", {}), "genesis result");
       return parseGenesis(result["genesis"]);

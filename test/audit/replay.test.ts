@@ -97,7 +97,8 @@ async function sendSigned(
 }
 
 function deviceId(index: number): string {
-  return `R${String(index % 1000).padStart(3, "0")}_${String(Math.floor(index / 1000)).padStart(4, "0")}`;
+  // D035 is a sector of the default params (an unknown sector makes the registration fail).
+  return `D035_${String(index + 1).padStart(4, "0")}`;
 }
 
 test.serial(
