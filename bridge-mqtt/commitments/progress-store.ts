@@ -63,7 +63,9 @@ export async function saveProgress(
         value: Buffer.concat([Buffer.of(STATE_BYTE[progress.state]), progress.hash]),
       },
     ],
-    true,
+    // Not fsynced: a record lost in a crash only costs a Status query; the chain itself refuses a
+    // second vote of this operator (and the Status query shows our vote first).
+    false,
   );
 }
 
