@@ -22,6 +22,9 @@ export const MAX_OUTBOUND_READINGS = 20_000;
 /** Received readings waiting for their device signature checks and the disk: 2 s of 10,000 devices
  * at 1 Hz. A batch that does not fit is ignored (counted), not buffered. */
 export const MAX_INBOUND_PENDING_READINGS = 20_000;
+/** Received batches checked and stored at once: while one waits for its group commit (fsync), the
+ * next one's device signatures are checked (the verifier's workers stay busy). */
+export const MAX_CONCURRENT_INBOUND_BATCHES = 2;
 /** How long a reading of a device this node does not know yet waits for its one retry, ms: a few
  * blocks, for a registration this node has not committed yet (a device's first readings). */
 export const DEFERRED_RETRY_MS = 2_000;

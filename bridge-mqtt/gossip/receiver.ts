@@ -2,10 +2,11 @@
 // spreads: a batch that is not a canonical, correctly signed batch of a current validator's node key
 // is rejected (gossipsub penalises the peer that forwarded it); one that does not fit the bounded
 // inbound queue is ignored (counted; repair fills the gap). Accepted batches are then checked reading
-// by reading (checkReplicatedReading: a bad reading is dropped, the others stored) one batch at a
-// time, and stored with ReadingStore.appendReplicated (dedup by device and sequence). A reading of a
-// device this node does not know yet (its registration is in a block this node has not committed)
-// or checked while the registry or verifier was unavailable is retried once, DEFERRED_RETRY_MS later.
+// by reading (checkReplicatedReading: a bad reading is dropped, the others stored), two batches at a
+// time (MAX_CONCURRENT_INBOUND_BATCHES), and stored with ReadingStore.appendReplicated (dedup by
+// device and sequence). A reading of a device this node does not know yet (its registration is in a
+// block this node has not committed) or checked while the registry or verifier was unavailable is
+// retried once, DEFERRED_RETRY_MS later.
 
 import type { Logger } from "../../chain/node.ts";
 import type { P2PHost, Verdict } from "../../chain/p2p/host.ts";
@@ -14,7 +15,12 @@ import type { DeviceRegistry } from "../registry.ts";
 import { batchPeerId, decodeReadingBatch, type ReadingBatch, verifyBatchSignature } from "./batch-codec.ts";
 import type { ReplicationCounters } from "./counters.ts";
 import { ReadingBatchRejected, type ReadingDrop, ReplicatedReadingDropped } from "./errors.ts";
-import { DEFERRED_RETRY_MS, MAX_DEFERRED_READINGS, MAX_INBOUND_PENDING_READINGS } from "./limits.ts";
+import {
+  DEFERRED_RETRY_MS,
+  MAX_CONCURRENT_INBOUND_BATCHES,
+  MAX_DEFERRED_READINGS,
+  MAX_INBOUND_PENDING_READINGS,
+} from "./limits.ts";
 import { checkContext, checkReplicatedReading, type VerifyDeviceSignature } from "./replicated-reading.ts";
 
 export interface GossipLagObserver {
@@ -56,7 +62,9 @@ export class ReadingReceiver {
   #deferTimer: NodeJS.Timeout | undefined;
   /** Readings in #queue and in the batch being processed (bounded by MAX_INBOUND_PENDING_READINGS). */
   #pendingReadings = 0;
-  #draining: Promise<void> | undefined;
+  /** Drain loops running (at most MAX_CONCURRENT_INBOUND_BATCHES): while one batch waits for its
+   * fsync, the next one's signatures are checked. */
+  readonly #draining = new Set<Promise<void>>();
   #stopped = false;
 
   constructor(options: ReadingReceiverOptions) {
@@ -95,7 +103,9 @@ export class ReadingReceiver {
   #enqueue(inbound: Inbound): void {
     this.#pendingReadings += inbound.readings.length;
     this.#queue.push(inbound);
-    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+    if (this.#draining.size >= MAX_CONCURRENT_INBOUND_BATCHES) return;
+    const loop: Promise<void> = this.#drain().finally(() => this.#draining.delete(loop));
+    this.#draining.add(loop);
   }
 
   #check(data: Uint8Array): ReadingBatch {
@@ -109,7 +119,7 @@ export class ReadingReceiver {
     return batch;
   }
 
-  /** Processes queued batches one at a time until the queue is empty. */
+  /** Processes queued batches, one at a time per loop, until the queue is empty. */
   async #drain(): Promise<void> {
     for (let batch = this.#queue.shift(); batch !== undefined; batch = this.#queue.shift()) {
       try {
@@ -175,6 +185,6 @@ export class ReadingReceiver {
     this.#queue.length = 0;
     clearTimeout(this.#deferTimer);
     this.#deferred = [];
-    await this.#draining;
+    await Promise.all(this.#draining);
   }
 }
