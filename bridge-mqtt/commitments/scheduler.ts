@@ -89,6 +89,9 @@ interface PendingMessage {
   hash: Uint8Array;
 }
 
+/** A message to send, "final" (nothing more to do for the device-day) or nothing for now. */
+type Evaluation = PendingMessage | "final" | undefined;
+
 const noteKey = (deviceId: string, day: bigint) => `${deviceId}/${day}`;
 
 function attribute(event: Event, key: string): string | undefined {
@@ -193,7 +196,20 @@ export class CommitmentScheduler {
               this.#warnNotOperator(operators);
               return;
             }
-            const pending = await this.#evaluate(deviceId, day, dueMs, now, operators);
+            let pending: Evaluation;
+            try {
+              pending = await this.#evaluate(deviceId, day, dueMs, now, operators);
+            } catch (error) {
+              // One device-day that cannot be evaluated (a query failing, a stored record that does
+              // not decode) must not hold up the others: logged, looked at again later.
+              this.#options.logger.warn(
+                { device: deviceId, day: Number(day), err: String((error as Error).message ?? error) },
+                "daily commitments: device-day not evaluated",
+              );
+              this.#setNextCheck(noteKey(deviceId, day), now + FAILED_RETRY_MS);
+              allFinal = false;
+              continue;
+            }
             if (pending === "final") continue;
             allFinal = false;
             if (pending === undefined) continue;
@@ -216,7 +232,7 @@ export class CommitmentScheduler {
     dueMs: number,
     now: number,
     operators: string[],
-  ): Promise<PendingMessage | "final" | undefined> {
+  ): Promise<Evaluation> {
     const { db, logger } = this.#options;
     const operator = this.#options.sender.address;
     const key = noteKey(deviceId, day);

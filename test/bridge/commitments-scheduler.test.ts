@@ -16,7 +16,7 @@ import { operatorKeyFromPrivateKey } from "../../bridge-mqtt/commitments/operato
 import { isDayDone } from "../../bridge-mqtt/commitments/progress-store.ts";
 import { CommitmentScheduler } from "../../bridge-mqtt/commitments/scheduler.ts";
 import { CommitmentTxSender } from "../../bridge-mqtt/commitments/tx-sender.ts";
-import { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
+import { ReadingStore, readingKey } from "../../bridge-mqtt/reading-store.ts";
 import type { CheckTxResponse } from "../../chain/app/abci.ts";
 import { deriveKey } from "../../chain/crypto/mnemonic.ts";
 import type { NodeEvent } from "../../chain/rpc/backend.ts";
@@ -315,4 +315,47 @@ test("a validator with no readings of a device-day learns of it from the submit 
   t.like(listening.counters, { repairs: 1, attests: 1, submits: 0, conflicts: 0 });
   const current = await status(chain, day);
   t.deepEqual(current.candidates[0]!.candidate!.attesters, [designated.operator, cutOff.operator]);
+});
+
+test("a device-day whose stored reading does not decode is skipped and logged; the others are committed", async (t) => {
+  const { a, chain, day, designated } = await setup(t);
+  await sharedDevice(a, a.operators[4]!, "D035_0002");
+  await store(designated, readingsOf(day, [1n, 2n]));
+  await store(
+    designated,
+    readingsOf(day, [1n]).map((r) => ({ ...r, deviceId: "D035_0002" })),
+  );
+  // Damage DEVICE's first stored reading (a torn disk, a bug elsewhere).
+  await designated.db.put(readingKey(DEVICE, 1n), Uint8Array.of(0xff, 0xff), {
+    keyEncoding: "view",
+    valueEncoding: "view",
+  });
+  const warnings: string[] = [];
+  const scheduler = new CommitmentScheduler({
+    db: designated.db,
+    store: designated.store,
+    query: chain.query,
+    sender: designated.sender,
+    subscribe: chain.subscribe,
+    now: () => Number((day + 1n) * DAY_MS) + 1_000 + FALLBACK_MS, // designated or not: submit
+    graceMs: 0,
+    logger: {
+      info() {},
+      error() {},
+      warn: (_object: unknown, message?: string) => void warnings.push(message ?? ""),
+    },
+  });
+  await scheduler.runPass();
+  t.true(warnings.includes("daily commitments: device-day not evaluated"), warnings.join("\n"));
+  t.false((await status(chain, day)).candidates.length > 0, "nothing submitted for the damaged device-day");
+  const other = meterPb.QueryStatusResponse.decode(
+    (
+      await chain.query(
+        "/sensorchain.meter.v1.Query/Status",
+        meterPb.QueryStatusRequest.encode({ deviceId: "D035_0002", day: Number(day) }).finish(),
+      )
+    ).value,
+  );
+  t.is(other.candidates.length, 1, "the healthy device-day was submitted");
+  t.false(await isDayDone(designated.db, day));
 });
