@@ -33,6 +33,7 @@ export interface DevicesCliOptions {
   maxInflight: number;
   connectConcurrency: number;
   gasPrices: string;
+  presign: boolean;
   json: boolean;
 }
 
@@ -95,6 +96,11 @@ export function devicesProgram(run: (options: DevicesCliOptions) => Promise<void
       DEFAULT_CONNECT_CONCURRENCY,
     )
     .option("--gas-prices <price>", "gas price of the registration txs", "0.025usensor")
+    .option(
+      "--presign",
+      "sign all readings of the run before sending (timestamps at their planned send times; at most 1,000,000)",
+      false,
+    )
     .option(
       "--json",
       "print the final summary as one JSON line on stdout (per-second lines go to stderr)",
@@ -161,6 +167,7 @@ export async function runDevices(
     durationMs: options.duration,
     maxInflight: options.maxInflight,
     connectConcurrency: options.connectConcurrency,
+    presign: options.presign,
     log: out.line,
     onSecond: (s) =>
       out.line(

@@ -51,6 +51,7 @@ interface LoadRun {
   /** The node's CPU and memory from the first reading to the end of the run. */
   node: NodeUsage;
   generatorCpuPercent: number;
+  generatorPeakRssMb: number;
   /** Counter deltas over the run from the node's /metrics. */
   accepted: number;
   unavailable: number;
@@ -179,7 +180,7 @@ async function loadRun(
   node: BenchNode,
   devnet: Devnet,
   keysFile: string,
-  args: { count: number; rate: number; seconds: number; maxInflight: number },
+  args: { count: number; rate: number; seconds: number; maxInflight: number; presign: boolean },
 ): Promise<LoadRun> {
   const before = await scrapeMetrics(node.rpcUrl);
   const loadStart = loadavg()[0]!;
@@ -190,7 +191,9 @@ async function loadRun(
       ...["--count", String(args.count), "--rate", String(args.rate), "--duration", `${args.seconds}s`],
       ...["--max-inflight", String(args.maxInflight), "--connect-concurrency", "200"],
       ...["--rpc", node.rpcUrl, "--mqtt", node.mqttUrl, "--mnemonic", devnet.faucetMnemonic],
-      ...["--keys", keysFile, "--json"],
+      // At 1 Hz × many devices the readings are signed before the run: the generator shares the
+      // node's cores, and its ed25519 signing would otherwise be taken from the node being measured.
+      ...["--keys", keysFile, "--json", ...(args.presign ? ["--presign"] : [])],
     ],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -206,7 +209,7 @@ async function loadRun(
   generator.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk;
     process.stderr.write(chunk);
-    // The load starts once every device has logged in: measure the node from there.
+    // The load starts once every device has logged in (after any presigning): measure from there.
     if (loadStarted === undefined && /devices connected in/.test(stderr) && generator.pid !== undefined)
       loadStarted = {
         cpu: procCpuSeconds(nodePid),
@@ -215,12 +218,14 @@ async function loadRun(
       };
   });
   let generatorCpuEnd = 0;
+  let generatorPeakRssMb = 0;
   const code = await new Promise<number | null>((resolve) => {
     // Sample the generator's CPU just before it exits (its /proc entry goes with it).
     const poll = setInterval(() => {
       if (generator.pid !== undefined && generator.exitCode === null)
         try {
           generatorCpuEnd = procCpuSeconds(generator.pid);
+          generatorPeakRssMb = Math.max(generatorPeakRssMb, procRssMb(generator.pid).peak);
         } catch {}
     }, 250);
     generator.once("exit", (exitCode) => {
@@ -249,6 +254,7 @@ async function loadRun(
       rssMb: rss.now,
     },
     generatorCpuPercent: ((generatorCpuEnd - started.generatorCpu) / wallSeconds) * 100,
+    generatorPeakRssMb,
     accepted: counter(after, `${M}readings_accepted_total`) - counter(before, `${M}readings_accepted_total`),
     unavailable:
       counter(after, `${M}readings_unavailable_total`) - counter(before, `${M}readings_unavailable_total`),
@@ -268,6 +274,7 @@ async function gossipRun(dir: string, validators: number, options: Required<Brid
       rate: options.throughputRate,
       seconds: options.throughputSeconds,
       maxInflight: options.throughputInflight,
+      presign: false,
     });
     // Give the last batches a moment to land, then count what every peer stored by gossip.
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -332,6 +339,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
         rate: o.throughputRate,
         seconds: o.throughputSeconds,
         maxInflight: o.throughputInflight,
+        presign: false,
       });
       console.error(`bridge bench: ${o.devices} devices at 1 Hz for ${o.seconds} s`);
       capacity = await loadRun(single.nodes[0]!, single.devnet, join(dir, "capacity-keys.json"), {
@@ -339,6 +347,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
         rate: 1,
         seconds: o.seconds,
         maxInflight: 100,
+        presign: true,
       });
     } finally {
       await stopNodes(single.nodes);
@@ -387,7 +396,7 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
     `  ${fmt(o.devices)} devices at 1 Hz on one node, ${o.seconds} s (registered ${fmt(c.registration.registered)} in ${c.registration.txs} txs, ${c.registration.seconds.toFixed(1)} s; logins ${c.fleet.connectSeconds.toFixed(1)} s):`,
     `    connected ${fmt(c.fleet.connected)}/${fmt(c.fleet.devices)} (target ${fmt(TARGET.devices)}); PUBACKed ${fmt(c.fleet.ackedPerSecond)}/s of ${fmt(c.fleet.offeredPerSecond)}/s offered`,
     `    PUBACK p50 ${ms(c.fleet.p50Ms)}, p99 ${ms(c.fleet.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.fleet.maxMs)}`,
-    `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%), RSS peak ${c.node.peakRssMb.toFixed(0)} MB, at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB); generator CPU ${c.generatorCpuPercent.toFixed(0)}%`,
+    `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%), RSS peak ${c.node.peakRssMb.toFixed(0)} MB, at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB); generator CPU ${c.generatorCpuPercent.toFixed(0)}%, RSS peak ${c.generatorPeakRssMb.toFixed(0)} MB`,
     `    dropped: ${dropped} (never acknowledged ${c.fleet.unacked}, failed ${c.fleet.failed}, skipped ${c.fleet.skipped}, not acknowledged by the bridge ${c.unavailable}); rejected ${c.rejected}; disconnects ${c.fleet.disconnects}`,
   );
   console.log(lines.join("\n"));

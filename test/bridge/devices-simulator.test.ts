@@ -100,8 +100,18 @@ test.serial(
     t.is(sampleValue(metrics, "sensorchain_mqtt_connects_accepted_total"), 5);
 
     // Same keys, one more device: only that one is registered; the old ones send above their last
-    // sequences (no replay rejections).
-    const second = await simulate(["--count", "6", "--rate", "4", "--duration", "1s", "--keys", keys]);
+    // sequences (no replay rejections). Readings signed ahead (--presign) are accepted as well.
+    const second = await simulate([
+      "--count",
+      "6",
+      "--rate",
+      "4",
+      "--duration",
+      "1s",
+      "--keys",
+      keys,
+      "--presign",
+    ]);
     const again = JSON.parse(second.stdout.trim().split("\n").at(-1)!) as Summary;
     t.is(again.registration.registered, 1);
     t.is(again.registration.alreadyRegistered, 5);
