@@ -7,25 +7,27 @@
 import type { BlockStore } from "../blockstore/types.ts";
 import { bytesEqual } from "../crypto/hash.ts";
 import { medianTime } from "../types/bft-time.ts";
-import type { Block, BlockID, Commit, Timestamp, Vote } from "../types/block.ts";
+import type { Block, Commit, Timestamp, Vote } from "../types/block.ts";
 import { encodeBlock } from "../types/block-codec.ts";
-import { blockIdEquals, blockIdKey } from "../types/block-id.ts";
-import { hashHeader } from "../types/header.ts";
-import { makePartSet } from "../types/part-set.ts";
-import { compareTimestamps, timestampToNanos } from "../types/time.ts";
+import { compareTimestamps } from "../types/time.ts";
 import { ValidatorSet } from "../types/validator-set.ts";
 import { voteSignBytes } from "../types/vote.ts";
 import type { BlockExecutor } from "./block-executor.ts";
+import { CatchupReplies } from "./catchup-replies.ts";
 import type { ChainState } from "./chain-state.ts";
 import type { Clock, ConsensusEngine } from "./engine.ts";
+import type { ConsensusTransport, EngineLogger, PeerId, TimerScheduler } from "./engine-io.ts";
+import { repeatedMessages } from "./gossip-repeat.ts";
+import { NextHeightBuffer } from "./next-height-buffer.ts";
 import { DoubleSignError, type PrivValidator } from "./privval.ts";
+import { ProposalVerdicts, proposedFromBytes } from "./proposal-verdicts.ts";
 import { rememberOwnSignature, verifyEd25519Cached } from "./signature-cache.ts";
 import { type DuplicateVoteEvidence, makeDuplicateVoteEvidence } from "./tendermint/evidence.ts";
 import {
   type ConsensusMessage,
-  decodeCarriedBlock,
   decodeWalInput,
   encodeWalInput,
+  heightOf,
   type WalInput,
 } from "./tendermint/messages.ts";
 import {
@@ -45,63 +47,19 @@ import {
 } from "./tendermint/types.ts";
 import { inputsAfterEndHeight, Wal, type WalStorage } from "./wal.ts";
 
-/** Peers are identified by the transport (libp2p peer id string, or a simulated node name). */
-export type PeerId = string;
-
-/** What consensus needs from the network. libp2p gossip (part 2) and the simulation implement it. */
-export interface ConsensusTransport {
-  /** To every peer (gossip topic). */
-  broadcast(message: ConsensusMessage): void;
-  /** To one peer (catch-up replies); may fall back to broadcast. */
-  sendTo(peer: PeerId, message: ConsensusMessage): void;
-  /** DuplicateVoteEvidence proto bytes (tendermint.types.Evidence) for the evidence pool. */
-  broadcastEvidence(evidence: Uint8Array): void;
-  /** Registers the handler of decoded messages (decodeConsensusMessage at the edge). */
-  onMessage(handler: (message: ConsensusMessage, from: PeerId) => void): void;
-}
-
-export interface TimerScheduler {
-  setTimer(delayMs: number, callback: () => void): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-export const realTimers: TimerScheduler = {
-  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-/** Per-block detail (proposal built/verified, decided, timeouts that change nothing) goes to `debug`:
- * one info line per committed block is the node's ("committed block", as CometBFT's "finalized
- * block"). Loggers without `debug` drop that detail. */
-export interface EngineLogger {
-  debug?(object: object, message: string): void;
-  info(object: object, message: string): void;
-  warn(object: object, message: string): void;
-  error(object: object, message: string): void;
-}
+// The engine's outside world lives in engine-io.ts; re-exported for the node and the simulation.
+export type { ConsensusTransport, EngineLogger, PeerId, TimerScheduler } from "./engine-io.ts";
+export { realTimers } from "./engine-io.ts";
 
 /** How often own and current-round messages are re-sent: lost messages are repaired by repetition. */
 export const DEFAULT_GOSSIP_INTERVAL_MS = 1000;
 /** Queued inputs beyond this are dropped (a flood cannot grow memory; gossip repeats what matters). */
 export const MAX_QUEUED_INPUTS = 10_000;
-/** Peers remembered for catch-up rate limiting; the oldest is forgotten first. */
-const MAX_TRACKED_PEERS = 1_000;
 /** Evidence held until its height commits: one per validator, round and vote type at most. */
 const MAX_PENDING_EVIDENCE = 1_000;
 /** Upper bound of the extra propose timeout learned from heights that needed more rounds, ms: enough
  * for a loaded 2-core devnet, small enough that a crashed proposer costs few seconds more. */
 export const MAX_PROPOSE_BACKOFF_MS = 5_000;
-/** Verdicts on proposed blocks remembered per height (one block per round and proposer at most). */
-const MAX_VERDICTS_PER_HEIGHT = 64;
-/** Messages of the next height kept until this node decides the current one: a proposer that decided
- * first sends its proposal while the others still execute the last block; dropping it cost up to a
- * gossip interval (1 s) per height. 4 × (proposal + votes of a few rounds) of a 100-validator set fits.
- * When full, newer messages are dropped: the first ones (round 0's proposal and votes) are what the
- * next height starts with, and a flood must not push them out; gossip repeats the rest. */
-export const MAX_FUTURE_MESSAGES = 1_000;
-/** Block bytes (proposals, catch-up commits) among the kept next-height messages: a few blocks of
- * gossip size (8 MiB), not 1,000 of them (gigabytes); further blocks are dropped until the decision. */
-export const MAX_FUTURE_BLOCK_BYTES = 32 * 1024 * 1024;
 
 export interface TendermintEngineOptions {
   executor: BlockExecutor;
@@ -139,13 +97,12 @@ export class TendermintEngine implements ConsensusEngine {
   #loop: Promise<void> = Promise.resolve();
   #timers = new Set<unknown>();
   #gossipTimer: unknown;
-  #verdicts = new Map<string, boolean>();
+  readonly #verdicts: ProposalVerdicts;
+  readonly #catchup: CatchupReplies;
   #ownMessages: ConsensusMessage[] = [];
   #pendingEvidence: Omit<DuplicateVoteEvidence, "timestamp">[] = [];
-  /** Messages of height + 1 received early (MAX_FUTURE_MESSAGES), replayed after the decision. */
-  #future: { message: ConsensusMessage; from: PeerId }[] = [];
-  #futureBlockBytes = 0;
-  #catchupSent = new Map<PeerId, { height: bigint; atNs: bigint }>();
+  /** Messages of height + 1 received early, received again after the decision. */
+  readonly #nextHeight = new NextHeightBuffer();
   /** Added to timeout_propose of round 0: grows by proposeDelta per extra round a height needed (the
    * proposals come later than the timeout allows: slow execution, gossip under load), shrinks by
    * proposeDelta per height decided in round 0. Per-round growth alone restarts at 3 s every height. */
@@ -159,6 +116,15 @@ export class TendermintEngine implements ConsensusEngine {
     this.#o = options;
     this.#timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
     this.#chainState = options.state;
+    this.#verdicts = new ProposalVerdicts(options.executor, options.logger);
+    this.#catchup = new CatchupReplies({
+      blockStore: options.blockStore,
+      transport: options.transport,
+      clock: options.clock,
+      intervalMs: options.gossipIntervalMs ?? DEFAULT_GOSSIP_INTERVAL_MS,
+      logger: options.logger,
+      running: () => this.#running,
+    });
   }
 
   get state(): ChainState {
@@ -268,52 +234,11 @@ export class TendermintEngine implements ConsensusEngine {
       };
     if (message.kind === "vote") return { kind: "vote", vote: message.vote };
     const expected = message.kind === "proposal" ? message.proposal.blockId : message.commit.blockId;
-    const proposed = this.#proposedFromBytes(message.blockBytes, expected);
+    const proposed = proposedFromBytes(message.blockBytes, expected, (reason) => this.#reject(reason));
     if (proposed === undefined) return undefined;
-    const valid = message.valid ?? (await this.#verdict(proposed));
+    const valid = message.valid ?? (await this.#verdicts.verdict(this.#chainState, proposed));
     if (message.kind === "proposal") return { kind: "proposal", proposal: message.proposal, proposed, valid };
     return { kind: "commit", proposed, commit: message.commit, valid };
-  }
-
-  #proposedFromBytes(blockBytes: Uint8Array, expected: BlockID): ProposedBlock | undefined {
-    let block: Block;
-    try {
-      block = decodeCarriedBlock(blockBytes);
-    } catch (error) {
-      this.#reject(`undecodable block: ${(error as Error).message}`);
-      return undefined;
-    }
-    const blockId: BlockID = {
-      hash: hashHeader(block.header),
-      partSetHeader: makePartSet(blockBytes).header,
-    };
-    if (!blockIdEquals(blockId, expected)) {
-      this.#reject("block does not match its BlockID");
-      return undefined;
-    }
-    return { block, blockId, blockBytes };
-  }
-
-  async #verdict(proposed: ProposedBlock): Promise<boolean> {
-    const key = blockIdKey(proposed.blockId);
-    let verdict = this.#verdicts.get(key);
-    if (verdict === undefined) {
-      const started = performance.now();
-      verdict = await this.#o.executor.verifyProposal(this.#chainState, proposed.block, proposed.blockId);
-      this.#o.logger.debug?.(
-        {
-          height: Number(proposed.block.header.height),
-          txs: proposed.block.data.txs.length,
-          valid: verdict,
-          ms: Math.round(performance.now() - started),
-        },
-        "proposal verified",
-      );
-      if (this.#verdicts.size >= MAX_VERDICTS_PER_HEIGHT)
-        this.#verdicts.delete(this.#verdicts.keys().next().value!);
-      this.#verdicts.set(key, verdict);
-    }
-    return verdict;
   }
 
   #reject(reason: string): void {
@@ -323,27 +248,15 @@ export class TendermintEngine implements ConsensusEngine {
   #receive(message: ConsensusMessage, from: PeerId): void {
     if (!this.#running) return;
     const height = this.#machine.params.height;
-    const messageHeight =
-      message.kind === "proposal"
-        ? message.proposal.height
-        : message.kind === "vote"
-          ? message.vote.height
-          : message.commit.height;
+    const messageHeight = heightOf(message);
     if (messageHeight < height) {
-      this.#sendCatchup(from, messageHeight);
+      this.#catchup.send(from, messageHeight);
       return;
     }
     if (messageHeight === height + 1n) {
-      // Replayed when this node reaches that height (#decide), through this method again: checked
-      // then like any message of the current height. Further ahead: caught up by commit.
-      const blockBytes = message.kind === "vote" ? 0 : message.blockBytes.length;
-      if (
-        this.#future.length >= MAX_FUTURE_MESSAGES ||
-        this.#futureBlockBytes + blockBytes > MAX_FUTURE_BLOCK_BYTES
-      )
-        return;
-      this.#future.push({ message, from });
-      this.#futureBlockBytes += blockBytes;
+      // Received again through this method after the decision (#decide), and checked then like any
+      // message of the current height. Further ahead: caught up by commit.
+      this.#nextHeight.add(message, from);
       return;
     }
     if (messageHeight > height) return;
@@ -374,13 +287,7 @@ export class TendermintEngine implements ConsensusEngine {
           const message = item.wal;
           // Queued before the last decision: judging its block against the new state would be wasted
           // (a full processProposal of an old block) and the machine drops it anyway.
-          const messageHeight =
-            message.kind === "proposal"
-              ? message.proposal.height
-              : message.kind === "vote"
-                ? message.vote.height
-                : message.commit.height;
-          if (messageHeight !== this.#machine.params.height) continue;
+          if (heightOf(message) !== this.#machine.params.height) continue;
           if (
             message.kind === "proposal"
               ? isRedundant(this.#machine, { kind: "proposal", round: message.proposal.round })
@@ -552,12 +459,8 @@ export class TendermintEngine implements ConsensusEngine {
     await this.#wal.writeInput(encodeWalInput({ ...message, valid: true }), true);
     this.#ownMessages.push(message);
     this.#o.transport.broadcast(message);
-    this.#rememberVerdict(proposed.blockId, true);
+    this.#verdicts.remember(proposed.blockId, true);
     await this.#handle({ input: { kind: "proposal", proposal, proposed, valid: true }, wal: undefined });
-  }
-
-  #rememberVerdict(blockId: BlockID, verdict: boolean): void {
-    this.#verdicts.set(blockIdKey(blockId), verdict);
   }
 
   async #signVote(effect: Extract<Effect, { kind: "signVote" }>): Promise<void> {
@@ -647,29 +550,7 @@ export class TendermintEngine implements ConsensusEngine {
     });
     this.#machine = state;
     for (const effect of effects) await this.#perform(effect);
-    const future = this.#future;
-    this.#future = [];
-    this.#futureBlockBytes = 0;
-    for (const { message, from } of future) this.#receive(message, from);
-  }
-
-  #sendCatchup(peer: PeerId, height: bigint): void {
-    const nowNs = timestampToNanos(this.#o.clock.now());
-    const intervalNs = BigInt(this.#o.gossipIntervalMs ?? DEFAULT_GOSSIP_INTERVAL_MS) * 1_000_000n;
-    const last = this.#catchupSent.get(peer);
-    if (last !== undefined && last.height === height && nowNs - last.atNs < intervalNs) return;
-    this.#catchupSent.delete(peer);
-    if (this.#catchupSent.size >= MAX_TRACKED_PEERS)
-      this.#catchupSent.delete(this.#catchupSent.keys().next().value!);
-    this.#catchupSent.set(peer, { height, atNs: nowNs });
-    void (async () => {
-      const [block, commit] = await Promise.all([
-        this.#o.blockStore.loadBlock(height),
-        this.#o.blockStore.loadCommit(height),
-      ]);
-      if (block === undefined || commit === undefined || !this.#running) return;
-      this.#o.transport.sendTo(peer, { kind: "commit", blockBytes: encodeBlock(block), commit });
-    })().catch((error: unknown) => this.#o.logger.warn({ err: error }, "catch-up reply failed"));
+    for (const { message, from } of this.#nextHeight.take()) this.#receive(message, from);
   }
 
   /** Repeats own messages of this height and the current round's proposal and votes. */
@@ -683,28 +564,8 @@ export class TendermintEngine implements ConsensusEngine {
   }
 
   #gossip(): void {
-    const machine = this.#machine;
-    const transport = this.#o.transport;
-    for (const message of this.#ownMessages) transport.broadcast(message);
-    const stored = machine.proposals.get(machine.round);
-    if (stored !== undefined)
-      transport.broadcast({
-        kind: "proposal",
-        proposal: stored.proposal,
-        blockBytes: stored.proposed.blockBytes,
-      });
-    const votes = machine.votes.get(machine.round);
-    if (votes !== undefined)
-      for (const vote of [...votes.prevotes.votes, ...votes.precommits.votes])
-        if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
-    // Proof-of-lock prevotes (CometBFT gossipVotesForHeight): a peer cannot accept a re-proposal
-    // (paper line 28) without the 2/3+ prevotes of its pol_round, which lie in an older round.
-    const polRounds = new Set([stored?.proposal.polRound ?? -1, machine.validRound, machine.lockedRound]);
-    for (const round of polRounds) {
-      if (round < 0 || round === machine.round) continue;
-      for (const vote of machine.votes.get(round)?.prevotes.votes ?? [])
-        if (vote !== undefined) transport.broadcast({ kind: "vote", vote });
-    }
+    for (const message of repeatedMessages(this.#machine, this.#ownMessages))
+      this.#o.transport.broadcast(message);
   }
 
   /** Where the machine is, for logs, RPC consensus_state and the simulation's reports. */

@@ -9,6 +9,7 @@ import test from "ava";
 import { BlockExecutor } from "../../chain/consensus/block-executor.ts";
 import type { Clock } from "../../chain/consensus/engine.ts";
 import { genesisChainState } from "../../chain/consensus/genesis-state.ts";
+import { MAX_FUTURE_MESSAGES } from "../../chain/consensus/next-height-buffer.ts";
 import { PrivValidator } from "../../chain/consensus/privval.ts";
 import {
   type ConsensusMessage,
@@ -16,7 +17,6 @@ import {
   encodeConsensusMessage,
 } from "../../chain/consensus/tendermint/messages.ts";
 import {
-  MAX_FUTURE_MESSAGES,
   type PeerId,
   TendermintEngine,
   type TimerScheduler,

@@ -190,3 +190,10 @@ export function decodeWalInput(bytes: Uint8Array): WalInput {
 export function decodeCarriedBlock(bytes: Uint8Array): Block {
   return decodeBlock(bytes);
 }
+
+/** The height a consensus message belongs to. */
+export function heightOf(message: ConsensusMessage): bigint {
+  if (message.kind === "proposal") return message.proposal.height;
+  if (message.kind === "vote") return message.vote.height;
+  return message.commit.height;
+}
