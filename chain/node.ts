@@ -286,6 +286,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
     events,
     signer: options.signer,
     chainState: () => engine.state,
+    submitEvidence: (evidence) => evidencePool.submit(evidence, engine.state),
     catchingUp: () => network?.runner.catchingUp ?? false,
     peers: () =>
       network?.host

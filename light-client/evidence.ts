@@ -7,9 +7,20 @@ import type { Commit as ProtoCommit } from "cosmjs-types/tendermint/types/types"
 import type { Validator as ProtoValidator } from "cosmjs-types/tendermint/types/validator";
 import { BlockIDFlag, type Header, type Validator } from "../chain/types/block.ts";
 import { bytesEqual, sha256 } from "../chain/types/bytes.ts";
-import { formatTimestamp } from "../chain/types/time.ts";
+import { formatTimestamp, parseTimestamp } from "../chain/types/time.ts";
 import { compareValidators } from "../chain/types/validator-set.ts";
-import { encodeSignedHeader, encodeValidator, type JsonObject } from "./json.ts";
+import { LightClientError } from "./errors.ts";
+import {
+  array,
+  decodeSignedHeader,
+  decodeValidator,
+  encodeSignedHeader,
+  encodeValidator,
+  integer,
+  type JsonObject,
+  object,
+  string,
+} from "./json.ts";
 import type { LightBlock } from "./types.ts";
 
 export { LightClientAttackEvidence } from "cosmjs-types/tendermint/types/evidence";
@@ -135,4 +146,40 @@ export function encodeEvidenceJson(evidence: LightClientAttackEvidence): JsonObj
       Timestamp: formatTimestamp(evidence.timestamp),
     },
   };
+}
+
+/** Inverse of encodeEvidenceJson: a node's broadcast_evidence reads the cmtjson Evidence into
+ * tendermint.types.Evidence bytes. Throws LightClientError("malformed_response") naming the field;
+ * types other than LightClientAttackEvidence are refused (duplicate votes travel by gossip). */
+export function decodeEvidenceJson(value: unknown): Uint8Array {
+  const json = object(value, "evidence");
+  if (json["type"] !== "tendermint/LightClientAttackEvidence")
+    throw new LightClientError(
+      "malformed_response",
+      `evidence type ${JSON.stringify(json["type"])} is not tendermint/LightClientAttackEvidence`,
+    );
+  const body = object(json["value"], "evidence.value");
+  const block = object(body["ConflictingBlock"], "ConflictingBlock");
+  const signedHeader = decodeSignedHeader(block["signed_header"]);
+  const set = object(block["validator_set"], "ConflictingBlock.validator_set");
+  const validators = array(set["validators"], "validator_set.validators").map(decodeValidator);
+  const byzantine = array(body["ByzantineValidators"] ?? [], "ByzantineValidators").map(decodeValidator);
+  const evidence: LightClientAttackEvidence = {
+    conflictingBlock: {
+      signedHeader: {
+        header: signedHeader.header,
+        commit: signedHeader.commit as ProtoCommit,
+      },
+      validatorSet: {
+        validators: validators.map(toProtoValidator),
+        ...(validators[0] === undefined ? {} : { proposer: toProtoValidator(validators[0]) }),
+        totalVotingPower: validators.reduce((sum, v) => sum + v.votingPower, 0n),
+      },
+    },
+    commonHeight: integer(body["CommonHeight"], "CommonHeight"),
+    byzantineValidators: byzantine.map(toProtoValidator),
+    totalVotingPower: integer(body["TotalVotingPower"], "TotalVotingPower"),
+    timestamp: parseTimestamp(string(body["Timestamp"], "Timestamp")),
+  };
+  return encodeEvidence(evidence);
 }

@@ -1,4 +1,5 @@
-// The evidence pool (CometBFT evidence/pool.go, for DuplicateVoteEvidence only): evidence found by
+// The evidence pool (CometBFT evidence/pool.go, for DuplicateVoteEvidence and, submitted through
+// broadcast_evidence, LightClientAttackEvidence: light-attack-evidence.ts): evidence found by
 // this node's engine or received by gossip is verified against the validator set and block time *at
 // the evidence height* (reference/proofs-lightclient.md §C, VerifyDuplicateVote), kept until a block
 // includes it or it expires, offered to proposals, and checked again when a proposal carries it.
@@ -9,12 +10,19 @@ import type { BlockStore } from "../blockstore/types.ts";
 import { sha256, toHex } from "../crypto/hash.ts";
 import { type BatchOperation, KEYSPACE } from "../db-keyspace.ts";
 import { type Database, getSync } from "../store/db.ts";
+import type { Timestamp } from "../types/block.ts";
 import { DecodeError } from "../types/errors.ts";
 import { unwrapEvidence } from "../types/hashes.ts";
 import { compareTimestamps, timestampToNanos } from "../types/time.ts";
 import { ValidatorSet } from "../types/validator-set.ts";
 import { voteSignBytes } from "../types/vote.ts";
 import type { ChainState } from "./chain-state.ts";
+import {
+  AttackEvidenceError,
+  attackEvidenceOf,
+  attackMisbehavior,
+  verifyAttackEvidence,
+} from "./light-attack-evidence.ts";
 import { verifyEd25519Cached } from "./signature-cache.ts";
 import {
   type DuplicateVoteEvidence,
@@ -42,7 +50,9 @@ export type EvidenceRefusal =
   | "bad_signature"
   | "duplicate_in_block"
   | "already_committed"
-  | "too_large";
+  | "too_large"
+  | "invalid_attack"
+  | "pool_full";
 
 export class EvidenceError extends Error {
   readonly code = "invalid_evidence";
@@ -59,10 +69,19 @@ export interface EvidenceLogger {
   warn(object: object, message: string): void;
 }
 
+/** What expiry is judged by: the infraction (or common) height and its block time. */
+interface EvidenceAge {
+  height: bigint;
+  timestamp: Timestamp;
+}
+
 interface PendingEvidence {
   bytes: Uint8Array;
-  evidence: DuplicateVoteEvidence;
+  evidence: EvidenceAge;
 }
+
+type EvidenceBlockStore = Pick<BlockStore, "loadValidators" | "loadBlockMeta"> &
+  Partial<Pick<BlockStore, "loadCommit">>;
 
 /** What the block executor needs from a pool. */
 export interface EvidenceSource {
@@ -77,7 +96,7 @@ export interface EvidenceSource {
 }
 
 export class EvidencePool implements EvidenceSource {
-  readonly #blockStore: Pick<BlockStore, "loadValidators" | "loadBlockMeta">;
+  readonly #blockStore: EvidenceBlockStore;
   readonly #logger: EvidenceLogger;
   readonly #pending = new Map<string, PendingEvidence>();
   readonly #committed = new Set<string>();
@@ -85,7 +104,7 @@ export class EvidencePool implements EvidenceSource {
 
   /** Without `db`, committed evidence is remembered in memory only (tests, simulations). */
   constructor(options: {
-    blockStore: Pick<BlockStore, "loadValidators" | "loadBlockMeta">;
+    blockStore: EvidenceBlockStore;
     logger: EvidenceLogger;
     db?: Database;
   }) {
@@ -116,9 +135,9 @@ export class EvidencePool implements EvidenceSource {
       this.#logger.warn({ pending: this.#pending.size }, "evidence pool full: evidence dropped");
       return false;
     }
-    let evidence: DuplicateVoteEvidence;
+    let evidence: EvidenceAge & { log: object };
     try {
-      evidence = await this.verify(bytes, state);
+      evidence = await this.#verifyAny(bytes, state);
     } catch (error) {
       if (!(error instanceof EvidenceError)) throw error;
       this.#logger.warn({ reason: error.reason, detail: error.message }, "invalid evidence refused");
@@ -126,14 +145,71 @@ export class EvidencePool implements EvidenceSource {
     }
     if (this.#pending.has(key) || this.#isCommitted(key)) return false;
     this.#pending.set(key, { bytes, evidence });
-    this.#logger.info(
-      {
-        height: Number(evidence.voteA.height),
-        validator: toHex(evidence.voteA.validatorAddress).toUpperCase(),
-      },
-      "evidence added to the pool",
-    );
+    this.#logger.info(evidence.log, "evidence added to the pool");
     return true;
+  }
+
+  /** broadcast_evidence: verifies and keeps `bytes`, or throws EvidenceError saying why not. Known
+   * pending evidence is accepted again (CometBFT answers it without error). Returns its hash. */
+  async submit(bytes: Uint8Array, state: ChainState): Promise<Uint8Array> {
+    let hash: Uint8Array;
+    try {
+      hash = sha256(unwrapEvidence(bytes));
+    } catch (error) {
+      if (error instanceof DecodeError) throw new EvidenceError("malformed", error.message);
+      throw error;
+    }
+    const key = toHex(hash);
+    if (this.#isCommitted(key)) throw new EvidenceError("already_committed", "evidence already committed");
+    if (this.#pending.has(key)) return hash;
+    if (this.#pending.size >= MAX_PENDING_EVIDENCE)
+      throw new EvidenceError("pool_full", `the evidence pool holds ${MAX_PENDING_EVIDENCE} pieces`);
+    const evidence = await this.#verifyAny(bytes, state);
+    if (!this.#pending.has(key) && !this.#isCommitted(key)) {
+      this.#pending.set(key, { bytes, evidence });
+      this.#logger.info(evidence.log, "evidence added to the pool");
+    }
+    return hash;
+  }
+
+  /** Either kind of evidence, verified; its age and what to log. */
+  async #verifyAny(bytes: Uint8Array, state: ChainState): Promise<EvidenceAge & { log: object }> {
+    const attack = attackEvidenceOf(bytes);
+    if (attack === undefined) {
+      const evidence = await this.verify(bytes, state);
+      return {
+        height: evidence.voteA.height,
+        timestamp: evidence.timestamp,
+        log: {
+          height: Number(evidence.voteA.height),
+          validator: toHex(evidence.voteA.validatorAddress).toUpperCase(),
+        },
+      };
+    }
+    const loadCommit = this.#blockStore.loadCommit;
+    if (loadCommit === undefined)
+      throw new EvidenceError("invalid_attack", "this pool cannot check light client attacks (no commits)");
+    try {
+      const verified = await verifyAttackEvidence(attack, state, {
+        loadValidators: (h) => this.#blockStore.loadValidators(h),
+        loadBlockMeta: (h) => this.#blockStore.loadBlockMeta(h),
+        loadCommit: (h) => loadCommit.call(this.#blockStore, h),
+      });
+      const age = { height: verified.commonHeight, timestamp: verified.timestamp };
+      if (isExpired(age, state)) throw new EvidenceError("expired", "evidence expired");
+      return {
+        ...age,
+        log: {
+          kind: "light_client_attack",
+          commonHeight: Number(verified.commonHeight),
+          conflictingHeight: Number(verified.conflictingHeight),
+          byzantine: verified.byzantine.map((v) => toHex(v.address).toUpperCase()),
+        },
+      };
+    } catch (error) {
+      if (error instanceof AttackEvidenceError) throw new EvidenceError("invalid_attack", error.message);
+      throw error;
+    }
   }
 
   pending(state: ChainState, maxBytes: bigint): Uint8Array[] {
@@ -174,7 +250,7 @@ export class EvidencePool implements EvidenceSource {
         if (isExpired(known.evidence, state)) throw new EvidenceError("expired", "evidence expired");
         continue;
       }
-      await this.verify(bytes, state);
+      await this.#verifyAny(bytes, state);
     }
     const maxBytes = state.consensusParams.evidence.maxBytes;
     if (maxBytes > 0n && total > maxBytes)
@@ -213,7 +289,8 @@ export class EvidencePool implements EvidenceSource {
     const height = voteA.height;
     if (height < state.initialHeight || height > state.lastBlockHeight)
       throw new EvidenceError("height_not_committed", `evidence height ${height} is not a committed height`);
-    if (isExpired(evidence, state)) throw new EvidenceError("expired", "evidence expired");
+    if (isExpired({ height, timestamp: evidence.timestamp }, state))
+      throw new EvidenceError("expired", "evidence expired");
     const [validators, meta] = await Promise.all([
       this.#blockStore.loadValidators(height),
       this.#blockStore.loadBlockMeta(height),
@@ -238,9 +315,9 @@ export class EvidencePool implements EvidenceSource {
 }
 
 /** Expired only when both older than MaxAgeNumBlocks blocks and older than MaxAgeDuration (CometBFT). */
-function isExpired(evidence: DuplicateVoteEvidence, state: ChainState): boolean {
+function isExpired(evidence: EvidenceAge, state: ChainState): boolean {
   const params = state.consensusParams.evidence;
-  const ageBlocks = state.lastBlockHeight - evidence.voteA.height;
+  const ageBlocks = state.lastBlockHeight - evidence.height;
   const ageNs = timestampToNanos(state.lastBlockTime) - timestampToNanos(evidence.timestamp);
   return ageBlocks > params.maxAgeNumBlocks && ageNs > params.maxAgeDurationNs;
 }
@@ -258,16 +335,20 @@ function committedEvidenceKey(hexHash: string): Uint8Array {
 
 /** FinalizeBlock's view of a block's evidence (abci Misbehavior); evidenceHash = CometBFT Evidence.Hash(). */
 export function misbehaviorOf(evidence: readonly Uint8Array[]): Misbehavior[] {
-  return evidence.map((bytes) => {
+  return evidence.flatMap((bytes): Misbehavior[] => {
+    const attack = attackEvidenceOf(bytes);
+    if (attack !== undefined) return attackMisbehavior(attack, sha256(unwrapEvidence(bytes)));
     const decoded = decodeDuplicateVoteEvidence(bytes);
-    return {
-      type: "duplicate_vote",
-      validatorAddress: decoded.voteA.validatorAddress,
-      validatorPower: decoded.validatorPower,
-      height: decoded.voteA.height,
-      time: decoded.timestamp,
-      totalVotingPower: decoded.totalVotingPower,
-      evidenceHash: sha256(unwrapEvidence(bytes)),
-    };
+    return [
+      {
+        type: "duplicate_vote",
+        validatorAddress: decoded.voteA.validatorAddress,
+        validatorPower: decoded.validatorPower,
+        height: decoded.voteA.height,
+        time: decoded.timestamp,
+        totalVotingPower: decoded.totalVotingPower,
+        evidenceHash: sha256(unwrapEvidence(bytes)),
+      },
+    ];
   });
 }

@@ -32,6 +32,8 @@ export interface NodeRpcBackendOptions {
   /** Connected peers for net_info (libp2p); none when absent. */
   peers?: () => { nodeId: string; remoteIp: string; moniker: string }[];
   p2pMetrics?: () => Record<string, number>;
+  /** broadcast_evidence into the evidence pool (verified against the current chain state). */
+  submitEvidence?: (evidence: Uint8Array) => Promise<Uint8Array>;
 }
 
 export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
@@ -74,6 +76,7 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
     blockStore,
     abciInfo: () => app.info(),
     abciQuery: (request) => app.query(request),
+    ...(options.submitEvidence === undefined ? {} : { broadcastEvidence: options.submitEvidence }),
     broadcastTx,
     waitForTx: (hash, signal) => events.waitForTx(hash, signal),
     genesis: async () => options.genesis,

@@ -67,6 +67,9 @@ export interface RpcBackend {
   unconfirmedTxs(
     limit: number,
   ): Promise<{ count: number; total: number; totalBytes: number; txs: Uint8Array[] }>;
+  /** broadcast_evidence: verifies tendermint.types.Evidence bytes and adds them to the evidence
+   * pool; resolves with the evidence hash, throws (with the reason) when refused. Optional. */
+  broadcastEvidence?(evidence: Uint8Array): Promise<Uint8Array>;
   /** Event feed for /websocket; returns an unsubscribe function. */
   subscribe(listener: (event: NodeEvent) => void): () => void;
 }
