@@ -81,6 +81,9 @@ export class ReadingReceiver {
     } catch (error) {
       if (!(error instanceof ReadingBatchRejected)) throw error;
       counters.batchesRejected[error.code]++;
+      // A full node's bridge gossips its devices' readings too: not spread, but no penalty for the
+      // peer (gossipsub scores rejections). Everything else is junk or forgery.
+      if (error.code === "not_validator") return "ignore";
       this.#o.logger.info({ reason: error.code, err: error.message }, "reading batch rejected");
       return "reject";
     }
