@@ -8,6 +8,7 @@ import type { CheckTxResponse } from "../chain/app/abci.ts";
 import type { MqttConfig } from "../chain/config/schema.ts";
 import type { Logger } from "../chain/node.ts";
 import type { P2PHost } from "../chain/p2p/host.ts";
+import { chainTopics } from "../chain/p2p/topics.ts";
 import type { NodeEvent } from "../chain/rpc/backend.ts";
 import type { Database } from "../chain/store/db.ts";
 import { extraListenersOf, startBroker } from "./broker.ts";
@@ -174,7 +175,17 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
         );
   if (broker !== undefined) {
     consumers.attach(broker.broker);
-    consumerCommands.attach(consumers.entitlements, aedesCommandPublisher(broker.broker));
+    consumerCommands.attach(
+      consumers.entitlements,
+      aedesCommandPublisher(broker.broker),
+      options.network === undefined
+        ? undefined
+        : {
+            network: options.network,
+            chainId: options.chainId,
+            topic: chainTopics(options.chainId).consumerCommands,
+          },
+    );
   }
   if (broker !== undefined) metrics.countConnections(broker.broker);
   // Paid command windows from committed escrow events, kept in LevelDB (README.md, Commands).
@@ -253,6 +264,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     stop() {
       stopping ??= (async () => {
         consumers.stop();
+        consumerCommands.stop();
         await commitments?.stop();
         await retention?.stop();
         await paidCommands?.stop();

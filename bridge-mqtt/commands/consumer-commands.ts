@@ -3,12 +3,16 @@
 // device's command rate and the consumer's entitlement to the device (owner, open escrow, market
 // grant), then forwards {"from", "payload", "ts_ms"} to the device's commands topic. A refusal is
 // acknowledged (resending would get the same answer) and answered on the consumer's own
-// sensorchain/v1/consumers/<address>/errors topic with a stable code, and counted.
+// sensorchain/v1/consumers/<address>/errors topic with a stable code, and counted. An accepted
+// command is also relayed to the other validators' bridges (command-relay.ts): the actuator may be
+// connected to any of them.
 import type { Logger } from "../../chain/node.ts";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
+import type { BridgeNetwork } from "../bridge.ts";
 import type { ConsumerPublishHook, ConsumerSession, ConsumerSubscribeHook } from "../consumers/access.ts";
 import type { EntitlementChecker } from "../consumers/entitlements.ts";
 import { commandsTopic, TOPIC_ROOT } from "../topics.ts";
+import { CommandRelay, type CommandRelayCounters, type RelayedCommand } from "./command-relay.ts";
 import type { CommandPublisher } from "./publisher.ts";
 
 /** Largest consumer command payload, bytes: as a paid command (modules/escrow MAX_COMMAND_PAYLOAD_BYTES). */
@@ -70,15 +74,37 @@ export class ConsumerCommands {
   readonly #buckets = new Map<string, Bucket>();
   #entitlements: EntitlementChecker | undefined;
   #publisher: CommandPublisher | undefined;
+  #relay: CommandRelay | undefined;
 
   constructor(options: ConsumerCommandsOptions) {
     this.#options = options;
   }
 
-  /** The consumers' entitlements and the broker, once both exist (bridge.ts builds the hooks first). */
-  attach(entitlements: EntitlementChecker, publisher: CommandPublisher): void {
+  /** The consumers' entitlements and the broker, once both exist (bridge.ts builds the hooks first);
+   * with the node's network, accepted commands also go to the other validators' bridges. */
+  attach(
+    entitlements: EntitlementChecker,
+    publisher: CommandPublisher,
+    relay?: { network: BridgeNetwork; chainId: string; topic: string },
+  ): void {
     this.#entitlements = entitlements;
     this.#publisher = publisher;
+    if (relay !== undefined)
+      this.#relay = new CommandRelay({
+        ...relay,
+        now: this.#options.now,
+        logger: this.#options.logger,
+        deliver: (command) => this.#deliver(command),
+      });
+  }
+
+  /** Relay counters (undefined without a network). */
+  get relayCounters(): CommandRelayCounters | undefined {
+    return this.#relay?.counters;
+  }
+
+  stop(): void {
+    this.#relay?.stop();
   }
 
   /** ConsumerAccess' publish hook: resolves to PUBACK (forwarded or answered), rejects (the client is
@@ -101,13 +127,20 @@ export class ConsumerCommands {
       });
       return;
     }
-    await this.#send(commandsTopic(deviceId), {
-      from: session.account,
-      payload: Buffer.from(packet.payload).toString("base64"),
-      ts_ms: this.#options.now(),
-    });
+    const command = { deviceId, from: session.account, payload: packet.payload, tsMs: this.#options.now() };
+    await this.#deliver(command);
+    this.#relay?.send(command);
     this.counters.forwarded++;
   };
+
+  /** To the device's commands topic on this bridge's broker. */
+  #deliver(command: RelayedCommand): Promise<void> {
+    return this.#send(commandsTopic(command.deviceId), {
+      from: command.from,
+      payload: Buffer.from(command.payload).toString("base64"),
+      ts_ms: command.tsMs,
+    });
+  }
 
   /** ConsumerAccess' subscribe hook: a consumer may subscribe to its own errors topic only. */
   readonly authorizeSubscribe: ConsumerSubscribeHook = async (session, topic) =>

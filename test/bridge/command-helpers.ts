@@ -41,11 +41,12 @@ export async function connectActuator(
   deviceId: string,
   key: TestDeviceKey,
   nowMs: () => number = Date.now,
+  chainId = CHAIN_ID,
 ): Promise<Actuator> {
   const client = await mqtt.connectAsync(url, {
     clientId: deviceId,
     username: deviceId,
-    password: authPassword(CHAIN_ID, deviceId, nowMs(), key.sign),
+    password: authPassword(chainId, deviceId, nowMs(), key.sign),
     reconnectPeriod: 0,
     protocolVersion: 4,
   });
