@@ -6,7 +6,7 @@
 import type { Client } from "aedes";
 import type { Logger } from "../../chain/node.ts";
 import { streamTopic } from "../topics.ts";
-import type { Entitlement, EntitlementChecker } from "./entitlements.ts";
+import { ENTITLEMENT_CACHE_TTL_MS, type Entitlement, type EntitlementChecker } from "./entitlements.ts";
 import { authenticateConsumerMqtt, type ConsumerLoginFailure, ConsumerLoginRefused } from "./login.ts";
 import { isUnderStreams, parseStreamTopic, streamJsonTopic, streamRevokedTopic } from "./stream-topics.ts";
 
@@ -218,7 +218,10 @@ export class ConsumerAccess {
   #recheck(session: Session, deviceId: string, state: StreamState): void {
     if (state.checking) return;
     state.checking = true;
-    this.#options.entitlements.isEntitled(session.account, deviceId, this.#options.now()).then(
+    // Answers younger than the renewal window are reused; older ones are asked again, so the
+    // renewed answer lasts a whole TTL and no delivery waits for it.
+    const maxAgeMs = ENTITLEMENT_CACHE_TTL_MS - RECHECK_AHEAD_MS;
+    this.#options.entitlements.isEntitled(session.account, deviceId, this.#options.now(), maxAgeMs).then(
       (entitlement) => {
         state.checking = false;
         if (entitlement.entitled) state.entitlement = entitlement;

@@ -42,7 +42,9 @@ export interface Entitlement {
 
 /** The query the bridge's ACL, streams, history and consumer commands ask. */
 export interface EntitlementChecker {
-  isEntitled(account: string, deviceId: string, nowMs: number): Promise<Entitlement>;
+  /** `maxAgeMs`: cached answers older than this are asked again (default ENTITLEMENT_CACHE_TTL_MS;
+   * a stream renewing an answer before it runs out passes less, so the new one is fresh). */
+  isEntitled(account: string, deviceId: string, nowMs: number, maxAgeMs?: number): Promise<Entitlement>;
 }
 
 /** Minimal committed-event shape (chain/app/abci.ts Event). */
@@ -91,8 +93,13 @@ export class Entitlements implements EntitlementChecker {
     this.#query = options.query;
   }
 
-  async isEntitled(account: string, deviceId: string, nowMs: number): Promise<Entitlement> {
-    const view = await this.#deviceView(deviceId, nowMs);
+  async isEntitled(
+    account: string,
+    deviceId: string,
+    nowMs: number,
+    maxAgeMs = ENTITLEMENT_CACHE_TTL_MS,
+  ): Promise<Entitlement> {
+    const view = await this.#deviceView(deviceId, nowMs, maxAgeMs);
     const ttlEnd = view.loadedMs + ENTITLEMENT_CACHE_TTL_MS;
     if (view.owner === undefined) return { entitled: false, reason: "unknown_device", recheckAtMs: ttlEnd };
     if (view.owner === account) return { entitled: true, reason: "owner", recheckAtMs: ttlEnd };
@@ -101,7 +108,7 @@ export class Entitlements implements EntitlementChecker {
       if ((escrow.consumer === account || escrow.releaseAuthority === account) && escrow.expiryMs > nowMs)
         escrowEnd = Math.max(escrowEnd, escrow.expiryMs);
     if (escrowEnd > 0) return { entitled: true, reason: "escrow", recheckAtMs: Math.min(ttlEnd, escrowEnd) };
-    const grant = await this.#grantView(deviceId, account, nowMs);
+    const grant = await this.#grantView(deviceId, account, nowMs, maxAgeMs);
     const grantTtlEnd = grant.loadedMs + ENTITLEMENT_CACHE_TTL_MS;
     if (grant.endMs > nowMs)
       return { entitled: true, reason: "market", recheckAtMs: Math.min(grantTtlEnd, grant.endMs) };
@@ -149,9 +156,10 @@ export class Entitlements implements EntitlementChecker {
     for (const listener of this.#listeners) listener(changed);
   }
 
-  async #deviceView(deviceId: string, nowMs: number): Promise<DeviceView> {
+  async #deviceView(deviceId: string, nowMs: number, maxAgeMs: number): Promise<DeviceView> {
     const cached = this.#devices.get(deviceId);
-    if (cached !== undefined && nowMs - cached.loadedMs < ENTITLEMENT_CACHE_TTL_MS) return cached;
+    if (cached !== undefined && nowMs - cached.loadedMs < Math.min(maxAgeMs, ENTITLEMENT_CACHE_TTL_MS))
+      return cached;
     const response = await this.#query(
       DEVICE_QUERY_PATH,
       devicePb.QueryDeviceRequest.encode({ deviceId }).finish(),
@@ -204,10 +212,11 @@ export class Entitlements implements EntitlementChecker {
     return open;
   }
 
-  async #grantView(deviceId: string, account: string, nowMs: number): Promise<GrantView> {
+  async #grantView(deviceId: string, account: string, nowMs: number, maxAgeMs: number): Promise<GrantView> {
     const id = grantKey(deviceId, account);
     const cached = this.#grants.get(id);
-    if (cached !== undefined && nowMs - cached.loadedMs < ENTITLEMENT_CACHE_TTL_MS) return cached;
+    if (cached !== undefined && nowMs - cached.loadedMs < Math.min(maxAgeMs, ENTITLEMENT_CACHE_TTL_MS))
+      return cached;
     const response = await this.#query(
       HAS_ACCESS_PATH,
       marketPb.QueryHasAccessRequest.encode({

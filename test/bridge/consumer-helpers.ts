@@ -33,12 +33,16 @@ export interface ConsumerTestHome {
   remove(): Promise<void>;
 }
 
-/** `init` with the faucet as the validator's operator, funded accounts, and [mqtt] TLS + WebSocket. */
-export async function createConsumerTestHome(funded: readonly TestAccount[]): Promise<ConsumerTestHome> {
+/** `init` with the faucet (or `operator`) as the validator's operator, funded accounts, and [mqtt] TLS + WebSocket. */
+export async function createConsumerTestHome(
+  funded: readonly TestAccount[],
+  options: { operator?: string } = {},
+): Promise<ConsumerTestHome> {
   const home = await mkdtemp(join(tmpdir(), "sensorchain-consumers-"));
   const { address } = await faucetWallet();
-  await cli(["init", "consumer-node", "--chain-id", CHAIN_ID, "--home", home, "--operator", address]);
-  for (const account of [address, ...funded.map((a) => a.address)])
+  const operator = options.operator ?? address;
+  await cli(["init", "consumer-node", "--chain-id", CHAIN_ID, "--home", home, "--operator", operator]);
+  for (const account of new Set([address, operator, ...funded.map((a) => a.address)]))
     await cli(["genesis", "add-account", account, `1000000000000${DENOM}`, "--home", home]);
   await promisify(execFile)("openssl", [
     "req",

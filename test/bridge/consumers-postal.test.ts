@@ -81,11 +81,6 @@ function open(privateKey: KeyObject, sealed: Uint8Array): Buffer {
 
 test("postal model: sealed readings reach the consumer's stream and history unchanged, only its key opens them; history proves them in the final day", async (t) => {
   t.timeout(180_000);
-  const now = Date.now();
-  const midnight = (Math.floor((now + 60_000) / DAY_MS) + 1) * DAY_MS;
-  const offsetMs = midnight - LEAD_MS - now;
-  const nodeNow = () => Date.now() + offsetMs;
-  const day = BigInt(midnight / DAY_MS - 1);
 
   const owner = newAccount();
   const consumer = newAccount();
@@ -104,6 +99,13 @@ test("postal model: sealed readings reach the consumer's stream and history unch
   document["mqtt"] = { ...(document["mqtt"] as object), commit_grace: "2s" };
   writeFileAtomic(configFile, renderConfigToml(document));
 
+  // The node's clock: LEAD_MS before the next UTC midnight at least a minute away, computed only
+  // now (after the home is made) so that slow setup on a loaded machine does not eat the lead.
+  const now = Date.now();
+  const midnight = (Math.floor((now + 60_000) / DAY_MS) + 1) * DAY_MS;
+  const offsetMs = midnight - LEAD_MS - now;
+  const nodeNow = () => Date.now() + offsetMs;
+  const day = BigInt(midnight / DAY_MS - 1);
   process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
   const node = await startNodeProcess(home, { blockInterval: "200ms" });
   delete process.env[CLOCK_OFFSET_ENV];
@@ -169,6 +171,7 @@ test("postal model: sealed readings reach the consumer's stream and history unch
   });
   t.teardown(() => device.endAsync());
 
+  t.true(nodeNow() < midnight - 10_000, "setup finished well before midnight (node clock)");
   // One sealed reading every 500 ms (node clock) until 3 s into the new day.
   const sent: { plaintext: string; day: bigint; payload: Uint8Array }[] = [];
   for (let sequence = 1n; nodeNow() < midnight + 3_000; sequence++) {
