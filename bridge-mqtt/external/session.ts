@@ -10,13 +10,15 @@
 // RECONNECT_MIN_MS to RECONNECT_MAX_MS. Framing, parsing and encoding are mqtt-packet's (the parser
 // aedes and mqtt.js use); inbound bytes go through the same packet size guard as the embedded
 // broker, and CONNECT's Maximum Packet Size asks the broker not to send anything larger.
-import { connect as connectTcp, type Socket } from "node:net";
+import { connect as connectTcp, isIP, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { connect as connectTls } from "node:tls";
 import mqttPacket, { type Packet } from "mqtt-packet";
 import type { Logger } from "../../chain/node.ts";
 import { guardPacketSize, MAX_MQTT_PACKET_BYTES } from "../packet-limit.ts";
 
-/** Deliveries the broker may have in flight to us (MQTT 5 Receive Maximum): ~0.1 s at the
+/** Deliveries the broker may have in flight to us (MQTT 5 Receive Maximum), and past which we stop
+ * reading from the broker until some are acknowledged: ~0.1 s at the
  * 10,000 readings/s target, enough to fill a LevelDB group commit (MAX_GROUP_COMMIT_READINGS) while
  * one is on its way to disk. mosquitto also caps this by its max_inflight_messages. */
 export const RECEIVE_MAXIMUM = 1_000;
@@ -37,10 +39,10 @@ const FIRST_FAILURE_REASON = 0x80;
 const MAX_MESSAGE_ID = 0xffff;
 
 export class ExternalBrokerError extends Error {
-  /** refused: CONNACK or SUBACK with a failure reason; closed: the session is closed or the
-   * connection dropped before the broker acknowledged; busy: MAX_OUTGOING_IN_FLIGHT reached;
-   * protocol: the broker broke MQTT (more deliveries in flight than Receive Maximum, bad packets). */
-  readonly code: "refused" | "closed" | "busy" | "protocol";
+  /** refused: CONNACK or SUBACK with a failure reason, or a URL this session cannot speak;
+   * closed: the session is closed or the connection dropped before the broker acknowledged;
+   * busy: MAX_OUTGOING_IN_FLIGHT reached. */
+  readonly code: "refused" | "closed" | "busy";
   constructor(code: ExternalBrokerError["code"], message: string) {
     super(message);
     this.name = "ExternalBrokerError";
@@ -94,6 +96,8 @@ export class ExternalSession {
   readonly #options: ExternalSessionOptions;
   readonly #target: { tls: boolean; host: string; port: number };
   #socket: Socket | undefined;
+  /** The current connection's inbound bytes (after the packet size guard): paused for backpressure. */
+  #stream: Duplex | undefined;
   #send: ((packet: Packet) => void) | undefined;
   /** Bumped on every new connection: a delivery of an older one never acknowledges on a newer. */
   #generation = 0;
@@ -108,7 +112,7 @@ export class ExternalSession {
   #subscribed = false;
   #readyWaiters: (() => void)[] = [];
   /** Connections made, and deliveries received and acknowledged (tests, metrics). */
-  readonly stats = { connects: 0, delivered: 0, acknowledged: 0, redelivered: 0 };
+  readonly stats = { connects: 0, delivered: 0, acknowledged: 0, redelivered: 0, maxPending: 0 };
 
   constructor(options: ExternalSessionOptions) {
     this.#options = options;
@@ -185,7 +189,9 @@ export class ExternalSession {
     if (this.#closed) return;
     const generation = ++this.#generation;
     const { host, port, tls } = this.#target;
-    const socket = tls ? connectTls({ host, port, servername: host }) : connectTcp({ host, port });
+    const socket = tls
+      ? connectTls({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}) })
+      : connectTcp({ host, port });
     socket.setNoDelay(true);
     this.#socket = socket;
     const guarded = guardPacketSize(socket, {
@@ -201,6 +207,7 @@ export class ExternalSession {
       this.#options.logger.warn({ err: error.message }, "external broker: unparsable packet");
       socket.destroy();
     });
+    this.#stream = guarded;
     guarded.on("data", (chunk: Buffer) => {
       this.#lastReceivedMs = Date.now();
       parser.parse(chunk);
@@ -316,13 +323,14 @@ export class ExternalSession {
     const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
     let entry: PendingAck | undefined;
     if (packet.qos > 0) {
-      if (this.#pendingAcks.length >= RECEIVE_MAXIMUM) {
-        this.#options.logger.warn({ broker: this.#options.url }, "external broker exceeded Receive Maximum");
-        this.#socket?.destroy();
-        return;
-      }
       entry = { messageId: packet.messageId!, settled: false };
       this.#pendingAcks.push(entry);
+      this.stats.maxPending = Math.max(this.stats.maxPending, this.#pendingAcks.length);
+      // Backpressure rather than trust: mosquitto 2.0.11 was seen to send one more than Receive
+      // Maximum, and after a reconnect to resend its in-flight messages on top of a fresh quota.
+      // Reading stops (TCP pushes back on the broker) until acknowledgements bring us below it;
+      // what one already-read chunk holds is the most we take beyond it.
+      if (this.#pendingAcks.length >= RECEIVE_MAXIMUM) this.#stream?.pause();
     }
     let answered = false;
     this.#options.onDelivery({
@@ -353,6 +361,7 @@ export class ExternalSession {
     }
     if (count > 0) this.#pendingAcks.splice(0, count);
     this.stats.acknowledged += count;
+    if (this.#pendingAcks.length < RECEIVE_MAXIMUM && this.#stream?.isPaused()) this.#stream.resume();
   }
 
   #startKeepalive(generation: number, send: (packet: Packet) => void): void {
@@ -377,6 +386,7 @@ export class ExternalSession {
     this.#subscribed = false;
     this.#send = undefined;
     this.#socket = undefined;
+    this.#stream = undefined;
     clearInterval(this.#keepaliveTimer);
     // Unacknowledged deliveries stay with the broker's session and come again after the reconnect.
     this.#pendingAcks = [];

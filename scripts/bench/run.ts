@@ -36,6 +36,10 @@ const benches: Record<string, () => Promise<void>> = {
     const { runTxBench } = await import("./tx.ts");
     await runTxBench({});
   },
+  "external-bridge": async () => {
+    const { runExternalBridgeBench } = await import("./external-bridge.ts");
+    await runExternalBridgeBench({});
+  },
   "device-verify": async () => {
     const { runDeviceVerifyBench } = await import("./device-verify.ts");
     await runDeviceVerifyBench({});

@@ -15,6 +15,7 @@ import test, { type ExecutionContext } from "ava";
 import { ClassicLevel } from "classic-level";
 import mqtt, { type MqttClient } from "mqtt";
 import { type RunningBridge, startBridge } from "../../bridge-mqtt/bridge.ts";
+import { RECEIVE_MAXIMUM } from "../../bridge-mqtt/external/session.ts";
 import { readingKey } from "../../bridge-mqtt/reading-store.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
@@ -42,11 +43,13 @@ const SPLIT = "D035_0101";
 const FORGED = "D035_0102";
 const HELD = "D035_0103";
 const NODE_DEVICE = "D035_0104";
+const BURST = "D035_0105";
 const keys: Record<string, TestDeviceKey> = {
   [SPLIT]: ed25519Key(),
   [FORGED]: ed25519Key(),
   [HELD]: ed25519Key(),
   [NODE_DEVICE]: ed25519Key(),
+  [BURST]: ed25519Key(),
 };
 const devicePassword = (deviceId: string) => `password-of-${deviceId}`;
 
@@ -111,7 +114,11 @@ interface TestBridge {
 }
 
 /** An in-process bridge in external mode with its own LevelDB; its dir is its home (client id). */
-async function externalBridge(t: ExecutionContext, sharedGroup: string): Promise<TestBridge> {
+async function externalBridge(
+  t: ExecutionContext,
+  sharedGroup: string,
+  registryQuery: typeof query = query,
+): Promise<TestBridge> {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-external-"));
   const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "chain.db"), DB_OPTIONS);
   await db.open();
@@ -121,7 +128,7 @@ async function externalBridge(t: ExecutionContext, sharedGroup: string): Promise
     chainId: CHAIN_ID,
     listen: { host: "127.0.0.1", port: 0 },
     logger: silent,
-    query,
+    query: registryQuery,
     config: externalConfig({
       url: broker.url,
       username: BRIDGE_USER,
@@ -341,4 +348,38 @@ test("a node with [mqtt] external_url runs no aedes and stores what its bridge c
   await until(async () => (await accepted()) >= before + 3);
   t.true((await accepted()) >= before + 3);
   t.regex(node.output(), /mqtt bridge in external mode/);
+});
+
+test("a burst above Receive Maximum is taken with backpressure: bounded in flight, all stored", async (t) => {
+  t.timeout(120_000);
+  // Registry lookups wait until the whole burst is at the broker: deliveries pile up unacknowledged.
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const { bridge, db } = await externalBridge(t, "burst", async (path, data) => {
+    await gate;
+    return query(path, data);
+  });
+  const sensor = await device(t, BURST);
+  const count = RECEIVE_MAXIMUM + 500;
+  const sent: Promise<unknown>[] = [];
+  for (let sequence = 1n; sequence <= BigInt(count); sequence++)
+    sent.push(
+      sensor.publishAsync(
+        readingsTopic(BURST),
+        Buffer.from(signedReading(keys[BURST]!, { deviceId: BURST, sequence }).payload),
+        { qos: 1 },
+      ),
+    );
+  await Promise.all(sent); // the broker has them all
+  await until(() => bridge.external!.stats.delivered >= RECEIVE_MAXIMUM);
+  open();
+  await until(async () => has(db, BURST, BigInt(count)));
+  for (let sequence = 1n; sequence <= BigInt(count); sequence++)
+    t.true(await has(db, BURST, sequence), `#${sequence} stored`);
+  const { maxPending } = bridge.external!.stats;
+  t.true(maxPending >= RECEIVE_MAXIMUM, `the window filled (${maxPending})`);
+  // Reading stops at Receive Maximum; at most the packets of chunks already read come on top.
+  t.true(maxPending < count, `not the whole burst at once (${maxPending} of ${count})`);
 });
