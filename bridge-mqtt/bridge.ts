@@ -15,6 +15,7 @@ import { extraListenersOf, startBroker } from "./broker.ts";
 import { ConsumerCommands } from "./commands/consumer-commands.ts";
 import { PaidCommands } from "./commands/paid-commands.ts";
 import { aedesCommandPublisher } from "./commands/publisher.ts";
+import { registerCommitmentMetrics } from "./commitments/metrics.ts";
 import { loadOperatorKey } from "./commitments/operator-key.ts";
 import { type DailyCommitments, startDailyCommitments } from "./commitments/start.ts";
 import { type Consumers, createConsumers } from "./consumers/index.ts";
@@ -231,6 +232,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           logger: options.logger,
           repairDay: (deviceId, day) => replication.repairDay(deviceId, day),
         });
+  if (commitments !== undefined) registerCommitmentMetrics(metrics.registry, commitments.scheduler.counters);
   const retention =
     options.config === undefined
       ? undefined

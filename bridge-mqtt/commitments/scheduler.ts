@@ -113,6 +113,8 @@ export class CommitmentScheduler {
   readonly #nextCheck = new Map<string, number>();
   /** Device-days a repair was tried for. */
   readonly #repaired = new Set<string>();
+  /** Device-days recently seen final (dedup of the finalizing event). */
+  readonly #finalizing = new Set<string>();
   /** Device-days submitted on chain that this node has no readings of (repaired at the next pass). */
   readonly #unknown = new Map<string, { deviceId: string; day: bigint }>();
   #timer: NodeJS.Timeout | undefined;
@@ -402,6 +404,11 @@ export class CommitmentScheduler {
   }
 
   async #markFinal(deviceId: string, day: bigint, hash: Uint8Array): Promise<void> {
+    // The finalizing event reaches us twice (our own tx's result and the block's events): claim the
+    // device-day synchronously so it is recorded and counted once.
+    const key = noteKey(deviceId, day);
+    if (this.#finalizing.has(key)) return;
+    this.#note(this.#finalizing, key);
     const previous = await loadProgress(this.#options.db, day, deviceId);
     if (previous?.state === "final") return;
     await saveProgress(this.#options.db, day, deviceId, { state: "final", hash });

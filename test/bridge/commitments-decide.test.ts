@@ -1,7 +1,10 @@
 // The pure decision of one device-day (decide.ts) case by case, and the designated submitter: a
-// deterministic function of the operator set (any order), the device and the day, spread over them.
+// deterministic function of the operator set (any order), the device and the day, spread over them;
+// the counters' Prometheus form.
 import test from "ava";
+import { Registry } from "prom-client";
 import { type DecisionInput, decide, designatedSubmitter } from "../../bridge-mqtt/commitments/decide.ts";
+import { registerCommitmentMetrics } from "../../bridge-mqtt/commitments/metrics.ts";
 
 const OURS = new Uint8Array(32).fill(1);
 const OTHER = new Uint8Array(32).fill(2);
@@ -60,4 +63,16 @@ test("the designated submitter ignores the operators' order and spreads device-d
   t.is(counts.size, 4);
   for (const count of counts.values()) t.true(count >= 20, `each operator gets a share: ${[...counts]}`);
   t.throws(() => designatedSubmitter([], "D035_0001", 1n), { instanceOf: RangeError });
+});
+
+test("the commitment counters are scraped as sensorchain_mqtt_commitments_total by action", async (t) => {
+  const registry = new Registry();
+  const counters = { submits: 2, attests: 5, repairs: 1, conflicts: 1, finalized: 7, txFailed: 0, passes: 9 };
+  registerCommitmentMetrics(registry, counters);
+  let text = await registry.metrics();
+  t.regex(text, /sensorchain_mqtt_commitments_total\{action="attest"\} 5/);
+  t.regex(text, /sensorchain_mqtt_commitments_total\{action="tx_failed"\} 0/);
+  counters.attests = 6;
+  text = await registry.metrics();
+  t.regex(text, /sensorchain_mqtt_commitments_total\{action="attest"\} 6/);
 });

@@ -1,10 +1,10 @@
 // Daily commitments end to end in a real single-validator node process whose clock
-// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) stands 40 s before a UTC midnight: the validator's operator
+// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) stands 50 s before a UTC midnight: the validator's operator
 // key in mqtt.operator_key_file, commit_grace 2 s; a registered, shared device publishes signed
 // readings over MQTT across midnight while a consumer's PER_READING escrow is open. The node's bridge
 // submits the finished day by itself; it becomes final on chain with the root of exactly the day's
 // readings we sent (our own readingsRoot), and the escrow pays price × count, split 80/10/10 between
-// the owner and the gateway operator (the submitter) as earnings.
+// the owner and the gateway operator (the submitter) as earnings; /metrics counts the submit.
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -37,7 +37,7 @@ const CHAIN_ID = "sensorchain-commit-1";
 const DEVICE = "D035_0042";
 const DAY_MS = 86_400_000;
 /** How far before midnight the node's clock starts: time to register, open the escrow and connect. */
-const LEAD_MS = 40_000;
+const LEAD_MS = 50_000;
 const PRICE = 100n;
 
 async function query<T>(url: string, path: string, data: Uint8Array, type: { decode(b: Uint8Array): T }) {
@@ -154,7 +154,7 @@ test("a day of MQTT readings across midnight is submitted by the node's bridge, 
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   const ofDay = sent.filter((s) => s.day === day);
-  t.true(ofDay.length >= 10, `readings before midnight: ${ofDay.length}`);
+  t.true(ofDay.length >= 3, `readings before midnight: ${ofDay.length}`);
   t.true(
     sent.some((s) => s.day === day + 1n),
     "and some after it",
@@ -183,6 +183,9 @@ test("a day of MQTT readings across midnight is submitted by the node's bridge, 
   t.is(commitment.submitter, operatorAddress);
   t.deepEqual(commitment.attesters, [operatorAddress]);
   t.regex(node.output(), /daily commitments: tx committed/);
+  const metrics = await (await fetch(`${node.rpcUrl}/metrics`)).text();
+  t.regex(metrics, /sensorchain_mqtt_commitments_total\{action="submit"\} 1\b/);
+  t.regex(metrics, /sensorchain_mqtt_commitments_total\{action="finalized"\} 1\b/);
 
   // Pay per reading: price × count released at finality, 80 % owner, 10 % gateway (the submitter).
   const earnings = async (address: string) =>
