@@ -196,6 +196,14 @@ export class ReadingStore {
     return this.loadReading(deviceId, sequence);
   }
 
+  /** Whether this exact reading (device, sequence and bytes) is stored or queued. Synchronous. */
+  hasReading(deviceId: string, sequence: bigint, bytes: Uint8Array): boolean {
+    const stored =
+      this.#queued.get(pendingId(deviceId, sequence))?.bytes ??
+      getSync(this.#db, readingKey(deviceId, sequence));
+    return stored !== undefined && Buffer.from(stored).equals(bytes);
+  }
+
   #enqueue(reading: Reading, bytes: Uint8Array, origin: ReadingOrigin): Promise<void> {
     const written = Promise.withResolvers<boolean>();
     return new Promise((resolve, reject) => {

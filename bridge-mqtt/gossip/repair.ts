@@ -8,7 +8,9 @@
 import type { Logger } from "../../chain/node.ts";
 import type { P2PHost } from "../../chain/p2p/host.ts";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
+import type { Reading } from "../../modules/meter/reading.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
+import { decodeReadingPayload } from "../reading-codec.ts";
 import type { ReadingStore, ReplicatedReading } from "../reading-store.ts";
 import type { DeviceRegistry } from "../registry.ts";
 import { pb } from "./batch-codec.ts";
@@ -205,31 +207,56 @@ export class RepairClient {
         signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       );
       const response = decodeRepairResponse(bytes, MAX_REPAIR_READINGS);
-      const checked: ReplicatedReading[] = [];
+      // What this node has already (the same bytes) needs no signature check: a repair usually
+      // fills a small gap, and every further peer answers with the same readings.
+      const known = response.readings.map((reading) => this.#storedSequence(reading, deviceId));
       const context = checkContext(this.#o.registry, this.#o.verify, this.#o.now());
       const expect = { deviceId, day };
-      const results = await Promise.allSettled(
-        response.readings.map((reading) => checkReplicatedReading(reading, context, expect)),
+      const results = await Promise.all(
+        response.readings.map((reading, i) =>
+          known[i] === undefined
+            ? checkReplicatedReading(reading, context, expect).then(
+                (value) => ({ value }),
+                (reason: unknown) => ({ reason }),
+              )
+            : undefined,
+        ),
       );
-      for (const result of results) {
-        if (result.status === "rejected") {
-          if (!(result.reason instanceof ReplicatedReadingDropped)) throw result.reason;
-          // Registry or verifier unavailable: this peer's answer cannot be used in full now.
-          if (TRANSIENT_DROPS.has(result.reason.code)) throw result.reason;
-          this.#o.counters.readingsDropped[result.reason.code]++;
-          continue;
+      const checked: ReplicatedReading[] = [];
+      let progressed = false;
+      for (const [i, result] of results.entries()) {
+        let sequence = known[i];
+        if (result !== undefined) {
+          if ("reason" in result) {
+            if (!(result.reason instanceof ReplicatedReadingDropped)) throw result.reason;
+            // Registry or verifier unavailable: this peer's answer cannot be used in full now.
+            if (TRANSIENT_DROPS.has(result.reason.code)) throw result.reason;
+            this.#o.counters.readingsDropped[result.reason.code]++;
+            continue;
+          }
+          sequence = result.value.reading.sequence;
+          checked.push(result.value);
         }
         // Pages come in sequence order; a peer that goes backwards would page forever.
-        if (result.value.reading.sequence <= afterSequence)
-          throw new Error("repair page out of sequence order");
-        afterSequence = result.value.reading.sequence;
-        checked.push(result.value);
+        if (sequence! <= afterSequence) throw new Error("repair page out of sequence order");
+        afterSequence = sequence!;
+        progressed = true;
       }
-      if (checked.length > 0) {
-        added += await this.#o.store.appendReplicated(checked);
-      }
-      if (!response.more || checked.length === 0) return added;
+      if (checked.length > 0) added += await this.#o.store.appendReplicated(checked);
+      if (!response.more || !progressed) return added;
     }
     return added;
+  }
+
+  /** The sequence of a reading of `deviceId` this node stores with the same bytes, else undefined. */
+  #storedSequence(bytes: Uint8Array, deviceId: string): bigint | undefined {
+    let reading: Reading;
+    try {
+      reading = decodeReadingPayload(bytes);
+    } catch {
+      return undefined; // the full check names the problem
+    }
+    if (reading.deviceId !== deviceId) return undefined;
+    return this.#o.store.hasReading(deviceId, reading.sequence, bytes) ? reading.sequence : undefined;
   }
 }

@@ -344,8 +344,20 @@ test.serial("repair fills a gap page by page from a validator peer; outsiders ar
     sequence: BigInt(count + 1),
     timestampMs: dayStartMs + 86_400_000n,
   });
+  // Signed by another key: A's store takes it as it is (appendReplicated trusts its caller), B's
+  // repair must check it and leave it out.
+  const forged = signedReading(keys[SENSOR]!, {
+    deviceId: REPAIRED,
+    sequence: BigInt(count + 2),
+    timestampMs: dayStartMs + 5_000n,
+  });
   // A has the day (stored as replicated: not gossiped to B); B has a few of them.
-  await a.bridge.store.appendReplicated([...readings, { reading: nextDay.reading, bytes: nextDay.payload }]);
+  await a.bridge.store.appendReplicated([
+    ...readings,
+    { reading: nextDay.reading, bytes: nextDay.payload },
+    { reading: forged.reading, bytes: forged.payload },
+  ]);
+  const forgedBefore = b.bridge.replication.counters.readingsDropped.bad_signature;
   await b.bridge.store.appendReplicated(readings.slice(0, 3));
   t.is(await b.bridge.replication.repairDay(REPAIRED, day), count - 3);
   t.deepEqual(
@@ -357,7 +369,18 @@ test.serial("repair fills a gap page by page from a validator peer; outsiders ar
     undefined,
     "another day is not fetched",
   );
+  t.is(
+    await b.bridge.store.loadReading(REPAIRED, BigInt(count + 2)),
+    undefined,
+    "a forged reading is not taken",
+  );
+  t.is(b.bridge.replication.counters.readingsDropped.bad_signature, forgedBefore + 1);
   t.is(await b.bridge.replication.repairDay(REPAIRED, day), 0, "nothing missing the second time");
+  t.is(
+    b.bridge.replication.counters.readingsDropped.bad_signature,
+    forgedBefore + 2,
+    "checked again, dropped again",
+  );
   await t.throwsAsync(b.bridge.replication.repairDay("not-a-device", day), { instanceOf: Error });
 
   const refusedBefore = a.bridge.replication.counters.repairRequestsRefused;
