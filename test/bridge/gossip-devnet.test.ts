@@ -1,19 +1,17 @@
 // Reading replication between real validator processes (npm start wiring: node key, poa validator
 // peers, the embedded bridge): a 3-validator devnet, a device registered through cosmjs publishes
-// over MQTT to validator 0; validators 1 and 2 store the same bytes. The device then fails over to
-// validator 1: its last reading resent there is acknowledged without an error, and its next one
-// reaches validators 0 and 2 by gossip. The stored days are read from each stopped node's LevelDB.
-import { join } from "node:path";
+// over MQTT to validator 0; validators 1 and 2 serve the same bytes from their HTTP history. The
+// device then fails over to validator 1: its last reading resent there is acknowledged without an
+// error, and its next one reaches validators 0 and 2 by gossip.
+import { randomBytes } from "node:crypto";
+import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import { ClassicLevel } from "classic-level";
 import mqtt, { type MqttClient } from "mqtt";
 import { authPassword } from "../../bridge-mqtt/auth.ts";
-import { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
+import { accountOf, consumerHttpAuthorization } from "../../bridge-mqtt/consumers/login.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
-import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
-import { dayOf } from "../../modules/meter/reading.ts";
 import {
   DENOM,
   heightOf,
@@ -27,6 +25,9 @@ import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const DEVICE = "D035_3001";
 const key = ed25519Key();
+/** The device's owner: entitled to its history on every node. */
+const ownerKey = new Uint8Array(randomBytes(32));
+const owner = accountOf(ownerKey).address;
 let net: TestDevnet | undefined;
 
 test.after.always(async () => {
@@ -39,14 +40,18 @@ function mqttUrlOf(node: RunningDevnetNode): string | undefined {
   return line === undefined ? undefined : /mqtt:\/\/[0-9.]+:[0-9]+/.exec(line)?.[0];
 }
 
-/** How many gossiped batches the node stored (its Prometheus gossip-lag histogram's count). */
-async function batchesStored(node: RunningDevnetNode): Promise<number> {
+/** The device's readings a node serves from its store (HTTP history, as the owner), base64 bytes. */
+async function history(node: RunningDevnetNode, fromMs: number): Promise<string[] | undefined> {
+  const query = `device_id=${DEVICE}&from_ms=${fromMs}&to_ms=${Date.now() + 120_000}&limit=100`;
   try {
-    const text = await (await fetch(`${node.rpcUrl}/metrics`)).text();
-    const match = /^sensorchain_mqtt_gossip_lag_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text);
-    return match === null ? 0 : Number(match[1]);
+    const response = await fetch(`${node.rpcUrl}/bridge/v1/readings?${query}`, {
+      headers: { authorization: consumerHttpAuthorization(net!.devnet.chainId, ownerKey, Date.now()) },
+    });
+    if (response.status !== 200) return undefined;
+    const body = (await response.json()) as { readings: { bytes: string }[] };
+    return body.readings.map((reading) => reading.bytes);
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
@@ -60,61 +65,62 @@ function connect(url: string): Promise<MqttClient> {
   });
 }
 
-async function storedDay(node: RunningDevnetNode, day: bigint): Promise<Buffer[]> {
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(node.spec.home, "data", "chain.db"), DB_OPTIONS);
-  await db.open();
-  try {
-    return (await new ReadingStore(db).dayReadings(DEVICE, day)).map((bytes) => Buffer.from(bytes));
-  } finally {
-    await db.close();
-  }
-}
-
 test("validators replicate a device's readings; the device fails over between them", async (t) => {
   t.timeout(240_000);
   net = await startTestDevnet({ validators: 3, senders: 1, timeoutCommit: "300ms" });
   const nodes = net.nodes;
   await waitForHeights(nodes, 2n, 90_000);
-  const urls: string[] = [];
   await waitFor(
     "the bridges' addresses",
     async () => nodes.every((n) => mqttUrlOf(n) !== undefined),
     30_000,
     nodes,
   );
-  for (const node of nodes) urls.push(mqttUrlOf(node)!);
+  const urls = nodes.map((node) => mqttUrlOf(node)!);
 
   const sender = net.senders[0]!;
-  const client = await SigningStargateClient.connectWithSigner(nodes[0]!.rpcUrl, sender.wallet, {
-    registry: createRegistry(),
-    gasPrice: GasPrice.fromString(`0.025${DENOM}`),
+  const gasPrice = GasPrice.fromString(`0.025${DENOM}`);
+  const funder = await SigningStargateClient.connectWithSigner(nodes[0]!.rpcUrl, sender.wallet, {
+    gasPrice,
     broadcastPollIntervalMs: 200,
   });
+  assertIsDeliverTxSuccess(
+    await funder.sendTokens(sender.address, owner, [{ denom: DENOM, amount: "100000000" }], "auto"),
+  );
+  funder.disconnect();
+  const client = await SigningStargateClient.connectWithSigner(
+    nodes[0]!.rpcUrl,
+    await DirectSecp256k1Wallet.fromKey(ownerKey, "sensor"),
+    { registry: createRegistry(), gasPrice, broadcastPollIntervalMs: 200 },
+  );
   const registration = {
     typeUrl: MSG_REGISTER_DEVICE,
     value: {
-      owner: sender.address,
+      owner,
       deviceId: DEVICE,
       publicKey: { type: key.type, key: key.publicKey },
       metadata: { model: "meter", unit: "kWh", locationHint: "" },
     },
   };
-  assertIsDeliverTxSuccess(await client.signAndBroadcast(sender.address, [registration], "auto"));
+  assertIsDeliverTxSuccess(await client.signAndBroadcast(owner, [registration], "auto"));
   client.disconnect();
   // Every validator must know the device before it can check the readings gossiped to it.
   await waitForHeights(nodes, (await heightOf(nodes[0]!)) + 2n, 60_000);
 
+  const fromMs = Date.now() - 60_000;
   const readings = [1n, 2n, 3n, 4n, 5n].map((sequence) => signedReading(key, { deviceId: DEVICE, sequence }));
   const onFirst = await connect(urls[0]!);
   for (const { payload } of readings)
     await onFirst.publishAsync(readingsTopic(DEVICE), Buffer.from(payload), { qos: 1 });
   await onFirst.endAsync();
-  await waitFor(
-    "validators 1 and 2 to store a gossiped batch",
-    async () => (await batchesStored(nodes[1]!)) > 0 && (await batchesStored(nodes[2]!)) > 0,
-    60_000,
-    nodes,
-  );
+  const firstFive = readings.map((r) => Buffer.from(r.payload).toString("base64"));
+  for (const [i, node] of nodes.entries())
+    await waitFor(
+      `validator ${i} to serve readings 1-5`,
+      async () => JSON.stringify(await history(node, fromMs)) === JSON.stringify(firstFive),
+      60_000,
+      nodes,
+    );
 
   // Failover to validator 1: the last reading again (acknowledged, no error), then the next one.
   const onSecond = await connect(urls[1]!);
@@ -132,21 +138,14 @@ test("validators replicate a device's readings; the device fails over between th
   await waitFor("the marker's answer", async () => errors.length > 0, 30_000, nodes);
   t.deepEqual(errors, ["replay"]);
   await onSecond.endAsync();
-  await waitFor(
-    "validators 0 and 2 to store validator 1's batch",
-    async () => (await batchesStored(nodes[0]!)) > 0 && (await batchesStored(nodes[2]!)) > 1,
-    60_000,
-    nodes,
-  );
 
-  for (const node of nodes) await node.stop();
-  // Readings made just before a UTC midnight fall on two days: compare every day they touch.
-  const all = [...readings, next];
-  const days = [...new Set(all.map((r) => dayOf(r.reading.timestampMs)))].sort();
-  const expected = all.map((r) => Buffer.from(r.payload));
-  for (const [i, node] of nodes.entries()) {
-    const stored: Buffer[] = [];
-    for (const day of days) stored.push(...(await storedDay(node, day)));
-    t.deepEqual(stored, expected, `validator ${i}`);
-  }
+  const all = [...firstFive, Buffer.from(next.payload).toString("base64")];
+  for (const [i, node] of nodes.entries())
+    await waitFor(
+      `validator ${i} to serve readings 1-6`,
+      async () => JSON.stringify(await history(node, fromMs)) === JSON.stringify(all),
+      60_000,
+      nodes,
+    );
+  for (const node of nodes) t.deepEqual(await history(node, fromMs), all);
 });
