@@ -1,5 +1,5 @@
 // Daily commitments end to end in a real single-validator node process whose clock
-// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) stands 50 s before a UTC midnight: the validator's operator
+// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) stands 60 s before a UTC midnight: the validator's operator
 // key in mqtt.operator_key_file, commit_grace 2 s; a registered, shared device publishes signed
 // readings over MQTT across midnight while a consumer's PER_READING escrow is open. The node's bridge
 // submits the finished day by itself; it becomes final on chain with the root of exactly the day's
@@ -37,7 +37,7 @@ const CHAIN_ID = "sensorchain-commit-1";
 const DEVICE = "D035_0042";
 const DAY_MS = 86_400_000;
 /** How far before midnight the node's clock starts: time to register, open the escrow and connect. */
-const LEAD_MS = 50_000;
+const LEAD_MS = 60_000;
 const PRICE = 100n;
 
 async function query<T>(url: string, path: string, data: Uint8Array, type: { decode(b: Uint8Array): T }) {
