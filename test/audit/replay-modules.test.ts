@@ -88,8 +88,12 @@ async function sendSigned(url: string, signer: Signer, messages: Msg[][]): Promi
     }
     for (let i = 0; i < raws.length; i += BURST) {
       for (const bytes of raws.slice(i, i + BURST)) {
-        const answer = await rpc(url, "broadcast_tx_sync", { tx: Buffer.from(bytes).toString("base64") });
-        if (answer.result?.code !== 0) throw new Error(`refused: ${JSON.stringify(answer)}`);
+        const answer = await rpcRetrying(url, "broadcast_tx_sync", {
+          tx: Buffer.from(bytes).toString("base64"),
+        });
+        // 19 (tx_in_cache): a retried broadcast whose first attempt did arrive.
+        if (answer.result?.code !== 0 && answer.result?.code !== 19)
+          throw new Error(`refused: ${JSON.stringify(answer)}`);
       }
       while ((await query.getSequence(signer.address)).sequence < start + Math.min(i + BURST, raws.length))
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -116,11 +120,23 @@ function dayReadings(index: number): Reading[] {
   });
 }
 
+/** Node's fetch can lose a race with the server closing an idle keep-alive socket (ECONNRESET:
+ * "fetch failed") on a loaded machine; hundreds of sequential reads retry that once or twice. */
+async function rpcRetrying(url: string, method: string, params: Record<string, unknown>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rpc(url, method, params);
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof TypeError)) throw error;
+    }
+  }
+}
+
 /** Non-zero result codes over heights 1..last (every tx must have succeeded to exercise its module). */
 async function failedTxs(url: string, last: bigint): Promise<string[]> {
   const failed: string[] = [];
   for (let height = 1n; height <= last; height++) {
-    const results = await rpc(url, "block_results", { height: String(height) });
+    const results = await rpcRetrying(url, "block_results", { height: String(height) });
     for (const result of results.result.txs_results ?? [])
       if (Number(result.code) !== 0) failed.push(`${height}: ${result.log}`);
   }
@@ -130,7 +146,14 @@ async function failedTxs(url: string, last: bigint): Promise<string[]> {
 test.serial(
   "replay of every module's txs reproduces every hash; a corrupted remote value is named",
   async (t) => {
-    t.timeout(600_000);
+    t.timeout(900_000);
+    let stage = "setup";
+    // On a failure, the node's last output says what it was doing.
+    t.teardown(() => {
+      if (node !== undefined && process.env["REPLAY_TEST_LOG"] === "1")
+        console.error(node.output().slice(-4000));
+      t.log(`last stage: ${stage}`);
+    });
     const faucet = await faucetWallet();
     const consumerWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
     const consumer: Signer = {
@@ -230,6 +253,7 @@ test.serial(
           },
         },
       ]);
+    stage = "sending";
     await sendSigned(node.rpcUrl, faucet, faucetMsgs);
 
     const status = await rpc(node.rpcUrl, "status");
@@ -281,7 +305,9 @@ test.serial(
     const sent = faucetMsgs.length + consumerMsgs.length;
     const last = BigInt((await rpc(node.rpcUrl, "status")).result.sync_info.latest_block_height);
     await waitForHeight(node.rpcUrl, last + 1n);
+    stage = "block results";
     t.deepEqual(await failedTxs(node.rpcUrl, last), []);
+    stage = "remote replay";
 
     const remote = await replayFromRpc({ url: node.rpcUrl, toHeight: last });
     t.deepEqual(remote.mismatches, []);
@@ -289,6 +315,7 @@ test.serial(
     t.true(remote.txs >= sent, `${remote.txs} txs replayed, ${sent} sent`);
     t.is(await node.stop(), 0);
     node = undefined;
+    stage = "local replay";
     const local = await replayChain({ home });
     t.deepEqual(local.mismatches, []);
     t.deepEqual(local.stateCheck?.stores, []);
@@ -320,6 +347,7 @@ test.serial(
     );
     client.disconnect();
     await waitForHeight(node.rpcUrl, BigInt(after.height) + 2n);
+    stage = "diverged remote replay";
     const diverged = await replayFromRpc({ url: node.rpcUrl });
     t.is(diverged.mismatches.length, 1);
     const mismatch = diverged.mismatches[0]!;
