@@ -12,6 +12,7 @@ import type { Duplex } from "node:stream";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from "aedes";
 import { createWebSocketStream, WebSocketServer } from "ws";
+import { ConfigError } from "../chain/config/errors.ts";
 import type { MqttConfig } from "../chain/config/schema.ts";
 import { parseListenAddress } from "../chain/config/schema.ts";
 import type { Logger } from "../chain/node.ts";
@@ -50,10 +51,19 @@ export async function extraListenersOf(
   const listeners: ExtraListeners = {};
   if (config === undefined) return listeners;
   if (config.tlsLaddr !== "") {
-    const [cert, key] = await Promise.all([
-      readFile(resolve(home, config.tlsCertFile)),
-      readFile(resolve(home, config.tlsKeyFile)),
-    ]);
+    const read = async (field: string, file: string) => {
+      const path = resolve(home, file);
+      try {
+        return await readFile(path);
+      } catch (error) {
+        throw new ConfigError(
+          field,
+          `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+        );
+      }
+    };
+    const cert = await read("mqtt.tls_cert_file", config.tlsCertFile);
+    const key = await read("mqtt.tls_key_file", config.tlsKeyFile);
     listeners.tls = { ...parseListenAddress(config.tlsLaddr, "mqtt.tls_laddr"), cert, key };
   }
   if (config.wsLaddr !== "") listeners.ws = parseListenAddress(config.wsLaddr, "mqtt.ws_laddr");
@@ -226,10 +236,18 @@ export async function startBroker(
   try {
     if (extra.tls !== undefined) {
       const { cert, key } = extra.tls;
-      const tlsServer = createTlsServer({ cert: Buffer.from(cert), key: Buffer.from(key) }, (socket) => {
-        socket.setNoDelay(true);
-        admit(socket, socket.remoteAddress);
-      });
+      let tlsServer: Server;
+      try {
+        tlsServer = createTlsServer({ cert: Buffer.from(cert), key: Buffer.from(key) }, (socket) => {
+          socket.setNoDelay(true);
+          admit(socket, socket.remoteAddress);
+        });
+      } catch (error) {
+        throw new ConfigError(
+          "mqtt.tls_cert_file",
+          `certificate and key are not a usable PEM pair: ${(error as Error).message}`,
+        );
+      }
       servers.push(tlsServer);
       tlsUrl = `mqtts://${await listen(tlsServer, extra.tls)}`;
     }
