@@ -11,6 +11,7 @@ import { Keyring } from "../chain/crypto/keyring.ts";
 import { SECTOR_CODE_PATTERN } from "../modules/device/keys.ts";
 import { DEFAULT_CONNECT_CONCURRENCY, type FleetSummary, runFleet } from "./devices/fleet.ts";
 import { generateDevices, loadKeysFile, saveKeysFile } from "./devices/keys-file.ts";
+import { formatLatency } from "./devices/latency.ts";
 import { type RegistrationResult, registerDevices } from "./devices/register.ts";
 
 /** Devices one simulator process runs: past ~10-20k sockets one event loop is the bottleneck (run
@@ -173,14 +174,14 @@ export async function runDevices(
       out.line(
         `${String(s.second).padStart(6)} ${String(s.connected).padStart(10)} ${String(s.sent).padStart(9)} ` +
           `${String(s.acked).padStart(9)} ${String(s.rejected).padStart(9)} ${String(s.skipped).padStart(9)} ` +
-          `${s.p50Ms.toFixed(1).padStart(8)} ${s.p99Ms.toFixed(1).padStart(8)}`,
+          `${formatLatency(s.p50Ms).padStart(8)} ${formatLatency(s.p99Ms).padStart(8)}`,
       ),
   });
   out.line(
     `total: ${fleet.sent} sent, ${fleet.acked} PUBACKed (${fleet.ackedPerSecond.toFixed(0)}/s), ` +
       `${fleet.rejected} rejected ${JSON.stringify(fleet.rejectedByCode)}, ${fleet.skipped} skipped, ` +
-      `${fleet.unacked} never acknowledged, ${fleet.failed} failed; PUBACK p50 ${fleet.p50Ms.toFixed(1)} ms, ` +
-      `p99 ${fleet.p99Ms.toFixed(1)} ms, max ${fleet.maxMs.toFixed(1)} ms; ${fleet.disconnects} disconnects; ` +
+      `${fleet.unacked} never acknowledged, ${fleet.failed} failed; PUBACK p50 ${formatLatency(fleet.p50Ms)} ms, ` +
+      `p99 ${formatLatency(fleet.p99Ms)} ms, max ${fleet.maxMs.toFixed(1)} ms; ${fleet.disconnects} disconnects; ` +
       `logins refused ${JSON.stringify(fleet.connectFailures)}`,
   );
   return { registration, fleet };

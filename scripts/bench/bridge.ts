@@ -12,6 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FleetSummary } from "../devices/fleet.ts";
+import { formatLatency } from "../devices/latency.ts";
 import { createDevnet, type Devnet, startDevnetNode } from "../devnet.ts";
 import { ed25519VerifyRate, ed25519VerifyRateAllCores, freePort, measureRelay } from "./bridge-ceilings.ts";
 import { fmt } from "./crypto.ts";
@@ -383,7 +384,7 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
   const t = f.throughput;
   const c = f.capacity;
   const dropped = c.fleet.unacked + c.fleet.failed + c.fleet.skipped + c.unavailable;
-  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  const ms = (value: number) => `${formatLatency(value)} ms`;
   const lines = [
     `bridge (${f.cores} cores; 1-min load average ${t.loadAverage[0].toFixed(1)} at start, ${c.loadAverage[1].toFixed(1)} at end)`,
     `  ceilings, same run: ed25519 verify (node:crypto) ${fmt(f.ed25519VerifyOneCore)}/s one core, ${fmt(f.ed25519VerifyAllCores)}/s on ${f.cores} cores; ` +

@@ -35,3 +35,11 @@ export class LatencyHistogram {
     this.maxMs = 0;
   }
 }
+
+/** Latencies the histogram resolves, ms: a percentile in the overflow bin is only "more than this". */
+export const LATENCY_CEILING_MS = BIN_MS * BINS;
+
+/** `ms` with one decimal, or "≥10000" when it fell in the overflow bin. */
+export function formatLatency(ms: number): string {
+  return ms >= LATENCY_CEILING_MS ? `≥${LATENCY_CEILING_MS}` : ms.toFixed(1);
+}
