@@ -12,6 +12,8 @@ export interface ReplicationCounters {
   batchesAccepted: number;
   batchesRejected: Record<BatchRejection, number>;
   batchesIgnored: number;
+  /** Batches ignored for their created_ms: older than MAX_BATCH_AGE_MS or ahead of this clock. */
+  batchesStale: number;
   /** Readings received in accepted batches; those not processed because the queue was full. */
   readingsReceived: number;
   inboundDropped: number;
@@ -43,6 +45,7 @@ export function newReplicationCounters(): ReplicationCounters {
     batchesAccepted: 0,
     batchesRejected: zeros(BATCH_REJECTIONS),
     batchesIgnored: 0,
+    batchesStale: 0,
     readingsReceived: 0,
     inboundDropped: 0,
     readingsStored: 0,

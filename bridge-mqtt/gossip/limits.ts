@@ -22,6 +22,10 @@ export const MAX_OUTBOUND_READINGS = 20_000;
 /** Received readings waiting for their device signature checks and the disk: 2 s of 10,000 devices
  * at 1 Hz. A batch that does not fit is ignored (counted), not buffered. */
 export const MAX_INBOUND_PENDING_READINGS = 20_000;
+/** Oldest batch taken from gossip, ms (its created_ms against this node's clock): gossip lag is
+ * well under a second, and gossipsub never delivers much older messages, so an older batch is a
+ * replay of a validly signed one (repair is the way to fetch past readings). */
+export const MAX_BATCH_AGE_MS = 600_000n;
 /** Received batches checked and stored at once: while one waits for its group commit (fsync), the
  * next one's device signatures are checked (the verifier's workers stay busy). */
 export const MAX_CONCURRENT_INBOUND_BATCHES = 2;

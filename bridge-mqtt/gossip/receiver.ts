@@ -10,6 +10,7 @@
 
 import type { Logger } from "../../chain/node.ts";
 import type { P2PHost, Verdict } from "../../chain/p2p/host.ts";
+import { READING_MAX_FUTURE_MS } from "../pipeline.ts";
 import type { ReadingStore, ReplicatedReading } from "../reading-store.ts";
 import type { DeviceRegistry } from "../registry.ts";
 import { batchPeerId, decodeReadingBatch, type ReadingBatch, verifyBatchSignature } from "./batch-codec.ts";
@@ -17,6 +18,7 @@ import type { ReplicationCounters } from "./counters.ts";
 import { ReadingBatchRejected, type ReadingDrop, ReplicatedReadingDropped } from "./errors.ts";
 import {
   DEFERRED_RETRY_MS,
+  MAX_BATCH_AGE_MS,
   MAX_CONCURRENT_INBOUND_BATCHES,
   MAX_DEFERRED_READINGS,
   MAX_INBOUND_PENDING_READINGS,
@@ -89,6 +91,14 @@ export class ReadingReceiver {
     }
     if (Buffer.from(batch.nodePublicKey).equals(this.#o.ownPublicKey)) {
       counters.batchesIgnored++;
+      return "ignore";
+    }
+    // A validly signed batch carries no freshness of its own: anyone could publish an old one again
+    // once gossipsub's seen-cache forgot it (and bring back readings retention pruned). Its author's
+    // clock may differ from ours, so this is no proof of malice: ignored, not rejected.
+    const ageMs = BigInt(this.#o.now()) - batch.createdMs;
+    if (ageMs > MAX_BATCH_AGE_MS || -ageMs > READING_MAX_FUTURE_MS) {
+      counters.batchesStale++;
       return "ignore";
     }
     if (this.#stopped || this.#pendingReadings + batch.readings.length > MAX_INBOUND_PENDING_READINGS) {

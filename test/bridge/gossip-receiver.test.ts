@@ -11,6 +11,7 @@ import { ClassicLevel } from "classic-level";
 import { verifyDeviceSignature } from "../../bridge-mqtt/device-signature.ts";
 import { encodeReadingBatch, NodeKeySigner } from "../../bridge-mqtt/gossip/batch-codec.ts";
 import { newReplicationCounters } from "../../bridge-mqtt/gossip/counters.ts";
+import { MAX_BATCH_AGE_MS } from "../../bridge-mqtt/gossip/limits.ts";
 import { ReadingReceiver } from "../../bridge-mqtt/gossip/receiver.ts";
 import { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
 import { DeviceRegistry } from "../../bridge-mqtt/registry.ts";
@@ -67,14 +68,9 @@ async function setup(t: import("ava").ExecutionContext) {
     await db.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const batch = (seed: Uint8Array, readings: Uint8Array[]) =>
+  const batch = (seed: Uint8Array, readings: Uint8Array[], createdMs = BigInt(Date.now())) =>
     encodeReadingBatch(
-      new NodeKeySigner(seed).signBatch({
-        chainId: CHAIN,
-        batchSequence: 1n,
-        createdMs: BigInt(Date.now()),
-        readings,
-      }),
+      new NodeKeySigner(seed).signBatch({ chainId: CHAIN, batchSequence: 1n, createdMs, readings }),
     );
   return { store, registered, receiver, counters, authorSeed, ownSeed, batch };
 }
@@ -113,4 +109,17 @@ test("a device still unknown at the retry is dropped once; own batches are ignor
   t.is(await store.loadReading("D035_0009", 4n), undefined);
   t.is(receiver.receive(batch(ownSeed, [stranger.payload])), "ignore");
   t.is(counters.batchesIgnored, 1);
+});
+
+test("a validly signed batch too old or from the future is ignored (a replayed batch brings nothing back)", async (t) => {
+  const { store, registered, receiver, counters, authorSeed, batch } = await setup(t);
+  const device = ed25519Key();
+  registered.set("D035_0003", device);
+  const reading = signedReading(device, { deviceId: "D035_0003", sequence: 1n });
+  const now = BigInt(Date.now());
+  t.is(receiver.receive(batch(authorSeed, [reading.payload], now - MAX_BATCH_AGE_MS - 60_000n)), "ignore");
+  t.is(receiver.receive(batch(authorSeed, [reading.payload], now + 3_600_000n)), "ignore");
+  t.is(counters.batchesStale, 2);
+  t.is(counters.batchesAccepted, 0);
+  t.is(await store.loadReading("D035_0003", 1n), undefined);
 });
