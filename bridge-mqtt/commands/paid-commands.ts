@@ -110,6 +110,15 @@ export class PaidCommands {
     await this.#work;
   }
 
+  /** Resolves once every queued schedule change is done (tests; stop). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const work = this.#work;
+      await work;
+      if (work === this.#work) return;
+    }
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
