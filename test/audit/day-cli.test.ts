@@ -5,6 +5,8 @@
 // inclusion paths), names a missing and an extra reading, a tampered one (bad signature, and with a
 // path: not in the commitment), both with the node's plain word and light-verified.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertIsDeliverTxSuccess, SigningStargateClient } from "@cosmjs/stargate";
@@ -239,4 +241,42 @@ test.serial("bad input and a day without a commitment are refused with exit code
   ]).catch((error: { code: number; stderr: string }) => error);
   t.is((none as { code: number }).code, 1);
   t.regex((none as { stderr: string }).stderr, /no final commitment/);
+});
+
+test.serial("readings fetched from an HTTP history URL, with a header", async (t) => {
+  t.timeout(60_000);
+  const { proofs } = dayProofs(readings);
+  const document = {
+    readings: readings.map((r, i) => ({
+      bytes: Buffer.from(encodeReading(r)).toString("base64"),
+      proof: { ...proofs[i]!, aunts: proofs[i]!.aunts.map((a) => Buffer.from(a).toString("base64")) },
+    })),
+  };
+  const seen: (string | undefined)[] = [];
+  const server = createServer((request, response) => {
+    seen.push(request.headers.authorization);
+    if (request.headers.authorization !== "Bearer token-1") response.writeHead(401).end();
+    else response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(document));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bridge/v1/readings?device_id=${DEVICE}`;
+  const ok = await audit(url, ["--node", node!.rpcUrl, "--header", "authorization: Bearer token-1"]);
+  t.is(ok.code, 0);
+  t.true(ok.report.match);
+  const refused = await cli([
+    "audit",
+    "day",
+    DEVICE,
+    DATE,
+    "--readings",
+    url,
+    "--node",
+    node!.rpcUrl,
+    "--home",
+    work,
+  ]).catch((error: { code: number; stderr: string }) => error);
+  t.is((refused as { code: number }).code, 1);
+  t.regex((refused as { stderr: string }).stderr, /HTTP 401/);
+  t.deepEqual(seen, ["Bearer token-1", undefined]);
 });
