@@ -18,7 +18,7 @@ export interface DecisionInput {
   operator: string;
   /** This validator is the device-day's designated submitter (designatedSubmitter). */
   designated: boolean;
-  /** The designated submitter had its turn (the fallback wait is over). */
+  /** Our turn to submit came (submitterTurn × the fallback wait after the due time). */
   fallbackDue: boolean;
   /** A repair from peers was already tried for this device-day (or none is possible). */
   repaired: boolean;
@@ -46,12 +46,30 @@ export function decide(input: DecisionInput): Decision {
   return input.repaired ? { kind: "submit", conflict: true } : { kind: "repair" };
 }
 
+function designatedIndex(sorted: readonly string[], deviceId: string, day: bigint): number {
+  if (sorted.length === 0) throw new RangeError("no validator operators");
+  const digest = sha256(Buffer.concat([Buffer.from(deviceId, "latin1"), dayBytes(day)]));
+  return Buffer.from(digest).readUInt32BE(0) % sorted.length;
+}
+
 /** The operator expected to submit a device-day: operators sorted, index = first 4 bytes of
  * sha256(device id ‖ day (4, BE)) mod n, so submissions spread over the validators. */
 export function designatedSubmitter(operators: readonly string[], deviceId: string, day: bigint): string {
-  if (operators.length === 0) throw new RangeError("no validator operators");
   const sorted = [...operators].sort();
-  const digest = sha256(Buffer.concat([Buffer.from(deviceId, "latin1"), dayBytes(day)]));
-  const index = Buffer.from(digest).readUInt32BE(0) % sorted.length;
-  return sorted[index]!;
+  return sorted[designatedIndex(sorted, deviceId, day)]!;
+}
+
+/** An operator's turn for a device-day: 0 for the designated submitter, then 1, 2, … following it in
+ * the sorted ring. Turn k submits after k fallback waits, so a silent submitter is replaced by one
+ * validator at a time instead of by all of them at once. Undefined for a non-operator. */
+export function submitterTurn(
+  operators: readonly string[],
+  operator: string,
+  deviceId: string,
+  day: bigint,
+): number | undefined {
+  const sorted = [...operators].sort();
+  const mine = sorted.indexOf(operator);
+  if (mine < 0) return undefined;
+  return (mine - designatedIndex(sorted, deviceId, day) + sorted.length) % sorted.length;
 }

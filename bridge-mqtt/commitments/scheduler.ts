@@ -1,8 +1,9 @@
 // Daily commitments (README.md, Daily commitments and retention): after each UTC day D plus the
 // grace period, for every device with readings on D, compute the body over the day's readings in
 // sequence order and compare with the chain (meter Status): final → done; a candidate with our hash
-// → attest; none → the designated submitter submits (the others after a fallback wait); another hash
-// → repair from peers, recompute, attest if equal now, else submit ours (a recorded conflict).
+// → attest; none → the designated submitter submits (the others in turn, after fallback waits);
+// another hash → repair from peers, recompute, attest if equal now, else submit ours (a recorded
+// conflict).
 // Passes run on a timer and when committed blocks carry meter events; progress is saved per
 // device-day so a restart neither votes twice nor re-reads final days.
 import type { EncodeObject } from "@cosmjs/proto-signing";
@@ -26,15 +27,15 @@ import { QUERY_VALIDATORS } from "../../modules/poa/type-urls.ts";
 import type { ReadingStore, StoredReading } from "../reading-store.ts";
 import type { QueryFunction } from "../registry.ts";
 import { devicesOfDay, loadDayReadings, nextDayWithReadings } from "./day-index.ts";
-import { type ChainCandidate, type Decision, decide, designatedSubmitter } from "./decide.ts";
+import { type ChainCandidate, type Decision, decide, submitterTurn } from "./decide.ts";
 import { isDayDone, loadProgress, markDayDone, reopenDay, saveProgress } from "./progress-store.ts";
 import type { SentTx } from "./tx-sender.ts";
 
 const DAY_MS = Number(MILLISECONDS_PER_DAY);
 /** How often a pass looks for due days, ms: cheap when nothing is due (a few key reads). */
 export const PASS_INTERVAL_MS = 2_000;
-/** How long the others give the designated submitter before submitting themselves, ms: a few block
- * intervals of a loaded chain. */
+/** How long each validator in turn gives the ones before it (the designated submitter first) before
+ * submitting itself, ms: a few block intervals of a loaded chain. */
 export const SUBMIT_FALLBACK_MS = 20_000;
 /** A device-day we voted on is looked at again after this long (or at once on a meter event), ms. */
 export const VOTED_RECHECK_MS = 30_000;
@@ -241,12 +242,14 @@ export class CommitmentScheduler {
     let ours = await this.#ourBody(deviceId, day);
     if (ours === undefined) return undefined; // pruned meanwhile
     const status = await this.#status(deviceId, day);
+    const turn = submitterTurn(operators, operator, deviceId, day) ?? operators.length;
+    const submitAtMs = dueMs + turn * (this.#options.submitFallbackMs ?? SUBMIT_FALLBACK_MS);
     const input = {
       ...status,
       ourHash: ours.hash,
       operator,
-      designated: designatedSubmitter(operators, deviceId, day) === operator,
-      fallbackDue: now >= dueMs + (this.#options.submitFallbackMs ?? SUBMIT_FALLBACK_MS),
+      designated: turn === 0,
+      fallbackDue: now >= submitAtMs,
       repaired: this.#options.repairDay === undefined || this.#repaired.has(key),
     };
     let decision: Decision = decide(input);
@@ -282,7 +285,7 @@ export class CommitmentScheduler {
         this.#setNextCheck(key, now + VOTED_RECHECK_MS);
         return undefined;
       case "wait":
-        this.#setNextCheck(key, dueMs + (this.#options.submitFallbackMs ?? SUBMIT_FALLBACK_MS));
+        this.#setNextCheck(key, submitAtMs);
         return undefined;
       case "attest":
         return {

@@ -3,7 +3,12 @@
 // the counters' Prometheus form.
 import test from "ava";
 import { Registry } from "prom-client";
-import { type DecisionInput, decide, designatedSubmitter } from "../../bridge-mqtt/commitments/decide.ts";
+import {
+  type DecisionInput,
+  decide,
+  designatedSubmitter,
+  submitterTurn,
+} from "../../bridge-mqtt/commitments/decide.ts";
 import { registerCommitmentMetrics } from "../../bridge-mqtt/commitments/metrics.ts";
 
 const OURS = new Uint8Array(32).fill(1);
@@ -63,6 +68,11 @@ test("the designated submitter ignores the operators' order and spreads device-d
   t.is(counts.size, 4);
   for (const count of counts.values()) t.true(count >= 20, `each operator gets a share: ${[...counts]}`);
   t.throws(() => designatedSubmitter([], "D035_0001", 1n), { instanceOf: RangeError });
+  // Turns: the designated submitter 0, then each other operator once, in ring order.
+  const chosen = designatedSubmitter(operators, "D035_0007", 5n);
+  t.is(submitterTurn(operators, chosen, "D035_0007", 5n), 0);
+  t.deepEqual(operators.map((o) => submitterTurn(operators, o, "D035_0007", 5n)).sort(), [0, 1, 2, 3]);
+  t.is(submitterTurn(operators, "sensor1z", "D035_0007", 5n), undefined);
 });
 
 test("the commitment counters are scraped as sensorchain_mqtt_commitments_total by action", async (t) => {

@@ -3,7 +3,7 @@
 // validator has its own LevelDB and reading store and signs with its operator key through the real
 // tx sender (auth query, simulation, min gas price fee, checkTx); blocks are produced in-process
 // from what checkTx admitted and their Tx events are delivered as the node delivers them. Covers
-// designated submit + attest to finality, the fallback submitter, repair then attest, a recorded
+// designated submit + attest to finality, the next submitter in turn, repair then attest, a recorded
 // conflict, a restart that votes nothing twice, and a sequence that moved under the sender.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { ExecutionContext } from "ava";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import { designatedSubmitter } from "../../bridge-mqtt/commitments/decide.ts";
+import { designatedSubmitter, submitterTurn } from "../../bridge-mqtt/commitments/decide.ts";
 import { operatorKeyFromPrivateKey } from "../../bridge-mqtt/commitments/operator-key.ts";
 import { isDayDone } from "../../bridge-mqtt/commitments/progress-store.ts";
 import { CommitmentScheduler } from "../../bridge-mqtt/commitments/scheduler.ts";
@@ -223,17 +223,23 @@ test("the designated validator submits, the others wait for it and then attest; 
   }
 });
 
-test("without word from the designated submitter, another validator submits after the fallback wait", async (t) => {
-  const { chain, day, dueNow, others } = await setup(t);
+test("without word from the designated submitter, the next validator in turn submits after one fallback wait", async (t) => {
+  const { a, chain, day, dueNow, others } = await setup(t);
   const readings = readingsOf(day, [1n, 2n]);
   for (const v of others) await store(v, readings);
-  const waiting = others[0]!.scheduler();
+  const turnOf = (v: Validator) => submitterTurn(a.operators.slice(0, 4), v.operator, DEVICE, day)!;
+  const next = others.find((v) => turnOf(v) === 1)!;
+  const after = others.find((v) => turnOf(v) === 2)!;
+  const waiting = next.scheduler();
   await waiting.runPass();
-  t.is(waiting.counters.submits, 0);
-  const late = others[0]!.scheduler({ now: dueNow + FALLBACK_MS });
+  t.is(waiting.counters.submits, 0, "its turn has not come at the due time");
+  const third = after.scheduler({ now: dueNow + FALLBACK_MS });
+  await third.runPass();
+  t.is(third.counters.submits, 0, "turn 2 waits two fallback periods");
+  const late = next.scheduler({ now: dueNow + FALLBACK_MS });
   await late.runPass();
   t.is(late.counters.submits, 1);
-  for (const v of others.slice(1)) await v.scheduler().runPass();
+  for (const v of others.filter((o) => o !== next)) await v.scheduler().runPass();
   t.true((await status(chain, day)).final, "3 of 4 validators: final without the designated one");
 });
 
@@ -337,7 +343,7 @@ test("a device-day whose stored reading does not decode is skipped and logged; t
     query: chain.query,
     sender: designated.sender,
     subscribe: chain.subscribe,
-    now: () => Number((day + 1n) * DAY_MS) + 1_000 + FALLBACK_MS, // designated or not: submit
+    now: () => Number((day + 1n) * DAY_MS) + 1_000 + 4 * FALLBACK_MS, // every turn has come: submit
     graceMs: 0,
     logger: {
       info() {},
