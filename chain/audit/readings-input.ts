@@ -152,7 +152,17 @@ export async function loadReadingsInput(
     const length = Number(response.headers.get("content-length") ?? 0);
     if (length > MAX_READINGS_INPUT_BYTES)
       throw new ReadingsInputError(`${source} is ${length} bytes, at most ${MAX_READINGS_INPUT_BYTES}`);
-    return parseReadingsInput(await response.text());
+    // Without (or despite) a content-length, the body is read up to the bound and no further.
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    for await (const chunk of response.body ?? []) {
+      received += chunk.length;
+      // Throwing out of the loop cancels the stream (the iterator's return()).
+      if (received > MAX_READINGS_INPUT_BYTES)
+        throw new ReadingsInputError(`${source} sent more than ${MAX_READINGS_INPUT_BYTES} bytes`);
+      chunks.push(chunk);
+    }
+    return parseReadingsInput(Buffer.concat(chunks).toString("utf8"));
   }
   const { readFile, stat } = await import("node:fs/promises");
   let size: number;
