@@ -71,6 +71,19 @@ export function consumerPassword(chainId: string, privateKey: Uint8Array, timest
   return `${timestampMs}.${b64(publicKey)}.${b64(signature)}`;
 }
 
+/** The MQTT password from a compressed public key and a signer that signs as Cosmos accounts do
+ * (64-byte low-S r‖s over sha256 of the message): for keys held by a wallet or a device's HSM. */
+export function consumerPasswordWithSigner(
+  chainId: string,
+  publicKey: Uint8Array,
+  timestampMs: number,
+  sign: (message: Uint8Array) => Uint8Array,
+): string {
+  const address = encodeAddress(secp256k1Address(publicKey));
+  const signature = sign(consumerLoginMessage(CONSUMER_MQTT_DOMAIN, chainId, address, timestampMs));
+  return `${timestampMs}.${b64(publicKey)}.${b64(signature)}`;
+}
+
 /** The HTTP Authorization header value of a consumer holding `privateKey`. */
 export function consumerHttpAuthorization(
   chainId: string,

@@ -14,6 +14,7 @@ import {
   consumerHttpAuthorization,
   consumerLoginMessage,
   consumerPassword,
+  consumerPasswordWithSigner,
   isConsumerUsername,
 } from "../../bridge-mqtt/consumers/login.ts";
 import { signSecp256k1 } from "../../chain/crypto/secp256k1.ts";
@@ -52,6 +53,11 @@ test("MQTT: a fresh proof for the address gets in, with the address or <address>
   t.is(mqttLogin({ password }), account.address);
   t.is(mqttLogin({ password, clientId: `${account.address}/service-1` }), account.address);
   t.is(mqttLogin({ password, nowMs: NOW + 29_000 }), account.address);
+  const { publicKey } = accountOf(account.privateKey);
+  const signed = consumerPasswordWithSigner(CHAIN, publicKey, NOW, (message) =>
+    signSecp256k1(message, account.privateKey),
+  );
+  t.is(signed, password, "a signer outside the process gives the same password");
   t.true(isConsumerUsername(account.address));
   t.false(isConsumerUsername("D035_0001"));
 });
