@@ -104,6 +104,7 @@ export class ExternalSession {
   #pendingAcks: PendingAck[] = [];
   readonly #outgoing = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   #nextMessageId = 1;
+  #brokerReceiveMaximum = MAX_MESSAGE_ID;
   #closed = false;
   #reconnectDelayMs = RECONNECT_MIN_MS;
   #reconnectTimer: NodeJS.Timeout | undefined;
@@ -139,10 +140,10 @@ export class ExternalSession {
     const send = this.#send;
     if (this.#closed || send === undefined || !this.#subscribed)
       return Promise.reject(new ExternalBrokerError("closed", "not connected to the external broker"));
-    if (this.#outgoing.size >= MAX_OUTGOING_IN_FLIGHT)
-      return Promise.reject(
-        new ExternalBrokerError("busy", `${MAX_OUTGOING_IN_FLIGHT} publishes await the broker's PUBACK`),
-      );
+    // The broker's own Receive Maximum (CONNACK) bounds what we may have unacknowledged there.
+    const limit = Math.min(MAX_OUTGOING_IN_FLIGHT, this.#brokerReceiveMaximum);
+    if (this.#outgoing.size >= limit)
+      return Promise.reject(new ExternalBrokerError("busy", `${limit} publishes await the broker's PUBACK`));
     let messageId = this.#nextMessageId;
     while (this.#outgoing.has(messageId)) messageId = (messageId % MAX_MESSAGE_ID) + 1;
     this.#nextMessageId = (messageId % MAX_MESSAGE_ID) + 1;
@@ -265,6 +266,7 @@ export class ExternalSession {
           return;
         }
         this.#send = send;
+        this.#brokerReceiveMaximum = packet.properties?.receiveMaximum ?? MAX_MESSAGE_ID;
         this.stats.connects++;
         this.#startKeepalive(generation, send);
         // Subscribed again on every connect: harmless when the session kept it, needed when not.

@@ -15,7 +15,8 @@ import test, { type ExecutionContext } from "ava";
 import { ClassicLevel } from "classic-level";
 import mqtt, { type MqttClient } from "mqtt";
 import { type RunningBridge, startBridge } from "../../bridge-mqtt/bridge.ts";
-import { RECEIVE_MAXIMUM } from "../../bridge-mqtt/external/session.ts";
+import { externalClientId, sharedReadingsSubscription } from "../../bridge-mqtt/external/consumer.ts";
+import { ExternalBrokerError, parseBrokerUrl, RECEIVE_MAXIMUM } from "../../bridge-mqtt/external/session.ts";
 import { readingKey } from "../../bridge-mqtt/reading-store.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
@@ -382,4 +383,25 @@ test("a burst above Receive Maximum is taken with backpressure: bounded in fligh
   t.true(maxPending >= RECEIVE_MAXIMUM, `the window filled (${maxPending})`);
   // Reading stops at Receive Maximum; at most the packets of chunks already read come on top.
   t.true(maxPending < count, `not the whole burst at once (${maxPending} of ${count})`);
+});
+
+test("broker URLs: mqtt:// and mqtts:// with default ports; anything else refused with a clear error", (t) => {
+  t.deepEqual(parseBrokerUrl("mqtt://10.0.0.5"), { tls: false, host: "10.0.0.5", port: 1883 });
+  t.deepEqual(parseBrokerUrl("mqtts://broker.example:9883"), {
+    tls: true,
+    host: "broker.example",
+    port: 9883,
+  });
+  t.deepEqual(parseBrokerUrl("mqtt://[::1]:1884"), { tls: false, host: "::1", port: 1884 });
+  const error = t.throws(() => parseBrokerUrl("ws://127.0.0.1:8083/mqtt"), {
+    instanceOf: ExternalBrokerError,
+  });
+  t.is(error?.code, "refused");
+  t.regex(error?.message ?? "", /mqtt:\/\/, mqtts:\/\//);
+  t.is(sharedReadingsSubscription("g1"), "$share/g1/sensorchain/v1/devices/+/readings");
+  const id = externalClientId("chain-1", "/home/a");
+  t.is(id, externalClientId("chain-1", "/home/a"), "stable");
+  t.not(id, externalClientId("chain-1", "/home/b"), "per node");
+  t.not(id, externalClientId("chain-2", "/home/a"), "per chain");
+  t.regex(id, /^sensorchain-bridge-[0-9a-f]{20}$/);
 });
