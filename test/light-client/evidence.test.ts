@@ -4,12 +4,14 @@
 // node) catches it; its evidence against the primary reaches the node through broadcast_evidence,
 // which verifies it (lunatic attack from the common height) and commits it in a block, where the
 // poa module records a light_client_attack. The mirror evidence (naming the node's own block as the
-// conflicting one) and malformed or tampered evidence are refused with a reason.
+// conflicting one) and malformed or tampered evidence are refused with a reason. The chain then
+// replays from genesis to the same app hash (the misbehavior is derived deterministically).
 import { join } from "node:path";
 import test from "ava";
 import { Evidence as ProtoEvidence } from "cosmjs-types/tendermint/types/evidence";
 import { loadPrivValidatorKey } from "../../chain/config/node-keys.ts";
 import { Ed25519Signer } from "../../chain/crypto/ed25519.ts";
+import { replayChain } from "../../chain/replay.ts";
 import { type Commit, SignedMsgType } from "../../chain/types/block.ts";
 import { fromHex } from "../../chain/types/bytes.ts";
 import { headerHash } from "../../chain/types/header.ts";
@@ -177,4 +179,16 @@ test.serial("malformed, tampered and unknown evidence is refused with a reason",
     evidence: encodeEvidenceJson({ ...evidence, commonHeight: 10_000n }),
   });
   t.regex(future.error?.data, /invalid_attack: common height/);
+});
+
+test.serial("a chain with committed attack evidence replays to the same app hash", async (t) => {
+  t.timeout(60_000);
+  await liar?.close();
+  liar = undefined;
+  t.is(await node!.stop(), 0);
+  node = undefined;
+  const report = await replayChain({ home: home.home });
+  t.deepEqual(report.mismatches, []);
+  t.deepEqual(report.stateCheck?.stores, []);
+  t.is(Buffer.from(report.finalAppHash).toString("hex"), Buffer.from(report.storedAppHash).toString("hex"));
 });
