@@ -28,6 +28,8 @@ const SCAN_PAGE = 1_000;
 /** Readings read at most for one answer (a day at 1 Hz is 86,400): past it the answer ends with
  * `more` and the client continues from next_after_sequence. */
 export const MAX_SCANNED_READINGS = 200_000;
+/** How long browsers may cache the answer to a CORS preflight, seconds (as the RPC server). */
+const CORS_MAX_AGE_SECONDS = 600;
 
 export interface HistoryReading extends ReadingJson {
   /** Canonical protobuf bytes, base64: their sha256 is the meter leaf item. */
@@ -67,6 +69,17 @@ export function historyRoute(options: HistoryOptions): HttpRoute {
   return {
     pathPrefix: "/bridge/",
     async handle(request, response) {
+      // A browser asks before sending Authorization across origins; the RPC server has set the
+      // allowed origin (rpc.cors_allowed_origins) already.
+      if (request.method === "OPTIONS") {
+        response.writeHead(204, {
+          "Access-Control-Allow-Methods": "GET, OPTIONS",
+          "Access-Control-Allow-Headers": "Authorization",
+          "Access-Control-Max-Age": String(CORS_MAX_AGE_SECONDS),
+        });
+        response.end();
+        return;
+      }
       try {
         const answer = await serve(options, request);
         sendJson(response, 200, answer);

@@ -357,6 +357,11 @@ test.serial(
       [`device_id=${ESCROWED}&${range}&limit=100000`, auth(owner), 400, "bad_request"],
       [`device_id=nope&${range}`, auth(owner), 400, "bad_request"],
     ];
+    // A browser's CORS preflight for the Authorization header is answered.
+    const preflight = await fetch(`${node.rpcUrl}/bridge/v1/readings`, { method: "OPTIONS" });
+    t.is(preflight.status, 204);
+    t.regex(preflight.headers.get("access-control-allow-headers") ?? "", /Authorization/);
+    t.is((await fetch(`${node.rpcUrl}/bridge/v1/other`)).status, 404);
     for (const [query, authorization, status, code] of refusals) {
       const refused = await get(query, authorization);
       t.is(refused.status, status, query);
