@@ -1,7 +1,8 @@
-// Daily commitments end to end in a real single-validator node process whose clock
-// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) stands 60 s before a UTC midnight: the validator's operator
-// key in mqtt.operator_key_file, commit_grace 2 s; a registered, shared device publishes signed
-// readings over MQTT across midnight while a consumer's PER_READING escrow is open. The node's bridge
+// Daily commitments end to end in a real single-validator node process: the validator's operator key
+// in mqtt.operator_key_file, commit_grace 2 s; a device is registered and shared and a consumer opens
+// a PER_READING escrow on the real clock; the node restarts with its clock 45 s before a UTC midnight
+// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) and the device publishes signed readings over MQTT across
+// midnight. The node's bridge
 // submits the finished day by itself; it becomes final on chain with the root of exactly the day's
 // readings we sent (our own readingsRoot), and the escrow pays price × count, split 80/10/10 between
 // the owner and the gateway operator (the submitter) as earnings; /metrics counts the submit.
@@ -36,8 +37,8 @@ import { ed25519Key, signedReading } from "./device-keys.ts";
 const CHAIN_ID = "sensorchain-commit-1";
 const DEVICE = "D035_0042";
 const DAY_MS = 86_400_000;
-/** How far before midnight the node's clock starts: time to register, open the escrow and connect. */
-const LEAD_MS = 60_000;
+/** How far before midnight the restarted node's clock starts: time to restart and connect. */
+const LEAD_MS = 45_000;
 const PRICE = 100n;
 
 async function query<T>(url: string, path: string, data: Uint8Array, type: { decode(b: Uint8Array): T }) {
@@ -49,13 +50,6 @@ async function query<T>(url: string, path: string, data: Uint8Array, type: { dec
 
 test("a day of MQTT readings across midnight is submitted by the node's bridge, final with our root, and pays the escrow", async (t) => {
   t.timeout(180_000);
-  // The node's clock: LEAD_MS before the next UTC midnight that is at least a minute away.
-  const now = Date.now();
-  const midnight = (Math.floor((now + 60_000) / DAY_MS) + 1) * DAY_MS;
-  const offsetMs = midnight - LEAD_MS - now;
-  const nodeNow = () => Date.now() + offsetMs;
-  const day = BigInt(midnight / DAY_MS - 1);
-
   const home = await mkdtemp(join(tmpdir(), "sensorchain-commit-"));
   t.teardown(() => rm(home, { recursive: true, force: true }));
   const operator = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
@@ -72,14 +66,13 @@ test("a day of MQTT readings across midnight is submitted by the node's bridge, 
   document["mqtt"] = { ...(document["mqtt"] as object), commit_grace: "2s" };
   writeFileAtomic(configFile, renderConfigToml(document));
 
-  process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
-  const node = await startNodeProcess(home, { blockInterval: "200ms" });
-  delete process.env[CLOCK_OFFSET_ENV];
-  t.teardown(() => node.stop());
-  t.regex(node.output(), /daily commitments: operator key loaded/);
+  // Setup on the real clock (however slow the machine), then a restart with the clock moved forward.
+  const first = await startNodeProcess(home, { blockInterval: "200ms" });
+  t.teardown(() => first.stop());
+  t.regex(first.output(), /daily commitments: operator key loaded/);
 
   const connectClient = async (wallet: DirectSecp256k1HdWallet) =>
-    SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
+    SigningStargateClient.connectWithSigner(first.rpcUrl, wallet, {
       registry: createRegistry(),
       gasPrice: GasPrice.fromString(`0.025${DENOM}`),
       broadcastPollIntervalMs: 200,
@@ -121,7 +114,7 @@ test("a day of MQTT readings across midnight is submitted by the node's bridge, 
           deposit: { denom: DENOM, amount: "1000000" },
           price: { denom: DENOM, amount: PRICE.toString() },
           periodSeconds: 0n,
-          expiryTime: BigInt(Math.floor(nodeNow() / 1000) + 3 * 86_400),
+          expiryTime: BigInt(Math.floor(Date.now() / 1000) + 3 * 86_400),
         },
       },
     ],
@@ -129,7 +122,20 @@ test("a day of MQTT readings across midnight is submitted by the node's bridge, 
   );
   assertIsDeliverTxSuccess(opened);
   consumerClient.disconnect();
-  t.true(nodeNow() < midnight, "setup finished before midnight (node clock)");
+  await first.stop();
+
+  // The node's clock after the restart: LEAD_MS before the next UTC midnight at least that far away
+  // (block time only moves forward; the escrow was opened on the committed day or before).
+  const now = Date.now();
+  const midnight = (Math.floor((now + LEAD_MS) / DAY_MS) + 1) * DAY_MS;
+  const offsetMs = midnight - LEAD_MS - now;
+  const nodeNow = () => Date.now() + offsetMs;
+  const day = BigInt(midnight / DAY_MS - 1);
+  process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
+  const node = await startNodeProcess(home, { blockInterval: "200ms" });
+  delete process.env[CLOCK_OFFSET_ENV];
+  t.teardown(() => node.stop());
+  t.true(nodeNow() < midnight - 5_000, "restarted before midnight (node clock)");
 
   const device = await mqtt.connectAsync(node.mqttUrl, {
     clientId: DEVICE,
