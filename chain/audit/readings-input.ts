@@ -5,7 +5,8 @@
 //                     {"device_id","sequence","timestamp_ms","values","ciphertext","signature"}), or
 //                     {"bytes": base64 canonical sensorchain.meter.v1.Reading, "proof"?: …}
 //   a JSON document   {"readings": [entry, …]} — the bridge's HTTP history answer
-//                     (GET /bridge/v1/readings) — or a bare array [entry, …], entries as above
+//                     (GET /bridge/v1/readings, bridge-mqtt/README.md; pages followed while
+//                     "more") — or a bare array [entry, …], entries as above
 //
 // An entry may carry its inclusion path `"proof": {"index", "total", "aunts": [base64 …]}` (history
 // answers do for committed days); the audit then checks that reading alone against the root.
@@ -18,6 +19,8 @@ import type { Reading } from "../../modules/meter/reading.ts";
 export const MAX_AUDIT_READINGS = 864_000;
 /** Largest readings file or HTTP answer, bytes: MAX_AUDIT_READINGS JSON readings of ~300 bytes. */
 export const MAX_READINGS_INPUT_BYTES = 512 * 1024 * 1024;
+/** History pages followed for one audit: a 1 Hz day is 87 pages of the bridge's largest (1,000). */
+export const MAX_HISTORY_PAGES = 1_000;
 /** Aunts in a path: log2 of the largest day (86,400,000 readings) rounded up. */
 const MAX_PROOF_AUNTS = 27;
 
@@ -133,36 +136,30 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Reads a file path or fetches an http(s) URL (bounded by MAX_READINGS_INPUT_BYTES). */
+/** Reads a file path or fetches an http(s) URL (bounded by MAX_READINGS_INPUT_BYTES in total). A
+ * bridge history answer with `"more": true` is followed page by page (`after_sequence` set to its
+ * `next_after_sequence`), up to MAX_HISTORY_PAGES pages and MAX_AUDIT_READINGS readings. */
 export async function loadReadingsInput(
   source: string,
   options: { headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<AuditReading[]> {
   if (/^https?:\/\//.test(source)) {
-    let response: Response;
-    try {
-      response = await fetch(source, {
-        headers: options.headers ?? {},
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
-    } catch (error) {
-      throw new ReadingsInputError(`cannot fetch ${source}: ${(error as Error).message}`);
+    const url = new URL(source);
+    const all: AuditReading[] = [];
+    let budget = MAX_READINGS_INPUT_BYTES;
+    for (let page = 1; ; page++) {
+      const text = await fetchBounded(url.href, budget, options);
+      budget -= Buffer.byteLength(text, "utf8");
+      const entries = parseReadingsInput(text);
+      if (all.length + entries.length > MAX_AUDIT_READINGS)
+        throw new ReadingsInputError(`more than ${MAX_AUDIT_READINGS} readings per audit`);
+      all.push(...entries);
+      const next = nextPage(text);
+      if (next === undefined) return all;
+      if (page === MAX_HISTORY_PAGES)
+        throw new ReadingsInputError(`${source} has more than ${MAX_HISTORY_PAGES} pages`);
+      url.searchParams.set("after_sequence", next);
     }
-    if (!response.ok) throw new ReadingsInputError(`${source} answered HTTP ${response.status}`);
-    const length = Number(response.headers.get("content-length") ?? 0);
-    if (length > MAX_READINGS_INPUT_BYTES)
-      throw new ReadingsInputError(`${source} is ${length} bytes, at most ${MAX_READINGS_INPUT_BYTES}`);
-    // Without (or despite) a content-length, the body is read up to the bound and no further.
-    const chunks: Uint8Array[] = [];
-    let received = 0;
-    for await (const chunk of response.body ?? []) {
-      received += chunk.length;
-      // Throwing out of the loop cancels the stream (the iterator's return()).
-      if (received > MAX_READINGS_INPUT_BYTES)
-        throw new ReadingsInputError(`${source} sent more than ${MAX_READINGS_INPUT_BYTES} bytes`);
-      chunks.push(chunk);
-    }
-    return parseReadingsInput(Buffer.concat(chunks).toString("utf8"));
   }
   const { readFile, stat } = await import("node:fs/promises");
   let size: number;
@@ -174,4 +171,49 @@ export async function loadReadingsInput(
   if (size > MAX_READINGS_INPUT_BYTES)
     throw new ReadingsInputError(`${source} is ${size} bytes, at most ${MAX_READINGS_INPUT_BYTES}`);
   return parseReadingsInput(await readFile(source, "utf8"));
+}
+
+/** The history answer's next `after_sequence` when it says there is more. */
+function nextPage(text: string): string | undefined {
+  if (!text.trimStart().startsWith("{")) return undefined;
+  let document: { more?: unknown; next_after_sequence?: unknown };
+  try {
+    document = JSON.parse(text) as typeof document;
+  } catch {
+    return undefined;
+  }
+  if (document.more !== true) return undefined;
+  const next = document.next_after_sequence;
+  if (typeof next !== "string" || !/^[0-9]{1,20}$/.test(next))
+    throw new ReadingsInputError("a history page says more but has no valid next_after_sequence");
+  return next;
+}
+
+async function fetchBounded(
+  url: string,
+  limit: number,
+  options: { headers?: Record<string, string>; signal?: AbortSignal },
+): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: options.headers ?? {},
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    throw new ReadingsInputError(`cannot fetch ${url}: ${(error as Error).message}`);
+  }
+  if (!response.ok) throw new ReadingsInputError(`${url} answered HTTP ${response.status}`);
+  const length = Number(response.headers.get("content-length") ?? 0);
+  if (length > limit) throw new ReadingsInputError(`${url} is ${length} bytes, over the input bound`);
+  // Without (or despite) a content-length, the body is read up to the bound and no further.
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for await (const chunk of response.body ?? []) {
+    received += chunk.length;
+    // Throwing out of the loop cancels the stream (the iterator's return()).
+    if (received > limit) throw new ReadingsInputError(`${url} sent more than the input bound`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -243,7 +243,7 @@ test.serial("bad input and a day without a commitment are refused with exit code
   t.regex((none as { stderr: string }).stderr, /no final commitment/);
 });
 
-test.serial("readings fetched from an HTTP history URL, with a header", async (t) => {
+test.serial("readings fetched from an HTTP history URL page by page, with a header", async (t) => {
   t.timeout(60_000);
   const { proofs } = dayProofs(readings);
   const document = {
@@ -256,7 +256,20 @@ test.serial("readings fetched from an HTTP history URL, with a header", async (t
   const server = createServer((request, response) => {
     seen.push(request.headers.authorization);
     if (request.headers.authorization !== "Bearer token-1") response.writeHead(401).end();
-    else response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(document));
+    else {
+      // Two pages, as the bridge's history pages a day (more / next_after_sequence / after_sequence).
+      const after = new URL(request.url ?? "/", "http://x").searchParams.get("after_sequence");
+      const page =
+        after === null
+          ? {
+              device_id: DEVICE,
+              more: true,
+              next_after_sequence: "5",
+              readings: document.readings.slice(0, 5),
+            }
+          : { device_id: DEVICE, more: false, readings: document.readings.slice(Number(after)) };
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(page));
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -278,5 +291,5 @@ test.serial("readings fetched from an HTTP history URL, with a header", async (t
   ]).catch((error: { code: number; stderr: string }) => error);
   t.is((refused as { code: number }).code, 1);
   t.regex((refused as { stderr: string }).stderr, /HTTP 401/);
-  t.deepEqual(seen, ["Bearer token-1", undefined]);
+  t.deepEqual(seen, ["Bearer token-1", "Bearer token-1", undefined]);
 });
