@@ -35,6 +35,9 @@ export interface DevicesCliOptions {
   connectConcurrency: number;
   gasPrices: string;
   presign: boolean;
+  /** false (--no-register): skip the chain entirely, for a plain broker that takes any login. */
+  register: boolean;
+  chainId?: string;
   json: boolean;
 }
 
@@ -98,6 +101,11 @@ export function devicesProgram(run: (options: DevicesCliOptions) => Promise<void
     )
     .option("--gas-prices <price>", "gas price of the registration txs", "0.025usensor")
     .option(
+      "--no-register",
+      "do not touch the chain (no registration): drive a plain MQTT broker as a baseline",
+    )
+    .option("--chain-id <id>", "chain id in the login messages (default: the node's, from --rpc)")
+    .option(
       "--presign",
       "sign all readings of the run before sending (timestamps at their planned send times; at most 1,000,000)",
       false,
@@ -138,7 +146,7 @@ export async function runDevices(
   options: DevicesCliOptions,
   out: { line: (text: string) => void } = { line: (text) => process.stderr.write(`${text}\n`) },
 ): Promise<{ registration: RegistrationResult; fleet: FleetSummary }> {
-  const chainId = await chainIdOf(options.rpc);
+  const chainId = options.chainId ?? (options.register ? await chainIdOf(options.rpc) : "none");
   const known = loadKeysFile(options.keys);
   const devices = known.slice(0, options.count);
   if (devices.length < options.count) {
@@ -146,19 +154,22 @@ export async function runDevices(
     saveKeysFile(options.keys, [...devices, ...known.slice(options.count)]);
     out.line(`keys of ${options.count - known.length} new devices saved in ${options.keys}`);
   }
-  const { signer, address } = await payer(options);
-  const registration = await registerDevices({
-    rpcUrl: options.rpc,
-    signer,
-    owner: address,
-    gasPrice: options.gasPrices,
-    devices,
-    log: out.line,
-  });
-  out.line(
-    `owner ${address}: ${registration.registered} registered in ${registration.txs} txs ` +
-      `(${registration.seconds.toFixed(1)} s), ${registration.alreadyRegistered} already were`,
-  );
+  let registration: RegistrationResult = { registered: 0, alreadyRegistered: 0, txs: 0, seconds: 0 };
+  if (options.register) {
+    const { signer, address } = await payer(options);
+    registration = await registerDevices({
+      rpcUrl: options.rpc,
+      signer,
+      owner: address,
+      gasPrice: options.gasPrices,
+      devices,
+      log: out.line,
+    });
+    out.line(
+      `owner ${address}: ${registration.registered} registered in ${registration.txs} txs ` +
+        `(${registration.seconds.toFixed(1)} s), ${registration.alreadyRegistered} already were`,
+    );
+  }
   out.line("second  connected      sent     acked  rejected   skipped   p50 ms   p99 ms");
   const fleet = await runFleet({
     mqttUrl: options.mqtt,

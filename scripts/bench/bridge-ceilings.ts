@@ -94,7 +94,7 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
 }
 
 /** Starts mosquitto (when `mosquittoPath` is given) or aedes in a child process on a free port. */
-async function startRelayBroker(
+export async function startRelayBroker(
   dir: string,
   mosquittoPath: string | undefined,
 ): Promise<{ broker: RelayFigures["broker"]; port: number; child: ChildProcess }> {

@@ -14,7 +14,13 @@ import { join } from "node:path";
 import type { FleetSummary } from "../devices/fleet.ts";
 import { formatLatency } from "../devices/latency.ts";
 import { createDevnet, type Devnet, startDevnetNode } from "../devnet.ts";
-import { ed25519VerifyRate, ed25519VerifyRateAllCores, freePort, measureRelay } from "./bridge-ceilings.ts";
+import {
+  ed25519VerifyRate,
+  ed25519VerifyRateAllCores,
+  freePort,
+  measureRelay,
+  startRelayBroker,
+} from "./bridge-ceilings.ts";
 import { fmt } from "./crypto.ts";
 import { type Exposition, sampleValue, scrapeMetrics } from "./prometheus-text.ts";
 
@@ -68,6 +74,8 @@ export interface BridgeBenchFigures {
   ed25519VerifyOneCore: number;
   ed25519VerifyAllCores: number;
   relay: { broker: string; perSecond: number };
+  /** The capacity run's load (same simulator, devices, rate, window) against the plain broker. */
+  generatorAlone: FleetSummary;
   throughput: LoadRun;
   gossip?: {
     validators: number;
@@ -319,6 +327,47 @@ function histogramQuantile(exposition: Exposition, name: string, q: number): num
   return buckets.find((b) => b.count >= q * total)?.le ?? Number.NaN;
 }
 
+/** The capacity run's fleet against a plain broker: what the load generator itself can drive here. */
+async function generatorAgainstPlainBroker(
+  dir: string,
+  mosquitto: string | undefined,
+  count: number,
+  seconds: number,
+): Promise<FleetSummary> {
+  const { port, child } = await startRelayBroker(dir, mosquitto);
+  try {
+    const generator = spawn(
+      NODE_BINARY,
+      [
+        SIMULATOR,
+        ...[
+          "--count",
+          String(count),
+          "--rate",
+          "1",
+          "--duration",
+          `${seconds}s`,
+          "--connect-concurrency",
+          "200",
+        ],
+        ...["--mqtt", `mqtt://127.0.0.1:${port}`, "--no-register", "--presign", "--json"],
+        ...["--keys", join(dir, "plain-keys.json")],
+      ],
+      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    generator.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+    generator.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => generator.once("exit", resolve));
+    if (code !== 0)
+      throw new Error(`the device simulator failed against the plain broker:\n${stderr.slice(-2000)}`);
+    return (JSON.parse(stdout.trim().split("\n").at(-1)!) as { fleet: FleetSummary }).fleet;
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
+
 export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<BridgeBenchFigures> {
   const o: Required<BridgeBenchOptions> = {
     devices: options.devices ?? TARGET.devices,
@@ -336,6 +385,8 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
     const all = await ed25519VerifyRateAllCores();
     const mosquitto = MOSQUITTO_PATHS.find((path) => existsSync(path));
     const relay = await measureRelay(dir, mosquitto, o.relayMessages);
+    console.error(`bridge bench: the load generator alone, ${o.devices} devices at 1 Hz to ${relay.broker}`);
+    const generatorAlone = await generatorAgainstPlainBroker(dir, mosquitto, o.devices, o.seconds);
     console.error("bridge bench: ceilings measured; one node, throughput run");
     const single = await benchDevnet(join(dir, "single"), 1);
     let throughput: LoadRun;
@@ -369,6 +420,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
       ed25519VerifyOneCore,
       ed25519VerifyAllCores: all.perSecond,
       relay: { broker: relay.broker, perSecond: relay.perSecond },
+      generatorAlone,
       throughput,
       ...(gossip === undefined ? {} : { gossip }),
       capacity,
@@ -399,7 +451,10 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
       `  ${f.gossip.validators} validators, same load on validator 0: ${fmt(f.gossip.acceptedPerSecond)} readings/s accepted, ` +
         `${fmt(f.gossip.storedOnAllPeersPerSecond)}/s stored by gossip on all ${f.gossip.validators - 1} peers; gossip lag p99 ≤ ${ms(f.gossip.lagP99Ms)} (bucket bound)`,
     );
+  const g = f.generatorAlone;
   lines.push(
+    `  the load generator alone, ${fmt(o.devices)} devices at 1 Hz to plain ${f.relay.broker} (no chain): ${fmt(g.ackedPerSecond)} PUBACKs/s of ${fmt(g.offeredPerSecond)}/s offered, ` +
+      `p50 ${ms(g.p50Ms)}, p99 ${ms(g.p99Ms)}, never acknowledged ${g.unacked}: the ceiling of the run below on this machine`,
     `  ${fmt(o.devices)} devices at 1 Hz on one node, ${o.seconds} s (registered ${fmt(c.registration.registered)} in ${c.registration.txs} txs, ${c.registration.seconds.toFixed(1)} s; logins ${c.fleet.connectSeconds.toFixed(1)} s):`,
     `    connected ${fmt(c.fleet.connected)}/${fmt(c.fleet.devices)} (target ${fmt(TARGET.devices)}); PUBACKed ${fmt(c.fleet.ackedPerSecond)}/s of ${fmt(c.fleet.offeredPerSecond)}/s offered`,
     `    PUBACK p50 ${ms(c.fleet.p50Ms)}, p99 ${ms(c.fleet.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.fleet.maxMs)}`,

@@ -121,19 +121,38 @@ test.serial(
   },
 );
 
-test.serial("bad arguments and a bad keys file are refused before anything is sent", async (t) => {
-  const refused = async (args: string[], pattern: RegExp) => {
-    const error = (await t.throwsAsync(simulate(args))) as Error & { stderr: string; code: number };
-    t.not(error.code, 0);
-    t.regex(error.stderr, pattern);
-  };
-  await refused(["--count", "0", "--rate", "1"], /--count.*must be an integer from 1/);
-  await refused(["--count", "2", "--rate", "-1"], /--rate.*must be a number above 0/);
-  await refused(["--count", "2", "--rate", "1", "--sector", "d35"], /--sector.*4 characters/);
-  await refused(["--count", "2", "--rate", "1", "--duration", "soon"], /not a duration/);
-  const broken = join(dir, "broken.json");
-  await writeFile(broken, JSON.stringify({ version: 1, devices: [{ id: "D035_0001", seed: "zz" }] }));
-  await refused(["--count", "1", "--rate", "1", "--keys", broken], /devices\[0\]\.seed is not 32 bytes/);
-  const metrics = await scrapeMetrics(node.rpcUrl);
-  t.is(sampleValue(metrics, "sensorchain_mqtt_connects_accepted_total"), 11); // the first test's only
-});
+test.serial(
+  "bad arguments and a bad keys file are refused before anything is sent; unregistered devices are refused",
+  async (t) => {
+    const refused = async (args: string[], pattern: RegExp) => {
+      const error = (await t.throwsAsync(simulate(args))) as Error & { stderr: string; code: number };
+      t.not(error.code, 0);
+      t.regex(error.stderr, pattern);
+    };
+    await refused(["--count", "0", "--rate", "1"], /--count.*must be an integer from 1/);
+    await refused(["--count", "2", "--rate", "-1"], /--rate.*must be a number above 0/);
+    await refused(["--count", "2", "--rate", "1", "--sector", "d35"], /--sector.*4 characters/);
+    await refused(["--count", "2", "--rate", "1", "--duration", "soon"], /not a duration/);
+    const broken = join(dir, "broken.json");
+    await writeFile(broken, JSON.stringify({ version: 1, devices: [{ id: "D035_0001", seed: "zz" }] }));
+    await refused(["--count", "1", "--rate", "1", "--keys", broken], /devices\[0\]\.seed is not 32 bytes/);
+    // --no-register skips the chain: against the bridge, unregistered devices are refused (CONNACK 5).
+    const unregistered = await simulate([
+      "--count",
+      "2",
+      "--rate",
+      "1",
+      "--duration",
+      "1s",
+      "--no-register",
+      "--keys",
+      join(dir, "other.json"),
+    ]);
+    const refusedFleet = (JSON.parse(unregistered.stdout.trim().split("\n").at(-1)!) as Summary).fleet;
+    t.is(refusedFleet.connected, 0);
+    t.deepEqual(refusedFleet.connectFailures, { "5": 2 });
+    const metrics = await scrapeMetrics(node.rpcUrl);
+    t.is(sampleValue(metrics, "sensorchain_mqtt_connects_accepted_total"), 11); // the first test's only
+    t.is(sampleValue(metrics, "sensorchain_mqtt_connects_refused_total", { reason: "unknown_device" }), 2);
+  },
+);
