@@ -5,6 +5,7 @@
 // `authorizePublish` hook (consumer commands, bridge-mqtt/commands) — without one, never.
 import type { Client } from "aedes";
 import type { Logger } from "../../chain/node.ts";
+import { consumerErrorsTopic } from "../commands/consumer-commands.ts";
 import { streamTopic } from "../topics.ts";
 import { ENTITLEMENT_CACHE_TTL_MS, type Entitlement, type EntitlementChecker } from "./entitlements.ts";
 import { authenticateConsumerMqtt, type ConsumerLoginFailure, ConsumerLoginRefused } from "./login.ts";
@@ -45,6 +46,22 @@ export interface ConsumerCounters {
   streamsCut: number;
   /** Consumer publishes refused (no hook, or the hook said no); the client is disconnected. */
   publishesRefused: number;
+}
+
+function refusalMessage(account: string, topic: string, reason: StreamRefusal): string {
+  const deviceId = parseStreamTopic(topic)?.deviceId;
+  switch (reason) {
+    case "not_entitled":
+      return `${account} is not the owner of ${deviceId} and holds no open escrow or market grant for it`;
+    case "unknown_device":
+      return `device ${deviceId} is not registered`;
+    case "bad_topic":
+      return "consumers may subscribe to sensorchain/v1/streams/<device id> and …/json only (no wildcards)";
+    case "too_many_streams":
+      return `at most ${MAX_STREAMS_PER_SESSION} devices per connection`;
+    case "unavailable":
+      return "the entitlement cannot be checked now; subscribe again later";
+  }
 }
 
 export function newConsumerCounters(): ConsumerCounters {
@@ -182,6 +199,20 @@ export class ConsumerAccess {
   #refuse(session: Session, topic: string, reason: StreamRefusal): StreamRefusal {
     this.counters.streamsRefused[reason]++;
     this.#options.logger.info({ account: session.account, topic, reason }, "consumer subscription refused");
+    // SUBACK 0x80 carries no reason in MQTT 3.1.1: the consumer's errors topic does, sent to this
+    // connection alone (as refused consumer commands are).
+    const answer = { code: reason, message: refusalMessage(session.account, topic, reason), topic };
+    session.client.publish(
+      {
+        cmd: "publish",
+        topic: consumerErrorsTopic(session.account),
+        payload: Buffer.from(JSON.stringify(answer)),
+        qos: 0,
+        retain: false,
+        dup: false,
+      },
+      () => {},
+    );
     return reason;
   }
 

@@ -7,6 +7,7 @@ import test, { type ExecutionContext } from "ava";
 import type { MqttClient } from "mqtt";
 import mqtt from "mqtt";
 import { authPassword } from "../../bridge-mqtt/auth.ts";
+import { consumerErrorsTopic } from "../../bridge-mqtt/commands/consumer-commands.ts";
 import { consumerHttpAuthorization, consumerPassword } from "../../bridge-mqtt/consumers/login.ts";
 import { streamJsonTopic, streamRevokedTopic } from "../../bridge-mqtt/consumers/stream-topics.ts";
 import { verifyDeviceSignature } from "../../bridge-mqtt/device-signature.ts";
@@ -210,7 +211,9 @@ test.serial(
       t.is(await subscribe(client, streamJsonTopic(ESCROWED)), 0);
     }
     const outsider = track(await connectConsumer(node.mqttUrl, stranger));
+    const why = nextMessage(outsider, consumerErrorsTopic(stranger.address));
     t.is(await subscribe(outsider, streamTopic(ESCROWED)), 128);
+    t.like(JSON.parse((await why).toString()), { code: "not_entitled", topic: streamTopic(ESCROWED) });
     t.is(await subscribe(outsider, "sensorchain/v1/streams/+"), 128);
     t.is(await subscribe(outsider, streamTopic(UNKNOWN)), 128);
     // The market buyer is entitled to its listed device only.
