@@ -25,7 +25,8 @@ import type { ReadingPipeline } from "./pipeline.ts";
 import type { DeviceRegistry } from "./registry.ts";
 import { errorsTopic, parseDeviceTopic } from "./topics.ts";
 
-/** MQTT 3.1.1 CONNACK codes (§3.2.2.3): 4 bad user name or password, 5 not authorized. */
+/** MQTT 3.1.1 CONNACK codes (§3.2.2.3): 3 server unavailable, 4 bad user name or password, 5 not authorized. */
+const CONNACK_SERVER_UNAVAILABLE = 3;
 const CONNACK_BAD_CREDENTIALS = 4;
 const CONNACK_NOT_AUTHORIZED = 5;
 /** Messages aedes queues per offline-or-slow client (its default is 42): errors and commands only. */
@@ -116,7 +117,8 @@ export async function startBroker(
         } catch (error) {
           const code = error instanceof ConsumerLoginRefused ? error.code : "malformed";
           logger.info({ account: username, reason: code }, "mqtt consumer login refused");
-          return done(refusal(CONNACK_BAD_CREDENTIALS, code), false);
+          const returnCode = code === "busy" ? CONNACK_SERVER_UNAVAILABLE : CONNACK_BAD_CREDENTIALS;
+          return done(refusal(returnCode, code), false);
         }
       }
       authenticateDevice({

@@ -38,7 +38,7 @@ export type StreamRefusal =
 
 export interface ConsumerCounters {
   loginsAccepted: number;
-  loginsRefused: Record<ConsumerLoginFailure | "too_many_sessions", number>;
+  loginsRefused: Record<ConsumerLoginFailure, number>;
   /** Stream subscriptions refused (SUBACK 0x80), by reason. */
   streamsRefused: Record<StreamRefusal, number>;
   streamsGranted: number;
@@ -67,7 +67,7 @@ function refusalMessage(account: string, topic: string, reason: StreamRefusal): 
 export function newConsumerCounters(): ConsumerCounters {
   return {
     loginsAccepted: 0,
-    loginsRefused: { malformed: 0, stale: 0, bad_signature: 0, address_mismatch: 0, too_many_sessions: 0 },
+    loginsRefused: { malformed: 0, stale: 0, bad_signature: 0, address_mismatch: 0, busy: 0 },
     streamsRefused: {
       not_entitled: 0,
       unknown_device: 0,
@@ -124,10 +124,8 @@ export class ConsumerAccess {
   /** Checks a CONNECT whose username is an account; throws ConsumerLoginRefused. */
   login(client: Client, username: string, password: Uint8Array | undefined): void {
     try {
-      if (this.#sessions.size >= MAX_CONSUMER_SESSIONS) {
-        this.counters.loginsRefused.too_many_sessions++;
-        throw new ConsumerLoginRefused("malformed", "too many consumers connected to this bridge");
-      }
+      if (this.#sessions.size >= MAX_CONSUMER_SESSIONS)
+        throw new ConsumerLoginRefused("busy", "too many consumers connected to this bridge");
       const account = authenticateConsumerMqtt({
         chainId: this.#options.chainId,
         clientId: client.id,
@@ -139,8 +137,7 @@ export class ConsumerAccess {
       this.#sessions.set(client, { account, clientId: client.id, client, streams: new Map() });
       this.counters.loginsAccepted++;
     } catch (error) {
-      if (error instanceof ConsumerLoginRefused && this.#sessions.size < MAX_CONSUMER_SESSIONS)
-        this.counters.loginsRefused[error.code]++;
+      if (error instanceof ConsumerLoginRefused) this.counters.loginsRefused[error.code]++;
       throw error;
     }
   }

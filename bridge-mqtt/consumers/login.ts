@@ -36,7 +36,8 @@ const HTTP_AUTH_PATTERN = new RegExp(
   `^Sensorchain ([a-z0-9]{1,${MAX_ADDRESS_BYTES}})\\.${TIME}\\.${KEY}\\.${SIGNATURE}$`,
 );
 
-export type ConsumerLoginFailure = "malformed" | "stale" | "bad_signature" | "address_mismatch";
+/** `busy`: the bridge holds MAX_CONSUMER_SESSIONS consumers already (CONNACK 3, try another). */
+export type ConsumerLoginFailure = "malformed" | "stale" | "bad_signature" | "address_mismatch" | "busy";
 
 /** Why a consumer login was refused (MQTT CONNACK 4, HTTP 401); `code` is stable. */
 export class ConsumerLoginRefused extends Error {
