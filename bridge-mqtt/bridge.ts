@@ -212,6 +212,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     metrics,
     ...(options.network === undefined ? {} : { network: options.network }),
   });
+  metrics.mirrorReplication(replication.counters);
+  metrics.countDeviceDuplicates(() => pipeline.counters.duplicates);
   // Daily commitments need the chain (txs, committed events) and an operator key; retention runs
   // in every node (README.md, Daily commitments and retention).
   const chain = options.chain;
