@@ -69,6 +69,8 @@ export interface ReplayReport {
   /** Main-thread CPU per tx while the blocks ran (process.threadCpuUsage: unlike wall time, barely
    * inflated by other processes' load); signature verification in the pool is not in it. */
   mainThreadCpuMicrosPerTx: number;
+  /** Time execution waited for the pool's verdicts of the next block (the pool was the bottleneck). */
+  preverifyWaitSeconds: number;
   blocksPerSecond: number;
   txsPerSecond: number;
   /** Commits verified against the validator set of their height. */
@@ -241,6 +243,7 @@ async function run(
   // Signatures of this and the next blocks' txs, verified in the pool while the main thread executes;
   // the app takes the verdicts (bound to the exact tx, sign bytes and key) and verifies only the rest.
   const preverified = new Map<bigint, Promise<void>>();
+  let preverifyWaitMs = 0;
   let nextToPreverify = genesis.initialHeight;
   const preverifyAhead = (height: bigint, block: Block) => {
     if (pool === undefined) return;
@@ -336,7 +339,9 @@ async function run(
       break;
     }
 
+    const waitStarted = performance.now();
     await preverified.get(height);
+    preverifyWaitMs += performance.now() - waitStarted;
     preverified.delete(height);
     const results = await app.finalizeBlock({
       txs: block.data.txs,
@@ -381,6 +386,7 @@ async function run(
     seconds,
     initChainSeconds,
     mainThreadCpuMicrosPerTx: txs > 0 ? (cpu.user + cpu.system) / txs : 0,
+    preverifyWaitSeconds: preverifyWaitMs / 1000,
     blocksPerSecond: seconds > 0 ? blocks / seconds : 0,
     txsPerSecond: seconds > 0 ? txs / seconds : 0,
     commitsVerified,

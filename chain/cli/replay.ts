@@ -54,6 +54,7 @@ function summary(report: ReplayReport) {
     seconds: Number(report.seconds.toFixed(3)),
     init_chain_seconds: Number(report.initChainSeconds.toFixed(3)),
     main_thread_cpu_us_per_tx: Math.round(report.mainThreadCpuMicrosPerTx),
+    preverify_wait_seconds: Number(report.preverifyWaitSeconds.toFixed(3)),
     blocks_per_second: Math.round(report.blocksPerSecond),
     txs_per_second: Math.round(report.txsPerSecond),
     final_app_hash: Buffer.from(report.finalAppHash).toString("hex").toUpperCase(),

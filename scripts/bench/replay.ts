@@ -57,6 +57,8 @@ export interface ReplayBenchFigures {
   speedup: number;
   /** Main-thread CPU per tx in replay (verification in the pool not included). */
   replayMainThreadMicrosPerTx: number;
+  /** Execution waiting for the pool's verdicts (the pool, not the main thread, was the bound). */
+  replayPreverifyWaitSeconds: number;
   /** Same run, the ceiling: secp256k1 verifications per second on one core (one per MsgSend). */
   secp256k1VerifyPerSecond: number;
   /** Replay without the verification pool (signatures verified inside finalizeBlock), same home. */
@@ -202,6 +204,7 @@ export async function runReplayBench(options: ReplayBenchOptions = {}): Promise<
       replayTxsPerSecond: report.txsPerSecond,
       speedup: liveSeconds / report.seconds,
       replayMainThreadMicrosPerTx: report.mainThreadCpuMicrosPerTx,
+      replayPreverifyWaitSeconds: report.preverifyWaitSeconds,
       secp256k1VerifyPerSecond,
       ...(noPool === undefined
         ? {}
@@ -230,7 +233,7 @@ function printReplayFigures(f: ReplayBenchFigures, replayedBlocks: number): void
     `replay: ${replayedBlocks} blocks from genesis in ${f.replaySeconds.toFixed(2)} s: ${n(f.replayTxsPerSecond)} tx/s, ${n(f.replayBlocksPerSecond)} blocks/s`,
   );
   console.log(
-    `replay main thread: ${n(f.replayMainThreadMicrosPerTx)} µs CPU/tx (pool verifies); ceiling: secp256k1 verify ${n(f.secp256k1VerifyPerSecond)}/s on one core`,
+    `replay main thread: ${n(f.replayMainThreadMicrosPerTx)} µs CPU/tx (pool verifies), waited ${f.replayPreverifyWaitSeconds.toFixed(2)} s for verdicts; ceiling: secp256k1 verify ${n(f.secp256k1VerifyPerSecond)}/s on one core`,
   );
   if (f.withoutPool !== undefined)
     console.log(
