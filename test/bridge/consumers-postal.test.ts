@@ -1,7 +1,8 @@
 // Acceptance (issue 5): "Postal model: encrypted payloads end to end; only the key holder reads
-// them", and HTTP history with inclusion proofs of a final day. A real single-validator node process
-// whose clock (SENSORCHAIN_CLOCK_OFFSET_MS, test only) stands 40 s before a UTC midnight, with its
-// operator key and a 2 s commit grace so its bridge commits the day by itself. A device sends
+// them", and HTTP history with inclusion proofs of a final day. A real single-validator node process,
+// set up on the real clock and then restarted with its clock (SENSORCHAIN_CLOCK_OFFSET_MS, test only)
+// 30 s before a UTC midnight, with its operator key and a 2 s commit grace so its bridge commits the
+// day by itself. A device sends
 // readings whose only content is a ciphertext sealed to the escrow consumer's x25519 key (ECIES:
 // ephemeral x25519, HKDF-SHA256, AES-256-GCM, done here with node:crypto); the consumer's live
 // stream and its history deliver the ciphertext byte for byte, the consumer opens it, another key
@@ -49,8 +50,8 @@ import { ed25519Key } from "./device-keys.ts";
 const CHAIN_ID = "sensorchain-postal-1";
 const DEVICE = "D035_0077";
 const DAY_MS = 86_400_000;
-/** How far before midnight the node's clock starts: time to register, open the escrow and connect. */
-const LEAD_MS = 40_000;
+/** How far before midnight the restarted node's clock starts: time to start and connect. */
+const LEAD_MS = 30_000;
 const POSTAL_INFO = Buffer.from("sensorchain-postal/v1");
 
 /** ECIES to an x25519 public key: ephemeral key (32) ‖ nonce (12) ‖ AES-256-GCM ciphertext ‖ tag (16). */
@@ -99,16 +100,9 @@ test("postal model: sealed readings reach the consumer's stream and history unch
   document["mqtt"] = { ...(document["mqtt"] as object), commit_grace: "2s" };
   writeFileAtomic(configFile, renderConfigToml(document));
 
-  // The node's clock: LEAD_MS before the next UTC midnight at least a minute away, computed only
-  // now (after the home is made) so that slow setup on a loaded machine does not eat the lead.
-  const now = Date.now();
-  const midnight = (Math.floor((now + 60_000) / DAY_MS) + 1) * DAY_MS;
-  const offsetMs = midnight - LEAD_MS - now;
-  const nodeNow = () => Date.now() + offsetMs;
-  const day = BigInt(midnight / DAY_MS - 1);
-  process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
-  const node = await startNodeProcess(home, { blockInterval: "200ms" });
-  delete process.env[CLOCK_OFFSET_ENV];
+  // Setup on the real clock; then the node restarts with its clock LEAD_MS before a UTC midnight,
+  // so a slow start or slow setup on a loaded machine cannot eat the lead.
+  let node = await startNodeProcess(home, { blockInterval: "200ms" });
   t.teardown(() => node.stop());
 
   const key = ed25519Key();
@@ -154,10 +148,20 @@ test("postal model: sealed readings reach the consumer's stream and history unch
         deposit: { denom: DENOM, amount: "1000" },
         price: { denom: DENOM, amount: "10" },
         periodSeconds: 86_400,
-        expiryTime: Math.floor(nodeNow() / 1000) + 3 * 86_400,
+        expiryTime: Math.floor(Date.now() / 1000) + 3 * 86_400, // beyond the node's shifted clock too
       },
     },
   ]);
+
+  await node.stop();
+  const now = Date.now();
+  const midnight = (Math.floor((now + 60_000) / DAY_MS) + 1) * DAY_MS;
+  const offsetMs = midnight - LEAD_MS - now;
+  const nodeNow = () => Date.now() + offsetMs;
+  const day = BigInt(midnight / DAY_MS - 1);
+  process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
+  node = await startNodeProcess(home, { blockInterval: "200ms" });
+  delete process.env[CLOCK_OFFSET_ENV];
 
   const stream = await connectConsumer(node.mqttUrl, consumer, { nowMs: nodeNow(), chainId: CHAIN_ID });
   t.teardown(() => stream.endAsync());

@@ -1,8 +1,8 @@
 // Acceptance (issue 5): "Smart grid: devices with sector ids send 1 Hz readings over MQTT with TLS; a
 // WebSocket client receives them live by device id; the day is committed and finalized; the stream
-// and the commitment carry no owner." A real single-validator node process whose clock
-// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) stands 40 s before a UTC midnight, TLS and WebSocket
-// listeners, its operator key and a 2 s commit grace. Three meters of two sectors (D035 electricity,
+// and the commitment carry no owner." A real single-validator node process, set up on the real
+// clock and then restarted with its clock (SENSORCHAIN_CLOCK_OFFSET_MS, test only) 30 s before a UTC
+// midnight; TLS and WebSocket listeners, its operator key and a 2 s commit grace. Three meters of two sectors (D035 electricity,
 // E036 water) publish over mqtts; the grid operator holds an escrow for each and follows them over
 // ws://…/mqtt; after midnight the node's bridge commits each device's day and it becomes final.
 import { readFileSync } from "node:fs";
@@ -34,7 +34,7 @@ import { ed25519Key, signedReading, type TestDeviceKey } from "./device-keys.ts"
 const CHAIN_ID = "sensorchain-test-1"; // createConsumerTestHome's chain
 const DEVICES = ["D035_0001", "D035_0002", "E036_0001"];
 const DAY_MS = 86_400_000;
-const LEAD_MS = 40_000;
+const LEAD_MS = 30_000;
 
 test("smart grid: sector meters at 1 Hz over TLS, a WebSocket client follows them by device id, each day final; no owner in stream or commitment", async (t) => {
   t.timeout(170_000);
@@ -51,16 +51,9 @@ test("smart grid: sector meters at 1 Hz over TLS, a WebSocket client follows the
   document["mqtt"] = { ...(document["mqtt"] as object), commit_grace: "2s" };
   writeFileAtomic(configFile, renderConfigToml(document));
 
-  // The node's clock: LEAD_MS before the next UTC midnight at least a minute away, computed only
-  // now (after the home is made) so that slow setup on a loaded machine does not eat the lead.
-  const now = Date.now();
-  const midnight = (Math.floor((now + 90_000) / DAY_MS) + 1) * DAY_MS;
-  const offsetMs = midnight - LEAD_MS - now;
-  const nodeNow = () => Date.now() + offsetMs;
-  const day = BigInt(midnight / DAY_MS - 1);
-  process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
-  const node = await startNodeProcess(home.home, { blockInterval: "200ms" });
-  delete process.env[CLOCK_OFFSET_ENV];
+  // Setup on the real clock; then the node restarts with its clock LEAD_MS before a UTC midnight,
+  // so a slow start or slow setup on a loaded machine cannot eat the lead.
+  let node = await startNodeProcess(home.home, { blockInterval: "200ms" });
   t.teardown(() => node.stop());
 
   const keys: Record<string, TestDeviceKey> = Object.fromEntries(DEVICES.map((id) => [id, ed25519Key()]));
@@ -112,10 +105,20 @@ test("smart grid: sector meters at 1 Hz over TLS, a WebSocket client follows the
         deposit: { denom: DENOM, amount: "1000" },
         price: { denom: DENOM, amount: "10" },
         periodSeconds: 86_400,
-        expiryTime: Math.floor(nodeNow() / 1000) + 3 * 86_400,
+        expiryTime: Math.floor(Date.now() / 1000) + 3 * 86_400, // beyond the node's shifted clock too
       },
     })),
   );
+
+  await node.stop();
+  const now = Date.now();
+  const midnight = (Math.floor((now + 60_000) / DAY_MS) + 1) * DAY_MS;
+  const offsetMs = midnight - LEAD_MS - now;
+  const nodeNow = () => Date.now() + offsetMs;
+  const day = BigInt(midnight / DAY_MS - 1);
+  process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
+  node = await startNodeProcess(home.home, { blockInterval: "200ms" });
+  delete process.env[CLOCK_OFFSET_ENV];
 
   // The grid operator follows every meter over WebSocket, by device id.
   const viewer = await connectConsumer(`ws://127.0.0.1:${home.wsPort}/mqtt`, gridOperator, {
