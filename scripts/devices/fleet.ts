@@ -169,6 +169,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
         client.on("offline", () => {
           if (!ending) disconnects++;
         });
+        // After login, errors (a refused reconnect, a reset socket) end in "offline" and a retry;
+        // without a listener an "error" event would throw and stop every device.
+        client.on("error", () => {});
         client.subscribe(errorsTopic(device.id), { qos: 0 });
         running.push(Object.assign(state, { client, inflight: 0 }));
       } catch (error) {
