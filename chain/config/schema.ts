@@ -158,7 +158,7 @@ export function defaultConfigDocument(moniker: string): TomlDocument {
       shared_group: "sensorchain",
       verify_workers: 2,
       retention_days: 30,
-      commit_grace: "10m",
+      commit_grace: "1h",
       operator_key_file: "",
     },
     log: { level: "info", format: "plain" },
@@ -412,7 +412,7 @@ function parseMqtt(mqtt: Record<string, unknown>): MqttConfig {
   const sharedGroup = readString(mqtt, "mqtt.shared_group", "shared_group", "sensorchain");
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(sharedGroup))
     throw new ConfigError("mqtt.shared_group", "must be 1-64 letters, digits, _ or -");
-  const commitGraceMs = readDurationMs(mqtt, "mqtt.commit_grace", "commit_grace", "10m");
+  const commitGraceMs = readDurationMs(mqtt, "mqtt.commit_grace", "commit_grace", "1h");
   return {
     enabled,
     laddr: parseListenAddress(readString(mqtt, "mqtt.laddr", "laddr", DEFAULT_MQTT_LADDR), "mqtt.laddr").text,
