@@ -124,6 +124,9 @@ export class ConsumerAccess {
   /** Checks a CONNECT whose username is an account; throws ConsumerLoginRefused. */
   login(client: Client, username: string, password: Uint8Array | undefined): void {
     try {
+      // A connection that closed before its CONNACK went out gets no clientDisconnect: swept here.
+      if (this.#sessions.size >= MAX_CONSUMER_SESSIONS)
+        for (const known of this.#sessions.keys()) if (known.closed) this.#sessions.delete(known);
       if (this.#sessions.size >= MAX_CONSUMER_SESSIONS)
         throw new ConsumerLoginRefused("busy", "too many consumers connected to this bridge");
       const account = authenticateConsumerMqtt({
