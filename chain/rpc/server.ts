@@ -25,6 +25,11 @@ export const RPC_DEFAULTS = {
 /** Time to receive a whole request (headers + body); slow senders are cut off after it. */
 const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
 const HEADERS_RECEIVE_TIMEOUT_MS = 10_000;
+/** How long an idle keep-alive connection stays open. Node's default (5 s) races clients that reuse a
+ * pooled connection just as the server closes it (undici keeps them 4 s): on a loaded machine the
+ * request then fails with "fetch failed". A minute, as common HTTP servers, makes the race rare;
+ * maxConnections still bounds the sockets held. */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 /** An oversized body is read and thrown away so the answer reaches the client and the keep-alive
  * connection stays usable; past this many bytes the sender is cut off instead. */
 const MAX_DISCARDED_BODY_BYTES = 16 * 1024 * 1024;
@@ -97,6 +102,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const server = createServer({
     requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
     headersTimeout: HEADERS_RECEIVE_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   });
   // Node refuses (closes) connections past this count, HTTP and WebSocket alike.
   server.maxConnections = options.maxOpenConnections ?? RPC_DEFAULTS.maxOpenConnections;

@@ -133,11 +133,19 @@ export async function startNodeProcess(
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON-RPC results, read field by field by the caller
 export async function rpc(url: string, method: string, params: Record<string, unknown> = {}): Promise<any> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
+  const request = () =>
+    fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+  let response: Response;
+  try {
+    response = await request();
+  } catch {
+    // A pooled keep-alive connection the server closed as it was reused: once more, on a new one.
+    response = await request();
+  }
   return response.json();
 }
 
