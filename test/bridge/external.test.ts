@@ -18,9 +18,11 @@ import { type RunningBridge, startBridge } from "../../bridge-mqtt/bridge.ts";
 import { externalClientId, sharedReadingsSubscription } from "../../bridge-mqtt/external/consumer.ts";
 import { ExternalBrokerError, parseBrokerUrl, RECEIVE_MAXIMUM } from "../../bridge-mqtt/external/session.ts";
 import { readingKey } from "../../bridge-mqtt/reading-store.ts";
+import type { QueryFunction } from "../../bridge-mqtt/registry.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
+import { pb } from "../../modules/device/codec.ts";
 import { BRIDGE_USER, externalConfig, type Mosquitto, startMosquitto } from "../helpers/mosquitto.ts";
 import {
   CHAIN_ID,
@@ -45,12 +47,14 @@ const FORGED = "D035_0102";
 const HELD = "D035_0103";
 const NODE_DEVICE = "D035_0104";
 const BURST = "D035_0105";
+const FLAKY = "D035_0106";
 const keys: Record<string, TestDeviceKey> = {
   [SPLIT]: ed25519Key(),
   [FORGED]: ed25519Key(),
   [HELD]: ed25519Key(),
   [NODE_DEVICE]: ed25519Key(),
   [BURST]: ed25519Key(),
+  [FLAKY]: ed25519Key(),
 };
 const devicePassword = (deviceId: string) => `password-of-${deviceId}`;
 
@@ -118,7 +122,7 @@ interface TestBridge {
 async function externalBridge(
   t: ExecutionContext,
   sharedGroup: string,
-  registryQuery: typeof query = query,
+  registryQuery: QueryFunction = query,
 ): Promise<TestBridge> {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-external-"));
   const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "chain.db"), DB_OPTIONS);
@@ -404,4 +408,25 @@ test("broker URLs: mqtt:// and mqtts:// with default ports; anything else refuse
   t.not(id, externalClientId("chain-1", "/home/b"), "per node");
   t.not(id, externalClientId("chain-2", "/home/a"), "per chain");
   t.regex(id, /^sensorchain-bridge-[0-9a-f]{20}$/);
+});
+
+test("a transient failure is not acknowledged: the bridge reconnects and the broker delivers it again", async (t) => {
+  t.timeout(60_000);
+  let failures = 0;
+  const { bridge, db } = await externalBridge(t, "flaky", async (path, data) => {
+    if (failures === 0 && pb.QueryDeviceRequest.decode(data).deviceId === FLAKY) {
+      failures++;
+      return { code: 1, value: new Uint8Array() }; // the registry is unavailable once
+    }
+    return query(path, data);
+  });
+  const sensor = await device(t, FLAKY);
+  const { payload } = signedReading(keys[FLAKY]!, { deviceId: FLAKY, sequence: 1n });
+  await sensor.publishAsync(readingsTopic(FLAKY), Buffer.from(payload), { qos: 1 });
+  await until(() => has(db, FLAKY, 1n));
+  t.is(failures, 1);
+  // Other tests' devices publish to the same broker (each group gets a copy), so counts are lower bounds.
+  t.true(bridge.counters.unavailable >= 1, "counted as not acknowledged, not as a rejection");
+  t.true(bridge.external!.stats.connects >= 2, "reconnected");
+  t.true(bridge.external!.stats.redelivered >= 1, "delivered again with DUP");
 });
