@@ -76,7 +76,8 @@ const COMMENTS: Record<string, Record<string, string>> = {
     shared_group: "Shared-subscription group of the bridges that split an external broker's readings.",
     verify_workers: "Worker threads that verify device signatures (0 = on the main thread).",
     retention_days: "Days readings are kept after their day is final (unfinalized days are kept).",
-    commit_grace: 'Wait after a UTC day ends before committing its roots ("1h"): at least the age a reading may have on arrival (1 h), so a buffered reading still counts.',
+    commit_grace:
+      'Wait after a UTC day ends before committing its roots ("1h"): at least the age a reading may have on arrival (1 h), so a buffered reading still counts.',
     operator_key_file:
       'This validator operator\'s key file that signs daily commitments ("" = do not submit or attest).',
   },
