@@ -2,8 +2,9 @@
 // processes: the producer registers and shares sensor A and actuator B; A publishes to validator X;
 // the consumer opens escrows on validator Y naming its service key as release authority; the
 // service logs in to X's broker with that key, streams A's readings, and when its condition holds it
-// notifies (scenario 1) or commands actuator B over MQTT (scenario 2), then releases funds; the
-// producer withdraws its 80%. Every balance is checked to the unit.
+// notifies (scenario 1) or commands actuator B over MQTT (scenario 2; B is connected to Y, so the
+// command crosses from X's bridge to Y's), then releases funds; the producer withdraws its 80%.
+// Every balance is checked to the unit.
 import { randomBytes } from "node:crypto";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
@@ -87,6 +88,7 @@ interface World {
   x: RunningDevnetNode;
   y: RunningDevnetNode;
   xMqtt: string;
+  yMqtt: string;
   chainId: string;
   producer: { address: string; client: SigningStargateClient };
   consumer: { address: string; client: SigningStargateClient };
@@ -102,11 +104,13 @@ async function setUp(): Promise<World> {
   const [x, y] = net.nodes as [RunningDevnetNode, RunningDevnetNode];
   await waitForHeights(net.nodes, 2n, 90_000);
   let xMqtt = "";
+  let yMqtt = "";
   await waitFor(
-    "validator X's broker",
+    "the validators' brokers",
     async () => {
       xMqtt = mqttUrlOf(x) ?? "";
-      return xMqtt !== "" && mqttUrlOf(y) !== undefined;
+      yMqtt = mqttUrlOf(y) ?? "";
+      return xMqtt !== "" && yMqtt !== "";
     },
     90_000,
   );
@@ -124,6 +128,7 @@ async function setUp(): Promise<World> {
     x,
     y,
     xMqtt,
+    yMqtt,
     chainId: net.devnet.chainId,
     // The producer works through X, the consumer and its service through Y.
     producer: { address: producerSender.address, client: await signer(producerSender.wallet, x.rpcUrl) },
@@ -294,14 +299,15 @@ test.serial(
 );
 
 test.serial(
-  "Fides scenario 2: on its condition the service commands actuator B over MQTT, then releases",
+  "Fides scenario 2: on its condition the service commands actuator B (connected to Y) over MQTT through X, then releases",
   async (t) => {
     t.timeout(300_000);
     const w = await setUp();
     const sensorEscrow = await openEscrow(w, SENSOR);
     await openEscrow(w, ACTUATOR); // the right to command B
 
-    const actuator = await connectDevice(w.xMqtt, w.chainId, ACTUATOR, actuatorKey);
+    // B is connected to validator Y; the service commands it through X.
+    const actuator = await connectDevice(w.yMqtt, w.chainId, ACTUATOR, actuatorKey);
     const service = await connectConsumer(w.xMqtt, w.chainId, w.service.privateKey);
     try {
       await actuator.subscribeAsync(commandsTopic(ACTUATOR), { qos: 1 });
