@@ -1,14 +1,13 @@
 // The gossip message of reading replication (proto/sensorchain/bridge/v1/gossip.proto ReadingBatch):
 // canonical encoding, the node key's signature over domain-separated sign bytes, and decoding with
 // limits. A batch is accepted only in canonical encoding, so one batch has one gossipsub message id.
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { Ed25519Signer, verifyEd25519 } from "../../chain/crypto/ed25519.ts";
 import { peerIdOfPublicKey } from "../../chain/p2p/host.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/bridge.js";
 import { ReadingBatchRejected } from "./errors.ts";
 import {
   MAX_BATCH_READING_BYTES,
-  MAX_CACHED_NODE_KEYS,
   MAX_READING_BATCH_MESSAGE_BYTES,
   MAX_READINGS_PER_BATCH,
   MAX_REPLICATED_READING_BYTES,
@@ -20,9 +19,6 @@ export const pb = sensorchain.bridge.v1;
 export const BATCH_SIGN_DOMAIN = Buffer.from("sensorchain-reading-batch/v1", "utf8");
 export const NODE_PUBLIC_KEY_BYTES = 32;
 export const NODE_SIGNATURE_BYTES = 64;
-/** DER headers of ed25519 keys (RFC 8410): PKCS#8 around a 32-byte seed, SPKI around a public key. */
-const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 export interface ReadingBatch {
   chainId: string;
@@ -57,59 +53,28 @@ export function batchSignBytes(batch: ReadingBatch): Uint8Array {
 /** Signs batches with the node key (config/node_key.json): the key libp2p derives the peer id from. */
 export class NodeKeySigner {
   readonly publicKey: Uint8Array;
-  readonly #privateKey: KeyObject;
+  readonly #key: Ed25519Signer;
 
   constructor(seed: Uint8Array) {
-    if (seed.length !== 32) throw new RangeError(`node key seed is ${seed.length} bytes, not 32`);
-    this.#privateKey = createPrivateKey({
-      key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
-      format: "der",
-      type: "pkcs8",
-    });
-    this.publicKey = Buffer.from(createPublicKey(this.#privateKey).export({ format: "jwk" }).x!, "base64url");
+    this.#key = new Ed25519Signer(seed);
+    this.publicKey = this.#key.publicKey;
   }
 
   /** A signed batch of these readings. */
   signBatch(fields: Omit<ReadingBatch, "nodePublicKey" | "signature">): ReadingBatch {
     const unsigned: ReadingBatch = { ...fields, nodePublicKey: this.publicKey, signature: new Uint8Array(0) };
-    return { ...unsigned, signature: sign(null, batchSignBytes(unsigned), this.#privateKey) };
+    return { ...unsigned, signature: this.#key.sign(batchSignBytes(unsigned)) };
   }
-}
-
-/** KeyObject and libp2p peer id per node public key, oldest dropped first. */
-const nodeKeys = new Map<string, { key: KeyObject; peerId: string }>();
-
-function nodeKey(publicKey: Uint8Array): { key: KeyObject; peerId: string } {
-  const id = Buffer.from(publicKey).toString("latin1");
-  let entry = nodeKeys.get(id);
-  if (entry === undefined) {
-    entry = {
-      key: createPublicKey({
-        key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]),
-        format: "der",
-        type: "spki",
-      }),
-      peerId: peerIdOfPublicKey(publicKey),
-    };
-    if (nodeKeys.size >= MAX_CACHED_NODE_KEYS) nodeKeys.delete(nodeKeys.keys().next().value!);
-    nodeKeys.set(id, entry);
-  }
-  return entry;
 }
 
 /** The libp2p peer id of a batch's node key (what isValidatorPeer knows). */
 export function batchPeerId(batch: ReadingBatch): string {
-  return nodeKey(batch.nodePublicKey).peerId;
+  return peerIdOfPublicKey(batch.nodePublicKey);
 }
 
 /** True when the batch's signature is its node key's. Never throws. */
 export function verifyBatchSignature(batch: ReadingBatch): boolean {
-  if (batch.signature.length !== NODE_SIGNATURE_BYTES) return false;
-  try {
-    return verify(null, batchSignBytes(batch), nodeKey(batch.nodePublicKey).key, batch.signature);
-  } catch {
-    return false;
-  }
+  return verifyEd25519(batch.signature, batchSignBytes(batch), batch.nodePublicKey);
 }
 
 const rejected = (code: ReadingBatchRejected["code"], message: string) =>

@@ -34,8 +34,6 @@ export const MAX_CONCURRENT_INBOUND_BATCHES = 2;
 export const DEFERRED_RETRY_MS = 2_000;
 /** Readings waiting for that retry; beyond it they are dropped at once (counted; repair fills). */
 export const MAX_DEFERRED_READINGS = 5_000;
-/** Node keys whose KeyObject and peer id are cached: validators are a consortium (tens). */
-export const MAX_CACHED_NODE_KEYS = 1_024;
 
 /** Readings in one repair response (and the most a request may ask for). */
 export const MAX_REPAIR_READINGS = 1_000;

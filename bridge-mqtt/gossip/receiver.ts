@@ -125,8 +125,9 @@ export class ReadingReceiver {
     const batch = decodeReadingBatch(data);
     if (batch.chainId !== this.#o.chainId)
       throw new ReadingBatchRejected("wrong_chain", `batch of chain ${JSON.stringify(batch.chainId)}`);
-    if (!this.#o.isValidatorPeer(batchPeerId(batch)))
-      throw new ReadingBatchRejected("not_validator", `node key of ${batchPeerId(batch)} is no validator's`);
+    const peerId = batchPeerId(batch);
+    if (!this.#o.isValidatorPeer(peerId))
+      throw new ReadingBatchRejected("not_validator", `node key of ${peerId} is no validator's`);
     if (!verifyBatchSignature(batch))
       throw new ReadingBatchRejected("bad_signature", "batch signature does not verify with its node key");
     return batch;
