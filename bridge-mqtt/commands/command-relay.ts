@@ -7,15 +7,21 @@
 // Wire: node public key (32) ‖ signature (64) ‖ body, the signature (Ed25519, node key) over
 // "sensorchain-consumer-command/v1" ‖ body, body = UTF-8 JSON {chain_id, device_id, from, payload
 // (base64), ts_ms}: the receiver checks the exact bytes it got, so no canonical form is needed.
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { createHash } from "node:crypto";
+import {
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  Ed25519Signer,
+  verifyEd25519,
+} from "../../chain/crypto/ed25519.ts";
 import type { Logger } from "../../chain/node.ts";
 import { peerIdOfPublicKey, type Verdict } from "../../chain/p2p/host.ts";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import type { BridgeNetwork } from "../bridge.ts";
 
 const SIGN_DOMAIN = Buffer.from("sensorchain-consumer-command/v1", "utf8");
-const PUBLIC_KEY_BYTES = 32;
-const SIGNATURE_BYTES = 64;
+/** Bytes before the body: the node public key, then the signature. */
+const HEADER_BYTES = ED25519_PUBLIC_KEY_BYTES + ED25519_SIGNATURE_BYTES;
 /** Largest relayed message, bytes: a 256-byte command in base64 plus addresses and framing. */
 export const MAX_RELAYED_COMMAND_BYTES = 1_024;
 /** A relayed command older (or further ahead) than this, by the receiver's clock, is ignored, ms:
@@ -24,8 +30,6 @@ export const MAX_RELAYED_COMMAND_AGE_MS = 30_000;
 /** Recently delivered relays (sha256 of the body), for dedup within the age window: 5/s per device
  * for 10,000 devices over 30 s would be more; past it the oldest are forgotten first. */
 export const MAX_SEEN_RELAYS = 100_000;
-const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 export interface RelayedCommand {
   deviceId: string;
@@ -55,22 +59,13 @@ export interface CommandRelayOptions {
 export class CommandRelay {
   readonly counters: CommandRelayCounters = { sent: 0, delivered: 0, rejected: 0, duplicates: 0 };
   readonly #options: CommandRelayOptions;
-  readonly #privateKey: KeyObject;
-  readonly #publicKey: Uint8Array;
+  readonly #signer: Ed25519Signer;
   readonly #seen = new Set<string>();
   #stopped = false;
 
   constructor(options: CommandRelayOptions) {
     this.#options = options;
-    this.#privateKey = createPrivateKey({
-      key: Buffer.concat([ED25519_PKCS8_PREFIX, options.network.nodeKeySeed]),
-      format: "der",
-      type: "pkcs8",
-    });
-    this.#publicKey = Buffer.from(
-      createPublicKey(this.#privateKey).export({ format: "jwk" }).x!,
-      "base64url",
-    );
+    this.#signer = new Ed25519Signer(options.network.nodeKeySeed);
     options.network.host.subscribe(options.topic, (data) => this.#receive(data));
   }
 
@@ -90,10 +85,10 @@ export class CommandRelay {
         ts_ms: command.tsMs,
       }),
     );
-    const signature = sign(null, Buffer.concat([SIGN_DOMAIN, body]), this.#privateKey);
+    const signature = this.#signer.sign(Buffer.concat([SIGN_DOMAIN, body]));
     this.#options.network.host.publish(
       this.#options.topic,
-      Buffer.concat([this.#publicKey, signature, body]),
+      Buffer.concat([this.#signer.publicKey, signature, body]),
     );
     this.counters.sent++;
   }
@@ -105,9 +100,7 @@ export class CommandRelay {
       this.counters.rejected++;
       return "reject";
     }
-    const id = createHash("sha256")
-      .update(data.subarray(PUBLIC_KEY_BYTES + SIGNATURE_BYTES))
-      .digest("base64");
+    const id = createHash("sha256").update(data.subarray(HEADER_BYTES)).digest("base64");
     if (this.#seen.has(id)) {
       this.counters.duplicates++;
       return "ignore";
@@ -124,19 +117,13 @@ export class CommandRelay {
   }
 
   #check(data: Uint8Array): RelayedCommand | undefined {
-    if (data.length > MAX_RELAYED_COMMAND_BYTES || data.length <= PUBLIC_KEY_BYTES + SIGNATURE_BYTES)
-      return undefined;
-    const publicKey = data.subarray(0, PUBLIC_KEY_BYTES);
-    const signature = data.subarray(PUBLIC_KEY_BYTES, PUBLIC_KEY_BYTES + SIGNATURE_BYTES);
-    const body = data.subarray(PUBLIC_KEY_BYTES + SIGNATURE_BYTES);
+    if (data.length > MAX_RELAYED_COMMAND_BYTES || data.length <= HEADER_BYTES) return undefined;
+    const publicKey = data.subarray(0, ED25519_PUBLIC_KEY_BYTES);
+    const signature = data.subarray(ED25519_PUBLIC_KEY_BYTES, HEADER_BYTES);
+    const body = data.subarray(HEADER_BYTES);
     try {
       if (!this.#options.network.isValidatorPeer(peerIdOfPublicKey(publicKey))) return undefined;
-      const key = createPublicKey({
-        key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]),
-        format: "der",
-        type: "spki",
-      });
-      if (!verify(null, Buffer.concat([SIGN_DOMAIN, body]), key, signature)) return undefined;
+      if (!verifyEd25519(signature, Buffer.concat([SIGN_DOMAIN, body]), publicKey)) return undefined;
       const json = JSON.parse(Buffer.from(body).toString("utf8")) as Record<string, unknown>;
       const { chain_id: chainId, device_id: deviceId, from, payload, ts_ms: tsMs } = json;
       if (
