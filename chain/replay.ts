@@ -22,6 +22,7 @@ import { diffRemoteState } from "./audit/remote-diff.ts";
 import { localSource, type ReplaySource, rpcSource } from "./audit/replay-source.ts";
 import { diffStates, type StateDiff } from "./audit/state-diff.ts";
 import { loadConfig } from "./config/config.ts";
+import { decidedLastCommit } from "./consensus/block-executor.ts";
 import { CHAIN_STATE_KEY, decodeChainState } from "./consensus/chain-state.ts";
 import { misbehaviorOf } from "./consensus/evidence-pool.ts";
 import { genesisInitChainRequest } from "./consensus/genesis-state.ts";
@@ -32,7 +33,7 @@ import { modules } from "./node/application.ts";
 import type { CommitMultiStore } from "./store/commit-types.ts";
 import { DB_OPTIONS } from "./store/db.ts";
 import { openCommitMultiStore } from "./store/multistore.ts";
-import { type Block, BlockIDFlag, type Validator } from "./types/block.ts";
+import type { Block, Validator } from "./types/block.ts";
 import { dataHash, evidenceHash, hashResults } from "./types/hashes.ts";
 import { headerHash } from "./types/header.ts";
 import { ValidatorSet, validatorAddress } from "./types/validator-set.ts";
@@ -350,7 +351,7 @@ async function run(
       proposerAddress: header.proposerAddress,
       nextValidatorsHash: header.nextValidatorsHash,
       hash: commit.blockId.hash,
-      decidedLastCommit: decidedLastCommit(block, lastSigningSet),
+      decidedLastCommit: decidedLastCommit(lastSigningSet?.validators ?? [], block.lastCommit),
       misbehavior: misbehaviorOf(block.evidence),
     });
     if (
@@ -416,21 +417,6 @@ function setFromUpdates(set: ValidatorSet, updates: readonly ValidatorUpdate[]):
       });
   }
   return new ValidatorSet([...byAddress.values()]);
-}
-
-/** FinalizeBlock's decided_last_commit: every validator of the previous height with its flag. */
-function decidedLastCommit(block: Block, lastSet: ValidatorSet | undefined) {
-  return {
-    round: block.lastCommit.round,
-    votes: (lastSet?.validators ?? []).map((validator) => {
-      const sig = block.lastCommit.signatures.find((s) => bytesEqual(s.validatorAddress, validator.address));
-      return {
-        validatorAddress: validator.address,
-        power: validator.votingPower,
-        blockIdFlag: sig?.blockIdFlag ?? BlockIDFlag.absent,
-      };
-    }),
-  };
 }
 
 /** Verifies the signatures of `txs` in the pool and hands the verdicts to the app (as the node's

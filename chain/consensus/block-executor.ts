@@ -8,7 +8,7 @@ import { bytesEqual, toHex } from "../crypto/hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
 import type { Mempool } from "../mempool/mempool.ts";
 import { medianTime } from "../types/bft-time.ts";
-import type { Block, BlockID, Commit, Header, Timestamp } from "../types/block.ts";
+import type { Block, BlockID, Commit, Header, Timestamp, Validator } from "../types/block.ts";
 import { BlockIDFlag } from "../types/block.ts";
 import { encodeBlock } from "../types/block-codec.ts";
 import { DecodeError } from "../types/errors.ts";
@@ -116,7 +116,7 @@ export class BlockExecutor {
       proposerAddress: input.proposer,
       nextValidatorsHash: hashValidatorSet(state.nextValidators),
       hash: new Uint8Array(),
-      decidedLastCommit: this.#decidedLastCommit(state, input.lastCommit),
+      decidedLastCommit: decidedLastCommit(state.lastValidators, input.lastCommit),
       misbehavior: misbehaviorOf(evidence),
     });
     const header: Header = {
@@ -228,7 +228,7 @@ export class BlockExecutor {
       proposerAddress: block.header.proposerAddress,
       nextValidatorsHash: block.header.nextValidatorsHash,
       hash: blockId.hash,
-      decidedLastCommit: this.#decidedLastCommit(state, block.lastCommit),
+      decidedLastCommit: decidedLastCommit(state.lastValidators, block.lastCommit),
       misbehavior,
     });
     return verdict === "accept";
@@ -303,7 +303,7 @@ export class BlockExecutor {
       proposerAddress: block.header.proposerAddress,
       nextValidatorsHash: block.header.nextValidatorsHash,
       hash: blockId.hash,
-      decidedLastCommit: this.#decidedLastCommit(state, block.lastCommit),
+      decidedLastCommit: decidedLastCommit(state.lastValidators, block.lastCommit),
       // Verified by 2/3+ of the validators before they precommitted (verifyProposal).
       misbehavior: misbehaviorOf(block.evidence),
     });
@@ -350,20 +350,21 @@ export class BlockExecutor {
     const timings = { preverifyMs: 0, lockWaitMs: 0, finalizeMs: t1 - t0, commitMs: t2 - t1, recheckMs: 0 };
     return { block, blockId, results, state: nextState, timings };
   }
+}
 
-  #decidedLastCommit(state: ChainState, lastCommit: Commit) {
-    return {
-      round: lastCommit.round,
-      votes: state.lastValidators.map((validator) => {
-        const sig = lastCommit.signatures.find((s) => bytesEqual(s.validatorAddress, validator.address));
-        return {
-          validatorAddress: validator.address,
-          power: validator.votingPower,
-          blockIdFlag: sig?.blockIdFlag ?? BlockIDFlag.absent,
-        };
-      }),
-    };
-  }
+/** FinalizeBlock's decided_last_commit: every validator of the previous height with its flag. */
+export function decidedLastCommit(lastValidators: readonly Validator[], lastCommit: Commit) {
+  return {
+    round: lastCommit.round,
+    votes: lastValidators.map((validator) => {
+      const sig = lastCommit.signatures.find((s) => bytesEqual(s.validatorAddress, validator.address));
+      return {
+        validatorAddress: validator.address,
+        power: validator.votingPower,
+        blockIdFlag: sig?.blockIdFlag ?? BlockIDFlag.absent,
+      };
+    }),
+  };
 }
 
 function proposerFields(validatorsProposer: Uint8Array | undefined, nextValidatorsProposer: Uint8Array) {
