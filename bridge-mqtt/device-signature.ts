@@ -3,27 +3,26 @@
 // P-256 64-byte r‖s (IEEE P1363) ECDSA over sha256(message); secp256k1 as Cosmos accounts sign
 // (64-byte low-S r‖s over sha256, chain/crypto/secp256k1.ts).
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
+import { verifyEd25519 } from "../chain/crypto/ed25519.ts";
 import { verifySecp256k1 } from "../chain/crypto/secp256k1.ts";
 import type { DevicePublicKey } from "../modules/device/codec.ts";
 
-/** DER SubjectPublicKeyInfo headers: ed25519 (RFC 8410) and P-256 with a 33-byte compressed point. */
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+/** DER SubjectPublicKeyInfo header of a P-256 key with a 33-byte compressed point. */
 const P256_SPKI_PREFIX = Buffer.from("3039301306072a8648ce3d020106082a8648ce3d030107032200", "hex");
 export const DEVICE_SIGNATURE_BYTES = 64;
-/** One KeyObject per registered device key; oldest dropped first. 100,000 devices per node is ten
- * times the 10,000-device target. */
+/** One KeyObject per registered P-256 device key (ed25519 keys are cached by chain/crypto/ed25519.ts);
+ * oldest dropped first. 100,000 devices per node is ten times the 10,000-device target. */
 export const MAX_CACHED_DEVICE_KEYS = 100_000;
 
-const keyCache = new Map<string, KeyObject>();
+const p256Keys = new Map<string, KeyObject>();
 
-function keyObject(publicKey: DevicePublicKey): KeyObject {
-  const id = `${publicKey.type}:${Buffer.from(publicKey.key).toString("latin1")}`;
-  let key = keyCache.get(id);
+function p256KeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey).toString("latin1");
+  let key = p256Keys.get(id);
   if (key === undefined) {
-    const prefix = publicKey.type === "ed25519" ? ED25519_SPKI_PREFIX : P256_SPKI_PREFIX;
-    key = createPublicKey({ key: Buffer.concat([prefix, publicKey.key]), format: "der", type: "spki" });
-    if (keyCache.size >= MAX_CACHED_DEVICE_KEYS) keyCache.delete(keyCache.keys().next().value!);
-    keyCache.set(id, key);
+    key = createPublicKey({ key: Buffer.concat([P256_SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
+    if (p256Keys.size >= MAX_CACHED_DEVICE_KEYS) p256Keys.delete(p256Keys.keys().next().value!);
+    p256Keys.set(id, key);
   }
   return key;
 }
@@ -38,9 +37,14 @@ export function verifyDeviceSignature(
   try {
     switch (publicKey.type) {
       case "ed25519":
-        return verify(null, message, keyObject(publicKey), signature);
+        return verifyEd25519(signature, message, publicKey.key);
       case "p256":
-        return verify("sha256", message, { key: keyObject(publicKey), dsaEncoding: "ieee-p1363" }, signature);
+        return verify(
+          "sha256",
+          message,
+          { key: p256KeyObject(publicKey.key), dsaEncoding: "ieee-p1363" },
+          signature,
+        );
       case "secp256k1":
         return verifySecp256k1(signature, message, publicKey.key);
     }
