@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { type Genesis, loadGenesisFile } from "../genesis/genesis.ts";
-import type { Application, SignatureCheck, ValidatorUpdate } from "./app/abci.ts";
+import type { Application, ValidatorUpdate } from "./app/abci.ts";
 import { BaseApplication } from "./app/application.ts";
 import { diffRemoteState } from "./audit/remote-diff.ts";
 import { localSource, type ReplaySource, rpcSource } from "./audit/replay-source.ts";
@@ -28,8 +28,9 @@ import { misbehaviorOf } from "./consensus/evidence-pool.ts";
 import { genesisInitChainRequest } from "./consensus/genesis-state.ts";
 import { verifyEd25519 } from "./crypto/ed25519.ts";
 import { bytesEqual, toHex } from "./crypto/hash.ts";
-import { Secp256k1VerifyPool, VerifyPoolError } from "./crypto/secp256k1-pool.ts";
+import { Secp256k1VerifyPool } from "./crypto/secp256k1-pool.ts";
 import { modules } from "./node/application.ts";
+import { preverifySignatures } from "./node/tx-ingress.ts";
 import type { CommitMultiStore } from "./store/commit-types.ts";
 import { DB_OPTIONS } from "./store/db.ts";
 import { openCommitMultiStore } from "./store/multistore.ts";
@@ -254,7 +255,8 @@ async function run(
       if (fetched === undefined) continue; // not fetched yet: finalizeBlock verifies it itself
       preverified.set(
         h,
-        fetched.then(({ block: ahead }) => preverifyTxs(app, pool, ahead.data.txs)).catch(() => {}),
+        // A busy or failed pool leaves the verification to finalizeBlock.
+        fetched.then(({ block: ahead }) => preverifySignatures(app, pool, ahead.data.txs)).catch(() => {}),
       );
     }
   };
@@ -417,27 +419,4 @@ function setFromUpdates(set: ValidatorSet, updates: readonly ValidatorUpdate[]):
       });
   }
   return new ValidatorSet([...byAddress.values()]);
-}
-
-/** Verifies the signatures of `txs` in the pool and hands the verdicts to the app (as the node's
- * ingress does before finalizeBlock). A busy or failed pool leaves them to finalizeBlock. */
-async function preverifyTxs(app: Application, pool: Secp256k1VerifyPool, txs: readonly Uint8Array[]) {
-  if (app.signatureChecks === undefined || app.addSignatureVerdicts === undefined) return;
-  const checks: SignatureCheck[] = [];
-  for (const tx of txs) for (const check of app.signatureChecks(tx)) checks.push(check);
-  if (checks.length === 0) return;
-  let verdicts: boolean[];
-  try {
-    verdicts = await pool.verify(
-      checks.map((check) => ({
-        signature: check.signature,
-        message: check.signBytes,
-        publicKey: check.publicKey,
-      })),
-    );
-  } catch (error) {
-    if (error instanceof VerifyPoolError) return;
-    throw error;
-  }
-  app.addSignatureVerdicts(checks.map((check, index) => ({ ...check, valid: verdicts[index] === true })));
 }

@@ -119,33 +119,37 @@ export class TxIngress {
    * A full pool queue is a MempoolError (mempool_full); a closed or failed pool is left to the app,
    * which verifies whatever has no verdict. */
   async preverify(txs: readonly Uint8Array[]): Promise<void> {
-    const app = this.#app;
-    if (
-      this.#verifier === undefined ||
-      app.signatureChecks === undefined ||
-      app.addSignatureVerdicts === undefined
-    )
-      return;
-    const checks: SignatureCheck[] = [];
-    for (const tx of txs) for (const check of app.signatureChecks(tx)) checks.push(check);
-    if (checks.length === 0) return;
-    let verdicts: boolean[];
+    if (this.#verifier === undefined) return;
     try {
-      verdicts = await this.#verifier.verify(
-        checks.map((check) => ({
-          signature: check.signature,
-          message: check.signBytes,
-          publicKey: check.publicKey,
-        })),
-      );
+      await preverifySignatures(this.#app, this.#verifier, txs);
     } catch (error) {
       if (!(error instanceof VerifyPoolError)) throw error;
       if (error.code === "pool_busy")
         throw new MempoolError("mempool_full", "signature verification queue is full");
-      return;
     }
-    app.addSignatureVerdicts(checks.map((check, index) => ({ ...check, valid: verdicts[index] === true })));
   }
+}
+
+/** Verifies the signatures of `txs` with `verifier` and hands the verdicts to the app (bound to the
+ * exact tx, sign bytes and key), which then verifies only the rest. Pool failures (VerifyPoolError)
+ * are the caller's to handle. Ingress and replay use it. */
+export async function preverifySignatures(
+  app: Application,
+  verifier: SignatureVerifier,
+  txs: readonly Uint8Array[],
+): Promise<void> {
+  if (app.signatureChecks === undefined || app.addSignatureVerdicts === undefined) return;
+  const checks: SignatureCheck[] = [];
+  for (const tx of txs) for (const check of app.signatureChecks(tx)) checks.push(check);
+  if (checks.length === 0) return;
+  const verdicts = await verifier.verify(
+    checks.map((check) => ({
+      signature: check.signature,
+      message: check.signBytes,
+      publicKey: check.publicKey,
+    })),
+  );
+  app.addSignatureVerdicts(checks.map((check, index) => ({ ...check, valid: verdicts[index] === true })));
 }
 
 export function mempoolRefusal(error: MempoolError): CheckTxResponse {
