@@ -108,7 +108,7 @@ export class ReadingReceiver {
     }
     counters.batchesAccepted++;
     counters.readingsReceived += batch.readings.length;
-    counters.lastBatchLagMs = this.#o.now() - Number(batch.createdMs);
+    counters.lastBatchLagMs = Number(ageMs);
     this.#enqueue({ readings: batch.readings, createdMs: batch.createdMs });
     return "accept";
   }
