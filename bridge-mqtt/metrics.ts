@@ -4,7 +4,8 @@
 // scraped, so a reading costs no prom-client call. Durations are histograms observed where they
 // happen (verify, gossip lag).
 import type { Aedes, Client } from "aedes";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Gauge, Histogram, type Registry } from "prom-client";
+import { scrapedCounter, scrapedCounterByLabel, scrapedGauge } from "../chain/node/metrics.ts";
 import { DEVICE_ID_PATTERN } from "../modules/device/keys.ts";
 import { AUTH_FAILURES, type BridgeCounters, REJECTION_CODES } from "./errors.ts";
 import type { ReplicationCounters } from "./gossip/counters.ts";
@@ -35,53 +36,22 @@ export class BridgeMetrics {
   readonly registry: Registry;
   readonly #verifySeconds: Histogram;
   readonly #gossipLagSeconds: Histogram;
-  readonly #registers: Registry[];
   readonly #duplicates = { device: () => 0, gossip: () => 0 };
-  readonly #verifyQueue: () => number;
   readonly #connections = { device: 0, consumer: 0 };
 
   constructor(registry: Registry, sources: BridgeMetricsSources) {
     this.registry = registry;
-    this.#verifyQueue = sources.verifyQueue ?? (() => 0);
-    const registers = [registry];
-    this.#registers = registers;
     const { counters } = sources;
-    // Counters copied from the plain numbers at scrape time (reset + inc: prom-client has no set).
     const mirror = (name: string, help: string, value: () => number) =>
-      new Counter({
-        name: METRIC_PREFIX + name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(value());
-        },
-      });
-    const mirrorByLabel = <K extends string>(
-      name: string,
-      help: string,
-      label: string,
-      keys: readonly K[],
-      values: () => Record<K, number>,
-    ) =>
-      new Counter({
-        name: METRIC_PREFIX + name,
-        help,
-        labelNames: [label],
-        registers,
-        collect() {
-          this.reset();
-          const current = values();
-          for (const key of keys) this.labels(key).inc(current[key]);
-        },
-      });
+      scrapedCounter(registry, METRIC_PREFIX + name, help, value);
     mirror("readings_accepted_total", "Readings stored durably and acknowledged.", () => counters.accepted);
-    mirrorByLabel(
-      "readings_rejected_total",
+    scrapedCounterByLabel(
+      registry,
+      `${METRIC_PREFIX}readings_rejected_total`,
       "Readings refused for good (answered on the device's errors topic), by code.",
       "reason",
       REJECTION_CODES,
-      () => counters.rejected,
+      (code) => counters.rejected[code],
     );
     mirror(
       "readings_unavailable_total",
@@ -89,12 +59,13 @@ export class BridgeMetrics {
       () => counters.unavailable,
     );
     mirror("connects_accepted_total", "MQTT logins accepted.", () => counters.connectsAccepted);
-    mirrorByLabel(
-      "connects_refused_total",
+    scrapedCounterByLabel(
+      registry,
+      `${METRIC_PREFIX}connects_refused_total`,
       "MQTT logins refused, by reason.",
       "reason",
       AUTH_FAILURES,
-      () => counters.connectsRefused,
+      (reason) => counters.connectsRefused[reason],
     );
     mirror(
       "acl_denied_total",
@@ -102,52 +73,44 @@ export class BridgeMetrics {
       () => counters.aclDenied,
     );
     const duplicates = this.#duplicates;
-    new Counter({
-      name: `${METRIC_PREFIX}readings_duplicate_total`,
-      help: "Readings already stored (same device, sequence and bytes), not stored again: source device = a device resent it (e.g. after failing over), gossip = a peer's batch carried it.",
-      labelNames: ["source"],
-      registers,
-      collect() {
-        this.reset();
-        this.labels("device").inc(duplicates.device());
-        this.labels("gossip").inc(duplicates.gossip());
-      },
-    });
+    scrapedCounterByLabel(
+      registry,
+      `${METRIC_PREFIX}readings_duplicate_total`,
+      "Readings already stored (same device, sequence and bytes), not stored again: source device = a device resent it (e.g. after failing over), gossip = a peer's batch carried it.",
+      "source",
+      ["device", "gossip"] as const,
+      (source) => duplicates[source](),
+    );
     this.#verifySeconds = new Histogram({
       name: `${METRIC_PREFIX}verify_seconds`,
       help: "Time to verify one reading's device signature, queueing for a verifier included.",
       buckets: VERIFY_SECONDS_BUCKETS,
-      registers,
+      registers: [registry],
     });
     this.#gossipLagSeconds = new Histogram({
       name: `${METRIC_PREFIX}gossip_lag_seconds`,
       help: "Time from a reading batch's creation on its validator to its storage on this peer.",
       buckets: GOSSIP_LAG_SECONDS_BUCKETS,
-      registers,
+      registers: [registry],
     });
-    new Gauge({
-      name: `${METRIC_PREFIX}pending_readings`,
-      help: "Readings admitted and waiting for their group commit to disk.",
-      registers,
-      collect() {
-        this.set(sources.pendingReadings());
-      },
-    });
-    const verifyQueue = () => this.#verifyQueue();
-    new Gauge({
-      name: `${METRIC_PREFIX}verify_queue`,
-      help: "Signatures waiting for a verifier.",
-      registers,
-      collect() {
-        this.set(verifyQueue());
-      },
-    });
+    scrapedGauge(
+      registry,
+      `${METRIC_PREFIX}pending_readings`,
+      "Readings admitted and waiting for their group commit to disk.",
+      sources.pendingReadings,
+    );
+    scrapedGauge(
+      registry,
+      `${METRIC_PREFIX}verify_queue`,
+      "Signatures waiting for a verifier.",
+      sources.verifyQueue ?? (() => 0),
+    );
     const connections = this.#connections;
     new Gauge({
       name: `${METRIC_PREFIX}connections`,
       help: "Open MQTT connections by kind (device: the client id is a device id; consumer: any other).",
       labelNames: ["kind"],
-      registers,
+      registers: [registry],
       collect() {
         this.labels("device").set(connections.device);
         this.labels("consumer").set(connections.consumer);
@@ -160,10 +123,6 @@ export class BridgeMetrics {
     const kind = (client: Client) => (DEVICE_ID_PATTERN.test(client.id) ? "device" : "consumer");
     broker.on("client", (client: Client) => this.#connections[kind(client)]++);
     broker.on("clientDisconnect", (client: Client) => this.#connections[kind(client)]--);
-  }
-
-  observeVerifySeconds(seconds: number): void {
-    this.#verifySeconds.observe(seconds);
   }
 
   /** `verify` timed into verify_seconds (waiting for a worker included), answers and errors unchanged. */
@@ -194,7 +153,6 @@ export class BridgeMetrics {
   /** Gossip and repair counters (gossip/counters.ts), mirrored at scrape time; gossip duplicates too. */
   mirrorReplication(counters: ReplicationCounters): void {
     this.#duplicates.gossip = () => counters.readingsAlreadyStored;
-    const registers = this.#registers;
     const plain: [keyof ReplicationCounters, string, string][] = [
       [
         "batchesPublished",
@@ -235,34 +193,22 @@ export class BridgeMetrics {
       ["repairPeerFailures", "repair_peer_failures_total", "Peers that failed to answer a repair request."],
     ];
     for (const [field, name, help] of plain)
-      new Counter({
-        name: METRIC_PREFIX + name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(counters[field] as number);
-        },
-      });
-    new Counter({
-      name: `${METRIC_PREFIX}gossip_batches_rejected_total`,
-      help: "Peers' batches rejected, by reason.",
-      labelNames: ["reason"],
-      registers,
-      collect() {
-        this.reset();
-        for (const reason of BATCH_REJECTIONS) this.labels(reason).inc(counters.batchesRejected[reason]);
-      },
-    });
-    new Counter({
-      name: `${METRIC_PREFIX}gossip_readings_dropped_total`,
-      help: "Readings in accepted batches dropped, by reason.",
-      labelNames: ["reason"],
-      registers,
-      collect() {
-        this.reset();
-        for (const reason of READING_DROPS) this.labels(reason).inc(counters.readingsDropped[reason]);
-      },
-    });
+      scrapedCounter(this.registry, METRIC_PREFIX + name, help, () => counters[field] as number);
+    scrapedCounterByLabel(
+      this.registry,
+      `${METRIC_PREFIX}gossip_batches_rejected_total`,
+      "Peers' batches rejected, by reason.",
+      "reason",
+      BATCH_REJECTIONS,
+      (reason) => counters.batchesRejected[reason],
+    );
+    scrapedCounterByLabel(
+      this.registry,
+      `${METRIC_PREFIX}gossip_readings_dropped_total`,
+      "Readings in accepted batches dropped, by reason.",
+      "reason",
+      READING_DROPS,
+      (reason) => counters.readingsDropped[reason],
+    );
   }
 }

@@ -21,33 +21,68 @@ export interface NodeMetricsSources {
   p2p: P2PMetrics;
 }
 
+/** A gauge read from `value` when the registry is scraped. */
+export function scrapedGauge(registry: Registry, name: string, help: string, value: () => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(value());
+    },
+  });
+}
+
+/** A counter copied from a plain number when the registry is scraped: hot paths count in plain
+ * numbers and make no prom-client call (a prom-client counter has no set: reset, then inc). */
+export function scrapedCounter(registry: Registry, name: string, help: string, value: () => number): Counter {
+  return new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(value());
+    },
+  });
+}
+
+/** scrapedCounter with one series per label value in `keys`. */
+export function scrapedCounterByLabel<K extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  label: string,
+  keys: readonly K[],
+  value: (key: K) => number,
+): Counter {
+  return new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const key of keys) this.labels(key).inc(value(key));
+    },
+  });
+}
+
 /** A fresh per-node registry holding the node's gauges and p2p counters. */
 export function createNodeMetrics(sources: NodeMetricsSources): Registry {
   const registry = new Registry();
-  const registers = [registry];
   const gauge = (name: string, help: string, value: () => number) =>
-    new Gauge({
-      name: NODE_PREFIX + name,
-      help,
-      registers,
-      collect() {
-        this.set(value());
-      },
-    });
+    scrapedGauge(registry, NODE_PREFIX + name, help, value);
   gauge("consensus_height", "Height of the last committed block.", () => Number(sources.height()));
   gauge("mempool_size", "Txs waiting in the mempool.", () => sources.mempoolSize());
   gauge("p2p_peers", "Connected libp2p peers.", () => sources.peers());
-  for (const field of Object.keys(sources.p2p) as (keyof P2PMetrics)[]) {
-    new Counter({
-      name: `${NODE_PREFIX}p2p_${snakeCase(field)}_total`,
-      help: `p2p layer: ${field} (chain/p2p/metrics.ts).`,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(sources.p2p[field]);
-      },
-    });
-  }
+  for (const field of Object.keys(sources.p2p) as (keyof P2PMetrics)[])
+    scrapedCounter(
+      registry,
+      `${NODE_PREFIX}p2p_${snakeCase(field)}_total`,
+      `p2p layer: ${field} (chain/p2p/metrics.ts).`,
+      () => sources.p2p[field],
+    );
   return registry;
 }
 
