@@ -110,20 +110,29 @@ export interface ReplayOptions {
   skipStateCheck?: boolean;
 }
 
-/** Replays the blocks in a home's data/chain.db. The node must be stopped (LevelDB lock). */
-export async function replayChain(input: { home: string } & ReplayOptions): Promise<ReplayReport> {
-  const config = await loadConfig(input.home, {});
-  const genesis = await loadGenesisFile(join(input.home, "config", "genesis.json"));
-  const location = join(input.home, "data", "chain.db");
+/** Opens a home's data/chain.db for `doing` (replay, export); a running node holds its LevelDB lock,
+ * which is a ReplayError (db_locked). */
+export async function openStoppedHomeDb(
+  home: string,
+  doing: string,
+): Promise<{ db: ClassicLevel<Uint8Array, Uint8Array>; location: string }> {
+  const location = join(home, "data", "chain.db");
   const db = new ClassicLevel<Uint8Array, Uint8Array>(location, DB_OPTIONS);
   try {
     await db.open();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    if (cause === "LEVEL_LOCKED")
-      throw new ReplayError("db_locked", `${location} is in use: stop the node before replaying its home`);
+    if ((error as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED")
+      throw new ReplayError("db_locked", `${location} is in use: stop the node before ${doing}`);
     throw error;
   }
+  return { db, location };
+}
+
+/** Replays the blocks in a home's data/chain.db. The node must be stopped (LevelDB lock). */
+export async function replayChain(input: { home: string } & ReplayOptions): Promise<ReplayReport> {
+  const config = await loadConfig(input.home, {});
+  const genesis = await loadGenesisFile(join(input.home, "config", "genesis.json"));
+  const { db, location } = await openStoppedHomeDb(input.home, "replaying its home");
   try {
     const source = await localSource(db, genesis, location);
     const original = await openCommitMultiStore({

@@ -12,12 +12,10 @@
 // exported app_state (test/audit/replay.test.ts), the node's genesis parser does not yet.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ClassicLevel } from "classic-level";
 import { BaseApplication } from "../app/application.ts";
 import { compareBytes, toBase64, toHex } from "../crypto/hash.ts";
 import { modules } from "../node/application.ts";
-import { ReplayError } from "../replay.ts";
-import { DB_OPTIONS } from "../store/db.ts";
+import { openStoppedHomeDb } from "../replay.ts";
 import { openCommitMultiStore } from "../store/multistore.ts";
 import { multistoreRoot } from "../store/simple-merkle.ts";
 import {
@@ -38,15 +36,7 @@ export interface ExportResult {
 }
 
 export async function exportAtHeight(input: { home: string; height: bigint }): Promise<ExportResult> {
-  const location = join(input.home, "data", "chain.db");
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(location, DB_OPTIONS);
-  try {
-    await db.open();
-  } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED")
-      throw new ReplayError("db_locked", `${location} is in use: stop the node before exporting`);
-    throw error;
-  }
+  const { db } = await openStoppedHomeDb(input.home, "exporting");
   try {
     const list = modules();
     const store = await openCommitMultiStore({ db, storeNames: BaseApplication.storeNames(list) });
