@@ -55,8 +55,6 @@ export class ExternalBrokerError extends Error {
 export interface Delivery {
   topic: string;
   payload: Uint8Array;
-  /** The broker's DUP flag: it sent this before, to us or to the same session. */
-  duplicate: boolean;
   settle(): void;
   retry(): void;
 }
@@ -129,10 +127,6 @@ export class ExternalSession {
   ready(): Promise<void> {
     if (this.#subscribed) return Promise.resolve();
     return new Promise((resolve) => this.#readyWaiters.push(resolve));
-  }
-
-  get connected(): boolean {
-    return this.#subscribed;
   }
 
   /** Publishes QoS 1; resolves on the broker's PUBACK. Not retried across reconnects. */
@@ -338,7 +332,6 @@ export class ExternalSession {
     this.#options.onDelivery({
       topic: packet.topic,
       payload,
-      duplicate: packet.dup,
       settle: () => {
         if (answered) return;
         answered = true;
