@@ -43,12 +43,12 @@ export interface P2PHostOptions {
 
 type Services = { pubsub: GossipSub; identify: unknown; ping: unknown };
 
-/** The libp2p peer id string of a node key: the node id shown in status and net_info. */
 /** The libp2p peer id of an ed25519 node public key, synchronously (`sensorchain init`). */
 export function peerIdOfPublicKey(publicKey: Uint8Array): string {
   return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString();
 }
 
+/** The libp2p peer id string of a node key: the node id shown in status and net_info. */
 export async function peerIdOfNodeKey(seed: Uint8Array): Promise<string> {
   return peerIdFromPrivateKey(await generateKeyPairFromSeed("Ed25519", seed)).toString();
 }
