@@ -1,3 +1,6 @@
+// `sensorchain tx device register|update|share|unshare|rotate-key|transfer|retire` and
+// `sensorchain query device show|by-owner|shared|counts`: the device module through cosmjs with the
+// project's client registry, fees and confirmation as `tx bank send` does them.
 import type { Command } from "commander";
 import {
   KeyType,
@@ -16,24 +19,22 @@ import {
   QUERY_SHARED_DEVICES,
 } from "../../client/index.ts";
 import { SECTOR_CODE_PATTERN } from "../../modules/device/keys.ts";
-import { toLong } from "../../proto/canonical.ts";
-import type { cosmos } from "../../proto/gen/device.js";
 import { parseCoins } from "../types/coin.ts";
 import { CliError } from "./errors.ts";
-import { abciQueryBytes, broadcastMsgs, checkDeviceId, txOptions } from "./module-tx.ts";
+import {
+  abciQueryBytes,
+  asJson,
+  broadcastMsgs,
+  checkDeviceId,
+  NODE_OPTION,
+  type PageFlags,
+  pageOptions,
+  pagination,
+  type TxFlags,
+  txOptions,
+} from "./module-tx.ts";
 import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
-
-interface TxFlags {
-  fees?: string;
-  gas: string;
-  gasPrices?: string;
-  gasAdjustment: string;
-  memo: string;
-  chainId?: string;
-  yes: boolean;
-  node?: string;
-}
 
 interface MetadataFlags {
   model?: string;
@@ -45,9 +46,6 @@ interface KeyFlags {
   keyType: string;
   pubkey: string;
 }
-
-/** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
-const MAX_CLI_PAGE_LIMIT = 1000;
 
 function checkSector(sector: string | undefined): string {
   if (sector === undefined) return "";
@@ -210,52 +208,6 @@ function registerDeviceTx(tx: Command): void {
   });
 }
 
-const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
-
-const snake = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(snake);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(v)]),
-  );
-};
-
-/** A response message as proto3 JSON with snake_case names (as genesis and the SDK CLI show it). */
-function asJson(type: { toObject(message: never, options: object): object }, message: unknown): unknown {
-  return snake(
-    type.toObject(message as never, { longs: String, enums: String, bytes: String, defaults: true }),
-  );
-}
-
-interface PageFlags {
-  limit?: string;
-  pageKey?: string;
-  countTotal: boolean;
-  node?: string;
-}
-
-function pagination(flags: PageFlags): cosmos.base.query.v1beta1.IPageRequest {
-  const page: cosmos.base.query.v1beta1.IPageRequest = { countTotal: flags.countTotal };
-  if (flags.limit !== undefined) {
-    if (!/^[1-9][0-9]*$/.test(flags.limit) || Number(flags.limit) > MAX_CLI_PAGE_LIMIT)
-      throw new CliError(
-        "invalid_flag",
-        `--limit must be 1 to ${MAX_CLI_PAGE_LIMIT}, got ${JSON.stringify(flags.limit)}`,
-      );
-    page.limit = toLong(BigInt(flags.limit));
-  }
-  if (flags.pageKey !== undefined) page.key = Uint8Array.from(Buffer.from(flags.pageKey, "base64"));
-  return page;
-}
-
-function pageOptions(command: Command): Command {
-  return command
-    .option("--limit <n>", "devices per page (default 100)")
-    .option("--page-key <base64>", "next_key of the previous page")
-    .option("--count-total", "also count all matching devices", false)
-    .option(...NODE_OPTION);
-}
-
 function registerDeviceQuery(query: Command): void {
   const device = query.command("device").description("device module queries");
   device
@@ -274,6 +226,7 @@ function registerDeviceQuery(query: Command): void {
       .command("by-owner")
       .description("devices of an owner, in id order")
       .argument("<owner>", "sensor1… address"),
+    "devices",
   ).action(async (owner: string, flags: PageFlags, command: Command) => {
     checkAddress(owner, "owner");
     const request = pb.QueryDevicesByOwnerRequest.encode({ owner, pagination: pagination(flags) }).finish();
@@ -288,6 +241,7 @@ function registerDeviceQuery(query: Command): void {
       .command("shared")
       .description("the shared devices, in id order, optionally of one sector")
       .option("--sector <code>", "only this sector, e.g. D035"),
+    "devices",
   ).action(async (flags: PageFlags & { sector?: string }, command: Command) => {
     const sector = checkSector(flags.sector);
     const request = pb.QuerySharedDevicesRequest.encode({ sector, pagination: pagination(flags) }).finish();

@@ -21,7 +21,7 @@ import { MAX_EXPIRY_BLOCKS } from "../../modules/poa/keys.ts";
 import { encodeCanonical, type ProtoEncoder, toLong } from "../../proto/canonical.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
-import { broadcastMsgs, txOptions } from "./module-tx.ts";
+import { broadcastMsgs, MAX_CLI_PAGE_LIMIT, type TxFlags as ModuleTxFlags, txOptions } from "./module-tx.ts";
 import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
 import { resolveNode, rpcCall } from "./rpc-client.ts";
@@ -38,28 +38,13 @@ function poaTxOptions(command: Command): Command {
   );
 }
 
-interface TxFlags {
-  fees?: string;
-  gas: string;
-  gasPrices?: string;
-  gasAdjustment: string;
-  memo: string;
-  chainId?: string;
-  yes: boolean;
-  node?: string;
-  expiry: string;
-}
+type TxFlags = ModuleTxFlags & { expiry: string };
 
 interface ChangeFlags {
   operator?: string;
   moniker?: string;
   nodeId?: string;
 }
-
-/** Default voting window: one hour at 1 s blocks. */
-const _DEFAULT_EXPIRY_BLOCKS = 3600n;
-/** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
-const MAX_CLI_PAGE_LIMIT = 1000;
 
 function unsigned(text: string, flag: string, max?: bigint): bigint {
   if (!/^[0-9]+$/.test(text))
