@@ -3,10 +3,11 @@
 // when a committed tx emits a device event naming it (retire, rotate key, transfer) and after
 // REGISTRY_CACHE_TTL_MS in any case, so a bridge without chain events still sees changes.
 import { type Device, deviceFromProto, pb } from "../modules/device/codec.ts";
+import { DeviceCode } from "../modules/device/errors.ts";
+import { QUERY_DEVICE } from "../modules/device/type-urls.ts";
 
-export const DEVICE_QUERY_PATH = "/sensorchain.device.v1.Query/Device";
-/** Codespace-local code of the device module's "device not found" (modules/device/README.md). */
-const DEVICE_NOT_FOUND = 7;
+/** The device module's path, under the name test fakes of the query use. */
+export { QUERY_DEVICE as DEVICE_QUERY_PATH };
 /** Most cached devices (one per connected device is the working set; 10x the 10,000 target). */
 export const MAX_CACHED_DEVICES = 100_000;
 /** How long a cached record is trusted without an event, ms: a missed event (or a bridge reading a
@@ -33,11 +34,8 @@ export class DeviceRegistry {
   async device(id: string): Promise<Device | undefined> {
     const cached = this.#cache.get(id);
     if (cached !== undefined && this.#now() - cached.loadedMs < REGISTRY_CACHE_TTL_MS) return cached.device;
-    const response = await this.#query(
-      DEVICE_QUERY_PATH,
-      pb.QueryDeviceRequest.encode({ deviceId: id }).finish(),
-    );
-    if (response.code === DEVICE_NOT_FOUND) {
+    const response = await this.#query(QUERY_DEVICE, pb.QueryDeviceRequest.encode({ deviceId: id }).finish());
+    if (response.code === DeviceCode.deviceNotFound.code) {
       this.#cache.delete(id);
       return undefined;
     }

@@ -4,12 +4,11 @@
 // committed ones (a node whose set differs has nothing it could prove).
 import { type ReadingInclusionProof, readingProofs } from "../../light-client/reading-inclusion.ts";
 import { type Commitment, commitmentFromProto, pb as meterPb } from "../../modules/meter/codec.ts";
+import { MeterCode } from "../../modules/meter/errors.ts";
+import { QUERY_COMMITMENT } from "../../modules/meter/type-urls.ts";
 import type { ReadingStore } from "../reading-store.ts";
 import type { QueryFunction } from "../registry.ts";
 
-export const COMMITMENT_QUERY_PATH = "/sensorchain.meter.v1.Query/Commitment";
-/** Codespace-local "commitment not found" (the day is not final) of the meter module. */
-const COMMITMENT_NOT_FOUND = 11;
 /** Proved days kept in memory: a 1 Hz device's day is 86,400 proofs (~15 MB of path references),
  * and history requests usually walk one or two days. A final day never changes. */
 export const MAX_CACHED_PROVED_DAYS = 4;
@@ -45,10 +44,11 @@ export class DayProofs {
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const response = await this.#query(
-      COMMITMENT_QUERY_PATH,
+      QUERY_COMMITMENT,
       meterPb.QueryCommitmentRequest.encode({ deviceId, day: Number(day) }).finish(),
     );
-    if (response.code === COMMITMENT_NOT_FOUND) return undefined;
+    // Not found: the day is not final.
+    if (response.code === MeterCode.commitmentNotFound.code) return undefined;
     if (response.code !== 0)
       throw new CommitmentQueryFailed(`commitment query failed with code ${response.code}`);
     const message = meterPb.QueryCommitmentResponse.decode(response.value).commitment;

@@ -6,16 +6,21 @@
 // nothing is trusted longer than ENTITLEMENT_CACHE_TTL_MS or past the expiry of what it rests on.
 
 import { pb as devicePb } from "../../modules/device/codec.ts";
+import { DeviceCode } from "../../modules/device/errors.ts";
+import { QUERY_DEVICE } from "../../modules/device/type-urls.ts";
 import { escrowFromProto, pb as escrowPb } from "../../modules/escrow/codec.ts";
+import { QUERY_ESCROWS_BY_DEVICE } from "../../modules/escrow/type-urls.ts";
 import { pb as marketPb } from "../../modules/market/codec.ts";
+import { QUERY_MARKET_HAS_ACCESS } from "../../modules/market/type-urls.ts";
 import { toLong } from "../../proto/canonical.ts";
 import type { QueryFunction } from "../registry.ts";
 
-export const DEVICE_QUERY_PATH = "/sensorchain.device.v1.Query/Device";
-export const ESCROWS_BY_DEVICE_PATH = "/sensorchain.escrow.v1.Query/EscrowsByDevice";
-export const HAS_ACCESS_PATH = "/sensorchain.market.v1.Query/HasAccess";
-/** Codespace-local "device not found" of the device module (modules/device/README.md). */
-const DEVICE_NOT_FOUND = 7;
+/** The modules' query paths, under the names test fakes of the queries use. */
+export {
+  QUERY_DEVICE as DEVICE_QUERY_PATH,
+  QUERY_ESCROWS_BY_DEVICE as ESCROWS_BY_DEVICE_PATH,
+  QUERY_MARKET_HAS_ACCESS as HAS_ACCESS_PATH,
+};
 /** How long a cached answer is trusted without an event, ms: a missed event (or a bridge reading a
  * remote node) lets a consumer keep a lost entitlement, or wait for a new one, at most this long. */
 export const ENTITLEMENT_CACHE_TTL_MS = 10_000;
@@ -161,11 +166,12 @@ export class Entitlements implements EntitlementChecker {
     if (cached !== undefined && nowMs - cached.loadedMs < Math.min(maxAgeMs, ENTITLEMENT_CACHE_TTL_MS))
       return cached;
     const response = await this.#query(
-      DEVICE_QUERY_PATH,
+      QUERY_DEVICE,
       devicePb.QueryDeviceRequest.encode({ deviceId }).finish(),
     );
     let view: DeviceView;
-    if (response.code === DEVICE_NOT_FOUND) view = { owner: undefined, escrows: [], loadedMs: nowMs };
+    if (response.code === DeviceCode.deviceNotFound.code)
+      view = { owner: undefined, escrows: [], loadedMs: nowMs };
     else if (response.code !== 0)
       throw new EntitlementUnavailable(`device query failed with code ${response.code}`);
     else {
@@ -186,7 +192,7 @@ export class Entitlements implements EntitlementChecker {
     let key: Uint8Array = new Uint8Array(0);
     for (let page = 0; page < MAX_ESCROW_PAGES; page++) {
       const response = await this.#query(
-        ESCROWS_BY_DEVICE_PATH,
+        QUERY_ESCROWS_BY_DEVICE,
         escrowPb.QueryEscrowsByDeviceRequest.encode({
           deviceId,
           pagination: { key, limit: toLong(BigInt(ESCROW_PAGE_LIMIT)) },
@@ -218,7 +224,7 @@ export class Entitlements implements EntitlementChecker {
     if (cached !== undefined && nowMs - cached.loadedMs < Math.min(maxAgeMs, ENTITLEMENT_CACHE_TTL_MS))
       return cached;
     const response = await this.#query(
-      HAS_ACCESS_PATH,
+      QUERY_MARKET_HAS_ACCESS,
       marketPb.QueryHasAccessRequest.encode({
         deviceId,
         account,
