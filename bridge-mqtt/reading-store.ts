@@ -7,7 +7,7 @@
 
 import type { BatchOperation } from "../chain/db-keyspace.ts";
 import { KEYSPACE } from "../chain/db-keyspace.ts";
-import { type Database, getSync, iterateRange, writeBatch } from "../chain/store/db.ts";
+import { BINARY, type Database, getAsync, getSync, iterateKeys, writeBatch } from "../chain/store/db.ts";
 import { dayOf, encodeReading, type Reading } from "../modules/meter/reading.ts";
 import { BridgeUnavailable } from "./errors.ts";
 
@@ -331,21 +331,29 @@ export class ReadingStore {
   }
 
   /** The stored canonical bytes of one reading, or undefined. */
-  async loadReading(deviceId: string, sequence: bigint): Promise<Uint8Array | undefined> {
-    const value = await this.#db.get<Uint8Array, Uint8Array>(readingKey(deviceId, sequence), {
-      keyEncoding: "view",
-      valueEncoding: "view",
-    });
-    return value;
+  loadReading(deviceId: string, sequence: bigint): Promise<Uint8Array | undefined> {
+    return getAsync(this.#db, readingKey(deviceId, sequence));
   }
 
   /** Sequences a device sent on a UTC day, in order (for the daily commitment). */
-  async daySequences(deviceId: string, day: bigint): Promise<bigint[]> {
+  daySequences(deviceId: string, day: bigint): Promise<bigint[]> {
+    // Sequences start at 1 (validateReading): above 0 is all of them.
+    return this.#daySequencesAfter(deviceId, day, 0n);
+  }
+
+  /** Sequences above `afterSequence` in a device's UTC day, in order, at most `limit` when given. */
+  async #daySequencesAfter(
+    deviceId: string,
+    day: bigint,
+    afterSequence: bigint,
+    limit?: number,
+  ): Promise<bigint[]> {
     const prefix = Buffer.concat([deviceKey(DEVICE_DAY_PREFIX, deviceId), uint32(day)]);
     const sequences: bigint[] = [];
-    for await (const [key] of iterateRange(this.#db, {
-      gte: prefix,
+    for await (const key of iterateKeys(this.#db, {
+      gt: Buffer.concat([prefix, uint64(afterSequence)]),
       lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.of(0)]),
+      ...(limit === undefined ? {} : { limit }),
     }))
       sequences.push(Buffer.from(key).readBigUInt64BE(prefix.length));
     return sequences;
@@ -371,19 +379,12 @@ export class ReadingStore {
     afterSequence: bigint,
     limit: number,
   ): Promise<{ readings: Uint8Array[]; more: boolean; lastSequence: bigint }> {
-    const prefix = Buffer.concat([deviceKey(DEVICE_DAY_PREFIX, deviceId), uint32(day)]);
-    const sequences: bigint[] = [];
-    for await (const [key] of iterateRange(this.#db, {
-      gt: Buffer.concat([prefix, uint64(afterSequence)]),
-      lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.of(0)]),
-      limit: limit + 1,
-    }))
-      sequences.push(Buffer.from(key).readBigUInt64BE(prefix.length));
+    const sequences = await this.#daySequencesAfter(deviceId, day, afterSequence, limit + 1);
     const more = sequences.length > limit;
     if (more) sequences.length = limit;
     const values = await this.#db.getMany<Uint8Array, Uint8Array>(
       sequences.map((sequence) => readingKey(deviceId, sequence)),
-      { keyEncoding: "view", valueEncoding: "view" },
+      BINARY,
     );
     const readings: Uint8Array[] = [];
     for (const [i, value] of values.entries()) {
