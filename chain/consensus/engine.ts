@@ -12,13 +12,17 @@ export interface Clock {
   now(): { seconds: bigint; nanos: number };
 }
 
-export const systemClock: Clock = {
-  now() {
-    const ms = Date.now();
-    const ns = process.hrtime.bigint() % 1_000_000n;
-    return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 + Number(ns) };
-  },
-};
+/** Date.now() shifted by `offsetMs`, with hrtime's sub-millisecond nanoseconds. */
+function shiftedNow(offsetMs: number): { seconds: bigint; nanos: number } {
+  const ms = Date.now() + offsetMs;
+  const ns = process.hrtime.bigint() % 1_000_000n;
+  return {
+    seconds: BigInt(Math.floor(ms / 1000)),
+    nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 + Number(ns),
+  };
+}
+
+export const systemClock: Clock = { now: () => shiftedNow(0) };
 
 /** Unix milliseconds of a clock reading (the bridge's wall clock follows the node's). */
 export function clockMs(clock: Clock): number {
@@ -34,14 +38,5 @@ export const CLOCK_OFFSET_ENV = "SENSORCHAIN_CLOCK_OFFSET_MS";
 /** The system clock shifted by `offsetMs`. */
 export function offsetClock(offsetMs: number): Clock {
   if (offsetMs === 0) return systemClock;
-  return {
-    now() {
-      const ms = Date.now() + offsetMs;
-      const ns = process.hrtime.bigint() % 1_000_000n;
-      return {
-        seconds: BigInt(Math.floor(ms / 1000)),
-        nanos: (((ms % 1000) + 1000) % 1000) * 1_000_000 + Number(ns),
-      };
-    },
-  };
+  return { now: () => shiftedNow(offsetMs) };
 }
