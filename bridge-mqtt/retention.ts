@@ -9,15 +9,13 @@ import { type Database, iterateKeys, writeBatch } from "../chain/store/db.ts";
 import { pb as meterPb } from "../modules/meter/codec.ts";
 import { MILLISECONDS_PER_DAY } from "../modules/meter/keys.ts";
 import { QUERY_METER_STATUS } from "../modules/meter/type-urls.ts";
-import { dayBytes, dayDeviceKey, devicesOfDay, nextDayWithReadings } from "./commitments/day-index.ts";
+import { dayBytes, dayDeviceKey, devicePagesOfDay, nextDayWithReadings } from "./commitments/day-index.ts";
 import { dayDoneKey, progressKey } from "./commitments/progress-store.ts";
 import { DAY_DEVICE_PREFIX, DEVICE_DAY_PREFIX, readingKey } from "./reading-store.ts";
 import type { QueryFunction } from "./registry.ts";
 
 /** Deletes per LevelDB batch: bounded memory, and other writers (readings) interleave. */
 export const MAX_PRUNE_BATCH_OPERATIONS = 10_000;
-/** Devices read from the day index at once. */
-const DEVICE_PAGE = 500;
 /** How often retention runs, ms: daily (and once at start). */
 export const RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
@@ -60,9 +58,7 @@ export async function pruneReadings(options: RetentionOptions): Promise<PruneRes
   };
   for (let day = await nextDayWithReadings(db, 0n); day !== undefined && day < firstKept; ) {
     let kept = 0;
-    let after: string | undefined;
-    for (;;) {
-      const devices = await devicesOfDay(db, day, DEVICE_PAGE, after);
+    for await (const devices of devicePagesOfDay(db, day)) {
       for (const deviceId of devices) {
         if (!(await isFinal(query, deviceId, day))) {
           kept++;
@@ -90,8 +86,6 @@ export async function pruneReadings(options: RetentionOptions): Promise<PruneRes
       }
       // Write before reading the next page: the page cursor is a key this batch may delete.
       await write();
-      if (devices.length < DEVICE_PAGE) break;
-      after = devices.at(-1);
     }
     if (kept === 0) operations.push({ type: "del", key: dayDoneKey(day) });
     result.keptNotFinal += kept;

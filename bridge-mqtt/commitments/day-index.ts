@@ -8,6 +8,8 @@ import { DAY_DEVICE_PREFIX, type ReadingStore } from "../reading-store.ts";
 
 /** Largest day a 4-byte key holds (meter's MAX_DAY). */
 const MAX_DAY = 0xffff_ffffn;
+/** Devices read from the day index at once (devicePagesOfDay). */
+const DEVICE_PAGE = 500;
 
 export function dayBytes(day: bigint): Buffer {
   const out = Buffer.alloc(4);
@@ -53,6 +55,18 @@ export async function devicesOfDay(
   }))
     devices.push(Buffer.from(key).subarray(6).toString("latin1"));
   return devices;
+}
+
+/** Every device with readings on `day`, in pages of DEVICE_PAGE in key order. The next page is read
+ * only when the caller asks for it, so the caller may first write (even delete) what it was given. */
+export async function* devicePagesOfDay(db: Database, day: bigint): AsyncGenerator<string[]> {
+  let after: string | undefined;
+  for (;;) {
+    const devices = await devicesOfDay(db, day, DEVICE_PAGE, after);
+    yield devices;
+    if (devices.length < DEVICE_PAGE) return;
+    after = devices.at(-1);
+  }
 }
 
 /** A device-day's stored readings in sequence order, with their canonical bytes. */

@@ -26,7 +26,7 @@ import { pb as poaPb } from "../../modules/poa/codec.ts";
 import { QUERY_VALIDATORS } from "../../modules/poa/type-urls.ts";
 import type { ReadingStore, StoredReading } from "../reading-store.ts";
 import type { QueryFunction } from "../registry.ts";
-import { devicesOfDay, loadDayReadings, nextDayWithReadings } from "./day-index.ts";
+import { devicePagesOfDay, loadDayReadings, nextDayWithReadings } from "./day-index.ts";
 import { type ChainCandidate, type Decision, decide, submitterTurn } from "./decide.ts";
 import { isDayDone, loadProgress, markDayDone, reopenDay, saveProgress } from "./progress-store.ts";
 import type { SentTx } from "./tx-sender.ts";
@@ -47,8 +47,6 @@ export const MAX_MSGS_PER_TX = 50;
 export const MAX_EVALUATIONS_PER_PASS = 2_000;
 /** Days looked at in one pass (retention keeps the index short; this bounds a backlog). */
 export const MAX_DAYS_PER_PASS = 400;
-/** Devices read from the day index at once. */
-const DEVICE_PAGE = 500;
 /** In-memory per-device-day notes (next check time, repairs tried): a bound on memory, not on work;
  * the oldest note is dropped when full (the device-day is then simply evaluated again). */
 export const MAX_TRACKED_DEVICE_DAYS = 100_000;
@@ -182,9 +180,7 @@ export class CommitmentScheduler {
       if (!(await isDayDone(db, day))) {
         const dueMs = Number(day + 1n) * DAY_MS + graceMs;
         let allFinal = true;
-        let after: string | undefined;
-        for (;;) {
-          const devices = await devicesOfDay(db, day, DEVICE_PAGE, after);
+        for await (const devices of devicePagesOfDay(db, day)) {
           for (const deviceId of devices) {
             const progress = await loadProgress(db, day, deviceId);
             if (progress?.state === "final") continue;
@@ -219,8 +215,6 @@ export class CommitmentScheduler {
             batch.push(pending);
             if (batch.length >= MAX_MSGS_PER_TX) await this.#flush(batch.splice(0));
           }
-          if (devices.length < DEVICE_PAGE) break;
-          after = devices.at(-1);
         }
         if (allFinal) await markDayDone(db, day);
       }
