@@ -212,34 +212,30 @@ export class RepairClient {
       const known = response.readings.map((reading) => this.#storedSequence(reading, deviceId));
       const context = checkContext(this.#o.registry, this.#o.verify, this.#o.now());
       const expect = { deviceId, day };
-      const results = await Promise.all(
+      const results = await Promise.allSettled(
         response.readings.map((reading, i) =>
-          known[i] === undefined
-            ? checkReplicatedReading(reading, context, expect).then(
-                (value) => ({ value }),
-                (reason: unknown) => ({ reason }),
-              )
-            : undefined,
+          known[i] === undefined ? checkReplicatedReading(reading, context, expect) : undefined,
         ),
       );
       const checked: ReplicatedReading[] = [];
       let progressed = false;
       for (const [i, result] of results.entries()) {
         let sequence = known[i];
-        if (result !== undefined) {
-          if ("reason" in result) {
+        if (sequence === undefined) {
+          if (result.status === "rejected") {
             if (!(result.reason instanceof ReplicatedReadingDropped)) throw result.reason;
             // Registry or verifier unavailable: this peer's answer cannot be used in full now.
             if (TRANSIENT_DROPS.has(result.reason.code)) throw result.reason;
             this.#o.counters.readingsDropped[result.reason.code]++;
             continue;
           }
-          sequence = result.value.reading.sequence;
-          checked.push(result.value);
+          const value = result.value!;
+          sequence = value.reading.sequence;
+          checked.push(value);
         }
         // Pages come in sequence order; a peer that goes backwards would page forever.
-        if (sequence! <= afterSequence) throw new Error("repair page out of sequence order");
-        afterSequence = sequence!;
+        if (sequence <= afterSequence) throw new Error("repair page out of sequence order");
+        afterSequence = sequence;
         progressed = true;
       }
       if (checked.length > 0) added += await this.#o.store.appendReplicated(checked);
