@@ -8,7 +8,8 @@ import { ClassicLevel } from "classic-level";
 import { type RunningBridge, startBridge } from "../bridge-mqtt/bridge.ts";
 import { lateBridgeRoute } from "../bridge-mqtt/consumers/history.ts";
 import type { Genesis } from "../genesis/genesis.ts";
-import { pb as poaProto } from "../modules/poa/codec.ts";
+import { pb as poaProto, validatorFromProto } from "../modules/poa/codec.ts";
+import { QUERY_VALIDATORS } from "../modules/poa/type-urls.ts";
 import type { Application } from "./app/abci.ts";
 import { identityBlobRoute } from "./blobs/node-route.ts";
 import { openBlockStore } from "./blockstore/open.ts";
@@ -405,7 +406,7 @@ function roundedTimings(timings: Record<string, number> | undefined): Record<str
  * module is inert (no records) or the query fails. */
 async function poaValidatorNodeIds(app: Application): Promise<string[] | undefined> {
   const response = await app.query({
-    path: "/sensorchain.poa.v1.Query/Validators",
+    path: QUERY_VALIDATORS,
     data: new Uint8Array(),
     height: 0n,
     prove: false,
@@ -414,8 +415,7 @@ async function poaValidatorNodeIds(app: Application): Promise<string[] | undefin
   const { validators } = poaProto.QueryValidatorsResponse.decode(response.value);
   if (validators.length === 0) return undefined;
   return validators
-    .filter(
-      (v) => v.jailed !== true && v.power != null && v.power.toString() !== "0" && (v.nodeId ?? "") !== "",
-    )
-    .map((v) => v.nodeId!);
+    .map(validatorFromProto)
+    .filter((v) => !v.jailed && v.power !== 0n && v.nodeId !== "")
+    .map((v) => v.nodeId);
 }
