@@ -103,12 +103,13 @@ export interface RunningBridge {
 
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
   const now = options.now ?? Date.now;
+  const chain = options.chain;
   const counters = newCounters();
   const registry = new DeviceRegistry({ query: options.query, now });
   const store = new ReadingStore(options.db);
   // Read first: a missing, exposed or malformed key file stops the node with a clear error.
   const operatorKey =
-    options.chain !== undefined && options.config !== undefined && options.config.operatorKeyFile !== ""
+    chain !== undefined && options.config !== undefined && options.config.operatorKeyFile !== ""
       ? loadOperatorKey(options.home ?? ".", options.config.operatorKeyFile)
       : undefined;
   // Without a config (tests, tools) signatures are verified on the main thread.
@@ -126,7 +127,6 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     close: () => verifier.close(),
   };
   const pipeline = new ReadingPipeline({ registry, store, now, verifier: timedVerifier });
-  const chainAccess = options.chain;
   // Consumer commands to actuators go through the consumers' publish hook (README.md, Commands).
   const consumerCommands = new ConsumerCommands({ now, logger: options.logger });
   const consumers = createConsumers({
@@ -135,7 +135,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     store,
     now,
     logger: options.logger,
-    ...(chainAccess === undefined ? {} : { subscribe: (listener) => chainAccess.subscribe(listener) }),
+    ...(chain === undefined ? {} : { subscribe: (listener) => chain.subscribe(listener) }),
     authorizePublish: consumerCommands.authorizePublish,
     authorizeSubscribe: consumerCommands.authorizeSubscribe,
   });
@@ -174,11 +174,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           options.listen,
           await extraListenersOf(options.config, options.home ?? "."),
         );
+  const commandPublisher =
+    broker === undefined ? external!.commandPublisher : aedesCommandPublisher(broker.broker);
   if (broker !== undefined) {
     consumers.attach(broker.broker);
     consumerCommands.attach(
       consumers.entitlements,
-      aedesCommandPublisher(broker.broker),
+      commandPublisher,
       options.network === undefined
         ? undefined
         : {
@@ -187,17 +189,17 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
             topic: chainTopics(options.chainId).consumerCommands,
           },
     );
+    metrics.countConnections(broker.broker);
   }
-  if (broker !== undefined) metrics.countConnections(broker.broker);
   // Paid command windows from committed escrow events, kept in LevelDB (README.md, Commands).
   const paidCommands =
-    options.chain === undefined
+    chain === undefined
       ? undefined
       : new PaidCommands({
           db: options.db,
           query: options.query,
-          subscribe: (listener) => options.chain!.subscribe(listener),
-          publisher: broker === undefined ? external!.commandPublisher : aedesCommandPublisher(broker.broker),
+          subscribe: (listener) => chain.subscribe(listener),
+          publisher: commandPublisher,
           now,
           logger: options.logger,
         });
@@ -216,7 +218,6 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   metrics.countDeviceDuplicates(() => pipeline.counters.duplicates);
   // Daily commitments need the chain (txs, committed events) and an operator key; retention runs
   // in every node (README.md, Daily commitments and retention).
-  const chain = options.chain;
   const commitments =
     chain === undefined || operatorKey === undefined || options.config === undefined
       ? undefined
