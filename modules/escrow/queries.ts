@@ -4,8 +4,7 @@ import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v
 import { sdkError } from "../../chain/app/errors.ts";
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
 import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, paginate } from "../../chain/app/pagination.ts";
-import { concatBytes } from "../../chain/crypto/hash.ts";
+import { paginate } from "../../chain/app/pagination.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import type { cosmos } from "../../proto/gen/escrow.js";
 import { moduleAddress } from "../auth/keys.ts";
@@ -43,10 +42,15 @@ function pageResponse(page: PageResponse): cosmos.base.query.v1beta1.IPageRespon
   return { nextKey: page.nextKey, total: toLong(page.total) };
 }
 
-/** Escrows of an index page (the 8-byte id suffixes), in index order. */
+/** Escrows of an index page (every index key ends in the 8-byte id), in index order. */
 async function escrowsOf(store: QueryStore, prefix: Uint8Array, page: PageRequest) {
   const ids: bigint[] = [];
-  const response = await paginate(store, prefix, page, (suffix) => void ids.push(decodeUint64(suffix)));
+  const response = await paginate(
+    store,
+    prefix,
+    page,
+    (suffix) => void ids.push(decodeUint64(suffix.subarray(suffix.length - 8))),
+  );
   const escrows = [];
   for (const id of ids) {
     const bytes = await store.get(escrowKey(id));
@@ -106,32 +110,20 @@ async function params(ctx: QueryContext): Promise<Uint8Array> {
 }
 
 /** Escrows whose command window ends after `ends_after`, by end time then id. Key pages only: the
- * next_key is relative to the index prefix (0x08) and starts the next page where this one stopped. */
+ * next_key is relative to the index prefix (0x08); without one the page starts at the first window
+ * ending after `ends_after`. */
 async function activeCommands(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
   const request = decodeGrpcRequest(pb.QueryActiveCommandsRequest, data);
   const endsAfter = toBigInt(request.endsAfter);
   const page = pageRequest(request.pagination);
   if (page.offset > 0n || page.reverse || page.countTotal)
     throw sdkError("invalidRequest", "ActiveCommands pages by key only (no offset, reverse or count_total)");
-  let limit = page.limit === 0n ? DEFAULT_PAGE_LIMIT : page.limit;
-  if (limit > MAX_PAGE_LIMIT) limit = MAX_PAGE_LIMIT;
-  const prefix = Uint8Array.of(COMMAND_INDEX_PREFIX);
   const from = endsAfter < 0n ? 0n : endsAfter + 1n;
-  const start = page.key.length > 0 ? concatBytes(prefix, page.key) : concatBytes(prefix, encodeUint64(from));
-  const store = ctx.store(STORE_NAME);
-  const escrows = [];
-  let nextKey = new Uint8Array(0);
-  for await (const [key] of store.iterate({ start, end: prefixEnd(prefix)! })) {
-    if (BigInt(escrows.length) === limit) {
-      nextKey = key.slice(prefix.length);
-      break;
-    }
-    const id = decodeUint64(key.subarray(prefix.length + 8));
-    const bytes = await store.get(escrowKey(id));
-    if (bytes === undefined) throw new Error(`command index names escrow ${id}, which is not stored`);
-    escrows.push(pb.Escrow.decode(bytes));
-  }
-  return encodeCanonical(pb.QueryActiveCommandsResponse, { escrows, pagination: { nextKey } });
+  const key = page.key.length > 0 ? page.key : encodeUint64(from);
+  return encodeCanonical(
+    pb.QueryActiveCommandsResponse,
+    await escrowsOf(ctx.store(STORE_NAME), Uint8Array.of(COMMAND_INDEX_PREFIX), { ...page, key }),
+  );
 }
 
 export const escrowQueries: Record<string, QueryHandler> = {
