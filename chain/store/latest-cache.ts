@@ -42,7 +42,6 @@ export class LatestCache {
   applyCommitted(written: ReadonlyMap<string, LatestEntry>): void {
     for (const [cacheKey, entry] of written) {
       if (entry !== null && entry.byteLength > MAX_LATEST_CACHE_VALUE_BYTES) this.#entries.delete(cacheKey);
-      else if (this.#entries.has(cacheKey)) this.#entries.set(cacheKey, entry);
       else this.remember(cacheKey, entry);
     }
   }
