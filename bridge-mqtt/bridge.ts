@@ -106,6 +106,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const chain = options.chain;
   const counters = newCounters();
   const registry = new DeviceRegistry({ query: options.query, now });
+  // Cached devices that a committed tx changed are dropped (retired, key rotated, transferred).
+  const unsubscribeRegistry = chain?.subscribe((event) => {
+    if (event.type === "Tx") registry.onEvents(event.result.events);
+  });
   const store = new ReadingStore(options.db);
   // Read first: a missing, exposed or malformed key file stops the node with a clear error.
   const operatorKey =
@@ -268,6 +272,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     pipelineCounters: pipeline.counters,
     stop() {
       stopping ??= (async () => {
+        unsubscribeRegistry?.();
         consumers.stop();
         consumerCommands.stop();
         await commitments?.stop();

@@ -327,7 +327,6 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
   rpcAddress = rpc.address;
   // The MQTT bridge reads devices through the app's query path and drops cached records that a
   // committed tx changed (bridge-mqtt/README.md).
-  let unsubscribeBridge: (() => void) | undefined;
   if (config.mqtt.enabled) {
     const { host, port } = parseListenAddress(config.mqtt.laddr, "mqtt.laddr");
     bridge = await startBridge({
@@ -355,10 +354,6 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
             },
           }),
     });
-    const registry = bridge.registry;
-    unsubscribeBridge = events.subscribe((event) => {
-      if (event.type === "Tx") registry.onEvents(event.result.events);
-    });
     logger.info({ mqtt: bridge.url }, "mqtt bridge listening");
   }
   logger.info({ rpc: rpc.address, height: Number(state.lastBlockHeight) }, "node started");
@@ -376,7 +371,6 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
         network?.txGossip.stop();
         await network?.host.stop();
         await rpc.close();
-        unsubscribeBridge?.();
         await bridge?.stop();
         await verifyPool.close();
         await db.close();
