@@ -38,8 +38,8 @@ export interface Escrow {
 }
 
 /** Unix seconds (block time) at which an escrow's paid command window ends. */
-export const commandUntil = (escrow: Escrow & { command: CommandTerms }): bigint =>
-  escrow.openTime + escrow.command.durationSeconds;
+export const commandUntil = (openTime: bigint, command: CommandTerms): bigint =>
+  openTime + command.durationSeconds;
 
 export interface EscrowParams {
   ownerBps: bigint;

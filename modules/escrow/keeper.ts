@@ -282,21 +282,21 @@ export class EscrowKeeper implements MeterFinalizationHook {
       expiry_time: escrow.expiryTime.toString(),
     });
     if (escrow.command === undefined) return escrow;
-    return this.#payCommand(ctx, { ...escrow, command: escrow.command });
+    return this.#payCommand(ctx, escrow, escrow.command);
   }
 
   /** A command escrow's price pays for its window at once (split as any manual release), and every
    * bridge learns of the window from EventCommandPaid (README.md, Command terms). */
-  #payCommand(ctx: Context, escrow: Escrow & { command: CommandTerms }): Escrow {
+  #payCommand(ctx: Context, escrow: Escrow, command: CommandTerms): Escrow {
     this.#pay(ctx, escrow, escrow.price, this.#proposerOperator, { trigger: "command" });
     ctx.events.emit(EVENT_COMMAND_PAID, {
       escrow_id: escrow.id.toString(),
       consumer: escrow.consumer,
       device_id: escrow.deviceId,
-      payload: Buffer.from(escrow.command.payload).toString("base64"),
-      duration_seconds: escrow.command.durationSeconds.toString(),
+      payload: Buffer.from(command.payload).toString("base64"),
+      duration_seconds: command.durationSeconds.toString(),
       from_time: escrow.openTime.toString(),
-      until_time: commandUntil(escrow).toString(),
+      until_time: commandUntil(escrow.openTime, command).toString(),
     });
     return this.#load(ctx, escrow.id);
   }
@@ -308,10 +308,7 @@ export class EscrowKeeper implements MeterFinalizationHook {
     if (escrow.mode === "per_reading" && escrow.status === "open")
       store.set(perReadingIndexKey(escrow.deviceId, escrow.id), INDEX_MARKER);
     if (escrow.command !== undefined)
-      store.set(
-        commandIndexKey(commandUntil({ ...escrow, command: escrow.command }), escrow.id),
-        INDEX_MARKER,
-      );
+      store.set(commandIndexKey(commandUntil(escrow.openTime, escrow.command), escrow.id), INDEX_MARKER);
   }
 
   topUp(ctx: Context, consumer: string, id: bigint, amount: Coin, expiryTime: bigint): Escrow {
@@ -530,7 +527,7 @@ export class EscrowKeeper implements MeterFinalizationHook {
     const perReading = store.has(perReadingIndexKey(escrow.deviceId, escrow.id));
     const command =
       escrow.command === undefined ||
-      store.has(commandIndexKey(commandUntil({ ...escrow, command: escrow.command }), escrow.id));
+      store.has(commandIndexKey(commandUntil(escrow.openTime, escrow.command), escrow.id));
     return (
       store.has(consumerIndexKey(escrow.consumer, escrow.id)) &&
       store.has(deviceIndexKey(escrow.deviceId, escrow.id)) &&
