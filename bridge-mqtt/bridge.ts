@@ -251,10 +251,9 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           logger: options.logger,
         });
   const port = broker === undefined ? 0 : (broker.server.address() as AddressInfo).port;
-  const host = options.listen.host.includes(":") ? `[${options.listen.host}]` : options.listen.host;
   let stopping: Promise<void> | undefined;
   return {
-    url: external?.url ?? `mqtt://${host}:${port}`,
+    url: external?.url ?? broker!.url,
     port,
     external,
     counters,

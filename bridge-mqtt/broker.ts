@@ -85,6 +85,8 @@ export interface BrokerOptions {
 export interface RunningBroker {
   broker: Aedes;
   server: Server;
+  /** mqtt://host:port of the TCP listener. */
+  url: string;
   /** mqtts://host:port and ws://host:port/mqtt when those listeners run. */
   tlsUrl: string | undefined;
   wsUrl: string | undefined;
@@ -230,7 +232,7 @@ export async function startBroker(
     admit(socket, socket.remoteAddress);
   });
   const servers: Server[] = [server];
-  await listen(server, laddr);
+  const url = `mqtt://${await listen(server, laddr)}`;
   let tlsUrl: string | undefined;
   let wsUrl: string | undefined;
   const wsSockets = new Set<Socket>();
@@ -286,6 +288,7 @@ export async function startBroker(
   return {
     broker,
     server,
+    url,
     tlsUrl,
     wsUrl,
     publish,
