@@ -24,12 +24,12 @@ import {
 } from "../../light-client/reading-inclusion.ts";
 import { readingSignBytes } from "../../modules/meter/reading.ts";
 import {
+  abciQuery,
   CHAIN_ID,
   createTestHome,
   DENOM,
   faucetWallet,
   type NodeProcess,
-  rpc,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
@@ -95,14 +95,7 @@ test.before(async () => {
     chainId: CHAIN_ID,
     listen: { host: "127.0.0.1", port: 0 },
     logger: silent,
-    query: async (path, data) => {
-      const response = await rpc(node.rpcUrl, "abci_query", {
-        path,
-        data: Buffer.from(data).toString("hex"),
-      });
-      const result = response.result.response;
-      return { code: Number(result.code ?? 0), value: Buffer.from(result.value ?? "", "base64") };
-    },
+    query: (path, data) => abciQuery(node.rpcUrl, path, data),
   });
 });
 

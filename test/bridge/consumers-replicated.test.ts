@@ -22,12 +22,12 @@ import { chainTopics } from "../../chain/p2p/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import {
+  abciQuery,
   CHAIN_ID,
   createTestHome,
   DENOM,
   freePort,
   type NodeProcess,
-  rpc,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
@@ -51,11 +51,7 @@ let node: NodeProcess;
 const validators: Validator[] = [];
 let http: Server | undefined;
 
-const query = async (path: string, data: Uint8Array) => {
-  const response = await rpc(node.rpcUrl, "abci_query", { path, data: Buffer.from(data).toString("hex") });
-  const result = response.result.response;
-  return { code: Number(result.code ?? 0), value: Buffer.from(result.value ?? "", "base64") };
-};
+const query = (path: string, data: Uint8Array) => abciQuery(node.rpcUrl, path, data);
 
 async function startValidator(
   spec: { seed: Uint8Array; port: number },

@@ -25,6 +25,7 @@ import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import { pb } from "../../modules/device/codec.ts";
 import { BRIDGE_USER, externalConfig, type Mosquitto, startMosquitto } from "../helpers/mosquitto.ts";
 import {
+  abciQuery,
   CHAIN_ID,
   createTestHome,
   DENOM,
@@ -32,7 +33,6 @@ import {
   NODE_BINARY,
   type NodeProcess,
   REPO_ROOT,
-  rpc,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
@@ -107,11 +107,7 @@ test.after.always(async () => {
   await broker?.stop();
 });
 
-const query = async (path: string, data: Uint8Array) => {
-  const response = await rpc(node.rpcUrl, "abci_query", { path, data: Buffer.from(data).toString("hex") });
-  const result = response.result.response;
-  return { code: Number(result.code ?? 0), value: Buffer.from(result.value ?? "", "base64") };
-};
+const query = (path: string, data: Uint8Array) => abciQuery(node.rpcUrl, path, data);
 
 interface TestBridge {
   bridge: RunningBridge;

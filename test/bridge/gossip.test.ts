@@ -27,13 +27,13 @@ import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import { dayOf } from "../../modules/meter/reading.ts";
 import {
+  abciQuery,
   CHAIN_ID,
   createTestHome,
   DENOM,
   faucetWallet,
   freePort,
   type NodeProcess,
-  rpc,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
@@ -93,11 +93,7 @@ async function startHost(
   });
 }
 
-const query = async (path: string, data: Uint8Array) => {
-  const response = await rpc(node.rpcUrl, "abci_query", { path, data: Buffer.from(data).toString("hex") });
-  const result = response.result.response;
-  return { code: Number(result.code ?? 0), value: Buffer.from(result.value ?? "", "base64") };
-};
+const query = (path: string, data: Uint8Array) => abciQuery(node.rpcUrl, path, data);
 
 async function startValidator(
   spec: { seed: Uint8Array; peerId: string; port: number },

@@ -12,7 +12,7 @@ import { DEVICE_QUERY_PATH } from "../../bridge-mqtt/registry.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { pb } from "../../modules/device/codec.ts";
 import { externalConfig } from "./mosquitto.ts";
-import { rpc } from "./node-process.ts";
+import { abciQuery } from "./node-process.ts";
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -42,12 +42,7 @@ const bridge = await startBridge({
       say({ holding: hold });
       return new Promise(() => {});
     }
-    const response = await rpc(env("RPC_URL"), "abci_query", {
-      path,
-      data: Buffer.from(data).toString("hex"),
-    });
-    const result = response.result.response;
-    return { code: Number(result.code ?? 0), value: Buffer.from(result.value ?? "", "base64") };
+    return abciQuery(env("RPC_URL"), path, data);
   },
 });
 bridge.store.onStored((stored) =>

@@ -149,6 +149,14 @@ export async function rpc(url: string, method: string, params: Record<string, un
   return response.json();
 }
 
+/** A query through the node's abci_query as the bridge's registry asks it (bridge-mqtt/registry.ts,
+ * QueryFunction): a bridge outside the node process reads the chain this way. */
+export async function abciQuery(url: string, path: string, data: Uint8Array) {
+  const response = await rpc(url, "abci_query", { path, data: Buffer.from(data).toString("hex") });
+  const result = response.result.response;
+  return { code: Number(result.code ?? 0), value: Buffer.from(result.value ?? "", "base64") };
+}
+
 export async function waitForHeight(
   url: string,
   height: bigint,
