@@ -5,11 +5,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import mqtt from "mqtt";
+import { freePort } from "../../test/helpers/node-process.ts";
 import { rate } from "./crypto.ts";
 
 /** Publishes in flight in the relay measurement: enough to keep both sockets busy. */
@@ -17,17 +17,6 @@ const RELAY_WINDOW = 1000;
 const RELAY_PAYLOAD_BYTES = 200;
 /** How long to wait for a broker process to listen, ms. */
 const BROKER_START_TIMEOUT_MS = 10_000;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** ed25519 verifications per second on this thread (node:crypto, one cached key). */
 export function ed25519VerifyRate(ms = 1000): number {

@@ -11,17 +11,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../test/helpers/node-process.ts";
 import type { FleetSummary } from "../devices/fleet.ts";
 import { formatLatency } from "../devices/latency.ts";
 import { createDevnet, type Devnet, startDevnetNode } from "../devnet.ts";
 import {
   ed25519VerifyRate,
   ed25519VerifyRateAllCores,
-  freePort,
   measureRelay,
   startRelayBroker,
 } from "./bridge-ceilings.ts";
 import { fmt } from "./crypto.ts";
+import { procCpuSeconds } from "./devnet.ts";
 import { type Exposition, sampleValue, scrapeMetrics } from "./prometheus-text.ts";
 
 const REPO_ROOT = join(import.meta.dirname, "../..");
@@ -84,11 +85,6 @@ export interface BridgeBenchFigures {
     lagP99Ms: number;
   };
   capacity: LoadRun;
-}
-
-function procCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 function procRssMb(pid: number): { peak: number; now: number } {

@@ -65,7 +65,7 @@ async function rpc(url: string, method: string, params: Record<string, unknown> 
   return response.json();
 }
 
-function procCpuSeconds(pid: number): number {
+export function procCpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
