@@ -90,8 +90,6 @@ export interface RunningBroker {
   /** mqtts://host:port and ws://host:port/mqtt when those listeners run. */
   tlsUrl: string | undefined;
   wsUrl: string | undefined;
-  /** Publishes a bridge message to a topic (QoS 1). */
-  publish(topic: string, payload: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -291,7 +289,6 @@ export async function startBroker(
     url,
     tlsUrl,
     wsUrl,
-    publish,
     async close() {
       const closed = Promise.all(
         servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve()))),

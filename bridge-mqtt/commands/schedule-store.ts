@@ -2,7 +2,7 @@
 // window that has not been switched off yet, so that a restarted bridge sends "on" again (its
 // broker's retained messages are in memory) and "off" when due. Not part of the state.
 import { KEYSPACE } from "../../chain/db-keyspace.ts";
-import { type Database, getAsync, iterateRange, writeBatch } from "../../chain/store/db.ts";
+import { type Database, iterateRange, writeBatch } from "../../chain/store/db.ts";
 import type { PaidCommand } from "./paid-command.ts";
 
 const PREFIX = KEYSPACE.bridgeCommands;
@@ -45,10 +45,6 @@ export class ScheduleStore {
 
   constructor(db: Database) {
     this.#db = db;
-  }
-
-  async has(escrowId: bigint): Promise<boolean> {
-    return (await getAsync(this.#db, scheduleKey(escrowId))) !== undefined;
   }
 
   /** Written (fsynced) before the "on" goes out: a crash after it sends "on" again, never loses it. */
