@@ -20,7 +20,7 @@ import { CLOCK_OFFSET_ENV } from "../../chain/consensus/engine.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { createRegistry, MSG_REGISTER_DEVICE, meter as meterPb } from "../../client/index.ts";
 import { readingsRoot } from "../../light-client/reading-inclusion.ts";
-import { heightOf, startTestDevnet, waitFor, waitForHeights } from "../helpers/devnet-process.ts";
+import { heightOf, mqttUrlOf, startTestDevnet, waitFor, waitForHeights } from "../helpers/devnet-process.ts";
 import { rpc } from "../helpers/node-process.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
 
@@ -86,7 +86,7 @@ test("a partition between validators heals (one paused, one killed and restarted
   await waitFor(
     "validator 0's MQTT port",
     async () => {
-      mqttUrl = /mqtt bridge listening mqtt=(mqtt:\/\/[0-9.:]+)/.exec(v0.output)?.[1] ?? "";
+      mqttUrl = mqttUrlOf(v0) ?? "";
       return mqttUrl !== "";
     },
     30_000,

@@ -15,6 +15,7 @@ import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import {
   DENOM,
   heightOf,
+  mqttUrlOf,
   type RunningDevnetNode,
   startTestDevnet,
   type TestDevnet,
@@ -33,12 +34,6 @@ let net: TestDevnet | undefined;
 test.after.always(async () => {
   await net?.close();
 });
-
-/** The embedded broker's URL, from the node's "mqtt bridge listening" log line (laddr port 0). */
-function mqttUrlOf(node: RunningDevnetNode): string | undefined {
-  const line = node.output.split("\n").find((l) => l.includes("mqtt bridge listening"));
-  return line === undefined ? undefined : /mqtt:\/\/[0-9.]+:[0-9]+/.exec(line)?.[0];
-}
 
 /** The device's readings a node serves from its store (HTTP history, as the owner), base64 bytes. */
 async function history(node: RunningDevnetNode, fromMs: number): Promise<string[] | undefined> {

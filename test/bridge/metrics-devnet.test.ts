@@ -11,6 +11,7 @@ import { type Exposition, sampleValue, scrapeMetrics } from "../../scripts/bench
 import {
   DENOM,
   heightOf,
+  mqttUrlOf,
   type RunningDevnetNode,
   startTestDevnet,
   type TestDevnet,
@@ -28,12 +29,6 @@ let net: TestDevnet | undefined;
 test.after.always(async () => {
   await net?.close();
 });
-
-/** The embedded broker's URL, from the node's "mqtt bridge listening" log line (laddr port 0). */
-function mqttUrlOf(node: RunningDevnetNode): string | undefined {
-  const line = node.output.split("\n").find((l) => l.includes("mqtt bridge listening"));
-  return line === undefined ? undefined : /mqtt:\/\/[0-9.]+:[0-9]+/.exec(line)?.[0];
-}
 
 function connect(url: string): Promise<MqttClient> {
   return mqtt.connectAsync(url, {

@@ -29,6 +29,7 @@ import {
 import { ed25519Key, signedReading, type TestDeviceKey } from "../bridge/device-keys.ts";
 import {
   DENOM,
+  mqttUrlOf,
   type RunningDevnetNode,
   startTestDevnet,
   type TestDevnet,
@@ -51,12 +52,6 @@ let net: TestDevnet | undefined;
 test.after.always(async () => {
   await net?.close();
 });
-
-/** The embedded broker's URL, from the node's "mqtt bridge listening" log line (laddr port 0). */
-function mqttUrlOf(node: RunningDevnetNode): string | undefined {
-  const line = node.output.split("\n").find((l) => l.includes("mqtt bridge listening"));
-  return line === undefined ? undefined : /mqtt:\/\/[0-9.]+:[0-9]+/.exec(line)?.[0];
-}
 
 function connectDevice(
   url: string,

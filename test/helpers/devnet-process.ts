@@ -115,6 +115,12 @@ export async function statusOf(
   }
 }
 
+/** The embedded broker's URL, from the node's "mqtt bridge listening" log line (laddr port 0). */
+export function mqttUrlOf(node: RunningDevnetNode): string | undefined {
+  const line = node.output.split("\n").find((l) => l.includes("mqtt bridge listening"));
+  return line === undefined ? undefined : /mqtt:\/\/[0-9.]+:[0-9]+/.exec(line)?.[0];
+}
+
 export async function heightOf(node: RunningDevnetNode): Promise<bigint> {
   return (await statusOf(node))?.height ?? -1n;
 }
