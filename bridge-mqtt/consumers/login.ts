@@ -64,12 +64,9 @@ export function consumerLoginMessage(
 
 /** The MQTT password of a consumer holding `privateKey` (32 bytes, secp256k1); username = its address. */
 export function consumerPassword(chainId: string, privateKey: Uint8Array, timestampMs: number): string {
-  const { address, publicKey } = accountOf(privateKey);
-  const signature = signSecp256k1(
-    consumerLoginMessage(CONSUMER_MQTT_DOMAIN, chainId, address, timestampMs),
-    privateKey,
+  return consumerPasswordWithSigner(chainId, secp256k1PublicKey(privateKey), timestampMs, (message) =>
+    signSecp256k1(message, privateKey),
   );
-  return `${timestampMs}.${b64(publicKey)}.${b64(signature)}`;
 }
 
 /** The MQTT password from a compressed public key and a signer that signs as Cosmos accounts do
