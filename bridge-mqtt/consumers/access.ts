@@ -64,6 +64,12 @@ function refusalMessage(account: string, topic: string, reason: StreamRefusal): 
   }
 }
 
+/** A JSON message to this client alone, QoS 0 (aedes Client.publish, not through subscriptions). */
+function tell(client: Client, topic: string, message: object): void {
+  const payload = Buffer.from(JSON.stringify(message));
+  client.publish({ cmd: "publish", topic, payload, qos: 0, retain: false, dup: false }, () => {});
+}
+
 export function newConsumerCounters(): ConsumerCounters {
   return {
     loginsAccepted: 0,
@@ -201,18 +207,11 @@ export class ConsumerAccess {
     this.#options.logger.info({ account: session.account, topic, reason }, "consumer subscription refused");
     // SUBACK 0x80 carries no reason in MQTT 3.1.1: the consumer's errors topic does, sent to this
     // connection alone (as refused consumer commands are).
-    const answer = { code: reason, message: refusalMessage(session.account, topic, reason), topic };
-    session.client.publish(
-      {
-        cmd: "publish",
-        topic: consumerErrorsTopic(session.account),
-        payload: Buffer.from(JSON.stringify(answer)),
-        qos: 0,
-        retain: false,
-        dup: false,
-      },
-      () => {},
-    );
+    tell(session.client, consumerErrorsTopic(session.account), {
+      code: reason,
+      message: refusalMessage(session.account, topic, reason),
+      topic,
+    });
     return reason;
   }
 
@@ -279,18 +278,7 @@ export class ConsumerAccess {
     // Without a message id aedes sends no UNSUBACK (the client asked for none); a persistent
     // session keeps the subscription on record, and mayDeliver checks it again after a reconnect.
     client.unsubscribe([streamTopic(deviceId), streamJsonTopic(deviceId)] as never, () => {});
-    const notice = JSON.stringify({ device_id: deviceId, reason });
-    client.publish(
-      {
-        cmd: "publish",
-        topic: streamRevokedTopic(deviceId),
-        payload: Buffer.from(notice),
-        qos: 0,
-        retain: false,
-        dup: false,
-      },
-      () => {},
-    );
+    tell(client, streamRevokedTopic(deviceId), { device_id: deviceId, reason });
   }
 
   /** A consumer PUBLISH: resolves when the hook accepts it, rejects otherwise. */
