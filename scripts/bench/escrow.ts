@@ -7,29 +7,27 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeSecp256k1Pubkey } from "@cosmjs/amino";
-import { type EncodeObject, encodePubkey, makeAuthInfoBytes, makeSignDoc } from "@cosmjs/proto-signing";
+import type { EncodeObject } from "@cosmjs/proto-signing";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { ClassicLevel } from "classic-level";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
-import { SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { BaseApplication } from "../../chain/app/application.ts";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
-import { secp256k1Address, secp256k1PublicKey, signSecp256k1 } from "../../chain/crypto/secp256k1.ts";
+import { secp256k1Address, secp256k1PublicKey } from "../../chain/crypto/secp256k1.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
-import { createRegistry, EscrowMode, MSG_OPEN_ESCROW } from "../../client/index.ts";
+import { EscrowMode, MSG_OPEN_ESCROW } from "../../client/index.ts";
 import { authModule } from "../../modules/auth/module.ts";
 import { bankModule } from "../../modules/bank/module.ts";
 import { deviceModule } from "../../modules/device/module.ts";
 import { escrowModule } from "../../modules/escrow/module.ts";
 import { fmt } from "./crypto.ts";
+import { type BenchSigner as Signer, signedTx as signedBenchTx } from "./signed-tx.ts";
 
 const CHAIN_ID = "sensorchain-bench-1";
 const DENOM = "usensor";
 const DEVICE_ID = "D035_0001";
 const GENESIS_SECONDS = 1_700_000_000n;
-const registry = createRegistry();
 
 export interface EscrowBenchOptions {
   /** Signers; each sends `txsPerAccount` txs of each kind. */
@@ -48,13 +46,6 @@ export interface EscrowBenchFigures {
   blockSize: number;
 }
 
-interface Signer {
-  privateKey: Uint8Array;
-  publicKey: Uint8Array;
-  address: string;
-  accountNumber: bigint;
-}
-
 function signer(index: number): Omit<Signer, "accountNumber"> {
   const privateKey = new Uint8Array(32);
   new DataView(privateKey.buffer).setUint32(28, index + 1);
@@ -64,21 +55,7 @@ function signer(index: number): Omit<Signer, "accountNumber"> {
 }
 
 function signedTx(from: Signer, message: EncodeObject, sequence: number): Uint8Array {
-  const bodyBytes = registry.encode({
-    typeUrl: "/cosmos.tx.v1beta1.TxBody",
-    value: { messages: [message], memo: "" },
-  });
-  const pubkey = encodePubkey(encodeSecp256k1Pubkey(from.publicKey));
-  const authInfoBytes = makeAuthInfoBytes(
-    [{ pubkey, sequence }],
-    [{ denom: DENOM, amount: "5000" }],
-    200_000,
-    undefined,
-    undefined,
-  );
-  const signDoc = makeSignDoc(bodyBytes, authInfoBytes, CHAIN_ID, Number(from.accountNumber));
-  const signature = signSecp256k1(SignDoc.encode(signDoc).finish(), from.privateKey);
-  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signature] }).finish();
+  return signedBenchTx(from, message, sequence, CHAIN_ID);
 }
 
 /** Runs txs through checkTx then finalizeBlock + commit; returns the time of each phase. */

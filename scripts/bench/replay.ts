@@ -10,10 +10,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { encodeSecp256k1Pubkey } from "@cosmjs/amino";
-import { encodePubkey, makeAuthInfoBytes, makeSignDoc, Registry } from "@cosmjs/proto-signing";
-import { defaultRegistryTypes } from "@cosmjs/stargate";
-import { SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import {
   secp256k1Address,
@@ -32,6 +28,7 @@ import {
   waitForHeight,
 } from "../../test/helpers/node-process.ts";
 import { rate } from "./crypto.ts";
+import { type BenchSigner, signedTx } from "./signed-tx.ts";
 
 export interface ReplayBenchOptions {
   accounts?: number;
@@ -66,16 +63,7 @@ export interface ReplayBenchFigures {
   loadAverage: [number, number];
 }
 
-interface Account {
-  privateKey: Uint8Array;
-  publicKey: Uint8Array;
-  address: string;
-  accountNumber: number;
-}
-
-const registry = new Registry(defaultRegistryTypes);
-
-function account(index: number, accountNumber: number): Account {
+function account(index: number, accountNumber: bigint): BenchSigner {
   const privateKey = new Uint8Array(32);
   privateKey[0] = 0x37;
   new DataView(privateKey.buffer).setUint32(28, index + 1);
@@ -83,30 +71,12 @@ function account(index: number, accountNumber: number): Account {
   return { privateKey, publicKey, address: encodeAddress(secp256k1Address(publicKey)), accountNumber };
 }
 
-function signedSend(from: Account, to: string, sequence: number): Uint8Array {
-  const bodyBytes = registry.encode({
-    typeUrl: "/cosmos.tx.v1beta1.TxBody",
-    value: {
-      messages: [
-        {
-          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-          value: { fromAddress: from.address, toAddress: to, amount: [{ denom: DENOM, amount: "1" }] },
-        },
-      ],
-      memo: "",
-    },
-  });
-  const pubkey = encodePubkey(encodeSecp256k1Pubkey(from.publicKey));
-  const authInfoBytes = makeAuthInfoBytes(
-    [{ pubkey, sequence }],
-    [{ denom: DENOM, amount: "5000" }],
-    200_000,
-    undefined,
-    undefined,
-  );
-  const signDoc = makeSignDoc(bodyBytes, authInfoBytes, CHAIN_ID, from.accountNumber);
-  const signature = signSecp256k1(SignDoc.encode(signDoc).finish(), from.privateKey);
-  return TxRaw.encode({ bodyBytes, authInfoBytes, signatures: [signature] }).finish();
+function signedSend(from: BenchSigner, to: string, sequence: number): Uint8Array {
+  const message = {
+    typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+    value: { fromAddress: from.address, toAddress: to, amount: [{ denom: DENOM, amount: "1" }] },
+  };
+  return signedTx(from, message, sequence, CHAIN_ID);
 }
 
 /** Submits `txs` with `inFlight` concurrent broadcast_tx_sync calls, in order per worker. */
@@ -139,11 +109,11 @@ export async function runReplayBench(options: ReplayBenchOptions = {}): Promise<
     // Genesis accounts numbered after the faucet's (account number 0).
     const genesisFile = join(home.home, "config/genesis.json");
     let genesis = JSON.parse(await readFile(genesisFile, "utf8")) as GenesisJson;
-    const accounts = Array.from({ length: accountCount }, (_, i) => account(i, i + 1));
+    const accounts = Array.from({ length: accountCount }, (_, i) => account(i, BigInt(i + 1)));
     for (const a of accounts)
       genesis = addGenesisAccount(genesis, a.address, [{ denom: DENOM, amount: 10n ** 12n }]);
     const numbers = new Map(
-      genesis.app_state.auth.accounts.map((a) => [a.address, Number(a.account_number)]),
+      genesis.app_state.auth.accounts.map((a) => [a.address, BigInt(a.account_number)]),
     );
     for (const a of accounts) a.accountNumber = numbers.get(a.address)!;
     await writeFile(genesisFile, JSON.stringify(genesis, null, 2));
@@ -185,7 +155,7 @@ export async function runReplayBench(options: ReplayBenchOptions = {}): Promise<
     const noPool = options.compareWithoutPool
       ? await replayChain({ home: home.home, skipStateCheck: true, verifyWorkers: 0 })
       : undefined;
-    const probe = account(0, 0);
+    const probe = account(0, 0n);
     const message = new Uint8Array(200).fill(7);
     const signature = signSecp256k1(message, probe.privateKey);
     const secp256k1VerifyPerSecond = rate(() => verifySecp256k1(signature, message, probe.publicKey), 500);
