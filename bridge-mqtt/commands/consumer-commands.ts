@@ -10,7 +10,7 @@ import type { Logger } from "../../chain/node.ts";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import type { BridgeNetwork } from "../bridge.ts";
 import type { ConsumerPublishHook, ConsumerSession, ConsumerSubscribeHook } from "../consumers/access.ts";
-import type { EntitlementChecker } from "../consumers/entitlements.ts";
+import type { Entitlement, EntitlementChecker } from "../consumers/entitlements.ts";
 import { commandsTopic, TOPIC_ROOT } from "../topics.ts";
 import { CommandRelay, type CommandRelayCounters, type RelayedCommand } from "./command-relay.ts";
 import type { CommandPublisher } from "./publisher.ts";
@@ -175,7 +175,7 @@ export class ConsumerCommands {
     if (this.#entitlements === undefined) throw new Error("consumer commands are not attached yet");
     // An unknown answer (query failure) rejects: the consumer is disconnected and resends, as a
     // device whose reading met a transient failure.
-    let entitlement: Awaited<ReturnType<EntitlementChecker["isEntitled"]>>;
+    let entitlement: Entitlement;
     try {
       entitlement = await this.#entitlements.isEntitled(session.account, deviceId, nowMs);
     } catch (error) {

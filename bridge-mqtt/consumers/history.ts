@@ -12,8 +12,8 @@ import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { dayOf } from "../../modules/meter/reading.ts";
 import { decodeReadingPayload } from "../reading-codec.ts";
 import type { ReadingStore } from "../reading-store.ts";
-import type { DayProofs } from "./day-proofs.ts";
-import type { EntitlementChecker } from "./entitlements.ts";
+import type { DayProofs, ProvedDay } from "./day-proofs.ts";
+import type { Entitlement, EntitlementChecker } from "./entitlements.ts";
 import { authenticateConsumerHttp, ConsumerLoginRefused } from "./login.ts";
 import { type ReadingJson, readingToJson } from "./reading-json.ts";
 
@@ -110,7 +110,7 @@ async function serve(options: HistoryOptions, request: IncomingMessage): Promise
     if (error instanceof ConsumerLoginRefused) throw new HttpFailure(401, error.code, error.message);
     throw error;
   }
-  let entitlement: Awaited<ReturnType<EntitlementChecker["isEntitled"]>>;
+  let entitlement: Entitlement;
   try {
     entitlement = await options.entitlements.isEntitled(account, query.deviceId, nowMs);
   } catch (error) {
@@ -226,7 +226,7 @@ async function attachProofs(
   day: bigint,
   readings: HistoryReading[],
 ): Promise<void> {
-  let proved: Awaited<ReturnType<DayProofs["provedDay"]>>;
+  let proved: ProvedDay | undefined;
   try {
     proved = await options.proofs.provedDay(deviceId, day);
   } catch (error) {
