@@ -93,6 +93,13 @@ type Evaluation = PendingMessage | "final" | undefined;
 
 const noteKey = (deviceId: string, day: bigint) => `${deviceId}/${day}`;
 
+/** Drops the oldest note when a note collection holds MAX_TRACKED_DEVICE_DAYS (insertion order). */
+function makeRoom(notes: Map<string, unknown> | Set<string>): void {
+  if (notes.size < MAX_TRACKED_DEVICE_DAYS) return;
+  const oldest = notes.keys().next().value;
+  if (oldest !== undefined) notes.delete(oldest);
+}
+
 function attribute(event: Event, key: string): string | undefined {
   return event.attributes.find((a) => a.key === key)?.value;
 }
@@ -410,8 +417,8 @@ export class CommitmentScheduler {
     if (previous?.state === "final") return;
     await saveProgress(this.#options.db, day, deviceId, { state: "final", hash });
     this.counters.finalized++;
-    this.#nextCheck.delete(noteKey(deviceId, day));
-    this.#repaired.delete(noteKey(deviceId, day));
+    this.#nextCheck.delete(key);
+    this.#repaired.delete(key);
     if (previous !== undefined && !bytesEqual(previous.hash, hash))
       this.#options.logger.warn(
         { device: deviceId, day: Number(day), final: toHex(hash), voted: toHex(previous.hash) },
@@ -458,10 +465,7 @@ export class CommitmentScheduler {
 
   #noteUnknown(deviceId: string, day: bigint): void {
     const key = noteKey(deviceId, day);
-    if (this.#unknown.size >= MAX_TRACKED_DEVICE_DAYS && !this.#unknown.has(key)) {
-      const oldest = this.#unknown.keys().next().value;
-      if (oldest !== undefined) this.#unknown.delete(oldest);
-    }
+    if (!this.#unknown.has(key)) makeRoom(this.#unknown);
     this.#unknown.set(key, { deviceId, day });
   }
 
@@ -505,18 +509,12 @@ export class CommitmentScheduler {
 
   #setNextCheck(key: string, atMs: number): void {
     this.#nextCheck.delete(key);
-    if (this.#nextCheck.size >= MAX_TRACKED_DEVICE_DAYS) {
-      const oldest = this.#nextCheck.keys().next().value;
-      if (oldest !== undefined) this.#nextCheck.delete(oldest);
-    }
+    makeRoom(this.#nextCheck);
     this.#nextCheck.set(key, atMs);
   }
 
   #note(set: Set<string>, key: string): void {
-    if (set.size >= MAX_TRACKED_DEVICE_DAYS) {
-      const oldest = set.values().next().value;
-      if (oldest !== undefined) set.delete(oldest);
-    }
+    makeRoom(set);
     set.add(key);
   }
 
