@@ -54,7 +54,8 @@ export class AuthRefused extends Error {
   }
 }
 
-/** Counters of what the bridge did; Prometheus exports them in part 2. Plain numbers: never hashed. */
+/** Counters of what the bridge did, copied into Prometheus when scraped (metrics.ts). Plain numbers:
+ * never hashed. */
 export interface BridgeCounters {
   accepted: number;
   rejected: Record<RejectionCode, number>;
