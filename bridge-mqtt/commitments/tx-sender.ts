@@ -11,6 +11,7 @@ import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { CheckTxResponse, ExecTxResult } from "../../chain/app/abci.ts";
 import { parseDecCoins, requiredFees } from "../../chain/app/coins.ts";
+import { SDK_CODESPACE, SdkCode } from "../../chain/app/errors.ts";
 import { SIMULATE_PATH } from "../../chain/app/query.ts";
 import { bytesEqual, sha256 } from "../../chain/crypto/hash.ts";
 import type { NodeEvent } from "../../chain/rpc/backend.ts";
@@ -19,8 +20,6 @@ import type { QueryFunction } from "../registry.ts";
 import type { OperatorKey } from "./operator-key.ts";
 
 const ACCOUNT_QUERY = "/cosmos.auth.v1beta1.Query/Account";
-/** The SDK's code for a wrong account sequence (codespace sdk). */
-const WRONG_SEQUENCE_CODE = 32;
 /** Signing attempts of one tx when the sequence moved under it (another tx of this key elsewhere). */
 export const MAX_SEQUENCE_RETRIES = 3;
 /** Simulated gas × this (in percent) + GAS_MARGIN: a finalizing attestation pays escrow releases whose
@@ -36,6 +35,10 @@ const logOf = (response: object): string => {
   const log = (response as { log?: unknown }).log;
   return typeof log === "string" ? log : "";
 };
+
+/** The ante handler's refusal of a stale account sequence: re-read the account and sign again. */
+const isWrongSequence = (code: number, codespace: string): boolean =>
+  code === SdkCode.wrongSequence.code && codespace === SDK_CODESPACE;
 
 const codespaceOf = (response: object): string => {
   const codespace = (response as { codespace?: unknown }).codespace;
@@ -178,10 +181,7 @@ export class CommitmentTxSender {
       } catch (error) {
         // Simulation runs the ante handler too: a stale sequence shows up here first.
         this.#account = undefined;
-        const stale =
-          error instanceof CommitmentTxError &&
-          error.abciCode === WRONG_SEQUENCE_CODE &&
-          error.codespace === "sdk";
+        const stale = error instanceof CommitmentTxError && isWrongSequence(error.abciCode, error.codespace);
         if (stale && attempt < MAX_SEQUENCE_RETRIES) continue;
         throw error;
       }
@@ -200,12 +200,7 @@ export class CommitmentTxSender {
       if (response.code !== 0) {
         confirmed.cancel();
         this.#account = undefined;
-        if (
-          response.code === WRONG_SEQUENCE_CODE &&
-          response.codespace === "sdk" &&
-          attempt < MAX_SEQUENCE_RETRIES
-        )
-          continue;
+        if (isWrongSequence(response.code, response.codespace) && attempt < MAX_SEQUENCE_RETRIES) continue;
         throw new CommitmentTxError(
           "tx_refused",
           `tx refused (code ${response.code}, ${response.codespace}): ${response.log}`,
