@@ -4,24 +4,21 @@
 // group commit is fsynced). After the restart a device resending its first unacknowledged reading
 // gets a PUBACK and no error: stored already (a duplicate) or stored now.
 import { join } from "node:path";
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
+import type { MqttClient } from "mqtt";
 import { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
-import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import {
-  CHAIN_ID,
   createTestHome,
-  DENOM,
   faucetWallet,
   type NodeProcess,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
+import { signingClient } from "./consumer-helpers.ts";
+import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, signedReading, type TestDeviceKey } from "./device-keys.ts";
 
 /** Devices publishing at once, and QoS 1 publishes each keeps in flight. */
@@ -54,35 +51,20 @@ test.after.always(async () => {
 });
 
 function connect(url: string, device: Device): Promise<MqttClient> {
-  return mqtt.connectAsync(url, {
-    clientId: device.id,
-    username: device.id,
-    password: authPassword(CHAIN_ID, device.id, Date.now(), device.key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  return connectDevice(url, device.id, device.key);
 }
 
 test("kill -9 under load, restart: every acknowledged reading is stored", async (t) => {
   t.timeout(180_000);
   home = await createTestHome();
   node = await startNodeProcess(home.home);
-  const { wallet, address } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
-    registry: createRegistry(),
-    gasPrice: GasPrice.fromString(`0.025${DENOM}`),
-    broadcastPollIntervalMs: 200,
-  });
-  const registrations = devices.map((device) => ({
-    typeUrl: MSG_REGISTER_DEVICE,
-    value: {
-      owner: address,
-      deviceId: device.id,
-      publicKey: { type: device.key.type, key: device.key.publicKey },
-      metadata: { model: "meter", unit: "kWh", locationHint: "" },
-    },
-  }));
-  assertIsDeliverTxSuccess(await client.signAndBroadcast(address, registrations, "auto"));
+  const { address } = await faucetWallet();
+  const client = await signingClient(node.rpcUrl);
+  await registerMeters(
+    client,
+    address,
+    devices.map((device) => [device.id, device.key] as const),
+  );
   client.disconnect();
 
   const clients = await Promise.all(devices.map((device) => connect(node!.mqttUrl, device)));

@@ -6,17 +6,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { assertIsDeliverTxSuccess } from "@cosmjs/stargate";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
+import type { MqttClient } from "mqtt";
 import { type RunningBridge, startBridge } from "../../bridge-mqtt/bridge.ts";
 import { verifyDeviceSignature } from "../../bridge-mqtt/device-signature.ts";
 import { decodeReadingPayload } from "../../bridge-mqtt/reading-codec.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
-import { createRegistry, MSG_REGISTER_DEVICE, MSG_RETIRE_DEVICE } from "../../client/index.ts";
+import { MSG_RETIRE_DEVICE } from "../../client/index.ts";
 import {
   readingLeafItem,
   readingsRoot,
@@ -27,12 +26,13 @@ import {
   abciQuery,
   CHAIN_ID,
   createTestHome,
-  DENOM,
   faucetWallet,
   type NodeProcess,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
+import { signingClient } from "./consumer-helpers.ts";
+import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, p256Key, secp256k1Key, signedReading, type TestDeviceKey } from "./device-keys.ts";
 
 const silent = process.env["BRIDGE_DEBUG"]
@@ -60,23 +60,12 @@ let dbDir: string;
 test.before(async () => {
   home = await createTestHome();
   node = await startNodeProcess(home.home);
-  const { wallet, address } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
-    registry: createRegistry(),
-    gasPrice: GasPrice.fromString(`0.025${DENOM}`),
-    broadcastPollIntervalMs: 200,
-  });
-  const register = (deviceId: string) => ({
-    typeUrl: MSG_REGISTER_DEVICE,
-    value: {
-      owner: address,
-      deviceId,
-      publicKey: { type: keys[deviceId]!.type, key: keys[deviceId]!.publicKey },
-      metadata: { model: "meter", unit: "kWh", locationHint: "" },
-    },
-  });
-  assertIsDeliverTxSuccess(
-    await client.signAndBroadcast(address, [ED, P256, K1, RETIRED].map(register), "auto"),
+  const { address } = await faucetWallet();
+  const client = await signingClient(node.rpcUrl);
+  await registerMeters(
+    client,
+    address,
+    [ED, P256, K1, RETIRED].map((id) => [id, keys[id]!] as const),
   );
   assertIsDeliverTxSuccess(
     await client.signAndBroadcast(
@@ -111,14 +100,9 @@ function connect(
   deviceId: string,
   options: { url?: string; timestampMs?: number; key?: TestDeviceKey; username?: string } = {},
 ): Promise<MqttClient> {
-  const key = options.key ?? keys[deviceId]!;
-  const password = authPassword(CHAIN_ID, deviceId, options.timestampMs ?? Date.now(), key.sign);
-  return mqtt.connectAsync(options.url ?? bridge.url, {
-    clientId: deviceId,
-    username: options.username ?? deviceId,
-    password,
-    reconnectPeriod: 0,
-    protocolVersion: 4,
+  return connectDevice(options.url ?? bridge.url, deviceId, options.key ?? keys[deviceId]!, {
+    nowMs: options.timestampMs,
+    username: options.username,
   });
 }
 

@@ -7,21 +7,20 @@
 // exactly what the device sent, backed by at least three validators including a formerly cut-off
 // one, and afterwards every validator's own store holds the same day (validator 3's only through the
 // repair protocol: it was down for all of the day's gossip).
-import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import mqtt from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
 import { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
 import { readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { homePaths } from "../../chain/config/home.ts";
 import { CLOCK_OFFSET_ENV } from "../../chain/consensus/engine.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
-import { createRegistry, MSG_REGISTER_DEVICE, meter as meterPb } from "../../client/index.ts";
+import { createRegistry, meter as meterPb } from "../../client/index.ts";
 import { readingsRoot } from "../../light-client/reading-inclusion.ts";
 import { heightOf, mqttUrlOf, startTestDevnet, waitFor, waitForHeights } from "../helpers/devnet-process.ts";
 import { rpc } from "../helpers/node-process.ts";
+import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const DEVICE = "D035_0077";
@@ -52,16 +51,7 @@ test("a partition between validators heals (one paused, one killed and restarted
     broadcastPollIntervalMs: 200,
   });
   const key = ed25519Key();
-  const register: EncodeObject = {
-    typeUrl: MSG_REGISTER_DEVICE,
-    value: {
-      owner: net.devnet.faucetAddress,
-      deviceId: DEVICE,
-      publicKey: { type: key.type, key: key.publicKey },
-      metadata: { model: "meter", unit: "kWh", locationHint: "" },
-    },
-  };
-  assertIsDeliverTxSuccess(await client.signAndBroadcast(net.devnet.faucetAddress, [register], "auto"));
+  await registerMeters(client, net.devnet.faucetAddress, [[DEVICE, key]]);
   client.disconnect();
 
   // Setup ran on the real clock, however slow the machine; now every validator restarts with its
@@ -100,13 +90,7 @@ test("a partition between validators heals (one paused, one killed and restarted
   // readings); the chain halts without them until after midnight.
   process.kill(v2.child!.pid!, "SIGSTOP");
   await v3.kill9();
-  const device = await mqtt.connectAsync(mqttUrl, {
-    clientId: DEVICE,
-    username: DEVICE,
-    password: authPassword(net.devnet.chainId, DEVICE, nodeNow(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  const device = await connectDevice(mqttUrl, DEVICE, key, { chainId: net.devnet.chainId, nowMs: nodeNow() });
   t.teardown(() => device.endAsync());
   const sent: { day: bigint; payload: Uint8Array }[] = [];
   for (let sequence = 1n; nodeNow() < midnight + 1_000; sequence++) {

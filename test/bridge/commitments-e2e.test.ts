@@ -13,8 +13,6 @@ import { join } from "node:path";
 import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import mqtt from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
 import { installOperatorKey } from "../../bridge-mqtt/commitments/operator-key.ts";
 import { readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { writeFileAtomic } from "../../chain/config/files.ts";
@@ -32,6 +30,7 @@ import {
 } from "../../client/index.ts";
 import { readingsRoot } from "../../light-client/reading-inclusion.ts";
 import { cli, DENOM, faucetWallet, rpc, startNodeProcess } from "../helpers/node-process.ts";
+import { connectDevice } from "./device-helpers.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const CHAIN_ID = "sensorchain-commit-1";
@@ -137,13 +136,7 @@ test("a day of MQTT readings across midnight is submitted by the node's bridge, 
   t.teardown(() => node.stop());
   t.true(nodeNow() < midnight - 5_000, "restarted before midnight (node clock)");
 
-  const device = await mqtt.connectAsync(node.mqttUrl, {
-    clientId: DEVICE,
-    username: DEVICE,
-    password: authPassword(CHAIN_ID, DEVICE, nodeNow(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  const device = await connectDevice(node.mqttUrl, DEVICE, key, { chainId: CHAIN_ID, nowMs: nodeNow() });
   t.teardown(() => device.endAsync());
   // One reading every 500 ms (node clock) until 3 s into the new day.
   const sent: { sequence: bigint; day: bigint; payload: Uint8Array }[] = [];

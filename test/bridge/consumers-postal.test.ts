@@ -24,8 +24,6 @@ import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess } from "@cosmjs/stargate";
 import test from "ava";
-import mqtt from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
 import { installOperatorKey } from "../../bridge-mqtt/commitments/operator-key.ts";
 import { consumerHttpAuthorization } from "../../bridge-mqtt/consumers/login.ts";
 import { decodeReadingPayload } from "../../bridge-mqtt/reading-codec.ts";
@@ -45,6 +43,7 @@ import { readingsRoot, verifyReadingInclusion } from "../../light-client/reading
 import { encodeReading, type Reading, readingSignBytes } from "../../modules/meter/reading.ts";
 import { cli, DENOM, rpc, startNodeProcess } from "../helpers/node-process.ts";
 import { connectConsumer, newAccount, nextMessage, signingClient } from "./consumer-helpers.ts";
+import { connectDevice } from "./device-helpers.ts";
 import { ed25519Key } from "./device-keys.ts";
 
 const CHAIN_ID = "sensorchain-postal-1";
@@ -166,13 +165,7 @@ test("postal model: sealed readings reach the consumer's stream and history unch
   const stream = await connectConsumer(node.mqttUrl, consumer, { nowMs: nodeNow(), chainId: CHAIN_ID });
   t.teardown(() => stream.endAsync());
   await stream.subscribeAsync(streamTopic(DEVICE), { qos: 0 });
-  const device = await mqtt.connectAsync(node.mqttUrl, {
-    clientId: DEVICE,
-    username: DEVICE,
-    password: authPassword(CHAIN_ID, DEVICE, nodeNow(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  const device = await connectDevice(node.mqttUrl, DEVICE, key, { chainId: CHAIN_ID, nowMs: nodeNow() });
   t.teardown(() => device.endAsync());
 
   t.true(nodeNow() < midnight - 10_000, "setup finished well before midnight (node clock)");

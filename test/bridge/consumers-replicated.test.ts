@@ -7,11 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertIsDeliverTxSuccess } from "@cosmjs/stargate";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import mqtt from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
 import { type RunningBridge, startBridge } from "../../bridge-mqtt/bridge.ts";
 import { consumerHttpAuthorization } from "../../bridge-mqtt/consumers/login.ts";
 import { readingsTopic, streamTopic } from "../../bridge-mqtt/topics.ts";
@@ -20,7 +17,6 @@ import { createP2PMetrics } from "../../chain/p2p/metrics.ts";
 import { parsePeerAddress } from "../../chain/p2p/peers.ts";
 import { chainTopics } from "../../chain/p2p/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
-import { MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import {
   abciQuery,
   CHAIN_ID,
@@ -32,6 +28,7 @@ import {
   type TestHome,
 } from "../helpers/node-process.ts";
 import { connectConsumer, newAccount, nextMessage, signingClient } from "./consumer-helpers.ts";
+import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -87,23 +84,7 @@ test.before(async () => {
   home = await createTestHome([{ address: owner.address, coins: `1000000000${DENOM}` }]);
   node = await startNodeProcess(home.home);
   const client = await signingClient(node.rpcUrl, owner.privateKey);
-  assertIsDeliverTxSuccess(
-    await client.signAndBroadcast(
-      owner.address,
-      [
-        {
-          typeUrl: MSG_REGISTER_DEVICE,
-          value: {
-            owner: owner.address,
-            deviceId: DEVICE,
-            publicKey: { type: key.type, key: key.publicKey },
-            metadata: { model: "meter", unit: "kWh", locationHint: "" },
-          },
-        },
-      ],
-      "auto",
-    ),
-  );
+  await registerMeters(client, owner.address, [[DEVICE, key]]);
   client.disconnect();
 });
 
@@ -137,13 +118,7 @@ test("the owner streams from B, and reads from B's history, a reading its device
   const viewer = await connectConsumer(b.bridge.url, owner);
   t.teardown(() => viewer.endAsync());
   await viewer.subscribeAsync(streamTopic(DEVICE), { qos: 0 });
-  const device = await mqtt.connectAsync(a.bridge.url, {
-    clientId: DEVICE,
-    username: DEVICE,
-    password: authPassword(CHAIN_ID, DEVICE, Date.now(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  const device = await connectDevice(a.bridge.url, DEVICE, key);
   t.teardown(() => device.endAsync());
   const arrival = nextMessage(viewer, streamTopic(DEVICE));
   const { payload } = signedReading(key, { deviceId: DEVICE, sequence: 1n });

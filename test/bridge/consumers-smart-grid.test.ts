@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess } from "@cosmjs/stargate";
 import test from "ava";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
+import type { MqttClient } from "mqtt";
 import { installOperatorKey } from "../../bridge-mqtt/commitments/operator-key.ts";
 import { streamJsonTopic } from "../../bridge-mqtt/consumers/stream-topics.ts";
 import { readingsTopic } from "../../bridge-mqtt/topics.ts";
@@ -29,6 +28,7 @@ import {
 import { readingsRoot } from "../../light-client/reading-inclusion.ts";
 import { DENOM, rpc, startNodeProcess } from "../helpers/node-process.ts";
 import { connectConsumer, createConsumerTestHome, newAccount, signingClient } from "./consumer-helpers.ts";
+import { connectDevice } from "./device-helpers.ts";
 import { ed25519Key, signedReading, type TestDeviceKey } from "./device-keys.ts";
 
 const CHAIN_ID = "sensorchain-test-1"; // createConsumerTestHome's chain
@@ -140,12 +140,9 @@ test("smart grid: sector meters at 1 Hz over TLS, a WebSocket client follows the
 
   const meters: MqttClient[] = await Promise.all(
     DEVICES.map((deviceId) =>
-      mqtt.connectAsync(`mqtts://127.0.0.1:${home.tlsPort}`, {
-        clientId: deviceId,
-        username: deviceId,
-        password: authPassword(CHAIN_ID, deviceId, nodeNow(), keys[deviceId]!.sign),
-        reconnectPeriod: 0,
-        protocolVersion: 4,
+      connectDevice(`mqtts://127.0.0.1:${home.tlsPort}`, deviceId, keys[deviceId]!, {
+        chainId: CHAIN_ID,
+        nowMs: nodeNow(),
         ca: home.certificate,
       }),
     ),

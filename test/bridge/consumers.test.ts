@@ -5,8 +5,6 @@
 import { assertIsDeliverTxSuccess } from "@cosmjs/stargate";
 import test, { type ExecutionContext } from "ava";
 import type { MqttClient } from "mqtt";
-import mqtt from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
 import { consumerErrorsTopic } from "../../bridge-mqtt/commands/consumer-commands.ts";
 import { consumerHttpAuthorization, consumerPassword } from "../../bridge-mqtt/consumers/login.ts";
 import { streamJsonTopic, streamRevokedTopic } from "../../bridge-mqtt/consumers/stream-topics.ts";
@@ -39,6 +37,7 @@ import {
   nextMessage,
   signingClient,
 } from "./consumer-helpers.ts";
+import { connectDevice as loginDevice } from "./device-helpers.ts";
 import { ed25519Key, signedReading, type TestDeviceKey } from "./device-keys.ts";
 
 const ESCROWED = "D035_0101"; // shared; consumer C's escrow names R as release authority
@@ -142,16 +141,7 @@ function track(client: MqttClient): MqttClient {
 }
 
 async function connectDevice(deviceId: string, url: string): Promise<MqttClient> {
-  return track(
-    await mqtt.connectAsync(url, {
-      clientId: deviceId,
-      username: deviceId,
-      password: authPassword(CHAIN_ID, deviceId, Date.now(), deviceKeys[deviceId]!.sign),
-      reconnectPeriod: 0,
-      protocolVersion: 4,
-      ca: home.certificate,
-    }),
-  );
+  return track(await loginDevice(url, deviceId, deviceKeys[deviceId]!, { ca: home.certificate }));
 }
 
 async function publishReading(device: MqttClient, deviceId: string) {

@@ -10,7 +10,6 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test, { type ExecutionContext } from "ava";
 import { ClassicLevel } from "classic-level";
 import mqtt, { type MqttClient } from "mqtt";
@@ -21,14 +20,12 @@ import { readingKey } from "../../bridge-mqtt/reading-store.ts";
 import type { QueryFunction } from "../../bridge-mqtt/registry.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
-import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import { pb } from "../../modules/device/codec.ts";
 import { BRIDGE_USER, externalConfig, type Mosquitto, startMosquitto } from "../helpers/mosquitto.ts";
 import {
   abciQuery,
   CHAIN_ID,
   createTestHome,
-  DENOM,
   faucetWallet,
   NODE_BINARY,
   type NodeProcess,
@@ -36,6 +33,8 @@ import {
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
+import { signingClient } from "./consumer-helpers.ts";
+import { registerMeters } from "./device-helpers.ts";
 import { ed25519Key, signedReading, type TestDeviceKey } from "./device-keys.ts";
 
 const silent = process.env["BRIDGE_DEBUG"]
@@ -82,22 +81,9 @@ test.before(async () => {
     throw new Error("config.toml has no [mqtt] external_* lines to set");
   await writeFile(configFile, config);
   node = await startNodeProcess(home.home);
-  const { wallet, address } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
-    registry: createRegistry(),
-    gasPrice: GasPrice.fromString(`0.025${DENOM}`),
-    broadcastPollIntervalMs: 200,
-  });
-  const register = (deviceId: string) => ({
-    typeUrl: MSG_REGISTER_DEVICE,
-    value: {
-      owner: address,
-      deviceId,
-      publicKey: { type: keys[deviceId]!.type, key: keys[deviceId]!.publicKey },
-      metadata: { model: "meter", unit: "kWh", locationHint: "" },
-    },
-  });
-  assertIsDeliverTxSuccess(await client.signAndBroadcast(address, Object.keys(keys).map(register), "auto"));
+  const { address } = await faucetWallet();
+  const client = await signingClient(node.rpcUrl);
+  await registerMeters(client, address, Object.entries(keys));
   client.disconnect();
 });
 

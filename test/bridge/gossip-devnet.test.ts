@@ -7,11 +7,10 @@ import { randomBytes } from "node:crypto";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
+import type { MqttClient } from "mqtt";
 import { accountOf, consumerHttpAuthorization } from "../../bridge-mqtt/consumers/login.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
-import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
+import { createRegistry } from "../../client/index.ts";
 import {
   DENOM,
   heightOf,
@@ -22,6 +21,7 @@ import {
   waitFor,
   waitForHeights,
 } from "../helpers/devnet-process.ts";
+import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const DEVICE = "D035_3001";
@@ -51,13 +51,7 @@ async function history(node: RunningDevnetNode, fromMs: number): Promise<string[
 }
 
 function connect(url: string): Promise<MqttClient> {
-  return mqtt.connectAsync(url, {
-    clientId: DEVICE,
-    username: DEVICE,
-    password: authPassword(net!.devnet.chainId, DEVICE, Date.now(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  return connectDevice(url, DEVICE, key, { chainId: net!.devnet.chainId });
 }
 
 test("validators replicate a device's readings; the device fails over between them", async (t) => {
@@ -88,16 +82,7 @@ test("validators replicate a device's readings; the device fails over between th
     await DirectSecp256k1Wallet.fromKey(ownerKey, "sensor"),
     { registry: createRegistry(), gasPrice, broadcastPollIntervalMs: 200 },
   );
-  const registration = {
-    typeUrl: MSG_REGISTER_DEVICE,
-    value: {
-      owner,
-      deviceId: DEVICE,
-      publicKey: { type: key.type, key: key.publicKey },
-      metadata: { model: "meter", unit: "kWh", locationHint: "" },
-    },
-  };
-  assertIsDeliverTxSuccess(await client.signAndBroadcast(owner, [registration], "auto"));
+  await registerMeters(client, owner, [[DEVICE, key]]);
   client.disconnect();
   // Every validator must know the device before it can check the readings gossiped to it.
   await waitForHeights(nodes, (await heightOf(nodes[0]!)) + 2n, 60_000);

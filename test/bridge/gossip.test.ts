@@ -9,11 +9,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
+import type { MqttClient } from "mqtt";
 import { type RunningBridge, startBridge } from "../../bridge-mqtt/bridge.ts";
 import { encodeReadingBatch, NodeKeySigner } from "../../bridge-mqtt/gossip/batch-codec.ts";
 import { MAX_REPAIR_READINGS, MAX_REPAIR_RESPONSE_BYTES } from "../../bridge-mqtt/gossip/limits.ts";
@@ -24,19 +22,19 @@ import { createP2PMetrics } from "../../chain/p2p/metrics.ts";
 import { parsePeerAddress } from "../../chain/p2p/peers.ts";
 import { chainTopics } from "../../chain/p2p/topics.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
-import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import { dayOf } from "../../modules/meter/reading.ts";
 import {
   abciQuery,
   CHAIN_ID,
   createTestHome,
-  DENOM,
   faucetWallet,
   freePort,
   type NodeProcess,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
+import { signingClient } from "./consumer-helpers.ts";
+import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, p256Key, signedReading, type TestDeviceKey } from "./device-keys.ts";
 
 const silent = process.env["BRIDGE_DEBUG"]
@@ -124,22 +122,9 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
 test.before(async () => {
   home = await createTestHome();
   node = await startNodeProcess(home.home);
-  const { wallet, address } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
-    registry: createRegistry(),
-    gasPrice: GasPrice.fromString(`0.025${DENOM}`),
-    broadcastPollIntervalMs: 200,
-  });
-  const register = (deviceId: string) => ({
-    typeUrl: MSG_REGISTER_DEVICE,
-    value: {
-      owner: address,
-      deviceId,
-      publicKey: { type: keys[deviceId]!.type, key: keys[deviceId]!.publicKey },
-      metadata: { model: "meter", unit: "kWh", locationHint: "" },
-    },
-  });
-  assertIsDeliverTxSuccess(await client.signAndBroadcast(address, Object.keys(keys).map(register), "auto"));
+  const { address } = await faucetWallet();
+  const client = await signingClient(node.rpcUrl);
+  await registerMeters(client, address, Object.entries(keys));
   client.disconnect();
 
   const [specA, specB, specX] = [await peerSpec(), await peerSpec(), await peerSpec()];
@@ -172,13 +157,7 @@ test.after.always(async () => {
 });
 
 function connect(bridge: RunningBridge, deviceId: string): Promise<MqttClient> {
-  return mqtt.connectAsync(bridge.url, {
-    clientId: deviceId,
-    username: deviceId,
-    password: authPassword(CHAIN_ID, deviceId, Date.now(), keys[deviceId]!.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  return connectDevice(bridge.url, deviceId, keys[deviceId]!);
 }
 
 /** Errors the bridge answered on the device's error topic, as they come. */

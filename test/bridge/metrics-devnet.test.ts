@@ -1,12 +1,11 @@
 // GET /metrics across two real validator processes: a device publishes to validator 0; validator 1's
 // scrape shows the readings stored by gossip, the gossip lag histogram, its peers and the p2p
 // counters; a reading resent to validator 1 after a failover is counted as a device duplicate there.
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
+import type { MqttClient } from "mqtt";
 import { readingsTopic } from "../../bridge-mqtt/topics.ts";
-import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
+import { createRegistry } from "../../client/index.ts";
 import { type Exposition, sampleValue, scrapeMetrics } from "../../scripts/bench/prometheus-text.ts";
 import {
   DENOM,
@@ -18,6 +17,7 @@ import {
   waitFor,
   waitForHeights,
 } from "../helpers/devnet-process.ts";
+import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const DEVICE = "D035_3101";
@@ -31,13 +31,7 @@ test.after.always(async () => {
 });
 
 function connect(url: string): Promise<MqttClient> {
-  return mqtt.connectAsync(url, {
-    clientId: DEVICE,
-    username: DEVICE,
-    password: authPassword(net!.devnet.chainId, DEVICE, Date.now(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  return connectDevice(url, DEVICE, key, { chainId: net!.devnet.chainId });
 }
 
 const value = (exposition: Exposition, name: string, labels: Record<string, string> = {}) =>
@@ -61,23 +55,7 @@ test("a peer's /metrics show readings stored by gossip, gossip lag, peers and de
     gasPrice: GasPrice.fromString(`0.025${DENOM}`),
     broadcastPollIntervalMs: 200,
   });
-  assertIsDeliverTxSuccess(
-    await client.signAndBroadcast(
-      address,
-      [
-        {
-          typeUrl: MSG_REGISTER_DEVICE,
-          value: {
-            owner: address,
-            deviceId: DEVICE,
-            publicKey: { type: key.type, key: key.publicKey },
-            metadata: { model: "meter", unit: "kWh", locationHint: "" },
-          },
-        },
-      ],
-      "auto",
-    ),
-  );
+  await registerMeters(client, address, [[DEVICE, key]]);
   client.disconnect();
   // Both nodes must know the device before the peer can check the readings' signatures.
   await waitForHeights(net.nodes, (await heightOf(first)) + 1n, 30_000);

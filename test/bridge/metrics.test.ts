@@ -2,22 +2,19 @@
 // registered through cosmjs logs in to the node's embedded broker and publishes; the scrape, parsed as
 // Prometheus text, shows the counters moved (accepted, rejected by reason, refused logins, ACL
 // denials), the verify histogram, connections by kind and the node's height.
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
+import type { MqttClient } from "mqtt";
 import { readingsTopic } from "../../bridge-mqtt/topics.ts";
-import { createRegistry, MSG_REGISTER_DEVICE } from "../../client/index.ts";
 import { type Exposition, sampleValue, scrapeMetrics } from "../../scripts/bench/prometheus-text.ts";
 import {
-  CHAIN_ID,
   createTestHome,
-  DENOM,
   faucetWallet,
   type NodeProcess,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
+import { signingClient } from "./consumer-helpers.ts";
+import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const DEVICE = "D035_0001";
@@ -31,29 +28,9 @@ let node: NodeProcess;
 test.before(async () => {
   home = await createTestHome();
   node = await startNodeProcess(home.home);
-  const { wallet, address } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
-    registry: createRegistry(),
-    gasPrice: GasPrice.fromString(`0.025${DENOM}`),
-    broadcastPollIntervalMs: 200,
-  });
-  assertIsDeliverTxSuccess(
-    await client.signAndBroadcast(
-      address,
-      [
-        {
-          typeUrl: MSG_REGISTER_DEVICE,
-          value: {
-            owner: address,
-            deviceId: DEVICE,
-            publicKey: { type: key.type, key: key.publicKey },
-            metadata: { model: "meter", unit: "kWh", locationHint: "" },
-          },
-        },
-      ],
-      "auto",
-    ),
-  );
+  const { address } = await faucetWallet();
+  const client = await signingClient(node.rpcUrl);
+  await registerMeters(client, address, [[DEVICE, key]]);
   client.disconnect();
 });
 
@@ -63,13 +40,7 @@ test.after.always(async () => {
 });
 
 function connect(signWith = key): Promise<MqttClient> {
-  return mqtt.connectAsync(node.mqttUrl, {
-    clientId: DEVICE,
-    username: DEVICE,
-    password: authPassword(CHAIN_ID, DEVICE, Date.now(), signWith.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  return connectDevice(node.mqttUrl, DEVICE, signWith);
 }
 
 const value = (exposition: Exposition, name: string, labels: Record<string, string> = {}) =>

@@ -10,7 +10,6 @@ import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import test from "ava";
 import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
 import { consumerCommandTopic } from "../../bridge-mqtt/commands/consumer-commands.ts";
 import { accountOf, consumerPassword } from "../../bridge-mqtt/consumers/login.ts";
 import { streamJsonTopic } from "../../bridge-mqtt/consumers/stream-topics.ts";
@@ -26,6 +25,7 @@ import {
   MSG_WITHDRAW_EARNINGS,
   PricingUnit,
 } from "../../client/index.ts";
+import { connectDevice } from "../bridge/device-helpers.ts";
 import { ed25519Key, signedReading, type TestDeviceKey } from "../bridge/device-keys.ts";
 import {
   DENOM,
@@ -52,21 +52,6 @@ let net: TestDevnet | undefined;
 test.after.always(async () => {
   await net?.close();
 });
-
-function connectDevice(
-  url: string,
-  chainId: string,
-  deviceId: string,
-  key: TestDeviceKey,
-): Promise<MqttClient> {
-  return mqtt.connectAsync(url, {
-    clientId: deviceId,
-    username: deviceId,
-    password: authPassword(chainId, deviceId, Date.now(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
-}
 
 function connectConsumer(url: string, chainId: string, privateKey: Uint8Array): Promise<MqttClient> {
   const { address } = accountOf(privateKey);
@@ -202,7 +187,7 @@ async function openEscrow(w: World, deviceId: string): Promise<bigint> {
 
 /** Sensor A publishes `values` on X, one per 200 ms, from sequence `first`. */
 async function publishTemperatures(w: World, first: bigint, values: number[]): Promise<void> {
-  const sensor = await connectDevice(w.xMqtt, w.chainId, SENSOR, sensorKey);
+  const sensor = await connectDevice(w.xMqtt, SENSOR, sensorKey, { chainId: w.chainId });
   try {
     let sequence = first;
     for (const value of values) {
@@ -302,7 +287,7 @@ test.serial(
     await openEscrow(w, ACTUATOR); // the right to command B
 
     // B is connected to validator Y; the service commands it through X.
-    const actuator = await connectDevice(w.yMqtt, w.chainId, ACTUATOR, actuatorKey);
+    const actuator = await connectDevice(w.yMqtt, ACTUATOR, actuatorKey, { chainId: w.chainId });
     const service = await connectConsumer(w.xMqtt, w.chainId, w.service.privateKey);
     try {
       await actuator.subscribeAsync(commandsTopic(ACTUATOR), { qos: 1 });
