@@ -10,12 +10,12 @@ import type { Command } from "commander";
 import { verifyDeviceSignature } from "../../bridge-mqtt/device-signature.ts";
 import {
   decodeCommitmentValue,
+  type VerifiedCommitment,
   verifiedCommitment,
   verifiedDevice,
 } from "../../light-client/module-queries.ts";
 import { type Device, decodeDevice } from "../../modules/device/codec.ts";
 import { deviceKey } from "../../modules/device/keys.ts";
-import type { CommitmentBody } from "../../modules/meter/codec.ts";
 import { commitmentKey } from "../../modules/meter/keys.ts";
 import { readingSignBytes } from "../../modules/meter/reading.ts";
 import { auditDay, bodyFieldMismatches, mismatchingReadings } from "../audit/day.ts";
@@ -38,9 +38,7 @@ interface AuditFlags extends TrustFlags {
 }
 
 interface Committed {
-  body: CommitmentBody;
-  hash: Uint8Array;
-  finalHeight: bigint;
+  body: VerifiedCommitment;
   device: Device | undefined;
   /** State height both were read at. */
   height: bigint;
@@ -101,8 +99,8 @@ export function registerAudit(program: Command): void {
         date: new Date(Number(day) * 86_400_000).toISOString().slice(0, 10),
         commitment_source: committed.source,
         state_height: committed.height,
-        final_height: committed.finalHeight,
-        commitment_hash: toHex(committed.hash).toUpperCase(),
+        final_height: committed.body.finalHeight,
+        commitment_hash: toHex(committed.body.hash).toUpperCase(),
         expected_root: result.expectedRoot.toUpperCase(),
         computed_root: result.computedRoot.toUpperCase(),
         expected_count: result.expectedCount,
@@ -147,11 +145,8 @@ async function loadCommitted(
     if (commitment.value === undefined)
       throw notFinal(deviceId, day, `proven absent at height ${commitment.height}`);
     const device = await refusing(() => verifiedDevice(client, deviceId, now, { height: commitment.height }));
-    const { value } = commitment;
     return {
-      body: value,
-      hash: value.hash,
-      finalHeight: value.finalHeight,
+      body: commitment.value,
       device: device.value,
       height: commitment.height,
       source: "light-verified",
@@ -160,12 +155,9 @@ async function loadCommitted(
   const url = resolveNode(flags.node, commandContext(command));
   const commitment = await storeGet(url, "meter", commitmentKey(deviceId, day), 0n);
   if (commitment.value === undefined) throw notFinal(deviceId, day, `absent at height ${commitment.height}`);
-  const value = decodeCommitmentValue(commitment.value);
   const device = await storeGet(url, "device", deviceKey(deviceId), commitment.height);
   return {
-    body: value,
-    hash: value.hash,
-    finalHeight: value.finalHeight,
+    body: decodeCommitmentValue(commitment.value),
     device: device.value === undefined ? undefined : decodeDevice(device.value),
     height: commitment.height,
     source: "node (unverified)",
