@@ -2,12 +2,11 @@
 // days have readings, which devices sent readings on a day, and a device-day's readings in sequence
 // order. The scheduler and retention read through these; only the reading store writes readings.
 import { type Database, iterateKeys } from "../../chain/store/db.ts";
+import { MAX_DAY } from "../../modules/meter/keys.ts";
 import type { Reading } from "../../modules/meter/reading.ts";
 import { decodeReadingPayload } from "../reading-codec.ts";
 import { DAY_DEVICE_PREFIX, type ReadingStore } from "../reading-store.ts";
 
-/** Largest day a 4-byte key holds (meter's MAX_DAY). */
-const MAX_DAY = 0xffff_ffffn;
 /** Devices read from the day index at once (devicePagesOfDay). */
 const DEVICE_PAGE = 500;
 

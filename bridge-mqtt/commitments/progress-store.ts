@@ -4,12 +4,11 @@
 //   0x49 ‖ day (4) ‖ len(id) ‖ id  → state (1: voted, 2: final) ‖ commitment hash (32)
 import { KEYSPACE } from "../../chain/db-keyspace.ts";
 import { type Database, getAsync, writeBatch } from "../../chain/store/db.ts";
+import { HASH_BYTES } from "../../modules/meter/keys.ts";
 import { dayBytes, dayDeviceKey } from "./day-index.ts";
 
 export const DAY_DONE_PREFIX = KEYSPACE.bridgeCommitmentDays;
 export const DEVICE_DAY_PROGRESS_PREFIX = KEYSPACE.bridgeCommitmentProgress;
-
-const HASH_BYTES = 32;
 
 export type DeviceDayState = "voted" | "final";
 
@@ -21,7 +20,10 @@ export interface DeviceDayProgress {
 
 const STATE_BYTE: Record<DeviceDayState, number> = { voted: 1, final: 2 };
 
-const dayDoneKey = (day: bigint) => Buffer.concat([Buffer.of(DAY_DONE_PREFIX), dayBytes(day)]);
+/** Keys retention deletes with a pruned device-day, and with a day it pruned entirely. */
+export const dayDoneKey = (day: bigint) => Buffer.concat([Buffer.of(DAY_DONE_PREFIX), dayBytes(day)]);
+export const progressKey = (day: bigint, deviceId: string): Uint8Array =>
+  dayDeviceKey(DEVICE_DAY_PROGRESS_PREFIX, day, deviceId);
 
 export async function isDayDone(db: Database, day: bigint): Promise<boolean> {
   return (await getAsync(db, dayDoneKey(day))) !== undefined;
@@ -41,7 +43,7 @@ export async function loadProgress(
   day: bigint,
   deviceId: string,
 ): Promise<DeviceDayProgress | undefined> {
-  const value = await getAsync(db, dayDeviceKey(DEVICE_DAY_PROGRESS_PREFIX, day, deviceId));
+  const value = await getAsync(db, progressKey(day, deviceId));
   if (value === undefined || value.length !== 1 + HASH_BYTES) return undefined;
   const state = value[0] === STATE_BYTE.final ? "final" : "voted";
   return { state, hash: value.slice(1) };
@@ -59,7 +61,7 @@ export async function saveProgress(
     [
       {
         type: "put",
-        key: dayDeviceKey(DEVICE_DAY_PROGRESS_PREFIX, day, deviceId),
+        key: progressKey(day, deviceId),
         value: Buffer.concat([Buffer.of(STATE_BYTE[progress.state]), progress.hash]),
       },
     ],
@@ -68,8 +70,3 @@ export async function saveProgress(
     false,
   );
 }
-
-/** Keys retention deletes with a pruned device-day, and with a day it pruned entirely. */
-export const progressKey = (day: bigint, deviceId: string): Uint8Array =>
-  dayDeviceKey(DEVICE_DAY_PROGRESS_PREFIX, day, deviceId);
-export { dayDoneKey };
