@@ -3,8 +3,7 @@
 // with command terms) opened through cosmjs with the project's registry.
 import type { SigningStargateClient } from "@cosmjs/stargate";
 import { assertIsDeliverTxSuccess } from "@cosmjs/stargate";
-import mqtt, { type MqttClient } from "mqtt";
-import { authPassword } from "../../bridge-mqtt/auth.ts";
+import type { MqttClient } from "mqtt";
 import { commandsTopic } from "../../bridge-mqtt/topics.ts";
 import {
   EscrowMode,
@@ -15,6 +14,7 @@ import {
   escrow as pb,
 } from "../../client/index.ts";
 import { CHAIN_ID, DENOM, rpc } from "../helpers/node-process.ts";
+import { connectDevice } from "./device-helpers.ts";
 import type { TestDeviceKey } from "./device-keys.ts";
 
 export interface CommandMessage {
@@ -43,13 +43,7 @@ export async function connectActuator(
   nowMs: () => number = Date.now,
   chainId = CHAIN_ID,
 ): Promise<Actuator> {
-  const client = await mqtt.connectAsync(url, {
-    clientId: deviceId,
-    username: deviceId,
-    password: authPassword(chainId, deviceId, nowMs(), key.sign),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
+  const client = await connectDevice(url, deviceId, key, { chainId, nowMs: nowMs() });
   const received: CommandMessage[] = [];
   const waiting: ((message: CommandMessage) => void)[] = [];
   client.on("message", (_topic, payload, packet) => {
