@@ -29,15 +29,20 @@ export class RegistrationError extends Error {
   }
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON-RPC results, read field by field by the caller
-async function rpc(url: string, method: string, params: Record<string, unknown>): Promise<any> {
+/** The whole JSON-RPC answer: `result`, or `error` (which a poll may expect, e.g. tx not found yet). */
+// biome-ignore lint/suspicious/noExplicitAny: JSON-RPC answer, read field by field by the caller
+async function rpcAnswer(url: string, method: string, params: Record<string, unknown>): Promise<any> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
-  // biome-ignore lint/suspicious/noExplicitAny: JSON-RPC answer, read field by field
-  const body: any = await response.json();
+  return response.json();
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON-RPC results, read field by field by the caller
+async function rpc(url: string, method: string, params: Record<string, unknown>): Promise<any> {
+  const body = await rpcAnswer(url, method, params);
   if (body.error !== undefined)
     throw new RegistrationError("query_failed", `${method}: ${body.error.message} ${body.error.data ?? ""}`);
   return body.result;
@@ -164,18 +169,7 @@ export async function registerDevices(options: {
 async function waitForTx(rpcUrl: string, hash: string, index: number, total: number): Promise<void> {
   const deadline = Date.now() + INCLUSION_TIMEOUT_MS;
   for (;;) {
-    const response = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "tx",
-        params: { hash: Buffer.from(hash, "hex").toString("base64") },
-      }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON-RPC answer, read field by field
-    const body: any = await response.json();
+    const body = await rpcAnswer(rpcUrl, "tx", { hash: Buffer.from(hash, "hex").toString("base64") });
     if (body.result !== undefined) {
       const code = Number(body.result.tx_result?.code ?? 0);
       if (code !== 0)
