@@ -19,12 +19,18 @@ import {
 } from "../../client/index.ts";
 import { MAX_EXPIRY_BLOCKS } from "../../modules/poa/keys.ts";
 import { encodeCanonical, type ProtoEncoder, toLong } from "../../proto/canonical.ts";
-import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
-import { broadcastMsgs, MAX_CLI_PAGE_LIMIT, type TxFlags as ModuleTxFlags, txOptions } from "./module-tx.ts";
+import {
+  abciQueryBytes,
+  asJson,
+  broadcastMsgs,
+  MAX_CLI_PAGE_LIMIT,
+  type TxFlags as ModuleTxFlags,
+  NODE_OPTION,
+  txOptions,
+} from "./module-tx.ts";
 import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
-import { resolveNode, rpcCall } from "./rpc-client.ts";
 
 /** Default voting window: one hour at 1 s blocks. */
 const DEFAULT_EXPIRY_BLOCKS = 3600n;
@@ -169,8 +175,6 @@ function registerPoaTx(tx: Command): void {
   });
 }
 
-const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
-
 /** Runs one poa gRPC query through abci_query and prints its response as snake_case JSON. */
 async function runQuery<T extends object>(
   command: Command,
@@ -179,35 +183,14 @@ async function runQuery<T extends object>(
   request: { type: ProtoEncoder<T>; value: T },
   response: { decode(bytes: Uint8Array): object; toObject(message: never, options: object): object },
 ): Promise<void> {
-  const context = commandContext(command);
-  const url = resolveNode(node, context);
-  const data = Buffer.from(encodeCanonical(request.type, request.value)).toString("hex");
-  const result = (await rpcCall(url, "abci_query", { path, data })) as {
-    response: { code?: number | string; log?: string; value?: string | null; codespace?: string };
-  };
-  const code = Number(result.response.code ?? 0);
-  if (code !== 0)
-    throw new CliError(
-      "query_failed",
-      `${result.response.log ?? "query failed"} (code ${code}, ${result.response.codespace ?? ""})`,
-    );
-  const message = response.decode(Uint8Array.from(Buffer.from(result.response.value ?? "", "base64")));
-  const object = response.toObject(message as never, {
-    longs: String,
-    enums: String,
-    bytes: String,
-    defaults: true,
-  });
-  printOutput(snake(object), context.output);
-}
-
-const snake = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(snake);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(v)]),
+  const { context, bytes } = await abciQueryBytes(
+    command,
+    node,
+    path,
+    encodeCanonical(request.type, request.value),
   );
-};
+  printOutput(asJson(response, response.decode(bytes)), context.output);
+}
 
 interface PageFlags {
   limit?: string;
