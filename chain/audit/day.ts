@@ -20,6 +20,14 @@ import { bytesEqual, toHex } from "../crypto/hash.ts";
 /** Readings up to which the one-extra search (n root computations of n leaves) is tried. */
 export const MAX_EXTRA_SEARCH_READINGS = 5_000;
 
+/**
+ * Missing sequences listed, at most. The gap between two given readings is as wide as their
+ * sequence numbers say, and one reading with a forged or corrupt sequence (say 2^63) would
+ * otherwise make the audit enumerate billions of strings; a report of a thousand already says the
+ * readings are incomplete.
+ */
+export const MAX_MISSING_SEQUENCES_LISTED = 1_000;
+
 export interface DayAudit {
   match: boolean;
   expectedRoot: string;
@@ -28,7 +36,8 @@ export interface DayAudit {
   readings: number;
   /** Sequences that are not part of the committed day (other device/day, repeated, or excluded). */
   extra: string[];
-  /** Sequences absent from the given readings (gaps between first and last). */
+  /** Sequences absent from the given readings (gaps between first and last), at most
+   * MAX_MISSING_SEQUENCES_LISTED of them. */
   missing: string[];
 }
 
@@ -72,7 +81,11 @@ export function auditDay(
     }
   }
   for (let i = 1; i < kept.length; i++)
-    for (let s = kept[i - 1]!.sequence + 1n; s < kept[i]!.sequence && missing.length < 1000; s++)
+    for (
+      let s = kept[i - 1]!.sequence + 1n;
+      s < kept[i]!.sequence && missing.length < MAX_MISSING_SEQUENCES_LISTED;
+      s++
+    )
       missing.push(String(s));
   match = match && extra.length === 0;
   return {
