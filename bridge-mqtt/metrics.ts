@@ -160,11 +160,6 @@ export class BridgeMetrics {
         "Reading batches this node signed and published.",
       ],
       ["readingsGossiped", "gossip_readings_published_total", "Device readings published in batches."],
-      [
-        "outboundDropped",
-        "gossip_outbound_dropped_total",
-        "Readings not gossiped: the outbound queue was full (peers repair them).",
-      ],
       ["batchesAccepted", "gossip_batches_accepted_total", "Peers' batches accepted."],
       [
         "batchesIgnored",

@@ -6,8 +6,6 @@ export interface ReplicationCounters {
   /** Batches this node signed and published, and the readings in them. */
   batchesPublished: number;
   readingsGossiped: number;
-  /** Device readings not gossiped because the outbound queue was full (peers repair them). */
-  outboundDropped: number;
   /** Gossiped batches accepted, rejected by reason, and ignored (inbound queue full, own batch). */
   batchesAccepted: number;
   batchesRejected: Record<BatchRejection, number>;
@@ -41,7 +39,6 @@ export function newReplicationCounters(): ReplicationCounters {
   return {
     batchesPublished: 0,
     readingsGossiped: 0,
-    outboundDropped: 0,
     batchesAccepted: 0,
     batchesRejected: zeros(BATCH_REJECTIONS),
     batchesIgnored: 0,

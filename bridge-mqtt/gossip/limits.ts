@@ -16,9 +16,6 @@ export const BATCH_FLUSH_INTERVAL_MS = 50;
 export const MAX_READING_BATCH_MESSAGE_BYTES = MAX_BATCH_READING_BYTES + 16 * 1024;
 /** Largest single reading in a batch or a repair response, bytes (the device payload bound). */
 export const MAX_REPLICATED_READING_BYTES = MAX_READING_BYTES;
-/** Stored device readings waiting to be gossiped: 2 s of 10,000 devices at 1 Hz. Past it readings
- * are dropped from gossip (counted); peers get them by repair. */
-export const MAX_OUTBOUND_READINGS = 20_000;
 /** Received readings waiting for their device signature checks and the disk: 2 s of 10,000 devices
  * at 1 Hz. A batch that does not fit is ignored (counted), not buffered. */
 export const MAX_INBOUND_PENDING_READINGS = 20_000;

@@ -1,17 +1,13 @@
 // Gossips the readings this bridge stored from its own devices as node-signed batches: one gossip
 // message per MAX_READINGS_PER_BATCH readings, MAX_BATCH_READING_BYTES, or BATCH_FLUSH_INTERVAL_MS
 // after the batch's first reading, whichever comes first. Readings that came by gossip or repair are
-// not gossiped again (their author did; gossipsub forwards its message).
+// not gossiped again (their author did; gossipsub forwards its message). The queue never holds more
+// than one batch: a full batch is signed and handed to gossipsub at once, in the same call.
 import type { P2PHost } from "../../chain/p2p/host.ts";
 import type { StoredReading } from "../reading-store.ts";
 import { encodeReadingBatch, type NodeKeySigner } from "./batch-codec.ts";
 import type { ReplicationCounters } from "./counters.ts";
-import {
-  BATCH_FLUSH_INTERVAL_MS,
-  MAX_BATCH_READING_BYTES,
-  MAX_OUTBOUND_READINGS,
-  MAX_READINGS_PER_BATCH,
-} from "./limits.ts";
+import { BATCH_FLUSH_INTERVAL_MS, MAX_BATCH_READING_BYTES, MAX_READINGS_PER_BATCH } from "./limits.ts";
 
 export interface ReadingPublisherOptions {
   host: Pick<P2PHost, "publish">;
@@ -39,10 +35,6 @@ export class ReadingPublisher {
     if (this.#stopped) return;
     for (const { bytes, origin } of stored) {
       if (origin !== "device") continue;
-      if (this.#outbound.length >= MAX_OUTBOUND_READINGS) {
-        this.#o.counters.outboundDropped++;
-        continue;
-      }
       if (this.#outboundBytes + bytes.length > MAX_BATCH_READING_BYTES) this.#publishOne();
       this.#outbound.push(bytes);
       this.#outboundBytes += bytes.length;
