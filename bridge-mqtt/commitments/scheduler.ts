@@ -504,7 +504,14 @@ export class CommitmentScheduler {
     for (const day of days)
       (async () => {
         if (await isDayDone(this.#options.db, day)) await reopenDay(this.#options.db, day);
-      })().catch(() => {});
+      })().catch((error: unknown) =>
+        // The day stays marked done (its late readings uncommitted) until another of its readings
+        // or a repair reopens it.
+        this.#options.logger.warn(
+          { day: Number(day), err: String(error) },
+          "daily commitments: could not reopen a day for its late readings",
+        ),
+      );
   }
 
   #setNextCheck(key: string, atMs: number): void {
