@@ -15,7 +15,12 @@ import type { ReadingStore, ReplicatedReading } from "../reading-store.ts";
 import type { DeviceRegistry } from "../registry.ts";
 import { pb } from "./batch-codec.ts";
 import type { ReplicationCounters } from "./counters.ts";
-import { type ReadingDrop, RepairFailed, ReplicatedReadingDropped } from "./errors.ts";
+import {
+  type ReadingDrop,
+  RepairFailed,
+  RepairResponseRejected,
+  ReplicatedReadingDropped,
+} from "./errors.ts";
 import {
   MAX_DAY,
   MAX_REPAIR_INBOUND_STREAMS,
@@ -81,18 +86,20 @@ export function encodeRepairResponse(response: RepairResponse): Uint8Array {
   return encodeCanonical(pb.RepairResponse, response);
 }
 
+/** Decodes a peer's answer to a request for at most `limit` readings; throws RepairResponseRejected. */
 export function decodeRepairResponse(bytes: Uint8Array, limit: number): RepairResponse {
   let message: ReturnType<typeof pb.RepairResponse.decode>;
   try {
     message = pb.RepairResponse.decode(bytes);
   } catch {
-    throw new Error("not a sensorchain.bridge.v1.RepairResponse");
+    throw new RepairResponseRejected("malformed", "not a sensorchain.bridge.v1.RepairResponse");
   }
   const readings = message.readings ?? [];
-  if (readings.length > limit) throw new Error(`${readings.length} readings, asked for ${limit}`);
+  if (readings.length > limit)
+    throw new RepairResponseRejected("too_many_readings", `${readings.length} readings, asked for ${limit}`);
   for (const reading of readings)
     if (reading.length === 0 || reading.length > MAX_REPLICATED_READING_BYTES)
-      throw new Error(`a reading of ${reading.length} bytes`);
+      throw new RepairResponseRejected("bad_reading_size", `a reading of ${reading.length} bytes`);
   return { readings, more: message.more === true };
 }
 
@@ -234,7 +241,8 @@ export class RepairClient {
           checked.push(value);
         }
         // Pages come in sequence order; a peer that goes backwards would page forever.
-        if (sequence <= afterSequence) throw new Error("repair page out of sequence order");
+        if (sequence <= afterSequence)
+          throw new RepairResponseRejected("out_of_order", "repair page out of sequence order");
         afterSequence = sequence;
         progressed = true;
       }

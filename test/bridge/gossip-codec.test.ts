@@ -12,14 +12,20 @@ import {
   pb,
   verifyBatchSignature,
 } from "../../bridge-mqtt/gossip/batch-codec.ts";
-import { ReadingBatchRejected } from "../../bridge-mqtt/gossip/errors.ts";
+import { ReadingBatchRejected, RepairResponseRejected } from "../../bridge-mqtt/gossip/errors.ts";
 import {
   MAX_BATCH_READING_BYTES,
   MAX_READING_BATCH_MESSAGE_BYTES,
   MAX_READINGS_PER_BATCH,
   MAX_REPAIR_READINGS,
+  MAX_REPLICATED_READING_BYTES,
 } from "../../bridge-mqtt/gossip/limits.ts";
-import { decodeRepairRequest, encodeRepairRequest } from "../../bridge-mqtt/gossip/repair.ts";
+import {
+  decodeRepairRequest,
+  decodeRepairResponse,
+  encodeRepairRequest,
+  encodeRepairResponse,
+} from "../../bridge-mqtt/gossip/repair.ts";
 import { peerIdOfNodeKey } from "../../chain/p2p/host.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
@@ -104,4 +110,25 @@ test("repair requests: a device id, a day that fits four bytes, a limit in range
   t.is(code({ ...ok, day: 1n << 32n }), "bad_request");
   t.is(code({ ...ok, limit: MAX_REPAIR_READINGS + 1 }), "bad_request");
   t.throws(() => decodeRepairRequest(randomBytes(300)), { instanceOf: Error });
+});
+
+test("repair responses: at most the readings asked for, each 1 byte to the reading bound, else a coded rejection", (t) => {
+  const readings = [reading(1n), reading(2n)];
+  t.deepEqual(decodeRepairResponse(encodeRepairResponse({ readings, more: true }), 2), {
+    readings,
+    more: true,
+  });
+  const code = (bytes: Uint8Array, limit: number) => {
+    try {
+      decodeRepairResponse(bytes, limit);
+      return "accepted";
+    } catch (error) {
+      return error instanceof RepairResponseRejected ? error.code : "untyped";
+    }
+  };
+  t.is(code(encodeRepairResponse({ readings, more: false }), 1), "too_many_readings");
+  t.is(code(encodeRepairResponse({ readings: [new Uint8Array(0)], more: false }), 1), "bad_reading_size");
+  const oversized = new Uint8Array(MAX_REPLICATED_READING_BYTES + 1);
+  t.is(code(encodeRepairResponse({ readings: [oversized], more: false }), 1), "bad_reading_size");
+  t.is(code(Uint8Array.of(0x0a, 0xff), 1), "malformed");
 });
