@@ -1,7 +1,7 @@
 // The sensorchain application: ABCI 2.0 methods over an injected CommitMultiStore and a list of
 // modules. Pure (style rule 1): no clock, no randomness, no network; the node drives it.
 import "./binary-writer.ts";
-import { sha256, toHex } from "../crypto/hash.ts";
+import { toHex } from "../crypto/hash.ts";
 import type { CommitMultiStore, PreparedCommit } from "../store/commit-types.ts";
 import type { CacheMultiStore, MultiStore } from "../store/types.ts";
 import type { Timestamp } from "../types/block.ts";
@@ -48,6 +48,7 @@ import {
 } from "./query.ts";
 import { SignatureCache } from "./signature-cache.ts";
 import { type DecodedTx, decodeTx } from "./tx.ts";
+import { txHashOf } from "./tx-hash.ts";
 
 /** CometBFT's default max tx size (mempool.max_tx_bytes): 1 MiB. */
 export const DEFAULT_MAX_TX_BYTES = 1024 * 1024;
@@ -385,14 +386,13 @@ export class BaseApplication implements Application {
     // Tx byte arrays are never written to once received, so identity implies equal bytes.
     const known = this.#decodedByArray.get(bytes);
     if (known !== undefined) return known;
-    const hash = sha256(bytes);
-    const key = toHex(hash);
+    const { hash, hex: key } = txHashOf(bytes);
     const cached = this.#decoded.get(key);
     if (cached !== undefined) {
       this.#decodedByArray.set(bytes, cached);
       return cached;
     }
-    const decoded = decodeTx(bytes, this.#handlers, hash);
+    const decoded = decodeTx(bytes, this.#handlers, hash, key);
     if (this.#decoded.size >= MAX_DECODED_TXS) {
       const oldest = this.#decoded.keys().next().value;
       if (oldest !== undefined) this.#decoded.delete(oldest);

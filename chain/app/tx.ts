@@ -30,6 +30,7 @@ export function decodeTx(
   bytes: Uint8Array,
   handlers: ReadonlyMap<string, MsgHandler<unknown>>,
   hash: Uint8Array = sha256(bytes),
+  hashHex: string = toHex(hash),
 ): DecodedTx {
   let raw: TxRaw;
   let body: TxBody;
@@ -61,7 +62,7 @@ export function decodeTx(
   return {
     bytes,
     hash,
-    hashHex: toHex(hash),
+    hashHex,
     raw,
     body,
     authInfo,

@@ -2,7 +2,7 @@
 // FinalizeBlock results, validator sets by height, the tx index and the event indexes. Writes are
 // returned as batch operations for the node's per-block atomic batch; reads go to the DB directly.
 import type { Event, FinalizeBlockResponse } from "../app/abci.ts";
-import { sha256 } from "../crypto/hash.ts";
+import { txHashOf } from "../app/tx-hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
 import type { Block, BlockID, Commit, Validator } from "../types/block.ts";
 import { decodeBlock, decodeCommit, encodeBlock, encodeCommit } from "../types/block-codec.ts";
@@ -317,8 +317,8 @@ export class BlockStoreImpl implements BlockStore {
 
     const empty = new Uint8Array(0);
     block.data.txs.forEach((tx, index) => {
-      // CometBFT's tx hash (chain/types txHash), through node:crypto: the block store is node-only.
-      const hash = sha256(tx);
+      // CometBFT's tx hash (chain/types txHash), usually known already from ingress.
+      const { hash } = txHashOf(tx);
       const result = results.txResults[index]!;
       const encodedResult = encodedResults[index]!;
       const byHeight = txByHeightKey(height, index);

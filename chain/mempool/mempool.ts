@@ -2,7 +2,8 @@
 // sequence order so a proposer never includes sequence n+1 before n; after each block the
 // committed txs leave and the rest are rechecked against the new state (CometBFT `recheck`).
 import type { CheckTxResponse } from "../app/abci.ts";
-import { sha256, toHex } from "../crypto/hash.ts";
+import { txHashOf } from "../app/tx-hash.ts";
+import { toHex } from "../crypto/hash.ts";
 
 export interface MempoolOptions {
   /** Maximum number of pending txs (CometBFT mempool.size). */
@@ -67,8 +68,9 @@ export class Mempool {
         `tx too large: ${tx.length} bytes, max ${this.#options.maxTxBytes}`,
       );
     }
-    const hash = knownHash ?? sha256(tx);
-    const hashHex = toHex(hash);
+    const known = knownHash === undefined ? txHashOf(tx) : undefined;
+    const hash = knownHash ?? known!.hash;
+    const hashHex = known?.hex ?? toHex(hash);
     if (this.#byHash.has(hashHex) || this.#seen.has(hashHex)) {
       throw new MempoolError("tx_in_cache", "tx already exists in cache");
     }
@@ -125,7 +127,7 @@ export class Mempool {
   /** Removes txs included in a committed block. */
   removeCommitted(txs: readonly Uint8Array[]): void {
     for (const tx of txs) {
-      const hashHex = toHex(sha256(tx));
+      const hashHex = txHashOf(tx).hex;
       this.#remember(hashHex);
       this.remove(hashHex);
     }
