@@ -3,7 +3,7 @@
 // the caller drops on any error, so a rejected tx changes no state.
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { decodeAddress } from "../crypto/bech32.ts";
-import { bytesEqual, toBase64 } from "../crypto/hash.ts";
+import { bytesEqual, toBase64, toHex } from "../crypto/hash.ts";
 import { secp256k1Address, verifySecp256k1 } from "../crypto/secp256k1.ts";
 import type { SignatureCheck } from "./abci.ts";
 import type { AnteAccountKeeper, AnteBankKeeper } from "./ante-keepers.ts";
@@ -288,10 +288,21 @@ function checkSignerPubKey(
   }
   if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3))
     throw sdkError("invalidPubKey", `secp256k1 public key of signer ${index} must be 33 compressed bytes`);
+  const keyHex = toHex(key);
+  if (addressOfCheckedKey.get(keyHex) === address) return key;
   if (!bytesEqual(secp256k1Address(key), decodeAddress(address)))
     throw sdkError(
       "invalidPubKey",
       `pubKey does not match signer address ${address} with signer index: ${index}`,
     );
+  if (addressOfCheckedKey.size >= MAX_CHECKED_KEYS)
+    addressOfCheckedKey.delete(addressOfCheckedKey.keys().next().value!);
+  addressOfCheckedKey.set(keyHex, address);
   return key;
 }
+
+/** Keys (hex) that hashed to an address, as spelled in the tx that showed it: the next tx of the same
+ * account skips sha256, ripemd160 and bech32 (~5 µs). Recent signers of a mempool and a block with
+ * headroom; oldest dropped first. Only matches are kept: a mismatch is checked again every time. */
+const MAX_CHECKED_KEYS = 20_000;
+const addressOfCheckedKey = new Map<string, string>();
