@@ -13,7 +13,7 @@ import {
 } from "cosmjs-types/tendermint/types/params";
 import { BlockMeta as ProtoBlockMeta } from "cosmjs-types/tendermint/types/types";
 import { Validator as ProtoValidator } from "cosmjs-types/tendermint/types/validator";
-import { utf8Length, utf8Write } from "cosmjs-types/utf8";
+import { utf8Write } from "cosmjs-types/utf8";
 import type { ExecTxResult, FinalizeBlockResponse } from "../app/abci.ts";
 import type { ConsensusParams, Validator } from "../types/block.ts";
 import "../app/binary-writer.ts";
@@ -102,107 +102,128 @@ function consensusParamsFromProto(params: ProtoConsensusParams): ConsensusParams
 }
 
 /** tendermint.abci.ExecTxResult, byte for byte what its generated encoder writes (fields in order,
- * defaults omitted, cosmjs-types' own UTF-8 writer), by hand in two passes (sizes, then bytes into one
- * exact allocation): a tx's ~12 events of ~25 attributes made the generated encoder (an operation
- * object per field, a fork per message) the block store's largest cost. Encoded once per tx, then
+ * defaults omitted, cosmjs-types' own UTF-8 writer for anything not ASCII), by hand in one pass into a
+ * reused scratch buffer, then copied out: a tx's ~12 events of ~25 attributes made the generated
+ * encoder (an operation object per field, a fork per message) the block store's largest cost, and a
+ * two-pass version (sizes, then bytes) still measured twice this one. Each length is reserved as one
+ * byte and the content moved when it needs more (events over 127 bytes). Encoded once per tx, then
  * embedded both in the block's results and in the tx's own record. */
 export function encodeExecTxResult(result: ExecTxResult): Uint8Array {
-  // Pass 1: UTF-8 lengths and message sizes, in the order pass 2 consumes them.
-  const sizes: number[] = [];
-  let eventsSize = 0;
-  for (const event of result.events) {
-    const typeLength = utf8Length(event.type);
-    let eventSize = stringFieldSize(typeLength);
-    const at = sizes.length;
-    sizes.push(typeLength, 0);
-    for (const attribute of event.attributes) {
-      const keyLength = utf8Length(attribute.key);
-      const valueLength = utf8Length(attribute.value);
-      const attributeSize =
-        stringFieldSize(keyLength) + stringFieldSize(valueLength) + (attribute.index ? 2 : 0);
-      sizes.push(keyLength, valueLength, attributeSize);
-      eventSize += 1 + varintLength(attributeSize) + attributeSize;
-    }
-    sizes[at + 1] = eventSize;
-    eventsSize += 1 + varintLength(eventSize) + eventSize;
-  }
-  const logLength = utf8Length(result.log);
-  const infoLength = utf8Length(result.info);
-  const codespaceLength = utf8Length(result.codespace);
-  const gasWanted = BigInt.asUintN(64, result.gasWanted);
-  const gasUsed = BigInt.asUintN(64, result.gasUsed);
+  scratchAt = 0;
+  reserve(64 + result.data.length);
   const code = result.code >>> 0;
-  const total =
-    (code === 0 ? 0 : 1 + varintLength(code)) +
-    (result.data.length === 0 ? 0 : 1 + varintLength(result.data.length) + result.data.length) +
-    stringFieldSize(logLength) +
-    stringFieldSize(infoLength) +
-    (gasWanted === 0n ? 0 : 1 + bigVarintLength(gasWanted)) +
-    (gasUsed === 0n ? 0 : 1 + bigVarintLength(gasUsed)) +
-    eventsSize +
-    stringFieldSize(codespaceLength);
-
-  // Pass 2.
-  const out = new Uint8Array(total);
-  let offset = 0;
-  const varint = (value: number) => {
-    while (value > 0x7f) {
-      out[offset++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    out[offset++] = value;
-  };
-  const string = (tag: number, text: string, length: number) => {
-    if (length === 0) return;
-    out[offset++] = tag;
-    varint(length);
-    offset += utf8Write(text, out, offset);
-  };
-  const bigVarint = (tag: number, value: bigint) => {
-    if (value === 0n) return;
-    out[offset++] = tag;
-    while (value > 0x7fn) {
-      out[offset++] = Number(value & 0x7fn) | 0x80;
-      value >>= 7n;
-    }
-    out[offset++] = Number(value);
-  };
   if (code !== 0) {
-    out[offset++] = 8;
-    varint(code);
+    scratch[scratchAt++] = 8;
+    writeVarint(code);
   }
   if (result.data.length !== 0) {
-    out[offset++] = 18;
-    varint(result.data.length);
-    out.set(result.data, offset);
-    offset += result.data.length;
+    scratch[scratchAt++] = 18;
+    writeVarint(result.data.length);
+    scratch.set(result.data, scratchAt);
+    scratchAt += result.data.length;
   }
-  string(26, result.log, logLength);
-  string(34, result.info, infoLength);
-  bigVarint(40, gasWanted);
-  bigVarint(48, gasUsed);
-  let next = 0;
+  writeStringField(26, result.log);
+  writeStringField(34, result.info);
+  reserve(24);
+  writeBigVarintField(40, BigInt.asUintN(64, result.gasWanted));
+  writeBigVarintField(48, BigInt.asUintN(64, result.gasUsed));
   for (const event of result.events) {
-    const typeLength = sizes[next++]!;
-    out[offset++] = 58;
-    varint(sizes[next++]!);
-    string(10, event.type, typeLength);
+    reserve(2);
+    scratch[scratchAt++] = 58;
+    const eventLengthAt = scratchAt++;
+    writeStringField(10, event.type);
     for (const attribute of event.attributes) {
-      const keyLength = sizes[next++]!;
-      const valueLength = sizes[next++]!;
-      out[offset++] = 18;
-      varint(sizes[next++]!);
-      string(10, attribute.key, keyLength);
-      string(18, attribute.value, valueLength);
+      reserve(2);
+      scratch[scratchAt++] = 18;
+      const attributeLengthAt = scratchAt++;
+      writeStringField(10, attribute.key);
+      writeStringField(18, attribute.value);
       if (attribute.index) {
-        out[offset++] = 24;
-        out[offset++] = 1;
+        reserve(2);
+        scratch[scratchAt++] = 24;
+        scratch[scratchAt++] = 1;
       }
+      closeLength(attributeLengthAt);
     }
+    closeLength(eventLengthAt);
   }
-  string(66, result.codespace, codespaceLength);
-  if (offset !== total) throw new Error(`assertion: ExecTxResult encoded to ${offset} of ${total} bytes`);
+  writeStringField(66, result.codespace);
+  const out = scratch.slice(0, scratchAt);
+  if (scratch.length > MAX_SCRATCH_BYTES) scratch = new Uint8Array(INITIAL_SCRATCH_BYTES);
   return out;
+}
+
+/** encodeExecTxResult's scratch: a MsgSend's result is ~1 KiB. It grows for a larger result and is
+ * dropped afterwards when it grew past MAX_SCRATCH_BYTES, so one huge result does not stay resident. */
+const INITIAL_SCRATCH_BYTES = 16 * 1024;
+const MAX_SCRATCH_BYTES = 1024 * 1024;
+let scratch = new Uint8Array(INITIAL_SCRATCH_BYTES);
+let scratchAt = 0;
+
+/** Room for `bytes` more at scratchAt. */
+function reserve(bytes: number): void {
+  if (scratchAt + bytes <= scratch.length) return;
+  const grown = new Uint8Array(Math.max(2 * scratch.length, scratchAt + bytes));
+  grown.set(scratch.subarray(0, scratchAt));
+  scratch = grown;
+}
+
+function writeVarint(value: number): void {
+  while (value > 0x7f) {
+    scratch[scratchAt++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  scratch[scratchAt++] = value;
+}
+
+function writeBigVarintField(tag: number, value: bigint): void {
+  if (value === 0n) return;
+  scratch[scratchAt++] = tag;
+  while (value > 0x7fn) {
+    scratch[scratchAt++] = Number(value & 0x7fn) | 0x80;
+    value >>= 7n;
+  }
+  scratch[scratchAt++] = Number(value);
+}
+
+/** A proto3 string field (omitted when empty): ASCII copied char by char, anything else through
+ * cosmjs-types' utf8Write (UTF-8 takes at most 3 bytes per UTF-16 code unit). */
+function writeStringField(tag: number, text: string): void {
+  const length = text.length;
+  if (length === 0) return;
+  reserve(2 + 3 * length);
+  scratch[scratchAt++] = tag;
+  const lengthAt = scratchAt++;
+  const start = scratchAt;
+  let i = 0;
+  for (; i < length; i++) {
+    const char = text.charCodeAt(i);
+    if (char >= 0x80) break;
+    scratch[start + i] = char;
+  }
+  scratchAt = start + (i === length ? length : utf8Write(text, scratch, start));
+  closeLength(lengthAt);
+}
+
+/** Writes the length of what follows lengthAt (one byte was reserved there) as a varint, moving the
+ * content up when the varint needs more than that byte. */
+function closeLength(lengthAt: number): void {
+  const length = scratchAt - lengthAt - 1;
+  if (length < 0x80) {
+    scratch[lengthAt] = length;
+    return;
+  }
+  const extra = varintLength(length) - 1;
+  reserve(extra);
+  scratch.copyWithin(lengthAt + 1 + extra, lengthAt + 1, scratchAt);
+  scratchAt += extra;
+  let at = lengthAt;
+  let value = length;
+  while (value > 0x7f) {
+    scratch[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  scratch[at] = value;
 }
 
 function varintLength(value: number): number {
@@ -212,20 +233,6 @@ function varintLength(value: number): number {
     length++;
   }
   return length;
-}
-
-function bigVarintLength(value: bigint): number {
-  let length = 1;
-  while (value > 0x7fn) {
-    value >>= 7n;
-    length++;
-  }
-  return length;
-}
-
-/** A proto3 string field of `length` UTF-8 bytes; omitted (0 bytes) when empty. */
-function stringFieldSize(length: number): number {
-  return length === 0 ? 0 : 1 + varintLength(length) + length;
 }
 
 /** tendermint.abci.ResponseFinalizeBlock, byte for byte what its generated encoder writes (fields in

@@ -132,20 +132,28 @@ export function eventKey(
   suffix: Uint8Array,
 ): Uint8Array {
   const head = indexedCompositeKey(compositeKey);
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  if (value.length * 3 > MAX_INDEXED_STRING_BYTES) {
+  const length = value.length;
+  // At least one UTF-8 byte per UTF-16 code unit: longer values are hashed (indexedString).
+  if (length > MAX_INDEXED_STRING_BYTES) {
     const valueBytes = indexedString(value);
     return key(prefix, head, valueBytes, suffix);
   }
-  const out = new Uint8Array(1 + head.length + 2 + value.length * 3 + suffix.length);
+  const valueStart = 1 + head.length + 2;
+  const out = new Uint8Array(valueStart + length + suffix.length);
+  let i = 0;
+  for (; i < length; i++) {
+    const char = value.charCodeAt(i);
+    if (char >= 0x80) break;
+    out[valueStart + i] = char;
+  }
+  // Not ASCII: the general path (same bytes as indexedString, hashed when too long).
+  if (i < length) return key(prefix, head, indexedString(value), suffix);
   out[0] = prefix;
   out.set(head, 1);
-  const valueStart = 1 + head.length + 2;
-  const { written } = textEncoder.encodeInto(value, out.subarray(valueStart));
-  out[valueStart - 2] = written >>> 8;
-  out[valueStart - 1] = written & 0xff;
-  out.set(suffix, valueStart + written);
-  return out.subarray(0, valueStart + written + suffix.length);
+  out[valueStart - 2] = length >>> 8;
+  out[valueStart - 1] = length & 0xff;
+  out.set(suffix, valueStart + length);
+  return out;
 }
 
 export function blockEventKey(compositeKey: string, value: string, height: bigint): Uint8Array {

@@ -68,21 +68,60 @@ export function eventsMatch(events: readonly Event[], condition: Condition): boo
 
 /** Composite keys an event list contributes to the index: only attributes marked `index`, each
  * (composite key, value) once (equal pairs would write the same index key again: the SDK repeats
- * message.sender, coin_spent.spender, ... in every tx). */
+ * message.sender, coin_spent.spender, ... in every tx). A MsgSend has ~12 distinct pairs, so earlier
+ * pairs are compared one by one (no id strings, no set) up to LINEAR_DEDUPE_PAIRS, then a set. */
 export function indexedAttributes(events: readonly Event[]): { compositeKey: string; value: string }[] {
   const out: { compositeKey: string; value: string }[] = [];
-  const seen = new Set<string>();
+  let seen: Set<string> | undefined;
   for (const event of events) {
     if (event.type === "") continue;
     for (const attribute of event.attributes) {
       if (!attribute.index || attribute.key === "") continue;
-      const compositeKey = `${event.type}.${attribute.key}`;
-      // Length-prefixed, so no pair of strings can produce another pair's id.
-      const id = `${compositeKey.length}:${compositeKey}${attribute.value}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push({ compositeKey, value: attribute.value });
+      const compositeKey = compositeKeyOf(event.type, attribute.key);
+      const value = attribute.value;
+      if (seen === undefined && out.length >= LINEAR_DEDUPE_PAIRS) {
+        seen = new Set();
+        for (const pair of out) seen.add(pairId(pair.compositeKey, pair.value));
+      }
+      if (seen === undefined) {
+        if (out.some((pair) => pair.value === value && pair.compositeKey === compositeKey)) continue;
+      } else {
+        const id = pairId(compositeKey, value);
+        if (seen.has(id)) continue;
+        seen.add(id);
+      }
+      out.push({ compositeKey, value });
     }
   }
   return out;
+}
+
+/** Distinct pairs compared linearly before indexedAttributes switches to a set (quadratic below it). */
+const LINEAR_DEDUPE_PAIRS = 64;
+
+/** Length-prefixed, so no pair of strings can produce another pair's id. */
+function pairId(compositeKey: string, value: string): string {
+  return `${compositeKey.length}:${compositeKey}${value}`;
+}
+
+/** `type.key` strings, one object per pair, so that maps keyed by them (the block store's cached key
+ * prefixes) find a string whose hash is already computed. Types and keys come from code: few, but
+ * bounded in case a module makes them from data (then they are built each time). */
+const MAX_CACHED_COMPOSITE_KEYS = 4_096;
+const compositeKeys = new Map<string, Map<string, string>>();
+let cachedCompositeKeys = 0;
+
+function compositeKeyOf(type: string, key: string): string {
+  let byKey = compositeKeys.get(type);
+  let compositeKey = byKey?.get(key);
+  if (compositeKey !== undefined) return compositeKey;
+  compositeKey = `${type}.${key}`;
+  if (cachedCompositeKeys >= MAX_CACHED_COMPOSITE_KEYS) return compositeKey;
+  if (byKey === undefined) {
+    byKey = new Map();
+    compositeKeys.set(type, byKey);
+  }
+  byKey.set(key, compositeKey);
+  cachedCompositeKeys++;
+  return compositeKey;
 }
