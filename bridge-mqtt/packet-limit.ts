@@ -98,6 +98,16 @@ export function guardPacketSize(
     write(chunk: Buffer, _encoding, callback) {
       socket.write(chunk, callback);
     },
+    // mqtt-packet writes a packet as several chunks (a PUBACK is a header and a packet id) inside
+    // cork/uncork; without writev each chunk became a socket write of its own (one syscall each,
+    // the largest item of the bridge's main-thread profile). Chunks buffered while a write is in
+    // flight (PUBACKs of one group commit) go out in the same single write.
+    writev(chunks: { chunk: Buffer }[], callback) {
+      socket.write(
+        chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map(({ chunk }) => chunk)),
+        callback,
+      );
+    },
     final(callback) {
       socket.end(callback);
     },
