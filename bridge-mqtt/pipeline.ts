@@ -4,9 +4,9 @@
 // BridgeUnavailable / RegistryUnavailable (do not acknowledge: the device resends).
 // A device failing over from another validator may resend a reading this node already has by gossip:
 // the same bytes under a used sequence are a duplicate (stored already: acknowledged, no error).
-import { encodeReading, type Reading, readingSignBytes } from "../modules/meter/reading.ts";
+import type { Reading } from "../modules/meter/reading.ts";
 import { ReadingRejected } from "./errors.ts";
-import { decodeReadingPayload, validateReading } from "./reading-codec.ts";
+import { decodeReadingPayload, encodeReadingBytes, validateReading } from "./reading-codec.ts";
 import type { ReadingStore } from "./reading-store.ts";
 import type { DeviceRegistry } from "./registry.ts";
 import { type DeviceVerifier, startDeviceVerifier } from "./verify-pool.ts";
@@ -50,41 +50,45 @@ export class ReadingPipeline {
   /** Admits and stores one payload published on `deviceId`'s readings topic. */
   async accept(deviceId: string, payload: Uint8Array): Promise<Reading> {
     const previous = this.#admissions.get(deviceId);
-    const admitted = (previous ?? Promise.resolve()).then(
-      () => this.#admit(deviceId, payload),
-      () => this.#admit(deviceId, payload),
-    );
+    const admit = () => this.#admit(deviceId, payload);
+    // The common case (no reading of this device still being admitted) starts at once.
+    const admitted = previous === undefined ? admit() : previous.then(admit, admit);
     this.#admissions.set(deviceId, admitted);
     try {
-      const { reading, duplicate } = await admitted;
+      const { reading, bytes, duplicate } = await admitted;
       if (duplicate) this.counters.duplicates++;
-      else await this.#store.append(reading);
+      else await this.#store.append(reading, bytes);
       return reading;
     } finally {
       if (this.#admissions.get(deviceId) === admitted) this.#admissions.delete(deviceId);
     }
   }
 
-  async #admit(deviceId: string, payload: Uint8Array): Promise<{ reading: Reading; duplicate: boolean }> {
+  async #admit(
+    deviceId: string,
+    payload: Uint8Array,
+  ): Promise<{ reading: Reading; bytes: Uint8Array; duplicate: boolean }> {
     const reading = decodeReadingPayload(payload);
     validateReading(reading, deviceId);
-    const device = await this.#registry.device(deviceId);
+    // A connected device is in the registry's cache: no await (and no promise) for it.
+    const device = this.#registry.cachedDevice(deviceId) ?? (await this.#registry.device(deviceId));
     if (device === undefined)
       throw new ReadingRejected("unknown_device", `device ${deviceId} is not registered`);
     if (device.status !== "active")
       throw new ReadingRejected("retired_device", `device ${deviceId} is retired`);
-    if (!(await this.#verifier.verify(device.publicKey, readingSignBytes(reading), reading.signature)))
+    // Encoded once: the signed bytes are a prefix of the canonical bytes the store keeps.
+    const { canonical: bytes, signed } = encodeReadingBytes(reading);
+    if (!(await this.#verifier.verify(device.publicKey, signed, reading.signature)))
       throw new ReadingRejected("bad_signature", "signature does not verify with the registered key");
     const nowMs = BigInt(this.#now());
     const ahead = reading.timestampMs > nowMs + READING_MAX_FUTURE_MS;
     const old = reading.timestampMs < nowMs - READING_MAX_AGE_MS;
     if (!ahead && !old && this.#store.reserve(deviceId, reading.sequence))
-      return { reading, duplicate: false };
+      return { reading, bytes, duplicate: false };
     // Stored already with the same bytes (it came by gossip, or this is a resend): a duplicate, even
     // when it is now too old for the clock check.
     const stored = await this.#store.storedBytes(deviceId, reading.sequence);
-    if (stored !== undefined && Buffer.from(stored).equals(encodeReading(reading)))
-      return { reading, duplicate: true };
+    if (stored !== undefined && Buffer.from(stored).equals(bytes)) return { reading, bytes, duplicate: true };
     if (ahead) throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_FUTURE_MS} ms ahead`);
     if (old) throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_AGE_MS} ms old`);
     throw new ReadingRejected("replay", `sequence ${reading.sequence} is not above the last accepted`);

@@ -7,7 +7,7 @@
 import { pb } from "../modules/meter/codec.ts";
 import { isDecimal } from "../modules/meter/decimal.ts";
 import { MAX_AGGREGATES, MAX_UNIT_BYTES, MAX_VALUE_NAME_BYTES } from "../modules/meter/keys.ts";
-import type { Reading, ReadingValue } from "../modules/meter/reading.ts";
+import { encodeReading, type Reading, type ReadingValue } from "../modules/meter/reading.ts";
 import { ReadingRejected } from "./errors.ts";
 
 /** Largest reading payload, bytes: 16 values of 32+16+80 bytes, a 64-byte signature and room for a
@@ -41,8 +41,8 @@ function decodeProtobuf(payload: Uint8Array): Reading {
   }
   return {
     deviceId: message.deviceId ?? "",
-    sequence: BigInt((message.sequence ?? 0).toString()),
-    timestampMs: BigInt((message.timestampMs ?? 0).toString()),
+    sequence: uint64Of(message.sequence),
+    timestampMs: uint64Of(message.timestampMs),
     values: (message.values ?? []).map((v) => ({
       name: v.name ?? "",
       unit: v.unit ?? "",
@@ -51,6 +51,16 @@ function decodeProtobuf(payload: Uint8Array): Reading {
     ciphertext: message.ciphertext ?? new Uint8Array(0),
     signature: message.signature ?? new Uint8Array(0),
   };
+}
+
+/** A protobufjs uint64 (a Long, or a number for small values) as a bigint, without the decimal
+ * string round trip (Long.toString was a visible share of the bridge's profile). */
+function uint64Of(value: { low: number; high: number } | number | null | undefined): bigint {
+  if (value === null || value === undefined) return 0n;
+  if (typeof value === "number") return BigInt(value);
+  const high = value.high >>> 0;
+  const low = value.low >>> 0;
+  return high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low);
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -135,4 +145,118 @@ export function validateReading(reading: Reading, topicDeviceId: string): void {
     if (names.has(name)) throw malformed(`value name ${name} appears twice`);
     names.add(name);
   }
+}
+
+/** A reading's canonical bytes (encodeReading) and the bytes its device signed (readingSignBytes). */
+export interface ReadingBytes {
+  canonical: Uint8Array;
+  /** A view of `canonical` without its signature field: the signature is the last field (6) of
+   * the canonical encoding, so the signed bytes are its prefix. */
+  signed: Uint8Array;
+}
+
+const varintLength = (value: number): number => {
+  let length = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    length++;
+  }
+  return length;
+};
+
+const bigVarintLength = (value: bigint): number => {
+  if (value <= BigInt(Number.MAX_SAFE_INTEGER)) return varintLength(Number(value));
+  let length = 1;
+  while (value >= 128n) {
+    value >>= 7n;
+    length++;
+  }
+  return length;
+};
+
+/** Canonical and signed bytes in one pass, byte-identical to modules/meter/reading.ts (tested
+ * against it): proto3 fields in number order, defaults omitted. A string that is not well-formed
+ * UTF-16 (a lone surrogate, which protobufjs encodes differently from Buffer) takes the generic
+ * encoder. The bridge computes them once per reading instead of encoding twice through protobufjs. */
+export function encodeReadingBytes(reading: Reading): ReadingBytes {
+  const strings = [reading.deviceId];
+  for (const { name, unit, value } of reading.values) strings.push(name, unit, value);
+  if (!strings.every((text) => text.isWellFormed())) {
+    const canonical = encodeReading(reading);
+    return { canonical, signed: canonical.subarray(0, canonical.length - signatureFieldLength(reading)) };
+  }
+  const idBytes = utf8Length(reading.deviceId);
+  let total = stringFieldLength(idBytes);
+  if (reading.sequence !== 0n) total += 1 + bigVarintLength(reading.sequence);
+  if (reading.timestampMs !== 0n) total += 1 + bigVarintLength(reading.timestampMs);
+  const valueLengths: number[] = [];
+  for (const { name, unit, value } of reading.values) {
+    const length =
+      stringFieldLength(utf8Length(name)) +
+      stringFieldLength(utf8Length(unit)) +
+      stringFieldLength(utf8Length(value));
+    valueLengths.push(length);
+    total += 1 + varintLength(length) + length;
+  }
+  total += stringFieldLength(reading.ciphertext.length);
+  const signatureField = signatureFieldLength(reading);
+  total += signatureField;
+  const out = Buffer.alloc(total);
+  let offset = 0;
+  const varint = (value: number) => {
+    while (value >= 128) {
+      out[offset++] = (value % 128) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    out[offset++] = value;
+  };
+  const bigVarint = (value: bigint) => {
+    if (value <= BigInt(Number.MAX_SAFE_INTEGER)) return varint(Number(value));
+    while (value >= 128n) {
+      out[offset++] = Number(value & 0x7fn) | 0x80;
+      value >>= 7n;
+    }
+    out[offset++] = Number(value);
+  };
+  const text = (tag: number, value: string) => {
+    if (value === "") return;
+    out[offset++] = tag;
+    varint(utf8Length(value));
+    offset += out.write(value, offset, "utf8");
+  };
+  const bytes = (tag: number, value: Uint8Array) => {
+    if (value.length === 0) return;
+    out[offset++] = tag;
+    varint(value.length);
+    out.set(value, offset);
+    offset += value.length;
+  };
+  text(0x0a, reading.deviceId);
+  if (reading.sequence !== 0n) {
+    out[offset++] = 0x10;
+    bigVarint(reading.sequence);
+  }
+  if (reading.timestampMs !== 0n) {
+    out[offset++] = 0x18;
+    bigVarint(reading.timestampMs);
+  }
+  for (const [i, { name, unit, value }] of reading.values.entries()) {
+    out[offset++] = 0x22;
+    varint(valueLengths[i]!);
+    text(0x0a, name);
+    text(0x12, unit);
+    text(0x1a, value);
+  }
+  bytes(0x2a, reading.ciphertext);
+  bytes(0x32, reading.signature);
+  return { canonical: out, signed: out.subarray(0, total - signatureField) };
+}
+
+/** Bytes of a length-delimited field holding `length` bytes (0 when empty: proto3 omits it). */
+function stringFieldLength(length: number): number {
+  return length === 0 ? 0 : 1 + varintLength(length) + length;
+}
+
+function signatureFieldLength(reading: Reading): number {
+  return stringFieldLength(reading.signature.length);
 }

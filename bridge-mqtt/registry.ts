@@ -30,10 +30,19 @@ export class DeviceRegistry {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The device's record when it is cached and fresh (synchronous: the pipeline's common case);
+   * undefined otherwise (then ask `device`). */
+  cachedDevice(id: string): Device | undefined {
+    const cached = this.#cache.get(id);
+    return cached !== undefined && this.#now() - cached.loadedMs < REGISTRY_CACHE_TTL_MS
+      ? cached.device
+      : undefined;
+  }
+
   /** The device's record, undefined when it is not registered. */
   async device(id: string): Promise<Device | undefined> {
-    const cached = this.#cache.get(id);
-    if (cached !== undefined && this.#now() - cached.loadedMs < REGISTRY_CACHE_TTL_MS) return cached.device;
+    const cached = this.cachedDevice(id);
+    if (cached !== undefined) return cached;
     const response = await this.#query(QUERY_DEVICE, pb.QueryDeviceRequest.encode({ deviceId: id }).finish());
     if (response.code === DeviceCode.deviceNotFound.code) {
       this.#cache.delete(id);

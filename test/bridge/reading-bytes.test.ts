@@ -1,0 +1,64 @@
+// encodeReadingBytes (bridge-mqtt/reading-codec.ts) against the meter module's protobufjs encoders:
+// the same canonical bytes and signed bytes for random readings, edge values and odd strings.
+import { randomBytes } from "node:crypto";
+import test from "ava";
+import { decodeReadingPayload, encodeReadingBytes } from "../../bridge-mqtt/reading-codec.ts";
+import { encodeReading, type Reading, readingSignBytes } from "../../modules/meter/reading.ts";
+
+const MAX_UINT64 = (1n << 64n) - 1n;
+const STRINGS = ["", "W", "power", "é", "温度", "🙂x", "\ud800", "a\udc00b", "x".repeat(200)];
+const NUMBERS = [0n, 1n, 127n, 128n, 16_383n, 16_384n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, MAX_UINT64];
+
+function pick<T>(items: readonly T[], i: number): T {
+  return items[i % items.length]!;
+}
+
+function reading(i: number): Reading {
+  const values = Array.from({ length: i % 4 }, (_, v) => ({
+    name: pick(STRINGS, i + v),
+    unit: pick(STRINGS, i * 3 + v),
+    value: pick(["0", "1234", "-0.5", ""], i + v),
+  }));
+  return {
+    deviceId: pick(STRINGS, i * 7),
+    sequence: pick(NUMBERS, i),
+    timestampMs: pick(NUMBERS, i * 5 + 1),
+    values,
+    ciphertext: i % 5 === 0 ? randomBytes(i % 300) : new Uint8Array(0),
+    signature: i % 3 === 0 ? new Uint8Array(0) : randomBytes(i % 2 === 0 ? 64 : 150),
+  };
+}
+
+test("canonical and signed bytes equal the meter module's encoders", (t) => {
+  for (let i = 0; i < 2_000; i++) {
+    const r = reading(i);
+    const { canonical, signed } = encodeReadingBytes(r);
+    t.deepEqual(Buffer.from(canonical), Buffer.from(encodeReading(r)), `reading ${i}: canonical`);
+    t.deepEqual(Buffer.from(signed), Buffer.from(readingSignBytes(r)), `reading ${i}: signed`);
+  }
+});
+
+test("a decoded payload round-trips through encodeReadingBytes", (t) => {
+  const r: Reading = {
+    deviceId: "D035_1234567890",
+    sequence: 1_763_712_000_000_001n,
+    timestampMs: 1_763_712_000_000n,
+    values: [{ name: "power", unit: "W", value: "1234" }],
+    ciphertext: new Uint8Array(0),
+    signature: randomBytes(64),
+  };
+  const payload = encodeReading(r);
+  const decoded = decodeReadingPayload(payload);
+  t.deepEqual(decoded.sequence, r.sequence);
+  t.deepEqual(decoded.timestampMs, r.timestampMs);
+  t.deepEqual(Buffer.from(encodeReadingBytes(decoded).canonical), Buffer.from(payload));
+});
+
+test("uint64 fields above 2^32 decode to the same bigint", (t) => {
+  for (const value of [2n ** 32n, 2n ** 32n + 5n, 2n ** 53n + 1n, MAX_UINT64]) {
+    const r: Reading = { ...reading(1), deviceId: "D035_1", sequence: value, timestampMs: value };
+    const decoded = decodeReadingPayload(encodeReading(r));
+    t.is(decoded.sequence, value);
+    t.is(decoded.timestampMs, value);
+  }
+});
