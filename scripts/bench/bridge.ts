@@ -11,9 +11,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { freePort } from "../../test/helpers/node-process.ts";
 import type { FleetSummary } from "../devices/fleet.ts";
+import { generateDevices, saveKeysFile } from "../devices/keys-file.ts";
 import { formatLatency } from "../devices/latency.ts";
+import { registerDevices } from "../devices/register.ts";
 import { createDevnet, type Devnet, startDevnetNode } from "../devnet.ts";
 import {
   ed25519VerifyRate,
@@ -22,6 +25,7 @@ import {
   startRelayBroker,
 } from "./bridge-ceilings.ts";
 import { fmt } from "./crypto.ts";
+import { type DeviceLoadSummary, runDeviceLoad } from "./device-load.ts";
 import { procCpuSeconds } from "./devnet.ts";
 import { type Exposition, sampleValue, scrapeMetrics } from "./prometheus-text.ts";
 
@@ -45,6 +49,8 @@ export interface BridgeBenchOptions {
   /** Validators of the gossip run (0 skips it). */
   gossipValidators?: number;
   relayMessages?: number;
+  /** Processes of the lean load generator (device-load.ts) in the capacity runs. */
+  generatorProcesses?: number;
 }
 
 interface NodeUsage {
@@ -70,21 +76,33 @@ interface LoadRun {
   loadAverage: [number, number];
 }
 
+/** A capacity run with the lean generator: its figures, and the node's CPU and memory meanwhile. */
+interface CapacityRun {
+  load: DeviceLoadSummary;
+  registration: { registered: number; txs: number; seconds: number };
+  node: NodeUsage;
+  accepted: number;
+  unavailable: number;
+  rejected: number;
+  loadAverage: [number, number];
+}
+
 export interface BridgeBenchFigures {
   cores: number;
   ed25519VerifyOneCore: number;
   ed25519VerifyAllCores: number;
   relay: { broker: string; perSecond: number };
-  /** The capacity run's load (same simulator, devices, rate, window) against the plain broker. */
-  generatorAlone: FleetSummary;
-  throughput: LoadRun;
+  /** The capacity run's load (same generator, devices, rate, window) against the plain broker. */
+  generatorAlone: DeviceLoadSummary;
+  /** Absent with --throughputSeconds 0 (a capacity-only run). */
+  throughput?: LoadRun;
   gossip?: {
     validators: number;
     acceptedPerSecond: number;
     storedOnAllPeersPerSecond: number;
     lagP99Ms: number;
   };
-  capacity: LoadRun;
+  capacity: CapacityRun;
 }
 
 function procRssMb(pid: number): { peak: number; now: number } {
@@ -274,6 +292,69 @@ async function loadRun(
   };
 }
 
+/** N devices registered with real txs, then driven at 1 Hz by the lean generator (device-load.ts,
+ * pre-signed frames, several processes); the node's CPU and RSS from /proc over the window. */
+async function capacityRun(
+  node: BenchNode,
+  devnet: Devnet,
+  keysFile: string,
+  args: { count: number; seconds: number; processes: number },
+): Promise<CapacityRun> {
+  const devices = generateDevices("D035", args.count);
+  saveKeysFile(keysFile, devices);
+  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(devnet.faucetMnemonic, { prefix: "sensor" });
+  const registration = await registerDevices({
+    rpcUrl: node.rpcUrl,
+    signer: wallet,
+    owner: devnet.faucetAddress,
+    gasPrice: "0.025usensor",
+    devices,
+    log: (line) => console.error(line),
+  });
+  const before = await scrapeMetrics(node.rpcUrl);
+  const loadStart = loadavg()[0]!;
+  const nodePid = node.child.pid!;
+  let started = { cpu: 0, at: 0 };
+  let peakRssMb = 0;
+  const sampler = setInterval(() => {
+    if (started.at > 0) peakRssMb = Math.max(peakRssMb, procRssMb(nodePid).now);
+  }, 500);
+  const load = await runDeviceLoad({
+    port: Number(new URL(node.mqttUrl).port),
+    chainId: devnet.chainId,
+    keysFile,
+    count: args.count,
+    rate: 1,
+    seconds: args.seconds,
+    processes: args.processes,
+    onStart: () => {
+      started = { cpu: procCpuSeconds(nodePid), at: performance.now() };
+    },
+  });
+  clearInterval(sampler);
+  const cpu = procCpuSeconds(nodePid) - started.cpu;
+  const wallSeconds = Math.max(0.001, (performance.now() - started.at) / 1000);
+  const after = await scrapeMetrics(node.rpcUrl);
+  const accepted =
+    counter(after, `${M}readings_accepted_total`) - counter(before, `${M}readings_accepted_total`);
+  const rss = procRssMb(nodePid);
+  return {
+    load,
+    registration,
+    node: {
+      cpuPercent: (cpu / wallSeconds) * 100,
+      cpuMicrosPerReading: accepted === 0 ? Number.NaN : (cpu * 1e6) / accepted,
+      peakRssMb: Math.max(peakRssMb, rss.now),
+      rssMb: rss.now,
+    },
+    accepted,
+    unavailable:
+      counter(after, `${M}readings_unavailable_total`) - counter(before, `${M}readings_unavailable_total`),
+    rejected: rejectedTotal(after) - rejectedTotal(before),
+    loadAverage: [loadStart, loadavg()[0]!],
+  };
+}
+
 /** Readings stored through gossip on every peer of node 0, per second of the load run. */
 async function gossipRun(dir: string, validators: number, options: Required<BridgeBenchOptions>) {
   const { devnet, nodes } = await benchDevnet(join(dir, "gossip"), validators);
@@ -323,42 +404,19 @@ function histogramQuantile(exposition: Exposition, name: string, q: number): num
   return buckets.find((b) => b.count >= q * total)?.le ?? Number.NaN;
 }
 
-/** The capacity run's fleet against a plain broker: what the load generator itself can drive here. */
+/** The capacity run's load against a plain broker: what the load generator itself can drive here. */
 async function generatorAgainstPlainBroker(
   dir: string,
   mosquitto: string | undefined,
   count: number,
   seconds: number,
-): Promise<FleetSummary> {
+  processes: number,
+): Promise<DeviceLoadSummary> {
   const { port, child } = await startRelayBroker(dir, mosquitto);
   try {
-    const generator = spawn(
-      NODE_BINARY,
-      [
-        SIMULATOR,
-        ...[
-          "--count",
-          String(count),
-          "--rate",
-          "1",
-          "--duration",
-          `${seconds}s`,
-          "--connect-concurrency",
-          "200",
-        ],
-        ...["--mqtt", `mqtt://127.0.0.1:${port}`, "--no-register", "--presign", "--json"],
-        ...["--keys", join(dir, "plain-keys.json")],
-      ],
-      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    generator.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
-    generator.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => generator.once("exit", resolve));
-    if (code !== 0)
-      throw new Error(`the device simulator failed against the plain broker:\n${stderr.slice(-2000)}`);
-    return (JSON.parse(stdout.trim().split("\n").at(-1)!) as { fleet: FleetSummary }).fleet;
+    const keysFile = join(dir, "plain-keys.json");
+    saveKeysFile(keysFile, generateDevices("D035", count));
+    return await runDeviceLoad({ port, chainId: "none", keysFile, count, rate: 1, seconds, processes });
   } finally {
     child.kill("SIGTERM");
   }
@@ -374,6 +432,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
     throughputSeconds: options.throughputSeconds ?? 10,
     gossipValidators: options.gossipValidators ?? 4,
     relayMessages: options.relayMessages ?? 50_000,
+    generatorProcesses: options.generatorProcesses ?? 2,
   };
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-bridge-"));
   try {
@@ -382,26 +441,31 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
     const mosquitto = MOSQUITTO_PATHS.find((path) => existsSync(path));
     const relay = await measureRelay(dir, mosquitto, o.relayMessages);
     console.error(`bridge bench: the load generator alone, ${o.devices} devices at 1 Hz to ${relay.broker}`);
-    const generatorAlone = await generatorAgainstPlainBroker(dir, mosquitto, o.devices, o.seconds);
+    const generatorAlone = await generatorAgainstPlainBroker(
+      dir,
+      mosquitto,
+      o.devices,
+      o.seconds,
+      o.generatorProcesses,
+    );
     console.error("bridge bench: ceilings measured; one node, throughput run");
     const single = await benchDevnet(join(dir, "single"), 1);
-    let throughput: LoadRun;
-    let capacity: LoadRun;
+    let throughput: LoadRun | undefined;
+    let capacity: CapacityRun;
     try {
-      throughput = await loadRun(single.nodes[0]!, single.devnet, join(dir, "throughput-keys.json"), {
-        count: o.throughputDevices,
-        rate: o.throughputRate,
-        seconds: o.throughputSeconds,
-        maxInflight: o.throughputInflight,
-        presign: false,
-      });
+      if (o.throughputSeconds > 0)
+        throughput = await loadRun(single.nodes[0]!, single.devnet, join(dir, "throughput-keys.json"), {
+          count: o.throughputDevices,
+          rate: o.throughputRate,
+          seconds: o.throughputSeconds,
+          maxInflight: o.throughputInflight,
+          presign: false,
+        });
       console.error(`bridge bench: ${o.devices} devices at 1 Hz for ${o.seconds} s`);
-      capacity = await loadRun(single.nodes[0]!, single.devnet, join(dir, "capacity-keys.json"), {
+      capacity = await capacityRun(single.nodes[0]!, single.devnet, join(dir, "capacity-keys.json"), {
         count: o.devices,
-        rate: 1,
         seconds: o.seconds,
-        maxInflight: 100,
-        presign: true,
+        processes: o.generatorProcesses,
       });
     } finally {
       await stopNodes(single.nodes);
@@ -417,7 +481,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
       ed25519VerifyAllCores: all.perSecond,
       relay: { broker: relay.broker, perSecond: relay.perSecond },
       generatorAlone,
-      throughput,
+      ...(throughput === undefined ? {} : { throughput }),
       ...(gossip === undefined ? {} : { gossip }),
       capacity,
     };
@@ -431,31 +495,37 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
 export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenchOptions>): void {
   const t = f.throughput;
   const c = f.capacity;
-  const dropped = c.fleet.unacked + c.fleet.failed + c.fleet.skipped + c.unavailable;
+  const dropped = c.load.unacked + c.load.skipped + c.unavailable;
   const ms = (value: number) => `${formatLatency(value)} ms`;
   const lines = [
-    `bridge (${f.cores} cores; 1-min load average ${t.loadAverage[0].toFixed(1)} at start, ${c.loadAverage[1].toFixed(1)} at end)`,
+    `bridge (${f.cores} cores; 1-min load average ${c.loadAverage[0].toFixed(1)} at the capacity run's start, ${c.loadAverage[1].toFixed(1)} at its end)`,
     `  ceilings, same run: ed25519 verify (node:crypto) ${fmt(f.ed25519VerifyOneCore)}/s one core, ${fmt(f.ed25519VerifyAllCores)}/s on ${f.cores} cores; ` +
       `${f.relay.broker} relay QoS 1, 200 B, 1 → 1: ${fmt(f.relay.perSecond)} msg/s`,
-    `  end to end, 1 node (publish → verify → durable → PUBACK), ${o.throughputDevices} devices × ${o.throughputRate}/s offered, ≤ ${o.throughputInflight} in flight each:`,
-    `    ${fmt(t.fleet.ackedPerSecond)} readings/s accepted = ${((100 * t.fleet.ackedPerSecond) / f.ed25519VerifyAllCores).toFixed(0)}% of all-core verify, ` +
-      `${((100 * t.fleet.ackedPerSecond) / f.relay.perSecond).toFixed(0)}% of the plain relay; PUBACK p50 ${ms(t.fleet.p50Ms)} p99 ${ms(t.fleet.p99Ms)}; ` +
-      `node CPU ${t.node.cpuPercent.toFixed(0)}% = ${t.node.cpuMicrosPerReading.toFixed(0)} µs per reading (10,000/s on ${f.cores} cores needs ≤ ${(f.cores * 100).toFixed(0)}), generator CPU ${t.generatorCpuPercent.toFixed(0)}%`,
   ];
+  if (t !== undefined)
+    lines.push(
+      `  end to end, 1 node (publish → verify → durable → PUBACK), ${o.throughputDevices} devices × ${o.throughputRate}/s offered, ≤ ${o.throughputInflight} in flight each:`,
+      `    ${fmt(t.fleet.ackedPerSecond)} readings/s accepted = ${((100 * t.fleet.ackedPerSecond) / f.ed25519VerifyAllCores).toFixed(0)}% of all-core verify, ` +
+        `${((100 * t.fleet.ackedPerSecond) / f.relay.perSecond).toFixed(0)}% of the plain relay; PUBACK p50 ${ms(t.fleet.p50Ms)} p99 ${ms(t.fleet.p99Ms)}; ` +
+        `node CPU ${t.node.cpuPercent.toFixed(0)}% = ${t.node.cpuMicrosPerReading.toFixed(0)} µs per reading, generator (mqtt.js) CPU ${t.generatorCpuPercent.toFixed(0)}%`,
+    );
   if (f.gossip !== undefined)
     lines.push(
       `  ${f.gossip.validators} validators, same load on validator 0: ${fmt(f.gossip.acceptedPerSecond)} readings/s accepted, ` +
         `${fmt(f.gossip.storedOnAllPeersPerSecond)}/s stored by gossip on all ${f.gossip.validators - 1} peers; gossip lag p99 ≤ ${ms(f.gossip.lagP99Ms)} (bucket bound)`,
     );
   const g = f.generatorAlone;
+  const generatorMicros = (load: DeviceLoadSummary) =>
+    `${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading, ${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core in ${load.generatorProcesses} processes`;
   lines.push(
     `  the load generator alone, ${fmt(o.devices)} devices at 1 Hz to plain ${f.relay.broker} (no chain): ${fmt(g.ackedPerSecond)} PUBACKs/s of ${fmt(g.offeredPerSecond)}/s offered, ` +
-      `p50 ${ms(g.p50Ms)}, p99 ${ms(g.p99Ms)}, never acknowledged ${g.unacked}: the ceiling of the run below on this machine`,
-    `  ${fmt(o.devices)} devices at 1 Hz on one node, ${o.seconds} s (registered ${fmt(c.registration.registered)} in ${c.registration.txs} txs, ${c.registration.seconds.toFixed(1)} s; logins ${c.fleet.connectSeconds.toFixed(1)} s):`,
-    `    connected ${fmt(c.fleet.connected)}/${fmt(c.fleet.devices)} (target ${fmt(TARGET.devices)}); PUBACKed ${fmt(c.fleet.ackedPerSecond)}/s of ${fmt(c.fleet.offeredPerSecond)}/s offered`,
-    `    PUBACK p50 ${ms(c.fleet.p50Ms)}, p99 ${ms(c.fleet.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.fleet.maxMs)}`,
-    `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%; ${c.node.cpuMicrosPerReading.toFixed(0)} µs per reading), RSS peak ${c.node.peakRssMb.toFixed(0)} MB, at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB); generator CPU ${c.generatorCpuPercent.toFixed(0)}%, RSS peak ${c.generatorPeakRssMb.toFixed(0)} MB`,
-    `    dropped: ${dropped} (never acknowledged ${c.fleet.unacked}, failed ${c.fleet.failed}, skipped ${c.fleet.skipped}, not acknowledged by the bridge ${c.unavailable}); rejected ${c.rejected}; disconnects ${c.fleet.disconnects}`,
+      `p50 ${ms(g.p50Ms)}, p99 ${ms(g.p99Ms)}, never acknowledged ${g.unacked}; generator CPU ${generatorMicros(g)}: the ceiling of the run below on this machine`,
+    `  ${fmt(o.devices)} devices at 1 Hz on one node, ${o.seconds} s (registered ${fmt(c.registration.registered)} in ${c.registration.txs} txs, ${c.registration.seconds.toFixed(1)} s):`,
+    `    connected ${fmt(c.load.connected)}/${fmt(c.load.devices)} (target ${fmt(TARGET.devices)}); PUBACKed ${fmt(c.load.ackedPerSecond)}/s of ${fmt(c.load.offeredPerSecond)}/s offered`,
+    `    PUBACK p50 ${ms(c.load.p50Ms)}, p99 ${ms(c.load.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.load.maxMs)}`,
+    `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%; ${c.node.cpuMicrosPerReading.toFixed(0)} µs per reading; 10,000/s beside the generator on ${f.cores} cores needs ≤ ~120), RSS peak ${c.node.peakRssMb.toFixed(0)} MB, at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB)`,
+    `    generator CPU ${generatorMicros(c.load)}`,
+    `    dropped: ${dropped} (never acknowledged ${c.load.unacked}, skipped ${c.load.skipped}, not acknowledged by the bridge ${c.unavailable}); rejected ${c.rejected}; disconnects ${c.load.disconnects}`,
   );
   console.log(lines.join("\n"));
 }
@@ -475,6 +545,7 @@ if (import.meta.main) {
     "throughputSeconds",
     "gossipValidators",
     "relayMessages",
+    "generatorProcesses",
   ] as const) {
     const value = flag(name);
     if (value !== undefined) options[name] = value;

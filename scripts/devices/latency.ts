@@ -29,6 +29,22 @@ export class LatencyHistogram {
     return this.maxMs;
   }
 
+  /** The non-empty bins as [bin, count] pairs: a histogram small enough to send between processes. */
+  nonEmptyBins(): [number, number][] {
+    const bins: [number, number][] = [];
+    for (let bin = 0; bin <= BINS; bin++) if (this.#bins[bin]! > 0) bins.push([bin, this.#bins[bin]!]);
+    return bins;
+  }
+
+  /** Adds another histogram's nonEmptyBins (and its maximum). */
+  addBins(bins: readonly [number, number][], maxMs: number): void {
+    for (const [bin, count] of bins) {
+      this.#bins[bin]! += count;
+      this.count += count;
+    }
+    if (maxMs > this.maxMs) this.maxMs = maxMs;
+  }
+
   reset(): void {
     this.#bins.fill(0);
     this.count = 0;

@@ -1,0 +1,132 @@
+// The bridge alone under device load, for profiling (`node --cpu-prof scripts/bench/bridge-load.ts
+// --devices 3000 --seconds 15`): the bridge in this process as a node runs it (aedes, pipeline,
+// verify workers, LevelDB group commit with fsync) with the registry answered from memory instead of
+// a chain, and the lean load generator (device-load.ts) in child processes. Prints this process's
+// CPU per accepted reading (all threads: main, verify workers, LevelDB), the main thread's alone,
+// the generator's CPU apart, PUBACK p50/p99, RSS, and anything not acknowledged. The full benchmark
+// with a real node, registration by txs and the same-run ceilings is scripts/bench/bridge.ts.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ClassicLevel } from "classic-level";
+import { startBridge } from "../../bridge-mqtt/bridge.ts";
+import type { HomePaths } from "../../chain/config/home.ts";
+import { defaultConfigDocument, parseConfigDocument } from "../../chain/config/schema.ts";
+import { DB_OPTIONS } from "../../chain/store/db.ts";
+import { pb } from "../../modules/device/codec.ts";
+import { generateDevices, saveKeysFile } from "../devices/keys-file.ts";
+import { formatLatency } from "../devices/latency.ts";
+import { runDeviceLoad } from "./device-load.ts";
+
+const CHAIN_ID = "bench-bridge-load";
+const silent = { info() {}, warn() {}, error() {} };
+
+export async function runBridgeLoad(options: {
+  devices: number;
+  seconds: number;
+  rate: number;
+  processes: number;
+  verifyWorkers: number;
+}): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "sensorchain-bridge-load-"));
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "chain.db"), DB_OPTIONS);
+  await db.open();
+  try {
+    const devices = generateDevices("D035", options.devices);
+    const keysFile = join(dir, "keys.json");
+    saveKeysFile(keysFile, devices);
+    const records = new Map(
+      devices.map((device) => [
+        device.id,
+        pb.QueryDeviceResponse.encode({
+          device: {
+            id: device.id,
+            owner: "sensor1bench",
+            publicKey: { type: pb.KeyType.KEY_TYPE_ED25519, key: device.signer.publicKey },
+            status: pb.DeviceStatus.DEVICE_STATUS_ACTIVE,
+          },
+        }).finish(),
+      ]),
+    );
+    const config = {
+      ...parseConfigDocument(defaultConfigDocument("bench"), {} as HomePaths).mqtt,
+      verifyWorkers: options.verifyWorkers,
+    };
+    const bridge = await startBridge({
+      db,
+      config,
+      home: dir,
+      chainId: CHAIN_ID,
+      listen: { host: "127.0.0.1", port: 0 },
+      logger: silent,
+      query: async (_path, data) => {
+        const record = records.get(pb.QueryDeviceRequest.decode(data).deviceId);
+        return record === undefined ? { code: 7, value: new Uint8Array() } : { code: 0, value: record };
+      },
+    });
+    let cpu = process.cpuUsage();
+    let thread = process.threadCpuUsage();
+    let acceptedBefore = 0;
+    let peakRssMb = 0;
+    const sampler = setInterval(() => {
+      peakRssMb = Math.max(peakRssMb, process.memoryUsage.rss() / 2 ** 20);
+    }, 250);
+    const load = await runDeviceLoad({
+      port: bridge.port,
+      chainId: CHAIN_ID,
+      keysFile,
+      count: options.devices,
+      rate: options.rate,
+      seconds: options.seconds,
+      processes: options.processes,
+      onStart: () => {
+        cpu = process.cpuUsage();
+        thread = process.threadCpuUsage();
+        acceptedBefore = bridge.counters.accepted;
+      },
+    });
+    const used = process.cpuUsage(cpu);
+    const mainThread = process.threadCpuUsage(thread);
+    clearInterval(sampler);
+    const accepted = bridge.counters.accepted - acceptedBefore;
+    const perReading = (micros: number) => (accepted === 0 ? Number.NaN : micros / accepted);
+    const stats = bridge.verifier.stats();
+    console.log(
+      [
+        `bridge alone, ${options.devices} devices at ${options.rate}/s, ${options.seconds} s, ${options.verifyWorkers} verify workers, ` +
+          `generator ${load.generatorProcesses} processes`,
+        `  PUBACKed ${load.acked} of ${load.sent} sent (${load.ackedPerSecond.toFixed(0)}/s of ${load.offeredPerSecond}/s offered); ` +
+          `p50 ${formatLatency(load.p50Ms)} ms, p99 ${formatLatency(load.p99Ms)} ms, max ${load.maxMs.toFixed(1)} ms`,
+        `  bridge CPU ${perReading(used.user + used.system).toFixed(0)} µs per reading (all threads), main thread ${perReading(mainThread.user + mainThread.system).toFixed(0)} µs; ` +
+          `${(((used.user + used.system) / 1e6 / load.seconds) * 100).toFixed(0)}% of a core; RSS peak ${peakRssMb.toFixed(0)} MB`,
+        `  generator CPU ${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading sent (${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core)`,
+        `  not acknowledged ${load.unacked}, skipped ${load.skipped}, rejected ${load.rejected}, disconnects ${load.disconnects}, ` +
+          `bridge unavailable ${bridge.counters.unavailable}; ${(stats.verified / Math.max(1, stats.batches)).toFixed(1)} signatures per worker message`,
+      ].join("\n"),
+    );
+    await bridge.stop();
+  } finally {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      devices: { type: "string", default: "2000" },
+      seconds: { type: "string", default: "15" },
+      rate: { type: "string", default: "1" },
+      processes: { type: "string", default: "2" },
+      workers: { type: "string", default: "2" },
+    },
+  });
+  await runBridgeLoad({
+    devices: Number(values.devices),
+    seconds: Number(values.seconds),
+    rate: Number(values.rate),
+    processes: Number(values.processes),
+    verifyWorkers: Number(values.workers),
+  });
+}

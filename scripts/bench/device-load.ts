@@ -1,0 +1,366 @@
+// A lean MQTT load generator for the bridge's capacity benchmark (issue 5): devices as raw TCP
+// sockets (TCP_NODELAY) speaking just enough MQTT 3.1.1, every reading signed and encoded as a whole
+// PUBLISH frame before the run, so that sending one costs a socket write and a PUBACK a few byte
+// reads. The parent (`runDeviceLoad`) splits the fleet over several child processes (this file run
+// directly), waits until each has signed its frames and logged its devices in, starts them together,
+// and merges their figures: PUBACKs, time to PUBACK, anything not acknowledged, and the children's
+// own CPU over the window, reported apart from the node's. mqtt.js (scripts/devices/fleet.ts) costs
+// ~10× more CPU per reading, too much beside a node on the same 2 cores.
+import { type ChildProcess, spawn } from "node:child_process";
+import { connect, type Socket } from "node:net";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import mqttPacket from "mqtt-packet";
+import { authPassword } from "../../bridge-mqtt/auth.ts";
+import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
+import { encodeReading, type Reading, readingSignBytes } from "../../modules/meter/reading.ts";
+import { loadKeysFile, type SimulatedDevice } from "../devices/keys-file.ts";
+import { LatencyHistogram } from "../devices/latency.ts";
+
+const NODE_BINARY = process.execPath;
+/** Scheduler period, ms: the readings due are written at most this far apart. */
+const TICK_MS = 5;
+/** PUBACKs a device may wait for; past it its next reading is skipped (and counted). Below 256 so
+ * that send times fit a ring indexed by packet id. */
+const MAX_INFLIGHT = 200;
+const SEND_TIME_SLOTS = 256;
+/** How long to wait for the last PUBACKs after the window, ms. */
+const DRAIN_MS = 10_000;
+/** Logins in flight at once per child process. */
+const CONNECT_CONCURRENCY = 200;
+/** MQTT packet types (fixed header high nibble, MQTT 3.1.1 §2.2.1). */
+const CONNACK = 2;
+const PUBLISH = 3;
+const PUBACK = 4;
+
+export interface DeviceLoadSummary {
+  devices: number;
+  connected: number;
+  offeredPerSecond: number;
+  seconds: number;
+  sent: number;
+  acked: number;
+  /** Rejections the bridge published on the devices' errors topics. */
+  rejected: number;
+  /** Not sent: the device was disconnected or had MAX_INFLIGHT readings waiting. */
+  skipped: number;
+  /** Sent and never PUBACKed by the end of the drain. */
+  unacked: number;
+  disconnects: number;
+  ackedPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** CPU of all generator processes over the window and drain, s (user + system). */
+  generatorCpuSeconds: number;
+  generatorProcesses: number;
+}
+
+interface ChildReport {
+  connected: number;
+  sent: number;
+  acked: number;
+  rejected: number;
+  skipped: number;
+  disconnects: number;
+  seconds: number;
+  cpuSeconds: number;
+  bins: [number, number][];
+  maxMs: number;
+}
+
+/** One device: its socket, its pre-encoded frames and the send times of its readings in flight. */
+interface LoadDevice {
+  socket: Socket | undefined;
+  frames: Buffer[];
+  used: number;
+  inflight: number;
+  sentAt: Float64Array;
+  /** Bytes of an MQTT packet split across reads. */
+  partial: Buffer | undefined;
+}
+
+function signedFrame(
+  device: SimulatedDevice,
+  sequence: bigint,
+  timestampMs: number,
+  packetId: number,
+): Buffer {
+  const unsigned: Reading = {
+    deviceId: device.id,
+    sequence,
+    timestampMs: BigInt(timestampMs),
+    values: [{ name: "power", unit: "W", value: String(1000 + Math.floor(Math.random() * 9000)) }],
+    ciphertext: new Uint8Array(0),
+    signature: new Uint8Array(0),
+  };
+  const payload = encodeReading({ ...unsigned, signature: device.signer.sign(readingSignBytes(unsigned)) });
+  return mqttPacket.generate({
+    cmd: "publish",
+    topic: readingsTopic(device.id),
+    payload: Buffer.from(payload),
+    qos: 1,
+    messageId: packetId,
+    retain: false,
+    dup: false,
+  });
+}
+
+/** Walks whole MQTT packets in `chunk` (after any partial one kept from the last read). */
+function onData(entry: LoadDevice, chunk: Buffer, handle: (type: number, body: Buffer) => void): void {
+  const data = entry.partial === undefined ? chunk : Buffer.concat([entry.partial, chunk]);
+  entry.partial = undefined;
+  let offset = 0;
+  while (offset < data.length) {
+    let length = 0;
+    let multiplier = 1;
+    let at = offset + 1;
+    for (;;) {
+      if (at >= data.length) {
+        entry.partial = data.subarray(offset);
+        return;
+      }
+      const byte = data[at++]!;
+      length += (byte & 0x7f) * multiplier;
+      multiplier *= 128;
+      if ((byte & 0x80) === 0) break;
+    }
+    if (at + length > data.length) {
+      entry.partial = Buffer.from(data.subarray(offset));
+      return;
+    }
+    handle(data[offset]! >> 4, data.subarray(at, at + length));
+    offset = at + length;
+  }
+}
+
+/** The child process: signs, logs in, waits for "go" on stdin, sends for the window, reports. */
+async function child(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      keys: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      port: { type: "string" },
+      "chain-id": { type: "string" },
+      rate: { type: "string" },
+      seconds: { type: "string" },
+    },
+  });
+  const devices = loadKeysFile(values.keys!).slice(Number(values.from), Number(values.to));
+  const rate = Number(values.rate);
+  const seconds = Number(values.seconds);
+  const port = Number(values.port);
+  const chainId = values["chain-id"]!;
+  const perDevice = Math.ceil(rate * seconds) + 1;
+  // Sequences above any earlier run's (the bridge refuses replays): wall clock ms × 1,000.
+  const sequenceBase = BigInt(Date.now()) * 1000n;
+  const planStart = Date.now();
+  const entries: LoadDevice[] = devices.map((device, index) => {
+    const frames: Buffer[] = [];
+    for (let send = 0; send < perDevice; send++)
+      frames.push(
+        signedFrame(
+          device,
+          sequenceBase + BigInt(send + 1),
+          planStart + Math.floor(((send + index / devices.length) * 1000) / rate),
+          (send % 65_535) + 1,
+        ),
+      );
+    return {
+      socket: undefined,
+      frames,
+      used: 0,
+      inflight: 0,
+      sentAt: new Float64Array(SEND_TIME_SLOTS),
+      partial: undefined,
+    };
+  });
+  const histogram = new LatencyHistogram();
+  const totals = { connected: 0, sent: 0, acked: 0, rejected: 0, skipped: 0, disconnects: 0 };
+  let ending = false;
+
+  const login = (device: SimulatedDevice, entry: LoadDevice) =>
+    new Promise<void>((resolve) => {
+      const socket = connect({ port, host: "127.0.0.1", noDelay: true });
+      socket.on("error", () => {});
+      socket.once("close", () => {
+        if (entry.socket === socket && !ending) totals.disconnects++;
+        entry.socket = undefined;
+        resolve();
+      });
+      socket.on("data", (chunk: Buffer) =>
+        onData(entry, chunk, (type, body) => {
+          if (type === PUBACK) {
+            const id = body.readUInt16BE(0);
+            entry.inflight--;
+            totals.acked++;
+            histogram.add(performance.now() - entry.sentAt[id % SEND_TIME_SLOTS]!);
+          } else if (type === PUBLISH) totals.rejected++;
+          else if (type === CONNACK) {
+            if (body[1] !== 0) return socket.destroy();
+            entry.socket = socket;
+            totals.connected++;
+            socket.write(
+              mqttPacket.generate({
+                cmd: "subscribe",
+                messageId: 1,
+                subscriptions: [{ topic: errorsTopic(device.id), qos: 0 }],
+              }),
+            );
+            resolve();
+          }
+        }),
+      );
+      socket.write(
+        mqttPacket.generate({
+          cmd: "connect",
+          protocolId: "MQTT",
+          protocolVersion: 4,
+          clean: true,
+          keepalive: 0,
+          clientId: device.id,
+          username: device.id,
+          password: Buffer.from(authPassword(chainId, device.id, Date.now(), (m) => device.signer.sign(m))),
+        }),
+      );
+    });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONNECT_CONCURRENCY, devices.length) }, async () => {
+      for (let i = next++; i < devices.length; i = next++) await login(devices[i]!, entries[i]!);
+    }),
+  );
+  process.stdout.write(`${JSON.stringify({ ready: totals.connected })}\n`);
+  await new Promise<void>((resolve) =>
+    createInterface({ input: process.stdin }).once("line", () => resolve()),
+  );
+
+  const cpuStart = process.cpuUsage();
+  const started = performance.now();
+  const offered = devices.length * rate;
+  const durationMs = seconds * 1000;
+  let handedOut = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const elapsedMs = Math.min(performance.now() - started, durationMs);
+      const due = Math.floor((elapsedMs * offered) / 1000);
+      for (; handedOut < due; handedOut++) {
+        const entry = entries[handedOut % entries.length]!;
+        if (
+          entry.socket === undefined ||
+          entry.inflight >= MAX_INFLIGHT ||
+          entry.used >= entry.frames.length
+        ) {
+          totals.skipped++;
+          continue;
+        }
+        const send = entry.used++;
+        entry.sentAt[((send % 65_535) + 1) % SEND_TIME_SLOTS] = performance.now();
+        entry.inflight++;
+        totals.sent++;
+        entry.socket.write(entry.frames[send]!);
+      }
+      if (elapsedMs >= durationMs) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, TICK_MS);
+  });
+  const windowSeconds = (performance.now() - started) / 1000;
+  const drainUntil = performance.now() + DRAIN_MS;
+  while (totals.acked < totals.sent && performance.now() < drainUntil)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const cpu = process.cpuUsage(cpuStart);
+  ending = true;
+  for (const entry of entries) entry.socket?.destroy();
+  const report: ChildReport = {
+    ...totals,
+    seconds: windowSeconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    bins: histogram.nonEmptyBins(),
+    maxMs: histogram.maxMs,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+/** Runs `count` devices of `keysFile` (registered already) at `rate` readings/s each against the
+ * broker on 127.0.0.1:`port` for `seconds`, split over `processes` children. `onStart` is called
+ * when every device is logged in and sending begins (the node's measurement window opens there). */
+export async function runDeviceLoad(options: {
+  port: number;
+  chainId: string;
+  keysFile: string;
+  count: number;
+  rate: number;
+  seconds: number;
+  processes: number;
+  onStart?: () => void;
+}): Promise<DeviceLoadSummary> {
+  const processes = Math.max(1, Math.min(options.processes, options.count));
+  const children: ChildProcess[] = [];
+  const lines: Promise<string>[][] = [];
+  for (let i = 0; i < processes; i++) {
+    const from = Math.floor((options.count * i) / processes);
+    const to = Math.floor((options.count * (i + 1)) / processes);
+    const child = spawn(
+      NODE_BINARY,
+      [
+        import.meta.filename,
+        ...["--keys", options.keysFile, "--from", String(from), "--to", String(to)],
+        ...["--port", String(options.port), "--chain-id", options.chainId],
+        ...["--rate", String(options.rate), "--seconds", String(options.seconds)],
+      ],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    );
+    children.push(child);
+    const reader = createInterface({ input: child.stdout! });
+    const queue: Promise<string>[] = [];
+    const waiting: ((line: string) => void)[] = [];
+    const exited = new Promise<string>((resolve) =>
+      child.once("exit", (code) => resolve(`{"exit":${code}}`)),
+    );
+    reader.on("line", (line) => waiting.shift()?.(line));
+    for (let n = 0; n < 2; n++)
+      queue.push(Promise.race([new Promise<string>((resolve) => waiting.push(resolve)), exited]));
+    lines.push(queue);
+  }
+  const ready = await Promise.all(lines.map((queue) => queue[0]!));
+  for (const line of ready)
+    if (!("ready" in JSON.parse(line)))
+      throw new Error(`a load generator process failed before the run: ${line}`);
+  options.onStart?.();
+  for (const child of children) child.stdin!.write("go\n");
+  const reports = (await Promise.all(lines.map((queue) => queue[1]!))).map((line) => {
+    const parsed = JSON.parse(line) as ChildReport | { exit: number };
+    if ("exit" in parsed) throw new Error(`a load generator process exited with ${parsed.exit}`);
+    return parsed;
+  });
+  for (const child of children) child.stdin!.end();
+  const histogram = new LatencyHistogram();
+  const sum = (field: keyof Omit<ChildReport, "bins">) => reports.reduce((total, r) => total + r[field], 0);
+  for (const report of reports) histogram.addBins(report.bins, report.maxMs);
+  const seconds = Math.max(...reports.map((r) => r.seconds));
+  const sent = sum("sent");
+  const acked = sum("acked");
+  return {
+    devices: options.count,
+    connected: sum("connected"),
+    offeredPerSecond: options.count * options.rate,
+    seconds,
+    sent,
+    acked,
+    rejected: sum("rejected"),
+    skipped: sum("skipped"),
+    unacked: sent - acked,
+    disconnects: sum("disconnects"),
+    ackedPerSecond: acked / seconds,
+    p50Ms: histogram.percentile(0.5),
+    p99Ms: histogram.percentile(0.99),
+    maxMs: histogram.maxMs,
+    generatorCpuSeconds: sum("cpuSeconds"),
+    generatorProcesses: processes,
+  };
+}
+
+if (import.meta.main) await child();
