@@ -7,7 +7,7 @@ import { bytesEqual, toBase64, toHex } from "../crypto/hash.ts";
 import { secp256k1Address, verifySecp256k1 } from "../crypto/secp256k1.ts";
 import type { SignatureCheck } from "./abci.ts";
 import type { AnteAccountKeeper, AnteBankKeeper } from "./ante-keepers.ts";
-import { amountOf, type DecCoin, formatCoins, requiredFees } from "./coins.ts";
+import { amountOf, type Coin, type DecCoin, formatCoins, requiredFees } from "./coins.ts";
 import type { StoreContext } from "./context.ts";
 import { sdkError } from "./errors.ts";
 import { GasMeter, INFINITE_GAS } from "./gas.ts";
@@ -221,13 +221,25 @@ function chargeSimulatedFee(
 /** The node-local mempool filter: the fee must cover gas × price in at least one priced denom. */
 function checkMinimumFee(tx: DecodedTx, minGasPrices: readonly DecCoin[]): void {
   if (minGasPrices.length === 0) return;
-  const required = requiredFees(minGasPrices, tx.gasLimit);
+  const required = requiredFeesMemo(minGasPrices, tx.gasLimit);
   if (required.every((coin) => coin.amount === 0n)) return;
   if (required.some((coin) => amountOf(tx.fee, coin.denom) >= coin.amount)) return;
   throw sdkError(
     "insufficientFee",
     `insufficient fees; got: ${formatCoins(tx.fee) || "0"} required: ${formatCoins(required)}`,
   );
+}
+
+/** The last requiredFees result: a node's min gas prices are fixed and clients mostly use the same
+ * gas limit, and the bigint arithmetic cost ~1-2 µs per checkTx. */
+let lastRequiredFees: { prices: readonly DecCoin[]; gasLimit: bigint; fees: readonly Coin[] } | undefined;
+
+function requiredFeesMemo(prices: readonly DecCoin[], gasLimit: bigint): readonly Coin[] {
+  const last = lastRequiredFees;
+  if (last !== undefined && last.prices === prices && last.gasLimit === gasLimit) return last.fees;
+  const fees = Object.freeze(requiredFees(prices, gasLimit).map((coin) => Object.freeze(coin)));
+  lastRequiredFees = { prices, gasLimit, fees };
+  return fees;
 }
 
 /** Sign bytes per decoded tx and signer index, for the chain id and account number they were made

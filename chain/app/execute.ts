@@ -112,5 +112,15 @@ function success(gasWanted: bigint, gasUsed: bigint, events: Event[], data: Uint
 
 /** "/sensorchain.device.v1.MsgRegisterDevice" → "device", "/cosmos.bank.v1beta1.MsgSend" → "bank". */
 export function moduleOfTypeUrl(typeUrl: string): string {
-  return typeUrl.replace(/^\//, "").split(".")[1] ?? "";
+  let module = moduleOfTypeUrls.get(typeUrl);
+  if (module === undefined) {
+    module = typeUrl.replace(/^\//, "").split(".")[1] ?? "";
+    if (moduleOfTypeUrls.size < MAX_CACHED_TYPE_URLS) moduleOfTypeUrls.set(typeUrl, module);
+  }
+  return module;
 }
+
+/** Type URLs resolve to registered handlers only (decodeTx), so they are as few as the message types;
+ * bounded all the same. */
+const MAX_CACHED_TYPE_URLS = 1_024;
+const moduleOfTypeUrls = new Map<string, string>();

@@ -23,8 +23,21 @@ const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 export function denomKey(prefix: number, denom: string): Uint8Array {
-  return concatBytes(Uint8Array.of(prefix), utf8.encode(denom));
+  // Every MsgSend reads its denom's send-enabled flag: keep the few keys there are (see encodeDenom).
+  const byDenom = denomKeys[prefix];
+  const cached = byDenom?.get(denom);
+  // A copy: callers own what they get.
+  if (cached !== undefined) return cached.slice();
+  const key = concatBytes(Uint8Array.of(prefix), encodeDenom(denom));
+  if (byDenom !== undefined && byDenom.size < MAX_CACHED_DENOMS) byDenom.set(denom, key.slice());
+  return key;
 }
+
+/** denomKey results of the prefixes read per tx (supply, send-enabled), by prefix then denom. */
+const denomKeys: Record<number, Map<string, Uint8Array>> = {
+  [SUPPLY_PREFIX]: new Map(),
+  [SEND_ENABLED_PREFIX]: new Map(),
+};
 
 export function denomFromKey(key: Uint8Array, prefixLength: number): string {
   return utf8Decoder.decode(key.subarray(prefixLength));
