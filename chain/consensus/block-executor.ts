@@ -3,6 +3,7 @@
 // its commit, results, tx index and the next ChainState in the application's state batch — one
 // atomic LevelDB write per block, so a crash never leaves a block without its state or vice versa.
 import type { Application, ExecTxResult, FinalizeBlockResponse, Misbehavior } from "../app/abci.ts";
+import { txHashOf } from "../app/tx-hash.ts";
 import type { BlockStore } from "../blockstore/types.ts";
 import { bytesEqual, toHex } from "../crypto/hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
@@ -12,8 +13,9 @@ import type { Block, BlockID, Commit, Header, Timestamp, Validator } from "../ty
 import { BlockIDFlag } from "../types/block.ts";
 import { encodeBlock } from "../types/block-codec.ts";
 import { DecodeError } from "../types/errors.ts";
-import { hashConsensusParams, hashEvidence, hashLastCommit, hashResults, hashTxs } from "../types/hashes.ts";
+import { hashConsensusParams, hashEvidence, hashLastCommit, hashResults } from "../types/hashes.ts";
 import { hashHeader } from "../types/header.ts";
+import { hashFromByteSlices } from "../types/merkle.ts";
 import { makePartSet } from "../types/part-set.ts";
 import { compareTimestamps } from "../types/time.ts";
 import { hashValidatorSet, ValidatorSet } from "../types/validator-set.ts";
@@ -126,7 +128,7 @@ export class BlockExecutor {
       time: input.time,
       lastBlockId: state.lastBlockId,
       lastCommitHash: hashLastCommit(input.lastCommit),
-      dataHash: hashTxs(txs),
+      dataHash: dataHashOf(txs),
       validatorsHash: hashValidatorSet(state.validators),
       nextValidatorsHash: hashValidatorSet(state.nextValidators),
       consensusHash: hashConsensusParams(state.consensusParams),
@@ -161,7 +163,7 @@ export class BlockExecutor {
       fail("wrong next validators hash");
     if (!bytesEqual(header.consensusHash, hashConsensusParams(state.consensusParams)))
       fail("wrong consensus hash");
-    if (!bytesEqual(header.dataHash, hashTxs(block.data.txs))) fail("wrong data hash");
+    if (!bytesEqual(header.dataHash, dataHashOf(block.data.txs))) fail("wrong data hash");
     if (!bytesEqual(header.lastCommitHash, hashLastCommit(block.lastCommit))) fail("wrong last commit hash");
     // Undecodable evidence makes the block invalid: a byzantine proposer must not halt its peers.
     let evidenceHash: Uint8Array | undefined;
@@ -350,6 +352,22 @@ export class BlockExecutor {
     const timings = { preverifyMs: 0, lockWaitMs: 0, finalizeMs: t1 - t0, commitMs: t2 - t1, recheckMs: 0 };
     return { block, blockId, results, state: nextState, timings };
   }
+}
+
+/** Data hashes by txs array, with the txs they were computed from: the proposer's validateBlock
+ * (applyBlock, and verifyProposal first under the engine) recomputed the merkle root of the same
+ * array createProposal had just hashed. Weak: an entry lives as long as the block's txs array. */
+const dataHashes = new WeakMap<readonly Uint8Array[], { txs: readonly Uint8Array[]; hash: Uint8Array }>();
+
+/** Data.Hash (types/hashes.ts dataHash) through the tx hashes ingress already computed (txHashOf),
+ * once per txs array; the array's elements are compared so a changed array is hashed again. */
+function dataHashOf(txs: readonly Uint8Array[]): Uint8Array {
+  const known = dataHashes.get(txs);
+  if (known !== undefined && known.txs.length === txs.length && known.txs.every((tx, i) => tx === txs[i]))
+    return known.hash;
+  const hash = hashFromByteSlices(txs.map((tx) => txHashOf(tx).hash));
+  dataHashes.set(txs, { txs: [...txs], hash });
+  return hash;
 }
 
 /** FinalizeBlock's decided_last_commit: every validator of the previous height with its flag. */

@@ -40,6 +40,36 @@ test("reap keeps arrival order across senders and sequence order within one", (t
   t.deepEqual(decode(pool.reap(1000, -1n)), ["a0", "b0", "a1", "b1"]);
 });
 
+test("reap keeps arrival order when every sender's sequences already rise with it (equal ones too)", (t) => {
+  const pool = new Mempool({ maxTxs: 100, maxTotalBytes: 10_000, maxTxBytes: 100 });
+  add(pool, "a0", "alice", 0n);
+  add(pool, "b5", "bob", 5n);
+  add(pool, "a1", "alice", 1n);
+  add(pool, "c0", "carol", 0n);
+  add(pool, "b6", "bob", 6n);
+  add(pool, "b6'", "bob", 6n);
+  t.deepEqual(decode(pool.reap(1000, -1n)), ["a0", "b5", "a1", "c0", "b6", "b6'"]);
+  // One sender out of order anywhere: the slots apply to everyone, the others keep arrival order.
+  add(pool, "c-1", "carol", 0n);
+  add(pool, "a2", "alice", 2n);
+  add(pool, "d0", "dave", 0n);
+  add(pool, "c1", "carol", 1n);
+  add(pool, "c00", "carol", 0n);
+  t.deepEqual(decode(pool.pending().map((entry) => entry.tx)), [
+    "a0",
+    "b5",
+    "a1",
+    "c0",
+    "b6",
+    "b6'",
+    "c-1",
+    "a2",
+    "d0",
+    "c00",
+    "c1",
+  ]);
+});
+
 test("reap respects byte and gas limits", (t) => {
   const pool = new Mempool({ maxTxs: 100, maxTotalBytes: 10_000, maxTxBytes: 100 });
   for (let i = 0; i < 5; i++) add(pool, `t${i}`, `s${i}`, 0n);
