@@ -25,7 +25,7 @@ import { type Replication, startReplication } from "./gossip/replication.ts";
 import { BridgeMetrics } from "./metrics.ts";
 import { ReadingPipeline } from "./pipeline.ts";
 import { ReadingStore } from "./reading-store.ts";
-import { DeviceRegistry, type QueryFunction } from "./registry.ts";
+import { DeviceRegistry, type QueryFunction, REGISTRY_CACHE_TTL_WITH_EVENTS_MS } from "./registry.ts";
 import { startRetention } from "./retention.ts";
 import { type DeviceVerifier, startDeviceVerifier } from "./verify-pool.ts";
 
@@ -105,7 +105,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const now = options.now ?? Date.now;
   const chain = options.chain;
   const counters = newCounters();
-  const registry = new DeviceRegistry({ query: options.query, now });
+  // With the node's committed events, a changed device is dropped from the cache at once: the TTL
+  // is only a backstop there (registry.ts).
+  const registry = new DeviceRegistry({
+    query: options.query,
+    now,
+    ...(chain === undefined ? {} : { ttlMs: REGISTRY_CACHE_TTL_WITH_EVENTS_MS }),
+  });
   // Cached devices that a committed tx changed are dropped (retired, key rotated, transferred).
   const unsubscribeRegistry = chain?.subscribe((event) => {
     if (event.type === "Tx") registry.onEvents(event.result.events);
