@@ -34,9 +34,10 @@ export const META = {
   format: Uint8Array.of(PREFIX.meta, 0x04),
 } as const;
 
-/** On-disk format of the store: 2 = SMT pages (smt-page.ts). Databases without the record were written by the
- * binary-node format (1) and are refused at open: re-sync or replay the chain into a new database. */
-export const STORE_FORMAT = 2;
+/** On-disk format of the store: 3 = SMT pages whose leaves carry their value's version (smt-page.ts); 2 = pages
+ * without it; no record = binary nodes (1). Older formats are refused at open: re-sync or replay the chain into a
+ * new database. */
+export const STORE_FORMAT = 3;
 
 /** Store names are ASCII identifiers so that the one-byte length prefix and the sort order are unambiguous. */
 const STORE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;

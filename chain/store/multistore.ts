@@ -23,7 +23,7 @@ import { SENTINEL_KEY, SENTINEL_VALUE } from "./sentinel.ts";
 import { multistoreRoot, type StoreRoot } from "./simple-merkle.ts";
 import { DEFAULT_NODE_CACHE_DEPTH, type PreparedTree, SparseMerkleTree } from "./smt.ts";
 import { type Child, childHash } from "./smt-node.ts";
-import type { SmtChange } from "./smt-update.ts";
+import { PREVIOUS_UNCHANGED, type SmtChange } from "./smt-update.ts";
 import { type LatestWrites, StateStorage } from "./state-storage.ts";
 import {
   type CacheMultiStore,
@@ -138,25 +138,22 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     for (const name of this.#names) {
       const tree = this.#trees.get(name)!;
       const pending = changeSets.get(name) ?? [];
-      const effective = this.#storage.prepareWrites(
-        tree.storePrefix,
-        pending,
-        version,
-        recordStale,
-        operations,
-        latestWrites,
-      );
-      const smtChanges = toSmtChanges(effective);
+      const smtChanges = toSmtChanges(pending);
+      const writes = smtChanges.slice();
       // A store without a root is new (genesis or newly mounted): it starts with its sentinel leaf.
       if (tree.root === null)
         smtChanges.push({
           keyHash: sha256(SENTINEL_KEY),
           key: SENTINEL_KEY,
           valueHash: sha256(SENTINEL_VALUE),
+          value: SENTINEL_VALUE,
+          previous: PREVIOUS_UNCHANGED,
         });
       smtChanges.sort((a, b) => compareBytes(a.keyHash, b.keyHash));
       const prepared = tree.prepare(smtChanges, version, recordStale);
       for (const operation of prepared.operations) operations.push(operation);
+      // After the tree update, which recorded in each write what it replaces.
+      this.#storage.prepareWrites(tree.storePrefix, writes, version, recordStale, operations, latestWrites);
       roots.set(name, prepared);
       storeRoots.push({ name, root: childHash(prepared.root) });
     }
@@ -285,11 +282,19 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
   }
 }
 
-function toSmtChanges(writes: readonly PendingWrite[]): SmtChange[] {
+/** A block's write to one key, for the SMT update and then state storage. */
+interface BlockWrite extends SmtChange {
+  readonly value: Uint8Array | undefined;
+  previous: number;
+}
+
+function toSmtChanges(writes: readonly PendingWrite[]): BlockWrite[] {
   return writes.map((write) => ({
     keyHash: sha256(write.key),
     key: write.key,
     valueHash: write.value === undefined ? null : sha256(write.value),
+    value: write.value,
+    previous: PREVIOUS_UNCHANGED,
   }));
 }
 

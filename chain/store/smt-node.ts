@@ -33,6 +33,9 @@ export interface LeafNode {
   readonly keyHash: Uint8Array;
   readonly valueHash: Uint8Array;
   readonly key: Uint8Array;
+  /** Version that wrote the key's current value (not part of any hash): a block's write finds the state-storage
+   * history entry it supersedes here, in the leaf it walks to anyway, instead of reading state storage. */
+  readonly valueVersion: number;
 }
 
 export interface InnerNode {

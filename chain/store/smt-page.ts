@@ -6,7 +6,8 @@
 //
 // Page value, preorder from the page root (relative depth r = 0):
 //   empty subtree                      00
-//   leaf                               01 ‖ hash(32) ‖ keyHash(32) ‖ valueHash(32) ‖ u32 key length ‖ key
+//   leaf                               01 ‖ hash(32) ‖ keyHash(32) ‖ valueHash(32) ‖ u64 value version ‖
+//                                      u32 key length ‖ key
 //   inner node, r < PAGE_LEVELS        02 ‖ hash(32) ‖ left ‖ right
 //   inner node, r = PAGE_LEVELS        03 ‖ hash(32) ‖ u64 version that wrote its page
 import { readU64, writeU64 } from "./keys.ts";
@@ -37,7 +38,10 @@ export function isPageRoot(ref: NodeRef, depth: number): boolean {
 
 /** Upper bound of a page's size without its leaves' keys: 2^PAGE_LEVELS leaves or page refs plus the inner
  * nodes above them. */
-const PAGE_FIXED_BYTES_MAX = (2 << PAGE_LEVELS) * (1 + 3 * HASH_BYTES + 4);
+const PAGE_FIXED_BYTES_MAX = (2 << PAGE_LEVELS) * (1 + 3 * HASH_BYTES + 8 + 4);
+
+/** Leaf entry bytes before its key: tag, hash, key hash, value hash, value version, key length. */
+const LEAF_HEADER_BYTES = 1 + 3 * HASH_BYTES + 8 + 4;
 
 /** Encoding scratch, reused for every page (grown if a page holds long keys). */
 let scratch = Buffer.allocUnsafe(PAGE_FIXED_BYTES_MAX * 4);
@@ -87,14 +91,15 @@ function writeEntry(child: Child, at: number): void {
   const node = nodeOf(child);
   if (node.kind === KIND_LEAF) {
     const start = encodeOffset;
-    ensureScratch(start + 1 + 3 * HASH_BYTES + 4 + node.key.length);
+    ensureScratch(start + LEAF_HEADER_BYTES + node.key.length);
     scratch[start] = TAG_LEAF;
     writeHash(child.hash, start + 1);
     writeHash(node.keyHash, start + 1 + HASH_BYTES);
     writeHash(node.valueHash, start + 1 + 2 * HASH_BYTES);
-    scratch.writeUInt32BE(node.key.length, start + 1 + 3 * HASH_BYTES);
-    scratch.set(node.key, start + 1 + 3 * HASH_BYTES + 4);
-    encodeOffset = start + 1 + 3 * HASH_BYTES + 4 + node.key.length;
+    writeU64(scratch, start + 1 + 3 * HASH_BYTES, node.valueVersion);
+    scratch.writeUInt32BE(node.key.length, start + 1 + 3 * HASH_BYTES + 8);
+    scratch.set(node.key, start + LEAF_HEADER_BYTES);
+    encodeOffset = start + LEAF_HEADER_BYTES + node.key.length;
     return;
   }
   scratch[encodeOffset] = TAG_INNER;
@@ -157,10 +162,11 @@ export function decodePage(bytes: Uint8Array, version: number, depth: number): S
       return { kind: KIND_INNER, hash, version: childVersion, node: undefined };
     }
     if (tag === TAG_LEAF) {
-      need(2 * HASH_BYTES + 4);
+      need(2 * HASH_BYTES + 8 + 4);
       const keyHash = bytes.subarray(offset, offset + HASH_BYTES);
       const valueHash = bytes.subarray(offset + HASH_BYTES, offset + 2 * HASH_BYTES);
-      offset += 2 * HASH_BYTES;
+      const valueVersion = readU64(bytes, offset + 2 * HASH_BYTES);
+      offset += 2 * HASH_BYTES + 8;
       const keyLength =
         ((bytes[offset]! << 24) |
           (bytes[offset + 1]! << 16) |
@@ -171,7 +177,7 @@ export function decodePage(bytes: Uint8Array, version: number, depth: number): S
       need(keyLength);
       const key = bytes.subarray(offset, offset + keyLength);
       offset += keyLength;
-      const leaf: LeafNode = { kind: KIND_LEAF, keyHash, valueHash, key };
+      const leaf: LeafNode = { kind: KIND_LEAF, keyHash, valueHash, key, valueVersion };
       return { kind: KIND_LEAF, hash, version, node: leaf };
     }
     if (tag === TAG_INNER && at < bottom) {

@@ -22,7 +22,14 @@ export interface SmtChange {
   readonly keyHash: Uint8Array;
   readonly key: Uint8Array;
   readonly valueHash: Uint8Array | null;
+  /** Set by the update: the version that wrote the key's value before this change, PREVIOUS_ABSENT if there was
+   * none, or PREVIOUS_UNCHANGED when the change changes nothing (the same value, or a delete of an absent key).
+   * State storage writes its entries from this, so a block needs no state-storage read per write. */
+  previous?: number;
 }
+
+export const PREVIOUS_ABSENT = -1;
+export const PREVIOUS_UNCHANGED = -2;
 
 export interface SmtContext {
   readonly version: number;
@@ -39,6 +46,10 @@ function newLeaf(ctx: SmtContext, leaf: LeafNode, leafHash?: Uint8Array): NodeRe
     version: ctx.version,
     node: leaf,
   };
+}
+
+function newLeafNode(ctx: SmtContext, change: SmtChange, valueHash: Uint8Array): LeafNode {
+  return { kind: KIND_LEAF, keyHash: change.keyHash, valueHash, key: change.key, valueVersion: ctx.version };
 }
 
 function newInner(ctx: SmtContext, left: Child, right: Child): NodeRef {
@@ -116,12 +127,16 @@ function updateLeaf(
     if (order === 0) {
       existingPlaced = true;
       if (change.valueHash !== null && compareHashes(change.valueHash, existing.valueHash) === 0) {
+        change.previous = PREVIOUS_UNCHANGED;
         leaves.push(existing);
         continue;
       }
-    }
-    if (change.valueHash !== null)
-      leaves.push({ kind: KIND_LEAF, keyHash: change.keyHash, valueHash: change.valueHash, key: change.key });
+      change.previous = existing.valueVersion;
+    } else if (change.valueHash === null) {
+      change.previous = PREVIOUS_UNCHANGED;
+      continue;
+    } else change.previous = PREVIOUS_ABSENT;
+    if (change.valueHash !== null) leaves.push(newLeafNode(ctx, change, change.valueHash));
     unchanged = false;
   }
   if (!existingPlaced) leaves.push(existing);
@@ -144,13 +159,11 @@ export function updateSubtree(
     const leaves: LeafNode[] = [];
     for (let i = lo; i < hi; i++) {
       const change = changes[i]!;
-      if (change.valueHash !== null)
-        leaves.push({
-          kind: KIND_LEAF,
-          keyHash: change.keyHash,
-          valueHash: change.valueHash,
-          key: change.key,
-        });
+      if (change.valueHash === null) change.previous = PREVIOUS_UNCHANGED;
+      else {
+        change.previous = PREVIOUS_ABSENT;
+        leaves.push(newLeafNode(ctx, change, change.valueHash));
+      }
     }
     return build(ctx, depth, leaves, 0, leaves.length);
   }

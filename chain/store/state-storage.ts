@@ -14,16 +14,19 @@ import {
   writeU64,
 } from "./keys.ts";
 import { LatestCache, type LatestEntry } from "./latest-cache.ts";
+import { PREVIOUS_UNCHANGED } from "./smt-update.ts";
 import { staleListOperation } from "./stale-list.ts";
-import type { IterateRange } from "./types.ts";
+import { type IterateRange, StoreError } from "./types.ts";
 
 const TOMBSTONE = Uint8Array.of(0);
 const VERSION_BYTES = 8;
 
-/** One key's change in a block; value undefined deletes it. */
+/** One key's change in a block (value undefined deletes it) and what the SMT update found for the key. */
 export interface SsChange {
   readonly key: Uint8Array;
   readonly value: Uint8Array | undefined;
+  /** Version that wrote the value being replaced, or PREVIOUS_ABSENT / PREVIOUS_UNCHANGED (smt-update.ts). */
+  readonly previous: number;
 }
 
 /** The latest-keyspace entries a prepared block writes, applied to the read cache once it is on disk. */
@@ -148,8 +151,9 @@ export class StateStorage {
     if (out !== undefined) yield out;
   }
 
-  /** Batch operations writing `changes` of one store at `version`. With `recordStale`, superseded history
-   * entries are indexed for pruning. Changes that change nothing are dropped; returns the effective ones. */
+  /** Batch operations writing `changes` of one store at `version`. Each change carries what the SMT update
+   * found for its key (`previous`: the version of the value it replaces, PREVIOUS_ABSENT or PREVIOUS_UNCHANGED),
+   * so nothing is read here. With `recordStale`, superseded history entries are indexed for pruning. */
   prepareWrites(
     storePrefix: Uint8Array,
     changes: readonly SsChange[],
@@ -157,45 +161,38 @@ export class StateStorage {
     recordStale: boolean,
     operations: BatchOperation[],
     latestWrites: LatestWrites,
-  ): SsChange[] {
-    const effective: SsChange[] = [];
+  ): void {
     const stale: Uint8Array[] = [];
     for (const change of changes) {
+      const previous = change.previous;
+      if (previous === PREVIOUS_UNCHANGED) continue;
       const latestKey = ssLatestKey(storePrefix, change.key);
       const cacheKey = LatestCache.keyOf(latestKey);
-      // stored = version u64 ‖ value of the key's latest entry.
-      const previous = this.#stored(latestKey, cacheKey);
       const historyKey = ssHistoryKey(storePrefix, change.key, version);
       if (change.value === undefined) {
-        if (previous === undefined) continue;
+        if (previous < 0) throw new StoreError("corrupt", "a delete of an absent key reached state storage");
         operations.push({ type: "del", key: latestKey });
         latestWrites.set(cacheKey, null);
         operations.push({ type: "put", key: historyKey, value: TOMBSTONE });
-        if (recordStale) {
-          // Once the previous value is pruned, the tombstone has nothing left to hide.
-          stale.push(ssHistoryKey(storePrefix, change.key, readU64(previous, 0)), historyKey);
-        }
-      } else {
-        if (previous !== undefined && equalBytes(previous.subarray(VERSION_BYTES), change.value)) continue;
-        // Both values only live until the batch is written: pooled Buffers avoid a fresh ArrayBuffer each.
-        const stored = Buffer.allocUnsafe(VERSION_BYTES + change.value.length);
-        writeU64(stored, 0, version);
-        stored.set(change.value, VERSION_BYTES);
-        operations.push({ type: "put", key: latestKey, value: stored });
-        // A copy: the batch's pooled Buffer must not be what the cache hands to later readers.
-        latestWrites.set(cacheKey, new Uint8Array(stored));
-        const history = Buffer.allocUnsafe(1 + change.value.length);
-        history[0] = 1;
-        history.set(change.value, 1);
-        operations.push({ type: "put", key: historyKey, value: history });
-        if (recordStale && previous !== undefined)
-          stale.push(ssHistoryKey(storePrefix, change.key, readU64(previous, 0)));
+        // Once the previous value is pruned, the tombstone has nothing left to hide.
+        if (recordStale) stale.push(ssHistoryKey(storePrefix, change.key, previous), historyKey);
+        continue;
       }
-      effective.push(change);
+      // Both values only live until the batch is written: pooled Buffers avoid a fresh ArrayBuffer each.
+      const stored = Buffer.allocUnsafe(VERSION_BYTES + change.value.length);
+      writeU64(stored, 0, version);
+      stored.set(change.value, VERSION_BYTES);
+      operations.push({ type: "put", key: latestKey, value: stored });
+      // A copy: the batch's pooled Buffer must not be what the cache hands to later readers.
+      latestWrites.set(cacheKey, new Uint8Array(stored));
+      const history = Buffer.allocUnsafe(1 + change.value.length);
+      history[0] = 1;
+      history.set(change.value, 1);
+      operations.push({ type: "put", key: historyKey, value: history });
+      if (recordStale && previous >= 0) stale.push(ssHistoryKey(storePrefix, change.key, previous));
     }
     for (const operation of staleListOperation(PREFIX.ssStale, version, storePrefix, stale))
       operations.push(operation);
-    return effective;
   }
 
   /** Async read of the latest value (for callers outside a block). */

@@ -127,3 +127,73 @@ test("reopening gives the same last commit, data, proofs and pruning state", asy
   // A store in the database must be mounted.
   await t.throwsAsync(openCommitMultiStore({ db, storeNames: ["main"] }), { code: "unknown_store" });
 });
+
+test("state storage history holds exactly the entries unpruned versions read; no-op writes add none", async (t) => {
+  // Model: per key, the versions that changed it (undefined value = delete). The stale version of each entry
+  // comes from the SMT leaf the write replaces (chain/store/README.md, Pruning), so this pins that bookkeeping.
+  const dir = await tempDir(t);
+  const db = await openDb(dir);
+  t.teardown(() => db.close());
+  const cms = await openCommitMultiStore({
+    db,
+    storeNames: ["main"],
+    pruning: { keepRecent: 2, interval: 3 },
+  });
+  const history = new Map<string, [number, string | undefined][]>();
+  const current = new Map<string, string>();
+  let state = 7;
+  const next = (n: number): number => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return (state >>> 8) % n;
+  };
+  await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), 0), []);
+  for (let version = 1; version <= 30; version++) {
+    const cache = cms.cacheMultiStore();
+    const store = cache.store("main");
+    const touched = new Map<string, string | undefined>();
+    for (let i = 0; i < 8; i++) {
+      const key = `k${next(12)}`;
+      const roll = next(4);
+      // Deletes (of present and absent keys), same-value sets (no-ops), new values.
+      const value = roll === 0 ? undefined : roll === 1 ? current.get(key) : `v${version}-${i}`;
+      if (value === undefined) store.delete(text(key));
+      else store.set(text(key), text(value));
+      touched.set(key, value);
+    }
+    for (const [key, value] of touched) {
+      if (value === current.get(key)) continue; // unchanged, or delete of an absent key
+      if (value === undefined) current.delete(key);
+      else current.set(key, value);
+      const entries = history.get(key) ?? [];
+      entries.push([version, value]);
+      history.set(key, entries);
+    }
+    await cms.commit(await cms.prepareCommit(cache, version), []);
+  }
+  const prunedBytes = await db.get(Uint8Array.of(PREFIX.meta, 0x02), { valueEncoding: "view" });
+  const prunedThrough = Number(Buffer.from(prunedBytes!).readBigUInt64BE(0));
+  t.true(prunedThrough >= 20);
+  // An entry written at w and replaced at s serves versions w..s-1: kept while s > prunedThrough + 1. A
+  // tombstone hides nothing once everything before it is pruned, so it goes when w <= prunedThrough + 1.
+  const expected: string[] = [];
+  for (const [key, entries] of history)
+    entries.forEach(([written, value], index) => {
+      const replaced = entries[index + 1]?.[0] ?? Number.POSITIVE_INFINITY;
+      if (replaced <= prunedThrough + 1) return;
+      if (value === undefined && written <= prunedThrough + 1) return;
+      expected.push(`${key}@${written}`);
+    });
+  const { decodeSsHistoryKey, encodeStorePrefix, ssHistoryBound } = await import("../../chain/store/keys.ts");
+  const keyspace = ssHistoryBound(encodeStorePrefix("main"), new Uint8Array(0));
+  const stored = (
+    await collect(
+      iterateKeys(db, { gte: Uint8Array.of(PREFIX.ssHistory), lt: Uint8Array.of(PREFIX.ssHistory + 1) }),
+    )
+  ).map((historyKey) => {
+    const [key, version] = decodeSsHistoryKey(historyKey, keyspace.length);
+    return `${decode(key)}@${version}`;
+  });
+  t.deepEqual(stored.sort(), expected.sort());
+  const reader = cms.readerAt(30);
+  for (let k = 0; k < 12; k++) t.is(decode(await reader.get("main", text(`k${k}`))), current.get(`k${k}`));
+});
