@@ -6,13 +6,13 @@ import { bytesEqual } from "../../chain/crypto/hash.ts";
 import { decodeAccount, decodeParams, encodeAccount, encodeParams } from "./codec.ts";
 import {
   ACCOUNT_PREFIX,
-  accountKey,
   decodeUint64,
   encodeUint64,
   GLOBAL_ACCOUNT_NUMBER_KEY,
   moduleAddress,
   PARAMS_KEY,
   STORE_NAME,
+  sharedAccountKey,
 } from "./keys.ts";
 
 /** x/auth DefaultParams. */
@@ -107,20 +107,20 @@ export class AuthKeeper implements AnteAccountKeeper, BankAccountKeeper {
   }
 
   getAccount(ctx: Context, address: string): AccountState | undefined {
-    const bytes = ctx.store(STORE_NAME).get(accountKey(address));
+    const bytes = ctx.store(STORE_NAME).get(sharedAccountKey(address));
     if (bytes === undefined) return undefined;
     // A copy: callers own what they get.
     return { ...decodeAccountCached(bytes) };
   }
 
   hasAccount(ctx: Context, address: string): boolean {
-    return ctx.store(STORE_NAME).has(accountKey(address));
+    return ctx.store(STORE_NAME).has(sharedAccountKey(address));
   }
 
   /** Saves an account as is (genesis import, or an update of an existing one). */
   setAccount(ctx: Context, account: AccountState): void {
     const bytes = encodeAccount(account);
-    ctx.store(STORE_NAME).set(accountKey(account.address), bytes);
+    ctx.store(STORE_NAME).set(sharedAccountKey(account.address), bytes);
     if (decodesToItself(account))
       rememberDecoded(bytes, {
         address: account.address,

@@ -19,12 +19,18 @@ const MAX_CACHED_ACCOUNT_KEYS = 20_000;
 const accountKeys = new Map<string, Uint8Array>();
 
 export function accountKey(address: string): Uint8Array {
-  const cached = accountKeys.get(address);
   // A copy: callers own what they get.
-  if (cached !== undefined) return cached.slice();
+  return sharedAccountKey(address).slice();
+}
+
+/** accountKey without the copy, for the keeper's reads and writes (the store copies what it keeps):
+ * the caller must not write to it. */
+export function sharedAccountKey(address: string): Uint8Array {
+  const cached = accountKeys.get(address);
+  if (cached !== undefined) return cached;
   const key = concatBytes(Uint8Array.of(ACCOUNT_PREFIX), decodeAddress(address));
   if (accountKeys.size >= MAX_CACHED_ACCOUNT_KEYS) accountKeys.delete(accountKeys.keys().next().value!);
-  accountKeys.set(address, key.slice());
+  accountKeys.set(address, key);
   return key;
 }
 

@@ -12,11 +12,9 @@ import { insufficientFunds } from "./errors.ts";
 import {
   addressBalancesPrefix,
   BALANCES_PREFIX,
-  balanceKey,
   DEFAULT_NATIVE_DENOM,
   decodeAmount,
   denomFromKey,
-  denomKey,
   encodeAmount,
   NATIVE_DENOM_KEY,
   PARAMS_KEY,
@@ -25,6 +23,8 @@ import {
   SEND_ENABLED_PREFIX,
   STORE_NAME,
   SUPPLY_PREFIX,
+  sharedBalanceKey,
+  sharedDenomKey,
 } from "./keys.ts";
 
 /** What escrow, market and other paying modules need from bank. */
@@ -59,13 +59,13 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
   }
 
   getBalance(ctx: Context, address: string, denom: string): bigint {
-    const bytes = ctx.store(STORE_NAME).get(balanceKey(address, denom));
+    const bytes = ctx.store(STORE_NAME).get(sharedBalanceKey(address, denom));
     return bytes === undefined ? 0n : decodeAmount(bytes);
   }
 
   /** Zero balances are deleted, so iteration yields only non-zero coins, sorted by denom. */
   setBalance(ctx: Context, address: string, denom: string, amount: bigint): void {
-    const key = balanceKey(address, denom);
+    const key = sharedBalanceKey(address, denom);
     if (amount === 0n) ctx.store(STORE_NAME).delete(key);
     else ctx.store(STORE_NAME).set(key, encodeAmount(amount));
   }
@@ -82,12 +82,12 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
   }
 
   getSupply(ctx: Context, denom: string): bigint {
-    const bytes = ctx.store(STORE_NAME).get(denomKey(SUPPLY_PREFIX, denom));
+    const bytes = ctx.store(STORE_NAME).get(sharedDenomKey(SUPPLY_PREFIX, denom));
     return bytes === undefined ? 0n : decodeAmount(bytes);
   }
 
   setSupply(ctx: Context, denom: string, amount: bigint): void {
-    const key = denomKey(SUPPLY_PREFIX, denom);
+    const key = sharedDenomKey(SUPPLY_PREFIX, denom);
     if (amount === 0n) ctx.store(STORE_NAME).delete(key);
     else ctx.store(STORE_NAME).set(key, encodeAmount(amount));
   }
@@ -113,12 +113,12 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
   }
 
   isSendEnabled(ctx: Context, denom: string): boolean {
-    const flag = ctx.store(STORE_NAME).get(denomKey(SEND_ENABLED_PREFIX, denom));
+    const flag = ctx.store(STORE_NAME).get(sharedDenomKey(SEND_ENABLED_PREFIX, denom));
     return flag === undefined ? this.params(ctx).defaultSendEnabled : flag[0] === 1;
   }
 
   setSendEnabled(ctx: Context, denom: string, enabled: boolean): void {
-    ctx.store(STORE_NAME).set(denomKey(SEND_ENABLED_PREFIX, denom), Uint8Array.of(enabled ? 1 : 0));
+    ctx.store(STORE_NAME).set(sharedDenomKey(SEND_ENABLED_PREFIX, denom), Uint8Array.of(enabled ? 1 : 0));
   }
 
   nativeDenom(ctx: Context): string {

@@ -23,13 +23,18 @@ const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 export function denomKey(prefix: number, denom: string): Uint8Array {
-  // Every MsgSend reads its denom's send-enabled flag: keep the few keys there are (see encodeDenom).
+  // A copy: callers own what they get.
+  return sharedDenomKey(prefix, denom).slice();
+}
+
+/** denomKey without the copy (see sharedBalanceKey): every MsgSend reads its denom's send-enabled
+ * flag, so the few keys there are (see encodeDenom) are kept. */
+export function sharedDenomKey(prefix: number, denom: string): Uint8Array {
   const byDenom = denomKeys[prefix];
   const cached = byDenom?.get(denom);
-  // A copy: callers own what they get.
-  if (cached !== undefined) return cached.slice();
+  if (cached !== undefined) return cached;
   const key = concatBytes(Uint8Array.of(prefix), encodeDenom(denom));
-  if (byDenom !== undefined && byDenom.size < MAX_CACHED_DENOMS) byDenom.set(denom, key.slice());
+  if (byDenom !== undefined && byDenom.size < MAX_CACHED_DENOMS) byDenom.set(denom, key);
   return key;
 }
 
@@ -68,10 +73,16 @@ let cachedBalanceKeys = 0;
 
 /** 0x02 | len | address | denom. */
 export function balanceKey(address: string, denom: string): Uint8Array {
+  // A copy: callers own what they get.
+  return sharedBalanceKey(address, denom).slice();
+}
+
+/** balanceKey without the copy, for the keeper's reads and writes (the store copies what it keeps):
+ * the caller must not write to it. Two per coin moved; the copies were ~4% of the pipeline's garbage. */
+export function sharedBalanceKey(address: string, denom: string): Uint8Array {
   let byAddress = balanceKeys.get(denom);
   const cached = byAddress?.get(address);
-  // A copy: callers own what they get.
-  if (cached !== undefined) return cached.slice();
+  if (cached !== undefined) return cached;
   const addressBytes = decodeAddress(address);
   const denomPart = encodeDenom(denom);
   const key = new Uint8Array(2 + addressBytes.length + denomPart.length);
@@ -88,7 +99,7 @@ export function balanceKey(address: string, denom: string): Uint8Array {
     byAddress = new Map();
     balanceKeys.set(denom, byAddress);
   }
-  byAddress.set(address, key.slice());
+  byAddress.set(address, key);
   cachedBalanceKeys++;
   return key;
 }
