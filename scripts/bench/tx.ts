@@ -55,6 +55,8 @@ export interface TxBenchOptions {
   inFlight?: number;
   /** Directory to write a main-thread CPU profile of the pipeline alone (not the setup's signing). */
   profileDir?: string;
+  /** With profileDir: also a sampled allocation profile (.heapprofile) of the pipeline. */
+  profileAllocations?: boolean;
 }
 
 export interface TxBenchFigures {
@@ -312,7 +314,8 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       },
     });
 
-    const profiler = options.profileDir === undefined ? undefined : await startProfiler();
+    const allocations = options.profileAllocations === true;
+    const profiler = options.profileDir === undefined ? undefined : await startProfiler(allocations);
     const loadAtStart = loadavg()[0]!;
     const started = performance.now();
     const cpuStart = process.threadCpuUsage();
@@ -402,7 +405,7 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
     const elapsedMs = performance.now() - started;
     const cpu = process.threadCpuUsage(cpuStart);
     if (profiler !== undefined && options.profileDir !== undefined)
-      await stopProfiler(profiler, options.profileDir);
+      await stopProfiler(profiler, options.profileDir, allocations);
     const broken = await baseApp.checkInvariants();
     if (broken.length > 0) throw new Error(`invariants broken after the bench: ${broken.join("; ")}`);
 
@@ -457,21 +460,40 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
   }
 }
 
-async function startProfiler(): Promise<Session> {
+/** Bytes between allocation samples of the heap profile (V8's default is 32 KiB). */
+const ALLOCATION_SAMPLE_BYTES = 4096;
+
+/** CPU profile, and with `allocations` a sampled profile of every allocation, garbage included
+ * (where GC pressure comes from), of the pipeline alone. */
+async function startProfiler(allocations: boolean): Promise<Session> {
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
+  if (allocations) {
+    await session.post("HeapProfiler.enable");
+    await session.post("HeapProfiler.startSampling", {
+      samplingInterval: ALLOCATION_SAMPLE_BYTES,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
   return session;
 }
 
-async function stopProfiler(session: Session, dir: string): Promise<void> {
+async function stopProfiler(session: Session, dir: string, allocations: boolean): Promise<void> {
   const { profile } = await session.post("Profiler.stop");
-  session.disconnect();
   await mkdir(dir, { recursive: true });
   const file = join(dir, `tx-pipeline-${process.pid}.cpuprofile`);
   await writeFile(file, JSON.stringify(profile));
   console.log(`  pipeline CPU profile: ${file}`);
+  if (allocations) {
+    const { profile: heap } = await session.post("HeapProfiler.stopSampling");
+    const heapFile = join(dir, `tx-pipeline-${process.pid}.heapprofile`);
+    await writeFile(heapFile, JSON.stringify(heap));
+    console.log(`  pipeline allocation profile: ${heapFile}`);
+  }
+  session.disconnect();
 }
 
 export function printTxFigures(f: TxBenchFigures): void {
@@ -516,5 +538,6 @@ if (import.meta.main) {
   }
   const profileIndex = process.argv.indexOf("--profile");
   if (profileIndex >= 0) options.profileDir = process.argv[profileIndex + 1] ?? "/tmp";
+  if (process.argv.includes("--allocations")) options.profileAllocations = true;
   await runTxBench(options);
 }
