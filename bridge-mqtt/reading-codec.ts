@@ -201,7 +201,9 @@ export function encodeReadingBytes(reading: Reading): ReadingBytes {
   total += stringFieldLength(reading.ciphertext.length);
   const signatureField = signatureFieldLength(reading);
   total += signatureField;
-  const out = Buffer.alloc(total);
+  // Every byte is written below (the lengths are exact; tested): no zero fill, and a slice of
+  // Node's pool instead of an ArrayBuffer of its own (that allocation was 1.3% of the main thread).
+  const out = Buffer.allocUnsafe(total);
   let offset = 0;
   const varint = (value: number) => {
     while (value >= 128) {
@@ -249,6 +251,7 @@ export function encodeReadingBytes(reading: Reading): ReadingBytes {
   }
   bytes(0x2a, reading.ciphertext);
   bytes(0x32, reading.signature);
+  if (offset !== total) throw new Error(`encodeReadingBytes wrote ${offset} of ${total} bytes`);
   return { canonical: out, signed: out.subarray(0, total - signatureField) };
 }
 

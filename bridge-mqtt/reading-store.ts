@@ -91,6 +91,8 @@ interface Pending {
   reading: Reading;
   bytes: Uint8Array;
   origin: ReadingOrigin;
+  /** Its key in #queued (pendingId), kept so the group commit need not build it again. */
+  id: string;
   resolve: () => void;
   reject: (error: Error) => void;
   /** Made only when something waits for this write (storedBytes: a resend or a gossip copy of a
@@ -255,17 +257,19 @@ export class ReadingStore {
 
   #enqueue(reading: Reading, bytes: Uint8Array, origin: ReadingOrigin): Promise<void> {
     return new Promise((resolve, reject) => {
+      const id = pendingId(reading.deviceId, reading.sequence);
       const pending: Pending = {
         reading,
         bytes,
         origin,
+        id,
         resolve,
         reject,
         written: undefined,
         outcome: undefined,
       };
       this.#queue.push(pending);
-      this.#queued.set(pendingId(reading.deviceId, reading.sequence), pending);
+      this.#queued.set(id, pending);
     });
   }
 
@@ -351,8 +355,7 @@ export class ReadingStore {
 
   #unqueue(batch: readonly Pending[]): void {
     for (const pending of batch) {
-      const id = pendingId(pending.reading.deviceId, pending.reading.sequence);
-      if (this.#queued.get(id) === pending) this.#queued.delete(id);
+      if (this.#queued.get(pending.id) === pending) this.#queued.delete(pending.id);
     }
   }
 
