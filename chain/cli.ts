@@ -4,7 +4,7 @@ import { CommanderError } from "commander";
 import { createProgram } from "./cli/program.ts";
 
 async function main(argv: string[]): Promise<number> {
-  const program = createProgram().exitOverride();
+  const program = (await createProgram(argv)).exitOverride();
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -28,7 +28,6 @@ import { addTrustFlags, configuredTrust, openClient, refusing, type TrustFlags }
 import { parseDay } from "./meter.ts";
 import { checkDeviceId, NODE_OPTION } from "./module-tx.ts";
 import { printOutput } from "./output.ts";
-import { MISMATCH_EXIT_CODE } from "./replay.ts";
 import { resolveNode, rpcCall } from "./rpc-client.ts";
 
 interface AuditFlags extends TrustFlags {
@@ -116,7 +115,9 @@ export function registerAudit(program: Command): void {
       },
       context.output,
     );
-    if (!match) process.exitCode = MISMATCH_EXIT_CODE;
+    // replay.ts owns the code; importing it costs the whole application (chain/replay.ts), which
+    // an audit otherwise never loads.
+    if (!match) process.exitCode = (await import("./replay.ts")).MISMATCH_EXIT_CODE;
   });
 }
 

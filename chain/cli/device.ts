@@ -17,7 +17,7 @@ import {
   QUERY_DEVICE_COUNTS,
   QUERY_DEVICES_BY_OWNER,
   QUERY_SHARED_DEVICES,
-} from "../../client/index.ts";
+} from "../../client/device.ts";
 import { SECTOR_CODE_PATTERN } from "../../modules/device/keys.ts";
 import { parseCoins } from "../types/coin.ts";
 import { CliError } from "./errors.ts";

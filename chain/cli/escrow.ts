@@ -17,7 +17,7 @@ import {
   QUERY_ESCROW_PARAMS,
   QUERY_ESCROWS_BY_CONSUMER,
   QUERY_ESCROWS_BY_DEVICE,
-} from "../../client/index.ts";
+} from "../../client/escrow.ts";
 import { MAX_COMMAND_DURATION_SECONDS, MAX_COMMAND_PAYLOAD_BYTES } from "../../modules/escrow/keys.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { parseCoins } from "../types/coin.ts";

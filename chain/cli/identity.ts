@@ -34,7 +34,7 @@ import {
   rpcIdentitySource,
   signLoginChallenge,
   uploadProfileBlob,
-} from "../../client/index.ts";
+} from "../../client/identity.ts";
 import { loadGenesis, saveGenesis } from "../../genesis/genesis.ts";
 import { SECTOR_CODE_PATTERN } from "../../modules/identity/keys.ts";
 import { toLong } from "../../proto/canonical.ts";

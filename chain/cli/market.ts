@@ -32,7 +32,7 @@ import {
   QUERY_MARKET_LISTINGS_BY_SELLER,
   QUERY_MARKET_PARAMS,
   Verdict,
-} from "../../client/index.ts";
+} from "../../client/market.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { CliError } from "./errors.ts";
 import {

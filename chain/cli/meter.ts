@@ -11,7 +11,7 @@ import {
   QUERY_COMMITMENTS_BY_DEVICE,
   QUERY_CONFLICTS,
   QUERY_METER_STATUS,
-} from "../../client/index.ts";
+} from "../../client/meter.ts";
 import { encodeCanonical } from "../../proto/canonical.ts";
 import { CliError } from "./errors.ts";
 import {

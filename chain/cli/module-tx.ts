@@ -4,7 +4,6 @@
 import type { EncodeObject } from "@cosmjs/proto-signing";
 import type { StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
-import { createRegistry } from "../../client/index.ts";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { type CommandContext, commandContext } from "./context.ts";
@@ -83,7 +82,10 @@ export async function broadcastMsgs(
   const expectedChainId =
     flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
   const wallet = await context.keyring().wallet(key.name);
+  // Imported here, not at the top: they are most of a CLI process's start-up, and queries and
+  // help never need them.
   const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
+  const { createRegistry } = await import("../../client/index.ts");
   return withNode(url, async () => {
     const client = await SigningStargateClient.connectWithSigner(url, wallet, {
       registry: createRegistry(),

@@ -16,7 +16,7 @@ import {
   QUERY_VALIDATORS,
   QUERY_VOTES,
   VoteOption,
-} from "../../client/index.ts";
+} from "../../client/poa.ts";
 import { MAX_EXPIRY_BLOCKS } from "../../modules/poa/keys.ts";
 import { encodeCanonical, type ProtoEncoder, toLong } from "../../proto/canonical.ts";
 import { CliError } from "./errors.ts";
