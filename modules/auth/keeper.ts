@@ -34,34 +34,29 @@ export interface BankAccountKeeper {
   isModuleAddress(address: string): boolean;
 }
 
-/** Accounts by the stored value they were decoded from or encoded to. A signer's account is read at
- * ingress (its sign bytes), in checkTx and in finalizeBlock, and decoding it each time cost ~3-8 µs.
- * First by array (cache layers hand back the array that was written; stored values are never written
- * to in place, so the array stands for its bytes; weak, so no bound needed), then by content (reads
- * of committed state come back as fresh arrays). Entries are never handed out, only copies. */
-const decodedAccounts = new WeakMap<Uint8Array, AccountState>();
-/** By content (the value's bytes as a latin1 string): the accounts of a full mempool and a block in
- * flight with headroom, oldest dropped first. */
-const MAX_ACCOUNTS_BY_CONTENT = 20_000;
-const accountsByContent = new Map<string, AccountState>();
+/** Accounts by the stored value they were decoded from or encoded to (its bytes as a latin1 string).
+ * A signer's account is read at ingress (its sign bytes), in checkTx and in finalizeBlock, and decoding
+ * it each time cost ~3-8 µs. By content, not by array: the store copies what it is given and reads of
+ * committed state come back as fresh arrays (an array-keyed memo hit 3% of reads). The accounts of a
+ * full mempool and a block in flight with headroom; oldest dropped first. Entries are never handed
+ * out, only copies. */
+const MAX_DECODED_ACCOUNTS = 20_000;
+const decodedAccounts = new Map<string, AccountState>();
 
 function decodeAccountCached(bytes: Uint8Array): AccountState {
-  let account = decodedAccounts.get(bytes);
-  if (account !== undefined) return account;
-  account = accountsByContent.get(contentKey(bytes));
+  const content = contentKey(bytes);
+  let account = decodedAccounts.get(content);
   if (account === undefined) {
     account = decodeAccount(bytes);
-    rememberDecoded(bytes, account);
-  } else decodedAccounts.set(bytes, account);
+    remember(content, account);
+  }
   return account;
 }
 
-function rememberDecoded(bytes: Uint8Array, account: AccountState): void {
-  decodedAccounts.set(bytes, account);
-  const content = contentKey(bytes);
-  if (!accountsByContent.has(content) && accountsByContent.size >= MAX_ACCOUNTS_BY_CONTENT)
-    accountsByContent.delete(accountsByContent.keys().next().value!);
-  accountsByContent.set(content, account);
+function remember(content: string, account: AccountState): void {
+  if (!decodedAccounts.has(content) && decodedAccounts.size >= MAX_DECODED_ACCOUNTS)
+    decodedAccounts.delete(decodedAccounts.keys().next().value!);
+  decodedAccounts.set(content, account);
 }
 
 function contentKey(bytes: Uint8Array): string {
@@ -122,7 +117,7 @@ export class AuthKeeper implements AnteAccountKeeper, BankAccountKeeper {
     const bytes = encodeAccount(account);
     ctx.store(STORE_NAME).set(sharedAccountKey(account.address), bytes);
     if (decodesToItself(account))
-      rememberDecoded(bytes, {
+      remember(contentKey(bytes), {
         address: account.address,
         accountNumber: account.accountNumber,
         sequence: account.sequence,

@@ -1,4 +1,4 @@
-// AuthKeeper keeps accounts decoded by their stored value array (read at ingress, in checkTx and in
+// AuthKeeper keeps accounts decoded by their stored bytes (read at ingress, in checkTx and in
 // finalizeBlock): what it hands out must still be the caller's own copy and equal a fresh decode.
 import test from "ava";
 import type { AccountState } from "../../../chain/app/ante-keepers.ts";
