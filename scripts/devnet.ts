@@ -173,13 +173,15 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
 }
 
 /** `logFd`: an open file the node writes its output to instead of pipes (a pipe nobody drains fills
- * and blocks the node's synchronous logger, e.g. while a benchmark signs its load). */
+ * and blocks the node's synchronous logger, e.g. while a benchmark signs its load). `nodeFlags`: flags
+ * of the node binary itself (`--cpu-prof`, heap limits), before the CLI. */
 export function startDevnetNode(
   node: DevnetNodeSpec,
   extraArgs: string[] = [],
   logFd?: number,
+  nodeFlags: string[] = [],
 ): ChildProcess {
-  return spawn(NODE_BINARY, [CLI, "start", "--home", node.home, ...extraArgs], {
+  return spawn(NODE_BINARY, [...nodeFlags, CLI, "start", "--home", node.home, ...extraArgs], {
     cwd: REPO_ROOT,
     stdio: logFd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", logFd, logFd],
   });

@@ -3,10 +3,12 @@
 // Pre-signed MsgSends from many genesis accounts are offered at a fixed rate, spread over the
 // validators' RPC (broadcast_tx_sync; each account bound to one node, its txs in sequence order).
 // Inclusion is seen by polling node 0's blocks every 100 ms: latency = first seen in a block − sent.
-// Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU and peak
-// RSS per node come from /proc (utime + stime; VmHWM).
+// Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU per node
+// comes from /proc (utime + stime of the process and of its main thread, from the start of the load
+// until the mempools drained), also per committed tx, which is what a loaded machine cannot distort;
+// RSS at the start of the load (idle, after the first blocks) and its peak (VmHWM).
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +33,8 @@ export interface DevnetBenchOptions {
   accounts?: number;
   /** When set, each node logs at debug level (per-block timings) to `<logDir>/<moniker>.log` (diagnosis of stalls). */
   logDir?: string;
+  /** When set, each node writes a V8 CPU profile to `<cpuProfileDir>/<moniker>/` when it stops. */
+  cpuProfileDir?: string;
 }
 
 export interface DevnetBenchFigures {
@@ -41,7 +45,21 @@ export interface DevnetBenchFigures {
   sustainedTxPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
-  nodes: { moniker: string; cpuPercent: number; peakRssMb: number }[];
+  nodes: {
+    moniker: string;
+    /** Process CPU (all threads) and its main thread over the run, % of one core. */
+    cpuPercent: number;
+    mainThreadPercent: number;
+    /** Process CPU and main-thread CPU per committed tx, µs. */
+    cpuMicrosPerTx: number;
+    mainThreadMicrosPerTx: number;
+    /** CPU µs per committed tx by thread name (main, V8Worker = GC, WorkerThread = verify pool, libuv-worker). */
+    threadMicrosPerTx: Record<string, number>;
+    idleRssMb: number;
+    peakRssMb: number;
+    /** net_info.p2p_metrics at the end (undefined for a single validator: no network). */
+    p2p: Record<string, number> | undefined;
+  }[];
   loadAverage: number;
 }
 
@@ -65,13 +83,41 @@ async function rpc(url: string, method: string, params: Record<string, unknown> 
   return response.json();
 }
 
-export function procCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+export function procCpuSeconds(pid: number, statFile = `/proc/${pid}/stat`): number {
+  const fields = readFileSync(statFile, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
-function procPeakRssMb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+/** CPU seconds per thread of a process, keyed by thread id: [thread name, seconds]. The main thread's
+ * id is the process id; V8's GC/compiler threads are "V8Worker", worker_threads "WorkerThread",
+ * libuv's pool (LevelDB, fs) "libuv-worker". */
+function procThreadCpuSeconds(pid: number): Map<string, [string, number]> {
+  const threads = new Map<string, [string, number]>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name =
+        tid === String(pid) ? "main" : readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      threads.set(tid, [name, procCpuSeconds(pid, `/proc/${pid}/task/${tid}/stat`)]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return threads;
+}
+
+/** CPU seconds per thread name between two snapshots (threads that ended in between are lost). */
+function threadCpuDelta(
+  before: Map<string, [string, number]>,
+  after: Map<string, [string, number]>,
+): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const [tid, [name, seconds]] of after)
+    byName[name] = (byName[name] ?? 0) + seconds - (before.get(tid)?.[1] ?? 0);
+  return byName;
+}
+
+function procRssMb(pid: number, field: "VmHWM" | "VmRSS"): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return match === null ? 0 : Number(match[1]) / 1024;
 }
 
@@ -129,12 +175,28 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     accounts: addresses.map((address) => ({ address, amount: 1_000_000_000n })),
     timeoutCommit: "1s",
   });
+  // Signed before the nodes start, so that signing competes with nothing we measure.
+  // Genesis account numbers follow the genesis order: the faucet is 0, the bench accounts 1..n.
+  const chainId = devnet.chainId;
+  const perAccount = Math.ceil((rate * seconds * 1.2) / accountCount);
+  const signed: Uint8Array[][] = keys.map((key, i) =>
+    Array.from({ length: perAccount }, (_, sequence) =>
+      signSend(key, addresses[i]!, BigInt(i + 1), sequence, chainId),
+    ),
+  );
   const logFds =
     options.logDir === undefined
       ? []
       : devnet.nodes.map((node) => openSync(join(options.logDir!, `${node.moniker}.log`), "w"));
   const children = devnet.nodes.map((node, i) =>
-    startDevnetNode(node, ["--log_level", options.logDir === undefined ? "warn" : "debug"], logFds[i]),
+    startDevnetNode(
+      node,
+      ["--log_level", options.logDir === undefined ? "warn" : "debug"],
+      logFds[i],
+      options.cpuProfileDir === undefined
+        ? []
+        : ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, node.moniker)}`],
+    ),
   );
   for (const fd of logFds) closeSync(fd);
   // Drain the pipes (a full pipe would block a node's synchronous logger) and keep a tail to show.
@@ -159,19 +221,13 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       if (heights.every((h) => h >= 2)) break;
       await new Promise((r) => setTimeout(r, 300));
     }
-    // Genesis account numbers follow the genesis order: the faucet is 0, the bench accounts 1..n.
-    const chainId = devnet.chainId;
-    const perAccount = Math.ceil((rate * seconds * 1.2) / accountCount);
-    const signed: Uint8Array[][] = keys.map((key, i) =>
-      Array.from({ length: perAccount }, (_, sequence) =>
-        signSend(key, addresses[i]!, BigInt(i + 1), sequence, chainId),
-      ),
-    );
     const sentAt = new Map<string, number>();
     const includedAt = new Map<string, number>();
     const next = new Array<number>(accountCount).fill(0);
     const busy = new Array<boolean>(accountCount).fill(false);
     const cpuStart = children.map((child) => procCpuSeconds(child.pid!));
+    const threadsStart = children.map((child) => procThreadCpuSeconds(child.pid!));
+    const idleRss = children.map((child) => procRssMb(child.pid!, "VmRSS"));
     const start = performance.now();
     let stopPolling = false;
     let polledHeight = -1;
@@ -237,8 +293,19 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     stopPolling = true;
     await poller;
     const elapsed = (performance.now() - start) / 1000;
-    const cpu = children.map((child, i) => ((procCpuSeconds(child.pid!) - cpuStart[i]!) / elapsed) * 100);
-    const rss = children.map((child) => procPeakRssMb(child.pid!));
+    const cpuSeconds = children.map((child, i) => procCpuSeconds(child.pid!) - cpuStart[i]!);
+    const threadSeconds = children.map((child, i) =>
+      threadCpuDelta(threadsStart[i]!, procThreadCpuSeconds(child.pid!)),
+    );
+    const mainSeconds = threadSeconds.map((threads) => threads["main"] ?? 0);
+    const rss = children.map((child) => procRssMb(child.pid!, "VmHWM"));
+    const p2p = await Promise.all(
+      urls.map((url) =>
+        rpc(url, "net_info")
+          .then((info) => info.result?.p2p_metrics as Record<string, number> | undefined)
+          .catch(() => undefined),
+      ),
+    );
     const latencies: number[] = [];
     let inWindow = 0;
     for (const [hash, at] of sentAt) {
@@ -258,8 +325,19 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       latencyP99Ms: percentile(latencies, 99),
       nodes: devnet.nodes.map((node, i) => ({
         moniker: node.moniker,
-        cpuPercent: cpu[i]!,
+        cpuPercent: (cpuSeconds[i]! / elapsed) * 100,
+        mainThreadPercent: (mainSeconds[i]! / elapsed) * 100,
+        cpuMicrosPerTx: (cpuSeconds[i]! * 1e6) / Math.max(1, latencies.length),
+        mainThreadMicrosPerTx: (mainSeconds[i]! * 1e6) / Math.max(1, latencies.length),
+        threadMicrosPerTx: Object.fromEntries(
+          Object.entries(threadSeconds[i]!).map(([name, cpu]) => [
+            name,
+            (cpu * 1e6) / Math.max(1, latencies.length),
+          ]),
+        ),
+        idleRssMb: idleRss[i]!,
         peakRssMb: rss[i]!,
+        p2p: p2p[i],
       })),
       loadAverage: loadavg()[0]!,
     };
@@ -285,8 +363,24 @@ export function printDevnetFigures(f: DevnetBenchFigures): void {
   );
   for (const node of f.nodes)
     console.log(
-      `  ${node.moniker.padEnd(11)} CPU ${node.cpuPercent.toFixed(0)}% of a core, peak RSS ${node.peakRssMb.toFixed(0)} MB`,
+      `  ${node.moniker.padEnd(11)} CPU ${node.cpuPercent.toFixed(0)}% of a core (main thread ${node.mainThreadPercent.toFixed(0)}%), ` +
+        `${fmt(node.cpuMicrosPerTx)} µs per committed tx (main thread ${fmt(node.mainThreadMicrosPerTx)}), ` +
+        `RSS ${node.idleRssMb.toFixed(0)} MB idle, ${node.peakRssMb.toFixed(0)} MB peak\n` +
+        `              µs/tx by thread: ${Object.entries(node.threadMicrosPerTx)
+          .filter(([, micros]) => micros >= 1)
+          .sort((a, b) => b[1] - a[1])
+          .map(([name, micros]) => `${name} ${fmt(micros)}`)
+          .join(", ")}` +
+        (node.p2p === undefined
+          ? ""
+          : `\n              consensus gossip ${mb(node.p2p["consensusBytesPublished"])} MB published, ` +
+            `${mb(node.p2p["consensusBytesReceived"])} MB received; tx batches ${fmt(node.p2p["txBatchesPublished"] ?? 0)} published, ` +
+            `${fmt(node.p2p["txBatchesAccepted"] ?? 0)} accepted, ${fmt(node.p2p["txBatchesIgnored"] ?? 0)} ignored`),
     );
+}
+
+function mb(bytes: number | undefined): string {
+  return ((bytes ?? 0) / 1024 / 1024).toFixed(1);
 }
 
 /** The single-node figure (1 validator, same harness) beside the 4-validator devnet, same run. */
@@ -313,6 +407,8 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
   }
   const logDir = args.indexOf("--log-dir");
   if (logDir >= 0 && args[logDir + 1] !== undefined) options.logDir = args[logDir + 1]!;
+  const profileDir = args.indexOf("--cpu-prof-dir");
+  if (profileDir >= 0 && args[profileDir + 1] !== undefined) options.cpuProfileDir = args[profileDir + 1]!;
   // --only-multi: skip the single-node run (diagnosis runs on a loaded machine).
   if (args.includes("--only-multi")) printDevnetFigures(await runDevnetBench(options));
   else await runDevnetBenchPair(options);
