@@ -12,12 +12,13 @@
 // whole replayed state with the original's, store by store and key by key.
 
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClassicLevel } from "classic-level";
 import { type Genesis, loadGenesisFile } from "../genesis/genesis.ts";
 import type { Application, ValidatorUpdate } from "./app/abci.ts";
 import { BaseApplication } from "./app/application.ts";
+import { ReplayPreverifier } from "./audit/preverify.ts";
 import { diffRemoteState } from "./audit/remote-diff.ts";
 import { localSource, type ReplaySource, rpcSource } from "./audit/replay-source.ts";
 import { diffStates, type StateDiff } from "./audit/state-diff.ts";
@@ -30,11 +31,10 @@ import { verifyEd25519 } from "./crypto/ed25519.ts";
 import { bytesEqual, toHex } from "./crypto/hash.ts";
 import { Secp256k1VerifyPool } from "./crypto/secp256k1-pool.ts";
 import { modules } from "./node/application.ts";
-import { preverifySignatures } from "./node/tx-ingress.ts";
 import type { CommitMultiStore } from "./store/commit-types.ts";
 import { DB_OPTIONS } from "./store/db.ts";
 import { openCommitMultiStore } from "./store/multistore.ts";
-import type { Block, Validator } from "./types/block.ts";
+import type { Block, Timestamp, Validator } from "./types/block.ts";
 import { dataHash, evidenceHash, hashResults } from "./types/hashes.ts";
 import { headerHash } from "./types/header.ts";
 import { ValidatorSet, validatorAddress } from "./types/validator-set.ts";
@@ -42,11 +42,19 @@ import { verifyCommit } from "./types/verify-commit.ts";
 
 /** Blocks fetched ahead of execution, so reading (disk or network) overlaps executing. */
 export const REPLAY_PREFETCH_BLOCKS = 32;
-/** Blocks whose tx signatures are verified in the worker pool ahead of execution: enough to keep the
- * workers busy while the main thread executes, few enough that their jobs (≤ 1,000 txs a block at
- * the default block gas) stay under the pool's queue bound (MAX_QUEUED_JOBS = 20,000) and their
- * verdicts under the app's cache (MAX_SIGNATURE_CACHE_ENTRIES = 50,000). */
+/** Blocks whose tx signatures may be verified in the worker pool ahead of execution (ReplayPreverifier
+ * hands them in a chunk at a time): enough to keep the workers busy while the main thread executes,
+ * few enough that their verdicts (≤ 1,000 txs a block at the default block gas) stay well under the
+ * app's cache (MAX_SIGNATURE_CACHE_ENTRIES = 50,000). */
 export const REPLAY_PREVERIFY_BLOCKS = 8;
+
+/** The pool replay uses by default: the cores the main thread leaves free. The main thread is the
+ * bound (it executes every tx); one libsecp256k1 worker verifies ~13,000 signatures/s, several times
+ * what the main thread executes, so more workers than free cores would only take its core. With a
+ * single core, signatures are verified on the main thread (no hand-off to pay for). */
+export function defaultReplayVerifyWorkers(): number {
+  return availableParallelism() - 1;
+}
 
 export interface ReplayMismatch {
   height: string;
@@ -71,8 +79,21 @@ export interface ReplayReport {
   /** Main-thread CPU per tx while the blocks ran (process.threadCpuUsage: unlike wall time, barely
    * inflated by other processes' load); signature verification in the pool is not in it. */
   mainThreadCpuMicrosPerTx: number;
-  /** Time execution waited for the pool's verdicts of the next block (the pool was the bottleneck). */
+  /** The same main-thread CPU in all (per block: / blocks; chains of small blocks are bound by it). */
+  mainThreadCpuSeconds: number;
+  /** CPU of every thread of the process over the same span: main, verification pool, LevelDB, GC. */
+  processCpuSeconds: number;
+  /** Time execution waited for the pool's verdicts of the next block (the chunks of it the pool had
+   * already started on). */
   preverifyWaitSeconds: number;
+  /** Txs whose signatures the pool verified ahead of execution; finalizeBlock verified the others. */
+  preverifiedTxs: number;
+  /** Signature verification worker threads (0: all on the main thread). */
+  verifyWorkers: number;
+  /** The chain's own time for the replayed blocks: last header time − first header time, the initial
+   * block excepted (its time is the genesis time); at 1 s blocks, how long the chain took to produce
+   * them. Replay's speedup over the chain is chainSeconds / seconds. */
+  chainSeconds: number;
   blocksPerSecond: number;
   txsPerSecond: number;
   /** Commits verified against the validator set of their height. */
@@ -103,8 +124,8 @@ export class ReplayError extends Error {
 export interface ReplayOptions {
   /** Stop after this height (default: the source's last). */
   toHeight?: bigint;
-  /** Signature verification worker threads (default os.availableParallelism(); 0 = verify on the
-   * main thread inside finalizeBlock, as without a pool). */
+  /** Signature verification worker threads (default defaultReplayVerifyWorkers(): the cores but
+   * the main thread's; 0 = verify on the main thread inside finalizeBlock, as without a pool). */
   verifyWorkers?: number;
   /** Skip the final key-by-key comparison with the original state (home only). */
   skipStateCheck?: boolean;
@@ -183,10 +204,8 @@ async function replay(
       chainId: genesis.chainId,
       ...(options.maxTxBytes === undefined ? {} : { maxTxBytes: options.maxTxBytes }),
     });
-    const pool =
-      options.verifyWorkers === 0
-        ? undefined
-        : new Secp256k1VerifyPool(options.verifyWorkers === undefined ? {} : { size: options.verifyWorkers });
+    const workers = options.verifyWorkers ?? defaultReplayVerifyWorkers();
+    const pool = workers > 0 ? new Secp256k1VerifyPool({ size: workers }) : undefined;
     try {
       return await run(
         source,
@@ -222,6 +241,7 @@ async function run(
   const initChainSeconds = (performance.now() - initStarted) / 1000;
   const started = performance.now();
   const cpuStarted = process.threadCpuUsage();
+  const processCpuStarted = process.cpuUsage();
   let appHash = init.appHash;
   // The application's view of the validator sets: genesis (or initChain's own) for the first two
   // heights, then each block's updates from two heights later (CometBFT's H+2 rule).
@@ -253,20 +273,16 @@ async function run(
 
   // Signatures of this and the next blocks' txs, verified in the pool while the main thread executes;
   // the app takes the verdicts (bound to the exact tx, sign bytes and key) and verifies only the rest.
-  const preverified = new Map<bigint, Promise<void>>();
+  const preverifier = pool === undefined ? undefined : new ReplayPreverifier(app, pool);
   let preverifyWaitMs = 0;
   let nextToPreverify = genesis.initialHeight;
   const preverifyAhead = (height: bigint, block: Block) => {
-    if (pool === undefined) return;
+    if (preverifier === undefined) return;
     while (nextToPreverify <= last && nextToPreverify < height + BigInt(REPLAY_PREVERIFY_BLOCKS)) {
       const h = nextToPreverify++;
       const fetched = h === height ? Promise.resolve({ block }) : prefetched.get(h);
       if (fetched === undefined) continue; // not fetched yet: finalizeBlock verifies it itself
-      preverified.set(
-        h,
-        // A busy or failed pool leaves the verification to finalizeBlock.
-        fetched.then(({ block: ahead }) => preverifySignatures(app, pool, ahead.data.txs)).catch(() => {}),
-      );
+      fetched.then(({ block: ahead }) => preverifier.add(h, ahead.data.txs)).catch(() => {});
     }
   };
 
@@ -278,6 +294,8 @@ async function run(
   let previousBlockId: Uint8Array | undefined;
   let previousNextValidatorsHash: Uint8Array | undefined;
   let replayedThrough = genesis.initialHeight - 1n;
+  let firstTime: Timestamp | undefined;
+  let lastTime: Timestamp | undefined;
   let current = await fetch(genesis.initialHeight);
   for (let height = genesis.initialHeight; height <= last; height++) {
     const { block } = current;
@@ -352,9 +370,8 @@ async function run(
     }
 
     const waitStarted = performance.now();
-    await preverified.get(height);
+    await preverifier?.take(height);
     preverifyWaitMs += performance.now() - waitStarted;
-    preverified.delete(height);
     const results = await app.finalizeBlock({
       txs: block.data.txs,
       height,
@@ -383,6 +400,9 @@ async function run(
     appHash = results.appHash;
     txs += block.data.txs.length;
     replayedThrough = height;
+    // The initial block carries the genesis time, not the time it was produced.
+    if (height > genesis.initialHeight) firstTime ??= header.time;
+    lastTime = header.time;
     previousBlockId = commit.blockId.hash;
     previousNextValidatorsHash = header.nextValidatorsHash;
     lastSigningSet = signingSet;
@@ -390,6 +410,7 @@ async function run(
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.threadCpuUsage(cpuStarted);
+  const processCpu = process.cpuUsage(processCpuStarted);
   const blocks = Number(replayedThrough - genesis.initialHeight + 1n);
   const report: ReplayReport = {
     source: source.name,
@@ -398,7 +419,12 @@ async function run(
     seconds,
     initChainSeconds,
     mainThreadCpuMicrosPerTx: txs > 0 ? (cpu.user + cpu.system) / txs : 0,
+    mainThreadCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    processCpuSeconds: (processCpu.user + processCpu.system) / 1e6,
     preverifyWaitSeconds: preverifyWaitMs / 1000,
+    preverifiedTxs: preverifier?.preverifiedTxs ?? 0,
+    verifyWorkers: pool?.size ?? 0,
+    chainSeconds: firstTime === undefined || lastTime === undefined ? 0 : secondsBetween(firstTime, lastTime),
     blocksPerSecond: seconds > 0 ? blocks / seconds : 0,
     txsPerSecond: seconds > 0 ? txs / seconds : 0,
     commitsVerified,
@@ -410,6 +436,10 @@ async function run(
   if (original !== undefined && !skipStateCheck && mismatches.length === 0)
     report.stateCheck = await diffStates(original, replayed, Number(replayedThrough), { allStores: true });
   return report;
+}
+
+function secondsBetween(from: Timestamp, to: Timestamp): number {
+  return Number(to.seconds - from.seconds) + (to.nanos - from.nanos) / 1e9;
 }
 
 /** Applies ABCI validator updates (power 0 removes) to a set. */

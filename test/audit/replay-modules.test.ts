@@ -321,7 +321,7 @@ test.serial(
     t.deepEqual(local.stateCheck?.stores, []);
     t.is(Buffer.from(local.finalAppHash).toString("hex"), Buffer.from(local.storedAppHash).toString("hex"));
     t.log(
-      `${sent} txs of every module, ${local.blocks} blocks: ${Math.round(local.txsPerSecond)} tx/s, ${Math.round(local.mainThreadCpuMicrosPerTx)} µs main-thread CPU/tx`,
+      `${sent} txs of every module, ${local.blocks} blocks: ${Math.round(local.txsPerSecond)} tx/s, ${Math.round(local.mainThreadCpuMicrosPerTx)} µs main-thread CPU/tx, ${Math.round((local.mainThreadCpuSeconds * 1e6) / local.blocks)} µs/block; pool of ${local.verifyWorkers} verified ${local.preverifiedTxs} txs ahead`,
     );
 
     // Corrupt the faucet's stored balance (state storage, latest: `04 ‖ len ‖ "bank" ‖ key` → `u64 ‖
