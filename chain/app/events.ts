@@ -36,16 +36,27 @@ export function isIndexedAttribute(type: string, key: string): boolean {
 
 export class EventManager {
   readonly events: Event[] = [];
+  readonly #appended: Event["attributes"][number] | undefined;
+
+  /** With `appended` (e.g. msg_index of a message's events), every event gets that attribute last,
+   * as withAttribute would add it afterwards, without copying the events again. */
+  constructor(appended?: { key: string; value: string }) {
+    this.#appended =
+      appended === undefined ? undefined : { ...appended, index: !UNINDEXED_KEYS.has(appended.key) };
+  }
 
   emit(type: string, attributes: Record<string, string>): void {
     const list: Event["attributes"] = [];
     for (const key in attributes)
       list.push({ key, value: attributes[key]!, index: isIndexedAttribute(type, key) });
+    if (this.#appended !== undefined) list.push({ ...this.#appended });
     this.events.push({ type, attributes: list });
   }
 
   emitAll(events: readonly Event[]): void {
-    for (const event of events) this.events.push(event);
+    const appended = this.#appended;
+    if (appended === undefined) for (const event of events) this.events.push(event);
+    else for (const event of withAttribute(events, appended.key, appended.value)) this.events.push(event);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Event, ExecTxResult } from "./abci.ts";
 import { type AnteEnvironment, type AnteResult, runAnte } from "./ante.ts";
 import { type BlockInfo, StoreContext } from "./context.ts";
 import { toAbciError, wrapError } from "./errors.ts";
-import { isIndexedAttribute, withAttribute } from "./events.ts";
+import { EventManager, isIndexedAttribute } from "./events.ts";
 import { GasMeter, INFINITE_GAS } from "./gas.ts";
 import type { ExecMode, MsgHandler, MsgResponse } from "./module.ts";
 import { type DecodedTx, decodeTx } from "./tx.ts";
@@ -80,7 +80,10 @@ export async function executeTx(
   const events: Event[] = [...anteEvents];
   const msgResponses: MsgResponse[] = [];
   for (const [index, { typeUrl, msg, handler }] of tx.msgs.entries()) {
-    const msgCtx = new StoreContext(block, mode, msgCache, meter, ante.signers);
+    const msgIndex = String(index);
+    // Each message's events carry its msg_index (appended as they are emitted).
+    const msgEvents = new EventManager({ key: "msg_index", value: msgIndex });
+    const msgCtx = new StoreContext(block, mode, msgCache, meter, ante.signers, msgEvents);
     try {
       msgResponses.push(await handler.handle(msgCtx, msg));
     } catch (error) {
@@ -88,7 +91,6 @@ export async function executeTx(
       const wrapped = wrapError(toAbciError(error), `failed to execute message; message index: ${index}`);
       return { result: errorResult(wrapped, tx.gasLimit, used(), anteEvents), tx, ante, msgResponses: [] };
     }
-    const msgIndex = String(index);
     events.push({
       type: "message",
       attributes: [
@@ -98,12 +100,32 @@ export async function executeTx(
         { key: "msg_index", value: msgIndex, index: isIndexedAttribute("message", "msg_index") },
       ],
     });
-    for (const event of withAttribute(msgCtx.events.events, "msg_index", msgIndex)) events.push(event);
+    for (const event of msgEvents.events) events.push(event);
   }
   msgCache.write();
   txCache.write();
-  const data = TxMsgData.encode({ data: [], msgResponses }).finish();
+  const data = encodeTxMsgData(msgResponses);
   return { result: success(tx.gasLimit, used(), events, data), tx, ante, msgResponses };
+}
+
+/** TxMsgData of one message's response, by response object: handlers with a fixed response (MsgSend)
+ * return the same object every time, and its encoding was generated-encoder work per tx. The bytes
+ * are shared by those results' `data` (nobody writes to a result). Weak: lives as the response does. */
+const encodedSingleResponses = new WeakMap<
+  MsgResponse,
+  { typeUrl: string; value: Uint8Array; data: Uint8Array }
+>();
+
+function encodeTxMsgData(msgResponses: MsgResponse[]): Uint8Array {
+  if (msgResponses.length !== 1) return TxMsgData.encode({ data: [], msgResponses }).finish();
+  const response = msgResponses[0]!;
+  const known = encodedSingleResponses.get(response);
+  // The fields too: a handler may reuse one object for different responses.
+  if (known !== undefined && known.typeUrl === response.typeUrl && known.value === response.value)
+    return known.data;
+  const data = TxMsgData.encode({ data: [], msgResponses }).finish();
+  encodedSingleResponses.set(response, { typeUrl: response.typeUrl, value: response.value, data });
+  return data;
 }
 
 function success(gasWanted: bigint, gasUsed: bigint, events: Event[], data: Uint8Array): ExecTxResult {

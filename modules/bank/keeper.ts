@@ -130,8 +130,9 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
     ctx.store(STORE_NAME).set(NATIVE_DENOM_KEY, new TextEncoder().encode(denom));
   }
 
-  /** Debits every coin or none: all balances are checked before anything is written. */
-  #subtract(ctx: Context, address: string, coins: readonly Coin[], emit: boolean): void {
+  /** Debits every coin or none: all balances are checked before anything is written. `amount` is
+   * formatCoins(coins) for the coin_spent event, undefined for none. */
+  #subtract(ctx: Context, address: string, coins: readonly Coin[], amount: string | undefined): void {
     if (coins.length === 1) {
       // The common case (one fee or transfer denom) without intermediate arrays.
       const coin = coins[0]!;
@@ -147,13 +148,14 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
       for (const [index, coin] of coins.entries())
         this.setBalance(ctx, address, coin.denom, balances[index]! - coin.amount);
     }
-    if (emit) ctx.events.emit("coin_spent", { spender: address, amount: formatCoins(coins) });
+    if (amount !== undefined) ctx.events.emit("coin_spent", { spender: address, amount });
   }
 
-  #add(ctx: Context, address: string, coins: readonly Coin[], emit = true): void {
+  /** Credits every coin; `amount` as in #subtract (coin_received). */
+  #add(ctx: Context, address: string, coins: readonly Coin[], amount: string | undefined): void {
     for (const coin of coins)
       this.setBalance(ctx, address, coin.denom, this.getBalance(ctx, address, coin.denom) + coin.amount);
-    if (emit) ctx.events.emit("coin_received", { receiver: address, amount: formatCoins(coins) });
+    if (amount !== undefined) ctx.events.emit("coin_received", { receiver: address, amount });
   }
 
   /** x/bank SendCoins: moves coins, creates the recipient's account on first funding, emits
@@ -161,12 +163,12 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
    * In checkTx (check and recheck modes) no events are built: CometBFT neither indexes nor needs a
    * CheckTx's events, and the store accesses, hence the gas, are the same as in deliver mode. */
   sendCoins(ctx: Context, from: string, to: string, coins: readonly Coin[]): void {
-    const emit = ctx.mode !== "check" && ctx.mode !== "recheck";
-    this.#subtract(ctx, from, coins, emit);
-    this.#add(ctx, to, coins, emit);
+    // Formatted once for the three events that carry it.
+    const amount = ctx.mode !== "check" && ctx.mode !== "recheck" ? formatCoins(coins) : undefined;
+    this.#subtract(ctx, from, coins, amount);
+    this.#add(ctx, to, coins, amount);
     if (!this.accounts.hasAccount(ctx, to)) this.accounts.createAccount(ctx, to);
-    if (!emit) return;
-    const amount = formatCoins(coins);
+    if (amount === undefined) return;
     ctx.events.emit("transfer", { recipient: to, sender: from, amount });
     ctx.events.emit("message", { sender: from });
   }
@@ -182,7 +184,7 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
   /** Creates coins in a module account (genesis, future minting); supply grows with them. */
   mintCoins(ctx: Context, address: string, coins: readonly Coin[]): void {
     for (const coin of coins) this.setSupply(ctx, coin.denom, this.getSupply(ctx, coin.denom) + coin.amount);
-    this.#add(ctx, address, coins);
+    this.#add(ctx, address, coins, formatCoins(coins));
     if (!this.accounts.hasAccount(ctx, address)) this.accounts.createAccount(ctx, address);
   }
 
