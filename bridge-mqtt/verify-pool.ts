@@ -21,9 +21,12 @@ export const DEVICE_KEY_SCHEMES = [
 /** Readings per message to a worker: ~128 × 125 µs (ed25519) = 16 ms of work, small beside the
  * 100 ms PUBACK p99 target, while the ~30 µs postMessage round trip is spread over 128 readings. */
 export const MAX_DEVICE_BATCH_JOBS = 128;
-/** Batches handed to one worker at a time: one it verifies, one waiting, so it never idles while the
- * main thread is busy with LevelDB and sockets and cannot post the next one. */
-export const MAX_DEVICE_BATCHES_PER_WORKER = 2;
+/** Batches handed to one worker at a time. The pool spreads a request over every free slot, so with
+ * 2 per worker a window's readings went out in 4 messages (postMessage, the worker's wake-up and its
+ * answer were 10% of the main thread at 3,000 readings/s); with 1, in 2. What queues while a worker
+ * is busy goes in one message when it answers. At 10,000 readings/s the two workers are busy ~35% of
+ * the time, so the round trip they wait for costs no throughput the target needs. */
+export const MAX_DEVICE_BATCHES_PER_WORKER = 1;
 /** How long the first reading of a batch waits for others before going to the pool, ms. Readings
  * arrive a few per event-loop turn at 1 Hz per device, and each postMessage (with the worker's
  * wake-up and answer) cost ~100 µs of main-thread CPU on the shared machine: 2.9 signatures per
