@@ -1,6 +1,6 @@
 // Daily commitments across a partition that heals, on a real 4-validator devnet (npm run devnet's
 // homes: every validator has its operator key; commit_grace 2 s). The device is registered on the real
-// clock, then every validator restarts with its clock 60 s before a UTC midnight
+// clock, then every validator restarts with its clock shortly before a UTC midnight (at most 60 s)
 // (SENSORCHAIN_CLOCK_OFFSET_MS, test only). A device publishes to validator 0 while validator 2 is
 // paused (SIGSTOP) and validator 3 is down (kill -9): cut off, and the chain halts without them. After
 // midnight validator 2 resumes and validator 3 restarts. The day becomes final with the root of
@@ -19,17 +19,22 @@ import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { createRegistry, meter as meterPb } from "../../client/index.ts";
 import { readingsRoot } from "../../light-client/reading-inclusion.ts";
 import { heightOf, mqttUrlOf, startTestDevnet, waitFor, waitForHeights } from "../helpers/devnet-process.ts";
+import { clockBeforeMidnight, restartLeadMs } from "../helpers/midnight-clock.ts";
 import { rpc } from "../helpers/node-process.ts";
 import { connectDevice, registerMeters } from "./device-helpers.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const DEVICE = "D035_0077";
 const DAY_MS = 86_400_000;
-/** How far before midnight the restarted validators' clocks start: time to restart and resume. */
-const LEAD_MS = 60_000;
+/** The longest lead before midnight of the restarted validators' clocks (restartLeadMs). */
+const MAX_LEAD_MS = 60_000;
+/** What follows the restart before midnight: the partition, connecting the device, ≥ 5 s of
+ * readings. */
+const BEFORE_MIDNIGHT_MS = 15_000;
 
 test("a partition between validators heals (one paused, one killed and restarted) and the day is final with the same root everywhere", async (t) => {
   t.timeout(300_000);
+  const startedMs = Date.now();
   const net = await startTestDevnet({ validators: 4, timeoutCommit: "300ms", mqtt: { commit_grace: "2s" } });
   t.teardown(async () => {
     delete process.env[CLOCK_OFFSET_ENV];
@@ -44,6 +49,8 @@ test("a partition between validators heals (one paused, one killed and restarted
     (typeof net.nodes)[0],
   ];
   await waitForHeights(net.nodes, 2n, 120_000);
+  const firstStartMs = Date.now() - startedMs;
+  const leadMs = restartLeadMs(firstStartMs, BEFORE_MIDNIGHT_MS, MAX_LEAD_MS);
   const faucet = await DirectSecp256k1HdWallet.fromMnemonic(net.devnet.faucetMnemonic, { prefix: "sensor" });
   const client = await SigningStargateClient.connectWithSigner(v0.rpcUrl, faucet, {
     registry: createRegistry(),
@@ -55,17 +62,14 @@ test("a partition between validators heals (one paused, one killed and restarted
   client.disconnect();
 
   // Setup ran on the real clock, however slow the machine; now every validator restarts with its
-  // clock LEAD_MS before the next UTC midnight (block time only moves forward). Each node process
+  // clock leadMs before the next UTC midnight (block time only moves forward). Each node process
   // reads the variable when spawned (ava runs each test file in a process of its own).
   const height = (await Promise.all(net.nodes.map((node) => heightOf(node)))).reduce((a, b) =>
     a > b ? a : b,
   );
   await Promise.all(net.nodes.map((node) => node.stop()));
-  const now = Date.now();
-  const midnight = (Math.floor((now + LEAD_MS) / DAY_MS) + 1) * DAY_MS;
-  const offsetMs = midnight - LEAD_MS - now;
-  const nodeNow = () => Date.now() + offsetMs;
-  const day = BigInt(midnight / DAY_MS - 1);
+  const { midnightMs: midnight, day, offsetMs, nodeNow } = clockBeforeMidnight(leadMs);
+  t.log(`first start ${firstStartMs / 1000} s; restarting ${leadMs / 1000} s before midnight`);
   process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
   for (const node of net.nodes) {
     node.output = "";

@@ -1,7 +1,7 @@
 // Daily commitments end to end in a real single-validator node process: the validator's operator key
 // in mqtt.operator_key_file, commit_grace 2 s; a device is registered and shared and a consumer opens
-// a PER_READING escrow on the real clock; the node restarts with its clock 45 s before a UTC midnight
-// (SENSORCHAIN_CLOCK_OFFSET_MS, test only) and the device publishes signed readings over MQTT across
+// a PER_READING escrow on the real clock; the node restarts with its clock shortly before a UTC
+// midnight (at most 45 s; SENSORCHAIN_CLOCK_OFFSET_MS, test only) and the device publishes signed readings over MQTT across
 // midnight. The node's bridge
 // submits the finished day by itself; it becomes final on chain with the root of exactly the day's
 // readings we sent (our own readingsRoot), and the escrow pays price × count, split 80/10/10 between
@@ -29,6 +29,7 @@ import {
   PricingUnit,
 } from "../../client/index.ts";
 import { readingsRoot } from "../../light-client/reading-inclusion.ts";
+import { clockBeforeMidnight, restartLeadMs } from "../helpers/midnight-clock.ts";
 import { cli, DENOM, faucetWallet, rpc, startNodeProcess } from "../helpers/node-process.ts";
 import { connectDevice } from "./device-helpers.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
@@ -36,8 +37,10 @@ import { ed25519Key, signedReading } from "./device-keys.ts";
 const CHAIN_ID = "sensorchain-commit-1";
 const DEVICE = "D035_0042";
 const DAY_MS = 86_400_000;
-/** How far before midnight the restarted node's clock starts: time to restart and connect. */
-const LEAD_MS = 45_000;
+/** The longest lead before midnight of the restarted node's clock (restartLeadMs). */
+const MAX_LEAD_MS = 45_000;
+/** What follows the restart before midnight: connecting the device, ≥ 5 s of readings. */
+const BEFORE_MIDNIGHT_MS = 10_000;
 const PRICE = 100n;
 
 async function query<T>(url: string, path: string, data: Uint8Array, type: { decode(b: Uint8Array): T }) {
@@ -66,7 +69,10 @@ test("a day of MQTT readings across midnight is submitted by the node's bridge, 
   writeFileAtomic(configFile, renderConfigToml(document));
 
   // Setup on the real clock (however slow the machine), then a restart with the clock moved forward.
+  const startedMs = Date.now();
   const first = await startNodeProcess(home, { blockInterval: "200ms" });
+  const firstStartMs = Date.now() - startedMs;
+  const leadMs = restartLeadMs(firstStartMs, BEFORE_MIDNIGHT_MS, MAX_LEAD_MS);
   t.teardown(() => first.stop());
   t.regex(first.output(), /daily commitments: operator key loaded/);
 
@@ -123,13 +129,10 @@ test("a day of MQTT readings across midnight is submitted by the node's bridge, 
   consumerClient.disconnect();
   await first.stop();
 
-  // The node's clock after the restart: LEAD_MS before the next UTC midnight at least that far away
+  // The node's clock after the restart: leadMs before the next UTC midnight at least that far away
   // (block time only moves forward; the escrow was opened on the committed day or before).
-  const now = Date.now();
-  const midnight = (Math.floor((now + LEAD_MS) / DAY_MS) + 1) * DAY_MS;
-  const offsetMs = midnight - LEAD_MS - now;
-  const nodeNow = () => Date.now() + offsetMs;
-  const day = BigInt(midnight / DAY_MS - 1);
+  const { midnightMs: midnight, day, offsetMs, nodeNow } = clockBeforeMidnight(leadMs);
+  t.log(`first start ${firstStartMs / 1000} s; restarting ${leadMs / 1000} s before midnight`);
   process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
   const node = await startNodeProcess(home, { blockInterval: "200ms" });
   delete process.env[CLOCK_OFFSET_ENV];

@@ -1,7 +1,7 @@
 // Acceptance (issue 5): "Postal model: encrypted payloads end to end; only the key holder reads
 // them", and HTTP history with inclusion proofs of a final day. A real single-validator node process,
 // set up on the real clock and then restarted with its clock (SENSORCHAIN_CLOCK_OFFSET_MS, test only)
-// 30 s before a UTC midnight, with its operator key and a 2 s commit grace so its bridge commits the
+// shortly before a UTC midnight (at most 30 s), with its operator key and a 2 s commit grace so its bridge commits the
 // day by itself. A device sends
 // readings whose only content is a ciphertext sealed to the escrow consumer's x25519 key (ECIES:
 // ephemeral x25519, HKDF-SHA256, AES-256-GCM, done here with node:crypto); the consumer's live
@@ -41,6 +41,7 @@ import {
 } from "../../client/index.ts";
 import { readingsRoot, verifyReadingInclusion } from "../../light-client/reading-inclusion.ts";
 import { encodeReading, type Reading, readingSignBytes } from "../../modules/meter/reading.ts";
+import { clockBeforeMidnight, restartLeadMs } from "../helpers/midnight-clock.ts";
 import { cli, DENOM, rpc, startNodeProcess } from "../helpers/node-process.ts";
 import { connectConsumer, newAccount, nextMessage, signingClient } from "./consumer-helpers.ts";
 import { connectDevice } from "./device-helpers.ts";
@@ -49,8 +50,10 @@ import { ed25519Key } from "./device-keys.ts";
 const CHAIN_ID = "sensorchain-postal-1";
 const DEVICE = "D035_0077";
 const DAY_MS = 86_400_000;
-/** How far before midnight the restarted node's clock starts: time to start and connect. */
-const LEAD_MS = 30_000;
+/** The longest lead before midnight of the restarted node's clock (restartLeadMs). */
+const MAX_LEAD_MS = 30_000;
+/** What follows the restart before midnight: connecting, then the 10 s the test asserts are left. */
+const BEFORE_MIDNIGHT_MS = 15_000;
 const POSTAL_INFO = Buffer.from("sensorchain-postal/v1");
 
 /** ECIES to an x25519 public key: ephemeral key (32) ‖ nonce (12) ‖ AES-256-GCM ciphertext ‖ tag (16). */
@@ -99,9 +102,12 @@ test("postal model: sealed readings reach the consumer's stream and history unch
   document["mqtt"] = { ...(document["mqtt"] as object), commit_grace: "2s" };
   writeFileAtomic(configFile, renderConfigToml(document));
 
-  // Setup on the real clock; then the node restarts with its clock LEAD_MS before a UTC midnight,
+  // Setup on the real clock; then the node restarts with its clock leadMs before a UTC midnight,
   // so a slow start or slow setup on a loaded machine cannot eat the lead.
+  const startedMs = Date.now();
   let node = await startNodeProcess(home, { blockInterval: "200ms" });
+  const firstStartMs = Date.now() - startedMs;
+  const leadMs = restartLeadMs(firstStartMs, BEFORE_MIDNIGHT_MS, MAX_LEAD_MS);
   t.teardown(() => node.stop());
 
   const key = ed25519Key();
@@ -153,11 +159,8 @@ test("postal model: sealed readings reach the consumer's stream and history unch
   ]);
 
   await node.stop();
-  const now = Date.now();
-  const midnight = (Math.floor((now + 60_000) / DAY_MS) + 1) * DAY_MS;
-  const offsetMs = midnight - LEAD_MS - now;
-  const nodeNow = () => Date.now() + offsetMs;
-  const day = BigInt(midnight / DAY_MS - 1);
+  const { midnightMs: midnight, day, offsetMs, nodeNow } = clockBeforeMidnight(leadMs);
+  t.log(`first start ${firstStartMs / 1000} s; restarting ${leadMs / 1000} s before midnight`);
   process.env[CLOCK_OFFSET_ENV] = String(offsetMs);
   node = await startNodeProcess(home, { blockInterval: "200ms" });
   delete process.env[CLOCK_OFFSET_ENV];
