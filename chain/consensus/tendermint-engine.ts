@@ -100,6 +100,8 @@ export class TendermintEngine implements ConsensusEngine {
   readonly #verdicts: ProposalVerdicts;
   readonly #catchup: CatchupReplies;
   #ownMessages: ConsensusMessage[] = [];
+  /** The rounds whose proposals were held at the last gossip repetition (gossip-repeat.ts). */
+  #heldAtLastTick: { height: bigint; rounds: Set<number> } | undefined;
   #pendingEvidence: Omit<DuplicateVoteEvidence, "timestamp">[] = [];
   /** Messages of height + 1 received early, received again after the decision. */
   readonly #nextHeight = new NextHeightBuffer();
@@ -301,12 +303,16 @@ export class TendermintEngine implements ConsensusEngine {
         }
         await this.#handle({ input, wal: item.wal });
       } catch (error) {
-        this.#stopped = true;
-        this.#running = false;
-        this.#o.onError(error);
+        this.#halt(error);
         return;
       }
     }
+  }
+
+  #halt(error: unknown): void {
+    this.#stopped = true;
+    this.#running = false;
+    this.#o.onError(error);
   }
 
   #withVerdict(message: WalInput, input: Input): WalInput {
@@ -516,6 +522,7 @@ export class TendermintEngine implements ConsensusEngine {
       commit,
     );
     await this.#wal.writeEndHeight(height);
+    this.#catchup.decided(height);
     this.#o.logger.debug?.(
       {
         height: Number(height),
@@ -559,13 +566,22 @@ export class TendermintEngine implements ConsensusEngine {
     this.#gossipTimer = this.#o.timers.setTimer(interval, () => {
       if (!this.#running) return;
       this.#gossip();
+      // Received messages buffered in the WAL reach the file at least this often (wal.ts).
+      this.#wal.flush().catch((error: unknown) => {
+        if (this.#running) this.#halt(error);
+      });
       this.#scheduleGossip();
     });
   }
 
   #gossip(): void {
-    for (const message of repeatedMessages(this.#machine, this.#ownMessages))
+    const machine = this.#machine;
+    const height = machine.params.height;
+    const held = this.#heldAtLastTick;
+    const heldSinceLastTick = (round: number) => held?.height === height && held.rounds.has(round);
+    for (const message of repeatedMessages(machine, this.#ownMessages, heldSinceLastTick))
       this.#o.transport.broadcast(message);
+    this.#heldAtLastTick = { height, rounds: new Set(machine.proposals.keys()) };
   }
 
   /** Where the machine is, for logs, RPC consensus_state and the simulation's reports. */

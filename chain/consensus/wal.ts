@@ -11,12 +11,17 @@
 // and the node refuses to start.
 import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
+import { concatBytes } from "../types/bytes.ts";
 import { MAX_CONSENSUS_MESSAGE_BYTES } from "./tendermint/messages.ts";
 
 /** Largest record: the largest consensus message plus the WAL-only fields. */
 export const MAX_WAL_RECORD_BYTES = MAX_CONSENSUS_MESSAGE_BYTES + 1024;
 /** When the log passes this size at a height boundary it is compacted to the last EndHeight. */
 export const MAX_WAL_FILE_BYTES = 64 * 1024 * 1024;
+/** Received inputs buffered in memory before they are written, bytes (a few proposals of a loaded
+ * chain). They are written before any fsynced record, at every EndHeight, on `flush` (the engine
+ * calls it every gossip interval, as CometBFT flushes its WAL every 2 s) and when this is reached. */
+export const MAX_WAL_BUFFER_BYTES = 1024 * 1024;
 const HEADER_BYTES = 8;
 export const WalRecordType = { endHeight: 1, input: 2 } as const;
 
@@ -134,10 +139,23 @@ export interface WalLogger {
   warn(object: object, message: string): void;
 }
 
-/** The log of one node. Not safe for concurrent writers: the engine's single loop owns it. */
+/** The log of one node. Not safe for concurrent writers: the engine's single loop owns it (`flush`
+ * may run beside it: writes are chained in order).
+ *
+ * Received messages are logged without fsync (CometBFT too): a crash may lose the last ones, and
+ * gossip brings them again. So they need not reach the file at once either: they are buffered and
+ * written in one append with the next fsynced record (the node's own signed message, which must be
+ * durable with everything it was based on: the order is kept) or EndHeight. Each write the engine
+ * awaited was an event-loop turn per received vote, behind whatever else the loop had queued (tx
+ * ingress under load): seconds per height (docs/PERFORMANCE.md, Devnet). */
 export class Wal {
   readonly #storage: WalStorage;
+  /** Bytes in the file, written or being written. */
   #size = 0;
+  #buffered: Uint8Array[] = [];
+  #bufferedBytes = 0;
+  /** The last append/sync started: the next one waits for it, so records stay in order. */
+  #writing: Promise<void> = Promise.resolve();
 
   private constructor(storage: WalStorage, size: number) {
     this.#storage = storage;
@@ -163,29 +181,59 @@ export class Wal {
     return { wal: new Wal(storage, parsed.goodLength), records: parsed.records };
   }
 
-  /** Appends an input record; `sync` fsyncs it (own signed messages, before they leave the node). */
+  /** Appends an input record: buffered (see the class comment) unless `sync`, which writes it with
+   * everything buffered before it and fsyncs (own signed messages, before they leave the node). */
   async writeInput(payload: Uint8Array, sync: boolean): Promise<void> {
-    const record = encodeWalRecord(WalRecordType.input, payload);
-    await this.#storage.append(record);
-    this.#size += record.length;
-    if (sync) await this.#storage.sync();
+    this.#buffer(encodeWalRecord(WalRecordType.input, payload));
+    if (sync) await this.#write(true);
+    else if (this.#bufferedBytes >= MAX_WAL_BUFFER_BYTES) await this.#write(false);
   }
 
   /** Marks `height` committed (fsynced); compacts the log when it has grown past its bound. */
   async writeEndHeight(height: bigint): Promise<void> {
     const record = encodeWalRecord(WalRecordType.endHeight, endHeightPayload(height));
-    if (this.#size + record.length > MAX_WAL_FILE_BYTES) {
-      await this.#storage.replace(record);
+    if (this.#size + this.#bufferedBytes + record.length > MAX_WAL_FILE_BYTES) {
+      // The inputs of the ended height are not needed: the log restarts at its EndHeight.
+      this.#buffered = [];
+      this.#bufferedBytes = 0;
+      const replacing = this.#writing.then(() => this.#storage.replace(record));
+      this.#writing = replacing;
       this.#size = record.length;
+      await replacing;
       return;
     }
-    await this.#storage.append(record);
-    this.#size += record.length;
-    await this.#storage.sync();
+    this.#buffer(record);
+    await this.#write(true);
+  }
+
+  /** Writes the buffered records (no fsync). */
+  async flush(): Promise<void> {
+    if (this.#bufferedBytes > 0) await this.#write(false);
+    else await this.#writing;
   }
 
   async close(): Promise<void> {
+    await this.flush();
     await this.#storage.close();
+  }
+
+  #buffer(record: Uint8Array): void {
+    this.#buffered.push(record);
+    this.#bufferedBytes += record.length;
+  }
+
+  #write(sync: boolean): Promise<void> {
+    const bytes = this.#buffered.length === 1 ? this.#buffered[0]! : concatBytes(...this.#buffered);
+    this.#buffered = [];
+    this.#bufferedBytes = 0;
+    this.#size += bytes.length;
+    const storage = this.#storage;
+    const writing = this.#writing.then(async () => {
+      if (bytes.length > 0) await storage.append(bytes);
+      if (sync) await storage.sync();
+    });
+    this.#writing = writing;
+    return writing;
   }
 }
 
