@@ -4,7 +4,8 @@
 // verify, or a vote/proposal by a key outside the validator set is rejected (the forwarding peer is
 // penalised); a message outside the height window is ignored (neither delivered nor forwarded).
 // Authenticity comes from the validators' ed25519 signatures, not from who forwarded a message, so
-// a full node may relay validators' messages but cannot inject its own.
+// a full node may relay validators' messages but cannot inject its own. Proposals travel as the
+// signed proposal followed by its block parts (proposal-parts.ts); the engine gets them whole.
 import { randomBytes } from "node:crypto";
 import { Evidence as ProtoEvidence } from "cosmjs-types/tendermint/types/evidence";
 import { Vote as ProtoVote } from "cosmjs-types/tendermint/types/types";
@@ -13,9 +14,10 @@ import { verifyEd25519Cached } from "../consensus/signature-cache.ts";
 import {
   type ConsensusMessage,
   decodeCarriedBlock,
-  decodeConsensusMessage,
   encodeConsensusMessage,
 } from "../consensus/tendermint/messages.ts";
+import { proposerForRound } from "../consensus/tendermint/proposer.ts";
+import type { Proposal } from "../consensus/tendermint/types.ts";
 import type { ConsensusTransport, PeerId } from "../consensus/tendermint-engine.ts";
 import type { Vote } from "../types/block.ts";
 import { decodeVote } from "../types/block-codec.ts";
@@ -33,6 +35,14 @@ import {
   MAX_GOSSIP_MESSAGE_BYTES,
 } from "./limits.ts";
 import type { P2PMetrics } from "./metrics.ts";
+import {
+  blockPartsOf,
+  decodeGossipFrame,
+  encodePartFrame,
+  encodeProposalFrame,
+  type GossipFrame,
+  ProposalAssembly,
+} from "./proposal-parts.ts";
 import type { ChainTopics } from "./topics.ts";
 
 /** What the validators need to know about the chain now; undefined while block-syncing. */
@@ -47,12 +57,17 @@ export interface ConsensusGossipOptions {
   onEvidence?: (evidence: Uint8Array) => void;
 }
 
+/** Rounds up to which a proposal's signer is checked to be its round's proposer (the schedule costs
+ * one priority increment per round; a height reaching round 1,000 has been down for days). */
+const MAX_PROPOSER_ROUND_COMPUTED = 1_000;
+
 export class ConsensusGossip implements ConsensusTransport {
   readonly #o: ConsensusGossipOptions;
   #handler: ((message: ConsensusMessage, from: PeerId) => void) | undefined;
   /** Random per process, then a counter: a repeated message gets a new gossipsub id (README). */
   readonly #noncePrefix = randomBytes(4);
   #nonce = 0;
+  readonly #assembly = new ProposalAssembly();
 
   constructor(options: ConsensusGossipOptions) {
     this.#o = options;
@@ -61,7 +76,16 @@ export class ConsensusGossip implements ConsensusTransport {
   }
 
   broadcast(message: ConsensusMessage): void {
-    const payload = encodeConsensusMessage(message);
+    if (message.kind === "proposal") {
+      this.#publish(encodeProposalFrame(message.proposal));
+      for (const part of blockPartsOf(message.proposal, message.blockBytes))
+        this.#publish(encodePartFrame(part));
+      return;
+    }
+    this.#publish(encodeConsensusMessage(message));
+  }
+
+  #publish(payload: Uint8Array): void {
     if (payload.length + CONSENSUS_NONCE_BYTES > MAX_GOSSIP_MESSAGE_BYTES) {
       this.#o.metrics.publishErrors++;
       return;
@@ -70,6 +94,7 @@ export class ConsensusGossip implements ConsensusTransport {
     data.set(this.#noncePrefix, 0);
     new DataView(data.buffer).setUint32(4, this.#nonce++ >>> 0);
     data.set(payload, CONSENSUS_NONCE_BYTES);
+    this.#o.metrics.consensusBytesPublished += data.length;
     this.#o.host.publish(this.#o.topics.consensus, data);
   }
 
@@ -95,27 +120,40 @@ export class ConsensusGossip implements ConsensusTransport {
   #validate(data: Uint8Array, from: string): Verdict {
     const checked = this.#check(data);
     const metrics = this.#o.metrics;
+    metrics.consensusBytesReceived += data.length;
     if (checked.verdict === "accept") {
       metrics.consensusAccepted++;
-      this.#handler?.(checked.message, from);
+      if (checked.message !== undefined) this.#handler?.(checked.message, from);
     } else if (checked.verdict === "reject") metrics.consensusRejected++;
     else metrics.consensusIgnored++;
     return checked.verdict;
   }
 
+  /** `message` is set when an accepted frame completes something the engine takes. */
   #check(
     data: Uint8Array,
-  ): { verdict: "reject" | "ignore" } | { verdict: "accept"; message: ConsensusMessage } {
+  ): { verdict: "reject" | "ignore" } | { verdict: "accept"; message?: ConsensusMessage } {
     if (data.length <= CONSENSUS_NONCE_BYTES || data.length > MAX_GOSSIP_MESSAGE_BYTES)
       return { verdict: "reject" };
-    let message: ConsensusMessage;
+    let frame: GossipFrame;
     try {
-      message = decodeConsensusMessage(data.subarray(CONSENSUS_NONCE_BYTES));
+      frame = decodeGossipFrame(data.subarray(CONSENSUS_NONCE_BYTES));
     } catch {
       return { verdict: "reject" };
     }
     const state = this.#o.view();
     if (state === undefined || this.#handler === undefined) return { verdict: "ignore" };
+    if (frame.kind === "proposal") return this.#checkProposal(state, frame.proposal);
+    if (frame.kind === "part") {
+      const { height } = frame.part;
+      const current = state.lastBlockHeight + 1n;
+      if (height !== current && height !== current + 1n) return { verdict: "ignore" };
+      const checked = this.#assembly.addPart(frame.part);
+      if (checked.verdict !== "accept" || checked.complete === undefined) return checked;
+      const { proposal, blockBytes } = checked.complete;
+      return { verdict: "accept", message: { kind: "proposal", proposal, blockBytes } };
+    }
+    const message = frame.message;
     const current = state.lastBlockHeight + 1n;
     const height =
       message.kind === "proposal"
@@ -169,6 +207,29 @@ export class ConsensusGossip implements ConsensusTransport {
     } catch {
       return { verdict: "reject" };
     }
+  }
+
+  /** A proposal whose parts follow: at this node's height or the next (the engine keeps those), signed
+   * by the proposer of its round. Its parts are then checked against its part set hash. */
+  #checkProposal(state: ChainState, proposal: Proposal): { verdict: "reject" | "ignore" | "accept" } {
+    const current = state.lastBlockHeight + 1n;
+    const [validators, roundZeroProposer] =
+      proposal.height === current
+        ? [state.validators, state.validatorsProposer]
+        : proposal.height === current + 1n
+          ? [state.nextValidators, state.nextValidatorsProposer]
+          : [undefined, undefined];
+    if (validators === undefined || validators.length === 0) return { verdict: "ignore" };
+    const signBytes = proposalSignBytes(state.chainId, proposal);
+    // The proposer of a round costs `round` priority increments: beyond a bound, any validator's
+    // signature will do here (the engine checks the proposer before it uses the proposal).
+    const signers =
+      proposal.round <= MAX_PROPOSER_ROUND_COMPUTED
+        ? [proposerForRound(validators, roundZeroProposer, proposal.round)]
+        : validators;
+    if (!signers.some((signer) => verifyEd25519Cached(proposal.signature, signBytes, signer.pubKey)))
+      return { verdict: "reject" };
+    return this.#assembly.addProposal(proposal) ? { verdict: "accept" } : { verdict: "reject" };
   }
 
   #validateEvidence(data: Uint8Array): Verdict {

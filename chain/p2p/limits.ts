@@ -1,8 +1,9 @@
 // Every bound of the p2p layer, with its unit and why (style rule 5). README.md lists them too.
 import { MAX_CONSENSUS_MESSAGE_BYTES } from "../consensus/tendermint/messages.ts";
 
-/** Largest gossip message on any topic, bytes. A consensus message carries a whole block; 8 MiB
- * holds a block of ~30k sensor txs, far beyond 1 s blocks at our target rate (≈ 600 tx/s × 300 B).
+/** Largest gossip message on any topic, bytes. Proposals travel in 64 KiB parts, but a catch-up
+ * commit carries a whole block; 8 MiB holds a block of ~30k sensor txs, far beyond 1 s blocks at our
+ * target rate (≈ 600 tx/s × 300 B).
  * gossipsub drops longer frames before decoding them (maxInboundDataLength). */
 export const MAX_GOSSIP_MESSAGE_BYTES = 8 * 1024 * 1024;
 /** Bytes before the consensus payload on the consensus topic: a sender nonce (see README). */

@@ -11,6 +11,10 @@ export interface P2PMetrics {
   txBatchesIgnored: number;
   evidenceAccepted: number;
   evidenceRejected: number;
+  /** Consensus-topic bytes this node published (proposals, votes, catch-up commits, repeats) and
+   * received past gossipsub's duplicate filter, whatever the verdict: what consensus costs the wire. */
+  consensusBytesPublished: number;
+  consensusBytesReceived: number;
   /** Txs received by gossip and handed to ingress, and those ingress accepted. */
   txsReceived: number;
   txsAdmitted: number;
@@ -44,6 +48,8 @@ export function createP2PMetrics(): P2PMetrics {
     txBatchesIgnored: 0,
     evidenceAccepted: 0,
     evidenceRejected: 0,
+    consensusBytesPublished: 0,
+    consensusBytesReceived: 0,
     txsReceived: 0,
     txsAdmitted: 0,
     txsGossiped: 0,
