@@ -119,7 +119,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
   }
 
   // Signature verification on every core (docs/ARCHITECTURE.md, "Signature verification pool").
-  const verifyPool = new Secp256k1VerifyPool();
+  const verifyPool = new Secp256k1VerifyPool({ size: config.mempool.verifyWorkers });
   // Set once the p2p layer exists: txs admitted through RPC are gossiped from here.
   let gossipTx: ((tx: Uint8Array) => void) | undefined;
   const ingress = new TxIngress({
@@ -155,6 +155,7 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
           appHash: Buffer.from(committed.state.appHash).toString("hex"),
           ...roundedTimings(committed.timings),
           mempool: mempool.size,
+          ...memoryMb(),
         },
         "committed block",
       );
@@ -394,6 +395,19 @@ function roundedTimings(timings: Record<string, number> | undefined): Record<str
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(timings ?? {})) out[key] = Math.round(value);
   return out;
+}
+
+/** Where the node's memory is, MB (in each committed-block line: the devnet's memory bound). */
+function memoryMb(): Record<string, number> {
+  const usage = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  return {
+    rssMb: mb(usage.rss),
+    heapMb: mb(usage.heapUsed),
+    heapTotalMb: mb(usage.heapTotal),
+    externalMb: mb(usage.external),
+    arrayBuffersMb: mb(usage.arrayBuffers),
+  };
 }
 
 /** libp2p node ids of the poa module's current validators (not jailed, power > 0); undefined when the

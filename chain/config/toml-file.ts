@@ -47,6 +47,7 @@ const COMMENTS: Record<string, Record<string, string>> = {
     size: "Most txs held.",
     max_tx_bytes: "Largest single tx, in bytes.",
     max_txs_bytes: "Most bytes of txs held in total.",
+    verify_workers: "Threads verifying tx signatures (about 13,000/s each, ~27 MB each).",
   },
   app: {
     "": "Application settings (Cosmos SDK app.toml equivalents).",

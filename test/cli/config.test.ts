@@ -31,7 +31,12 @@ test("defaults match CometBFT / Cosmos SDK names and values, and read back from 
   t.is(config.p2p.laddr, "tcp://0.0.0.0:26656");
   t.deepEqual(config.p2p.persistentPeers, []);
   t.is(config.consensus.timeoutCommitMs, 1000);
-  t.deepEqual(config.mempool, { size: 5000, maxTxBytes: 1_048_576, maxTxsBytes: 67_108_864 });
+  t.deepEqual(config.mempool, {
+    size: 5000,
+    maxTxBytes: 1_048_576,
+    maxTxsBytes: 67_108_864,
+    verifyWorkers: 1,
+  });
   t.is(config.app.minimumGasPrices, "0.025usensor");
   t.deepEqual(config.store, { pruningStrategy: "default", pruning: { keepRecent: 362_880, interval: 10 } });
   t.deepEqual(config.log, { level: "info", format: "plain" });
