@@ -35,6 +35,8 @@ export interface DevnetBenchOptions {
   logDir?: string;
   /** When set, each node writes a V8 CPU profile to `<cpuProfileDir>/<moniker>/` when it stops. */
   cpuProfileDir?: string;
+  /** Flags of each node's Node.js binary (V8 heap settings to compare). */
+  nodeFlags?: string[];
 }
 
 export interface DevnetBenchFigures {
@@ -189,14 +191,12 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       ? []
       : devnet.nodes.map((node) => openSync(join(options.logDir!, `${node.moniker}.log`), "w"));
   const children = devnet.nodes.map((node, i) =>
-    startDevnetNode(
-      node,
-      ["--log_level", options.logDir === undefined ? "warn" : "debug"],
-      logFds[i],
-      options.cpuProfileDir === undefined
+    startDevnetNode(node, ["--log_level", options.logDir === undefined ? "warn" : "debug"], logFds[i], [
+      ...(options.nodeFlags ?? []),
+      ...(options.cpuProfileDir === undefined
         ? []
-        : ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, node.moniker)}`],
-    ),
+        : ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, node.moniker)}`]),
+    ]),
   );
   for (const fd of logFds) closeSync(fd);
   // Drain the pipes (a full pipe would block a node's synchronous logger) and keep a tail to show.
@@ -409,6 +409,10 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
   if (logDir >= 0 && args[logDir + 1] !== undefined) options.logDir = args[logDir + 1]!;
   const profileDir = args.indexOf("--cpu-prof-dir");
   if (profileDir >= 0 && args[profileDir + 1] !== undefined) options.cpuProfileDir = args[profileDir + 1]!;
+  // --node-flags "--max-semi-space-size=32 ...": flags of every node's Node.js binary.
+  const nodeFlags = args.indexOf("--node-flags");
+  if (nodeFlags >= 0 && args[nodeFlags + 1] !== undefined)
+    options.nodeFlags = args[nodeFlags + 1]!.split(" ").filter((flag) => flag !== "");
   // --only-multi: skip the single-node run (diagnosis runs on a loaded machine).
   if (args.includes("--only-multi")) printDevnetFigures(await runDevnetBench(options));
   else await runDevnetBenchPair(options);
