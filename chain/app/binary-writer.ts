@@ -11,7 +11,13 @@
 //    2^32 - 1 as 127). Such gas limits, account numbers or (from 2038) header times would be stored
 //    and hashed wrong. Those values are now written as the 5-byte varint protobuf specifies; every
 //    other value goes through the original code unchanged. (test/app/binary-writer.test.ts)
-import { BinaryWriter } from "cosmjs-types/binary";
+//
+// And one speed-up of its BinaryReader: 3. string() decodes through a JS UTF-8 reader that builds an
+//    array of char codes, slices it and spreads it into String.fromCharCode (~1 µs and several
+//    allocations for a 45-byte address; a MsgSend tx holds ~9 strings, decoded at ingress and again
+//    for every account read). ASCII bytes, which decode to the same string under any reader, are
+//    now taken by Node's native latin1 slice (~0.25 µs); anything else goes through the original.
+import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
 
 type VarintOp = (value: number, buffer: Uint8Array, position: number) => void;
 interface WriterInternals {
@@ -43,5 +49,28 @@ if (writer.sensorchainFixes !== true) {
       if (number >= 2 ** 31 && number < 2 ** 32) return this._push(writeFiveByteVarint, 5, number);
     }
     return originalInt64.call(this, value);
+  };
+}
+
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
+const reader = BinaryReader.prototype as unknown as {
+  string(): string;
+  bytes(): Uint8Array;
+  sensorchainFastString?: true;
+};
+if (reader.sensorchainFastString !== true && typeof latin1Slice === "function") {
+  reader.sensorchainFastString = true;
+  const originalString = reader.string;
+  reader.string = function string(this: { buf: Uint8Array; pos: number; bytes(): Uint8Array }): string {
+    const start = this.pos;
+    const bytes = this.bytes();
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i]! >= 0x80) {
+        this.pos = start;
+        return originalString.call(this);
+      }
+    }
+    return latin1Slice.call(bytes, 0, bytes.length);
   };
 }

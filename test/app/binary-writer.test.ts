@@ -1,6 +1,7 @@
-// The process-wide fixes to cosmjs-types' BinaryWriter (chain/app/binary-writer.ts).
+// The process-wide fixes to cosmjs-types' BinaryWriter and BinaryReader (chain/app/binary-writer.ts).
 import test from "ava";
 import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
+import { utf8Read } from "cosmjs-types/utf8";
 import "../../chain/app/binary-writer.ts";
 
 /** Protobuf base-128 varint of a uint64 (two's complement for negative int64). */
@@ -53,4 +54,29 @@ test("finish returns exact-size arrays of their own", (t) => {
   t.is(a.buffer.byteLength, a.length);
   t.is(b.buffer.byteLength, b.length);
   t.not(a.buffer, b.buffer);
+});
+
+test("string() reads what cosmjs-types' own UTF-8 reader reads: ASCII, any UTF-8, invalid bytes", (t) => {
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed % n;
+  };
+  const samples: Uint8Array[] = [
+    new Uint8Array(0),
+    new TextEncoder().encode("sensor1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu"),
+    new TextEncoder().encode("ünïcødé ✓ 𝄞"),
+    Uint8Array.of(0x7f, 0x80, 0xff, 0xc3),
+  ];
+  for (let i = 0; i < 500; i++)
+    samples.push(
+      Uint8Array.from({ length: random(40) }, () => (random(4) === 0 ? random(256) : random(128))),
+    );
+  for (const bytes of samples) {
+    const encoded = BinaryWriter.create().uint32(10).bytes(bytes).uint32(16).uint32(5).finish();
+    const reader = new BinaryReader(encoded);
+    reader.uint32();
+    t.is(reader.string(), utf8Read(bytes, 0, bytes.length), `bytes ${[...bytes]}`);
+    t.is(reader.uint32(), 16, "the reader stands after the string");
+  }
 });
