@@ -22,3 +22,8 @@ export function txHashOf(tx: Uint8Array): TxHash {
   }
   return known;
 }
+
+/** The hash of `tx` if txHashOf computed it already, without computing it. */
+export function knownTxHash(tx: Uint8Array): TxHash | undefined {
+  return hashes.get(tx);
+}

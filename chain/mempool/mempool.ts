@@ -2,7 +2,7 @@
 // sequence order so a proposer never includes sequence n+1 before n; after each block the
 // committed txs leave and the rest are rechecked against the new state (CometBFT `recheck`).
 import type { CheckTxResponse } from "../app/abci.ts";
-import { txHashOf } from "../app/tx-hash.ts";
+import { knownTxHash, txHashOf } from "../app/tx-hash.ts";
 import { toHex } from "../crypto/hash.ts";
 
 export interface MempoolOptions {
@@ -31,6 +31,12 @@ export class MempoolError extends Error {
     super(message);
     this.code = code;
   }
+}
+
+/** The hex of `hash`, the hash of `tx`: usually known with it (txHashOf), computed otherwise. */
+function hexOf(tx: Uint8Array, hash: Uint8Array): string {
+  const known = knownTxHash(tx);
+  return known !== undefined && known.hash === hash ? known.hex : toHex(hash);
 }
 
 /** Recently seen tx hashes, so a tx gossiped or resubmitted twice is not checked twice. */
@@ -68,9 +74,8 @@ export class Mempool {
         `tx too large: ${tx.length} bytes, max ${this.#options.maxTxBytes}`,
       );
     }
-    const known = knownHash === undefined ? txHashOf(tx) : undefined;
-    const hash = knownHash ?? known!.hash;
-    const hashHex = known?.hex ?? toHex(hash);
+    const hash = knownHash ?? txHashOf(tx).hash;
+    const hashHex = hexOf(tx, hash);
     if (this.#byHash.has(hashHex) || this.#seen.has(hashHex)) {
       throw new MempoolError("tx_in_cache", "tx already exists in cache");
     }
@@ -88,7 +93,7 @@ export class Mempool {
 
   /** Adds a tx that passed checkTx. */
   add(tx: Uint8Array, hash: Uint8Array, check: CheckTxResponse): void {
-    const hashHex = toHex(hash);
+    const hashHex = hexOf(tx, hash);
     if (this.#byHash.has(hashHex)) return;
     this.#remember(hashHex);
     this.#byHash.set(hashHex, {
