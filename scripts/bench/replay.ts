@@ -35,6 +35,9 @@ import {
 import { rate } from "./crypto.ts";
 import { type BenchSigner, signedTx } from "./signed-tx.ts";
 
+/** A steady chain carried its load when its headers show at least this share of the offered rate. */
+const STEADY_CARRIED_SHARE = 0.9;
+
 export type ReplayBenchCase = "steady" | "saturated";
 
 export interface ReplayBenchOptions {
@@ -264,6 +267,14 @@ function printReplayFigures(f: ReplayBenchFigures): void {
   for (const c of f.cases) {
     const offered =
       c.offeredTxsPerSecond === undefined ? "all at once" : `offered ${n(c.offeredTxsPerSecond)} tx/s`;
+    // Blocks that took longer than the interval or a mempool that backed up: saturated after all.
+    if (
+      c.offeredTxsPerSecond !== undefined &&
+      c.chainTxsPerSecond < STEADY_CARRIED_SHARE * c.offeredTxsPerSecond
+    )
+      console.log(
+        `NOTE: the node carried ${n(c.chainTxsPerSecond)} of the ${n(c.offeredTxsPerSecond)} tx/s offered: this steady chain is saturated too (lower --rate)`,
+      );
     console.log(
       `${c.case} (${offered}): ${n(c.txs)} MsgSend in ${c.blocks} blocks; chain time (headers) ${c.chainSeconds.toFixed(1)} s = ${n(c.chainTxsPerSecond)} tx/s; live ${c.liveSeconds.toFixed(1)} s from first submission to empty mempool`,
     );
