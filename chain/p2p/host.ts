@@ -59,6 +59,42 @@ const VERDICTS: Record<Verdict, TopicValidatorResult> = {
   ignore: TopicValidatorResult.Ignore,
 };
 
+/** The gossipsub internals `sendIDontWantsToDirectPeers` uses (not on the GossipSub interface). */
+interface GossipsubInternals {
+  direct: Set<string>;
+  mesh: Map<string, Set<string>>;
+  topics: Map<string, Set<string>>;
+  sendIDontWants(msgId: Uint8Array, topic: string, source: string): void;
+  sendRpcInBatch(peers: Set<string>, rpc: unknown): void;
+}
+
+/**
+ * gossipsub 1.2 tells the peers that would forward a large message (≥ 512 B) to it that it has it
+ * already (IDONTWANT), but only its mesh peers, and validators are each other's direct peers, outside
+ * the mesh. So every validator forwarded every tx batch and block part to every other validator,
+ * which had it from its author already: in a 4-validator devnet profile forwarding took more main
+ * thread than publishing (docs/PERFORMANCE.md, Devnet). Direct peers are told too. It never keeps a
+ * message from anyone: a peer says IDONTWANT only for a message it holds.
+ */
+function sendIDontWantsToDirectPeers(pubsub: GossipSub): void {
+  const internals = pubsub as unknown as GossipsubInternals;
+  const meshOnly = internals.sendIDontWants.bind(pubsub);
+  internals.sendIDontWants = (msgId, topic, source) => {
+    meshOnly(msgId, topic, source);
+    const subscribed = internals.topics.get(topic);
+    const mesh = internals.mesh.get(topic);
+    const peers = new Set<string>();
+    for (const peer of internals.direct)
+      if (peer !== source && subscribed?.has(peer) === true && mesh?.has(peer) !== true) peers.add(peer);
+    if (peers.size === 0) return;
+    internals.sendRpcInBatch(peers, {
+      subscriptions: [],
+      messages: [],
+      control: { graft: [], prune: [], ihave: [], iwant: [], idontwant: [{ messageIDs: [msgId] }] },
+    });
+  };
+}
+
 export class P2PHost {
   readonly #libp2p: Libp2p<Services>;
   readonly #options: P2PHostOptions;
@@ -102,6 +138,7 @@ export class P2PHost {
         }),
       },
     });
+    sendIDontWantsToDirectPeers(libp2p.services.pubsub);
     const host = new P2PHost(libp2p, options);
     libp2p.addEventListener("peer:disconnect", (event) => host.#onDisconnect(event.detail));
     return host;
