@@ -76,6 +76,10 @@ export interface NodeProcess {
   stop(): Promise<number | null>;
 }
 
+/** How long a started node may take to commit its first block, ms: a few seconds alone, but a
+ * loaded 2-core machine (other test files' nodes starting too) has taken over 30 s. */
+const FIRST_BLOCK_TIMEOUT_MS = 90_000;
+
 export async function startNodeProcess(
   home: string,
   options: { blockInterval?: string; rpcPort?: number; extraArgs?: string[] } = {},
@@ -121,13 +125,20 @@ export async function startNodeProcess(
       return exited;
     },
   };
-  await waitForHeight(
-    rpcUrl,
-    1n,
-    30_000,
-    () => child.exitCode !== null,
-    () => output,
-  );
+  try {
+    await waitForHeight(
+      rpcUrl,
+      1n,
+      FIRST_BLOCK_TIMEOUT_MS,
+      () => child.exitCode !== null,
+      () => output,
+    );
+  } catch (error) {
+    // The caller never gets the node to stop: left running, its pipes would keep the ava worker, and
+    // so the whole run, waiting for ever.
+    await node.kill9();
+    throw error;
+  }
   return node;
 }
 
