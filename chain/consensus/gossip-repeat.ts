@@ -6,10 +6,12 @@
 // (noise, yamux, gossipsub, decoding) than the votes and txs together (docs/PERFORMANCE.md, Devnet).
 // So a proposal is repeated only when someone may lack it: it has been held for a whole interval (a
 // proposal that just arrived is still on its way to the others) and not every validator has voted
-// for its block in its round yet (a validator that voted for the block has it).
+// for its block in its round yet (a validator that voted for the block has it). Someone else's
+// proposal is repeated only while its proposer shows no vote in that round: a proposer that votes is
+// alive and repeats its own.
 import { blockIdEquals } from "../types/block-id.ts";
 import type { ConsensusMessage } from "./tendermint/messages.ts";
-import type { ConsensusState } from "./tendermint/state-machine.ts";
+import { type ConsensusState, proposerOf } from "./tendermint/state-machine.ts";
 
 /** Own messages of this height, the current round's proposal and votes, and the prevotes of the
  * POL, valid and locked rounds. `heldSinceLastTick`: whether the proposal of a round was already held
@@ -36,7 +38,8 @@ export function repeatedMessages(
       proposal: stored.proposal,
       blockBytes: stored.proposed.blockBytes,
     };
-    if (heldSinceLastTick(machine.round) && !allVotedFor(machine, message)) out.push(message);
+    if (heldSinceLastTick(machine.round) && !proposerVoted(machine) && !allVotedFor(machine, message))
+      out.push(message);
   }
   const votes = machine.votes.get(machine.round);
   if (votes !== undefined)
@@ -51,6 +54,14 @@ export function repeatedMessages(
       if (vote !== undefined) out.push({ kind: "vote", vote });
   }
   return out;
+}
+
+/** The proposer of the current round has a prevote or precommit in it. */
+function proposerVoted(machine: ConsensusState): boolean {
+  const index = machine.validators.getByAddress(proposerOf(machine, machine.round).address)?.index;
+  const votes = machine.votes.get(machine.round);
+  if (index === undefined || votes === undefined) return false;
+  return votes.prevotes.votes[index] !== undefined || votes.precommits.votes[index] !== undefined;
 }
 
 /** Every validator has a prevote or a precommit for the proposed block in the proposal's round. */
