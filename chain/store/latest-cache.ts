@@ -6,8 +6,9 @@
 // batch is written (`applyCommitted`), never before, so readers between prepareCommit and commit
 // still see the committed state.
 
-/** Most entries kept: ~64k × (≈60-byte key string + value ≤ a few hundred bytes) stays near 20 MB,
- * which holds every account and balance touched by a few thousand active senders. */
+/** Default most entries kept (OpenCommitMultiStoreOptions.latestCacheEntries): ~64k × (≈60-byte key string +
+ * value ≤ a few hundred bytes) stays near 20 MB, which holds every account and balance touched by a few thousand
+ * active senders. */
 export const MAX_LATEST_CACHE_ENTRIES = 65_536;
 /** Values above this size are not cached (bounded memory; large values are rare and read rarely). */
 export const MAX_LATEST_CACHE_VALUE_BYTES = 4_096;
@@ -17,6 +18,11 @@ export type LatestEntry = Uint8Array | null;
 
 export class LatestCache {
   readonly #entries = new Map<string, LatestEntry>();
+  readonly #maxEntries: number;
+
+  constructor(maxEntries: number = MAX_LATEST_CACHE_ENTRIES) {
+    this.#maxEntries = maxEntries;
+  }
 
   static keyOf(latestKey: Uint8Array): string {
     return Buffer.from(latestKey.buffer, latestKey.byteOffset, latestKey.byteLength).toString("latin1");
@@ -29,8 +35,9 @@ export class LatestCache {
 
   /** Remembers what LevelDB returned for a key at the latest committed version. */
   remember(cacheKey: string, entry: LatestEntry): void {
+    if (this.#maxEntries <= 0) return;
     if (entry !== null && entry.byteLength > MAX_LATEST_CACHE_VALUE_BYTES) return;
-    if (this.#entries.size >= MAX_LATEST_CACHE_ENTRIES && !this.#entries.has(cacheKey)) {
+    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(cacheKey)) {
       // Oldest inserted first: cheap, and the keys of a steady workload are re-read into the cache.
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);

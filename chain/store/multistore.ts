@@ -40,10 +40,13 @@ export interface OpenCommitMultiStoreOptions {
   readonly storeNames: readonly string[];
   /** Default: archive (keepRecent 0). */
   readonly pruning?: PruningOptions;
-  /** SMT levels kept in memory once read (default DEFAULT_NODE_CACHE_DEPTH). */
+  /** Memory budgets (chain/store/README.md, "Memory"): SMT levels kept decoded once read (default
+   * DEFAULT_NODE_CACHE_DEPTH; 0 keeps none). */
   readonly nodeCacheDepth?: number;
   /** Bytes of raw SMT pages cached below those levels, all stores together (default DEFAULT_PAGE_CACHE_BYTES). */
   readonly pageCacheBytes?: number;
+  /** Committed latest values cached for reads, entries (default MAX_LATEST_CACHE_ENTRIES; 0 disables). */
+  readonly latestCacheEntries?: number;
   /** fsync each commit (default true): kill -9 is survived either way, power loss only with sync. */
   readonly syncWrites?: boolean;
 }
@@ -94,7 +97,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
   ) {
     this.#db = options.db;
     this.#names = [...options.storeNames].sort();
-    this.#storage = new StateStorage(options.db);
+    this.#storage = new StateStorage(options.db, options.latestCacheEntries);
     this.#pruning = options.pruning ?? ARCHIVE;
     this.#syncWrites = options.syncWrites ?? true;
     this.#version = latest.version;
@@ -306,6 +309,13 @@ export async function openCommitMultiStore(
     if (!isValidStoreName(name)) throw new TypeError(`invalid store name ${JSON.stringify(name)}`);
   if (new Set(options.storeNames).size !== options.storeNames.length)
     throw new TypeError("duplicate store names");
+  for (const [field, value, max] of [
+    ["nodeCacheDepth", options.nodeCacheDepth, 256],
+    ["pageCacheBytes", options.pageCacheBytes, Number.MAX_SAFE_INTEGER],
+    ["latestCacheEntries", options.latestCacheEntries, Number.MAX_SAFE_INTEGER],
+  ] as const)
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > max))
+      throw new TypeError(`${field} must be an integer from 0 to ${max}`);
   const pruning = options.pruning ?? ARCHIVE;
   if (
     !Number.isSafeInteger(pruning.keepRecent) ||

@@ -34,10 +34,11 @@ export type LatestWrites = Map<string, LatestEntry>;
 
 export class StateStorage {
   readonly #db: Database;
-  readonly #cache = new LatestCache();
+  readonly #cache: LatestCache;
 
-  constructor(db: Database) {
+  constructor(db: Database, latestCacheEntries?: number) {
     this.#db = db;
+    this.#cache = new LatestCache(latestCacheEntries);
   }
 
   /** The stored entry (version ‖ value) of a latest key, through the read cache. */

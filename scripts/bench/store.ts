@@ -1,6 +1,7 @@
 // Store benchmark: committed writes/s (blocks of BLOCK_WRITES random writes) and proofs/s at several tree sizes,
 // beside LevelDB's batched put rate and the sha256 rate measured in the same run.
-//   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--block 2000] [--default-db-options]
+//   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--block 2000]
+//     [--default-db-options | --db-options '{"maxOpenFiles":100}'] [--store-options '{"pageCacheBytes":0}']
 // The tree is filled by a child process (as a node restarting on an existing database), so that the RSS reported
 // is that of a process running blocks on a tree of that size, not the high-water mark of building it.
 import { execFile } from "node:child_process";
@@ -42,6 +43,9 @@ export interface StoreBenchRow {
   /** CPU time (user + system, all threads incl. LevelDB's) per committed write, µs: less noisy than wall time
    * on a shared machine. */
   cpuMicrosecondsPerWrite: number;
+  /** Of which the main thread (the part that bounds a node's block rate); the rest is LevelDB's compaction and
+   * write threads and V8's GC helpers. */
+  mainThreadMicrosecondsPerWrite: number;
   /** RSS split (Linux): anonymous memory, and file pages mapped by LevelDB (it mmaps up to 1,000 table files;
    * clean page cache that the kernel can reclaim). */
   rssAnonMegabytes: number;
@@ -124,10 +128,13 @@ function sha256Rate(): number {
   return count / ((performance.now() - start) / 1000);
 }
 
+/** Store memory budgets and LevelDB options under test (flags --store-options and --db-options, JSON). */
+let storeOptions: Record<string, number> = {};
+
 /** Fills a new store with `keys` keys in blocks of FILL_BLOCK_WRITES (runs in the child process). */
 async function fill(dir: string, keys: number): Promise<void> {
   const db = await openDb(dir);
-  const cms = await openCommitMultiStore({ db, storeNames: STORE_NAMES, pruning: PRUNING });
+  const cms = await openCommitMultiStore({ db, storeNames: STORE_NAMES, pruning: PRUNING, ...storeOptions });
   let version = 0;
   await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), version), []);
   for (let filled = 0; filled < keys; filled += FILL_BLOCK_WRITES) {
@@ -153,6 +160,8 @@ function rssSplit(): { anon: number; file: number } {
   }
 }
 
+/** Fills a tree of `keys` keys in one child process and measures it in another, so that each size's RSS is that
+ * of a node restarted on a database of that size, not what building it (or a smaller size before) left behind. */
 async function measureSize(
   keys: number,
   blockWrites: number,
@@ -161,61 +170,90 @@ async function measureSize(
 ): Promise<StoreBenchRow> {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-store-"));
   try {
-    const fillArguments = [fileURLToPath(import.meta.url), "--fill", dir, String(keys)];
-    if (dbOptions !== DB_OPTIONS) fillArguments.push("--default-db-options");
-    await runFile(process.execPath, fillArguments, { maxBuffer: 1 << 20 });
-    const db = await openDb(dir);
-    try {
-      const cms = await openCommitMultiStore({ db, storeNames: STORE_NAMES, pruning: PRUNING });
-      let version = cms.lastCommit().version;
-      let nextNew = keys;
-      let bytes = 0;
-      const runBlock = async (): Promise<number> => {
-        const cache = cms.cacheMultiStore();
-        const store = cache.store("bank");
-        // Mostly updates of existing keys, some new keys, as a ledger sees.
-        for (let i = 0; i < blockWrites; i++) {
-          const key = i % 10 === 0 ? keyOf(nextNew++) : keyOf(Math.floor(Math.random() * keys));
-          store.set(key, randomValue());
-        }
-        const prepared = await cms.prepareCommit(cache, ++version);
-        await cms.commit(prepared, []);
-        for (const operation of prepared.operations)
-          bytes += operation.key.length + (operation.type === "put" ? operation.value.length : 0);
-        return prepared.operations.length;
-      };
-      for (let b = 0; b < WARM_UP_BLOCKS; b++) await runBlock();
-      bytes = 0;
-      let operations = 0;
-      const cpuStart = process.cpuUsage();
-      const start = performance.now();
-      for (let b = 0; b < blocks; b++) operations += await runBlock();
-      const writeSeconds = (performance.now() - start) / 1000;
-      const cpu = process.cpuUsage(cpuStart);
-      const proofStart = performance.now();
-      for (let i = 0; i < proofs; i++)
-        await cms.prove("bank", keyOf(Math.floor(Math.random() * keys)), version);
-      const proofSeconds = (performance.now() - proofStart) / 1000;
-      const memory = process.memoryUsage();
-      const split = rssSplit();
-      return {
-        keys,
-        writesPerSecond: (blocks * blockWrites) / writeSeconds,
-        proofsPerSecond: proofs / proofSeconds,
-        rssMegabytes: memory.rss / 1e6,
-        heapUsedMegabytes: memory.heapUsed / 1e6,
-        arrayBuffersMegabytes: memory.arrayBuffers / 1e6,
-        operationsPerWrite: operations / (blocks * blockWrites),
-        bytesPerWrite: bytes / (blocks * blockWrites),
-        cpuMicrosecondsPerWrite: (cpu.user + cpu.system) / (blocks * blockWrites),
-        rssAnonMegabytes: split.anon,
-        rssFileMegabytes: split.file,
-      };
-    } finally {
-      await db.close();
-    }
+    const script = fileURLToPath(import.meta.url);
+    const shared = [
+      "--db-options",
+      JSON.stringify(dbOptions),
+      "--store-options",
+      JSON.stringify(storeOptions),
+    ];
+    await runFile(process.execPath, [script, "--fill", dir, String(keys), ...shared], { maxBuffer: 1 << 20 });
+    const measured = await runFile(
+      process.execPath,
+      [script, "--measure", dir, JSON.stringify([keys, blockWrites, blocks, proofs]), ...shared],
+      { maxBuffer: 1 << 20 },
+    );
+    return JSON.parse(measured.stdout) as StoreBenchRow;
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs in the measuring child process: reopens the filled database and measures blocks and proofs. */
+async function measureFilled(
+  dir: string,
+  keys: number,
+  blockWrites: number,
+  blocks: number,
+  proofs: number,
+): Promise<StoreBenchRow> {
+  const db = await openDb(dir);
+  try {
+    const cms = await openCommitMultiStore({
+      db,
+      storeNames: STORE_NAMES,
+      pruning: PRUNING,
+      ...storeOptions,
+    });
+    let version = cms.lastCommit().version;
+    let nextNew = keys;
+    let bytes = 0;
+    const runBlock = async (): Promise<number> => {
+      const cache = cms.cacheMultiStore();
+      const store = cache.store("bank");
+      // Mostly updates of existing keys, some new keys, as a ledger sees.
+      for (let i = 0; i < blockWrites; i++) {
+        const key = i % 10 === 0 ? keyOf(nextNew++) : keyOf(Math.floor(Math.random() * keys));
+        store.set(key, randomValue());
+      }
+      const prepared = await cms.prepareCommit(cache, ++version);
+      await cms.commit(prepared, []);
+      for (const operation of prepared.operations)
+        bytes += operation.key.length + (operation.type === "put" ? operation.value.length : 0);
+      return prepared.operations.length;
+    };
+    for (let b = 0; b < WARM_UP_BLOCKS; b++) await runBlock();
+    bytes = 0;
+    let operations = 0;
+    const cpuStart = process.cpuUsage();
+    const mainStart = process.threadCpuUsage();
+    const start = performance.now();
+    for (let b = 0; b < blocks; b++) operations += await runBlock();
+    const writeSeconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+    const main = process.threadCpuUsage(mainStart);
+    const proofStart = performance.now();
+    for (let i = 0; i < proofs; i++)
+      await cms.prove("bank", keyOf(Math.floor(Math.random() * keys)), version);
+    const proofSeconds = (performance.now() - proofStart) / 1000;
+    const memory = process.memoryUsage();
+    const split = rssSplit();
+    return {
+      keys,
+      writesPerSecond: (blocks * blockWrites) / writeSeconds,
+      proofsPerSecond: proofs / proofSeconds,
+      rssMegabytes: memory.rss / 1e6,
+      heapUsedMegabytes: memory.heapUsed / 1e6,
+      arrayBuffersMegabytes: memory.arrayBuffers / 1e6,
+      operationsPerWrite: operations / (blocks * blockWrites),
+      bytesPerWrite: bytes / (blocks * blockWrites),
+      cpuMicrosecondsPerWrite: (cpu.user + cpu.system) / (blocks * blockWrites),
+      mainThreadMicrosecondsPerWrite: (main.user + main.system) / (blocks * blockWrites),
+      rssAnonMegabytes: split.anon,
+      rssFileMegabytes: split.file,
+    };
+  } finally {
+    await db.close();
   }
 }
 
@@ -247,7 +285,7 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
       `(anon ${row.rssAnonMegabytes.toFixed(0)}, LevelDB mmap ${row.rssFileMegabytes.toFixed(0)}; ` +
       `heap ${row.heapUsedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}), ` +
       `per write: ${row.operationsPerWrite.toFixed(1)} LevelDB ops of ${fmt(row.bytesPerWrite)} B, ` +
-      `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU`,
+      `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU (main thread ${row.mainThreadMicrosecondsPerWrite.toFixed(0)})`,
   );
 }
 
@@ -257,9 +295,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return index >= 0 ? process.argv[index + 1] : undefined;
   };
   if (process.argv.includes("--default-db-options")) dbOptions = BINARY;
+  const dbJson = argument("--db-options");
+  if (dbJson !== undefined) dbOptions = { ...DB_OPTIONS, ...JSON.parse(dbJson), ...BINARY };
+  const storeJson = argument("--store-options");
+  if (storeJson !== undefined) storeOptions = JSON.parse(storeJson);
   const fillDir = argument("--fill");
+  const measureDir = argument("--measure");
   if (fillDir !== undefined) {
     await fill(fillDir, Number(process.argv[process.argv.indexOf("--fill") + 2]));
+  } else if (measureDir !== undefined) {
+    const [keys, blockWrites, blocks, proofs] = JSON.parse(
+      process.argv[process.argv.indexOf("--measure") + 2]!,
+    );
+    console.log(JSON.stringify(await measureFilled(measureDir, keys, blockWrites, blocks, proofs)));
   } else {
     const keys = argument("--keys")?.split(",").map(Number);
     const block = argument("--block");
