@@ -84,7 +84,7 @@ export function indexedAttributes(events: readonly Event[]): { compositeKey: str
         for (const pair of out) seen.add(pairId(pair.compositeKey, pair.value));
       }
       if (seen === undefined) {
-        if (out.some((pair) => pair.value === value && pair.compositeKey === compositeKey)) continue;
+        if (hasPair(out, compositeKey, value)) continue;
       } else {
         const id = pairId(compositeKey, value);
         if (seen.has(id)) continue;
@@ -94,6 +94,15 @@ export function indexedAttributes(events: readonly Event[]): { compositeKey: str
     }
   }
   return out;
+}
+
+function hasPair(
+  pairs: readonly { compositeKey: string; value: string }[],
+  compositeKey: string,
+  value: string,
+) {
+  for (const pair of pairs) if (pair.value === value && pair.compositeKey === compositeKey) return true;
+  return false;
 }
 
 /** Distinct pairs compared linearly before indexedAttributes switches to a set (quadratic below it). */
