@@ -34,7 +34,7 @@ import {
   writeDefaultConfig,
 } from "../config.ts";
 import { sha256, toBase64, toHex } from "../crypto/hash.ts";
-import { peerIdOfPublicKey } from "../p2p/host.ts";
+import { peerIdOfPublicKey } from "../p2p/peer-id.ts";
 import { validateDenom } from "../types/coin.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";

@@ -3,11 +3,11 @@
 // and persistent peers redialed with exponential backoff. The identity is config/node_key.json.
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { generateKeyPairFromSeed, publicKeyFromRaw } from "@libp2p/crypto/keys";
+import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
 import { type GossipSub, gossipsub, StrictNoSign, TopicValidatorResult } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { PeerId, Stream } from "@libp2p/interface";
-import { peerIdFromPrivateKey, peerIdFromPublicKey, peerIdFromString } from "@libp2p/peer-id";
+import { peerIdFromString } from "@libp2p/peer-id";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { lpStream } from "@libp2p/utils";
@@ -43,15 +43,7 @@ export interface P2PHostOptions {
 
 type Services = { pubsub: GossipSub; identify: unknown; ping: unknown };
 
-/** The libp2p peer id of an ed25519 node public key, synchronously (`sensorchain init`). */
-export function peerIdOfPublicKey(publicKey: Uint8Array): string {
-  return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString();
-}
-
-/** The libp2p peer id string of a node key: the node id shown in status and net_info. */
-export async function peerIdOfNodeKey(seed: Uint8Array): Promise<string> {
-  return peerIdFromPrivateKey(await generateKeyPairFromSeed("Ed25519", seed)).toString();
-}
+export { peerIdOfNodeKey, peerIdOfPublicKey } from "./peer-id.ts";
 
 const VERDICTS: Record<Verdict, TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
