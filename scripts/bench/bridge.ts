@@ -19,6 +19,7 @@ import { formatLatency } from "../devices/latency.ts";
 import { registerDevices } from "../devices/register.ts";
 import { createDevnet, type Devnet, startDevnetNode } from "../devnet.ts";
 import {
+  ED25519_BACKEND,
   ed25519VerifyRate,
   ed25519VerifyRateAllCores,
   measureRelay,
@@ -514,7 +515,7 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
   const ms = (value: number) => `${formatLatency(value)} ms`;
   const lines = [
     `bridge (${f.cores} cores; 1-min load average ${c.loadAverage[0].toFixed(1)} at the capacity run's start, ${c.loadAverage[1].toFixed(1)} at its end)`,
-    `  ceilings, same run: ed25519 verify (node:crypto) ${fmt(f.ed25519VerifyOneCore)}/s one core, ${fmt(f.ed25519VerifyAllCores)}/s on ${f.cores} cores; ` +
+    `  ceilings, same run: ed25519 verify (${ED25519_BACKEND}, as the node) ${fmt(f.ed25519VerifyOneCore)}/s one core, ${fmt(f.ed25519VerifyAllCores)}/s on ${f.cores} cores; ` +
       `${f.relay.broker} relay QoS 1, 200 B, 1 → 1: ${fmt(f.relay.perSecond)} msg/s`,
   ];
   if (t !== undefined)
