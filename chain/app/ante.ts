@@ -108,6 +108,7 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
   const accounts = signers.map((address, index) => {
     const account = env.accounts.getAccount(ctx, address);
     if (account === undefined) throw sdkError("unknownAddress", `account ${address} does not exist`);
+    env.signatureCache.noteAccountNumber(address, account.accountNumber);
     const info = signerInfos[index]!;
     const pubKey = signerPubKey(tx, address, index) ?? account.pubKey;
     if (pubKey === undefined) throw sdkError("invalidPubKey", `pubkey on account ${address} is not set`);
@@ -169,7 +170,7 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
  * those already in the cache; a signer it cannot resolve (unknown account, bad key) is left out, and
  * the ante handler reports it. Reads only. */
 export function pendingSignatureChecks(
-  ctx: StoreContext,
+  readContext: () => StoreContext,
   tx: DecodedTx,
   env: AnteEnvironment,
 ): SignatureCheck[] {
@@ -181,16 +182,24 @@ export function pendingSignatureChecks(
     const signature = tx.raw.signatures[index];
     const info = signerInfos[index];
     if (signature === undefined || info === undefined) break;
-    const account = env.accounts.getAccount(ctx, address);
-    if (account === undefined) continue;
     let publicKey: Uint8Array | undefined;
     try {
-      publicKey = signerPubKey(tx, address, index) ?? account.pubKey;
+      publicKey = signerPubKey(tx, address, index);
     } catch {
       continue;
     }
+    // The account is read only when the hint or the key is missing: the ante handler reads it anyway
+    // and checks that the verdict was computed for its own sign bytes and key.
+    let accountNumber = publicKey === undefined ? undefined : env.signatureCache.accountNumberHint(address);
+    if (accountNumber === undefined) {
+      const account = env.accounts.getAccount(readContext(), address);
+      if (account === undefined) continue;
+      env.signatureCache.noteAccountNumber(address, account.accountNumber);
+      accountNumber = account.accountNumber;
+      publicKey ??= account.pubKey;
+    }
     if (publicKey === undefined) continue;
-    const signBytes = signBytesOf(tx, index, env.chainId, account.accountNumber);
+    const signBytes = signBytesOf(tx, index, env.chainId, accountNumber);
     if (env.signatureCache.verdict(tx.hashHex, index, signBytes, publicKey, signature) !== undefined)
       continue;
     checks.push({ txHash: tx.hash, signerIndex: index, signBytes, publicKey, signature });

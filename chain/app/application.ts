@@ -274,9 +274,11 @@ export class BaseApplication implements Application {
     } catch {
       return [];
     }
-    this.#checkState ??= this.#store.cacheMultiStore();
-    const ctx = new StoreContext(this.#nextBlockInfo(), "check", this.#checkState);
-    return pendingSignatureChecks(ctx, decoded, this.#environment());
+    const readContext = (): StoreContext => {
+      this.#checkState ??= this.#store.cacheMultiStore();
+      return new StoreContext(this.#nextBlockInfo(), "check", this.#checkState);
+    };
+    return pendingSignatureChecks(readContext, decoded, this.#environment());
   }
 
   /** Verdicts from the node's pool. Each is used only for exactly the bytes it was computed for: the

@@ -11,6 +11,9 @@ export const MAX_SIGNATURE_CACHE_ENTRIES = 50_000;
 /** Negative verdicts: only so a bad tx resubmitted in a burst is not verified again; small, because
  * an attacker can mint them for free and they must not evict the positive ones. */
 export const MAX_REJECTED_SIGNATURE_ENTRIES = 1_024;
+/** Account numbers of recent signers (address → number), as many as positive verdicts: the signers of
+ * a full mempool and the blocks in flight. About 120 bytes each. */
+export const MAX_SIGNER_ACCOUNT_NUMBERS = 50_000;
 
 interface Verdict {
   signBytes: Uint8Array;
@@ -22,6 +25,7 @@ export class SignatureCache {
   /** tx hash (hex) → verdicts by signer index. */
   readonly #valid = new Map<string, (Verdict | undefined)[]>();
   readonly #invalid = new Map<string, (Verdict | undefined)[]>();
+  readonly #accountNumbers = new Map<string, bigint>();
 
   /** true / false when this exact verification was done before, undefined when it must be done. */
   verdict(
@@ -71,6 +75,22 @@ export class SignatureCache {
   delete(txHash: string): void {
     this.#valid.delete(txHash);
     this.#invalid.delete(txHash);
+  }
+
+  /** The account number `address` had when the ante handler last read it: the pre-verification
+   * builds sign bytes with it instead of reading the account again (a store read per signature). Only
+   * a guess: account numbers never change once assigned, and should one differ, the ante handler's
+   * own sign bytes do not match the verdict's and it verifies again. */
+  accountNumberHint(address: string): bigint | undefined {
+    return this.#accountNumbers.get(address);
+  }
+
+  noteAccountNumber(address: string, accountNumber: bigint): void {
+    const known = this.#accountNumbers.get(address);
+    if (known === accountNumber) return;
+    if (known === undefined && this.#accountNumbers.size >= MAX_SIGNER_ACCOUNT_NUMBERS)
+      this.#accountNumbers.delete(this.#accountNumbers.keys().next().value!);
+    this.#accountNumbers.set(address, accountNumber);
   }
 
   /** Txs with at least one positive verdict. */

@@ -113,3 +113,26 @@ test("a verdict under another tx hash is not used", async (t) => {
   a.app.addSignatureVerdicts([{ ...check, txHash: otherCheck.txHash, valid: false }]);
   t.is((await a.app.checkTx({ tx: other, type: "new" })).code, 0);
 });
+
+test("a signer's next tx is pre-verified with its account number as the ante handler read it", async (t) => {
+  const a = await startApp(t);
+  const [alice, bob] = a.w.addresses as [string, string];
+  const first = await a.sign(alice, [sendMsg(alice, bob, 10)], { sequence: 0 });
+  const second = await a.sign(alice, [sendMsg(alice, bob, 11)], { sequence: 1 });
+  t.is((await a.app.checkTx({ tx: first, type: "new" })).code, 0);
+  const checks = a.app.signatureChecks(second);
+  t.is(checks.length, 1);
+  const raw = TxRaw.decode(second);
+  const account = await a.accountOf(alice);
+  t.deepEqual(
+    checks[0]!.signBytes,
+    SignDoc.encode({
+      bodyBytes: raw.bodyBytes,
+      authInfoBytes: raw.authInfoBytes,
+      chainId: CHAIN_ID,
+      accountNumber: BigInt(account!.accountNumber),
+    }).finish(),
+  );
+  a.app.addSignatureVerdicts(checks.map((check) => ({ ...check, valid: true })));
+  t.is((await a.app.checkTx({ tx: second, type: "new" })).code, 0);
+});
