@@ -41,15 +41,18 @@ export class EventManager {
   /** With `appended` (e.g. msg_index of a message's events), every event gets that attribute last,
    * as withAttribute would add it afterwards, without copying the events again. */
   constructor(appended?: { key: string; value: string }) {
+    // One frozen attribute shared by all of them: events are never written once emitted.
     this.#appended =
-      appended === undefined ? undefined : { ...appended, index: !UNINDEXED_KEYS.has(appended.key) };
+      appended === undefined
+        ? undefined
+        : Object.freeze({ ...appended, index: !UNINDEXED_KEYS.has(appended.key) });
   }
 
   emit(type: string, attributes: Record<string, string>): void {
     const list: Event["attributes"] = [];
     for (const key in attributes)
       list.push({ key, value: attributes[key]!, index: isIndexedAttribute(type, key) });
-    if (this.#appended !== undefined) list.push({ ...this.#appended });
+    if (this.#appended !== undefined) list.push(this.#appended);
     this.events.push({ type, attributes: list });
   }
 

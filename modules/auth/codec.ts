@@ -57,6 +57,8 @@ const TAG_1_BYTES = (1 << 3) | 2;
 const TAG_2_BYTES = (2 << 3) | 2;
 const TAG_3_VARINT = (3 << 3) | 0;
 const TAG_4_VARINT = (4 << 3) | 0;
+/** A constant: `2n ** 64n` in the range check was evaluated (and allocated) on every encode. */
+const MAX_UINT64 = 2n ** 64n - 1n;
 
 function varintSize(value: number | bigint): number {
   if (typeof value === "number" || value <= 0xffff_ffffn) {
@@ -106,22 +108,30 @@ function writeField(out: Uint8Array, offset: number, tag: number, bytes: Uint8Ar
   return offset + bytes.length;
 }
 
+/** The length of an all-ASCII string (its UTF-8 bytes are its char codes), undefined otherwise:
+ * addresses are bech32, so the encoder writes them in place instead of allocating their UTF-8. */
+function asciiLength(text: string): number | undefined {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return undefined;
+  return text.length;
+}
+
 function encodeBaseAccountAny(account: AccountState): Uint8Array {
   if (
     account.accountNumber < 0n ||
-    account.accountNumber >= 2n ** 64n ||
+    account.accountNumber > MAX_UINT64 ||
     account.sequence < 0n ||
-    account.sequence >= 2n ** 64n
+    account.sequence > MAX_UINT64
   )
     throw new RangeError(`account ${account.address}: account number and sequence must be uint64`);
-  const address = utf8.encode(account.address);
+  const address = account.address;
+  const addressBytes = asciiLength(address) ?? utf8.encode(address);
   const key = account.pubKey;
   // pub_key: Any{type_url, value: PubKey{key}}, present once set (even around an empty key).
   const pubKeyValueSize = key === undefined ? 0 : fieldSize(key.length);
   const pubKeyAnySize =
     key === undefined ? 0 : fieldSize(PUBKEY_TYPE_URL_BYTES.length) + fieldSize(pubKeyValueSize);
   const baseSize =
-    fieldSize(address.length) +
+    fieldSize(typeof addressBytes === "number" ? addressBytes : addressBytes.length) +
     (key === undefined ? 0 : 1 + varintSize(pubKeyAnySize) + pubKeyAnySize) +
     (account.accountNumber === 0n ? 0 : 1 + varintSize(account.accountNumber)) +
     (account.sequence === 0n ? 0 : 1 + varintSize(account.sequence));
@@ -130,7 +140,12 @@ function encodeBaseAccountAny(account: AccountState): Uint8Array {
   if (baseSize === 0) return out;
   out[offset++] = TAG_2_BYTES;
   offset = writeVarint(out, offset, baseSize);
-  offset = writeField(out, offset, TAG_1_BYTES, address);
+  if (typeof addressBytes !== "number") offset = writeField(out, offset, TAG_1_BYTES, addressBytes);
+  else if (addressBytes > 0) {
+    out[offset++] = TAG_1_BYTES;
+    offset = writeVarint(out, offset, addressBytes);
+    for (let i = 0; i < addressBytes; i++) out[offset++] = address.charCodeAt(i);
+  }
   if (key !== undefined) {
     out[offset++] = TAG_2_BYTES;
     offset = writeVarint(out, offset, pubKeyAnySize);
