@@ -1,6 +1,6 @@
 // Daily commitments across a partition that heals, on a real 4-validator devnet (npm run devnet's
 // homes: every validator has its operator key; commit_grace 2 s). The device is registered on the real
-// clock, then every validator restarts with its clock shortly before a UTC midnight (at most 60 s)
+// clock, then every validator restarts with its clock shortly before a UTC midnight
 // (SENSORCHAIN_CLOCK_OFFSET_MS, test only). A device publishes to validator 0 while validator 2 is
 // paused (SIGSTOP) and validator 3 is down (kill -9): cut off, and the chain halts without them. After
 // midnight validator 2 resumes and validator 3 restarts. The day becomes final with the root of
@@ -26,8 +26,6 @@ import { ed25519Key, signedReading } from "./device-keys.ts";
 
 const DEVICE = "D035_0077";
 const DAY_MS = 86_400_000;
-/** The longest lead before midnight of the restarted validators' clocks (restartLeadMs). */
-const MAX_LEAD_MS = 60_000;
 /** What follows the restart before midnight: the partition, connecting the device, ≥ 5 s of
  * readings. */
 const BEFORE_MIDNIGHT_MS = 15_000;
@@ -50,7 +48,8 @@ test("a partition between validators heals (one paused, one killed and restarted
   ];
   await waitForHeights(net.nodes, 2n, 120_000);
   const firstStartMs = Date.now() - startedMs;
-  const leadMs = restartLeadMs(firstStartMs, BEFORE_MIDNIGHT_MS, MAX_LEAD_MS);
+  const leadMs = restartLeadMs(firstStartMs, BEFORE_MIDNIGHT_MS);
+  t.timeout(300_000 + leadMs); // from here: the wait for midnight comes on top
   const faucet = await DirectSecp256k1HdWallet.fromMnemonic(net.devnet.faucetMnemonic, { prefix: "sensor" });
   const client = await SigningStargateClient.connectWithSigner(v0.rpcUrl, faucet, {
     registry: createRegistry(),

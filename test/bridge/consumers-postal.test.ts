@@ -1,7 +1,7 @@
 // Acceptance (issue 5): "Postal model: encrypted payloads end to end; only the key holder reads
 // them", and HTTP history with inclusion proofs of a final day. A real single-validator node process,
 // set up on the real clock and then restarted with its clock (SENSORCHAIN_CLOCK_OFFSET_MS, test only)
-// shortly before a UTC midnight (at most 30 s), with its operator key and a 2 s commit grace so its bridge commits the
+// shortly before a UTC midnight, with its operator key and a 2 s commit grace so its bridge commits the
 // day by itself. A device sends
 // readings whose only content is a ciphertext sealed to the escrow consumer's x25519 key (ECIES:
 // ephemeral x25519, HKDF-SHA256, AES-256-GCM, done here with node:crypto); the consumer's live
@@ -50,8 +50,6 @@ import { ed25519Key } from "./device-keys.ts";
 const CHAIN_ID = "sensorchain-postal-1";
 const DEVICE = "D035_0077";
 const DAY_MS = 86_400_000;
-/** The longest lead before midnight of the restarted node's clock (restartLeadMs). */
-const MAX_LEAD_MS = 30_000;
 /** What follows the restart before midnight: connecting, then the 10 s the test asserts are left. */
 const BEFORE_MIDNIGHT_MS = 15_000;
 const POSTAL_INFO = Buffer.from("sensorchain-postal/v1");
@@ -107,7 +105,8 @@ test("postal model: sealed readings reach the consumer's stream and history unch
   const startedMs = Date.now();
   let node = await startNodeProcess(home, { blockInterval: "200ms" });
   const firstStartMs = Date.now() - startedMs;
-  const leadMs = restartLeadMs(firstStartMs, BEFORE_MIDNIGHT_MS, MAX_LEAD_MS);
+  const leadMs = restartLeadMs(firstStartMs, BEFORE_MIDNIGHT_MS);
+  t.timeout(180_000 + leadMs); // from here: the wait for midnight comes on top
   t.teardown(() => node.stop());
 
   const key = ed25519Key();
