@@ -71,7 +71,6 @@ export class BatchVerifyPool {
   constructor(options: BatchVerifyPoolOptions) {
     this.#options = options;
     this.size = Math.max(1, options.size ?? availableParallelism());
-    for (let i = 0; i < this.size; i++) this.#workers.push(this.#spawn());
   }
 
   /** Signatures verified so far (for metrics and the benchmark). */
@@ -84,7 +83,7 @@ export class BatchVerifyPool {
     return this.#batches;
   }
 
-  /** Worker threads started and not yet exited (0 once close() has resolved). */
+  /** Worker threads started and not yet exited: 0 until the first job, and once close() has resolved. */
   get liveWorkers(): number {
     return this.#live;
   }
@@ -154,6 +153,9 @@ export class BatchVerifyPool {
 
   #flush(): void {
     if (this.#closed) return;
+    // Threads start with the first job, not with the pool: each costs ~27 MB, and a validator
+    // without devices never needs the bridge's pool (docs/PERFORMANCE.md, "Devnet").
+    while (this.#workers.length < this.size) this.#workers.push(this.#spawn());
     const { maxBatchJobs, maxBatchesPerWorker } = this.#options;
     while (this.queued > 0) {
       let target: PoolWorker | undefined;

@@ -125,8 +125,14 @@ test("the queue is bounded: past MAX_QUEUED_JOBS verify refuses with pool_busy",
   t.deepEqual(await pool.verify([job]), [true], "still serves after a refusal");
 });
 
-test("close() terminates every worker and fails pending and later calls with pool_closed", async (t) => {
+test("threads start with the first job; close() terminates every worker and fails pending and later calls with pool_closed", async (t) => {
   const pool = new Secp256k1VerifyPool({ size: 2 });
+  t.is(pool.liveWorkers, 0, "no thread before the first job");
+  const first = jobs(2);
+  t.deepEqual(
+    await pool.verify(first.map(({ job }) => job)),
+    first.map(({ kind }) => kind === "valid"),
+  );
   t.is(pool.liveWorkers, 2);
   const pending = pool.verify(jobs(40).map(({ job }) => job));
   await pool.close();
