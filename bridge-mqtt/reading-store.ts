@@ -53,12 +53,6 @@ function uint64(value: bigint): Buffer {
   return out;
 }
 
-function uint32(value: bigint): Buffer {
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE(Number(value));
-  return out;
-}
-
 export const readingKey = (deviceId: string, sequence: bigint): Uint8Array => {
   const key = deviceKeyWithTail(READING_PREFIX, deviceId, 8);
   key.writeBigUInt64BE(sequence, key.length - 8);
@@ -73,11 +67,19 @@ function deviceDayKey(deviceId: string, day: number, sequence: bigint): Buffer {
   return key;
 }
 
-/** 0x42 ‖ day ‖ len(id) ‖ id. */
-function dayDeviceKey(day: number, deviceId: string): Buffer {
+/** 0x41 ‖ len(id) ‖ id ‖ day: where a device's day starts in the device-day index (its sequences follow). */
+export function deviceDayPrefix(deviceId: string, day: number | bigint): Buffer {
+  const key = deviceKeyWithTail(DEVICE_DAY_PREFIX, deviceId, 4);
+  key.writeUInt32BE(Number(day), key.length - 4);
+  return key;
+}
+
+/** `prefix ‖ day (4, BE) ‖ len(id) ‖ id`: the day-device index (DAY_DEVICE_PREFIX), and the commitment
+ * scheduler's per device-day records, which share its shape. */
+export function dayDeviceKey(prefix: number, day: number | bigint, deviceId: string): Buffer {
   const key = Buffer.allocUnsafe(6 + deviceId.length);
-  key[0] = DAY_DEVICE_PREFIX;
-  key.writeUInt32BE(day, 1);
+  key[0] = prefix;
+  key.writeUInt32BE(Number(day), 1);
   key[5] = deviceId.length;
   key.write(deviceId, 6, "latin1");
   return key;
@@ -306,7 +308,7 @@ export class ReadingStore {
       operations.push(
         { type: "put", key: readingKey(deviceId, sequence), value: bytes },
         { type: "put", key: deviceDayKey(deviceId, day, sequence), value: EMPTY },
-        { type: "put", key: dayDeviceKey(day, deviceId), value: EMPTY },
+        { type: "put", key: dayDeviceKey(DAY_DEVICE_PREFIX, day, deviceId), value: EMPTY },
       );
       const previous = last.get(deviceId);
       if (previous === undefined || sequence > previous) last.set(deviceId, sequence);
@@ -388,7 +390,7 @@ export class ReadingStore {
     afterSequence: bigint,
     limit?: number,
   ): Promise<bigint[]> {
-    const prefix = Buffer.concat([deviceKey(DEVICE_DAY_PREFIX, deviceId), uint32(day)]);
+    const prefix = deviceDayPrefix(deviceId, day);
     const sequences: bigint[] = [];
     for await (const key of iterateKeys(this.#db, {
       gt: Buffer.concat([prefix, uint64(afterSequence)]),

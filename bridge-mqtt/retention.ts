@@ -9,9 +9,9 @@ import { type Database, iterateKeys, writeBatch } from "../chain/store/db.ts";
 import { pb as meterPb } from "../modules/meter/codec.ts";
 import { MILLISECONDS_PER_DAY } from "../modules/meter/keys.ts";
 import { QUERY_METER_STATUS } from "../modules/meter/type-urls.ts";
-import { dayBytes, dayDeviceKey, devicePagesOfDay, nextDayWithReadings } from "./commitments/day-index.ts";
+import { devicePagesOfDay, nextDayWithReadings } from "./commitments/day-index.ts";
 import { dayDoneKey, progressKey } from "./commitments/progress-store.ts";
-import { DAY_DEVICE_PREFIX, DEVICE_DAY_PREFIX, readingKey } from "./reading-store.ts";
+import { DAY_DEVICE_PREFIX, dayDeviceKey, deviceDayPrefix, readingKey } from "./reading-store.ts";
 import type { QueryFunction } from "./registry.ts";
 
 /** Deletes per LevelDB batch: bounded memory, and other writers (readings) interleave. */
@@ -64,11 +64,7 @@ export async function pruneReadings(options: RetentionOptions): Promise<PruneRes
           kept++;
           continue;
         }
-        const prefix = Buffer.concat([
-          Buffer.of(DEVICE_DAY_PREFIX, deviceId.length),
-          Buffer.from(deviceId, "latin1"),
-          dayBytes(day),
-        ]);
+        const prefix = deviceDayPrefix(deviceId, day);
         for await (const key of iterateKeys(db, {
           gte: prefix,
           lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.of(0)]),

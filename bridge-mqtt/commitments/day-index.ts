@@ -5,7 +5,7 @@ import { type Database, iterateKeys } from "../../chain/store/db.ts";
 import { MAX_DAY } from "../../modules/meter/keys.ts";
 import type { Reading } from "../../modules/meter/reading.ts";
 import { decodeReadingPayload } from "../reading-codec.ts";
-import { DAY_DEVICE_PREFIX, type ReadingStore } from "../reading-store.ts";
+import { DAY_DEVICE_PREFIX, dayDeviceKey, type ReadingStore } from "../reading-store.ts";
 
 /** Devices read from the day index at once (devicePagesOfDay). */
 const DEVICE_PAGE = 500;
@@ -14,16 +14,6 @@ export function dayBytes(day: bigint): Buffer {
   const out = Buffer.alloc(4);
   out.writeUInt32BE(Number(day));
   return out;
-}
-
-/** `prefix ‖ day (4) ‖ len(id) ‖ id`: the shape of the 0x42 index and of the scheduler's records. */
-export function dayDeviceKey(prefix: number, day: bigint, deviceId: string): Buffer {
-  return Buffer.concat([
-    Buffer.of(prefix),
-    dayBytes(day),
-    Buffer.of(deviceId.length),
-    Buffer.from(deviceId, "latin1"),
-  ]);
 }
 
 /** The first day ≥ `from` with readings in the 0x42 index, or undefined. */

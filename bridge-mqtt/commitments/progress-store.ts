@@ -5,7 +5,8 @@
 import { KEYSPACE } from "../../chain/db-keyspace.ts";
 import { type Database, getAsync, writeBatch } from "../../chain/store/db.ts";
 import { HASH_BYTES } from "../../modules/meter/keys.ts";
-import { dayBytes, dayDeviceKey } from "./day-index.ts";
+import { dayDeviceKey } from "../reading-store.ts";
+import { dayBytes } from "./day-index.ts";
 
 export const DAY_DONE_PREFIX = KEYSPACE.bridgeCommitmentDays;
 export const DEVICE_DAY_PROGRESS_PREFIX = KEYSPACE.bridgeCommitmentProgress;
