@@ -13,9 +13,8 @@ import type { Block, BlockID, Commit, Header, Timestamp, Validator } from "../ty
 import { BlockIDFlag } from "../types/block.ts";
 import { encodeBlock } from "../types/block-codec.ts";
 import { DecodeError } from "../types/errors.ts";
-import { hashConsensusParams, hashEvidence, hashLastCommit, hashResults } from "../types/hashes.ts";
+import { dataHash, hashConsensusParams, hashEvidence, hashLastCommit, hashResults } from "../types/hashes.ts";
 import { hashHeader } from "../types/header.ts";
-import { hashFromByteSlices } from "../types/merkle.ts";
 import { makePartSet } from "../types/part-set.ts";
 import { compareTimestamps } from "../types/time.ts";
 import { hashValidatorSet, ValidatorSet } from "../types/validator-set.ts";
@@ -359,13 +358,13 @@ export class BlockExecutor {
  * array createProposal had just hashed. Weak: an entry lives as long as the block's txs array. */
 const dataHashes = new WeakMap<readonly Uint8Array[], { txs: readonly Uint8Array[]; hash: Uint8Array }>();
 
-/** Data.Hash (types/hashes.ts dataHash) through the tx hashes ingress already computed (txHashOf),
- * once per txs array; the array's elements are compared so a changed array is hashed again. */
+/** Data.Hash through the tx hashes ingress already computed (txHashOf), once per txs array; the
+ * array's elements are compared so a changed array is hashed again. */
 function dataHashOf(txs: readonly Uint8Array[]): Uint8Array {
   const known = dataHashes.get(txs);
   if (known !== undefined && known.txs.length === txs.length && known.txs.every((tx, i) => tx === txs[i]))
     return known.hash;
-  const hash = hashFromByteSlices(txs.map((tx) => txHashOf(tx).hash));
+  const hash = dataHash(txs, (tx) => txHashOf(tx).hash);
   dataHashes.set(txs, { txs: [...txs], hash });
   return hash;
 }

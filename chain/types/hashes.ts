@@ -14,9 +14,13 @@ export function txHash(tx: Uint8Array): Uint8Array {
   return sha256(tx);
 }
 
-/** Data.Hash: merkle root of the txs' sha256 hashes (sha256("") for no txs). */
-export function dataHash(txs: readonly Uint8Array[]): Uint8Array {
-  return hashFromByteSlices(txs.map(txHash));
+/** Data.Hash: merkle root of the txs' sha256 hashes (sha256("") for no txs). `hashOfTx`: txHash, or the
+ * node's memo of the same hashes (chain/app/tx-hash.ts). */
+export function dataHash(
+  txs: readonly Uint8Array[],
+  hashOfTx: (tx: Uint8Array) => Uint8Array = txHash,
+): Uint8Array {
+  return hashFromByteSlices(txs.map((tx) => hashOfTx(tx)));
 }
 
 /** deterministicExecTxResult: only code, data, gas_wanted and gas_used enter the results hash. */
