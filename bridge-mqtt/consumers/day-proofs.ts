@@ -8,6 +8,7 @@ import { MeterCode } from "../../modules/meter/errors.ts";
 import { QUERY_COMMITMENT } from "../../modules/meter/type-urls.ts";
 import type { ReadingStore } from "../reading-store.ts";
 import type { QueryFunction } from "../registry.ts";
+import { scanReadingFields } from "./reading-fields.ts";
 
 /** Proved days kept in memory: a 1 Hz device's day is 86,400 proofs (~15 MB of path references),
  * and history requests usually walk one or two days. A final day never changes. */
@@ -61,7 +62,7 @@ export class DayProofs {
       const tree = readingProofs(readings);
       if (Buffer.compare(tree.root, commitment.body.root) === 0)
         for (const [index, bytes] of readings.entries())
-          proofs.set(BigInt(meterPb.Reading.decode(bytes).sequence.toString()), tree.proofs[index]!);
+          proofs.set(scanReadingFields(bytes).sequence, tree.proofs[index]!);
     }
     const proved = { commitment, proofs };
     // Cached only when complete: a node still repairing its copy may prove the day later.

@@ -6,7 +6,6 @@
 // device whose clock runs forward), each with its device signature and canonical bytes, and for a
 // day with a final meter commitment the commitment and the reading's inclusion proof.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import protobuf from "protobufjs/minimal.js";
 import type { HttpRoute } from "../../chain/rpc/server.ts";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { dayOf } from "../../modules/meter/reading.ts";
@@ -15,6 +14,7 @@ import type { ReadingStore } from "../reading-store.ts";
 import type { DayProofs, ProvedDay } from "./day-proofs.ts";
 import type { Entitlement, EntitlementChecker } from "./entitlements.ts";
 import { authenticateConsumerHttp, ConsumerLoginRefused } from "./login.ts";
+import { scanReadingFields } from "./reading-fields.ts";
 import { type ReadingJson, readingToJson } from "./reading-json.ts";
 
 export const HISTORY_PATH = "/bridge/v1/readings";
@@ -179,7 +179,7 @@ async function collect(options: HistoryOptions, query: HistoryQuery): Promise<Hi
       const page = await options.store.dayReadingsAfter(deviceId, day, after, SCAN_PAGE);
       scanned += page.readings.length;
       for (const bytes of page.readings) {
-        const { sequence, timestampMs } = scanFields(bytes);
+        const { sequence, timestampMs } = scanReadingFields(bytes);
         lastSequence = sequence;
         if (timestampMs < query.fromMs || timestampMs >= query.toMs) continue;
         if (readings.length === query.limit) {
@@ -200,24 +200,6 @@ async function collect(options: HistoryOptions, query: HistoryQuery): Promise<Hi
     return { device_id: deviceId, readings, more, next_after_sequence: next };
   }
   return { device_id: deviceId, readings, more };
-}
-
-/** Sequence (field 2) and timestamp_ms (field 3) of stored canonical Reading bytes, read without
- * decoding the rest: most of a scan is readings outside the range (a day is 86,400 at 1 Hz). */
-function scanFields(bytes: Uint8Array): { sequence: bigint; timestampMs: bigint } {
-  const reader = protobuf.Reader.create(bytes);
-  let sequence = 0n;
-  const timestampMs = 0n;
-  while (reader.pos < reader.len) {
-    const tag = reader.uint32();
-    const field = tag >>> 3;
-    if (field === 2 || field === 3) {
-      const value = BigInt(reader.uint64().toString());
-      if (field === 2) sequence = value;
-      else return { sequence, timestampMs: value };
-    } else reader.skipType(tag & 7);
-  }
-  return { sequence, timestampMs };
 }
 
 async function attachProofs(
