@@ -5,27 +5,24 @@
 // from what checkTx admitted and their Tx events are delivered as the node delivers them. Covers
 // designated submit + attest to finality, the next submitter in turn, repair then attest, a recorded
 // conflict, a restart that votes nothing twice, and a sequence that moved under the sender.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { ExecutionContext } from "ava";
 import test from "ava";
-import { ClassicLevel } from "classic-level";
+import type { ClassicLevel } from "classic-level";
 import { designatedSubmitter, submitterTurn } from "../../bridge-mqtt/commitments/decide.ts";
 import { operatorKeyFromPrivateKey } from "../../bridge-mqtt/commitments/operator-key.ts";
 import { isDayDone } from "../../bridge-mqtt/commitments/progress-store.ts";
 import { CommitmentScheduler } from "../../bridge-mqtt/commitments/scheduler.ts";
 import { CommitmentTxSender } from "../../bridge-mqtt/commitments/tx-sender.ts";
-import { ReadingStore, readingKey } from "../../bridge-mqtt/reading-store.ts";
+import { type ReadingStore, readingKey } from "../../bridge-mqtt/reading-store.ts";
 import type { CheckTxResponse } from "../../chain/app/abci.ts";
 import { deriveKey } from "../../chain/crypto/mnemonic.ts";
 import type { NodeEvent } from "../../chain/rpc/backend.ts";
-import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { meter as meterPb } from "../../client/index.ts";
 import { readingsRoot } from "../../light-client/reading-inclusion.ts";
 import { encodeReading, type Reading } from "../../modules/meter/reading.ts";
 import { MNEMONIC } from "../helpers/app.ts";
 import { DEVICE, type EscrowTestApp, sharedDevice, startEscrowApp } from "../modules/escrow/helpers.ts";
+import { openReadingStore } from "./reading-store-helpers.ts";
 
 const silent = process.env["BRIDGE_DEBUG"]
   ? { info: console.log, warn: console.log, error: console.log }
@@ -98,15 +95,7 @@ async function validator(
     deriveKey(MNEMONIC, { hdPath: `m/44'/118'/0'/0/${index}` }).privateKey,
   );
   t.is(key.address, chain.a.operators[index]!);
-  const dir = await mkdtemp(join(tmpdir(), "sensorchain-commit-"));
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, DB_OPTIONS);
-  await db.open();
-  const store = new ReadingStore(db);
-  t.teardown(async () => {
-    await store.close();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { store, db } = await openReadingStore(t, "sensorchain-commit-");
   const sender = new CommitmentTxSender({
     key,
     chainId: chain.a.app.chainId,

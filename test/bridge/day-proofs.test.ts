@@ -3,20 +3,15 @@
 // keyed by its reading's own sequence and verifies that reading against the committed root; a copy
 // that differs from the committed set proves nothing and is asked again; a day that is not final
 // has no proofs; a failed query is a typed error; a proved day is served from the cache.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
-import { ClassicLevel } from "classic-level";
 import { CommitmentQueryFailed, DayProofs } from "../../bridge-mqtt/consumers/day-proofs.ts";
 import { scanReadingFields } from "../../bridge-mqtt/consumers/reading-fields.ts";
-import { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
-import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { readingsRoot, verifyReadingInclusion } from "../../light-client/reading-inclusion.ts";
 import { type Commitment, commitmentToProto, pb as meterPb } from "../../modules/meter/codec.ts";
 import { MeterCode } from "../../modules/meter/errors.ts";
 import { QUERY_COMMITMENT } from "../../modules/meter/type-urls.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
+import { openReadingStore } from "./reading-store-helpers.ts";
 
 const key = ed25519Key();
 const DEVICE = "D035_0042";
@@ -27,15 +22,7 @@ const DAY = BigInt(Date.now()) / DAY_MS - 2n;
 const SEQUENCES = [3n, 7n, 8n, 20n, 21n, 22n, 40n];
 
 async function storeWithDay(t: ExecutionContext) {
-  const dir = await mkdtemp(join(tmpdir(), "sensorchain-day-proofs-"));
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "db"), DB_OPTIONS);
-  await db.open();
-  const store = new ReadingStore(db);
-  t.teardown(async () => {
-    await store.close();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { store } = await openReadingStore(t, "sensorchain-day-proofs-");
   const put = async (deviceId: string, sequence: bigint, timestampMs: bigint) => {
     const { reading, payload } = signedReading(key, { deviceId, sequence, timestampMs });
     t.true(store.reserve(deviceId, sequence));

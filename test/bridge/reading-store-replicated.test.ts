@@ -2,15 +2,11 @@
 // in a temp dir: readings from other validators are stored once by (device, sequence), never lower
 // the last-sequence record when they fill a gap, block the sequences they use for the device path,
 // and the day views return canonical bytes in sequence order.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test from "ava";
-import { ClassicLevel } from "classic-level";
 import { ReadingStore, type StoredReading } from "../../bridge-mqtt/reading-store.ts";
-import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { dayOf } from "../../modules/meter/reading.ts";
 import { ed25519Key, signedReading } from "./device-keys.ts";
+import { openReadingStore } from "./reading-store-helpers.ts";
 
 const key = ed25519Key();
 const DEVICE = "D035_0001";
@@ -22,18 +18,7 @@ function replicated(sequence: bigint, timestampMs = base + sequence, value = "1"
   return { reading, bytes: payload };
 }
 
-async function openStore(t: import("ava").ExecutionContext) {
-  const dir = await mkdtemp(join(tmpdir(), "sensorchain-store-"));
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "db"), DB_OPTIONS);
-  await db.open();
-  const store = new ReadingStore(db);
-  t.teardown(async () => {
-    await store.close();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  return { store, db, dir };
-}
+const openStore = (t: import("ava").ExecutionContext) => openReadingStore(t);
 
 test("replicated readings are stored once, tagged replicated, and block their sequences for devices", async (t) => {
   const { store } = await openStore(t);

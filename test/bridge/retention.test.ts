@@ -3,11 +3,7 @@
 // final; a non-final old day and a recent final day stay; the last-sequence record stays, so a
 // replayed old reading is still refused. The chain's answer comes from an injected query function
 // that encodes the meter Status response.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test from "ava";
-import { ClassicLevel } from "classic-level";
 import { devicesOfDay, nextDayWithReadings } from "../../bridge-mqtt/commitments/day-index.ts";
 import {
   isDayDone,
@@ -15,11 +11,11 @@ import {
   markDayDone,
   saveProgress,
 } from "../../bridge-mqtt/commitments/progress-store.ts";
-import { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
 import { pruneReadings } from "../../bridge-mqtt/retention.ts";
-import { DB_OPTIONS, iterateKeys } from "../../chain/store/db.ts";
+import { iterateKeys } from "../../chain/store/db.ts";
 import { meter as meterPb } from "../../client/index.ts";
 import type { Reading } from "../../modules/meter/reading.ts";
+import { openReadingStore } from "./reading-store-helpers.ts";
 
 const silent = { info() {}, warn() {}, error() {} };
 const DAY_MS = 86_400_000n;
@@ -37,15 +33,7 @@ function reading(deviceId: string, sequence: bigint, day: bigint): Reading {
 }
 
 test("prunes final device-days past retention, keeps non-final and recent ones and the last sequences", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "sensorchain-retention-"));
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, DB_OPTIONS);
-  await db.open();
-  const store = new ReadingStore(db);
-  t.teardown(async () => {
-    await store.close();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { store, db } = await openReadingStore(t, "sensorchain-retention-");
   const oldDay = TODAY - 10n;
   const recentDay = TODAY - 1n;
   const plan: [string, bigint, bigint][] = [
@@ -110,15 +98,7 @@ test("prunes final device-days past retention, keeps non-final and recent ones a
 });
 
 test("an unanswered Status query counts as not final", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "sensorchain-retention-"));
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, DB_OPTIONS);
-  await db.open();
-  const store = new ReadingStore(db);
-  t.teardown(async () => {
-    await store.close();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { store, db } = await openReadingStore(t, "sensorchain-retention-");
   t.true(store.reserve("D035_0001", 1n));
   await store.append(reading("D035_0001", 1n, TODAY - 40n));
   const result = await pruneReadings({
