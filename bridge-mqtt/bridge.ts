@@ -226,6 +226,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   });
   metrics.mirrorReplication(replication.counters);
   metrics.countDeviceDuplicates(() => pipeline.counters.duplicates);
+  metrics.mirrorConsumers(consumers.access.counters, consumers.streamCounters);
+  metrics.mirrorCommands(consumerCommands, paidCommands?.counters);
   // Daily commitments need the chain (txs, committed events) and an operator key; retention runs
   // in every node (README.md, Daily commitments and retention).
   const commitments =

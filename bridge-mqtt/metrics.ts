@@ -7,6 +7,11 @@ import type { Aedes, Client } from "aedes";
 import { Gauge, Histogram, type Registry } from "prom-client";
 import { scrapedCounter, scrapedCounterByLabel, scrapedGauge } from "../chain/node/metrics.ts";
 import { DEVICE_ID_PATTERN } from "../modules/device/keys.ts";
+import type { CommandRelayCounters } from "./commands/command-relay.ts";
+import type { ConsumerCommandCounters } from "./commands/consumer-commands.ts";
+import type { PaidCommandCounters } from "./commands/paid-commands.ts";
+import type { ConsumerCounters } from "./consumers/access.ts";
+import type { StreamCounters } from "./consumers/streams.ts";
 import { AUTH_FAILURES, type BridgeCounters, REJECTION_CODES } from "./errors.ts";
 import type { ReplicationCounters } from "./gossip/counters.ts";
 import { BATCH_REJECTIONS, READING_DROPS } from "./gossip/errors.ts";
@@ -22,6 +27,23 @@ export const VERIFY_SECONDS_BUCKETS = [
 /** Buckets of gossip lag (a batch's created_ms to its storage on a peer), seconds: batches are cut
  * every few ms; seconds mean a slow or partitioned peer. */
 export const GOSSIP_LAG_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Label values of command_relays_total and the relay counter each mirrors. */
+const RELAY_OUTCOMES = {
+  sent: "sent",
+  delivered: "delivered",
+  rejected: "rejected",
+  duplicate: "duplicates",
+} as const satisfies Record<string, keyof CommandRelayCounters>;
+/** Label values of paid_commands_total and the paid-command counter each mirrors. */
+const PAID_COMMAND_EVENTS = {
+  scheduled: "scheduled",
+  on: "on",
+  off: "off",
+  late: "late",
+  dropped: "dropped",
+  publish_failed: "publishFailed",
+} as const satisfies Record<string, keyof PaidCommandCounters>;
 
 export interface BridgeMetricsSources {
   counters: BridgeCounters;
@@ -71,6 +93,11 @@ export class BridgeMetrics {
       "acl_denied_total",
       "Publishes and subscribes refused by the topic ACL.",
       () => counters.aclDenied,
+    );
+    mirror(
+      "oversized_packets_total",
+      "MQTT connections cut for announcing a packet above the bridge's size limit (or a malformed length), before the broker read it.",
+      () => counters.oversizedPackets,
     );
     const duplicates = this.#duplicates;
     scrapedCounterByLabel(
@@ -150,6 +177,116 @@ export class BridgeMetrics {
     this.#duplicates.device = total;
   }
 
+  /** Counters named by `fields` ([field, metric name without the prefix, help]), mirrored at scrape time. */
+  #mirrorFields<C>(counters: C, fields: readonly (readonly [keyof C, string, string])[]): void {
+    for (const [field, name, help] of fields)
+      scrapedCounter(this.registry, METRIC_PREFIX + name, help, () => counters[field] as number);
+  }
+
+  /** scrapedCounterByLabel over every key of `byLabel` (a record of counts whose keys are fixed when
+   * it is made), mirrored at scrape time. */
+  #mirrorRecord<K extends string>(
+    name: string,
+    help: string,
+    label: string,
+    byLabel: Record<K, number>,
+  ): void {
+    const keys = Object.keys(byLabel) as K[];
+    scrapedCounterByLabel(this.registry, METRIC_PREFIX + name, help, label, keys, (key) => byLabel[key]);
+  }
+
+  /** Consumer logins, stream subscriptions and deliveries (consumers/access.ts, consumers/streams.ts). */
+  mirrorConsumers(counters: ConsumerCounters, streams: StreamCounters): void {
+    this.#mirrorFields(counters, [
+      ["loginsAccepted", "consumer_logins_accepted_total", "MQTT logins of consumer accounts accepted."],
+      [
+        "streamsGranted",
+        "consumer_streams_granted_total",
+        "Stream subscriptions of consumers granted (the account is entitled to the device).",
+      ],
+      [
+        "streamsCut",
+        "consumer_streams_cut_total",
+        "Consumer streams ended because the entitlement ended (escrow closed or expired, grant over, device transferred).",
+      ],
+      [
+        "publishesRefused",
+        "consumer_publishes_refused_total",
+        "Consumer publishes refused outside the command topics (the client is disconnected).",
+      ],
+    ]);
+    this.#mirrorRecord(
+      "consumer_logins_refused_total",
+      "MQTT logins of consumer accounts refused, by reason.",
+      "reason",
+      counters.loginsRefused,
+    );
+    this.#mirrorRecord(
+      "consumer_streams_refused_total",
+      "Stream subscriptions of consumers refused (SUBACK 0x80, answered on the consumer's errors topic), by reason.",
+      "reason",
+      counters.streamsRefused,
+    );
+    this.#mirrorFields(streams, [
+      [
+        "published",
+        "stream_readings_published_total",
+        "Stored readings published on their device's live stream topics (protobuf and JSON), for devices someone subscribed to.",
+      ],
+    ]);
+  }
+
+  /** Consumer commands (forwarded, refused by reason), their relay to the other validators' bridges
+   * (zeros without a network) and paid command windows (absent without a chain). */
+  mirrorCommands(
+    consumer: { counters: ConsumerCommandCounters; relayCounters: CommandRelayCounters | undefined },
+    paid: PaidCommandCounters | undefined,
+  ): void {
+    this.#mirrorFields(consumer.counters, [
+      [
+        "forwarded",
+        "consumer_commands_forwarded_total",
+        "Consumer commands forwarded to the device's commands topic on this bridge.",
+      ],
+    ]);
+    this.#mirrorRecord(
+      "consumer_commands_refused_total",
+      "Consumer commands refused (acknowledged and answered on the consumer's errors topic), by reason.",
+      "reason",
+      consumer.counters.refused,
+    );
+    const noRelay: CommandRelayCounters = { sent: 0, delivered: 0, rejected: 0, duplicates: 0 };
+    this.#mirrorLabelled(
+      "command_relays_total",
+      "Consumer commands relayed between validators' bridges: sent (this bridge forwarded one), delivered (a peer's relay reached a device here), rejected (not from a validator, bad signature, other chain, malformed, stale), duplicate.",
+      "outcome",
+      RELAY_OUTCOMES,
+      () => consumer.relayCounters ?? noRelay,
+    );
+    if (paid !== undefined)
+      this.#mirrorLabelled(
+        "paid_commands_total",
+        "Paid command windows (escrows with command terms): scheduled, on and off sent to the device, late (over before this bridge learned of them), dropped (limits reached or a malformed event), publish_failed.",
+        "event",
+        PAID_COMMAND_EVENTS,
+        () => paid,
+      );
+  }
+
+  /** One series per key of `fields` (label value -> counter field), mirrored at scrape time. */
+  #mirrorLabelled<L extends string, C>(
+    name: string,
+    help: string,
+    label: string,
+    fields: Record<L, keyof C>,
+    counters: () => C,
+  ): void {
+    const labels = Object.keys(fields) as L[];
+    scrapedCounterByLabel(this.registry, METRIC_PREFIX + name, help, label, labels, (key) =>
+      Number(counters()[fields[key]]),
+    );
+  }
+
   /** Gossip and repair counters (gossip/counters.ts), mirrored at scrape time; gossip duplicates too. */
   mirrorReplication(counters: ReplicationCounters): void {
     this.#duplicates.gossip = () => counters.readingsAlreadyStored;
@@ -187,8 +324,7 @@ export class BridgeMetrics {
       ["repairReadingsAdded", "repair_readings_added_total", "Readings added by repair."],
       ["repairPeerFailures", "repair_peer_failures_total", "Peers that failed to answer a repair request."],
     ];
-    for (const [field, name, help] of plain)
-      scrapedCounter(this.registry, METRIC_PREFIX + name, help, () => counters[field] as number);
+    this.#mirrorFields(counters, plain);
     scrapedCounterByLabel(
       this.registry,
       `${METRIC_PREFIX}gossip_batches_rejected_total`,
