@@ -22,8 +22,9 @@ import { ConsumerLoginRefused, isConsumerUsername } from "./consumers/login.ts";
 import { AuthRefused, type BridgeCounters, ReadingRejected } from "./errors.ts";
 import { guardPacketSize } from "./packet-limit.ts";
 import type { ReadingPipeline } from "./pipeline.ts";
+import { type ReadingTap, tapReadings } from "./reading-tap.ts";
 import type { DeviceRegistry } from "./registry.ts";
-import { errorsTopic, parseDeviceTopic } from "./topics.ts";
+import { errorsTopic, parseDeviceTopic, readingsTopic } from "./topics.ts";
 
 /** MQTT 3.1.1 CONNACK codes (§3.2.2.3): 3 server unavailable, 4 bad user name or password, 5 not authorized. */
 const CONNACK_SERVER_UNAVAILABLE = 3;
@@ -186,27 +187,62 @@ export async function startBroker(
         return callback(new Error("not authorized to publish to this topic"));
       }
       packet.retain = false;
-      options.pipeline.accept(topic.deviceId, packet.payload as Uint8Array).then(
-        () => {
-          counters.accepted++;
-          storedReadings.add(packet);
-          callback(null);
-        },
-        (error: unknown) => {
-          if (!(error instanceof ReadingRejected)) {
-            counters.unavailable++;
-            logger.warn({ device: topic.deviceId, err: error }, "reading not acknowledged");
-            return callback(error as Error); // disconnects without PUBACK: the device resends
-          }
-          counters.rejected[error.code]++;
-          const answer = JSON.stringify({ code: error.code, message: error.message });
-          publish(errorsTopic(topic.deviceId), Buffer.from(answer)).catch((publishError: unknown) =>
-            logger.warn({ err: publishError }, "rejection not sent"),
-          );
-          callback(null); // acknowledged: resending the same bytes would get the same answer
-        },
-      );
+      acceptReading(topic.deviceId, packet.payload as Uint8Array, (error, stored) => {
+        if (stored) storedReadings.add(packet);
+        callback(error ?? null);
+      });
     },
+  });
+
+  /** One reading through the pipeline, from aedes (authorizePublish) or from the reading tap: `done`
+   * without an error acknowledges it (stored, or finally rejected: resending the same bytes would get
+   * the same answer, which goes to the device's errors topic); with one, the device is disconnected
+   * without a PUBACK and resends. */
+  const acceptReading = (
+    deviceId: string,
+    payload: Uint8Array,
+    done: (error: Error | undefined, stored: boolean) => void,
+  ) =>
+    options.pipeline.accept(deviceId, payload).then(
+      () => {
+        counters.accepted++;
+        done(undefined, true);
+      },
+      (error: unknown) => {
+        if (!(error instanceof ReadingRejected)) {
+          counters.unavailable++;
+          logger.warn({ device: deviceId, err: error }, "reading not acknowledged");
+          return done(error as Error, false);
+        }
+        counters.rejected[error.code]++;
+        const answer = JSON.stringify({ code: error.code, message: error.message });
+        publish(errorsTopic(deviceId), Buffer.from(answer)).catch((publishError: unknown) =>
+          logger.warn({ err: publishError }, "rejection not sent"),
+        );
+        done(undefined, false);
+      },
+    );
+
+  // A logged-in device's readings skip aedes (reading-tap.ts): the same acceptance, its PUBACK
+  // written by the tap. aedes still sees every other packet, and would refresh the keepalive timer
+  // for each packet it reads: the tap's readings must too, or a device that only publishes (MQTT
+  // sends PINGREQ only when nothing else went out) would be cut after 1.5 keepalive periods.
+  const taps = new WeakMap<Duplex, ReadingTap>();
+  broker.on("clientReady", (client: Client) => {
+    if (consumers?.isConsumer(client)) return;
+    const tap = taps.get(client.conn as Duplex);
+    const keepalive = client as unknown as {
+      _keepaliveInterval: number;
+      _keepaliveTimer: NodeJS.Timeout | null;
+    };
+    tap?.start(
+      readingsTopic(client.id),
+      (payload, done) => {
+        if (keepalive._keepaliveInterval > 0) keepalive._keepaliveTimer?.refresh();
+        acceptReading(client.id, payload, (error) => done(error));
+      },
+      (error) => client.emit("error", error),
+    );
   });
 
   // After a reading's PUBACK aedes would route the packet: persistence lookups and mqemitter
@@ -230,7 +266,8 @@ export async function startBroker(
     );
 
   // Every transport goes through the packet-size guard before aedes parses a byte.
-  const admit = (stream: Duplex, remote: string | undefined, request?: IncomingMessage) =>
+  const admit = (stream: Duplex, remote: string | undefined, request?: IncomingMessage) => {
+    taps.set(stream, tapReadings(stream));
     broker.handle(
       guardPacketSize(stream, {
         onViolation: (violation, announcedBytes) => {
@@ -240,6 +277,7 @@ export async function startBroker(
       }),
       request,
     );
+  };
   const server = createServer({ noDelay: true }, (socket: Socket) => {
     socket.setNoDelay(true);
     admit(socket, socket.remoteAddress);

@@ -5,6 +5,7 @@
 // CPU per accepted reading (all threads: main, verify workers, LevelDB), the main thread's alone,
 // the generator's CPU apart, PUBACK p50/p99, RSS, and anything not acknowledged. The full benchmark
 // with a real node, registration by txs and the same-run ceilings is scripts/bench/bridge.ts.
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +29,8 @@ export async function runBridgeLoad(options: {
   rate: number;
   processes: number;
   verifyWorkers: number;
+  /** Called when the devices start sending and when they have stopped (profilers). */
+  window?: { opened?: () => void | Promise<void>; closed?: () => void | Promise<void> };
 }): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bridge-load-"));
   const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "chain.db"), DB_OPTIONS);
@@ -65,8 +68,11 @@ export async function runBridgeLoad(options: {
         return record === undefined ? { code: 7, value: new Uint8Array() } : { code: 0, value: record };
       },
     });
+    const memoryBefore = memorySample();
+    let memoryIdle = memoryBefore;
     let cpu = process.cpuUsage();
     let thread = process.threadCpuUsage();
+    let threadsBefore = threadCpuByName();
     let acceptedBefore = 0;
     let peakRssMb = 0;
     const sampler = setInterval(() => {
@@ -81,12 +87,18 @@ export async function runBridgeLoad(options: {
       seconds: options.seconds,
       processes: options.processes,
       onStart: () => {
+        memoryIdle = memorySample();
+        void options.window?.opened?.();
         cpu = process.cpuUsage();
         thread = process.threadCpuUsage();
+        threadsBefore = threadCpuByName();
         acceptedBefore = bridge.counters.accepted;
       },
     });
+    await options.window?.closed?.();
     const used = process.cpuUsage(cpu);
+    const threads = threadCpuByName();
+    const memoryEnd = memorySample();
     const mainThread = process.threadCpuUsage(thread);
     clearInterval(sampler);
     const accepted = bridge.counters.accepted - acceptedBefore;
@@ -103,6 +115,14 @@ export async function runBridgeLoad(options: {
         `  generator CPU ${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading sent (${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core)`,
         `  not acknowledged ${load.unacked}, skipped ${load.skipped}, rejected ${load.rejected}, disconnects ${load.disconnects}, ` +
           `bridge unavailable ${bridge.counters.unavailable}; ${(stats.verified / Math.max(1, stats.batches)).toFixed(1)} signatures per worker message`,
+        `  by thread (µs per reading): ${[...threads]
+          .map(
+            ([name, seconds]) =>
+              `${name} ${perReading((seconds - (threadsBefore.get(name) ?? 0)) * 1e6).toFixed(0)}`,
+          )
+          .join(", ")}`,
+        `  memory before devices ${formatMemory(memoryBefore)}; ${load.connected} devices logged in, idle ${formatMemory(memoryIdle)} ` +
+          `(${perConnectionKb(memoryBefore, memoryIdle, load.connected)} per connection); after the load ${formatMemory(memoryEnd)}`,
       ].join("\n"),
     );
     await bridge.stop();
@@ -111,6 +131,44 @@ export async function runBridgeLoad(options: {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** CPU seconds (utime + stime) of this process's threads, summed by thread name: the main thread,
+ * the verify workers ("WorkerThread"), V8's GC and compiler threads ("V8Worker"), libuv's pool
+ * ("libuv-worker": LevelDB batches and their fsync) and LevelDB's own compaction thread. Threads
+ * that end in between are lost. */
+function threadCpuByName(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const comm =
+        tid === String(process.pid) ? "main" : readFileSync(`/proc/self/task/${tid}/comm`, "latin1").trim();
+      const ticks = readFileSync(`/proc/self/task/${tid}/stat`, "latin1").split(") ")[1]!.split(" ");
+      byName.set(comm, (byName.get(comm) ?? 0) + (Number(ticks[11]) + Number(ticks[12])) / 100);
+    } catch {}
+  }
+  return byName;
+}
+
+interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+/** After a full GC when the process runs with --expose-gc (what is live, not garbage not yet taken). */
+function memorySample(): MemorySample {
+  (globalThis as { gc?: () => void }).gc?.();
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heapUsed, external };
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const formatMemory = (m: MemorySample) =>
+  `RSS ${mb(m.rss)} (heap used ${mb(m.heapUsed)}, external ${mb(m.external)})`;
+const perConnectionKb = (before: MemorySample, after: MemorySample, connections: number) => {
+  const kb = (bytes: number) => (bytes / 1024 / Math.max(1, connections)).toFixed(1);
+  return `RSS ${kb(after.rss - before.rss)} KB, heap ${kb(after.heapUsed - before.heapUsed)} KB`;
+};
 
 if (import.meta.main) {
   const { values } = parseArgs({

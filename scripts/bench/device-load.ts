@@ -106,6 +106,26 @@ function signedFrame(
   });
 }
 
+/** A device's MQTT 3.1.1 CONNECT with its signed password (bridge-mqtt README.md, Authentication);
+ * `keepaliveSeconds` 0: no keepalive. */
+export function connectFrame(
+  chainId: string,
+  deviceId: string,
+  sign: (message: Uint8Array) => Uint8Array,
+  keepaliveSeconds: number,
+): Buffer {
+  return mqttPacket.generate({
+    cmd: "connect",
+    protocolId: "MQTT",
+    protocolVersion: 4,
+    clean: true,
+    keepalive: keepaliveSeconds,
+    clientId: deviceId,
+    username: deviceId,
+    password: Buffer.from(authPassword(chainId, deviceId, Date.now(), sign)),
+  });
+}
+
 /** Walks whole MQTT packets in `chunk` (after any partial one kept from the last read). */
 function onData(entry: LoadDevice, chunk: Buffer, handle: (type: number, body: Buffer) => void): void {
   const data = entry.partial === undefined ? chunk : Buffer.concat([entry.partial, chunk]);
@@ -152,7 +172,8 @@ async function child(): Promise<void> {
   const seconds = Number(values.seconds);
   const port = Number(values.port);
   const chainId = values["chain-id"]!;
-  const perDevice = Math.ceil(rate * seconds) + 1;
+  // Rate 0 holds the devices connected and idle (memory per connection): no frames.
+  const perDevice = rate === 0 ? 0 : Math.ceil(rate * seconds) + 1;
   // Sequences above any earlier run's (the bridge refuses replays): wall clock ms × 1,000.
   const sequenceBase = BigInt(Date.now()) * 1000n;
   const planStart = Date.now();
@@ -212,18 +233,7 @@ async function child(): Promise<void> {
           }
         }),
       );
-      socket.write(
-        mqttPacket.generate({
-          cmd: "connect",
-          protocolId: "MQTT",
-          protocolVersion: 4,
-          clean: true,
-          keepalive: 0,
-          clientId: device.id,
-          username: device.id,
-          password: Buffer.from(authPassword(chainId, device.id, Date.now(), (m) => device.signer.sign(m))),
-        }),
-      );
+      socket.write(connectFrame(chainId, device.id, (m) => device.signer.sign(m), 0));
     });
   let next = 0;
   await Promise.all(
