@@ -5,6 +5,7 @@ import { sha256, toHex } from "../crypto/hash.ts";
 import { type Coin, parseCoins } from "./coins.ts";
 import { AbciError, sdkError, wrapError } from "./errors.ts";
 import type { MsgHandler } from "./module.ts";
+import { decodeCommonTx } from "./tx-decode.ts";
 
 export interface DecodedMsg {
   typeUrl: string;
@@ -32,16 +33,7 @@ export function decodeTx(
   hash: Uint8Array = sha256(bytes),
   hashHex: string = toHex(hash),
 ): DecodedTx {
-  let raw: TxRaw;
-  let body: TxBody;
-  let authInfo: AuthInfo;
-  try {
-    raw = TxRaw.decode(bytes);
-    body = TxBody.decode(raw.bodyBytes);
-    authInfo = AuthInfo.decode(raw.authInfoBytes);
-  } catch (error) {
-    throw sdkError("txDecode", `invalid tx bytes: ${(error as Error).message}`);
-  }
+  const { raw, body, authInfo } = decodeCommonTx(bytes) ?? decodeAnyTx(bytes);
   const msgs = body.messages.map((any): DecodedMsg => {
     const handler = handlers.get(any.typeUrl);
     if (handler === undefined) throw sdkError("txDecode", `unable to resolve type URL ${any.typeUrl}`);
@@ -70,6 +62,16 @@ export function decodeTx(
     fee,
     gasLimit: authInfo.fee?.gasLimit ?? 0n,
   };
+}
+
+/** cosmjs-types' decoding, for whatever decodeCommonTx does not take. */
+function decodeAnyTx(bytes: Uint8Array): { raw: TxRaw; body: TxBody; authInfo: AuthInfo } {
+  try {
+    const raw = TxRaw.decode(bytes);
+    return { raw, body: TxBody.decode(raw.bodyBytes), authInfo: AuthInfo.decode(raw.authInfoBytes) };
+  } catch (error) {
+    throw sdkError("txDecode", `invalid tx bytes: ${(error as Error).message}`);
+  }
 }
 
 /** txSigners per decoded tx (a pure function of its messages, asked at ingress, in checkTx and in

@@ -3,6 +3,14 @@ import { MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { parseCoins } from "../../chain/app/coins.ts";
 import { sdkError } from "../../chain/app/errors.ts";
 import type { AnyMsgHandler, Context, MsgHandler, MsgResponse } from "../../chain/app/module.ts";
+import {
+  type ProtoCursor,
+  readAsciiString,
+  readCoin,
+  readCommonShape,
+  readSmallVarint,
+  UNUSUAL,
+} from "../../chain/app/proto-reader.ts";
 import { isValidAddress } from "../../chain/crypto/bech32.ts";
 import { blockedRecipient, sendDisabled } from "./errors.ts";
 import type { BankKeeper } from "./keeper.ts";
@@ -16,7 +24,7 @@ const MSG_SEND_RESPONSE: MsgResponse = {
 
 export function bankMsgs(keeper: BankKeeper): Record<string, AnyMsgHandler> {
   const msgSend: MsgHandler<MsgSend> = {
-    decode: (bytes) => MsgSend.decode(bytes),
+    decode: (bytes) => decodeCommonMsgSend(bytes) ?? MsgSend.decode(bytes),
     validateBasic(msg) {
       if (!isValidAddress(msg.fromAddress))
         throw sdkError("invalidAddress", `invalid from address: ${JSON.stringify(msg.fromAddress)}`);
@@ -34,4 +42,22 @@ export function bankMsgs(keeper: BankKeeper): Record<string, AnyMsgHandler> {
     },
   };
   return { [MSG_SEND_TYPE_URL]: msgSend };
+}
+
+/** MsgSend as MsgSend.decode yields it, for ASCII addresses and coins and no unknown fields (every
+ * wallet's); undefined otherwise, and cosmjs-types decodes it (test/app/tx-decode.test.ts). */
+export function decodeCommonMsgSend(bytes: Uint8Array): MsgSend | undefined {
+  const cursor: ProtoCursor = { bytes, position: 0 };
+  const end = bytes.length;
+  return readCommonShape(() => {
+    const msg: MsgSend = { fromAddress: "", toAddress: "", amount: [] };
+    while (cursor.position < end) {
+      const tag = readSmallVarint(cursor, end);
+      if (tag === 10) msg.fromAddress = readAsciiString(cursor, end);
+      else if (tag === 18) msg.toAddress = readAsciiString(cursor, end);
+      else if (tag === 26) msg.amount.push(readCoin(cursor, end));
+      else throw UNUSUAL;
+    }
+    return msg;
+  });
 }
