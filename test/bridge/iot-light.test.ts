@@ -16,6 +16,7 @@ import { CLOCK_OFFSET_ENV } from "../../chain/consensus/engine.ts";
 import { createRegistry, meter, QUERY_COMMITMENT } from "../../client/index.ts";
 import { MILLISECONDS_PER_DAY } from "../../modules/meter/keys.ts";
 import { commitmentBodyOf, type Reading } from "../../modules/meter/reading.ts";
+import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
 import {
   createTestHome,
   DENOM,
@@ -50,21 +51,9 @@ test("IoT-Light: a paid command reaches the device for the paid window; its read
   const operator = operatorKeyFromPrivateKey(operatorSecret);
   home = await createTestHome([{ address: operator.address, coins: `1000000000${DENOM}` }]);
   // The node's validator is operated by `operator`, whose key file the bridge signs commitments with.
-  const genesisPath = join(home.home, "config/genesis.json");
-  const genesis = JSON.parse(await readFile(genesisPath, "utf8"));
-  const [validator] = genesis.validators;
-  genesis.app_state.poa = {
-    validators: [
-      {
-        pub_key: validator.pub_key.value,
-        power: validator.power,
-        operator: operator.address,
-        moniker: "light-validator",
-        node_id: "test-node",
-      },
-    ],
-  };
-  await writeFile(genesisPath, JSON.stringify(genesis, null, 2));
+  await editGenesis(home.home, (genesis) =>
+    operateOnlyValidator(genesis, operator.address, "light-validator"),
+  );
   const keyFile = join(home.home, "config/operator_key.json");
   await writeFile(keyFile, JSON.stringify({ private_key: operatorSecret.toString("hex") }));
   await chmod(keyFile, 0o600);

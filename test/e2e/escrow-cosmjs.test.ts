@@ -3,7 +3,7 @@
 // a service key as release authority → release → withdraw, every balance checked to the unit with the
 // 80/10/10 split (gateway = the node's validator operator, the block proposer); a release by someone
 // who is not the authority fails; refund after expiry; the escrow record proven against the app hash.
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
@@ -28,6 +28,7 @@ import {
 import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import { escrowKey } from "../../modules/escrow/keys.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
+import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
 import {
   createTestHome,
   DENOM,
@@ -46,21 +47,7 @@ let gatewayWallet: { wallet: DirectSecp256k1HdWallet; address: string };
 test.before(async () => {
   home = await createTestHome();
   gatewayWallet = await wallet();
-  const path = join(home.home, "config/genesis.json");
-  const genesis = JSON.parse(await readFile(path, "utf8"));
-  const [validator] = genesis.validators;
-  genesis.app_state.poa = {
-    validators: [
-      {
-        pub_key: validator.pub_key.value,
-        power: validator.power,
-        operator: gatewayWallet.address,
-        moniker: "gateway",
-        node_id: "test-node",
-      },
-    ],
-  };
-  await writeFile(path, JSON.stringify(genesis, null, 2));
+  await editGenesis(home.home, (genesis) => operateOnlyValidator(genesis, gatewayWallet.address, "gateway"));
   node = await startNodeProcess(home.home);
 });
 

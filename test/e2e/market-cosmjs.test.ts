@@ -3,8 +3,6 @@
 // arbiter (all the power): list, buy (the 80/10/10 split checked to the unit on every party), access
 // query, two challenges opening a dispute (threshold 2 in this genesis), the arbiter's vote resolving
 // it for the challengers, and the listing proven gone.
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, type DeliverTxResponse, SigningStargateClient } from "@cosmjs/stargate";
 import { ed25519 } from "@noble/curves/ed25519.js";
@@ -25,6 +23,7 @@ import {
 } from "../../client/index.ts";
 import { moduleAddress } from "../../modules/auth/keys.ts";
 import { toLong } from "../../proto/canonical.ts";
+import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
 import {
   createTestHome,
   DENOM,
@@ -49,33 +48,21 @@ async function wallet() {
 test.before(async () => {
   home = await createTestHome();
   arbiter = await wallet();
-  const path = join(home.home, "config/genesis.json");
-  const genesis = JSON.parse(await readFile(path, "utf8"));
-  const [validator] = genesis.validators;
-  genesis.app_state.poa = {
-    validators: [
-      {
-        pub_key: validator.pub_key.value,
-        power: validator.power,
-        operator: arbiter.address,
-        moniker: "arbiter",
-        node_id: "test-node",
+  await editGenesis(home.home, (genesis) => {
+    operateOnlyValidator(genesis, arbiter.address, "arbiter");
+    genesis.app_state.market = {
+      params: {
+        stake_denom: DENOM,
+        min_listing_stake: "1000",
+        min_challenge_stake: "100",
+        challenge_threshold: 2,
+        delist_cooldown_blocks: "5",
+        gateway_bps: 1000,
+        platform_bps: 1000,
+        slash_platform_bps: 1000,
       },
-    ],
-  };
-  genesis.app_state.market = {
-    params: {
-      stake_denom: DENOM,
-      min_listing_stake: "1000",
-      min_challenge_stake: "100",
-      challenge_threshold: 2,
-      delist_cooldown_blocks: "5",
-      gateway_bps: 1000,
-      platform_bps: 1000,
-      slash_platform_bps: 1000,
-    },
-  };
-  await writeFile(path, JSON.stringify(genesis, null, 2));
+    };
+  });
   node = await startNodeProcess(home.home);
 });
 
