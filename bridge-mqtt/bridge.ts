@@ -257,6 +257,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
           now,
           retentionDays: options.config.retentionDays,
           logger: options.logger,
+          readings: store,
         });
   const port = broker === undefined ? 0 : (broker.server.address() as AddressInfo).port;
   let stopping: Promise<void> | undefined;

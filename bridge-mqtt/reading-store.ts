@@ -136,6 +136,14 @@ function writtenOf(pending: Pending): Promise<boolean> {
 
 const pendingId = (deviceId: string, sequence: bigint) => `${deviceId}/${sequence}`;
 
+interface SequenceEntry {
+  sequence: bigint;
+  inFlight: number;
+  /** The day whose day-device index record (0x42) this process wrote for the device, -1 for none:
+   * a device at 1 Hz sends 86,400 readings a day, and the record (an empty value) needs writing once. */
+  indexedDay: number;
+}
+
 export type StoredListener = (stored: readonly StoredReading[]) => void;
 
 export class ReadingStore {
@@ -148,7 +156,7 @@ export class ReadingStore {
   #writing: Promise<void> | undefined;
   #closed = false;
   /** Last sequence per device, reserved at admission (so two readings in one batch are ordered). */
-  readonly #lastSequence = new Map<string, { sequence: bigint; inFlight: number }>();
+  readonly #lastSequence = new Map<string, SequenceEntry>();
 
   constructor(db: Database) {
     this.#db = db;
@@ -175,10 +183,10 @@ export class ReadingStore {
     return true;
   }
 
-  #entry(deviceId: string): { sequence: bigint; inFlight: number } {
+  #entry(deviceId: string): SequenceEntry {
     let entry = this.#lastSequence.get(deviceId);
     if (entry === undefined) {
-      entry = { sequence: this.#savedLastSequence(deviceId), inFlight: 0 };
+      entry = { sequence: this.#savedLastSequence(deviceId), inFlight: 0, indexedDay: -1 };
       this.#evictIfFull();
       this.#lastSequence.set(deviceId, entry);
     }
@@ -308,8 +316,14 @@ export class ReadingStore {
       operations.push(
         { type: "put", key: readingKey(deviceId, sequence), value: bytes },
         { type: "put", key: deviceDayKey(deviceId, day, sequence), value: EMPTY },
-        { type: "put", key: dayDeviceKey(DAY_DEVICE_PREFIX, day, deviceId), value: EMPTY },
       );
+      // Every reading in the queue holds its device's entry (inFlight > 0), so it is here; a failed
+      // batch drops the entry (#release), so the record is written again with the next reading.
+      const entry = this.#lastSequence.get(deviceId);
+      if (entry?.indexedDay !== day) {
+        operations.push({ type: "put", key: dayDeviceKey(DAY_DEVICE_PREFIX, day, deviceId), value: EMPTY });
+        if (entry !== undefined) entry.indexedDay = day;
+      }
       const previous = last.get(deviceId);
       if (previous === undefined || sequence > previous) last.set(deviceId, sequence);
     }
@@ -359,6 +373,13 @@ export class ReadingStore {
     for (const pending of batch) {
       if (this.#queued.get(pending.id) === pending) this.#queued.delete(pending.id);
     }
+  }
+
+  /** Retention deleted the device's day-device record of `day`: a reading of that day stored later
+   * (gossip has no age rule) must write it again. */
+  forgetIndexedDay(deviceId: string, day: bigint): void {
+    const entry = this.#lastSequence.get(deviceId);
+    if (entry?.indexedDay === Number(day)) entry.indexedDay = -1;
   }
 
   /** Ends the reservations of these readings; `forget` drops the in-memory last sequence so the next

@@ -26,6 +26,8 @@ export interface RetentionOptions {
   now: () => number;
   retentionDays: number;
   logger: Logger;
+  /** The bridge's reading store, told which day-device records went (it writes each once a day). */
+  readings?: { forgetIndexedDay(deviceId: string, day: bigint): void };
 }
 
 export interface PruneResult {
@@ -58,6 +60,7 @@ export async function pruneReadings(options: RetentionOptions): Promise<PruneRes
   };
   for (let day = await nextDayWithReadings(db, 0n); day !== undefined && day < firstKept; ) {
     let kept = 0;
+    const pruned: string[] = [];
     for await (const devices of devicePagesOfDay(db, day)) {
       for (const deviceId of devices) {
         if (!(await isFinal(query, deviceId, day))) {
@@ -79,9 +82,12 @@ export async function pruneReadings(options: RetentionOptions): Promise<PruneRes
           { type: "del", key: progressKey(day, deviceId) },
         );
         result.deviceDays++;
+        pruned.push(deviceId);
       }
       // Write before reading the next page: the page cursor is a key this batch may delete.
       await write();
+      for (const deviceId of pruned) options.readings?.forgetIndexedDay(deviceId, day);
+      pruned.length = 0;
     }
     if (kept === 0) operations.push({ type: "del", key: dayDoneKey(day) });
     result.keptNotFinal += kept;

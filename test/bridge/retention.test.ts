@@ -111,3 +111,33 @@ test("an unanswered Status query counts as not final", async (t) => {
   t.deepEqual(result, { deviceDays: 0, readings: 0, keptNotFinal: 1 });
   t.truthy(await store.loadReading("D035_0001", 1n));
 });
+
+test("the day-device record is written once per device and day, and again for a reading of a day retention pruned", async (t) => {
+  const { store, db } = await openReadingStore(t, "sensorchain-retention-");
+  const oldDay = TODAY - 10n;
+  const dayDeviceRecords = async () => {
+    let count = 0;
+    for await (const _ of iterateKeys(db, { gte: Uint8Array.of(0x42), lt: Uint8Array.of(0x43) })) count++;
+    return count;
+  };
+  for (const sequence of [1n, 2n, 3n]) {
+    t.true(store.reserve("D035_0001", sequence));
+    await store.append(reading("D035_0001", sequence, oldDay));
+  }
+  t.deepEqual(await devicesOfDay(db, oldDay, 10), ["D035_0001"]);
+  t.is(await dayDeviceRecords(), 1);
+  const result = await pruneReadings({
+    db,
+    query: async () => ({ code: 0, value: meterPb.QueryStatusResponse.encode({ final: true }).finish() }),
+    now: () => Number(TODAY * DAY_MS),
+    retentionDays: 7,
+    logger: silent,
+    readings: store,
+  });
+  t.deepEqual(result, { deviceDays: 1, readings: 3, keptNotFinal: 0 });
+  t.is(await dayDeviceRecords(), 0);
+  // A late copy of that day (gossip has no age rule) is indexed again, so retention finds it.
+  t.true(store.reserve("D035_0001", 4n));
+  await store.append(reading("D035_0001", 4n, oldDay));
+  t.deepEqual(await devicesOfDay(db, oldDay, 10), ["D035_0001"]);
+});
