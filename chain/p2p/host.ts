@@ -3,6 +3,7 @@
 // and persistent peers redialed with exponential backoff. The identity is config/node_key.json.
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
+import { StreamState, YamuxStream } from "@chainsafe/libp2p-yamux/stream";
 import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
 import { type GossipSub, gossipsub, StrictNoSign, TopicValidatorResult } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
@@ -58,6 +59,64 @@ interface GossipsubInternals {
   topics: Map<string, Set<string>>;
   sendIDontWants(msgId: Uint8Array, topic: string, source: string): void;
   sendRpcInBatch(peers: Set<string>, rpc: unknown): void;
+  forwardMessage(
+    msgIdStr: string,
+    rawMsg: unknown,
+    propagationSource?: string,
+    excludePeers?: Set<string>,
+  ): void;
+}
+
+/**
+ * Validators are each other's gossipsub direct peers, and gossipsub publishes to every direct peer: a
+ * message that came from a direct peer was sent by it to all the others too (as its author, or as the
+ * first direct peer it reached from outside), so forwarding it to them only repeats it. In the
+ * 4-validator devnet profile forwarding cost more main thread than publishing (votes and block parts
+ * are forwarded before any IDONTWANT can arrive), and every copy is decrypted and dropped again on the
+ * other side. Mesh (non-direct) peers are still forwarded to, and so is everything that came from one.
+ * A broken link between two validators is bridged by the consensus repeats and catch-up commits (from
+ * the other validators, which do reach both), not by forwarding.
+ */
+function skipForwardingAmongDirectPeers(pubsub: GossipSub): void {
+  const internals = pubsub as unknown as GossipsubInternals;
+  const forward = internals.forwardMessage.bind(pubsub);
+  internals.forwardMessage = (msgIdStr, rawMsg, propagationSource, excludePeers) => {
+    if (propagationSource === undefined || !internals.direct.has(propagationSource)) {
+      forward(msgIdStr, rawMsg, propagationSource, excludePeers);
+      return;
+    }
+    const excluded = new Set(internals.direct);
+    for (const peer of excludePeers ?? []) excluded.add(peer);
+    forward(msgIdStr, rawMsg, propagationSource, excluded);
+  };
+}
+
+/** The yamux stream fields `sendWindowUpdateAtHalf` reads (private in its typings). */
+interface YamuxStreamWindow {
+  state: StreamState;
+  recvWindow: number;
+  recvWindowCapacity: number;
+}
+
+let yamuxWindowUpdatesHalved = false;
+
+/**
+ * @chainsafe/libp2p-yamux 8 answers every received data frame with a window update frame (its own
+ * noise message and socket write on the sender's side, a decrypt and decode on the other), so each
+ * gossip message cost two frames. Go's yamux (and the spec's intent) sends one only once half of the
+ * receive window is used: the sender still always has at least half a window (≥ 128 KiB) to send
+ * into, and a sender that exhausts it is answered as soon as the data arrives. Frames that carry
+ * stream flags (SYN/ACK) and paused streams keep the library's behaviour. Wire format unchanged.
+ */
+function sendYamuxWindowUpdatesAtHalf(): void {
+  if (yamuxWindowUpdatesHalved) return;
+  yamuxWindowUpdatesHalved = true;
+  const prototype = YamuxStream.prototype as unknown as { sendWindowUpdate(): void };
+  const update = prototype.sendWindowUpdate;
+  prototype.sendWindowUpdate = function (this: YamuxStreamWindow) {
+    if (this.state === StreamState.Established && this.recvWindowCapacity * 2 > this.recvWindow) return;
+    update.call(this);
+  };
 }
 
 /**
@@ -100,6 +159,7 @@ export class P2PHost {
   }
 
   static async create(options: P2PHostOptions): Promise<P2PHost> {
+    sendYamuxWindowUpdatesAtHalf();
     const privateKey = await generateKeyPairFromSeed("Ed25519", options.nodeKeySeed);
     const directPeers = options.persistentPeers
       .filter((peer) => options.validatorPeerIds.has(peer.peerId))
@@ -131,6 +191,7 @@ export class P2PHost {
       },
     });
     sendIDontWantsToDirectPeers(libp2p.services.pubsub);
+    skipForwardingAmongDirectPeers(libp2p.services.pubsub);
     const host = new P2PHost(libp2p, options);
     libp2p.addEventListener("peer:disconnect", (event) => host.#onDisconnect(event.detail));
     return host;
