@@ -99,6 +99,9 @@ export class BlockExecutor {
     state: ChainState,
     input: { proposer: Uint8Array; lastCommit: Commit; time: Timestamp },
   ) {
+    // The previous block's recheck yields to the event loop: reap only once it has dropped what no
+    // longer passes, as a proposer did when recheck held the loop throughout.
+    await this.#recheckDone;
     const height = state.lastBlockHeight + 1n;
     const maxBytes = state.consensusParams.block.maxBytes;
     const evidence = this.#evidence?.pending(state, state.consensusParams.evidence.maxBytes) ?? [];

@@ -1,6 +1,6 @@
 import test from "ava";
 import type { CheckTxResponse } from "../../chain/app/abci.ts";
-import { Mempool, MempoolError } from "../../chain/mempool/mempool.ts";
+import { Mempool, MempoolError, RECHECK_TXS_PER_TURN } from "../../chain/mempool/mempool.ts";
 
 function check(sender: string, sequence: bigint, gasWanted = 100n): CheckTxResponse {
   return {
@@ -103,4 +103,19 @@ test("committed txs leave; recheck drops txs that no longer pass", async (t) => 
   }));
   t.is(dropped, 1);
   t.deepEqual(decode(pool.reap(1000, -1n)), ["c"]);
+});
+
+test("recheck gives the event loop a turn every RECHECK_TXS_PER_TURN txs", async (t) => {
+  const total = RECHECK_TXS_PER_TURN * 3;
+  const pool = new Mempool({ maxTxs: total, maxTotalBytes: total * 10, maxTxBytes: 100 });
+  for (let i = 0; i < total; i++) add(pool, `t${i}`, `s${i}`, 0n);
+  let checked = 0;
+  // Stands for a vote that arrives while the mempool is rechecked: it must not wait for all of it.
+  const checkedWhenVoteRan = new Promise<number>((resolve) => setImmediate(() => resolve(checked)));
+  await pool.recheck(async () => {
+    checked++;
+    return check("", 0n);
+  });
+  t.is(checked, total);
+  t.true((await checkedWhenVoteRan) <= RECHECK_TXS_PER_TURN, "a macrotask ran within the first turn");
 });
