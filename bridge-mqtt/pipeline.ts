@@ -6,7 +6,12 @@
 // the same bytes under a used sequence are a duplicate (stored already: acknowledged, no error).
 import type { Reading } from "../modules/meter/reading.ts";
 import { ReadingRejected } from "./errors.ts";
-import { decodeReadingPayload, encodeReadingBytes, validateReading } from "./reading-codec.ts";
+import {
+  decodeCanonicalReading,
+  decodeReadingPayload,
+  encodeReadingBytes,
+  validateReading,
+} from "./reading-codec.ts";
 import type { ReadingStore } from "./reading-store.ts";
 import type { DeviceRegistry } from "./registry.ts";
 import { type DeviceVerifier, startDeviceVerifier } from "./verify-pool.ts";
@@ -68,7 +73,10 @@ export class ReadingPipeline {
     deviceId: string,
     payload: Uint8Array,
   ): Promise<{ reading: Reading; bytes: Uint8Array; duplicate: boolean }> {
-    const reading = decodeReadingPayload(payload);
+    // A canonical payload (what a device encoding as the meter module sends) is decoded in one pass
+    // and is its own canonical bytes; anything else is decoded, then encoded once.
+    const canonical = decodeCanonicalReading(payload);
+    const reading = canonical?.reading ?? decodeReadingPayload(payload);
     validateReading(reading, deviceId);
     // A connected device is in the registry's cache: no await (and no promise) for it.
     const device = this.#registry.cachedDevice(deviceId) ?? (await this.#registry.device(deviceId));
@@ -76,8 +84,8 @@ export class ReadingPipeline {
       throw new ReadingRejected("unknown_device", `device ${deviceId} is not registered`);
     if (device.status !== "active")
       throw new ReadingRejected("retired_device", `device ${deviceId} is retired`);
-    // Encoded once: the signed bytes are a prefix of the canonical bytes the store keeps.
-    const { canonical: bytes, signed } = encodeReadingBytes(reading);
+    // The signed bytes are a prefix of the canonical bytes the store keeps.
+    const { canonical: bytes, signed } = canonical?.bytes ?? encodeReadingBytes(reading);
     if (!(await this.#verifier.verify(device.publicKey, signed, reading.signature)))
       throw new ReadingRejected("bad_signature", "signature does not verify with the registered key");
     const nowMs = BigInt(this.#now());

@@ -123,6 +123,118 @@ function decodeJson(payload: Uint8Array): Reading {
   };
 }
 
+/** Most bytes of a uint64 varint. */
+const MAX_VARINT_BYTES = 10;
+
+/**
+ * A protobuf payload that is already a Reading's canonical encoding with only ASCII strings (what
+ * a device sends that encodes as the meter module does), decoded in one pass without protobufjs:
+ * its Reading, and as its bytes the payload itself (canonical) and its prefix without the signature
+ * field (signed). Undefined for anything else (JSON, non-canonical or non-ASCII protobuf, garbage),
+ * which the caller decodes and encodes the general way: for a payload this accepts, that way gives
+ * the same Reading and the same bytes (tested). `signature` and `ciphertext` are views of `payload`.
+ */
+export function decodeCanonicalReading(
+  payload: Uint8Array,
+): { reading: Reading; bytes: ReadingBytes } | undefined {
+  const end = payload.length;
+  if (end === 0 || end > MAX_READING_BYTES) return undefined;
+  const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  let offset = 0;
+  let failed = false;
+  /** A minimal varint below 2^32 (lengths); -1 when it is not one. */
+  const length = (): number => {
+    let value = 0;
+    for (let shift = 0; shift < 35 && offset < end; shift += 7) {
+      const byte = payload[offset++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return shift > 0 && byte === 0 ? -1 : value;
+    }
+    return -1;
+  };
+  /** A minimal, non-zero uint64 varint (proto3 omits zero). */
+  const uint64 = (): bigint => {
+    const start = offset;
+    let small = 0;
+    for (let i = 0; i < MAX_VARINT_BYTES && offset < end; i++) {
+      const byte = payload[offset++]!;
+      if (i < 7) small += (byte & 0x7f) * 2 ** (7 * i);
+      if (byte >= 0x80) continue;
+      if (byte === 0 || (i === MAX_VARINT_BYTES - 1 && byte > 1)) break;
+      if (i < 7) return BigInt(small);
+      let value = 0n;
+      for (let at = offset - 1; at >= start; at--) value = (value << 7n) | BigInt(payload[at]! & 0x7f);
+      return value;
+    }
+    failed = true;
+    return 0n;
+  };
+  /** A present (non-empty) length-delimited field's bounds; undefined when it does not fit. */
+  const field = (): number | undefined => {
+    const size = length();
+    if (size <= 0 || offset + size > end) return undefined;
+    offset += size;
+    return offset - size;
+  };
+  const ascii = (start: number): string | undefined => {
+    for (let i = start; i < offset; i++) if (payload[i]! >= 0x80) return undefined;
+    return view.toString("latin1", start, offset);
+  };
+  const reading: Reading = {
+    deviceId: "",
+    sequence: 0n,
+    timestampMs: 0n,
+    values: [],
+    ciphertext: new Uint8Array(0),
+    signature: new Uint8Array(0),
+  };
+  let signatureStart = end;
+  let lastTag = 0;
+  while (offset < end && !failed) {
+    const tag = payload[offset++]!;
+    // Fields in number order, each once (values repeated, together): what the encoder writes.
+    if (tag < lastTag || (tag === lastTag && tag !== 0x22)) return undefined;
+    lastTag = tag;
+    if (tag === 0x0a) {
+      const start = field();
+      const text = start === undefined ? undefined : ascii(start);
+      if (text === undefined) return undefined;
+      reading.deviceId = text;
+    } else if (tag === 0x10) reading.sequence = uint64();
+    else if (tag === 0x18) reading.timestampMs = uint64();
+    else if (tag === 0x22) {
+      const size = length();
+      if (size < 0 || offset + size > end) return undefined;
+      const valueEnd = offset + size;
+      const strings = ["", "", ""];
+      let lastInner = 0;
+      while (offset < valueEnd) {
+        const inner = payload[offset++]!;
+        const index = inner === 0x0a ? 0 : inner === 0x12 ? 1 : inner === 0x1a ? 2 : -1;
+        if (index < 0 || inner <= lastInner) return undefined;
+        lastInner = inner;
+        const start = field();
+        const text = start === undefined || offset > valueEnd ? undefined : ascii(start);
+        if (text === undefined) return undefined;
+        strings[index] = text;
+      }
+      reading.values.push({ name: strings[0]!, unit: strings[1]!, value: strings[2]! });
+    } else if (tag === 0x2a || tag === 0x32) {
+      const fieldStart = offset - 1;
+      const start = field();
+      if (start === undefined) return undefined;
+      const bytes = payload.subarray(start, offset);
+      if (tag === 0x2a) reading.ciphertext = bytes;
+      else {
+        reading.signature = bytes;
+        signatureStart = fieldStart;
+      }
+    } else return undefined;
+  }
+  if (failed) return undefined;
+  return { reading, bytes: { canonical: payload, signed: payload.subarray(0, signatureStart) } };
+}
+
 /** Stateless checks (validateBasic): the topic's device, a sequence from 1, a timestamp, bounded
  * values with canonical decimals and distinct names, something measured. */
 export function validateReading(reading: Reading, topicDeviceId: string): void {

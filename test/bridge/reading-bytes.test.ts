@@ -2,7 +2,11 @@
 // the same canonical bytes and signed bytes for random readings, edge values and odd strings.
 import { randomBytes } from "node:crypto";
 import test from "ava";
-import { decodeReadingPayload, encodeReadingBytes } from "../../bridge-mqtt/reading-codec.ts";
+import {
+  decodeCanonicalReading,
+  decodeReadingPayload,
+  encodeReadingBytes,
+} from "../../bridge-mqtt/reading-codec.ts";
 import { encodeReading, type Reading, readingSignBytes } from "../../modules/meter/reading.ts";
 
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -61,4 +65,76 @@ test("uint64 fields above 2^32 decode to the same bigint", (t) => {
     t.is(decoded.sequence, value);
     t.is(decoded.timestampMs, value);
   }
+});
+
+/** The general path's Reading with its byte fields as Buffers, for deepEqual across array types. */
+function comparable(r: Reading) {
+  return { ...r, ciphertext: Buffer.from(r.ciphertext), signature: Buffer.from(r.signature) };
+}
+
+test("decodeCanonicalReading takes canonical ASCII payloads as the general path decodes and encodes them", (t) => {
+  let taken = 0;
+  for (let i = 0; i < 2_000; i++) {
+    const payload = encodeReading(reading(i));
+    const general = decodeReadingPayload(payload);
+    const fast = decodeCanonicalReading(payload);
+    const strings = [general.deviceId, ...general.values.flatMap((v) => [v.name, v.unit, v.value])];
+    const ascii = strings.every((text) => Buffer.byteLength(text) === text.length);
+    if (!ascii) {
+      t.is(fast, undefined, `reading ${i}: non-ASCII strings take the general path`);
+      continue;
+    }
+    taken++;
+    t.deepEqual(comparable(fast!.reading), comparable(general), `reading ${i}`);
+    t.deepEqual(Buffer.from(fast!.bytes.canonical), Buffer.from(payload), `reading ${i}: canonical`);
+    t.deepEqual(
+      Buffer.from(fast!.bytes.signed),
+      Buffer.from(readingSignBytes(general)),
+      `reading ${i}: signed`,
+    );
+  }
+  t.true(taken > 100, `${taken} taken`);
+});
+
+test("decodeCanonicalReading takes a mutated payload only when it is still canonical and means the same", (t) => {
+  const base = Array.from({ length: 50 }, (_, i) =>
+    encodeReading({
+      ...reading(i),
+      deviceId: `D035_${i}`,
+      values: [{ name: "p", unit: "W", value: `${i}` }],
+    }),
+  );
+  const handmade = [
+    Buffer.from([0x10, 0x00]), // a zero sequence written out
+    Buffer.from([0x10, 0x81, 0x00]), // a non-minimal varint
+    Buffer.from([0x0a, 0x00]), // an empty device id written out
+    Buffer.from([0x18, 0x01, 0x10, 0x01]), // fields out of order
+    Buffer.from([0x10, 0x01, 0x10, 0x02]), // a field twice
+    Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]), // above 2^64 - 1
+    Buffer.from([0x38, 0x01]), // an unknown field
+    Buffer.from("{}"),
+  ];
+  for (const payload of handmade) t.is(decodeCanonicalReading(payload), undefined, payload.toString("hex"));
+  let taken = 0;
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const bytes = [...base[i % base.length]!];
+    const at = random(bytes.length);
+    const mutation = random(3);
+    if (mutation === 0) bytes[at] = random(256);
+    else if (mutation === 1) bytes.splice(at, 0, random(256));
+    else bytes.splice(at, 1);
+    const payload = Buffer.from(bytes);
+    const fast = decodeCanonicalReading(payload);
+    if (fast === undefined) continue;
+    taken++;
+    const general = decodeReadingPayload(payload);
+    t.deepEqual(comparable(fast.reading), comparable(general));
+    t.deepEqual(Buffer.from(encodeReadingBytes(general).canonical), payload);
+  }
+  t.true(taken > 0);
 });
