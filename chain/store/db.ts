@@ -34,6 +34,11 @@ export function getSync(db: Database, key: Uint8Array): Uint8Array | undefined {
   return db.getSync<Uint8Array, Uint8Array>(key, BINARY);
 }
 
+/** Values of `keys` (undefined where absent), read in LevelDB's threads. */
+export function getMany(db: Database, keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+  return db.getMany<Uint8Array, Uint8Array>(keys, BINARY);
+}
+
 export function getAsync(db: Database, key: Uint8Array): Promise<Uint8Array | undefined> {
   return db.get<Uint8Array, Uint8Array>(key, BINARY);
 }

@@ -115,6 +115,11 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     }
   }
 
+  /** At open: the trees' cached levels as a running node has them (SparseMerkleTree.warm). */
+  async warmCaches(): Promise<void> {
+    for (const tree of this.#trees.values()) await tree.warm();
+  }
+
   lastCommit(): { version: number; appHash: Uint8Array } {
     return { version: this.#version, appHash: this.#appHash };
   }
@@ -359,5 +364,7 @@ export async function openCommitMultiStore(
       throw new StoreError("corrupt", `store ${name}: root record does not match commit info`);
     roots.set(name, ref);
   }
-  return new CommitMultiStoreImpl(options, latest, roots, prunedThrough);
+  const cms = new CommitMultiStoreImpl(options, latest, roots, prunedThrough);
+  await cms.warmCaches();
+  return cms;
 }

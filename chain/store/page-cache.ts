@@ -12,6 +12,9 @@ export const DEFAULT_PAGE_CACHE_BYTES = 48 * 1024 * 1024;
 /** Map entry, key string and array object overhead per cached page, bytes (approximate). */
 const ENTRY_OVERHEAD_BYTES = 160;
 
+/** A page's size for planning (a full 3-level page with its child refs is ~560 B, one holding leaves ~650 B). */
+const TYPICAL_PAGE_BYTES = 1024;
+
 export class PageCache {
   readonly #maxBytes: number;
   #bytes = 0;
@@ -39,6 +42,11 @@ export class PageCache {
       this.#entries.delete(oldest);
       this.#bytes -= bytes.length + ENTRY_OVERHEAD_BYTES;
     }
+  }
+
+  /** Whether `pages` more pages of ~1 KB fit without evicting any. */
+  hasRoomFor(pages: number): boolean {
+    return this.#bytes + pages * (TYPICAL_PAGE_BYTES + ENTRY_OVERHEAD_BYTES) <= this.#maxBytes;
   }
 
   get sizeBytes(): number {

@@ -2,10 +2,19 @@
 // levels (smt-page.ts). Pages are keyed by (store, version that wrote them, depth, path) as in JMT, so a page is
 // never overwritten and pruning needs no reference counts: a page replaced at version v is stale since v.
 import type { BatchOperation } from "../db-keyspace.ts";
-import { type Database, getSync } from "./db.ts";
+import { type Database, getMany, getSync } from "./db.ts";
 import { PREFIX, smtNodeKey, smtRootKey } from "./keys.ts";
 import { PageCache } from "./page-cache.ts";
-import { type Child, decodeRef, encodeRef, type NodeRef, type SmtNode } from "./smt-node.ts";
+import {
+  type Child,
+  decodeRef,
+  encodeRef,
+  HASH_BYTES,
+  KIND_INNER,
+  type NodeRef,
+  type SmtNode,
+  withBit,
+} from "./smt-node.ts";
 import { collectNewPages, decodePage, isPageRoot, PAGE_LEVELS } from "./smt-page.ts";
 import { type SmtChange, type SmtContext, updateSubtree } from "./smt-update.ts";
 import { staleListOperation } from "./stale-list.ts";
@@ -16,6 +25,9 @@ import { StoreError } from "./types.ts";
  * a 10^6-key tree (leaves at depth ~21); each write then reads ~2.5 pages with getSync. 16 would keep the pages
  * at depth 15 too (~2^18 nodes, measured ~250 MB more heap at 10^6 keys for one page read less per write). */
 export const DEFAULT_NODE_CACHE_DEPTH = 15;
+
+/** Pages read per LevelDB getMany when warming the page cache at open: ~1 KB each, so a batch holds ~2 MB. */
+const WARM_BATCH_PAGES = 2048;
 
 export interface PreparedTree {
   readonly root: Child;
@@ -85,6 +97,35 @@ export class SparseMerkleTree {
     const node = decodePage(bytes, ref.version, depth);
     if (depth < this.#cacheDepth) ref.node = node;
     return node;
+  }
+
+  /** Loads what a node that has run for a while holds of this tree: the decoded top levels, and the raw pages of
+   * the level below them while the page cache has room (one getMany per WARM_BATCH_PAGES pages, in LevelDB's
+   * threads). A restarted node otherwise reads those pages one getSync at a time during its first blocks. */
+  async warm(): Promise<void> {
+    if (this.#root === null) return;
+    const keys: Uint8Array[] = [];
+    const walk = (ref: NodeRef, depth: number, path: Uint8Array): void => {
+      if (depth >= this.#cacheDepth) {
+        if (this.#cachesRaw(depth) && isPageRoot(ref, depth))
+          keys.push(smtNodeKey(this.storePrefix, ref.version, depth, path));
+        return;
+      }
+      const node = this.load(ref, depth, path);
+      if (node.kind !== KIND_INNER) return;
+      if (node.left !== null) walk(node.left, depth + 1, withBit(path, depth, 0));
+      if (node.right !== null) walk(node.right, depth + 1, withBit(path, depth, 1));
+    };
+    walk(this.#root, 0, new Uint8Array(HASH_BYTES));
+    for (let first = 0; first < keys.length && this.#pages.hasRoomFor(WARM_BATCH_PAGES); ) {
+      const batch = keys.slice(first, first + WARM_BATCH_PAGES);
+      first += batch.length;
+      const pages = await getMany(this.#db, batch);
+      for (let i = 0; i < batch.length; i++) {
+        const page = pages[i];
+        if (page !== undefined) this.#pages.set(batch[i]!, page);
+      }
+    }
   }
 
   /** New root and batch operations for `changes` (sorted by key hash, distinct) at `version`. */
