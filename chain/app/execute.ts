@@ -71,23 +71,26 @@ export async function executeTx(
     return { result: errorResult(error, tx.gasLimit, used(), []), tx, msgResponses: [] };
   }
   const anteEvents = anteCtx.events.events;
+  // The ante handler's writes stay whatever the messages do (the SDK writes its cache before
+  // runMsgs): written down now, so the messages' layer sits right on `parent` (one cache level less
+  // for each of their reads and writes).
+  txCache.write();
   // The SDK skips message execution in CheckTx: the ante handler decides mempool admission.
-  if (mode === "check" || mode === "recheck" || mode === "prepare") {
-    txCache.write();
+  if (mode === "check" || mode === "recheck" || mode === "prepare")
     return { result: success(tx.gasLimit, used(), anteEvents, EMPTY), tx, ante, msgResponses: [] };
-  }
-  const msgCache = txCache.cacheWrap();
-  const events: Event[] = [...anteEvents];
+  const msgCache = parent.cacheWrap();
+  const events: Event[] = anteEvents.slice();
   const msgResponses: MsgResponse[] = [];
-  for (const [index, { typeUrl, msg, handler }] of tx.msgs.entries()) {
-    const msgIndex = String(index);
+  const msgs = tx.msgs;
+  for (let index = 0; index < msgs.length; index++) {
+    const { typeUrl, msg, handler } = msgs[index]!;
+    const msgIndex = msgIndexString(index);
     // Each message's events carry its msg_index (appended as they are emitted).
     const msgEvents = new EventManager({ key: "msg_index", value: msgIndex });
     const msgCtx = new StoreContext(block, mode, msgCache, meter, ante.signers, msgEvents);
     try {
       msgResponses.push(await handler.handle(msgCtx, msg));
     } catch (error) {
-      txCache.write();
       const wrapped = wrapError(toAbciError(error), `failed to execute message; message index: ${index}`);
       return { result: errorResult(wrapped, tx.gasLimit, used(), anteEvents), tx, ante, msgResponses: [] };
     }
@@ -97,15 +100,22 @@ export async function executeTx(
         { key: "action", value: typeUrl, index: true },
         { key: "sender", value: handler.signers(msg)[0] ?? "", index: true },
         { key: "module", value: moduleOfTypeUrl(typeUrl), index: true },
-        { key: "msg_index", value: msgIndex, index: isIndexedAttribute("message", "msg_index") },
+        { key: "msg_index", value: msgIndex, index: MSG_INDEX_INDEXED },
       ],
     });
     for (const event of msgEvents.events) events.push(event);
   }
   msgCache.write();
-  txCache.write();
   const data = encodeTxMsgData(msgResponses);
   return { result: success(tx.gasLimit, used(), events, data), tx, ante, msgResponses };
+}
+
+const MSG_INDEX_INDEXED = isIndexedAttribute("message", "msg_index");
+/** "0", "1", ...: a tx rarely has more messages than this; beyond, String(index). */
+const MSG_INDEX_STRINGS = Array.from({ length: 16 }, (_, index) => String(index));
+
+function msgIndexString(index: number): string {
+  return MSG_INDEX_STRINGS[index] ?? String(index);
 }
 
 /** TxMsgData of one message's response, by response object: handlers with a fixed response (MsgSend)
