@@ -18,6 +18,7 @@ import type { ExecTxResult, FinalizeBlockResponse } from "../app/abci.ts";
 import type { ConsensusParams, Validator } from "../types/block.ts";
 import "../app/binary-writer.ts";
 import { DecodeError } from "../types/errors.ts";
+import { type Allocate, allocateFresh } from "./byte-arena.ts";
 import type { BlockMeta } from "./types.ts";
 
 function wrap<T>(what: string, decode: () => T): T {
@@ -108,7 +109,7 @@ function consensusParamsFromProto(params: ProtoConsensusParams): ConsensusParams
  * two-pass version (sizes, then bytes) still measured twice this one. Each length is reserved as one
  * byte and the content moved when it needs more (events over 127 bytes). Encoded once per tx, then
  * embedded both in the block's results and in the tx's own record. */
-export function encodeExecTxResult(result: ExecTxResult): Uint8Array {
+export function encodeExecTxResult(result: ExecTxResult, allocate: Allocate = allocateFresh): Uint8Array {
   scratchAt = 0;
   reserve(64 + result.data.length);
   const code = result.code >>> 0;
@@ -148,7 +149,8 @@ export function encodeExecTxResult(result: ExecTxResult): Uint8Array {
     closeLength(eventLengthAt);
   }
   writeStringField(66, result.codespace);
-  const out = scratch.slice(0, scratchAt);
+  const out = allocate(scratchAt);
+  out.set(scratch.subarray(0, scratchAt));
   if (scratch.length > MAX_SCRATCH_BYTES) scratch = new Uint8Array(INITIAL_SCRATCH_BYTES);
   return out;
 }
@@ -226,20 +228,31 @@ function closeLength(lengthAt: number): void {
   scratch[at] = value;
 }
 
+/** Varint bytes of a non-negative safe integer. */
 function varintLength(value: number): number {
   let length = 1;
   while (value > 0x7f) {
-    value >>>= 7;
+    value = Math.floor(value / 0x80);
     length++;
   }
   return length;
+}
+
+/** Writes a non-negative safe integer as a varint at `at`; returns the position after it. */
+function writeVarintAt(out: Uint8Array, at: number, value: number): number {
+  while (value > 0x7f) {
+    out[at++] = (value % 0x80) | 0x80;
+    value = Math.floor(value / 0x80);
+  }
+  out[at++] = value;
+  return at;
 }
 
 /** tendermint.abci.ResponseFinalizeBlock, byte for byte what its generated encoder writes (fields in
  * order, defaults omitted). `encodedTxResults` are encodeExecTxResult of results.txResults, if known. */
 export function encodeResults(
   results: FinalizeBlockResponse,
-  encodedTxResults: readonly Uint8Array[] = results.txResults.map(encodeExecTxResult),
+  encodedTxResults: readonly Uint8Array[] = results.txResults.map((result) => encodeExecTxResult(result)),
 ): Uint8Array {
   const writer = BinaryWriter.create();
   for (const event of results.events) ProtoEvent.encode(event, writer.uint32(10).fork()).ldelim();
@@ -278,10 +291,49 @@ export function decodeResults(bytes: Uint8Array): FinalizeBlockResponse {
 }
 
 /** tendermint.abci.TxResult{height, index, tx, result}: what CometBFT's kv indexer stores per tx.
- * `encodedResult` is encodeExecTxResult(record.result), if known. */
+ * `encodedResult` is encodeExecTxResult(record.result), if known. Written by hand into one array
+ * from `allocate`, byte for byte what the generated encoder writes (which still serves a height
+ * outside 0..2^53, never stored). */
 export function encodeTxRecord(
   record: { height: bigint; index: number; tx: Uint8Array; result: ExecTxResult },
   encodedResult: Uint8Array = encodeExecTxResult(record.result),
+  allocate: Allocate = allocateFresh,
+): Uint8Array {
+  const { height, tx } = record;
+  if (height < 0n || height > MAX_SAFE_HEIGHT) return encodeTxRecordGenerated(record, encodedResult);
+  const heightNumber = Number(height);
+  const index = record.index >>> 0;
+  let length = 1 + varintLength(encodedResult.length) + encodedResult.length;
+  if (heightNumber !== 0) length += 1 + varintLength(heightNumber);
+  if (index !== 0) length += 1 + varintLength(index);
+  if (tx.length !== 0) length += 1 + varintLength(tx.length) + tx.length;
+  const out = allocate(length);
+  let at = 0;
+  if (heightNumber !== 0) {
+    out[at++] = 8;
+    at = writeVarintAt(out, at, heightNumber);
+  }
+  if (index !== 0) {
+    out[at++] = 16;
+    at = writeVarintAt(out, at, index);
+  }
+  if (tx.length !== 0) {
+    out[at++] = 26;
+    at = writeVarintAt(out, at, tx.length);
+    out.set(tx, at);
+    at += tx.length;
+  }
+  out[at++] = 34;
+  at = writeVarintAt(out, at, encodedResult.length);
+  out.set(encodedResult, at);
+  return out;
+}
+
+const MAX_SAFE_HEIGHT = BigInt(Number.MAX_SAFE_INTEGER);
+
+function encodeTxRecordGenerated(
+  record: { height: bigint; index: number; tx: Uint8Array },
+  encodedResult: Uint8Array,
 ): Uint8Array {
   const writer = BinaryWriter.create();
   if (record.height !== 0n) writer.uint32(8).int64(record.height);

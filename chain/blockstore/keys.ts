@@ -2,6 +2,7 @@
 // LevelDB. Heights are 8-byte big-endian so LevelDB order is height order. README.md has the layout.
 import { KEYSPACE } from "../db-keyspace.ts";
 import { sha256 } from "../types/bytes.ts";
+import { type Allocate, allocateFresh } from "./byte-arena.ts";
 
 export const PREFIX = {
   /** 0x10: BlockStoreState{base, height}. */
@@ -130,6 +131,7 @@ export function eventKey(
   compositeKey: string,
   value: string,
   suffix: Uint8Array,
+  allocate: Allocate = allocateFresh,
 ): Uint8Array {
   const head = indexedCompositeKey(compositeKey);
   const length = value.length;
@@ -139,7 +141,7 @@ export function eventKey(
     return key(prefix, head, valueBytes, suffix);
   }
   const valueStart = 1 + head.length + 2;
-  const out = new Uint8Array(valueStart + length + suffix.length);
+  const out = allocate(valueStart + length + suffix.length);
   let i = 0;
   for (; i < length; i++) {
     const char = value.charCodeAt(i);

@@ -8,6 +8,7 @@ import type { Block, BlockID, Commit, Validator } from "../types/block.ts";
 import { decodeBlock, decodeCommit, encodeBlock, encodeCommit } from "../types/block-codec.ts";
 import { bytesEqual } from "../types/bytes.ts";
 import { validatorSetHash } from "../types/validator-set.ts";
+import { byteArena } from "./byte-arena.ts";
 import {
   decodeBlockMeta,
   decodeResults,
@@ -279,7 +280,9 @@ export class BlockStoreImpl implements BlockStore {
 
     const put = (key: Uint8Array, value: Uint8Array): BatchOperation => ({ type: "put", key, value });
     // Each tx's result (mostly its events) is encoded once, for the block's results and its record.
-    const encodedResults = results.txResults.map(encodeExecTxResult);
+    // The block's small arrays (results, records, index keys) as views of a few shared chunks.
+    const allocate = byteArena();
+    const encodedResults = results.txResults.map((result) => encodeExecTxResult(result, allocate));
     const blockBytes = encodeBlock(block);
     const ops: BatchOperation[] = [
       put(STATE_KEY, encodeStoreState({ base: this.#base === 0n ? height : this.#base, height })),
@@ -322,11 +325,11 @@ export class BlockStoreImpl implements BlockStore {
       const result = results.txResults[index]!;
       const encodedResult = encodedResults[index]!;
       const byHeight = txByHeightKey(height, index);
-      ops.push(put(txKey(hash), encodeTxRecord({ height, index, tx, result }, encodedResult)));
+      ops.push(put(txKey(hash), encodeTxRecord({ height, index, tx, result }, encodedResult, allocate)));
       ops.push(put(byHeight, hash));
       const suffix = byHeight.subarray(1);
       for (const { compositeKey, value } of indexedAttributes(result.events))
-        ops.push(put(eventKey(PREFIX.txEvent, compositeKey, value, suffix), empty));
+        ops.push(put(eventKey(PREFIX.txEvent, compositeKey, value, suffix, allocate), empty));
     });
     const heightSuffix = heightBytes(height);
     for (const { compositeKey, value } of indexedAttributes(results.events))

@@ -7,6 +7,7 @@ import {
   TxResult as ProtoTxResult,
 } from "cosmjs-types/tendermint/abci/types";
 import type { ExecTxResult, FinalizeBlockResponse } from "../../chain/app/abci.ts";
+import { byteArena } from "../../chain/blockstore/byte-arena.ts";
 import { encodeExecTxResult, encodeResults, encodeTxRecord } from "../../chain/blockstore/codec.ts";
 import { eventKey, eventPrefix, heightBytes, PREFIX, txByHeightKey } from "../../chain/blockstore/keys.ts";
 import { indexedAttributes } from "../../chain/blockstore/match.ts";
@@ -77,21 +78,41 @@ test("results and tx records equal the generated encoders' bytes", (t) => {
       appHash: results.appHash,
     }).finish();
     t.deepEqual(encodeResults(results), expected);
-    t.deepEqual(encodeResults(results, results.txResults.map(encodeExecTxResult)), expected);
+    t.deepEqual(
+      encodeResults(
+        results,
+        results.txResults.map((result) => encodeExecTxResult(result)),
+      ),
+      expected,
+    );
   }
-  for (const [index, txResult] of txResults.entries()) {
-    for (const height of [0n, 1n, 2n ** 40n]) {
-      const record = {
-        height,
-        index,
-        tx: index === 2 ? new Uint8Array(0) : Uint8Array.of(index, 1),
-        result: txResult,
-      };
-      t.deepEqual(encodeTxRecord(record), ProtoTxResult.encode(record).finish());
-      t.deepEqual(
-        encodeTxRecord(record, encodeExecTxResult(txResult)),
-        ProtoTxResult.encode(record).finish(),
-      );
+  const allocate = byteArena();
+  for (const [position, txResult] of txResults.entries()) {
+    // Heights and indexes around varint sizes, past 2^31 (cosmjs-types' int64 bug) and 2^53 (the
+    // hand encoder's range); txs empty, short and over 127 bytes.
+    for (const height of [
+      0n,
+      1n,
+      127n,
+      128n,
+      2n ** 31n,
+      2n ** 32n - 1n,
+      2n ** 40n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+    ]) {
+      for (const index of [position, 128, 2 ** 31]) {
+        const record = {
+          height,
+          index,
+          tx:
+            position === 2 ? new Uint8Array(0) : new Uint8Array(position === 1 ? 200 : 2).fill(index & 0xff),
+          result: txResult,
+        };
+        const expected = ProtoTxResult.encode(record).finish();
+        t.deepEqual(encodeTxRecord(record), expected);
+        t.deepEqual(encodeTxRecord(record, encodeExecTxResult(txResult, allocate), allocate), expected);
+      }
     }
   }
 });
@@ -107,10 +128,15 @@ test("ExecTxResult by hand equals the generated encoder: defaults, negatives, bi
     { ...result(0, []), data: new Uint8Array(300).fill(5), gasWanted: 127n, gasUsed: 128n },
     { ...result(0, []), gasWanted: 3_000_000_000n, gasUsed: 2n ** 31n },
   ];
-  for (const value of cases) t.deepEqual(encodeExecTxResult(value), ProtoExecTxResult.encode(value).finish());
+  const allocate = byteArena();
+  for (const value of cases) {
+    t.deepEqual(encodeExecTxResult(value), ProtoExecTxResult.encode(value).finish());
+    t.deepEqual(encodeExecTxResult(value, allocate), ProtoExecTxResult.encode(value).finish());
+  }
 });
 
 test("event keys equal prefix ‖ str(key) ‖ str(value) ‖ suffix, long values hashed", (t) => {
+  const allocate = byteArena();
   const suffix = txByHeightKey(7n, 3).subarray(1);
   const concat = (a: Uint8Array, b: Uint8Array) => {
     const out = new Uint8Array(a.length + b.length);
@@ -132,6 +158,10 @@ test("event keys equal prefix ‖ str(key) ‖ str(value) ‖ suffix, long value
       eventKey(PREFIX.txEvent, "transfer.recipient", value, suffix),
       concat(eventPrefix(PREFIX.txEvent, "transfer.recipient", value), suffix),
       `value of ${value.length} chars`,
+    );
+    t.deepEqual(
+      eventKey(PREFIX.txEvent, "transfer.recipient", value, suffix, allocate),
+      concat(eventPrefix(PREFIX.txEvent, "transfer.recipient", value), suffix),
     );
     t.deepEqual(
       eventKey(PREFIX.blockEvent, "a.b", value, heightBytes(9n)),
