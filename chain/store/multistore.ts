@@ -20,6 +20,7 @@ import { DEFAULT_PAGE_CACHE_BYTES, PageCache } from "./page-cache.ts";
 import { proofOps, proveInTree } from "./prove.ts";
 import { MAX_PRUNE_VERSIONS_PER_COMMIT, pruneOperations } from "./pruning.ts";
 import { SENTINEL_KEY, SENTINEL_VALUE } from "./sentinel.ts";
+import { sha256Of } from "./sha256-node-hash.ts";
 import { multistoreRoot, type StoreRoot } from "./simple-merkle.ts";
 import { DEFAULT_NODE_CACHE_DEPTH, type PreparedTree, SparseMerkleTree } from "./smt.ts";
 import { type Child, childHash } from "./smt-node.ts";
@@ -298,9 +299,9 @@ interface BlockWrite extends SmtChange {
 
 function toSmtChanges(writes: readonly PendingWrite[]): BlockWrite[] {
   return writes.map((write) => ({
-    keyHash: sha256(write.key),
+    keyHash: sha256Of(write.key),
     key: write.key,
-    valueHash: write.value === undefined ? null : sha256(write.value),
+    valueHash: write.value === undefined ? null : sha256Of(write.value),
     value: write.value,
     previous: PREVIOUS_UNCHANGED,
   }));

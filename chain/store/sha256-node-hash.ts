@@ -4,6 +4,8 @@
 // digest (malloc'd outside the V8 heap, which also fragmented native memory). This computes the two
 // compression blocks in JS into a small on-heap array. Tested against node:crypto (test/store/sha256.test.ts).
 
+import { hash } from "node:crypto";
+
 const K = Int32Array.of(
   0x428a2f98,
   0x71374491,
@@ -129,6 +131,61 @@ function compress(): void {
   H[7] = (H[7]! + h) | 0;
 }
 
+/** Inputs up to this length are hashed here by sha256Short; longer ones by node:crypto, whose per-call cost is
+ * then small beside the hashing itself. */
+export const SHORT_INPUT_MAX_BYTES = 256;
+
+/** Big-endian word `t` of the 64-byte block starting at `offset` of the padded message (input ‖ 0x80 ‖ zeros ‖
+ * u64 bit length). */
+function paddedWord(input: Uint8Array, offset: number, t: number, paddedLength: number): number {
+  const at = offset + t * 4;
+  if (at + 4 <= input.length)
+    return (input[at]! << 24) | (input[at + 1]! << 16) | (input[at + 2]! << 8) | input[at + 3]!;
+  if (at >= paddedLength - 8) {
+    // The bit length: inputs here are < 2^29 bytes, so the high word is 0.
+    return at === paddedLength - 8 ? 0 : input.length * 8;
+  }
+  let word = 0;
+  for (let i = 0; i < 4; i++) {
+    const index = at + i;
+    const byte = index < input.length ? input[index]! : index === input.length ? 0x80 : 0;
+    word = (word << 8) | byte;
+  }
+  return word;
+}
+
+/** sha256 of a key or value of at most SHORT_INPUT_MAX_BYTES bytes, as a new 32-byte array: the store hashes
+ * every written key and value, and node:crypto's one-shot call costs more than the hashing for such sizes and
+ * allocates an ArrayBuffer outside the V8 heap per digest. */
+export function sha256Short(input: Uint8Array): Uint8Array {
+  if (input.length > SHORT_INPUT_MAX_BYTES) throw new RangeError("sha256Short takes short inputs only");
+  const paddedLength = (input.length + 9 + 63) & ~63;
+  H.set(INITIAL);
+  for (let offset = 0; offset < paddedLength; offset += 64) {
+    for (let t = 0; t < 16; t++) W[t] = paddedWord(input, offset, t, paddedLength);
+    compress();
+  }
+  return digest();
+}
+
+/** sha256 of a key or value of any length: short ones here, long ones with node:crypto. */
+export function sha256Of(input: Uint8Array): Uint8Array {
+  return input.length <= SHORT_INPUT_MAX_BYTES ? sha256Short(input) : hash("sha256", input, "buffer");
+}
+
+function digest(): Uint8Array {
+  // ≤ 64 bytes: V8 keeps the array on its own heap (no malloc per digest).
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 8; i++) {
+    const word = H[i]!;
+    out[i * 4] = word >>> 24;
+    out[i * 4 + 1] = (word >>> 16) & 0xff;
+    out[i * 4 + 2] = (word >>> 8) & 0xff;
+    out[i * 4 + 3] = word & 0xff;
+  }
+  return out;
+}
+
 /** sha256 of exactly NODE_PREIMAGE_BYTES bytes, as a new 32-byte array. */
 export function sha256Of65(input: Uint8Array): Uint8Array {
   if (input.length !== NODE_PREIMAGE_BYTES) throw new RangeError("sha256Of65 needs a 65-byte input");
@@ -143,14 +200,5 @@ export function sha256Of65(input: Uint8Array): Uint8Array {
   for (let t = 1; t < 15; t++) W[t] = 0;
   W[15] = NODE_PREIMAGE_BYTES * 8;
   compress();
-  // ≤ 64 bytes: V8 keeps the array on its own heap (no malloc per digest).
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    const word = H[i]!;
-    out[i * 4] = word >>> 24;
-    out[i * 4 + 1] = (word >>> 16) & 0xff;
-    out[i * 4 + 2] = (word >>> 8) & 0xff;
-    out[i * 4 + 3] = word & 0xff;
-  }
-  return out;
+  return digest();
 }

@@ -1,6 +1,12 @@
 import { hash } from "node:crypto";
 import test from "ava";
-import { NODE_PREIMAGE_BYTES, sha256Of65 } from "../../chain/store/sha256-node-hash.ts";
+import {
+  NODE_PREIMAGE_BYTES,
+  SHORT_INPUT_MAX_BYTES,
+  sha256Of,
+  sha256Of65,
+  sha256Short,
+} from "../../chain/store/sha256-node-hash.ts";
 import { hashInner, hashLeaf } from "../../chain/store/smt-node.ts";
 import { seededRandom } from "./helpers.ts";
 
@@ -28,4 +34,19 @@ test("leaf and inner hashes are sha256(00 ‖ keyHash ‖ valueHash) and sha256(
 
 test("other lengths are refused", (t) => {
   t.throws(() => sha256Of65(new Uint8Array(64)), { instanceOf: RangeError });
+  t.throws(() => sha256Short(new Uint8Array(SHORT_INPUT_MAX_BYTES + 1)), { instanceOf: RangeError });
+});
+
+test("keys and values of every length up to the short limit and beyond hash as with node:crypto", (t) => {
+  const random = seededRandom(256);
+  for (let length = 0; length <= SHORT_INPUT_MAX_BYTES + 70; length++)
+    for (let i = 0; i < 4; i++) {
+      const input = random.bytes(length, length);
+      t.deepEqual(new Uint8Array(sha256Of(input)), new Uint8Array(nodeSha256(input)), `length ${length}`);
+      if (length <= SHORT_INPUT_MAX_BYTES) t.deepEqual(sha256Short(input), new Uint8Array(nodeSha256(input)));
+    }
+  t.deepEqual(
+    sha256Short(new Uint8Array(64).fill(0xff)),
+    new Uint8Array(nodeSha256(new Uint8Array(64).fill(0xff))),
+  );
 });
