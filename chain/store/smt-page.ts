@@ -91,6 +91,43 @@ export class StoredLeaf implements LeafNode {
   }
 }
 
+/** A ref decoded from a page: its hash stays in the page bytes until someone asks for it as an array. A write
+ * re-encodes the ~15 entries of each page it touches but needs the hash arrays of only the siblings on its path,
+ * so the others are copied byte for byte (a page read allocates ~15 fewer views). */
+export class StoredRef implements NodeRef {
+  readonly kind: typeof KIND_LEAF | typeof KIND_INNER;
+  readonly version: number;
+  node: SmtNode | undefined;
+  readonly #bytes: Uint8Array;
+  readonly #hashAt: number;
+  #hash: Uint8Array | undefined;
+
+  constructor(
+    kind: typeof KIND_LEAF | typeof KIND_INNER,
+    bytes: Uint8Array,
+    hashAt: number,
+    version: number,
+    node: SmtNode | undefined,
+  ) {
+    this.kind = kind;
+    this.#bytes = bytes;
+    this.#hashAt = hashAt;
+    this.version = version;
+    this.node = node;
+  }
+
+  get hash(): Uint8Array {
+    this.#hash ??= this.#bytes.subarray(this.#hashAt, this.#hashAt + HASH_BYTES);
+    return this.#hash;
+  }
+
+  /** Copies the hash into `out` at `offset`. */
+  copyHash(out: Uint8Array, offset: number): void {
+    const bytes = this.#bytes;
+    for (let i = 0, from = this.#hashAt; i < HASH_BYTES; i++) out[offset + i] = bytes[from + i]!;
+  }
+}
+
 /** Encoding scratch, reused for every page (grown if a page holds long keys). */
 let scratch = Buffer.allocUnsafe(PAGE_FIXED_BYTES_MAX * 4);
 
@@ -122,6 +159,12 @@ function writeHash(hash: Uint8Array, at: number): void {
   for (let i = 0; i < HASH_BYTES; i++) scratch[at + i] = hash[i]!;
 }
 
+/** Writes a ref's hash at `at` (from its page bytes when it was decoded from one). */
+function writeRefHash(ref: NodeRef, at: number): void {
+  if (ref instanceof StoredRef) ref.copyHash(scratch, at);
+  else writeHash(ref.hash, at);
+}
+
 function writeEntry(child: Child, at: number): void {
   ensureScratch(encodeOffset + PAGE_FIXED_BYTES_MAX);
   if (child === null) {
@@ -130,7 +173,7 @@ function writeEntry(child: Child, at: number): void {
   }
   if (child.kind === KIND_INNER && at === encodeBottom) {
     scratch[encodeOffset] = TAG_PAGE_REF;
-    writeHash(child.hash, encodeOffset + 1);
+    writeRefHash(child, encodeOffset + 1);
     writeU64(scratch, encodeOffset + 1 + HASH_BYTES, child.version);
     encodeOffset += 1 + HASH_BYTES + 8;
     if (child.version === encodeVersion)
@@ -148,7 +191,7 @@ function writeEntry(child: Child, at: number): void {
     const start = encodeOffset;
     ensureScratch(start + LEAF_HEADER_BYTES + node.key.length);
     scratch[start] = TAG_LEAF;
-    writeHash(child.hash, start + 1);
+    writeRefHash(child, start + 1);
     writeHash(node.keyHash, start + 1 + HASH_BYTES);
     writeHash(node.valueHash, start + 1 + 2 * HASH_BYTES);
     writeU64(scratch, start + 1 + 3 * HASH_BYTES, node.valueVersion);
@@ -158,7 +201,7 @@ function writeEntry(child: Child, at: number): void {
     return;
   }
   scratch[encodeOffset] = TAG_INNER;
-  writeHash(child.hash, encodeOffset + 1);
+  writeRefHash(child, encodeOffset + 1);
   encodeOffset += 1 + HASH_BYTES;
   const byteIndex = at >>> 3;
   const mask = 0x80 >>> (at & 7);
@@ -212,14 +255,13 @@ function readEntry(at: number): Child {
   }
   need(1 + HASH_BYTES);
   const entryStart = decodeOffset;
-  let offset = entryStart + 1;
-  const hash = bytes.subarray(offset, offset + HASH_BYTES);
-  offset += HASH_BYTES;
+  const hashAt = entryStart + 1;
+  let offset = hashAt + HASH_BYTES;
   decodeOffset = offset;
   if (tag === TAG_PAGE_REF && at === decodeBottom) {
     need(8);
     decodeOffset = offset + 8;
-    return { kind: KIND_INNER, hash, version: readU64(bytes, offset), node: undefined };
+    return new StoredRef(KIND_INNER, bytes, hashAt, readU64(bytes, offset), undefined);
   }
   if (tag === TAG_LEAF) {
     need(2 * HASH_BYTES + 8 + 4);
@@ -234,13 +276,13 @@ function readEntry(at: number): Child {
     need(keyLength);
     decodeOffset += keyLength;
     const leaf = new StoredLeaf(bytes, entryStart, decodeOffset);
-    return { kind: KIND_LEAF, hash, version: decodeVersion, node: leaf };
+    return new StoredRef(KIND_LEAF, bytes, hashAt, decodeVersion, leaf);
   }
   if (tag === TAG_INNER && at < decodeBottom) {
     const left = readEntry(at + 1);
     const right = readEntry(at + 1);
     const inner: InnerNode = { kind: KIND_INNER, left, right };
-    return { kind: KIND_INNER, hash, version: decodeVersion, node: inner };
+    return new StoredRef(KIND_INNER, bytes, hashAt, decodeVersion, inner);
   }
   throw new StoreError("corrupt", `bad SMT page entry ${tag} at depth ${at}`);
 }
