@@ -27,6 +27,7 @@ import {
   asJson,
   broadcastMsgs,
   checkDeviceId,
+  MAX_UINT64,
   NODE_OPTION,
   type PageFlags,
   pageOptions,
@@ -38,8 +39,11 @@ import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
 
 function escrowId(text: string): bigint {
-  if (!/^[1-9][0-9]{0,19}$/.test(text))
-    throw new CliError("invalid_argument", `escrow id ${JSON.stringify(text)} is not a positive integer`);
+  if (!/^[1-9][0-9]{0,19}$/.test(text) || BigInt(text) > MAX_UINT64)
+    throw new CliError(
+      "invalid_argument",
+      `escrow id ${JSON.stringify(text)} is not a positive integer of at most ${MAX_UINT64}`,
+    );
   return BigInt(text);
 }
 

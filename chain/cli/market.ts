@@ -40,6 +40,9 @@ import {
   asJson,
   broadcastMsgs,
   checkDeviceId,
+  MAX_INT64,
+  MAX_UINT32,
+  MAX_UINT64,
   NODE_OPTION,
   type PageFlags,
   pageOptions,
@@ -59,10 +62,13 @@ function coin(text: string, what: string): { denom: string; amount: string } {
   return { amount: match[1]!, denom: match[2]! };
 }
 
-function positive(text: string, what: string): bigint {
+/** A positive integer up to `max` (the field's protobuf width), refused rather than wrapped. */
+function positive(text: string, what: string, max = MAX_UINT64): bigint {
   if (!/^[1-9][0-9]{0,19}$/.test(text))
     throw new CliError("invalid_flag", `${what} must be a positive integer, got ${JSON.stringify(text)}`);
-  return BigInt(text);
+  const value = BigInt(text);
+  if (value > max) throw new CliError("invalid_flag", `${what} must be at most ${max}, got ${text}`);
+  return value;
 }
 
 /** A tx subcommand `<from> <listing-id> …` whose message is built from the signer and the id. */
@@ -158,7 +164,7 @@ function registerMarketTx(tx: Command): void {
       value: {
         buyer,
         listingId: toLong(listingId),
-        periods: Number(positive(flags.periods ?? "1", "--periods")),
+        periods: Number(positive(flags.periods ?? "1", "--periods", MAX_UINT32)),
         gateway: checkAddress(flags.gateway!, "--gateway"),
       },
     }),
@@ -371,7 +377,7 @@ function registerMarketQuery(query: Command): void {
         pb.QueryHasAccessRequest.encode({
           deviceId: checkDeviceId(id),
           account: checkAddress(account, "account"),
-          at: toLong(positive(at, "time")),
+          at: toLong(positive(at, "time", MAX_INT64)),
         }).finish(),
         pb.QueryHasAccessResponse,
       ),

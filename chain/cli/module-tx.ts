@@ -26,6 +26,13 @@ export interface TxFlags {
 
 /** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
 export const MAX_CLI_PAGE_LIMIT = 1000;
+/** Largest uint64 (ids, powers, periods in seconds): protobuf encoding keeps the low 64 bits of a
+ * larger value, so an unchecked 2^64 + 1 would be signed and sent as 1. */
+export const MAX_UINT64 = 2n ** 64n - 1n;
+/** Largest int64 (times in unix seconds): a larger one would be sent negative. */
+export const MAX_INT64 = 2n ** 63n - 1n;
+/** Largest uint32 (market purchase periods): protobufjs keeps the low 32 bits of a larger value. */
+export const MAX_UINT32 = 2n ** 32n - 1n;
 export const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
 
 /** A device id argument, checked before anything is signed or sent. */

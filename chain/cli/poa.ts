@@ -25,6 +25,7 @@ import {
   asJson,
   broadcastMsgs,
   MAX_CLI_PAGE_LIMIT,
+  MAX_UINT64,
   type TxFlags as ModuleTxFlags,
   NODE_OPTION,
   txOptions,
@@ -52,11 +53,12 @@ interface ChangeFlags {
   nodeId?: string;
 }
 
-function unsigned(text: string, flag: string, max?: bigint): bigint {
+/** A whole number up to `max` (uint64 unless the field allows less), refused rather than wrapped. */
+function unsigned(text: string, flag: string, max = MAX_UINT64): bigint {
   if (!/^[0-9]+$/.test(text))
     throw new CliError("invalid_flag", `${flag} must be a whole number, got ${JSON.stringify(text)}`);
   const value = BigInt(text);
-  if (max !== undefined && value > max) throw new CliError("invalid_flag", `${flag} must be at most ${max}`);
+  if (value > max) throw new CliError("invalid_flag", `${flag} must be at most ${max}`);
   return value;
 }
 

@@ -122,6 +122,15 @@ export class CliNode {
     return result.code === 0 ? JSON.parse(result.stdout) : undefined;
   }
 
+  /** `sensorchain tx <args>` asserted to be refused by the CLI itself (before anything is signed),
+   * with an error matching `message`. */
+  async refusedByCli(t: ExecutionContext, args: string[], message: RegExp): Promise<void> {
+    const result = await this.#run(["tx", ...args, "--fees", "20000usensor", "--gas", "400000", "-y"]);
+    t.is(result.code, 1, `sensorchain tx ${args.join(" ")} should fail`);
+    t.regex(result.stderr, message);
+    t.is(result.stdout, "", "no tx result: nothing was broadcast");
+  }
+
   /** `sensorchain tx <args>` asserted to fail with `code` (the module's error code) and a message
    * naming it; returns stderr. */
   async refused(t: ExecutionContext, args: string[], code: number, codespace: string): Promise<string> {

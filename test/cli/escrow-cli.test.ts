@@ -90,6 +90,8 @@ test("open, top-up, release, withdraw, close and refund; each refused once with 
   // refund: not while open and unexpired (14); close: only the consumer (8).
   await chain.refused(t, ["escrow", "refund", "consumer", "1"], 14, "escrow");
   await chain.refused(t, ["escrow", "close", "faucet", "1"], 8, "escrow");
+  // An id above 2^64 - 1 is refused, not wrapped to escrow 1.
+  await chain.refusedByCli(t, ["escrow", "close", "consumer", (2n ** 64n + 1n).toString()], /escrow id/);
   t.like(await escrow("1"), { remaining: "4000", status: "ESCROW_STATUS_OPEN" });
   await chain.tx(t, ["escrow", "close", "consumer", "1"]);
   t.is((await escrow("1")).status, "ESCROW_STATUS_CLOSED");

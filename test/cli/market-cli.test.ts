@@ -84,6 +84,15 @@ test("create, update, increase-stake, buy, challenge, vote, delist, withdraw; ea
 
   // buy: the gateway must operate a validator (14); then a grant covering now, 200 paid.
   await chain.refused(t, ["market", "buy", "buyer", "1", "--gateway", stranger.address], 14, "market");
+  // Periods above uint32 and ids above 2^64 - 1 are refused, not wrapped (to 1 period, listing 1).
+  const gateway = ["--gateway", chain.faucet.address];
+  await chain.refusedByCli(
+    t,
+    ["market", "buy", "buyer", "1", ...gateway, "--periods", "4294967297"],
+    /--periods/,
+  );
+  await chain.refusedByCli(t, ["market", "delist", "seller", (2n ** 64n + 1n).toString()], /listing id/);
+  t.like(await listing(), { status: "LISTING_STATUS_ACTIVE" });
   t.is((await listing()).purchases ?? "0", "0");
   const buyerBefore = await balance(buyer.address);
   await chain.tx(t, ["market", "buy", "buyer", "1", "--gateway", chain.faucet.address]);

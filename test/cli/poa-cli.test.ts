@@ -94,6 +94,18 @@ test("propose-add, vote, propose-reweight and propose-remove; each refused once 
   await chain.tx(t, ["poa", "propose-add", "minor", ...add]);
   t.like(await proposal("1"), { id: "1", proposer: minor.address, status: "PROPOSAL_STATUS_OPEN" });
   t.is((await powers())[base64(addedKey)], undefined, "not added while open");
+  // An id above 2^64 - 1 is refused, not wrapped to proposal 1 (2^64 + 1 would turn minor's yes to no).
+  await chain.refusedByCli(t, ["poa", "vote", "minor", (2n ** 64n + 1n).toString(), "no"], /at most/);
+  await chain.refusedByCli(
+    t,
+    ["poa", "propose-reweight", "faucet", hex(minorKey), (2n ** 64n + 1n).toString()],
+    /at most/,
+  );
+  t.deepEqual(
+    (await chain.query(["poa", "votes", "1"])).votes.map((vote: { option: string }) => vote.option),
+    ["VOTE_OPTION_YES"],
+  );
+  t.is((await chain.query(["poa", "proposals"])).proposals.length, 1);
 
   // vote: an unknown proposal (15); the faucet's yes passes proposal 1 and adds the key.
   await chain.refused(t, ["poa", "vote", "faucet", "99", "yes"], 15, "poa");
