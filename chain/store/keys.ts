@@ -123,15 +123,16 @@ export function smtNodeKey(
   depth: number,
   path: Uint8Array,
 ): Uint8Array {
+  // Built with loops (a block builds one per page it reads or writes): no subarray, no TypedArray#set calls.
   const pathBytes = (depth + 7) >>> 3;
   const base = 1 + storePrefix.length;
   const key = new Uint8Array(base + 8 + 2 + pathBytes);
   key[0] = PREFIX.smtNode;
-  key.set(storePrefix, 1);
+  for (let i = 0; i < storePrefix.length; i++) key[1 + i] = storePrefix[i]!;
   writeU64(key, base, version);
   key[base + 8] = depth >>> 8;
   key[base + 9] = depth & 0xff;
-  key.set(path.subarray(0, pathBytes), base + 10);
+  for (let i = 0; i < pathBytes; i++) key[base + 10 + i] = path[i]!;
   // Bits below the node's depth belong to the keys under it, not to its position.
   const rest = depth & 7;
   if (rest !== 0) key[key.length - 1]! &= (0xff00 >>> rest) & 0xff;
