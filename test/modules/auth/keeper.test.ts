@@ -4,7 +4,7 @@ import test from "ava";
 import type { AccountState } from "../../../chain/app/ante-keepers.ts";
 import { StoreContext } from "../../../chain/app/context.ts";
 import { encodeAddress } from "../../../chain/crypto/bech32.ts";
-import { decodeAccount } from "../../../modules/auth/codec.ts";
+import { decodeAccount, encodeAccount } from "../../../modules/auth/codec.ts";
 import { AuthKeeper } from "../../../modules/auth/keeper.ts";
 import { accountKey, STORE_NAME } from "../../../modules/auth/keys.ts";
 import { openTestStore } from "../../helpers/app.ts";
@@ -48,4 +48,29 @@ test("module accounts and key-less accounts read back as a fresh decode gives th
     undefined,
     "an empty key reads as none, as decodeAccount has it",
   );
+});
+
+test("an account written again, equal or changed in any field, is stored as its own encoding", async (t) => {
+  const store = await openTestStore(t, [STORE_NAME]);
+  const ctx = new StoreContext(BLOCK, "deliver", store.cacheMultiStore());
+  const keeper = new AuthKeeper(new Map([["fee_collector", []]]));
+  const base: AccountState = { address: ADDRESS, accountNumber: 7n, sequence: 3n, pubKey: KEY.slice() };
+  const otherKey = KEY.slice();
+  otherKey[5] = 0xaa;
+  // Each write follows one that may have left an encoding to reuse (same address).
+  for (const account of [
+    base,
+    { ...base },
+    { ...base, sequence: 4n },
+    { ...base, sequence: 4n, pubKey: otherKey },
+    { ...base, sequence: 4n, pubKey: undefined },
+    { ...base, sequence: 4n, pubKey: new Uint8Array(0) },
+    { ...base, sequence: 4n, accountNumber: 8n },
+    { ...base, module: { name: "fee_collector", permissions: [] } },
+    base,
+  ]) {
+    keeper.setAccount(ctx, account);
+    t.deepEqual(ctx.store(STORE_NAME).get(accountKey(ADDRESS)), encodeAccount(account));
+    t.deepEqual(keeper.getAccount(ctx, ADDRESS), decodeAccount(encodeAccount(account)));
+  }
 });
