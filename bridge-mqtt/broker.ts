@@ -22,7 +22,7 @@ import { ConsumerLoginRefused, isConsumerUsername } from "./consumers/login.ts";
 import { AuthRefused, type BridgeCounters, ReadingRejected } from "./errors.ts";
 import { guardPacketSize } from "./packet-limit.ts";
 import type { ReadingPipeline } from "./pipeline.ts";
-import { type ReadingTap, tapReadings } from "./reading-tap.ts";
+import { type ReadingTap, TapGate, tapReadings } from "./reading-tap.ts";
 import type { DeviceRegistry } from "./registry.ts";
 import { errorsTopic, parseDeviceTopic, readingsTopic } from "./topics.ts";
 
@@ -228,6 +228,7 @@ export async function startBroker(
   // for each packet it reads: the tap's readings must too, or a device that only publishes (MQTT
   // sends PINGREQ only when nothing else went out) would be cut after 1.5 keepalive periods.
   const taps = new WeakMap<Duplex, ReadingTap>();
+  const tapGate = new TapGate();
   broker.on("clientReady", (client: Client) => {
     if (consumers?.isConsumer(client)) return;
     const tap = taps.get(client.conn as Duplex);
@@ -267,7 +268,7 @@ export async function startBroker(
 
   // Every transport goes through the packet-size guard before aedes parses a byte.
   const admit = (stream: Duplex, remote: string | undefined, request?: IncomingMessage) => {
-    taps.set(stream, tapReadings(stream));
+    taps.set(stream, tapReadings(stream, tapGate));
     broker.handle(
       guardPacketSize(stream, {
         onViolation: (violation, announcedBytes) => {

@@ -16,15 +16,60 @@ import type { Duplex } from "node:stream";
 /** Readings one connection may have handed to the pipeline and not yet acknowledged. Past it the
  * tap stops reading the socket (TCP pushes back on the device) until PUBACKs go out. aedes read a
  * connection's next chunk only once every packet of the last was done, so a flooding device had at
- * most one read's worth in flight (~300 readings of 64 KiB); a device at 1 Hz has one, one sending
- * what it buffered through an outage as many as its client's window. */
-export const MAX_READINGS_IN_FLIGHT_PER_CONNECTION = 256;
+ * most one read's worth in flight; a device at 1 Hz has one, one sending what it buffered through
+ * an outage as many as its client's window (paced by round trips past this). */
+export const MAX_READINGS_IN_FLIGHT_PER_CONNECTION = 64;
+/** Readings all connections together may have in the pipeline (1 s of the 10,000-device target).
+ * Past it every tap stops reading its socket until the pipeline is below it again, so a node that
+ * falls behind leaves the backlog in the kernel's socket buffers, as aedes' per-connection reading
+ * did, instead of in its heap, and stays under the pipeline's own bounds (MAX_PENDING_READINGS,
+ * MAX_QUEUED_DEVICE_VERIFICATIONS: 20,000), past which it would refuse readings and disconnect. */
+export const MAX_READINGS_IN_FLIGHT = 10_000;
+/** A stopped tap reads again once its (or the shared) in-flight count is this share of the bound
+ * below it, not at the first PUBACK: each stop and start is a syscall, and a flooding device would
+ * otherwise pay both per reading. */
+const RESUME_BELOW = 0.5;
+
+/** What the taps of one broker share: the readings in flight across all connections, and the taps
+ * waiting for room. */
+export class TapGate {
+  readonly limit: number;
+  inFlight = 0;
+  readonly #waiting = new Set<() => void>();
+
+  constructor(limit = MAX_READINGS_IN_FLIGHT) {
+    this.limit = limit;
+  }
+
+  get full(): boolean {
+    return this.inFlight >= this.limit;
+  }
+
+  /** Calls `resume` once when there is room again. */
+  wait(resume: () => void): void {
+    this.#waiting.add(resume);
+  }
+
+  /** Whether waiting taps may read again. */
+  get roomy(): boolean {
+    return this.inFlight <= this.limit * RESUME_BELOW;
+  }
+
+  release(): void {
+    this.inFlight--;
+    if (this.#waiting.size === 0 || !this.roomy) return;
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const resume of waiting) resume();
+  }
+}
 
 /** PUBLISH (MQTT 3.1.1 §3.3.1): packet type 3 in the high nibble, QoS in bits 1-2. */
 const PUBLISH_TYPE = 3;
 const QOS_1 = 1;
 /** PUBACK: type 4, remaining length 2, then the packet id. */
 const PUBACK_FIRST_BYTE = 0x40;
+const EMPTY = Buffer.alloc(0);
 
 /** Ends one reading: no error sends its PUBACK; an error closes the connection without one. */
 export type ReadingDone = (error?: Error) => void;
@@ -39,7 +84,7 @@ export interface ReadingTap {
 
 /** Installs the tap in `stream.push`; install it before the packet-size guard, which must see every
  * chunk first. */
-export function tapReadings(stream: Duplex): ReadingTap {
+export function tapReadings(stream: Duplex, gate: TapGate = new TapGate()): ReadingTap {
   const push = stream.push;
   let topic: Buffer | undefined;
   let handle: ReadingHandler | undefined;
@@ -47,8 +92,15 @@ export function tapReadings(stream: Duplex): ReadingTap {
   /** The start of a frame that has not fully arrived yet. */
   let partial: Buffer | undefined;
   let inFlight = 0;
-  /** Whether the last push told the socket to stop reading because of the in-flight bound. */
+  /** Whether the last push told the socket to stop reading because of an in-flight bound. */
   let held = false;
+  const resume = () => {
+    if (!held || stream.destroyed) return;
+    if (inFlight > MAX_READINGS_IN_FLIGHT_PER_CONNECTION * RESUME_BELOW) return; // its own PUBACKs resume it
+    if (!gate.roomy) return gate.wait(resume);
+    held = false;
+    stream.read(0); // starts reading the socket again
+  };
 
   const forward = (bytes: Uint8Array): boolean => push.call(stream, bytes);
 
@@ -58,6 +110,7 @@ export function tapReadings(stream: Duplex): ReadingTap {
       if (called) return;
       called = true;
       inFlight--;
+      gate.release();
       if (error !== undefined) return onFailure!(error);
       if (stream.destroyed || !stream.writable) return;
       const ack = Buffer.allocUnsafe(4);
@@ -65,10 +118,7 @@ export function tapReadings(stream: Duplex): ReadingTap {
       ack[1] = 2;
       ack.writeUInt16BE(packetId, 2);
       stream.write(ack);
-      if (held && inFlight < MAX_READINGS_IN_FLIGHT_PER_CONNECTION) {
-        held = false;
-        stream.read(0); // starts reading the socket again
-      }
+      resume();
     };
   };
 
@@ -83,6 +133,7 @@ export function tapReadings(stream: Duplex): ReadingTap {
     const packetId = data.readUInt16BE(idAt);
     if (packetId === 0) return false; // malformed: aedes answers it as before
     inFlight++;
+    gate.inFlight++;
     handle!(data.subarray(idAt + 2, end), finish(packetId));
     return true;
   };
@@ -98,6 +149,7 @@ export function tapReadings(stream: Duplex): ReadingTap {
     /** Where the run of frames for aedes not yet pushed starts (-1: none). */
     let runStart = -1;
     let reading = true;
+    let forwarded = false;
     while (offset < data.length) {
       // Fixed header: the type byte, then 1-4 bytes of remaining length (the guard refused more).
       let length = 0;
@@ -117,15 +169,24 @@ export function tapReadings(stream: Duplex): ReadingTap {
       if (!complete || end > data.length) break;
       if (take(data, data[offset]!, at, end)) {
         if (runStart >= 0) reading = forward(data.subarray(runStart, offset)) && reading;
+        if (runStart >= 0) forwarded = true;
         runStart = -1;
       } else if (runStart < 0) runStart = offset;
       offset = end;
     }
     if (runStart >= 0) reading = forward(data.subarray(runStart, offset)) && reading;
+    // Nothing for aedes in this chunk: an empty push still ends the stream's read in progress, so that
+    // read(0) can start the next one (resume) once this push stops the socket.
+    else if (!forwarded) reading = push.call(stream, EMPTY);
     // Copied: a frame's start may sit at the end of a large read, which must not stay referenced.
     if (offset < data.length) partial = Buffer.from(data.subarray(offset));
     if (inFlight >= MAX_READINGS_IN_FLIGHT_PER_CONNECTION) {
       held = true;
+      return false;
+    }
+    if (gate.full) {
+      held = true;
+      gate.wait(resume);
       return false;
     }
     return reading;

@@ -13,7 +13,11 @@ import { ClassicLevel } from "classic-level";
 import mqttPacket from "mqtt-packet";
 import { startBridge } from "../../bridge-mqtt/bridge.ts";
 import { readingKey } from "../../bridge-mqtt/reading-store.ts";
-import { MAX_READINGS_IN_FLIGHT_PER_CONNECTION, tapReadings } from "../../bridge-mqtt/reading-tap.ts";
+import {
+  MAX_READINGS_IN_FLIGHT_PER_CONNECTION,
+  TapGate,
+  tapReadings,
+} from "../../bridge-mqtt/reading-tap.ts";
 import { readingsTopic } from "../../bridge-mqtt/topics.ts";
 import type { HomePaths } from "../../chain/config/home.ts";
 import { defaultConfigDocument, parseConfigDocument } from "../../chain/config/schema.ts";
@@ -120,15 +124,46 @@ test("past the in-flight bound the socket stops reading until a PUBACK goes out"
     (_payload, done) => pending.push(done),
     () => t.fail(),
   );
+  socket.read(0); // as a socket is after its first read: a read in progress
   const frames = Array.from({ length: MAX_READINGS_IN_FLIGHT_PER_CONNECTION }, (_, i) =>
     publish(readingsTopic(DEVICE), 1, i + 1, Buffer.from("r")),
   );
   t.true(socket.push(Buffer.concat(frames.slice(0, -1))));
   t.false(socket.push(frames.at(-1)!), "the bound is reached: stop reading");
   const readsBefore = reads.count;
+  const half = MAX_READINGS_IN_FLIGHT_PER_CONNECTION / 2;
+  for (let i = 0; i < half - 1; i++) pending.shift()!();
+  t.is(written.length, half - 1);
+  t.is(reads.count, readsBefore, "not at the first PUBACKs: each stop and start is a syscall");
   pending.shift()!();
-  t.is(written.length, 1);
-  t.true(reads.count > readsBefore, "reading starts again");
+  t.true(reads.count > readsBefore, "reading starts again at half the bound");
+});
+
+test("past the shared bound every tap stops reading until the pipeline has room again", (t) => {
+  const gate = new TapGate(3);
+  const a = fakeSocket();
+  const b = fakeSocket();
+  const pending: (() => void)[] = [];
+  for (const { stream } of [a, b]) {
+    tapReadings(stream, gate).start(
+      readingsTopic(DEVICE),
+      (_payload, done) => pending.push(done),
+      () => t.fail(),
+    );
+    stream.read(0); // as a socket is after its first read: a read in progress
+  }
+  const frame = (id: number) => publish(readingsTopic(DEVICE), 1, id, Buffer.from("r"));
+  t.true(a.stream.push(Buffer.concat([frame(1), frame(2)])));
+  t.false(b.stream.push(frame(3)), "the third reading fills the gate");
+  t.is(gate.inFlight, 3);
+  const readsBefore = b.reads.count;
+  pending.shift()!();
+  t.is(gate.inFlight, 2);
+  t.is(b.reads.count, readsBefore, "still above half the bound");
+  pending.shift()!();
+  t.is(gate.inFlight, 1);
+  t.true(b.reads.count > readsBefore, "the waiting tap reads again");
+  t.is(a.written.length, 2);
 });
 
 test("through the broker: readings are stored and acknowledged by the tap, and publishing keeps the keepalive", async (t) => {
