@@ -1,15 +1,12 @@
 // Acceptance: `sensorchain tx device …` and `sensorchain query device …` as real child processes
 // against a real node, signing with a test-keyring key recovered from the faucet mnemonic.
-import { execFile } from "node:child_process";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
+import { runCli as run } from "../cli/cli-helpers.ts";
 import {
-  CLI,
   createTestHome,
   FAUCET_MNEMONIC,
-  NODE_BINARY,
   type NodeProcess,
-  REPO_ROOT,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
@@ -26,15 +23,6 @@ test.after.always(async () => {
   await node?.stop();
   await home?.remove();
 });
-
-function run(args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = execFile(NODE_BINARY, [CLI, ...args], { cwd: REPO_ROOT }, (error, stdout, stderr) =>
-      done({ code: error === null ? 0 : ((error as { code?: number }).code ?? 1), stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, checked field by field
 async function ok(args: string[], input = ""): Promise<any> {

@@ -2,16 +2,13 @@
 // --command-duration` pays for a command (price released at open), `query escrow show` has the terms,
 // `query escrow active-commands` lists the window until it ends; a command on a per-reading escrow is
 // refused with code 20 and changes nothing.
-import { execFile } from "node:child_process";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
+import { runCli as run } from "../cli/cli-helpers.ts";
 import {
-  CLI,
   createTestHome,
   FAUCET_MNEMONIC,
-  NODE_BINARY,
   type NodeProcess,
-  REPO_ROOT,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
@@ -28,15 +25,6 @@ test.after.always(async () => {
   await node?.stop();
   await home?.remove();
 });
-
-function run(args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = execFile(NODE_BINARY, [CLI, ...args], { cwd: REPO_ROOT }, (error, stdout, stderr) =>
-      done({ code: error === null ? 0 : ((error as { code?: number }).code ?? 1), stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, read field by field
 async function ok(args: string[], input = ""): Promise<any> {
