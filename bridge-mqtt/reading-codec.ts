@@ -123,6 +123,10 @@ function decodeJson(payload: Uint8Array): Reading {
   };
 }
 
+/** Node's native latin1 decoding, applied to any Uint8Array without wrapping it in a Buffer first. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (start: number, end: number) => string })
+  .latin1Slice;
+
 /** Most bytes of a uint64 varint. */
 const MAX_VARINT_BYTES = 10;
 
@@ -139,7 +143,6 @@ export function decodeCanonicalReading(
 ): { reading: Reading; bytes: ReadingBytes } | undefined {
   const end = payload.length;
   if (end === 0 || end > MAX_READING_BYTES) return undefined;
-  const view = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   let offset = 0;
   let failed = false;
   /** A minimal varint below 2^32 (lengths); -1 when it is not one. */
@@ -178,7 +181,7 @@ export function decodeCanonicalReading(
   };
   const ascii = (start: number): string | undefined => {
     for (let i = start; i < offset; i++) if (payload[i]! >= 0x80) return undefined;
-    return view.toString("latin1", start, offset);
+    return latin1Slice.call(payload, start, offset);
   };
   const reading: Reading = {
     deviceId: "",

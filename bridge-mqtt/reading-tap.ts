@@ -142,7 +142,9 @@ export function tapReadings(stream: Duplex, gate: TapGate = new TapGate()): Read
     if (topic === undefined || !(chunk instanceof Uint8Array)) return push.call(stream, chunk, encoding);
     const data =
       partial === undefined
-        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+        ? Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
         : Buffer.concat([partial, chunk]);
     partial = undefined;
     let offset = 0;
