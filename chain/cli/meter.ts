@@ -19,6 +19,7 @@ import {
   asJson,
   broadcastMsgs,
   checkDeviceId,
+  MAX_UINT32,
   NODE_OPTION,
   type PageFlags,
   pageOptions,
@@ -28,15 +29,24 @@ import {
 } from "./module-tx.ts";
 import { printOutput } from "./output.ts";
 
-/** YYYY-MM-DD (UTC) or a day number. */
+/** YYYY-MM-DD (UTC) or a day number. The message field is a uint32: a wider number or a date
+ * before 1970 would be sent wrapped (another day), so both are refused. */
 export function parseDay(text: string): number {
-  if (/^[0-9]{1,10}$/.test(text)) return Number(text);
+  let day: number | undefined;
+  if (/^[0-9]{1,10}$/.test(text)) day = Number(text);
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (match !== null) {
     const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-    if (new Date(ms).toISOString().slice(0, 10) === text) return ms / 86_400_000;
+    if (new Date(ms).toISOString().slice(0, 10) === text) day = ms / 86_400_000;
   }
-  throw new CliError("invalid_argument", `day ${JSON.stringify(text)} is not YYYY-MM-DD or a day number`);
+  if (day === undefined)
+    throw new CliError("invalid_argument", `day ${JSON.stringify(text)} is not YYYY-MM-DD or a day number`);
+  if (day < 0 || day > Number(MAX_UINT32))
+    throw new CliError(
+      "invalid_argument",
+      `day ${JSON.stringify(text)} is outside 1970-01-01 .. day ${MAX_UINT32}`,
+    );
+  return day;
 }
 
 function hexHash(text: string): Uint8Array {
