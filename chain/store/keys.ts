@@ -123,20 +123,36 @@ export function smtNodeKey(
   depth: number,
   path: Uint8Array,
 ): Uint8Array {
-  // Built with loops (a block builds one per page it reads or writes): no subarray, no TypedArray#set calls.
+  const key = new Uint8Array(smtNodeKeyLength(storePrefix, depth));
+  writeSmtNodeKey(key, 0, storePrefix, version, depth, path);
+  return key;
+}
+
+export function smtNodeKeyLength(storePrefix: Uint8Array, depth: number): number {
+  return 1 + storePrefix.length + 8 + 2 + ((depth + 7) >>> 3);
+}
+
+/** Writes smtNodeKey's bytes into `out` at `offset` (stale lists take them without a key array each). Loops, not
+ * subarray and TypedArray#set: a block builds one per page it reads or writes. */
+export function writeSmtNodeKey(
+  out: Uint8Array,
+  offset: number,
+  storePrefix: Uint8Array,
+  version: number,
+  depth: number,
+  path: Uint8Array,
+): void {
   const pathBytes = (depth + 7) >>> 3;
-  const base = 1 + storePrefix.length;
-  const key = new Uint8Array(base + 8 + 2 + pathBytes);
-  key[0] = PREFIX.smtNode;
-  for (let i = 0; i < storePrefix.length; i++) key[1 + i] = storePrefix[i]!;
-  writeU64(key, base, version);
-  key[base + 8] = depth >>> 8;
-  key[base + 9] = depth & 0xff;
-  for (let i = 0; i < pathBytes; i++) key[base + 10 + i] = path[i]!;
+  const base = offset + 1 + storePrefix.length;
+  out[offset] = PREFIX.smtNode;
+  for (let i = 0; i < storePrefix.length; i++) out[offset + 1 + i] = storePrefix[i]!;
+  writeU64(out, base, version);
+  out[base + 8] = depth >>> 8;
+  out[base + 9] = depth & 0xff;
+  for (let i = 0; i < pathBytes; i++) out[base + 10 + i] = path[i]!;
   // Bits below the node's depth belong to the keys under it, not to its position.
   const rest = depth & 7;
-  if (rest !== 0) key[key.length - 1]! &= (0xff00 >>> rest) & 0xff;
-  return key;
+  if (rest !== 0) out[base + 9 + pathBytes]! &= (0xff00 >>> rest) & 0xff;
 }
 
 export function staleKey(prefix: number, staleSince: number, target: Uint8Array): Uint8Array {

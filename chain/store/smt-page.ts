@@ -151,7 +151,8 @@ function nodeOf(ref: NodeRef): SmtNode {
 let encodeOffset = 0;
 let encodeBottom = 0;
 let encodeVersion = 0;
-let encodePath = new Uint8Array(HASH_BYTES);
+/** Path bits of the entry being encoded (a copy of the page's path, modified in place; only child pages keep one). */
+const encodePath = new Uint8Array(HASH_BYTES);
 let encodeChildren: ChildPage[] = [];
 
 function writeHash(hash: Uint8Array, at: number): void {
@@ -225,7 +226,7 @@ export function encodePage(
   encodeOffset = 0;
   encodeBottom = depth + PAGE_LEVELS;
   encodeVersion = version;
-  encodePath = new Uint8Array(path);
+  for (let i = 0; i < HASH_BYTES; i++) encodePath[i] = path[i] ?? 0;
   encodeChildren = children;
   writeEntry(root, depth);
   // Pages are short-lived batch values: a pooled Buffer copy is far cheaper than a fresh ArrayBuffer each.

@@ -3,7 +3,7 @@
 // never overwritten and pruning needs no reference counts: a page replaced at version v is stale since v.
 import type { BatchOperation } from "../db-keyspace.ts";
 import { type Database, getMany, getSync } from "./db.ts";
-import { PREFIX, smtNodeKey, smtRootKey } from "./keys.ts";
+import { PREFIX, smtNodeKey, smtNodeKeyLength, smtRootKey, writeSmtNodeKey } from "./keys.ts";
 import { PageCache } from "./page-cache.ts";
 import {
   type Child,
@@ -17,7 +17,7 @@ import {
 } from "./smt-node.ts";
 import { collectNewPages, decodePage, isPageRoot, PAGE_LEVELS } from "./smt-page.ts";
 import { type SmtChange, type SmtContext, updateSubtree } from "./smt-update.ts";
-import { staleListOperation } from "./stale-list.ts";
+import { KeyListWriter, staleListOperation } from "./stale-list.ts";
 import { StoreError } from "./types.ts";
 
 /** Pages whose root is above this depth stay in memory once loaded. With 3-level pages, 15 keeps the pages at
@@ -132,14 +132,16 @@ export class SparseMerkleTree {
   prepare(changes: readonly SmtChange[], version: number, recordStale: boolean): PreparedTree {
     const operations: BatchOperation[] = [];
     const storePrefix = this.storePrefix;
-    const stale: Uint8Array[] = [];
+    const stale = new KeyListWriter();
     const ctx: SmtContext = {
       version,
       load: (ref, depth, path) => this.load(ref, depth, path),
       // Only page roots are records of their own; a node inside a page goes with its page.
       markStale: recordStale
         ? (ref, depth, path) => {
-            if (isPageRoot(ref, depth)) stale.push(smtNodeKey(storePrefix, ref.version, depth, path));
+            if (!isPageRoot(ref, depth)) return;
+            const at = stale.append(smtNodeKeyLength(storePrefix, depth));
+            writeSmtNodeKey(stale.buffer, at, storePrefix, ref.version, depth, path);
           }
         : undefined,
     };
