@@ -115,12 +115,7 @@ export async function runBridgeLoad(options: {
         `  generator CPU ${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading sent (${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core)`,
         `  not acknowledged ${load.unacked}, skipped ${load.skipped}, rejected ${load.rejected}, disconnects ${load.disconnects}, ` +
           `bridge unavailable ${bridge.counters.unavailable}; ${(stats.verified / Math.max(1, stats.batches)).toFixed(1)} signatures per worker message`,
-        `  by thread (µs per reading): ${[...threads]
-          .map(
-            ([name, seconds]) =>
-              `${name} ${perReading((seconds - (threadsBefore.get(name) ?? 0)) * 1e6).toFixed(0)}`,
-          )
-          .join(", ")}`,
+        `  by thread (µs per reading): ${formatThreadCpu(threadsBefore, threads, accepted)}`,
         `  memory before devices ${formatMemory(memoryBefore)}; ${load.connected} devices logged in, idle ${formatMemory(memoryIdle)} ` +
           `(${perConnectionKb(memoryBefore, memoryIdle, load.connected)} per connection); after the load ${formatMemory(memoryEnd)}`,
       ].join("\n"),
@@ -132,21 +127,35 @@ export async function runBridgeLoad(options: {
   }
 }
 
-/** CPU seconds (utime + stime) of this process's threads, summed by thread name: the main thread,
- * the verify workers ("WorkerThread"), V8's GC and compiler threads ("V8Worker"), libuv's pool
- * ("libuv-worker": LevelDB batches and their fsync) and LevelDB's own compaction thread. Threads
- * that end in between are lost. */
-function threadCpuByName(): Map<string, number> {
+/** CPU seconds (utime + stime) of a process's threads (default this one), summed by thread name:
+ * the main thread, the verify workers ("WorkerThread"), V8's GC and compiler threads ("V8Worker"),
+ * libuv's pool ("libuv-worker": LevelDB batches and their fsync) and LevelDB's own compaction
+ * thread. Threads that end in between are lost. */
+export function threadCpuByName(pid: number = process.pid): Map<string, number> {
   const byName = new Map<string, number>();
-  for (const tid of readdirSync("/proc/self/task")) {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const comm =
-        tid === String(process.pid) ? "main" : readFileSync(`/proc/self/task/${tid}/comm`, "latin1").trim();
-      const ticks = readFileSync(`/proc/self/task/${tid}/stat`, "latin1").split(") ")[1]!.split(" ");
+        tid === String(pid) ? "main" : readFileSync(`/proc/${pid}/task/${tid}/comm`, "latin1").trim();
+      const ticks = readFileSync(`/proc/${pid}/task/${tid}/stat`, "latin1").split(") ")[1]!.split(" ");
       byName.set(comm, (byName.get(comm) ?? 0) + (Number(ticks[11]) + Number(ticks[12])) / 100);
     } catch {}
   }
   return byName;
+}
+
+/** µs per reading by thread name between two threadCpuByName samples, as "main 60, V8Worker 20, …". */
+export function formatThreadCpu(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  readings: number,
+): string {
+  const parts: string[] = [];
+  for (const [name, seconds] of after) {
+    const micros = ((seconds - (before.get(name) ?? 0)) * 1e6) / Math.max(1, readings);
+    if (micros >= 0.5) parts.push(`${name} ${micros.toFixed(0)}`);
+  }
+  return parts.join(", ");
 }
 
 interface MemorySample {

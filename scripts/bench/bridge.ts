@@ -25,6 +25,7 @@ import {
   measureRelay,
   startRelayBroker,
 } from "./bridge-ceilings.ts";
+import { formatThreadCpu, threadCpuByName } from "./bridge-load.ts";
 import { fmt } from "./crypto.ts";
 import { type DeviceLoadSummary, runDeviceLoad } from "./device-load.ts";
 import { procCpuSeconds } from "./devnet.ts";
@@ -88,6 +89,8 @@ interface CapacityRun {
   idleCpuPercent: number;
   /** Node CPU per reading with the idle node's CPU over the same wall time taken out, µs. */
   netCpuMicrosPerReading: number;
+  /** Node CPU per reading by thread name (bridge-load.ts formatThreadCpu). */
+  threads: string;
   accepted: number;
   unavailable: number;
   rejected: number;
@@ -328,6 +331,7 @@ async function capacityRun(
   const before = await scrapeMetrics(node.rpcUrl);
   const loadStart = loadavg()[0]!;
   let started = { cpu: 0, at: 0 };
+  let threadsStart = new Map<string, number>();
   let peakRssMb = 0;
   const sampler = setInterval(() => {
     if (started.at > 0) peakRssMb = Math.max(peakRssMb, procRssMb(nodePid).now);
@@ -342,10 +346,12 @@ async function capacityRun(
     processes: args.processes,
     onStart: () => {
       started = { cpu: procCpuSeconds(nodePid), at: performance.now() };
+      threadsStart = threadCpuByName(nodePid);
     },
   });
   clearInterval(sampler);
   const cpu = procCpuSeconds(nodePid) - started.cpu;
+  const threadsEnd = threadCpuByName(nodePid);
   const wallSeconds = Math.max(0.001, (performance.now() - started.at) / 1000);
   const after = await scrapeMetrics(node.rpcUrl);
   const accepted =
@@ -361,6 +367,7 @@ async function capacityRun(
       rssMb: rss.now,
     },
     idleCpuPercent: idleCpuPerSecond * 100,
+    threads: formatThreadCpu(threadsStart, threadsEnd, accepted),
     netCpuMicrosPerReading:
       accepted === 0 ? Number.NaN : (Math.max(0, cpu - idleCpuPerSecond * wallSeconds) * 1e6) / accepted,
     accepted,
@@ -540,6 +547,7 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
     `    connected ${fmt(c.load.connected)}/${fmt(c.load.devices)} (target ${fmt(TARGET.devices)}); PUBACKed ${fmt(c.load.ackedPerSecond)}/s of ${fmt(c.load.offeredPerSecond)}/s offered`,
     `    PUBACK p50 ${ms(c.load.p50Ms)}, p99 ${ms(c.load.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.load.maxMs)}`,
     `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%; ${c.node.cpuMicrosPerReading.toFixed(0)} µs per reading, ${c.netCpuMicrosPerReading.toFixed(0)} µs without the idle node's ${c.idleCpuPercent.toFixed(0)}%; 10,000/s beside the generator on ${f.cores} cores needs ≤ ~120), RSS peak ${c.node.peakRssMb.toFixed(0)} MB, at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB)`,
+    `    node CPU by thread, µs per reading: ${c.threads}`,
     `    generator CPU ${generatorMicros(c.load)}`,
     `    dropped: ${dropped} (never acknowledged ${c.load.unacked}, skipped ${c.load.skipped}, not acknowledged by the bridge ${c.unavailable}); rejected ${c.rejected}; disconnects ${c.load.disconnects}`,
   );
