@@ -56,8 +56,16 @@ export function iterateRange(db: Database, range: RangeOptions): AsyncIterable<[
   return db.iterator<Uint8Array, Uint8Array>({ ...range, ...BINARY });
 }
 
+/** One atomic write of `operations`. A chained batch: the array form of `db.batch` checks, copies and reads
+ * the properties of every operation in JS before the native call, which cost about twice the main-thread CPU
+ * of a block's ~20,000 operations (53-60 ms against 26 ms, measured by the tx pipeline's pass in session 4). */
 export function writeBatch(db: Database, operations: BatchOperation[], sync: boolean): Promise<void> {
-  return db.batch<Uint8Array, Uint8Array>(operations, { ...BINARY, sync });
+  const batch = db.batch();
+  for (const operation of operations) {
+    if (operation.type === "put") batch.put(operation.key, operation.value, BINARY);
+    else batch.del(operation.key, BINARY);
+  }
+  return batch.write({ sync });
 }
 
 export function iterateKeys(db: Database, range: RangeOptions): AsyncIterable<Uint8Array> {
