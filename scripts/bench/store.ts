@@ -1,12 +1,13 @@
 // Store benchmark: committed writes/s (blocks of BLOCK_WRITES random writes) and proofs/s at several tree sizes,
 // beside LevelDB's batched put rate and the sha256 rate measured in the same run.
-//   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--block 2000]
+//   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--blockWrites 2000 (or --block)]
+//     [--blocks 20 (measured blocks per size)]
 //     [--default-db-options | --db-options '{"maxOpenFiles":100}'] [--store-options '{"pageCacheBytes":0}']
 // The tree is filled by a child process (as a node restarting on an existing database), so that the RSS reported
 // is that of a process running blocks on a tree of that size, not the high-water mark of building it.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +47,12 @@ export interface StoreBenchRow {
   /** Of which the main thread (the part that bounds a node's block rate); the rest is LevelDB's compaction and
    * write threads and V8's GC helpers. */
   mainThreadMicrosecondsPerWrite: number;
+  /** Of the rest (Linux, from /proc/self/task: clock ticks, so coarse): V8's GC helper threads, and LevelDB's
+   * compaction thread with the libuv threads (batch writes, fsync). */
+  gcHelperMicrosecondsPerWrite: number;
+  leveldbMicrosecondsPerWrite: number;
+  /** LevelDB getSync calls per committed write (SMT pages below the cached levels). */
+  getSyncPerWrite: number;
   /** RSS split (Linux): anonymous memory, and file pages mapped by LevelDB (it mmaps up to 1,000 table files;
    * clean page cache that the kernel can reclaim). */
   rssAnonMegabytes: number;
@@ -149,6 +156,28 @@ async function fill(dir: string, keys: number): Promise<void> {
 
 const runFile = promisify(execFile);
 
+/** Clock ticks of CPU (user + system) of the process's threads other than the main one, by kind. */
+function threadTicks(): { gcHelpers: number; other: number } {
+  const out = { gcHelpers: 0, other: 0 };
+  try {
+    for (const task of readdirSync("/proc/self/task")) {
+      if (task === String(process.pid)) continue;
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      const name = readFileSync(`/proc/self/task/${task}/comm`, "utf8");
+      if (name.startsWith("V8")) out.gcHelpers += ticks;
+      else out.other += ticks;
+    }
+  } catch {
+    return { gcHelpers: Number.NaN, other: Number.NaN };
+  }
+  return out;
+}
+
+/** Linux clock ticks per second (USER_HZ). */
+const TICKS_PER_SECOND = 100;
+
 function rssSplit(): { anon: number; file: number } {
   try {
     const status = readFileSync("/proc/self/status", "utf8");
@@ -225,6 +254,13 @@ async function measureFilled(
     for (let b = 0; b < WARM_UP_BLOCKS; b++) await runBlock();
     bytes = 0;
     let operations = 0;
+    let getSyncs = 0;
+    const getSync = db.getSync.bind(db);
+    db.getSync = ((key: Uint8Array, options: object) => {
+      getSyncs++;
+      return getSync(key, options);
+    }) as typeof db.getSync;
+    const ticksStart = threadTicks();
     const cpuStart = process.cpuUsage();
     const mainStart = process.threadCpuUsage();
     const start = performance.now();
@@ -232,6 +268,9 @@ async function measureFilled(
     const writeSeconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuStart);
     const main = process.threadCpuUsage(mainStart);
+    const ticks = threadTicks();
+    const tickMicrosPerWrite = (from: number, to: number) =>
+      ((to - from) * 1e6) / TICKS_PER_SECOND / (blocks * blockWrites);
     const proofStart = performance.now();
     for (let i = 0; i < proofs; i++)
       await cms.prove("bank", keyOf(Math.floor(Math.random() * keys)), version);
@@ -249,6 +288,9 @@ async function measureFilled(
       bytesPerWrite: bytes / (blocks * blockWrites),
       cpuMicrosecondsPerWrite: (cpu.user + cpu.system) / (blocks * blockWrites),
       mainThreadMicrosecondsPerWrite: (main.user + main.system) / (blocks * blockWrites),
+      gcHelperMicrosecondsPerWrite: tickMicrosPerWrite(ticksStart.gcHelpers, ticks.gcHelpers),
+      leveldbMicrosecondsPerWrite: tickMicrosPerWrite(ticksStart.other, ticks.other),
+      getSyncPerWrite: getSyncs / (blocks * blockWrites),
       rssAnonMegabytes: split.anon,
       rssFileMegabytes: split.file,
     };
@@ -285,7 +327,9 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
       `(anon ${row.rssAnonMegabytes.toFixed(0)}, LevelDB mmap ${row.rssFileMegabytes.toFixed(0)}; ` +
       `heap ${row.heapUsedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}), ` +
       `per write: ${row.operationsPerWrite.toFixed(1)} LevelDB ops of ${fmt(row.bytesPerWrite)} B, ` +
-      `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU (main thread ${row.mainThreadMicrosecondsPerWrite.toFixed(0)})`,
+      `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU (main thread ${row.mainThreadMicrosecondsPerWrite.toFixed(0)}, ` +
+      `GC helpers ${row.gcHelperMicrosecondsPerWrite.toFixed(0)}, LevelDB + libuv ${row.leveldbMicrosecondsPerWrite.toFixed(0)}), ` +
+      `${row.getSyncPerWrite.toFixed(2)} getSync`,
   );
 }
 
@@ -310,10 +354,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(JSON.stringify(await measureFilled(measureDir, keys, blockWrites, blocks, proofs)));
   } else {
     const keys = argument("--keys")?.split(",").map(Number);
-    const block = argument("--block");
+    const block = argument("--blockWrites") ?? argument("--block");
+    const blocks = argument("--blocks");
     const options: StoreBenchOptions = {};
     if (keys !== undefined) options.keys = keys;
     if (block !== undefined) options.blockWrites = Number(block);
+    if (blocks !== undefined) options.blocks = Number(blocks);
     await runStoreBench(options);
   }
 }
