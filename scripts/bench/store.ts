@@ -136,7 +136,7 @@ function sha256Rate(): number {
 }
 
 /** Store memory budgets and LevelDB options under test (flags --store-options and --db-options, JSON). */
-let storeOptions: Record<string, number> = {};
+let storeOptions: Record<string, number | boolean> = {};
 
 /** Fills a new store with `keys` keys in blocks of FILL_BLOCK_WRITES (runs in the child process). */
 async function fill(dir: string, keys: number): Promise<void> {
