@@ -124,14 +124,19 @@ function sendYamuxWindowUpdatesAtHalf(): void {
  * already (IDONTWANT), but only its mesh peers, and validators are each other's direct peers, outside
  * the mesh. So every validator forwarded every tx batch and block part to every other validator,
  * which had it from its author already: in a 4-validator devnet profile forwarding took more main
- * thread than publishing (docs/PERFORMANCE.md, Devnet). Direct peers are told too. It never keeps a
- * message from anyone: a peer says IDONTWANT only for a message it holds.
+ * thread than publishing (docs/PERFORMANCE.md, Devnet). Direct peers are told too, for a message that came
+ * from a mesh peer (a full node's tx batch). It never keeps a message from anyone: a peer says IDONTWANT
+ * only for a message it holds.
  */
 function sendIDontWantsToDirectPeers(pubsub: GossipSub): void {
   const internals = pubsub as unknown as GossipsubInternals;
   const meshOnly = internals.sendIDontWants.bind(pubsub);
   internals.sendIDontWants = (msgId, topic, source) => {
     meshOnly(msgId, topic, source);
+    // From a validator: the others had it from the same sender and, as no validator forwards to
+    // another (skipForwardingAmongDirectPeers), would not send it here; telling them costs each side a
+    // control message per gossip message for nothing (about half a validator's CPU per gossiped tx).
+    if (internals.direct.has(source)) return;
     const subscribed = internals.topics.get(topic);
     const mesh = internals.mesh.get(topic);
     const peers = new Set<string>();
