@@ -21,10 +21,20 @@ function run(command, args) {
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-if (stripsTypes) {
+// A node (`start`) runs with a 32 MB young generation: a block's objects then die young instead of
+// being promoted, which cut a loaded validator's peak RSS by ~110 MB and its GC threads' CPU
+// (docs/PERFORMANCE.md, Devnet, session 4). V8 reads the flag only at start-up, so `start` always
+// runs in a child process with it.
+const NODE_FLAGS = ["--max-semi-space-size=32"];
+const isStart = process.argv.slice(2).includes("start");
+
+if (stripsTypes && !isStart) {
   await import(cli);
+} else if (stripsTypes) {
+  run(process.execPath, [...NODE_FLAGS, cli, ...process.argv.slice(2)]);
 } else if (canStripFlagged) {
   run(process.execPath, [
+    ...(isStart ? NODE_FLAGS : []),
     "--experimental-strip-types",
     "--no-warnings=ExperimentalWarning",
     cli,
@@ -32,7 +42,7 @@ if (stripsTypes) {
   ]);
 } else if (existsSync(pinnedNode)) {
   // An older system node (e.g. 20): use the Node 24 that `npm install` put in node_modules.
-  run(pinnedNode, [cli, ...process.argv.slice(2)]);
+  run(pinnedNode, [...(isStart ? NODE_FLAGS : []), cli, ...process.argv.slice(2)]);
 } else {
   process.stderr.write(
     `sensorchain needs Node.js >= 22.6 (23.6+ or 22.18+ recommended); this is ${process.version}.\n` +

@@ -172,6 +172,11 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
   return { nodes, chainId, faucetMnemonic, faucetAddress };
 }
 
+/** Node.js flags of every devnet node, as bin/sensorchain.js gives `start`: a 32 MB young generation
+ * (docs/PERFORMANCE.md, Devnet, session 4: peak RSS of a loaded validator 543-554 -> 422-440 MB). A
+ * later `--max-semi-space-size` in `nodeFlags` overrides it. */
+export const VALIDATOR_NODE_FLAGS = ["--max-semi-space-size=32"];
+
 /** `logFd`: an open file the node writes its output to instead of pipes (a pipe nobody drains fills
  * and blocks the node's synchronous logger, e.g. while a benchmark signs its load). `nodeFlags`: flags
  * of the node binary itself (`--cpu-prof`, heap limits), before the CLI. */
@@ -181,10 +186,14 @@ export function startDevnetNode(
   logFd?: number,
   nodeFlags: string[] = [],
 ): ChildProcess {
-  return spawn(NODE_BINARY, [...nodeFlags, CLI, "start", "--home", node.home, ...extraArgs], {
-    cwd: REPO_ROOT,
-    stdio: logFd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", logFd, logFd],
-  });
+  return spawn(
+    NODE_BINARY,
+    [...VALIDATOR_NODE_FLAGS, ...nodeFlags, CLI, "start", "--home", node.home, ...extraArgs],
+    {
+      cwd: REPO_ROOT,
+      stdio: logFd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", logFd, logFd],
+    },
+  );
 }
 
 function flag(args: string[], name: string, fallback: string): string {
