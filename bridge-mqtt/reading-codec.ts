@@ -4,6 +4,7 @@
 // 64-bit integers as decimal strings, bytes base64). Both become the same Reading, so both are signed
 // and stored as the same canonical bytes.
 
+import { asciiString } from "../chain/util/ascii.ts";
 import { pb } from "../modules/meter/codec.ts";
 import { isDecimal } from "../modules/meter/decimal.ts";
 import { MAX_AGGREGATES, MAX_UNIT_BYTES, MAX_VALUE_NAME_BYTES } from "../modules/meter/keys.ts";
@@ -123,10 +124,6 @@ function decodeJson(payload: Uint8Array): Reading {
   };
 }
 
-/** Node's native latin1 decoding, applied to any Uint8Array without wrapping it in a Buffer first. */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (start: number, end: number) => string })
-  .latin1Slice;
-
 /** Most bytes of a uint64 varint. */
 const MAX_VARINT_BYTES = 10;
 
@@ -179,10 +176,7 @@ export function decodeCanonicalReading(
     offset += size;
     return offset - size;
   };
-  const ascii = (start: number): string | undefined => {
-    for (let i = start; i < offset; i++) if (payload[i]! >= 0x80) return undefined;
-    return latin1Slice.call(payload, start, offset);
-  };
+  const ascii = (start: number): string | undefined => asciiString(payload, start, offset);
   const reading: Reading = {
     deviceId: "",
     sequence: 0n,

@@ -18,6 +18,7 @@
 //    for every account read). ASCII bytes, which decode to the same string under any reader, are
 //    now taken by Node's native latin1 slice (~0.25 µs); anything else goes through the original.
 import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
+import { asciiString } from "../util/ascii.ts";
 
 type VarintOp = (value: number, buffer: Uint8Array, position: number) => void;
 interface WriterInternals {
@@ -52,25 +53,20 @@ if (writer.sensorchainFixes !== true) {
   };
 }
 
-type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
 const reader = BinaryReader.prototype as unknown as {
   string(): string;
   bytes(): Uint8Array;
   sensorchainFastString?: true;
 };
-if (reader.sensorchainFastString !== true && typeof latin1Slice === "function") {
+if (reader.sensorchainFastString !== true) {
   reader.sensorchainFastString = true;
   const originalString = reader.string;
   reader.string = function string(this: { buf: Uint8Array; pos: number; bytes(): Uint8Array }): string {
     const start = this.pos;
     const bytes = this.bytes();
-    for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i]! >= 0x80) {
-        this.pos = start;
-        return originalString.call(this);
-      }
-    }
-    return latin1Slice.call(bytes, 0, bytes.length);
+    const text = asciiString(bytes, 0, bytes.length);
+    if (text !== undefined) return text;
+    this.pos = start;
+    return originalString.call(this);
   };
 }

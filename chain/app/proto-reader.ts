@@ -3,6 +3,7 @@
 // canonical-looking input (expected wire types, lengths inside their message, ASCII strings, varints
 // short enough for a number) and throw UNUSUAL for anything else, on which the caller decodes with
 // cosmjs-types: what cosmjs-types yields (or throws) for unusual bytes stays the definition.
+import { asciiString } from "../util/ascii.ts";
 
 /** Thrown by the fast decoders when the bytes leave the shapes they handle (never an error in itself). */
 export const UNUSUAL: unique symbol = Symbol("unusual protobuf shape");
@@ -74,18 +75,14 @@ export function readBytes(cursor: ProtoCursor, end: number): Uint8Array {
   return value;
 }
 
-type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
-
 /** A string field of ASCII bytes (the same string under any UTF-8 reader); anything else is unusual,
  * so that UTF-8 edge cases (invalid sequences, BOMs) keep cosmjs-types' reading. */
 export function readAsciiString(cursor: ProtoCursor, end: number): string {
   const fieldEnd = readFieldEnd(cursor, end);
-  const { bytes } = cursor;
-  const start = cursor.position;
-  for (let i = start; i < fieldEnd; i++) if (bytes[i]! >= 0x80) throw UNUSUAL;
+  const text = asciiString(cursor.bytes, cursor.position, fieldEnd);
+  if (text === undefined) throw UNUSUAL;
   cursor.position = fieldEnd;
-  return start === fieldEnd ? "" : latin1Slice.call(bytes, start, fieldEnd);
+  return text;
 }
 
 /** cosmos.base.v1beta1.Coin, as Coin.decode builds it. */
