@@ -70,9 +70,14 @@ export function sampleValue(
   return found?.value;
 }
 
-/** GETs `<rpcUrl>/metrics` and parses it. */
-export async function scrapeMetrics(rpcUrl: string): Promise<Exposition> {
+/** GETs `<rpcUrl>/metrics` as text. */
+export async function fetchMetricsText(rpcUrl: string): Promise<string> {
   const response = await fetch(`${rpcUrl.replace(/\/$/, "")}/metrics`);
   if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
-  return parsePrometheusText(await response.text());
+  return response.text();
+}
+
+/** GETs `<rpcUrl>/metrics` and parses it. */
+export async function scrapeMetrics(rpcUrl: string): Promise<Exposition> {
+  return parsePrometheusText(await fetchMetricsText(rpcUrl));
 }

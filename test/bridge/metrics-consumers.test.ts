@@ -13,7 +13,12 @@ import { consumerCommandTopic, consumerErrorsTopic } from "../../bridge-mqtt/com
 import { consumerPassword } from "../../bridge-mqtt/consumers/login.ts";
 import { readingsTopic, streamTopic } from "../../bridge-mqtt/topics.ts";
 import { MSG_CLOSE_ESCROW } from "../../client/index.ts";
-import { type Exposition, parsePrometheusText, sampleValue } from "../../scripts/bench/prometheus-text.ts";
+import {
+  type Exposition,
+  fetchMetricsText,
+  parsePrometheusText,
+  sampleValue,
+} from "../../scripts/bench/prometheus-text.ts";
 import {
   CHAIN_ID,
   createTestHome,
@@ -62,9 +67,7 @@ interface Scrape {
 }
 
 async function scrape(): Promise<Scrape> {
-  const response = await fetch(`${node.rpcUrl}/metrics`);
-  if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
-  const text = await response.text();
+  const text = await fetchMetricsText(node.rpcUrl);
   return { text, exposition: parsePrometheusText(text) };
 }
 

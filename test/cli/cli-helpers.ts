@@ -2,19 +2,16 @@
 // home from `init` whose validator the faucet operates (with genesis edits a test needs), keys in its
 // test keyring, txs with a fixed fee that must succeed or be refused with a given code, and queries
 // whose JSON is returned.
-import { execFile } from "node:child_process";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import type { ExecutionContext } from "ava";
 import { editGenesis, type GenesisJson, operateOnlyValidator } from "../helpers/genesis-file.ts";
 import {
   CHAIN_ID,
-  CLI,
+  cli,
   createTestHome,
   DENOM,
   FAUCET_MNEMONIC,
-  NODE_BINARY,
   type NodeProcess,
-  REPO_ROOT,
   startNodeProcess,
   type TestHome,
 } from "../helpers/node-process.ts";
@@ -25,14 +22,19 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `sensorchain <args>` with `input` on stdin. */
-export function runCli(args: string[], input = ""): Promise<CliRun> {
-  return new Promise((done) => {
-    const child = execFile(NODE_BINARY, [CLI, ...args], { cwd: REPO_ROOT }, (error, stdout, stderr) =>
-      done({ code: error === null ? 0 : ((error as { code?: number }).code ?? 1), stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
+/** Runs `sensorchain <args>` with `input` on stdin (node-process.ts `cli`), a failure included. */
+export async function runCli(args: string[], input = ""): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await cli(args, { input });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+    return {
+      code: typeof failed.code === "number" ? failed.code : 1,
+      stdout: failed.stdout ?? "",
+      stderr: failed.stderr ?? "",
+    };
+  }
 }
 
 export interface CliAccount {
