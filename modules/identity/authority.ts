@@ -48,8 +48,3 @@ export function lookupSectorCodes(keeperOf: KeeperLookup): SectorCodes {
   if (!isSectorParamsKeeper(keeper)) return defaultSectorCodes;
   return { sectorCodes: (ctx) => keeper.params(ctx).sectorCodes };
 }
-
-/** More than two thirds of the total power, in integers: voted × 3 > total × 2. */
-export function passesTwoThirds(votedPower: bigint, totalPower: bigint): boolean {
-  return totalPower > 0n && votedPower * 3n > totalPower * 2n;
-}

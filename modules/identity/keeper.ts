@@ -2,12 +2,8 @@
 // revocation is final), consortium votes on verify / revoke, and the owner and CID indexes.
 // Message handlers are thin wrappers; other modules get IdentityReader.
 import type { Context } from "../../chain/app/module.ts";
-import {
-  type ConsortiumOperators,
-  defaultSectorCodes,
-  passesTwoThirds,
-  type SectorCodes,
-} from "./authority.ts";
+import { passesTwoThirds } from "../poa/tally.ts";
+import { type ConsortiumOperators, defaultSectorCodes, type SectorCodes } from "./authority.ts";
 import {
   decodeParams,
   decodeToken,

@@ -5,6 +5,7 @@ import type { Context } from "../../chain/app/module.ts";
 import { toHex } from "../../chain/crypto/hash.ts";
 import type { DeviceReader } from "../device/keeper.ts";
 import type { ValidatorOperators } from "../poa/keeper.ts";
+import { passesTwoThirds } from "../poa/tally.ts";
 import {
   type Candidate,
   type Commitment,
@@ -182,7 +183,7 @@ export class MeterKeeper {
   async #tryFinalize(ctx: Context, candidate: Candidate): Promise<boolean> {
     const total = this.deps.validators.totalPower(ctx);
     const attested = this.#attestedPower(ctx, candidate.attesters);
-    if (total === 0n || 3n * attested <= 2n * total) return false;
+    if (!passesTwoThirds(attested, total)) return false;
     const { deviceId, day, count } = candidate.body;
     const commitment: Commitment = {
       body: candidate.body,

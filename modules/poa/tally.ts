@@ -48,7 +48,14 @@ export async function tallyProposal(store: PoaReader, proposalId: bigint): Promi
   return tally;
 }
 
-/** More than 2/3 of the total: 3 × yes > 2 × total (exactly 2/3 does not pass). */
+/** More than two thirds of the total power, in integers: voted × 3 > total × 2 (exactly 2/3 does not
+ * pass; nothing passes an empty total). The consortium's one threshold: poa proposals, market
+ * disputes, identity votes and meter attestations all use it. */
+export function passesTwoThirds(votedPower: bigint, totalPower: bigint): boolean {
+  return totalPower > 0n && votedPower * 3n > totalPower * 2n;
+}
+
+/** More than 2/3 of the total voted yes. */
 export function passes(tally: Tally): boolean {
-  return tally.total > 0n && tally.yes * 3n > tally.total * 2n;
+  return passesTwoThirds(tally.yes, tally.total);
 }
