@@ -16,7 +16,7 @@ import {
   readU64,
   STORE_FORMAT,
 } from "./keys.ts";
-import { DEFAULT_PAGE_CACHE_BYTES, PageCache } from "./page-cache.ts";
+import { DEFAULT_LATEST_PAGE_BYTES, LatestPages } from "./latest-pages.ts";
 import { proofOps, proveInTree } from "./prove.ts";
 import { MAX_PRUNE_VERSIONS_PER_COMMIT, pruneOperations } from "./pruning.ts";
 import { SENTINEL_KEY, SENTINEL_VALUE } from "./sentinel.ts";
@@ -44,12 +44,13 @@ export interface OpenCommitMultiStoreOptions {
   /** Memory budgets (chain/store/README.md, "Memory"): SMT levels kept decoded once read (default
    * DEFAULT_NODE_CACHE_DEPTH; 0 keeps none). */
   readonly nodeCacheDepth?: number;
-  /** Bytes of raw SMT pages cached below those levels, all stores together (default DEFAULT_PAGE_CACHE_BYTES). */
+  /** Bytes of the latest version's raw SMT pages held in memory below those levels, all stores together
+   * (default DEFAULT_LATEST_PAGE_BYTES): the write path reads no page that fits. */
   readonly pageCacheBytes?: number;
   /** Committed latest values cached for reads, entries (default MAX_LATEST_CACHE_ENTRIES; 0 disables). */
   readonly latestCacheEntries?: number;
-  /** Load the cached levels of the trees at open (default true): the decoded top and the raw pages below it, as a
-   * node that has run for a while holds them (~2 s at 10^6 keys); false fills them during the first blocks. */
+  /** Load the trees' latest pages at open (default true): the decoded top and the raw pages below it, as a node
+   * that has run for a while holds them (seconds at 10^6 keys); false fills them during the first blocks. */
   readonly warmCaches?: boolean;
   /** fsync each commit (default true): kill -9 is survived either way, power loss only with sync. */
   readonly syncWrites?: boolean;
@@ -108,7 +109,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     this.#appHash = latest.appHash;
     this.#prunedThrough = prunedThrough;
     const cacheDepth = options.nodeCacheDepth ?? DEFAULT_NODE_CACHE_DEPTH;
-    const pages = new PageCache(options.pageCacheBytes ?? DEFAULT_PAGE_CACHE_BYTES);
+    const pages = new LatestPages(options.pageCacheBytes ?? DEFAULT_LATEST_PAGE_BYTES);
     for (const name of this.#names) {
       const prefix = encodeStorePrefix(name);
       this.#trees.set(

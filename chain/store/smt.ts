@@ -1,10 +1,10 @@
-// One module store's state commitment: a versioned compact SMT persisted in LevelDB, in pages of 4 binary
+// One module store's state commitment: a versioned compact SMT persisted in LevelDB, in pages of 3 binary
 // levels (smt-page.ts). Pages are keyed by (store, version that wrote them, depth, path) as in JMT, so a page is
 // never overwritten and pruning needs no reference counts: a page replaced at version v is stale since v.
 import type { BatchOperation } from "../db-keyspace.ts";
 import { type Database, getMany, getSync } from "./db.ts";
 import { PREFIX, smtNodeKey, smtNodeKeyLength, smtRootKey, writeSmtNodeKey } from "./keys.ts";
-import { PageCache } from "./page-cache.ts";
+import { LatestPages, positionId } from "./latest-pages.ts";
 import {
   type Child,
   decodeRef,
@@ -15,25 +15,36 @@ import {
   type SmtNode,
   withBit,
 } from "./smt-node.ts";
-import { collectNewPages, decodePage, isPageRoot, PAGE_LEVELS } from "./smt-page.ts";
+import { collectNewPages, decodePage, isPageRoot } from "./smt-page.ts";
 import { type SmtChange, type SmtContext, updateSubtree } from "./smt-update.ts";
 import { KeyListWriter, staleListOperation } from "./stale-list.ts";
 import { StoreError } from "./types.ts";
 
-/** Pages whose root is above this depth stay in memory once loaded. With 3-level pages, 15 keeps the pages at
- * depths 0-12: the binary nodes down to depth 14 and the refs at depth 15 (~2^15 inner nodes, ~30 MB), the top of
- * a 10^6-key tree (leaves at depth ~21); each write then reads ~2.5 pages with getSync. 16 would keep the pages
- * at depth 15 too (~2^18 nodes, measured ~250 MB more heap at 10^6 keys for one page read less per write). */
+/** Pages whose root is above this depth stay decoded in memory once loaded. With 3-level pages, 15 keeps the pages
+ * at depths 0-12: the binary nodes down to depth 14 and the refs at depth 15 (~2^15 inner nodes, ~30 MB), the top
+ * of a 10^6-key tree (leaves at depth ~21). The pages below are held raw (latest-pages.ts) and decoded per use:
+ * decoded, the pages at depth 15 alone measured ~250 MB more heap at 10^6 keys. */
 export const DEFAULT_NODE_CACHE_DEPTH = 15;
 
-/** Pages read per LevelDB getMany when warming the page cache at open: ~1 KB each, so a batch holds ~2 MB. */
+/** Pages read per LevelDB getMany when loading the latest pages at open: ~0.6 KB each, so a batch holds ~1 MB. */
 const WARM_BATCH_PAGES = 2048;
 
 export interface PreparedTree {
   readonly root: Child;
+  readonly version: number;
   readonly operations: BatchOperation[];
-  /** [key, bytes] of new pages for the page cache, to add once the block is committed. */
-  readonly cachePages: [Uint8Array, Uint8Array][];
+  /** Position ids and bytes of the new pages below the decoded top, held once the block is committed. */
+  readonly newPositions: number[];
+  readonly newPages: Uint8Array[];
+  /** Position ids of the committed pages below the decoded top that the block replaces or removes. */
+  readonly replacedPositions: number[];
+}
+
+/** A page to load at open: the page root's ref and its position. */
+interface PageToLoad {
+  readonly version: number;
+  readonly depth: number;
+  readonly path: Uint8Array;
 }
 
 export class SparseMerkleTree {
@@ -41,7 +52,9 @@ export class SparseMerkleTree {
   readonly storePrefix: Uint8Array;
   readonly #db: Database;
   readonly #cacheDepth: number;
-  readonly #pages: PageCache;
+  /** The latest version's pages below the decoded top (shared budget), and this tree's slot in them. */
+  readonly #pages: LatestPages;
+  readonly #slot: number;
   /** Root of the latest committed version; its upper levels carry cached node pointers. */
   #root: Child;
 
@@ -51,7 +64,7 @@ export class SparseMerkleTree {
     storePrefix: Uint8Array,
     root: Child,
     cacheDepth: number,
-    pages: PageCache = new PageCache(0),
+    pages: LatestPages = new LatestPages(0),
   ) {
     this.#db = db;
     this.name = name;
@@ -59,11 +72,7 @@ export class SparseMerkleTree {
     this.#root = root;
     this.#cacheDepth = cacheDepth;
     this.#pages = pages;
-  }
-
-  /** Pages of the first level below the decoded top go through the raw page cache. */
-  #cachesRaw(depth: number): boolean {
-    return depth >= this.#cacheDepth && depth < this.#cacheDepth + PAGE_LEVELS;
+    this.#slot = pages.addTree();
   }
 
   get root(): Child {
@@ -77,38 +86,39 @@ export class SparseMerkleTree {
   }
 
   /** Node at a position. Only page roots are ever unloaded (nodes inside a page hang off their page root);
-   * a page root's page is read with getSync and kept on the ref when it is in the cached top levels. */
-  load(ref: NodeRef, depth: number, path: Uint8Array): SmtNode {
+   * a page root's page is read with getSync and kept on the ref when it is in the cached top levels. Below
+   * them, the latest version's pages are in memory; `latest` (the walk follows the latest root) holds a page
+   * that was read because it was not held yet. */
+  load(ref: NodeRef, depth: number, path: Uint8Array, latest = false): SmtNode {
     if (ref.node !== undefined) return ref.node;
     if (!isPageRoot(ref, depth))
       throw new StoreError("corrupt", `SMT node of store ${this.name} inside a page was not loaded`);
-    const key = smtNodeKey(this.storePrefix, ref.version, depth, path);
-    const cachesRaw = this.#cachesRaw(depth);
-    let bytes = cachesRaw ? this.#pages.get(key) : undefined;
+    const held = depth >= this.#cacheDepth;
+    const position = held ? positionId(depth, path) : -1;
+    let bytes = position >= 0 ? this.#pages.get(this.#slot, position, ref.version) : undefined;
     if (bytes === undefined) {
-      bytes = getSync(this.#db, key);
+      bytes = getSync(this.#db, smtNodeKey(this.storePrefix, ref.version, depth, path));
       if (bytes === undefined)
         throw new StoreError(
           "corrupt",
           `missing SMT page of store ${this.name} at version ${ref.version} depth ${depth}`,
         );
-      if (cachesRaw) this.#pages.set(key, bytes);
+      if (latest && position >= 0) this.#pages.set(this.#slot, position, ref.version, bytes);
     }
     const node = decodePage(bytes, ref.version, depth);
-    if (depth < this.#cacheDepth) ref.node = node;
+    if (!held) ref.node = node;
     return node;
   }
 
-  /** Loads what a node that has run for a while holds of this tree: the decoded top levels, and the raw pages of
-   * the level below them while the page cache has room (one getMany per WARM_BATCH_PAGES pages, in LevelDB's
-   * threads). A restarted node otherwise reads those pages one getSync at a time during its first blocks. */
+  /** Loads what the write path needs of this tree without reading LevelDB: the decoded top levels (getSync per
+   * page), then the latest pages below them, level by level while the budget has room (one getMany per
+   * WARM_BATCH_PAGES pages, in LevelDB's threads). A node opened without it reads them during its first blocks. */
   async warm(): Promise<void> {
     if (this.#root === null) return;
-    const keys: Uint8Array[] = [];
+    let level: PageToLoad[] = [];
     const walk = (ref: NodeRef, depth: number, path: Uint8Array): void => {
-      if (depth >= this.#cacheDepth) {
-        if (this.#cachesRaw(depth) && isPageRoot(ref, depth))
-          keys.push(smtNodeKey(this.storePrefix, ref.version, depth, path));
+      if (depth >= this.#cacheDepth && isPageRoot(ref, depth)) {
+        level.push({ version: ref.version, depth, path });
         return;
       }
       const node = this.load(ref, depth, path);
@@ -117,14 +127,22 @@ export class SparseMerkleTree {
       if (node.right !== null) walk(node.right, depth + 1, withBit(path, depth, 1));
     };
     walk(this.#root, 0, new Uint8Array(HASH_BYTES));
-    for (let first = 0; first < keys.length && this.#pages.hasRoomFor(WARM_BATCH_PAGES); ) {
-      const batch = keys.slice(first, first + WARM_BATCH_PAGES);
-      first += batch.length;
-      const pages = await getMany(this.#db, batch);
-      for (let i = 0; i < batch.length; i++) {
-        const page = pages[i];
-        if (page !== undefined) this.#pages.set(batch[i]!, page);
+    while (level.length > 0) {
+      const next: PageToLoad[] = [];
+      for (let first = 0; first < level.length; first += WARM_BATCH_PAGES) {
+        const batch = level.slice(first, first + WARM_BATCH_PAGES);
+        const keys = batch.map((page) => smtNodeKey(this.storePrefix, page.version, page.depth, page.path));
+        const pages = await getMany(this.#db, keys);
+        for (let i = 0; i < batch.length; i++) {
+          const page = batch[i]!;
+          const bytes = pages[i];
+          const position = positionId(page.depth, page.path);
+          if (bytes === undefined || position < 0 || !this.#pages.hasRoomFor(bytes.length + 8)) return;
+          this.#pages.set(this.#slot, position, page.version, bytes);
+          childPages(decodePage(bytes, page.version, page.depth), page.depth, page.path, next);
+        }
       }
+      level = next;
     }
   }
 
@@ -132,38 +150,57 @@ export class SparseMerkleTree {
   prepare(changes: readonly SmtChange[], version: number, recordStale: boolean): PreparedTree {
     const operations: BatchOperation[] = [];
     const storePrefix = this.storePrefix;
+    const cacheDepth = this.#cacheDepth;
     const stale = new KeyListWriter();
+    const replacedPositions: number[] = [];
     const ctx: SmtContext = {
       version,
-      load: (ref, depth, path) => this.load(ref, depth, path),
+      load: (ref, depth, path) => this.load(ref, depth, path, true),
       // Only page roots are records of their own; a node inside a page goes with its page.
-      markStale: recordStale
-        ? (ref, depth, path) => {
-            if (!isPageRoot(ref, depth)) return;
-            const at = stale.append(smtNodeKeyLength(storePrefix, depth));
-            writeSmtNodeKey(stale.buffer, at, storePrefix, ref.version, depth, path);
-          }
-        : undefined,
+      markStale: (ref, depth, path) => {
+        if (!isPageRoot(ref, depth)) return;
+        if (depth >= cacheDepth) replacedPositions.push(positionId(depth, path));
+        if (!recordStale) return;
+        const at = stale.append(smtNodeKeyLength(storePrefix, depth));
+        writeSmtNodeKey(stale.buffer, at, storePrefix, ref.version, depth, path);
+      },
     };
     const root = updateSubtree(ctx, this.#root, 0, changes, 0, changes.length);
-    const cachePages: [Uint8Array, Uint8Array][] = [];
+    const newPositions: number[] = [];
+    const newPages: Uint8Array[] = [];
     collectNewPages(root, version, (ref, depth, path, page) => {
-      const key = smtNodeKey(storePrefix, version, depth, path);
-      operations.push({ type: "put", key, value: page });
-      // A copy: the page itself is a slice of a shared Buffer pool that caching would pin.
-      if (this.#cachesRaw(depth)) cachePages.push([key, new Uint8Array(page)]);
-      // Deep pages are read back from LevelDB when needed; keeping them would grow memory with the tree.
-      if (depth >= this.#cacheDepth) ref.node = undefined;
+      operations.push({ type: "put", key: smtNodeKey(storePrefix, version, depth, path), value: page });
+      if (depth < cacheDepth) return;
+      // Held in memory once committed (copied then); the decoded nodes are dropped so the tree stays small.
+      newPositions.push(positionId(depth, path));
+      newPages.push(page);
+      ref.node = undefined;
     });
     operations.push({ type: "put", key: smtRootKey(storePrefix, version), value: encodeRef(root) });
     for (const operation of staleListOperation(PREFIX.smtStale, version, storePrefix, stale))
       operations.push(operation);
-    return { root, operations, cachePages };
+    return { root, version, operations, newPositions, newPages, replacedPositions };
   }
 
   /** Makes a prepared root the latest, once its batch is durable. */
   setCommittedRoot(prepared: PreparedTree): void {
     this.#root = prepared.root;
-    for (const [key, page] of prepared.cachePages) this.#pages.set(key, page);
+    const pages = this.#pages;
+    for (const position of prepared.replacedPositions) pages.delete(this.#slot, position);
+    for (let i = 0; i < prepared.newPositions.length; i++)
+      pages.set(this.#slot, prepared.newPositions[i]!, prepared.version, prepared.newPages[i]!);
+    pages.compact();
+  }
+}
+
+/** Appends the child pages referenced by a decoded page (root `node` at `depth`) to `out`. */
+function childPages(node: SmtNode, depth: number, path: Uint8Array, out: PageToLoad[]): void {
+  if (node.kind !== KIND_INNER) return;
+  for (const bit of [0, 1]) {
+    const child = bit === 0 ? node.left : node.right;
+    if (child === null) continue;
+    const childPath = withBit(path, depth, bit);
+    if (child.node === undefined) out.push({ version: child.version, depth: depth + 1, path: childPath });
+    else childPages(child.node, depth + 1, childPath, out);
   }
 }

@@ -57,6 +57,10 @@ export interface StoreBenchRow {
    * clean page cache that the kernel can reclaim). */
   rssAnonMegabytes: number;
   rssFileMegabytes: number;
+  /** Opening the filled database (the store loads its trees' latest pages then): wall seconds, and CPU seconds of
+   * all threads. */
+  openSeconds: number;
+  openCpuSeconds: number;
 }
 
 export interface StoreBenchResult {
@@ -228,12 +232,16 @@ async function measureFilled(
 ): Promise<StoreBenchRow> {
   const db = await openDb(dir);
   try {
+    const openStart = performance.now();
+    const openCpuStart = process.cpuUsage();
     const cms = await openCommitMultiStore({
       db,
       storeNames: STORE_NAMES,
       pruning: PRUNING,
       ...storeOptions,
     });
+    const openSeconds = (performance.now() - openStart) / 1000;
+    const openCpu = process.cpuUsage(openCpuStart);
     let version = cms.lastCommit().version;
     let nextNew = keys;
     let bytes = 0;
@@ -293,6 +301,8 @@ async function measureFilled(
       getSyncPerWrite: getSyncs / (blocks * blockWrites),
       rssAnonMegabytes: split.anon,
       rssFileMegabytes: split.file,
+      openSeconds,
+      openCpuSeconds: (openCpu.user + openCpu.system) / 1e6,
     };
   } finally {
     await db.close();
@@ -329,7 +339,7 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
       `per write: ${row.operationsPerWrite.toFixed(1)} LevelDB ops of ${fmt(row.bytesPerWrite)} B, ` +
       `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU (main thread ${row.mainThreadMicrosecondsPerWrite.toFixed(0)}, ` +
       `GC helpers ${row.gcHelperMicrosecondsPerWrite.toFixed(0)}, LevelDB + libuv ${row.leveldbMicrosecondsPerWrite.toFixed(0)}), ` +
-      `${row.getSyncPerWrite.toFixed(2)} getSync`,
+      `${row.getSyncPerWrite.toFixed(2)} getSync; open ${row.openSeconds.toFixed(1)} s (${row.openCpuSeconds.toFixed(1)} s CPU)`,
   );
 }
 

@@ -3,8 +3,8 @@
 import test from "ava";
 import { iterateKeys } from "../../chain/store/db.ts";
 import { encodeStorePrefix, META, PREFIX, readU64, smtNodeKey } from "../../chain/store/keys.ts";
+import { LatestPages, positionId } from "../../chain/store/latest-pages.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
-import { PageCache } from "../../chain/store/page-cache.ts";
 import { SparseMerkleTree } from "../../chain/store/smt.ts";
 import { smtRootOf } from "../../chain/store/smt-memory.ts";
 import { KIND_INNER, type NodeRef, sha256, withBit } from "../../chain/store/smt-node.ts";
@@ -245,13 +245,39 @@ test("the raw page cache never serves pages of a prepared block that was dropped
   }
 });
 
-test("the page cache stays within its byte budget", (t) => {
-  const cache = new PageCache(10_000);
-  for (let i = 0; i < 1000; i++) cache.set(Uint8Array.of(i >> 8, i & 0xff), new Uint8Array(500));
-  t.true(cache.sizeBytes <= 10_000);
-  t.truthy(cache.get(Uint8Array.of(999 >> 8, 999 & 0xff)));
-  t.is(cache.get(Uint8Array.of(0, 0)), undefined);
-  const off = new PageCache(0);
-  off.set(Uint8Array.of(1), new Uint8Array(10));
-  t.is(off.get(Uint8Array.of(1)), undefined);
+test("latest pages: served only for the version that wrote them, within the budget, intact through compaction", (t) => {
+  const pages = new LatestPages(2_000_000);
+  const slot = pages.addTree();
+  const other = pages.addTree();
+  const page = (position: number, round: number) => new Uint8Array(1000).fill((position * 7 + round) & 0xff);
+  // Rewrite 2,000 positions 40 times (80 MB): chunks fill with replaced pages and are compacted after each round.
+  for (let round = 0; round < 40; round++) {
+    for (let position = 0; position < 2000; position++)
+      pages.set(slot, position, round, page(position, round));
+    pages.compact();
+  }
+  t.true(pages.sizeBytes <= 2_000_000);
+  t.true(pages.allocatedBytes <= 20_000_000, "replaced pages were compacted away");
+  for (let position = 0; position < 2000; position += 37) {
+    const held = pages.get(slot, position, 39);
+    if (held !== undefined) t.deepEqual(held, page(position, 39));
+    t.is(pages.get(slot, position, 38), undefined, "a past version's page is not served");
+    t.is(pages.get(other, position, 39), undefined, "trees do not share positions");
+  }
+  t.truthy(pages.get(slot, 1900, 39));
+  pages.delete(slot, 1900);
+  t.is(pages.get(slot, 1900, 39), undefined);
+  const off = new LatestPages(0);
+  const offSlot = off.addTree();
+  off.set(offSlot, 1, 1, new Uint8Array(10));
+  t.is(off.get(offSlot, 1, 1), undefined);
+});
+
+test("position ids are distinct across depths and ignore the bits below the depth", (t) => {
+  const path = new Uint8Array(32).fill(0xff);
+  const ids = new Set<number>();
+  for (let depth = 0; depth <= 45; depth++) ids.add(positionId(depth, path));
+  t.is(ids.size, 46);
+  t.is(positionId(3, Uint8Array.of(0b1010_0000)), positionId(3, Uint8Array.of(0b1011_1111)));
+  t.is(positionId(46, path), -1);
 });
