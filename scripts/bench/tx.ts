@@ -38,6 +38,7 @@ import { voteSignBytes } from "../../chain/types/vote.ts";
 import { Mutex } from "../../chain/util/mutex.ts";
 import { authModule } from "../../modules/auth/module.ts";
 import { bankModule } from "../../modules/bank/module.ts";
+import { formatThreadCpu, threadCpuByName } from "./bridge-load.ts";
 import { fmt, rate } from "./crypto.ts";
 
 const CHAIN_ID = "sensorchain-bench-1";
@@ -79,6 +80,17 @@ export interface TxBenchFigures {
   commitCpuMicros: number;
   recheckMicros: number;
   rechecks: number;
+  /** Wall time the main thread's event loop sat idle (waiting for the verify pool, LevelDB, a timer),
+   * per tx: in total, before the first block (the first txs' verification), and inside commit (the
+   * LevelDB batch write and its fsync). Under load it also counts waiting for descheduled threads. */
+  idleMicros: number;
+  rampIdleMicros: number;
+  commitIdleMicros: number;
+  /** Wall time from the first submission to the first block. */
+  firstBlockMs: number;
+  /** CPU per tx of every thread of the process by name (main, the verify workers "WorkerThread", V8's
+   * GC and compiler helpers "V8Worker", libuv's pool with LevelDB's writes), from /proc/self/task. */
+  threadCpu: string;
   secp256k1VerifyPerSecond: number;
   poolVerifyPerSecond: number;
   poolSize: number;
@@ -155,6 +167,7 @@ function timed(app: BaseApplication) {
     prepareMs: 0,
     finalizeCpuMs: 0,
     commitCpuMs: 0,
+    commitIdleMs: 0,
   };
   const wrapped: Application = {
     info: () => app.info(),
@@ -198,8 +211,13 @@ function timed(app: BaseApplication) {
       return response;
     },
     async commit(request) {
-      const [start, cpuStart] = [performance.now(), threadCpuMicros()];
+      const [start, cpuStart, loop] = [
+        performance.now(),
+        threadCpuMicros(),
+        performance.eventLoopUtilization(),
+      ];
       const response = await app.commit(request);
+      totals.commitIdleMs += performance.eventLoopUtilization(loop).idle;
       totals.commitMs += performance.now() - start;
       totals.commitCpuMs += (threadCpuMicros() - cpuStart) / 1000;
       return response;
@@ -317,6 +335,9 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
     const allocations = options.profileAllocations === true;
     const profiler = options.profileDir === undefined ? undefined : await startProfiler(allocations);
     const loadAtStart = loadavg()[0]!;
+    const threadsAtStart = threadCpuByName();
+    const loopAtStart = performance.eventLoopUtilization();
+    let firstBlock: { ms: number; idleMs: number } | undefined;
     const started = performance.now();
     const cpuStart = process.threadCpuUsage();
     let answered = 0;
@@ -365,6 +386,10 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
         });
         continue;
       }
+      firstBlock ??= {
+        ms: performance.now() - started,
+        idleMs: performance.eventLoopUtilization(loopAtStart).idle,
+      };
       const height = state.lastBlockHeight + 1n;
       // BFT time: genesis time first, then the (single) precommit time of the last commit.
       const time = height === 1n ? genesisTime : lastCommit.signatures[0]!.timestamp;
@@ -404,6 +429,8 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
     await submitting;
     const elapsedMs = performance.now() - started;
     const cpu = process.threadCpuUsage(cpuStart);
+    const loop = performance.eventLoopUtilization(loopAtStart);
+    const threadCpu = formatThreadCpu(threadsAtStart, threadCpuByName(), txs.length);
     if (profiler !== undefined && options.profileDir !== undefined)
       await stopProfiler(profiler, options.profileDir, allocations);
     const broken = await baseApp.checkInvariants();
@@ -444,6 +471,11 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       // Per tx of the bench, as the other phases: rechecks happen for txs left in the mempool only.
       recheckMicros: (perCall(totals.recheckSampledMs, totals.recheckSamples) * totals.rechecks) / txs.length,
       rechecks: totals.rechecks,
+      idleMicros: perTx(loop.idle),
+      rampIdleMicros: perTx(firstBlock?.idleMs ?? 0),
+      commitIdleMicros: perTx(totals.commitIdleMs),
+      firstBlockMs: firstBlock?.ms ?? 0,
+      threadCpu,
       secp256k1VerifyPerSecond,
       poolVerifyPerSecond,
       poolSize: pool?.size ?? 0,
@@ -513,6 +545,10 @@ export function printTxFigures(f: TxBenchFigures): void {
   console.log(
     `    finalizeBlock ${f.finalizeCpuMicros.toFixed(0)} µs CPU (${f.finalizeMicros.toFixed(0)} µs wall), commit ${f.commitCpuMicros.toFixed(0)} µs CPU (${f.commitMicros.toFixed(0)} µs wall)`,
   );
+  console.log(
+    `  main thread idle ${f.idleMicros.toFixed(0)} µs per tx: before the first block ${f.rampIdleMicros.toFixed(0)} (at ${f.firstBlockMs.toFixed(0)} ms), in commit ${f.commitIdleMicros.toFixed(0)}`,
+  );
+  console.log(`  CPU per tx by thread (µs): ${f.threadCpu}`);
   console.log(
     `  secp256k1 verify, one core         ${fmt(f.secp256k1VerifyPerSecond).padStart(8)} /s     (checkTx ceiling without the pool)`,
   );
