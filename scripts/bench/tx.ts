@@ -54,6 +54,11 @@ export interface TxBenchOptions {
   poolSize?: number;
   /** Txs submitted and not yet answered, as many concurrent RPC clients would have. */
   inFlight?: number;
+  /** Txs per account sent through the same pipeline before the measured window (default 1): a node
+   * runs for hours, so the figure is its steady state, not a fresh process whose code V8 is still
+   * compiling (a cold 4,000-tx run spent ~25% of its main thread in unoptimized code and as much
+   * again in V8's compiler threads). 0 measures a cold process, as before session 5. */
+  warmupTxsPerAccount?: number;
   /** Directory to write a main-thread CPU profile of the pipeline alone (not the setup's signing). */
   profileDir?: string;
   /** With profileDir: also a sampled allocation profile (.heapprofile) of the pipeline. */
@@ -65,6 +70,8 @@ export interface TxBenchFigures {
   blocks: number;
   /** Submitted → all committed, wall clock. */
   txPerSecond: number;
+  /** Txs (and their blocks) committed before the measured window. */
+  warmupTxs: number;
   /** Main-thread CPU time (process.threadCpuUsage) from first submission to last commit, per tx. */
   mainThreadCpuMicros: number;
   /** Main-thread CPU inside checkTx (new), per tx (threadCpuUsage around its synchronous part). */
@@ -229,6 +236,7 @@ function timed(app: BaseApplication) {
 export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchFigures> {
   const accountCount = options.accounts ?? 2000;
   const txsPerAccount = options.txsPerAccount ?? 2;
+  const warmupTxsPerAccount = options.warmupTxsPerAccount ?? 1;
   const blockSize = options.blockSize ?? 1000;
   const inFlight = options.inFlight ?? 1000;
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-tx-"));
@@ -281,7 +289,7 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
     }
     // Sequence-major order: every account's tx at sequence s before any at s + 1, as clients send them.
     const txs: Uint8Array[] = [];
-    for (let sequence = 0; sequence < txsPerAccount; sequence++)
+    for (let sequence = 0; sequence < warmupTxsPerAccount + txsPerAccount; sequence++)
       for (let i = 0; i < accountCount; i++)
         txs.push(
           signedSend(signers[i]!, signers[(i + 1) % accountCount]!.address, accountNumbers[i]!, sequence),
@@ -332,6 +340,104 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       },
     });
 
+    let lastCommit: Commit = {
+      height: 0n,
+      round: 0,
+      blockId: state.lastBlockId,
+      signatures: [],
+    };
+    let blocks = 0;
+    /** Submits `batch` (sequence-major, `perAccount` txs per account) through ingress while the block
+     * loop makes blocks, until all of it is committed; `onBlock` runs before each block. */
+    const runPipeline = async (batch: readonly Uint8Array[], perAccount: number, onBlock: () => void) => {
+      const committedBefore = committedTxs;
+      let answered = 0;
+      // Each client owns whole accounts and sends an account's txs in sequence order, waiting for each
+      // answer (as a wallet does); `inFlight` clients run at once.
+      const byAccount = Array.from({ length: accountCount }, (_, i) =>
+        Array.from({ length: perAccount }, (_, sequence) => batch[sequence * accountCount + i]!),
+      );
+      let nextAccount = 0;
+      // The block loop sleeps until a block is full or every tx is answered (no polling: a spinning
+      // main thread would take CPU from the verification workers on a 2-core machine).
+      let wake: (() => void) | undefined;
+      const blockReady = () => mempool.size >= blockSize || answered === batch.length;
+      const submitter = async () => {
+        while (nextAccount < accountCount) {
+          for (const tx of byAccount[nextAccount++]!) {
+            const response = await ingress.submit(tx);
+            answered++;
+            if (wake !== undefined && blockReady()) {
+              wake();
+              wake = undefined;
+            }
+            if (response.code !== 0) throw new Error(`bench tx rejected at ingress: ${response.log}`);
+          }
+        }
+      };
+      const submitting = Promise.all(Array.from({ length: inFlight }, submitter));
+      let submitError: unknown;
+      submitting.catch((error: unknown) => {
+        submitError = error;
+        wake?.();
+      });
+      while (committedTxs - committedBefore < batch.length) {
+        if (submitError !== undefined) throw submitError;
+        // A block when one is full, or when every tx has been answered (the tail).
+        if (!blockReady()) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          continue;
+        }
+        onBlock();
+        const height = state.lastBlockHeight + 1n;
+        // BFT time: genesis time first, then the (single) precommit time of the last commit.
+        const time = height === 1n ? genesisTime : lastCommit.signatures[0]!.timestamp;
+        const voteTime = timestampFromNanos(timestampToNanos(time) + 1_000_000n);
+        const { block, blockId, blockBytes } = await executor.createProposal(state, {
+          proposer: validator.address,
+          lastCommit,
+          time,
+        });
+        const vote = {
+          type: SignedMsgType.precommit,
+          height,
+          round: 0,
+          blockId,
+          timestamp: voteTime,
+          validatorAddress: validator.address,
+          validatorIndex: 0,
+          signature: new Uint8Array(),
+        };
+        const seenCommit: Commit = {
+          height,
+          round: 0,
+          blockId,
+          signatures: [
+            {
+              blockIdFlag: BlockIDFlag.commit,
+              validatorAddress: validator.address,
+              timestamp: voteTime,
+              signature: validator.sign(voteSignBytes(CHAIN_ID, vote)),
+            },
+          ],
+        };
+        state = await executor.applyBlock(state, block, blockId, blockBytes.length, seenCommit);
+        lastCommit = seenCommit;
+        blocks++;
+      }
+      await submitting;
+    };
+
+    const warmupTxs = warmupTxsPerAccount * accountCount;
+    if (warmupTxs > 0) {
+      await runPipeline(txs.slice(0, warmupTxs), warmupTxsPerAccount, () => {});
+      for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] = 0;
+      blockStoreMs = 0;
+    }
+    const warmupBlocks = blocks;
+    const measured = txs.slice(warmupTxs);
     const allocations = options.profileAllocations === true;
     const profiler = options.profileDir === undefined ? undefined : await startProfiler(allocations);
     const loadAtStart = loadavg()[0]!;
@@ -340,97 +446,16 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
     let firstBlock: { ms: number; idleMs: number } | undefined;
     const started = performance.now();
     const cpuStart = process.threadCpuUsage();
-    let answered = 0;
-    // Each client owns whole accounts and sends an account's txs in sequence order, waiting for each
-    // answer (as a wallet does); `inFlight` clients run at once.
-    const byAccount = Array.from({ length: accountCount }, (_, i) =>
-      Array.from({ length: txsPerAccount }, (_, sequence) => txs[sequence * accountCount + i]!),
-    );
-    let nextAccount = 0;
-    // The block loop sleeps until a block is full or every tx is answered (no polling: a spinning
-    // main thread would take CPU from the verification workers on a 2-core machine).
-    let wake: (() => void) | undefined;
-    const blockReady = () => mempool.size >= blockSize || answered === txs.length;
-    const submitter = async () => {
-      while (nextAccount < accountCount) {
-        for (const tx of byAccount[nextAccount++]!) {
-          const response = await ingress.submit(tx);
-          answered++;
-          if (wake !== undefined && blockReady()) {
-            wake();
-            wake = undefined;
-          }
-          if (response.code !== 0) throw new Error(`bench tx rejected at ingress: ${response.log}`);
-        }
-      }
-    };
-    const submitting = Promise.all(Array.from({ length: inFlight }, submitter));
-    let lastCommit: Commit = {
-      height: 0n,
-      round: 0,
-      blockId: state.lastBlockId,
-      signatures: [],
-    };
-    let blocks = 0;
-    let submitError: unknown;
-    submitting.catch((error: unknown) => {
-      submitError = error;
-      wake?.();
-    });
-    while (committedTxs < txs.length) {
-      if (submitError !== undefined) throw submitError;
-      // A block when one is full, or when every tx has been answered (the tail).
-      if (!blockReady()) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        continue;
-      }
+    await runPipeline(measured, txsPerAccount, () => {
       firstBlock ??= {
         ms: performance.now() - started,
         idleMs: performance.eventLoopUtilization(loopAtStart).idle,
       };
-      const height = state.lastBlockHeight + 1n;
-      // BFT time: genesis time first, then the (single) precommit time of the last commit.
-      const time = height === 1n ? genesisTime : lastCommit.signatures[0]!.timestamp;
-      const voteTime = timestampFromNanos(timestampToNanos(time) + 1_000_000n);
-      const { block, blockId, blockBytes } = await executor.createProposal(state, {
-        proposer: validator.address,
-        lastCommit,
-        time,
-      });
-      const vote = {
-        type: SignedMsgType.precommit,
-        height,
-        round: 0,
-        blockId,
-        timestamp: voteTime,
-        validatorAddress: validator.address,
-        validatorIndex: 0,
-        signature: new Uint8Array(),
-      };
-      const seenCommit: Commit = {
-        height,
-        round: 0,
-        blockId,
-        signatures: [
-          {
-            blockIdFlag: BlockIDFlag.commit,
-            validatorAddress: validator.address,
-            timestamp: voteTime,
-            signature: validator.sign(voteSignBytes(CHAIN_ID, vote)),
-          },
-        ],
-      };
-      state = await executor.applyBlock(state, block, blockId, blockBytes.length, seenCommit);
-      lastCommit = seenCommit;
-      blocks++;
-    }
-    await submitting;
+    });
     const elapsedMs = performance.now() - started;
     const cpu = process.threadCpuUsage(cpuStart);
     const loop = performance.eventLoopUtilization(loopAtStart);
-    const threadCpu = formatThreadCpu(threadsAtStart, threadCpuByName(), txs.length);
+    const threadCpu = formatThreadCpu(threadsAtStart, threadCpuByName(), measured.length);
     if (profiler !== undefined && options.profileDir !== undefined)
       await stopProfiler(profiler, options.profileDir, allocations);
     const broken = await baseApp.checkInvariants();
@@ -454,13 +479,14 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       await Promise.all(Array.from({ length: rounds }, () => pool.verify(jobs)));
       poolVerifyPerSecond = (rounds * jobs.length * 1000) / (performance.now() - poolStart);
     }
-    const perTx = (ms: number) => (ms * 1000) / txs.length;
+    const perTx = (ms: number) => (ms * 1000) / measured.length;
     const perCall = (ms: number, calls: number) => (calls === 0 ? 0 : (ms * 1000) / calls);
     const figures: TxBenchFigures = {
-      txs: txs.length,
-      blocks,
-      txPerSecond: (txs.length * 1000) / elapsedMs,
-      mainThreadCpuMicros: (cpu.user + cpu.system) / txs.length,
+      txs: measured.length,
+      blocks: blocks - warmupBlocks,
+      warmupTxs,
+      txPerSecond: (measured.length * 1000) / elapsedMs,
+      mainThreadCpuMicros: (cpu.user + cpu.system) / measured.length,
       checkTxMicros: perCall(totals.checkSampledMs, totals.checkSamples),
       prepareMicros: perTx(totals.prepareMs),
       blockStoreMicros: perTx(blockStoreMs),
@@ -469,7 +495,8 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
       finalizeCpuMicros: perTx(totals.finalizeCpuMs),
       commitCpuMicros: perTx(totals.commitCpuMs),
       // Per tx of the bench, as the other phases: rechecks happen for txs left in the mempool only.
-      recheckMicros: (perCall(totals.recheckSampledMs, totals.recheckSamples) * totals.rechecks) / txs.length,
+      recheckMicros:
+        (perCall(totals.recheckSampledMs, totals.recheckSamples) * totals.rechecks) / measured.length,
       rechecks: totals.rechecks,
       idleMicros: perTx(loop.idle),
       rampIdleMicros: perTx(firstBlock?.idleMs ?? 0),
@@ -534,6 +561,11 @@ export function printTxFigures(f: TxBenchFigures): void {
       `ingress -> pool (${f.poolSize} workers) -> checkTx -> mempool -> BlockExecutor -> LevelDB)`,
   );
   console.log(
+    f.warmupTxs > 0
+      ? `  after a warm-up of ${fmt(f.warmupTxs)} txs through the same pipeline (--warmupTxsPerAccount 0: a cold process)`
+      : "  cold process: no warm-up (V8 still compiling the pipeline's code)",
+  );
+  console.log(
     `  end to end                         ${fmt(f.txPerSecond).padStart(8)} tx/s   (target >= 2,000)`,
   );
   console.log(
@@ -568,7 +600,14 @@ function parseFlag(name: string): number | undefined {
 
 if (import.meta.main) {
   const options: TxBenchOptions = {};
-  for (const name of ["accounts", "txsPerAccount", "blockSize", "poolSize", "inFlight"] as const) {
+  for (const name of [
+    "accounts",
+    "txsPerAccount",
+    "blockSize",
+    "poolSize",
+    "inFlight",
+    "warmupTxsPerAccount",
+  ] as const) {
     const value = parseFlag(name);
     if (value !== undefined) options[name] = value;
   }
