@@ -123,20 +123,16 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       ? loadOperatorKey(options.home ?? ".", options.config.operatorKeyFile)
       : undefined;
   // Without a config (tests, tools) signatures are verified on the main thread.
-  const verifier = startDeviceVerifier(options.config?.verifyWorkers ?? 0);
+  // The pipeline's checks are timed into verify_seconds (README.md, Metrics).
+  const verifier = startDeviceVerifier(options.config?.verifyWorkers ?? 0, {
+    observe: (seconds) => metrics.observeVerify(seconds),
+  });
   const metrics = new BridgeMetrics(options.metricsRegistry ?? new Registry(), {
     counters,
     pendingReadings: () => store.pending,
     verifyQueue: () => verifier.stats().queued,
   });
-  // The pipeline's verifier, timed into verify_seconds (README.md, Metrics).
-  const timedVerifier: DeviceVerifier = {
-    workers: verifier.workers,
-    verify: metrics.timeVerify(verifier.verify.bind(verifier)),
-    stats: () => verifier.stats(),
-    close: () => verifier.close(),
-  };
-  const pipeline = new ReadingPipeline({ registry, store, now, verifier: timedVerifier });
+  const pipeline = new ReadingPipeline({ registry, store, now, verifier });
   // Consumer commands to actuators go through the consumers' publish hook (README.md, Commands).
   const consumerCommands = new ConsumerCommands({ now, logger: options.logger });
   const consumers = createConsumers({

@@ -203,25 +203,23 @@ export async function startBroker(
     payload: Uint8Array,
     done: (error: Error | undefined, stored: boolean) => void,
   ) =>
-    options.pipeline.accept(deviceId, payload).then(
-      () => {
+    options.pipeline.admit(deviceId, payload, (error) => {
+      if (error === undefined) {
         counters.accepted++;
-        done(undefined, true);
-      },
-      (error: unknown) => {
-        if (!(error instanceof ReadingRejected)) {
-          counters.unavailable++;
-          logger.warn({ device: deviceId, err: error }, "reading not acknowledged");
-          return done(error as Error, false);
-        }
-        counters.rejected[error.code]++;
-        const answer = JSON.stringify({ code: error.code, message: error.message });
-        publish(errorsTopic(deviceId), Buffer.from(answer)).catch((publishError: unknown) =>
-          logger.warn({ err: publishError }, "rejection not sent"),
-        );
-        done(undefined, false);
-      },
-    );
+        return done(undefined, true);
+      }
+      if (!(error instanceof ReadingRejected)) {
+        counters.unavailable++;
+        logger.warn({ device: deviceId, err: error }, "reading not acknowledged");
+        return done(error, false);
+      }
+      counters.rejected[error.code]++;
+      const answer = JSON.stringify({ code: error.code, message: error.message });
+      publish(errorsTopic(deviceId), Buffer.from(answer)).catch((publishError: unknown) =>
+        logger.warn({ err: publishError }, "rejection not sent"),
+      );
+      done(undefined, false);
+    });
 
   // A logged-in device's readings skip aedes (reading-tap.ts): the same acceptance, its PUBACK
   // written by the tap. aedes still sees every other packet, and would refresh the keepalive timer
@@ -240,7 +238,7 @@ export async function startBroker(
       readingsTopic(client.id),
       (payload, done) => {
         if (keepalive._keepaliveInterval > 0) keepalive._keepaliveTimer?.refresh();
-        acceptReading(client.id, payload, (error) => done(error));
+        acceptReading(client.id, payload, done);
       },
       (error) => client.emit("error", error),
     );

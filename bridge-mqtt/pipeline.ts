@@ -4,12 +4,15 @@
 // BridgeUnavailable / RegistryUnavailable (do not acknowledge: the device resends).
 // A device failing over from another validator may resend a reading this node already has by gossip:
 // the same bytes under a used sequence are a duplicate (stored already: acknowledged, no error).
+
+import type { Device } from "../modules/device/codec.ts";
 import type { Reading } from "../modules/meter/reading.ts";
 import { ReadingRejected } from "./errors.ts";
 import {
   decodeCanonicalReading,
   decodeReadingPayload,
   encodeReadingBytes,
+  type ReadingBytes,
   validateReading,
 } from "./reading-codec.ts";
 import type { ReadingStore } from "./reading-store.ts";
@@ -29,15 +32,26 @@ export interface PipelineCounters {
   duplicates: number;
 }
 
+/** How an admission ends: stored (or a duplicate of a stored reading), or the error (ReadingRejected:
+ * answer the device; anything else: do not acknowledge). */
+export type AdmitDone = (error: Error | undefined, reading?: Reading) => void;
+
+/** A reading waiting for its device's previous admission. */
+interface Waiting {
+  payload: Uint8Array;
+  done: AdmitDone;
+}
+
 export class ReadingPipeline {
   readonly counters: PipelineCounters = { duplicates: 0 };
   readonly #registry: DeviceRegistry;
   readonly #store: ReadingStore;
   readonly #now: () => number;
   readonly #verifier: DeviceVerifier;
-  /** Per device, the tail of its admissions: a device's readings are admitted in arrival order even
-   * when a registry lookup is slow (otherwise sequence 6 could overtake 5 and make it a "replay"). */
-  readonly #admissions = new Map<string, Promise<unknown>>();
+  /** Devices with an admission under way, and the readings waiting behind it (null: none): a device's
+   * readings are admitted in arrival order even when a registry lookup or a verification is slow
+   * (otherwise sequence 6 could overtake 5 and make it a "replay"). */
+  readonly #admitting = new Map<string, Waiting[] | null>();
 
   constructor(options: {
     registry: DeviceRegistry;
@@ -53,52 +67,128 @@ export class ReadingPipeline {
   }
 
   /** Admits and stores one payload published on `deviceId`'s readings topic. */
-  async accept(deviceId: string, payload: Uint8Array): Promise<Reading> {
-    const previous = this.#admissions.get(deviceId);
-    const admit = () => this.#admit(deviceId, payload);
-    // The common case (no reading of this device still being admitted) starts at once.
-    const admitted = previous === undefined ? admit() : previous.then(admit, admit);
-    this.#admissions.set(deviceId, admitted);
-    try {
-      const { reading, bytes, duplicate } = await admitted;
-      if (duplicate) this.counters.duplicates++;
-      else await this.#store.append(reading, bytes);
-      return reading;
-    } finally {
-      if (this.#admissions.get(deviceId) === admitted) this.#admissions.delete(deviceId);
-    }
+  accept(deviceId: string, payload: Uint8Array): Promise<Reading> {
+    return new Promise((resolve, reject) =>
+      this.admit(deviceId, payload, (error, reading) =>
+        error === undefined ? resolve(reading!) : reject(error),
+      ),
+    );
   }
 
-  async #admit(
+  /** As accept, answering `done` (the reading path: no promise per reading). `done` may be called
+   * before admit returns (a malformed payload, a verification on the main thread). */
+  admit(deviceId: string, payload: Uint8Array, done: AdmitDone): void {
+    const waiting = this.#admitting.get(deviceId);
+    if (waiting === undefined) {
+      // The common case (no reading of this device under way) starts at once.
+      this.#admitting.set(deviceId, null);
+      this.#start(deviceId, payload, done);
+    } else if (waiting === null) this.#admitting.set(deviceId, [{ payload, done }]);
+    else waiting.push({ payload, done });
+  }
+
+  /** The device's admission reached its verdict (reserved, or refused): the next may start. */
+  #next(deviceId: string): void {
+    const waiting = this.#admitting.get(deviceId);
+    const next = waiting?.shift();
+    if (next === undefined) {
+      this.#admitting.delete(deviceId);
+      return;
+    }
+    if (waiting!.length === 0) this.#admitting.set(deviceId, null);
+    // In a later microtask, as a promise chain would: a device's queued readings that fail at once
+    // (a closed store, a main-thread verifier) must not recurse one stack frame set per reading.
+    queueMicrotask(() => this.#start(deviceId, next.payload, next.done));
+  }
+
+  #start(deviceId: string, payload: Uint8Array, done: AdmitDone): void {
+    let reading: Reading;
+    let canonical: ReturnType<typeof decodeCanonicalReading>;
+    try {
+      // A canonical payload (what a device encoding as the meter module does sends) is decoded in
+      // one pass and is its own canonical bytes; anything else is decoded, then encoded once.
+      canonical = decodeCanonicalReading(payload);
+      reading = canonical?.reading ?? decodeReadingPayload(payload);
+      validateReading(reading, deviceId);
+    } catch (error) {
+      this.#next(deviceId);
+      done(error as Error);
+      return;
+    }
+    // A connected device is in the registry's cache: no promise for it.
+    const device = this.#registry.cachedDevice(deviceId);
+    if (device !== undefined) {
+      this.#verify(deviceId, reading, canonical?.bytes, device, done);
+      return;
+    }
+    this.#registry.device(deviceId).then(
+      (found) => this.#verify(deviceId, reading, canonical?.bytes, found, done),
+      (error: unknown) => {
+        this.#next(deviceId);
+        done(error as Error);
+      },
+    );
+  }
+
+  #verify(
     deviceId: string,
-    payload: Uint8Array,
-  ): Promise<{ reading: Reading; bytes: Uint8Array; duplicate: boolean }> {
-    // A canonical payload (what a device encoding as the meter module sends) is decoded in one pass
-    // and is its own canonical bytes; anything else is decoded, then encoded once.
-    const canonical = decodeCanonicalReading(payload);
-    const reading = canonical?.reading ?? decodeReadingPayload(payload);
-    validateReading(reading, deviceId);
-    // A connected device is in the registry's cache: no await (and no promise) for it.
-    const device = this.#registry.cachedDevice(deviceId) ?? (await this.#registry.device(deviceId));
+    reading: Reading,
+    canonicalBytes: ReadingBytes | undefined,
+    device: Device | undefined,
+    done: AdmitDone,
+  ): void {
+    let refusal: ReadingRejected | undefined;
     if (device === undefined)
-      throw new ReadingRejected("unknown_device", `device ${deviceId} is not registered`);
-    if (device.status !== "active")
-      throw new ReadingRejected("retired_device", `device ${deviceId} is retired`);
+      refusal = new ReadingRejected("unknown_device", `device ${deviceId} is not registered`);
+    else if (device.status !== "active")
+      refusal = new ReadingRejected("retired_device", `device ${deviceId} is retired`);
+    if (refusal !== undefined) {
+      this.#next(deviceId);
+      done(refusal);
+      return;
+    }
     // The signed bytes are a prefix of the canonical bytes the store keeps.
-    const { canonical: bytes, signed } = canonical?.bytes ?? encodeReadingBytes(reading);
-    if (!(await this.#verifier.verify(device.publicKey, signed, reading.signature)))
-      throw new ReadingRejected("bad_signature", "signature does not verify with the registered key");
+    const { canonical: bytes, signed } = canonicalBytes ?? encodeReadingBytes(reading);
+    this.#verifier.check(device!.publicKey, signed, reading.signature, (error, valid) => {
+      if (error !== undefined || !valid) {
+        this.#next(deviceId);
+        return done(
+          error ?? new ReadingRejected("bad_signature", "signature does not verify with the registered key"),
+        );
+      }
+      this.#admitVerified(deviceId, reading, bytes, done);
+    });
+  }
+
+  #admitVerified(deviceId: string, reading: Reading, bytes: Uint8Array, done: AdmitDone): void {
     const nowMs = BigInt(this.#now());
     const ahead = reading.timestampMs > nowMs + READING_MAX_FUTURE_MS;
     const old = reading.timestampMs < nowMs - READING_MAX_AGE_MS;
-    if (!ahead && !old && this.#store.reserve(deviceId, reading.sequence))
-      return { reading, bytes, duplicate: false };
+    if (!ahead && !old && this.#store.reserve(deviceId, reading.sequence)) {
+      this.#next(deviceId);
+      this.#store.add(reading, bytes, (error) => done(error, reading));
+      return;
+    }
     // Stored already with the same bytes (it came by gossip, or this is a resend): a duplicate, even
     // when it is now too old for the clock check.
-    const stored = await this.#store.storedBytes(deviceId, reading.sequence);
-    if (stored !== undefined && Buffer.from(stored).equals(bytes)) return { reading, bytes, duplicate: true };
-    if (ahead) throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_FUTURE_MS} ms ahead`);
-    if (old) throw new ReadingRejected("skew", `timestamp is more than ${READING_MAX_AGE_MS} ms old`);
-    throw new ReadingRejected("replay", `sequence ${reading.sequence} is not above the last accepted`);
+    this.#store.storedBytes(deviceId, reading.sequence).then(
+      (stored) => {
+        this.#next(deviceId);
+        if (stored !== undefined && Buffer.from(stored).equals(bytes)) {
+          this.counters.duplicates++;
+          return done(undefined, reading);
+        }
+        if (ahead)
+          done(new ReadingRejected("skew", `timestamp is more than ${READING_MAX_FUTURE_MS} ms ahead`));
+        else if (old)
+          done(new ReadingRejected("skew", `timestamp is more than ${READING_MAX_AGE_MS} ms old`));
+        else
+          done(new ReadingRejected("replay", `sequence ${reading.sequence} is not above the last accepted`));
+      },
+      (error: unknown) => {
+        this.#next(deviceId);
+        done(error as Error);
+      },
+    );
   }
 }

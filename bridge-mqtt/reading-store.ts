@@ -95,8 +95,8 @@ interface Pending {
   origin: ReadingOrigin;
   /** Its key in #queued (pendingId), kept so the group commit need not build it again. */
   id: string;
-  resolve: () => void;
-  reject: (error: Error) => void;
+  /** Called once its batch is on disk (no error) or failed. */
+  done: (error?: Error) => void;
   /** Made only when something waits for this write (storedBytes: a resend or a gossip copy of a
    * queued reading): true once on disk, false if the write failed; never rejects. */
   written: PromiseWithResolvers<boolean> | undefined;
@@ -124,8 +124,7 @@ const EMPTY = new Uint8Array(0);
 function settle(pending: Pending, written: boolean, failure?: Error): void {
   pending.outcome = written;
   pending.written?.resolve(written);
-  if (written) pending.resolve();
-  else pending.reject(failure!);
+  pending.done(written ? undefined : failure);
 }
 
 function writtenOf(pending: Pending): Promise<boolean> {
@@ -210,17 +209,27 @@ export class ReadingStore {
   /** Appends a reading reserved with `reserve`; resolves once it is on disk. `bytes`: its canonical
    * bytes when the caller has them already. */
   append(reading: Reading, bytes: Uint8Array = encodeReading(reading)): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.add(reading, bytes, (error) => (error === undefined ? resolve() : reject(error))),
+    );
+  }
+
+  /** As append, answering `done` once the reading is on disk (no error) or not stored
+   * (BridgeUnavailable: stopped, queue_full, storage_failed): the reading path's form, no promise per
+   * reading. `done` may be called before add returns. */
+  add(reading: Reading, bytes: Uint8Array, done: (error?: Error) => void): void {
     if (this.#closed) {
       this.#release([reading], true);
-      return Promise.reject(new BridgeUnavailable("stopped", "the bridge is stopping"));
+      done(new BridgeUnavailable("stopped", "the bridge is stopping"));
+      return;
     }
     if (this.#queue.length >= MAX_PENDING_READINGS) {
       this.#release([reading], true);
-      return Promise.reject(new BridgeUnavailable("queue_full", "too many readings waiting for disk"));
+      done(new BridgeUnavailable("queue_full", "too many readings waiting for disk"));
+      return;
     }
-    const done = this.#enqueue(reading, bytes, "device");
+    this.#enqueue(reading, bytes, "device", done);
     this.#scheduleFlush();
-    return done;
   }
 
   /** Stores readings other validators stored (gossip, repair) unless this node has the same device
@@ -242,7 +251,13 @@ export class ReadingStore {
         continue;
       if (sequence > entry.sequence) entry.sequence = sequence;
       entry.inFlight++;
-      writes.push(this.#enqueue(reading, bytes, "replicated"));
+      writes.push(
+        new Promise((resolve, reject) =>
+          this.#enqueue(reading, bytes, "replicated", (error) =>
+            error === undefined ? resolve() : reject(error),
+          ),
+        ),
+      );
     }
     if (writes.length > 0) this.#scheduleFlush();
     await Promise.all(writes);
@@ -265,22 +280,11 @@ export class ReadingStore {
     return stored !== undefined && Buffer.from(stored).equals(bytes);
   }
 
-  #enqueue(reading: Reading, bytes: Uint8Array, origin: ReadingOrigin): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const id = pendingId(reading.deviceId, reading.sequence);
-      const pending: Pending = {
-        reading,
-        bytes,
-        origin,
-        id,
-        resolve,
-        reject,
-        written: undefined,
-        outcome: undefined,
-      };
-      this.#queue.push(pending);
-      this.#queued.set(id, pending);
-    });
+  #enqueue(reading: Reading, bytes: Uint8Array, origin: ReadingOrigin, done: Pending["done"]): void {
+    const id = pendingId(reading.deviceId, reading.sequence);
+    const pending: Pending = { reading, bytes, origin, id, done, written: undefined, outcome: undefined };
+    this.#queue.push(pending);
+    this.#queued.set(id, pending);
   }
 
   #scheduleFlush(): void {
