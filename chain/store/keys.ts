@@ -34,10 +34,10 @@ export const META = {
   format: Uint8Array.of(PREFIX.meta, 0x04),
 } as const;
 
-/** On-disk format of the store: 3 = SMT pages whose leaves carry their value's version (smt-page.ts); 2 = pages
- * without it; no record = binary nodes (1). Older formats are refused at open: re-sync or replay the chain into a
- * new database. */
-export const STORE_FORMAT = 3;
+/** On-disk format of the store: 4 = SMT pages whose leaves carry their hash, value version and key, no key or value
+ * hash (smt-page.ts); 3 = leaves with both hashes too; 2 = pages without the value version; no record = binary
+ * nodes (1). Older formats are refused at open: re-sync or replay the chain into a new database. */
+export const STORE_FORMAT = 4;
 
 /** Store names are ASCII identifiers so that the one-byte length prefix and the sort order are unambiguous. */
 const STORE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;

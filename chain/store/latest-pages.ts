@@ -10,7 +10,7 @@
 import { readU64, writeU64 } from "./keys.ts";
 
 /** Default budget, bytes of page data held for all stores together (OpenCommitMultiStoreOptions.pageCacheBytes):
- * a 10^6-key tree's pages below depth 15 are ~180 MB (3-level pages, 21-byte keys); a larger tree keeps what
+ * a 10^6-key tree's pages below depth 15 take ~215 MB of chunks (3-level pages, 21-byte keys); a larger tree keeps what
  * fits and reads the rest from LevelDB. */
 export const DEFAULT_LATEST_PAGE_BYTES = 320 * 1024 * 1024;
 

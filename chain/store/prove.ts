@@ -2,7 +2,7 @@
 import { CommitmentProof, type ExistenceProof } from "cosmjs-types/cosmos/ics23/v1/proofs";
 import { bytesEqual, sha256, utf8 } from "../crypto/hash.ts";
 import { multistoreProof, type StoreRoot } from "./simple-merkle.ts";
-import type { Child, LeafNode } from "./smt-node.ts";
+import { type Child, hashLeaf, type LeafNode } from "./smt-node.ts";
 import { existenceProof, leafExistenceProof, lookup, type NodeLoader, neighbourLeaf } from "./smt-proof.ts";
 import { type ProofOp, StoreError } from "./types.ts";
 
@@ -45,7 +45,7 @@ export async function proveInTree(
 
 async function checkedValue(leaf: LeafNode, valueAt: ValueAt): Promise<Uint8Array> {
   const value = await valueAt(leaf.key);
-  if (value === undefined || !bytesEqual(sha256(value), leaf.valueHash))
+  if (value === undefined || !bytesEqual(hashLeaf(leaf.keyHash, sha256(value)), leaf.hash))
     throw new StoreError("corrupt", "state storage disagrees with the state commitment");
   return value;
 }

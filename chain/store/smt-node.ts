@@ -31,11 +31,13 @@ export type Child = NodeRef | null;
 export interface LeafNode {
   readonly kind: typeof KIND_LEAF;
   readonly keyHash: Uint8Array;
-  readonly valueHash: Uint8Array;
   readonly key: Uint8Array;
   /** Version that wrote the key's current value (not part of any hash): a block's write finds the state-storage
    * history entry it supersedes here, in the leaf it walks to anyway, instead of reading state storage. */
   readonly valueVersion: number;
+  /** The leaf's hash, sha256(0x00 ‖ keyHash ‖ valueHash): whether a write changes the value is whether it changes
+   * this, so pages store no value hash (format 4). */
+  readonly hash: Uint8Array;
 }
 
 export interface InnerNode {

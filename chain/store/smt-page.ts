@@ -6,11 +6,13 @@
 //
 // Page value, preorder from the page root (relative depth r = 0):
 //   empty subtree                      00
-//   leaf                               01 ‖ hash(32) ‖ keyHash(32) ‖ valueHash(32) ‖ u64 value version ‖
-//                                      u32 key length ‖ key
+//   leaf                               01 ‖ hash(32) ‖ u64 value version ‖ u32 key length ‖ key
+//                                      (no key or value hash: the key hash is sha256(key), computed when a walk
+//                                      needs it; a write compares leaf hashes, not value hashes)
 //   inner node, r < PAGE_LEVELS        02 ‖ hash(32) ‖ left ‖ right
 //   inner node, r = PAGE_LEVELS        03 ‖ hash(32) ‖ u64 version that wrote its page
 import { readU64, writeU64 } from "./keys.ts";
+import { sha256Of } from "./sha256-node-hash.ts";
 import {
   type Child,
   HASH_BYTES,
@@ -38,14 +40,15 @@ export function isPageRoot(ref: NodeRef, depth: number): boolean {
 
 /** Upper bound of a page's size without its leaves' keys: 2^PAGE_LEVELS leaves or page refs plus the inner
  * nodes above them. */
-const PAGE_FIXED_BYTES_MAX = (2 << PAGE_LEVELS) * (1 + 3 * HASH_BYTES + 8 + 4);
+const PAGE_FIXED_BYTES_MAX = (2 << PAGE_LEVELS) * (1 + HASH_BYTES + 8 + 4);
 
-/** Leaf entry bytes before its key: tag, hash, key hash, value hash, value version, key length. */
-const LEAF_HEADER_BYTES = 1 + 3 * HASH_BYTES + 8 + 4;
+/** Leaf entry bytes before its key: tag, hash, value version, key length. */
+const LEAF_HEADER_BYTES = 1 + HASH_BYTES + 8 + 4;
 
 /** Offsets inside a leaf entry (from its tag). */
-const LEAF_KEY_HASH_AT = 1 + HASH_BYTES;
-const LEAF_VALUE_VERSION_AT = 1 + 3 * HASH_BYTES;
+const LEAF_HASH_AT = 1;
+const LEAF_VALUE_VERSION_AT = 1 + HASH_BYTES;
+const LEAF_KEY_LENGTH_AT = 1 + HASH_BYTES + 8;
 
 /** A leaf decoded from a page, read lazily: a write touches one leaf of a page and re-encodes the others as
  * they were, so those are copied as bytes and never split into fields (fewer objects per page read). */
@@ -63,16 +66,14 @@ export class StoredLeaf implements LeafNode {
     this.end = end;
   }
 
+  /** sha256(key), computed once when a walk compares it (the leaf on a write's path, proofs). */
   get keyHash(): Uint8Array {
-    this.#keyHash ??= this.#bytes.subarray(
-      this.start + LEAF_KEY_HASH_AT,
-      this.start + LEAF_KEY_HASH_AT + HASH_BYTES,
-    );
+    this.#keyHash ??= sha256Of(this.key);
     return this.#keyHash;
   }
 
-  get valueHash(): Uint8Array {
-    const at = this.start + LEAF_KEY_HASH_AT + HASH_BYTES;
+  get hash(): Uint8Array {
+    const at = this.start + LEAF_HASH_AT;
     return this.#bytes.subarray(at, at + HASH_BYTES);
   }
 
@@ -192,11 +193,9 @@ function writeEntry(child: Child, at: number): void {
     const start = encodeOffset;
     ensureScratch(start + LEAF_HEADER_BYTES + node.key.length);
     scratch[start] = TAG_LEAF;
-    writeRefHash(child, start + 1);
-    writeHash(node.keyHash, start + 1 + HASH_BYTES);
-    writeHash(node.valueHash, start + 1 + 2 * HASH_BYTES);
-    writeU64(scratch, start + 1 + 3 * HASH_BYTES, node.valueVersion);
-    scratch.writeUInt32BE(node.key.length, start + 1 + 3 * HASH_BYTES + 8);
+    writeRefHash(child, start + LEAF_HASH_AT);
+    writeU64(scratch, start + LEAF_VALUE_VERSION_AT, node.valueVersion);
+    scratch.writeUInt32BE(node.key.length, start + LEAF_KEY_LENGTH_AT);
     scratch.set(node.key, start + LEAF_HEADER_BYTES);
     encodeOffset = start + LEAF_HEADER_BYTES + node.key.length;
     return;
@@ -265,8 +264,8 @@ function readEntry(at: number): Child {
     return new StoredRef(KIND_INNER, bytes, hashAt, readU64(bytes, offset), undefined);
   }
   if (tag === TAG_LEAF) {
-    need(2 * HASH_BYTES + 8 + 4);
-    offset += 2 * HASH_BYTES + 8;
+    need(8 + 4);
+    offset += 8;
     const keyLength =
       ((bytes[offset]! << 24) |
         (bytes[offset + 1]! << 16) |

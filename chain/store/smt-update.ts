@@ -39,17 +39,12 @@ export interface SmtContext {
   readonly markStale: ((ref: NodeRef, depth: number, path: Uint8Array) => void) | undefined;
 }
 
-function newLeaf(ctx: SmtContext, leaf: LeafNode, leafHash?: Uint8Array): NodeRef {
-  return {
-    kind: KIND_LEAF,
-    hash: leafHash ?? hashLeaf(leaf.keyHash, leaf.valueHash),
-    version: ctx.version,
-    node: leaf,
-  };
+function newLeaf(ctx: SmtContext, leaf: LeafNode): NodeRef {
+  return { kind: KIND_LEAF, hash: leaf.hash, version: ctx.version, node: leaf };
 }
 
-function newLeafNode(ctx: SmtContext, change: SmtChange, valueHash: Uint8Array): LeafNode {
-  return { kind: KIND_LEAF, keyHash: change.keyHash, valueHash, key: change.key, valueVersion: ctx.version };
+function newLeafNode(ctx: SmtContext, change: SmtChange, hash: Uint8Array): LeafNode {
+  return { kind: KIND_LEAF, keyHash: change.keyHash, key: change.key, valueVersion: ctx.version, hash };
 }
 
 function newInner(ctx: SmtContext, left: Child, right: Child): NodeRef {
@@ -100,7 +95,7 @@ function join(ctx: SmtContext, depth: number, path: Uint8Array, left: Child, rig
     const leafPath = withBit(path, depth, left === null ? 1 : 0);
     const leaf = ctx.load(lone, depth + 1, leafPath) as LeafNode;
     if (lone.version !== ctx.version) ctx.markStale?.(lone, depth + 1, leafPath);
-    return newLeaf(ctx, leaf, lone.hash);
+    return newLeaf(ctx, leaf);
   }
   return newInner(ctx, left, right);
 }
@@ -126,9 +121,17 @@ function updateLeaf(
     }
     if (order === 0) {
       existingPlaced = true;
-      if (change.valueHash !== null && compareHashes(change.valueHash, existing.valueHash) === 0) {
-        change.previous = PREVIOUS_UNCHANGED;
-        leaves.push(existing);
+      if (change.valueHash !== null) {
+        // Same key: the value is the same exactly when the leaf hash is.
+        const leafHash = hashLeaf(change.keyHash, change.valueHash);
+        if (compareHashes(leafHash, ref.hash) === 0) {
+          change.previous = PREVIOUS_UNCHANGED;
+          leaves.push(existing);
+          continue;
+        }
+        change.previous = existing.valueVersion;
+        leaves.push(newLeafNode(ctx, change, leafHash));
+        unchanged = false;
         continue;
       }
       change.previous = existing.valueVersion;
@@ -136,7 +139,8 @@ function updateLeaf(
       change.previous = PREVIOUS_UNCHANGED;
       continue;
     } else change.previous = PREVIOUS_ABSENT;
-    if (change.valueHash !== null) leaves.push(newLeafNode(ctx, change, change.valueHash));
+    if (change.valueHash !== null)
+      leaves.push(newLeafNode(ctx, change, hashLeaf(change.keyHash, change.valueHash)));
     unchanged = false;
   }
   if (!existingPlaced) leaves.push(existing);
@@ -162,7 +166,7 @@ export function updateSubtree(
       if (change.valueHash === null) change.previous = PREVIOUS_UNCHANGED;
       else {
         change.previous = PREVIOUS_ABSENT;
-        leaves.push(newLeafNode(ctx, change, change.valueHash));
+        leaves.push(newLeafNode(ctx, change, hashLeaf(change.keyHash, change.valueHash)));
       }
     }
     return build(ctx, depth, leaves, 0, leaves.length);

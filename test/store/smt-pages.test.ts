@@ -197,7 +197,9 @@ test("a page round-trips through its encoding; truncated or padded pages are ref
       same(an.right, bn.right, depth + 1);
     } else if (an.kind !== KIND_INNER && bn.kind !== KIND_INNER) {
       t.deepEqual(new Uint8Array(bn.key), new Uint8Array(an.key));
-      t.deepEqual(new Uint8Array(bn.valueHash), new Uint8Array(an.valueHash));
+      t.deepEqual(new Uint8Array(bn.keyHash), new Uint8Array(an.keyHash));
+      t.deepEqual(new Uint8Array(bn.hash), new Uint8Array(an.hash));
+      t.is(bn.valueVersion, an.valueVersion);
     } else t.fail("node kinds differ");
   };
   same(root, { ...root, node: decoded }, 0);
@@ -213,6 +215,9 @@ test("a database without the page-format record (binary-node format) is refused 
   const cms = await openCommitMultiStore({ db, storeNames: STORES });
   await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), 0), []);
   t.truthy(await openCommitMultiStore({ db, storeNames: STORES }));
+  // Format 3 (leaves with key and value hashes) is refused as well.
+  await db.put(META.format, Uint8Array.of(0, 3), { keyEncoding: "view", valueEncoding: "view" });
+  await t.throwsAsync(openCommitMultiStore({ db, storeNames: STORES }), { code: "corrupt" });
   await db.del(META.format, { keyEncoding: "view" });
   await t.throwsAsync(openCommitMultiStore({ db, storeNames: STORES }), { code: "corrupt" });
 });
