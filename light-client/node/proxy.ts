@@ -1,17 +1,8 @@
 // The verifying proxy (`sensorchain light serve`): a local CometBFT 0.38 JSON-RPC that answers only
-// from light-verified headers and ICS-23-verified state. gRPC queries (bank Balance/AllBalances,
-// auth Account) are answered by proving the raw store keys behind them and encoding the gRPC response
-// here; if anything fails to verify the caller gets a JSON-RPC error, never the node's data.
+// from light-verified headers and ICS-23-verified state (abci_query: proxy-abci-query.ts); if
+// anything fails to verify the caller gets a JSON-RPC error (proxy-rpc.ts), never the node's data.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
-import {
-  QueryAllBalancesRequest,
-  QueryAllBalancesResponse,
-  QueryBalanceRequest,
-  QueryBalanceResponse,
-} from "cosmjs-types/cosmos/bank/v1beta1/query";
-import { Any } from "cosmjs-types/google/protobuf/any";
 import type { Timestamp } from "../../chain/types/block.ts";
 import { sha256, toHex } from "../../chain/types/bytes.ts";
 import { commitHash, dataHash } from "../../chain/types/hashes.ts";
@@ -21,32 +12,24 @@ import { Mutex } from "../../chain/util/mutex.ts";
 import type { LightClient } from "../client.ts";
 import { LightClientError } from "../errors.ts";
 import { encodeCommit, encodeHeader, encodeValidator, hexUpper, type JsonObject, toBase64 } from "../json.ts";
-import { AUTH_STORE, accountStoreKey, BANK_STORE, balanceStoreKey } from "../keys.ts";
-import { decodeAmount, queryProven, verifiedStateHeader, verifyStoreResponse } from "../queries.ts";
+import { verifiedStateHeader } from "../queries.ts";
 import { heightOf, type LightBlock } from "../types.ts";
+import { verifiedAbciQuery } from "./proxy-abci-query.ts";
+import {
+  errorJson,
+  optionalHeight,
+  type Params,
+  queryData,
+  RPC_INVALID_PARAMS,
+  RPC_METHOD_NOT_FOUND,
+  RPC_PARSE_ERROR,
+  RpcError,
+  readBody,
+  serveOne,
+} from "./proxy-rpc.ts";
 
-/** Largest request body accepted, in bytes: JSON-RPC requests here are a few hundred bytes. */
-const MAX_REQUEST_BYTES = 1024 * 1024;
-/** Denoms proven for one AllBalances answer; more is refused rather than served slowly. */
-const MAX_DENOMS_PER_ADDRESS = 100;
 /** The CometBFT version cosmjs must see to pick its 0.38 client. */
 const COMETBFT_VERSION = "0.38.17";
-/** Cosmos SDK ErrNotFound (codespace sdk): cosmjs turns it into `null` for accounts. */
-const SDK_NOT_FOUND = 38;
-/** JSON-RPC codes as CometBFT uses them. */
-const RPC_METHOD_NOT_FOUND = -32601;
-const RPC_INVALID_PARAMS = -32602;
-const RPC_INTERNAL = -32603;
-
-class RpcError extends Error {
-  readonly rpcCode: number;
-  readonly data: string;
-  constructor(rpcCode: number, message: string, data: string) {
-    super(message);
-    this.rpcCode = rpcCode;
-    this.data = data;
-  }
-}
 
 export interface LightProxyOptions {
   client: LightClient;
@@ -62,59 +45,6 @@ export interface LightProxy {
   url: string;
   server: Server;
   close(): Promise<void>;
-}
-
-type Params = Record<string, unknown>;
-
-function optionalHeight(params: Params): bigint | undefined {
-  const value = params["height"];
-  if (value === undefined || value === null || value === "" || value === "0" || value === 0) return undefined;
-  const text = String(value);
-  if (!/^[1-9][0-9]{0,18}$/.test(text))
-    throw new RpcError(RPC_INVALID_PARAMS, "Invalid params", `height ${text}`);
-  return BigInt(text);
-}
-
-function queryData(params: Params): Uint8Array {
-  const value = params["data"];
-  if (value === undefined || value === null || value === "") return new Uint8Array(0);
-  const text = String(value);
-  if (!/^([0-9a-fA-F]{2})*$/.test(text))
-    throw new RpcError(RPC_INVALID_PARAMS, "Invalid params", "data must be hex");
-  return Uint8Array.from(Buffer.from(text, "hex"));
-}
-
-function queryResponse(value: Uint8Array, height: bigint, extra: Partial<JsonObject> = {}): JsonObject {
-  return {
-    response: {
-      code: 0,
-      log: "",
-      info: "",
-      index: "0",
-      key: null,
-      value: value.length === 0 ? null : toBase64(value),
-      proofOps: null,
-      height: height.toString(),
-      codespace: "",
-      ...extra,
-    },
-  };
-}
-
-function notFound(log: string, height: bigint): JsonObject {
-  return {
-    response: {
-      code: SDK_NOT_FOUND,
-      log,
-      info: "",
-      index: "0",
-      key: null,
-      value: null,
-      proofOps: null,
-      height: height.toString(),
-      codespace: "sdk",
-    },
-  };
 }
 
 export class LightProxyHandler {
@@ -270,130 +200,7 @@ export class LightProxyHandler {
     const header = await this.#verified(() =>
       verifiedStateHeader(this.#client, this.#now(), height === undefined ? {} : { height }),
     );
-    const stateHeight = heightOf(header) - 1n;
-    const prove = async (store: string, key: Uint8Array) =>
-      verifyStoreResponse(
-        header,
-        await queryProven(this.#client.primary, store, key, stateHeight),
-        store,
-        key,
-      );
-
-    if (path.startsWith("/store/")) {
-      const [, , storeName, kind] = path.split("/");
-      if (storeName === undefined || storeName === "" || kind !== "key")
-        throw new RpcError(RPC_INVALID_PARAMS, "Invalid params", "only /store/<name>/key is verifiable");
-      const response = await queryProven(this.#client.primary, storeName, data, stateHeight);
-      const value = verifyStoreResponse(header, response, storeName, data) ?? new Uint8Array(0);
-      return queryResponse(value, stateHeight, {
-        key: toBase64(data),
-        proofOps:
-          params["prove"] === true || params["prove"] === "true"
-            ? {
-                ops: response.proofOps.map((op) => ({
-                  type: op.type,
-                  key: toBase64(op.key),
-                  data: toBase64(op.data),
-                })),
-              }
-            : null,
-      });
-    }
-    switch (path) {
-      case "/cosmos.bank.v1beta1.Query/Balance": {
-        const request = QueryBalanceRequest.decode(data);
-        const amount = decodeAmount(await prove(BANK_STORE, balanceStoreKey(request.address, request.denom)));
-        const value = QueryBalanceResponse.encode({
-          balance: { denom: request.denom, amount: amount.toString() },
-        }).finish();
-        return queryResponse(value, stateHeight);
-      }
-      case "/cosmos.bank.v1beta1.Query/AllBalances": {
-        const request = QueryAllBalancesRequest.decode(data);
-        // Which denoms exist cannot be proven (no range proofs over hashed keys): the node's list is
-        // taken as a hint, and every amount in the answer is proven.
-        const hint = await this.#client.primary.abciQuery({ path, data, height: stateHeight, prove: false });
-        const denoms =
-          hint.code === 0
-            ? QueryAllBalancesResponse.decode(hint.value).balances.map((coin) => coin.denom)
-            : [];
-        if (denoms.length > MAX_DENOMS_PER_ADDRESS)
-          throw new LightClientError("malformed_response", `more than ${MAX_DENOMS_PER_ADDRESS} denoms`);
-        const balances = [];
-        for (const denom of [...new Set(denoms)].sort()) {
-          const amount = decodeAmount(await prove(BANK_STORE, balanceStoreKey(request.address, denom)));
-          if (amount > 0n) balances.push({ denom, amount: amount.toString() });
-        }
-        const value = QueryAllBalancesResponse.encode({
-          balances,
-          pagination: { nextKey: new Uint8Array(0), total: BigInt(balances.length) },
-        }).finish();
-        return queryResponse(value, stateHeight);
-      }
-      case "/cosmos.auth.v1beta1.Query/Account": {
-        const request = QueryAccountRequest.decode(data);
-        const stored = await prove(AUTH_STORE, accountStoreKey(request.address));
-        if (stored === undefined)
-          return notFound(
-            `rpc error: code = NotFound desc = account ${request.address} not found: key not found`,
-            stateHeight,
-          );
-        const value = QueryAccountResponse.encode({ account: Any.decode(stored) }).finish();
-        return queryResponse(value, stateHeight);
-      }
-      default:
-        throw new RpcError(
-          RPC_INVALID_PARAMS,
-          "Invalid params",
-          `query path ${path} cannot be verified by the proxy`,
-        );
-    }
-  }
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) throw new RpcError(-32600, "Invalid Request", "request too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function errorJson(id: unknown, error: RpcError): string {
-  return JSON.stringify({
-    jsonrpc: "2.0",
-    id,
-    error: { code: error.rpcCode, message: error.message, data: error.data },
-  });
-}
-
-async function serveOne(
-  handler: LightProxyHandler,
-  id: unknown,
-  method: string,
-  params: Params,
-  onRefusal: LightProxyOptions["onRefusal"],
-): Promise<string> {
-  try {
-    const result = await handler.handle(method, params);
-    return JSON.stringify({ jsonrpc: "2.0", id, result });
-  } catch (error) {
-    if (error instanceof RpcError) return errorJson(id, error);
-    if (error instanceof LightClientError) {
-      onRefusal?.(method, error);
-      return errorJson(
-        id,
-        new RpcError(
-          RPC_INTERNAL,
-          "Internal error",
-          `light client refused (${error.code}): ${error.message}`,
-        ),
-      );
-    }
-    return errorJson(id, new RpcError(RPC_INTERNAL, "Internal error", (error as Error).message));
+    return verifiedAbciQuery(this.#client.primary, header, path, data, params);
   }
 }
 
@@ -417,7 +224,7 @@ async function respond(
       parsed = JSON.parse(await readBody(request));
     } catch (error) {
       const rpcError =
-        error instanceof RpcError ? error : new RpcError(-32700, "Parse error", "invalid JSON");
+        error instanceof RpcError ? error : new RpcError(RPC_PARSE_ERROR, "Parse error", "invalid JSON");
       response.writeHead(200, { "content-type": "application/json" }).end(errorJson(null, rpcError));
       return;
     }
