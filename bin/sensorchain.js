@@ -26,7 +26,31 @@ function run(command, args) {
 // (docs/PERFORMANCE.md, Devnet, session 4). V8 reads the flag only at start-up, so `start` always
 // runs in a child process with it.
 const NODE_FLAGS = ["--max-semi-space-size=32"];
-const isStart = process.argv.slice(2).includes("start");
+/** The global flags of chain/cli/program.ts that take a value: the word after one is that value,
+ * never the command (`--home start keys list` is a keys command). test/cli/launcher.test.ts builds
+ * its command line from program.ts's options, so a flag missing here fails it. */
+const GLOBAL_FLAGS_WITH_VALUE = new Set([
+  "--home",
+  "-o",
+  "--output",
+  "--keyring-backend",
+  "--keyring-passphrase",
+]);
+
+/** The command word of a command line, where chain/cli/program.ts (leadingVerbs) finds it: the
+ * first word that is neither a flag nor a global flag's value; none after `--`. An argument of
+ * another command (`keys add start`) is not it. */
+function commandWord(args) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("-")) return arg;
+    if (arg === "--") return undefined;
+    if (GLOBAL_FLAGS_WITH_VALUE.has(arg)) i++;
+  }
+  return undefined;
+}
+
+const isStart = commandWord(process.argv.slice(2)) === "start";
 
 if (stripsTypes && !isStart) {
   await import(cli);
