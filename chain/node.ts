@@ -155,6 +155,9 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
           appHash: Buffer.from(committed.state.appHash).toString("hex"),
           ...roundedTimings(committed.timings),
           mempool: mempool.size,
+          // Signatures verified in the pool so far and the messages that carried them (batching).
+          verified: verifyPool.verified,
+          verifyBatches: verifyPool.batches,
           ...memoryMb(),
         },
         "committed block",
@@ -213,13 +216,6 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
         .add(bytes, current)
         .catch((error: unknown) => logger.warn({ err: error }, "evidence not added"));
     };
-    const gossip = new ConsensusGossip({
-      host,
-      topics,
-      metrics,
-      view: () => runner?.view(),
-      onEvidence: addEvidence,
-    });
     const txGossip = new TxGossip({
       host,
       topic: topics.txs,
@@ -227,6 +223,17 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       metrics,
       submitBatch: (txs) => ingress.submitBatch(txs),
     });
+    const gossip = new ConsensusGossip({
+      host,
+      topics,
+      metrics,
+      view: () => runner?.view(),
+      onEvidence: addEvidence,
+      // Proposals travel as tx hashes; receivers rebuild them from these (chain/p2p/compact-proposal.ts).
+      txs: (hashHex) => mempool.get(hashHex) ?? txGossip.arriving(hashHex),
+      beforeProposal: () => txGossip.flush(),
+    });
+    await gossip.serveProposalTxs();
     gossipTx = (tx) => txGossip.gossip(tx);
     await serveBlockSync(host, topics.blocksync, blockStore, metrics);
     const privValidator = await PrivValidator.load(

@@ -15,12 +15,30 @@ import type { ProposedBlock } from "./tendermint/types.ts";
 /** Verdicts on proposed blocks remembered per height (one block per round and proposer at most). */
 const MAX_VERDICTS_PER_HEIGHT = 64;
 
+/** Blocks whose bytes were built here from a decoded block (a proposal this node made, or one the
+ * p2p layer rebuilt from a compact proposal and checked against its BlockID): the engine then takes
+ * that block instead of decoding the same bytes again, so its txs stay the arrays the mempool and the
+ * app's caches already know. Weak: an entry lives as long as the bytes. */
+const builtBlocks = new WeakMap<Uint8Array, ProposedBlock>();
+
+/** Remembers a block with its bytes and BlockID; the caller has checked they belong together. */
+export function rememberProposedBlock(proposed: ProposedBlock): void {
+  builtBlocks.set(proposed.blockBytes, proposed);
+}
+
+/** The block remembered for exactly these bytes, if any. */
+export function knownProposedBlock(blockBytes: Uint8Array): ProposedBlock | undefined {
+  return builtBlocks.get(blockBytes);
+}
+
 /** The block of `blockBytes` if it decodes and matches `expected`; otherwise `reject` is told why. */
 export function proposedFromBytes(
   blockBytes: Uint8Array,
   expected: BlockID,
   reject: (reason: string) => void,
 ): ProposedBlock | undefined {
+  const known = builtBlocks.get(blockBytes);
+  if (known !== undefined && blockIdEquals(known.blockId, expected)) return known;
   let block: Block;
   try {
     block = decodeCarriedBlock(blockBytes);

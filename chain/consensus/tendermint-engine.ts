@@ -20,7 +20,7 @@ import type { ConsensusTransport, EngineLogger, PeerId, TimerScheduler } from ".
 import { repeatedMessages } from "./gossip-repeat.ts";
 import { NextHeightBuffer } from "./next-height-buffer.ts";
 import { DoubleSignError, type PrivValidator } from "./privval.ts";
-import { ProposalVerdicts, proposedFromBytes } from "./proposal-verdicts.ts";
+import { ProposalVerdicts, proposedFromBytes, rememberProposedBlock } from "./proposal-verdicts.ts";
 import { rememberOwnSignature, verifyEd25519Cached } from "./signature-cache.ts";
 import { type DuplicateVoteEvidence, makeDuplicateVoteEvidence } from "./tendermint/evidence.ts";
 import {
@@ -462,6 +462,8 @@ export class TendermintEngine implements ConsensusEngine {
     }
     const proposal = { ...unsigned, ...signed };
     const message: ConsensusMessage = { kind: "proposal", proposal, blockBytes: proposed.blockBytes };
+    // The transport may send it compactly (tx hashes) and needs the decoded block for that.
+    rememberProposedBlock(proposed);
     await this.#wal.writeInput(encodeWalInput({ ...message, valid: true }), true);
     this.#ownMessages.push(message);
     this.#o.transport.broadcast(message);

@@ -70,6 +70,11 @@ export class Mempool {
     return this.#byHash.has(toHex(hash));
   }
 
+  /** The pending tx whose hash has this (lowercase) hex, if any. */
+  get(hashHex: string): Uint8Array | undefined {
+    return this.#byHash.get(hashHex)?.tx;
+  }
+
   /** Throws MempoolError before checkTx runs when the tx cannot be taken anyway; returns the tx hash
    * (pass `knownHash` when the caller already has it: prechecks repeat under the mempool lock). */
   precheck(tx: Uint8Array, knownHash?: Uint8Array): Uint8Array {

@@ -9,7 +9,9 @@
 import { randomBytes } from "node:crypto";
 import { Evidence as ProtoEvidence } from "cosmjs-types/tendermint/types/evidence";
 import { Vote as ProtoVote } from "cosmjs-types/tendermint/types/types";
+import { txHashOf } from "../app/tx-hash.ts";
 import type { ChainState } from "../consensus/chain-state.ts";
+import { knownProposedBlock, rememberProposedBlock } from "../consensus/proposal-verdicts.ts";
 import { verifyEd25519Cached } from "../consensus/signature-cache.ts";
 import {
   type ConsensusMessage,
@@ -17,8 +19,9 @@ import {
   encodeConsensusMessage,
 } from "../consensus/tendermint/messages.ts";
 import { proposerForRound } from "../consensus/tendermint/proposer.ts";
-import type { Proposal } from "../consensus/tendermint/types.ts";
+import type { Proposal, ProposedBlock } from "../consensus/tendermint/types.ts";
 import type { ConsensusTransport, PeerId } from "../consensus/tendermint-engine.ts";
+import { toHex } from "../crypto/hash.ts";
 import type { Vote } from "../types/block.ts";
 import { decodeVote } from "../types/block-codec.ts";
 import { blockIdEquals } from "../types/block-id.ts";
@@ -27,12 +30,29 @@ import { makePartSet } from "../types/part-set.ts";
 import { ValidatorSet } from "../types/validator-set.ts";
 import { verifyCommit } from "../types/verify-commit.ts";
 import { proposalSignBytes, voteSignBytes } from "../types/vote.ts";
+import {
+  type CompactProposal,
+  decodeTxsRequest,
+  decodeTxsResponse,
+  encodeCompactProposalFrame,
+  encodeTxsRequest,
+  encodeTxsResponse,
+  findTxs,
+  rebuildProposedBlock,
+  TX_HASH_BYTES,
+  type TxLookup,
+  txHashAt,
+} from "./compact-proposal.ts";
 import type { P2PHost, Verdict } from "./host.ts";
 import {
   CONSENSUS_HEIGHT_WINDOW,
   CONSENSUS_NONCE_BYTES,
+  MAX_BLOCKSYNC_FRAME_BYTES,
   MAX_EVIDENCE_MESSAGE_BYTES,
   MAX_GOSSIP_MESSAGE_BYTES,
+  MAX_PROPOSAL_TXS_INBOUND_STREAMS,
+  MAX_RECENT_PROPOSALS,
+  PROPOSAL_TXS_REQUEST_TIMEOUT_MS,
 } from "./limits.ts";
 import type { P2PMetrics } from "./metrics.ts";
 import {
@@ -55,6 +75,17 @@ export interface ConsensusGossipOptions {
   metrics: P2PMetrics;
   /** Evidence that passed validation (the evidence pool / poa module takes it from here). */
   onEvidence?: (evidence: Uint8Array) => void;
+  /** The txs this node holds by hash (mempool, txs being checked): with it, proposals are sent
+   * compactly (compact-proposal.ts) and peers' fetches are served; without it, as block parts. */
+  txs?: TxLookup;
+  /** Called before this node's proposal goes out: the txs it has not gossiped yet should precede it. */
+  beforeProposal?: () => void;
+}
+
+interface RecentProposal {
+  proposed: ProposedBlock;
+  /** By tx hash hex, built on the first fetch served from it. */
+  byHash: Map<string, Uint8Array> | undefined;
 }
 
 /** Rounds up to which a proposal's signer is checked to be its round's proposer (the schedule costs
@@ -68,6 +99,10 @@ export class ConsensusGossip implements ConsensusTransport {
   readonly #noncePrefix = randomBytes(4);
   #nonce = 0;
   readonly #assembly = new ProposalAssembly();
+  /** Compact proposals rebuilt here and this node's own, by proposalKey (bounded, oldest first out). */
+  readonly #recent = new Map<string, RecentProposal>();
+  /** Compact proposals whose missing txs are being fetched, by proposalKey: a repeat meanwhile waits. */
+  readonly #fetching = new Set<string>();
 
   constructor(options: ConsensusGossipOptions) {
     this.#o = options;
@@ -75,20 +110,45 @@ export class ConsensusGossip implements ConsensusTransport {
     options.host.subscribe(options.topics.evidence, (data) => this.#validateEvidence(data));
   }
 
+  /** Serves peers the txs of compact proposals they cannot rebuild (call once, before the host starts). */
+  async serveProposalTxs(): Promise<void> {
+    await this.#o.host.handle(
+      this.#o.topics.proposalTxs,
+      MAX_BLOCKSYNC_FRAME_BYTES,
+      MAX_PROPOSAL_TXS_INBOUND_STREAMS,
+      async (request) => {
+        const hashes = decodeTxsRequest(request);
+        const txs: (Uint8Array | undefined)[] = [];
+        for (let i = 0; i < hashes.length / TX_HASH_BYTES; i++)
+          txs.push(this.#findTx(toHex(txHashAt(hashes, i))));
+        return encodeTxsResponse(txs);
+      },
+    );
+  }
+
   broadcast(message: ConsensusMessage): void {
     if (message.kind === "proposal") {
+      this.#o.beforeProposal?.();
+      const proposed = this.#o.txs === undefined ? undefined : knownProposedBlock(message.blockBytes);
+      if (proposed !== undefined) {
+        this.#remember(proposalKey(message.proposal), proposed);
+        this.#publish(encodeCompactProposalFrame(message.proposal, proposed));
+        return;
+      }
       this.#publish(encodeProposalFrame(message.proposal));
       for (const part of blockPartsOf(message.proposal, message.blockBytes))
         this.#publish(encodePartFrame(part));
       return;
     }
-    this.#publish(encodeConsensusMessage(message));
+    const published = this.#publish(encodeConsensusMessage(message));
+    if (message.kind === "commit") this.#o.metrics.catchupBytesPublished += published;
   }
 
-  #publish(payload: Uint8Array): void {
+  /** Publishes `payload` behind a fresh nonce; returns the bytes published (0 when too large). */
+  #publish(payload: Uint8Array): number {
     if (payload.length + CONSENSUS_NONCE_BYTES > MAX_GOSSIP_MESSAGE_BYTES) {
       this.#o.metrics.publishErrors++;
-      return;
+      return 0;
     }
     const data = new Uint8Array(CONSENSUS_NONCE_BYTES + payload.length);
     data.set(this.#noncePrefix, 0);
@@ -96,6 +156,7 @@ export class ConsensusGossip implements ConsensusTransport {
     data.set(payload, CONSENSUS_NONCE_BYTES);
     this.#o.metrics.consensusBytesPublished += data.length;
     this.#o.host.publish(this.#o.topics.consensus, data);
+    return data.length;
   }
 
   /** Gossip has no unicast; a catch-up commit goes to everyone and the up-to-date ignore it. */
@@ -117,10 +178,16 @@ export class ConsensusGossip implements ConsensusTransport {
     this.#handler = undefined;
   }
 
-  #validate(data: Uint8Array, from: string): Verdict {
-    const checked = this.#check(data);
+  #validate(data: Uint8Array, from: string): Verdict | Promise<Verdict> {
+    const checked = this.#check(data, from);
     const metrics = this.#o.metrics;
     metrics.consensusBytesReceived += data.length;
+    if (checked instanceof Promise) return checked.then((later) => this.#deliver(later, from));
+    return this.#deliver(checked, from);
+  }
+
+  #deliver(checked: CheckResult, from: string): Verdict {
+    const metrics = this.#o.metrics;
     if (checked.verdict === "accept") {
       metrics.consensusAccepted++;
       if (checked.message !== undefined) this.#handler?.(checked.message, from);
@@ -129,10 +196,9 @@ export class ConsensusGossip implements ConsensusTransport {
     return checked.verdict;
   }
 
-  /** `message` is set when an accepted frame completes something the engine takes. */
-  #check(
-    data: Uint8Array,
-  ): { verdict: "reject" | "ignore" } | { verdict: "accept"; message?: ConsensusMessage } {
+  /** `message` is set when an accepted frame completes something the engine takes; a compact proposal
+   * whose txs must be fetched first answers later. */
+  #check(data: Uint8Array, from: string): CheckResult | Promise<CheckResult> {
     if (data.length <= CONSENSUS_NONCE_BYTES || data.length > MAX_GOSSIP_MESSAGE_BYTES)
       return { verdict: "reject" };
     let frame: GossipFrame;
@@ -143,7 +209,12 @@ export class ConsensusGossip implements ConsensusTransport {
     }
     const state = this.#o.view();
     if (state === undefined || this.#handler === undefined) return { verdict: "ignore" };
-    if (frame.kind === "proposal") return this.#checkProposal(state, frame.proposal);
+    if (frame.kind === "proposal") {
+      const checked = this.#checkProposal(state, frame.proposal);
+      if (checked.verdict !== "accept") return checked;
+      return this.#assembly.addProposal(frame.proposal) ? { verdict: "accept" } : { verdict: "reject" };
+    }
+    if (frame.kind === "compact") return this.#checkCompact(state, frame.compact, from);
     if (frame.kind === "part") {
       const { height } = frame.part;
       const current = state.lastBlockHeight + 1n;
@@ -229,7 +300,104 @@ export class ConsensusGossip implements ConsensusTransport {
         : validators;
     if (!signers.some((signer) => verifyEd25519Cached(proposal.signature, signBytes, signer.pubKey)))
       return { verdict: "reject" };
-    return this.#assembly.addProposal(proposal) ? { verdict: "accept" } : { verdict: "reject" };
+    return { verdict: "accept" };
+  }
+
+  /** A compact proposal: signed as #checkProposal requires, its block rebuilt from the txs held here
+   * (those missing fetched from `from`) and accepted only if that is the signed BlockID's block. */
+  #checkCompact(
+    state: ChainState,
+    compact: CompactProposal,
+    from: string,
+  ): CheckResult | Promise<CheckResult> {
+    const { proposal, block } = compact;
+    if (block.header.height !== proposal.height || block.header.chainId !== state.chainId)
+      return { verdict: "reject" };
+    const checked = this.#checkProposal(state, proposal);
+    if (checked.verdict !== "accept") return checked;
+    const key = proposalKey(proposal);
+    const known = this.#recent.get(key);
+    if (known !== undefined) return this.#accepted(proposal, known.proposed);
+    if (this.#fetching.has(key)) return { verdict: "ignore" };
+    const { txs, missing } = findTxs(compact, (hex) => this.#findTx(hex));
+    if (missing.length === 0) return this.#rebuilt(key, compact, txs as Uint8Array[]);
+    this.#fetching.add(key);
+    return this.#fetchMissing(compact, txs, missing, from)
+      .then((complete): CheckResult => {
+        if (complete === undefined) {
+          this.#o.metrics.proposalTxFetchFailures++;
+          return { verdict: "ignore" };
+        }
+        this.#o.metrics.proposalTxsFetched += missing.length;
+        return this.#rebuilt(key, compact, complete);
+      })
+      .finally(() => this.#fetching.delete(key));
+  }
+
+  /** The txs of `compact` with the missing ones fetched from `from`; undefined if any is still missing. */
+  async #fetchMissing(
+    compact: CompactProposal,
+    txs: (Uint8Array | undefined)[],
+    missing: readonly number[],
+    from: string,
+  ): Promise<Uint8Array[] | undefined> {
+    const hashes = new Uint8Array(missing.length * TX_HASH_BYTES);
+    for (const [i, index] of missing.entries())
+      hashes.set(txHashAt(compact.txHashes, index), i * TX_HASH_BYTES);
+    let fetched: (Uint8Array | undefined)[];
+    try {
+      const response = await this.#o.host.request(
+        from,
+        this.#o.topics.proposalTxs,
+        encodeTxsRequest(hashes),
+        MAX_BLOCKSYNC_FRAME_BYTES,
+        AbortSignal.timeout(PROPOSAL_TXS_REQUEST_TIMEOUT_MS),
+      );
+      fetched = decodeTxsResponse(response, hashes);
+    } catch {
+      return undefined;
+    }
+    for (const [i, index] of missing.entries()) {
+      const tx = fetched[i] ?? this.#findTx(toHex(txHashAt(compact.txHashes, index)));
+      if (tx === undefined) return undefined;
+      txs[index] = tx;
+    }
+    return txs as Uint8Array[];
+  }
+
+  #rebuilt(key: string, compact: CompactProposal, txs: readonly Uint8Array[]): CheckResult {
+    const proposed = rebuildProposedBlock(compact, txs);
+    // The txs are the ones their hashes name, so a block that is not the signed one was sent wrong.
+    if (proposed === undefined) return { verdict: "reject" };
+    this.#o.metrics.compactProposalsRebuilt++;
+    this.#remember(key, proposed);
+    return this.#accepted(compact.proposal, proposed);
+  }
+
+  #accepted(proposal: Proposal, proposed: ProposedBlock): CheckResult {
+    rememberProposedBlock(proposed);
+    return { verdict: "accept", message: { kind: "proposal", proposal, blockBytes: proposed.blockBytes } };
+  }
+
+  #remember(key: string, proposed: ProposedBlock): void {
+    this.#recent.delete(key);
+    while (this.#recent.size >= MAX_RECENT_PROPOSALS) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(key, { proposed, byHash: undefined });
+  }
+
+  /** A tx by its hash hex: what the node holds, or one of the recent proposals' txs. */
+  #findTx(hashHex: string): Uint8Array | undefined {
+    const held = this.#o.txs?.(hashHex);
+    if (held !== undefined) return held;
+    for (const recent of this.#recent.values()) {
+      if (recent.byHash === undefined) {
+        recent.byHash = new Map();
+        for (const tx of recent.proposed.block.data.txs) recent.byHash.set(txHashOf(tx).hex, tx);
+      }
+      const tx = recent.byHash.get(hashHex);
+      if (tx !== undefined) return tx;
+    }
+    return undefined;
   }
 
   #validateEvidence(data: Uint8Array): Verdict {
@@ -276,6 +444,12 @@ export class ConsensusGossip implements ConsensusTransport {
       return "reject";
     }
   }
+}
+
+type CheckResult = { verdict: "reject" | "ignore" } | { verdict: "accept"; message?: ConsensusMessage };
+
+function proposalKey(proposal: Proposal): string {
+  return `${proposal.height}/${proposal.round}/${toHex(proposal.blockId.partSetHeader.hash)}`;
 }
 
 /** Re-encodes a cosmjs-types vote so that our decoder's validateBasic runs on it. */

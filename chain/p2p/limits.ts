@@ -32,6 +32,16 @@ export const MAX_INBOUND_PENDING_TXS = 10_000;
  * validator's votes reach the engine, which answers them with a catch-up commit. */
 export const CONSENSUS_HEIGHT_WINDOW = 1n;
 
+/** A compact proposal's missing txs may take this long to fetch from the peer that sent it, ms; past
+ * it the proposal is ignored and the proposer's repeat (every second while a validator has not voted
+ * for it) tries again with whatever arrived by tx gossip meanwhile. */
+export const PROPOSAL_TXS_REQUEST_TIMEOUT_MS = 2_000;
+/** Concurrent inbound proposal-txs streams per connection: one per proposal a peer is rebuilding. */
+export const MAX_PROPOSAL_TXS_INBOUND_STREAMS = 4;
+/** Proposals rebuilt or made here whose txs are kept to serve peers' fetches and to hand a repeated
+ * proposal to the engine without rebuilding it: a few rounds of a height and the next one. */
+export const MAX_RECENT_PROPOSALS = 8;
+
 /** Blocks per block-sync response: bounds the work a single request can ask of a peer. */
 export const MAX_BLOCKS_PER_RESPONSE = 50;
 /** Soft byte budget of one block-sync response; at least one block is always sent. */

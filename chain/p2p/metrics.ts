@@ -15,6 +15,13 @@ export interface P2PMetrics {
    * received past gossipsub's duplicate filter, whatever the verdict: what consensus costs the wire. */
   consensusBytesPublished: number;
   consensusBytesReceived: number;
+  /** Of the published bytes, those of catch-up commits (a block and its commit, for a peer behind). */
+  catchupBytesPublished: number;
+  /** Compact proposals received and rebuilt into their block; txs of them fetched from the sender
+   * (missing here) and fetches that failed (the proposal is then ignored until it is repeated). */
+  compactProposalsRebuilt: number;
+  proposalTxsFetched: number;
+  proposalTxFetchFailures: number;
   /** Txs received by gossip and handed to ingress, and those ingress accepted. */
   txsReceived: number;
   txsAdmitted: number;
@@ -50,6 +57,10 @@ export function createP2PMetrics(): P2PMetrics {
     evidenceRejected: 0,
     consensusBytesPublished: 0,
     consensusBytesReceived: 0,
+    catchupBytesPublished: 0,
+    compactProposalsRebuilt: 0,
+    proposalTxsFetched: 0,
+    proposalTxFetchFailures: 0,
     txsReceived: 0,
     txsAdmitted: 0,
     txsGossiped: 0,

@@ -30,6 +30,7 @@ import {
   type Part,
   verifyPart,
 } from "../types/part-set.ts";
+import { COMPACT_PROPOSAL_FIELD, type CompactProposal, decodeCompactProposal } from "./compact-proposal.ts";
 
 /** Proposals being assembled or recently delivered, kept per node: a few rounds of a height and the
  * next one, with room for an equivocating proposer's second block. The oldest is dropped first. */
@@ -92,6 +93,7 @@ export function decodeBlockPart(bytes: Uint8Array): BlockPartMessage {
 /** What a consensus-topic envelope carries: an engine message, a proposal whose parts follow, or a part. */
 export type GossipFrame =
   | { kind: "message"; message: ConsensusMessage }
+  | { kind: "compact"; compact: CompactProposal }
   | { kind: "proposal"; proposal: Proposal }
   | { kind: "part"; part: BlockPartMessage };
 
@@ -108,7 +110,8 @@ export function encodePartFrame(part: BlockPartMessage): Uint8Array {
   return BinaryWriter.create().uint32(82).bytes(encodeBlockPart(part)).finish();
 }
 
-/** Decodes an envelope: a part (field 10 alone), a proposal without block (field 1 alone), or what
+/** Decodes an envelope: a compact proposal (field 11 alone, compact-proposal.ts), a part (field 10
+ * alone), a proposal without block (field 1 alone), or what
  * the engine takes (decodeConsensusMessage, which refuses any other field). */
 export function decodeGossipFrame(bytes: Uint8Array): GossipFrame {
   const fields = new Map<number, Uint8Array>();
@@ -124,6 +127,11 @@ export function decodeGossipFrame(bytes: Uint8Array): GossipFrame {
   } catch (error) {
     if (error instanceof DecodeError) throw error;
     throw new DecodeError(`malformed consensus message: ${(error as Error).message}`);
+  }
+  const compact = fields.get(COMPACT_PROPOSAL_FIELD);
+  if (compact !== undefined) {
+    if (count !== 1) throw new DecodeError("compact proposal with other fields");
+    return { kind: "compact", compact: decodeCompactProposal(compact) };
   }
   const part = fields.get(PART_FIELD);
   if (part !== undefined) {

@@ -5,6 +5,8 @@ export interface ChainTopics {
   consensus: string;
   evidence: string;
   blocksync: string;
+  /** Request/response: txs of a compact proposal this node lacks (compact-proposal.ts). */
+  proposalTxs: string;
   /** Validator-signed batches of device readings (bridge-mqtt/gossip). */
   readings: string;
   /** Request/response: one device's day of readings, for repair (bridge-mqtt/gossip). */
@@ -20,6 +22,7 @@ export function chainTopics(chainId: string): ChainTopics {
     consensus: `${prefix}/consensus/1`,
     evidence: `${prefix}/evidence/1`,
     blocksync: `${prefix}/blocksync/1`,
+    proposalTxs: `${prefix}/proposal-txs/1`,
     readings: `${prefix}/readings/1`,
     readingsRepair: `${prefix}/readings-repair/1`,
     consumerCommands: `${prefix}/consumer-commands/1`,

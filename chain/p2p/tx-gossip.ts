@@ -5,6 +5,7 @@
 // Batch wire format (protobuf): `message TxBatch { repeated bytes txs = 1; }`.
 import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
 import type { CheckTxResponse } from "../app/abci.ts";
+import { txHashOf } from "../app/tx-hash.ts";
 import type { P2PHost, Verdict } from "./host.ts";
 import {
   MAX_GOSSIP_MESSAGE_BYTES,
@@ -69,11 +70,19 @@ export class TxGossip {
   #outboundBytes = 0;
   #timer: NodeJS.Timeout | undefined;
   #inboundPending = 0;
+  /** Received txs still being checked, by hash hex (at most MAX_INBOUND_PENDING_TXS): a compact
+   * proposal that arrives right behind their batch finds them here before they reach the mempool. */
+  readonly #arriving = new Map<string, Uint8Array>();
   #stopped = false;
 
   constructor(options: TxGossipOptions) {
     this.#o = options;
     options.host.subscribe(options.topic, (data) => this.#receive(data));
+  }
+
+  /** A received tx not yet through ingress, by the hex of its hash. */
+  arriving(hashHex: string): Uint8Array | undefined {
+    return this.#arriving.get(hashHex);
   }
 
   /** Queues an RPC-admitted tx for the next batch. */
@@ -123,6 +132,8 @@ export class TxGossip {
     }
     this.#inboundPending += txs.length;
     metrics.txsReceived += txs.length;
+    const hexes = txs.map((tx) => txHashOf(tx).hex);
+    for (const [i, hex] of hexes.entries()) this.#arriving.set(hex, txs[i]!);
     try {
       const responses = await this.#o.submitBatch(txs);
       let admitted = 0;
@@ -140,6 +151,7 @@ export class TxGossip {
       return "accept";
     } finally {
       this.#inboundPending -= txs.length;
+      for (const hex of hexes) this.#arriving.delete(hex);
     }
   }
 }

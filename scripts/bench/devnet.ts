@@ -373,9 +373,12 @@ export function printDevnetFigures(f: DevnetBenchFigures): void {
           .join(", ")}` +
         (node.p2p === undefined
           ? ""
-          : `\n              consensus gossip ${mb(node.p2p["consensusBytesPublished"])} MB published, ` +
+          : `\n              consensus gossip ${mb(node.p2p["consensusBytesPublished"])} MB published ` +
+            `(catch-up commits ${mb(node.p2p["catchupBytesPublished"])} MB), ` +
             `${mb(node.p2p["consensusBytesReceived"])} MB received; tx batches ${fmt(node.p2p["txBatchesPublished"] ?? 0)} published, ` +
-            `${fmt(node.p2p["txBatchesAccepted"] ?? 0)} accepted, ${fmt(node.p2p["txBatchesIgnored"] ?? 0)} ignored`),
+            `${fmt(node.p2p["txBatchesAccepted"] ?? 0)} accepted, ${fmt(node.p2p["txBatchesIgnored"] ?? 0)} ignored; ` +
+            `compact proposals ${fmt(node.p2p["compactProposalsRebuilt"] ?? 0)} rebuilt, ` +
+            `${fmt(node.p2p["proposalTxsFetched"] ?? 0)} txs fetched, ${fmt(node.p2p["proposalTxFetchFailures"] ?? 0)} fetches failed`),
     );
 }
 
