@@ -252,40 +252,26 @@ function requiredFeesMemo(prices: readonly DecCoin[], gasLimit: bigint): readonl
 }
 
 /** Sign bytes per decoded tx and signer index, for the chain id and account number they were made
- * with: a tx's signatures are looked up at ingress, in checkTx and in finalizeBlock. Weak, as below. */
-const signBytesMemo = new WeakMap<
-  DecodedTx,
-  ({ chainId: string; accountNumber: bigint; bytes: Uint8Array } | undefined)[]
->();
-
+ * with: a tx's signatures are looked up at ingress, in checkTx and in finalizeBlock. */
 function signBytesOf(tx: DecodedTx, index: number, chainId: string, accountNumber: bigint): Uint8Array {
-  let memo = signBytesMemo.get(tx);
-  const known = memo?.[index];
+  const known = tx.signBytes?.[index];
   if (known !== undefined && known.chainId === chainId && known.accountNumber === accountNumber)
     return known.bytes;
   const bytes = encodeSignDoc(tx.raw.bodyBytes, tx.raw.authInfoBytes, chainId, accountNumber);
-  if (memo === undefined) {
-    memo = [];
-    signBytesMemo.set(tx, memo);
-  }
-  memo[index] = { chainId, accountNumber, bytes };
+  tx.signBytes ??= [];
+  tx.signBytes[index] = { chainId, accountNumber, bytes };
   return bytes;
 }
 
-/** Keys already checked against their signer's address, per decoded tx and signer index: the check
+/** The signer's key, checked against its address once per decoded tx and signer index: the check
  * (sha256, ripemd160, bech32) is a pure function of the tx bytes, and a decoded tx is reused from
- * checkTx to recheck and finalizeBlock. Weak, so it lives exactly as long as the decoded tx. */
-const checkedSignerKeys = new WeakMap<DecodedTx, Map<number, Uint8Array | undefined>>();
-
+ * checkTx to recheck and finalizeBlock. A failed check is not kept: it throws every time. */
 function signerPubKey(tx: DecodedTx, address: string, index: number): Uint8Array | undefined {
-  let keys = checkedSignerKeys.get(tx);
-  if (keys?.has(index)) return keys.get(index);
+  const known = tx.signerKeys?.[index];
+  if (known !== undefined) return known ?? undefined;
   const key = checkSignerPubKey(tx.authInfo.signerInfos[index]?.publicKey, address, index);
-  if (keys === undefined) {
-    keys = new Map();
-    checkedSignerKeys.set(tx, keys);
-  }
-  keys.set(index, key);
+  tx.signerKeys ??= [];
+  tx.signerKeys[index] = key ?? null;
   return key;
 }
 

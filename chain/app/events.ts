@@ -34,18 +34,32 @@ export function isIndexedAttribute(type: string, key: string): boolean {
   return !UNINDEXED_KEYS.has(key) && unindexedByType.get(type)?.has(key) !== true;
 }
 
+/** Attributes made by sharedAttribute (frozen, with their index flag). */
+const sharedAttributes = new WeakSet<object>();
+
+/** A frozen attribute to append to many managers' events (each message's msg_index): built once by
+ * its caller instead of once per EventManager. */
+export function sharedAttribute(key: string, value: string): Readonly<Event["attributes"][number]> {
+  const attribute = Object.freeze({ key, value, index: !UNINDEXED_KEYS.has(key) });
+  sharedAttributes.add(attribute);
+  return attribute;
+}
+
 export class EventManager {
   readonly events: Event[] = [];
   readonly #appended: Event["attributes"][number] | undefined;
 
   /** With `appended` (e.g. msg_index of a message's events), every event gets that attribute last,
-   * as withAttribute would add it afterwards, without copying the events again. */
+   * as withAttribute would add it afterwards, without copying the events again. An attribute from
+   * sharedAttribute is used as it is (no copy per manager). */
   constructor(appended?: { key: string; value: string }) {
     // One frozen attribute shared by all of them: events are never written once emitted.
     this.#appended =
       appended === undefined
         ? undefined
-        : Object.freeze({ ...appended, index: !UNINDEXED_KEYS.has(appended.key) });
+        : sharedAttributes.has(appended)
+          ? (appended as Event["attributes"][number])
+          : Object.freeze({ ...appended, index: !UNINDEXED_KEYS.has(appended.key) });
   }
 
   emit(type: string, attributes: Record<string, string>): void {

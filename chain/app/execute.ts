@@ -6,7 +6,7 @@ import type { Event, ExecTxResult } from "./abci.ts";
 import { type AnteEnvironment, type AnteResult, runAnte } from "./ante.ts";
 import { type BlockInfo, StoreContext } from "./context.ts";
 import { toAbciError, wrapError } from "./errors.ts";
-import { EventManager, isIndexedAttribute } from "./events.ts";
+import { EventManager, isIndexedAttribute, sharedAttribute } from "./events.ts";
 import { GasMeter, INFINITE_GAS } from "./gas.ts";
 import type { ExecMode, MsgHandler, MsgResponse } from "./module.ts";
 import { type DecodedTx, decodeTx } from "./tx.ts";
@@ -86,7 +86,7 @@ export async function executeTx(
     const { typeUrl, msg, handler } = msgs[index]!;
     const msgIndex = msgIndexString(index);
     // Each message's events carry its msg_index (appended as they are emitted).
-    const msgEvents = new EventManager({ key: "msg_index", value: msgIndex });
+    const msgEvents = new EventManager(MSG_INDEX_ATTRIBUTES[index] ?? { key: "msg_index", value: msgIndex });
     const msgCtx = new StoreContext(block, mode, msgCache, meter, ante.signers, msgEvents);
     try {
       msgResponses.push(await handler.handle(msgCtx, msg));
@@ -113,6 +113,9 @@ export async function executeTx(
 const MSG_INDEX_INDEXED = isIndexedAttribute("message", "msg_index");
 /** "0", "1", ...: a tx rarely has more messages than this; beyond, String(index). */
 const MSG_INDEX_STRINGS = Array.from({ length: 16 }, (_, index) => String(index));
+
+/** The msg_index attribute of the first messages, shared by their events in every tx. */
+const MSG_INDEX_ATTRIBUTES = MSG_INDEX_STRINGS.map((value) => sharedAttribute("msg_index", value));
 
 function msgIndexString(index: number): string {
   return MSG_INDEX_STRINGS[index] ?? String(index);
