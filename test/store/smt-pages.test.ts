@@ -251,18 +251,19 @@ test("the raw page cache never serves pages of a prepared block that was dropped
 });
 
 test("latest pages: served only for the version that wrote them, within the budget, intact through compaction", (t) => {
-  const pages = new LatestPages(2_000_000);
+  const pages = new LatestPages(20_000_000);
   const slot = pages.addTree();
   const other = pages.addTree();
-  const page = (position: number, round: number) => new Uint8Array(1000).fill((position * 7 + round) & 0xff);
-  // Rewrite 2,000 positions 40 times (80 MB): chunks fill with replaced pages and are compacted after each round.
+  // Rewrite 2,000 positions 40 times (80 MB), sizes varying: chunks fill with replaced pages and are compacted.
+  const page = (position: number, round: number) =>
+    new Uint8Array(900 + ((position + round) % 5) * 40).fill((position * 7 + round) & 0xff);
   for (let round = 0; round < 40; round++) {
     for (let position = 0; position < 2000; position++)
       pages.set(slot, position, round, page(position, round));
     pages.compact();
   }
-  t.true(pages.sizeBytes <= 2_000_000);
-  t.true(pages.allocatedBytes <= 20_000_000, "replaced pages were compacted away");
+  t.true(pages.sizeBytes <= 2_200_000);
+  t.true(pages.allocatedBytes <= 16_000_000, "replaced pages were compacted away");
   for (let position = 0; position < 2000; position += 37) {
     const held = pages.get(slot, position, 39);
     if (held !== undefined) t.deepEqual(held, page(position, 39));
@@ -272,6 +273,10 @@ test("latest pages: served only for the version that wrote them, within the budg
   t.truthy(pages.get(slot, 1900, 39));
   pages.delete(slot, 1900);
   t.is(pages.get(slot, 1900, 39), undefined);
+  const small = new LatestPages(100_000);
+  const smallSlot = small.addTree();
+  for (let position = 0; position < 1000; position++) small.set(smallSlot, position, 1, page(position, 1));
+  t.true(small.sizeBytes <= 100_000, "the budget bounds the pages held");
   const off = new LatestPages(0);
   const offSlot = off.addTree();
   off.set(offSlot, 1, 1, new Uint8Array(10));
@@ -285,4 +290,40 @@ test("position ids are distinct across depths and ignore the bits below the dept
   t.is(ids.size, 46);
   t.is(positionId(3, Uint8Array.of(0b1010_0000)), positionId(3, Uint8Array.of(0b1011_1111)));
   t.is(positionId(46, path), -1);
+});
+
+test("held pages replaced across commits: deletes collapse leaves into the decoded top, every root as from scratch", async (t) => {
+  const { db } = await tempDb(t);
+  // Decoded top above depth 4 only: leaves collapse from held pages (depth >= 6) into it.
+  const cms = await openCommitMultiStore({ db, storeNames: STORES, nodeCacheDepth: 4 });
+  const random = seededRandom(33);
+  const live = new Map<string, Uint8Array>();
+  let largest = 0;
+  await cms.commit(await cms.prepareCommit(cms.cacheMultiStore(), 0), []);
+  for (let version = 1; version <= 30; version++) {
+    const cache = cms.cacheMultiStore();
+    const store = cache.store("main");
+    // Grow, then shrink to a few keys: deletes empty whole subtrees.
+    const deleting = version > 15;
+    for (let i = 0; i < 60; i++) {
+      const key = Uint8Array.of(random.int(2), random.int(128));
+      if (deleting ? random.int(5) !== 0 : random.int(6) === 0) {
+        store.delete(key);
+        live.delete(hex(key));
+      } else {
+        const value = random.bytes(1, 12);
+        store.set(key, value);
+        live.set(hex(key), value);
+      }
+    }
+    await cms.commit(await cms.prepareCommit(cache, version), []);
+    largest = Math.max(largest, live.size);
+    const roots = await cms.storeRoots(version);
+    t.deepEqual(
+      roots.get("main"),
+      smtRootOf([...live].map(([key, value]) => [Uint8Array.from(Buffer.from(key, "hex")), value])),
+      `root at version ${version}`,
+    );
+  }
+  t.true(live.size < largest / 2, "the tree shrank");
 });
