@@ -17,6 +17,9 @@ export const MAX_READING_BYTES = 4_096;
 /** Values in one reading: as many as a day's commitment may aggregate (meter MAX_AGGREGATES). */
 export const MAX_READING_VALUES = MAX_AGGREGATES;
 const MAX_UINT64 = (1n << 64n) - 1n;
+/** The default of a reading's absent bytes field, shared: nothing writes into a reading's bytes, and
+ * a fresh one per reading was a typed array and an ArrayBuffer of garbage each. */
+const NO_BYTES = new Uint8Array(0);
 const JSON_OPEN_BRACE = 0x7b;
 const utf8Length = (text: string) => Buffer.byteLength(text, "utf8");
 
@@ -49,8 +52,8 @@ function decodeProtobuf(payload: Uint8Array): Reading {
       unit: v.unit ?? "",
       value: v.value ?? "",
     })),
-    ciphertext: message.ciphertext ?? new Uint8Array(0),
-    signature: message.signature ?? new Uint8Array(0),
+    ciphertext: message.ciphertext ?? NO_BYTES,
+    signature: message.signature ?? NO_BYTES,
   };
 }
 
@@ -127,6 +130,60 @@ function decodeJson(payload: Uint8Array): Reading {
 /** Most bytes of a uint64 varint. */
 const MAX_VARINT_BYTES = 10;
 
+// decodeCanonicalReading's cursor, module state rather than closures over its locals (four closures
+// and their context per reading): the decoder is synchronous and never re-entered.
+let source: Uint8Array = NO_BYTES;
+let at = 0;
+let sourceEnd = 0;
+let failed = false;
+
+/** A minimal varint below 2^32 (lengths) read at the cursor; -1 when it is not one. */
+function readLength(): number {
+  let value = 0;
+  for (let shift = 0; shift < 35 && at < sourceEnd; shift += 7) {
+    const byte = source[at++]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return shift > 0 && byte === 0 ? -1 : value;
+  }
+  return -1;
+}
+
+/** A minimal, non-zero uint64 varint (proto3 omits zero); sets `failed` when it is not one. */
+function varintUint64(): bigint {
+  const start = at;
+  // The first 7 bytes (49 bits: any clock in ms) in two small integers, one double at the end: a
+  // double accumulated byte by byte was a heap number per byte where V8 did not unbox it.
+  let low = 0;
+  let high = 0;
+  for (let i = 0; i < MAX_VARINT_BYTES && at < sourceEnd; i++) {
+    const byte = source[at++]!;
+    if (i < 4) low |= (byte & 0x7f) << (7 * i);
+    else if (i < 7) high |= (byte & 0x7f) << (7 * (i - 4));
+    if (byte >= 0x80) continue;
+    if (byte === 0 || (i === MAX_VARINT_BYTES - 1 && byte > 1)) break;
+    if (i < 7) return BigInt(high * 2 ** 28 + low);
+    let value = 0n;
+    for (let back = at - 1; back >= start; back--) value = (value << 7n) | BigInt(source[back]! & 0x7f);
+    return value;
+  }
+  failed = true;
+  return 0n;
+}
+
+/** A present (non-empty) length-delimited field's start (it ends at `at`); -1 when it does not fit. */
+function lengthDelimited(): number {
+  const size = readLength();
+  if (size <= 0 || at + size > sourceEnd) return -1;
+  at += size;
+  return at - size;
+}
+
+/** The ASCII text of a length-delimited field, undefined when absent, too long or not ASCII. */
+function asciiField(limit: number): string | undefined {
+  const start = lengthDelimited();
+  return start < 0 || at > limit ? undefined : asciiString(source, start, at);
+}
+
 /**
  * A protobuf payload that is already a Reading's canonical encoding with only ASCII strings (what
  * a device sends that encodes as the meter module does), decoded in one pass without protobufjs:
@@ -140,87 +197,66 @@ export function decodeCanonicalReading(
 ): { reading: Reading; bytes: ReadingBytes } | undefined {
   const end = payload.length;
   if (end === 0 || end > MAX_READING_BYTES) return undefined;
-  let offset = 0;
-  let failed = false;
-  /** A minimal varint below 2^32 (lengths); -1 when it is not one. */
-  const length = (): number => {
-    let value = 0;
-    for (let shift = 0; shift < 35 && offset < end; shift += 7) {
-      const byte = payload[offset++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return shift > 0 && byte === 0 ? -1 : value;
-    }
-    return -1;
-  };
-  /** A minimal, non-zero uint64 varint (proto3 omits zero). */
-  const uint64 = (): bigint => {
-    const start = offset;
-    let small = 0;
-    for (let i = 0; i < MAX_VARINT_BYTES && offset < end; i++) {
-      const byte = payload[offset++]!;
-      if (i < 7) small += (byte & 0x7f) * 2 ** (7 * i);
-      if (byte >= 0x80) continue;
-      if (byte === 0 || (i === MAX_VARINT_BYTES - 1 && byte > 1)) break;
-      if (i < 7) return BigInt(small);
-      let value = 0n;
-      for (let at = offset - 1; at >= start; at--) value = (value << 7n) | BigInt(payload[at]! & 0x7f);
-      return value;
-    }
-    failed = true;
-    return 0n;
-  };
-  /** A present (non-empty) length-delimited field's bounds; undefined when it does not fit. */
-  const field = (): number | undefined => {
-    const size = length();
-    if (size <= 0 || offset + size > end) return undefined;
-    offset += size;
-    return offset - size;
-  };
-  const ascii = (start: number): string | undefined => asciiString(payload, start, offset);
+  source = payload;
+  sourceEnd = end;
+  at = 0;
+  failed = false;
+  try {
+    return decodeCanonicalFields(payload, end);
+  } finally {
+    source = NO_BYTES; // not kept alive by the module
+  }
+}
+
+function decodeCanonicalFields(
+  payload: Uint8Array,
+  end: number,
+): { reading: Reading; bytes: ReadingBytes } | undefined {
   const reading: Reading = {
     deviceId: "",
     sequence: 0n,
     timestampMs: 0n,
     values: [],
-    ciphertext: new Uint8Array(0),
-    signature: new Uint8Array(0),
+    ciphertext: NO_BYTES,
+    signature: NO_BYTES,
   };
   let signatureStart = end;
   let lastTag = 0;
-  while (offset < end && !failed) {
-    const tag = payload[offset++]!;
+  while (at < end && !failed) {
+    const tag = payload[at++]!;
     // Fields in number order, each once (values repeated, together): what the encoder writes.
     if (tag < lastTag || (tag === lastTag && tag !== 0x22)) return undefined;
     lastTag = tag;
     if (tag === 0x0a) {
-      const start = field();
-      const text = start === undefined ? undefined : ascii(start);
+      const text = asciiField(end);
       if (text === undefined) return undefined;
       reading.deviceId = text;
-    } else if (tag === 0x10) reading.sequence = uint64();
-    else if (tag === 0x18) reading.timestampMs = uint64();
+    } else if (tag === 0x10) reading.sequence = varintUint64();
+    else if (tag === 0x18) reading.timestampMs = varintUint64();
     else if (tag === 0x22) {
-      const size = length();
-      if (size < 0 || offset + size > end) return undefined;
-      const valueEnd = offset + size;
-      const strings = ["", "", ""];
+      const size = readLength();
+      if (size < 0 || at + size > end) return undefined;
+      const valueEnd = at + size;
+      let name = "";
+      let unit = "";
+      let value = "";
       let lastInner = 0;
-      while (offset < valueEnd) {
-        const inner = payload[offset++]!;
-        const index = inner === 0x0a ? 0 : inner === 0x12 ? 1 : inner === 0x1a ? 2 : -1;
-        if (index < 0 || inner <= lastInner) return undefined;
+      while (at < valueEnd) {
+        const inner = payload[at++]!;
+        if ((inner !== 0x0a && inner !== 0x12 && inner !== 0x1a) || inner <= lastInner) return undefined;
         lastInner = inner;
-        const start = field();
-        const text = start === undefined || offset > valueEnd ? undefined : ascii(start);
+        const text = asciiField(valueEnd);
         if (text === undefined) return undefined;
-        strings[index] = text;
+        if (inner === 0x0a) name = text;
+        else if (inner === 0x12) unit = text;
+        else value = text;
       }
-      reading.values.push({ name: strings[0]!, unit: strings[1]!, value: strings[2]! });
+      reading.values.push({ name, unit, value });
     } else if (tag === 0x2a || tag === 0x32) {
-      const fieldStart = offset - 1;
-      const start = field();
-      if (start === undefined) return undefined;
-      const bytes = payload.subarray(start, offset);
+      const fieldStart = at - 1;
+      const start = lengthDelimited();
+      if (start < 0) return undefined;
+      const bytes = payload.subarray(start, at);
       if (tag === 0x2a) reading.ciphertext = bytes;
       else {
         reading.signature = bytes;

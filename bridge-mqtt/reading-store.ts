@@ -47,15 +47,28 @@ function deviceKey(prefix: number, deviceId: string): Buffer {
   return deviceKeyWithTail(prefix, deviceId, 0);
 }
 
+/** Writes `value` as 8 bytes big-endian at `offset`. Sequences are far below 2^53: through numbers,
+ * as writeBigUInt64BE makes several BigInts of garbage per call (three calls per stored reading). */
+function writeUint64(out: Buffer, value: bigint, offset: number): void {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    out.writeBigUInt64BE(value, offset);
+    return;
+  }
+  const number = Number(value);
+  out.writeUInt32BE(Math.floor(number / 2 ** 32), offset);
+  out.writeUInt32BE(number >>> 0, offset + 4);
+}
+
+/** 8 bytes big-endian, from Node's pool (Buffer.alloc made an ArrayBuffer per call). */
 function uint64(value: bigint): Buffer {
-  const out = Buffer.alloc(8);
-  out.writeBigUInt64BE(value);
+  const out = Buffer.allocUnsafe(8);
+  writeUint64(out, value, 0);
   return out;
 }
 
 export const readingKey = (deviceId: string, sequence: bigint): Uint8Array => {
   const key = deviceKeyWithTail(READING_PREFIX, deviceId, 8);
-  key.writeBigUInt64BE(sequence, key.length - 8);
+  writeUint64(key, sequence, key.length - 8);
   return key;
 };
 
@@ -63,7 +76,7 @@ export const readingKey = (deviceId: string, sequence: bigint): Uint8Array => {
 function deviceDayKey(deviceId: string, day: number, sequence: bigint): Buffer {
   const key = deviceKeyWithTail(DEVICE_DAY_PREFIX, deviceId, 12);
   key.writeUInt32BE(day, key.length - 12);
-  key.writeBigUInt64BE(sequence, key.length - 8);
+  writeUint64(key, sequence, key.length - 8);
   return key;
 }
 
@@ -219,12 +232,12 @@ export class ReadingStore {
    * reading. `done` may be called before add returns. */
   add(reading: Reading, bytes: Uint8Array, done: (error?: Error) => void): void {
     if (this.#closed) {
-      this.#release([reading], true);
+      this.#release([{ reading }], true);
       done(new BridgeUnavailable("stopped", "the bridge is stopping"));
       return;
     }
     if (this.#queue.length >= MAX_PENDING_READINGS) {
-      this.#release([reading], true);
+      this.#release([{ reading }], true);
       done(new BridgeUnavailable("queue_full", "too many readings waiting for disk"));
       return;
     }
@@ -312,9 +325,9 @@ export class ReadingStore {
     if (batch.length === 0) return;
     const operations: BatchOperation[] = [];
     const last = new Map<string, bigint>();
-    const replicatedDevices = new Set<string>();
+    let replicatedDevices: Set<string> | undefined;
     for (const { reading, bytes, origin } of batch) {
-      if (origin === "replicated") replicatedDevices.add(reading.deviceId);
+      if (origin === "replicated") (replicatedDevices ??= new Set()).add(reading.deviceId);
       const { deviceId, sequence } = reading;
       const day = Number(dayOf(reading.timestampMs));
       operations.push(
@@ -332,24 +345,23 @@ export class ReadingStore {
       if (previous === undefined || sequence > previous) last.set(deviceId, sequence);
     }
     // A replicated reading may fill a gap below what is on disk: the record keeps the highest.
-    for (const deviceId of replicatedDevices) {
+    for (const deviceId of replicatedDevices ?? []) {
       const saved = this.#savedLastSequence(deviceId);
       if (saved > last.get(deviceId)!) last.set(deviceId, saved);
     }
-    for (const [deviceId, sequence] of last)
+    // forEach: a for-of over the map made an entry array per device.
+    last.forEach((sequence, deviceId) =>
       operations.push({
         type: "put",
         key: deviceKey(LAST_SEQUENCE_PREFIX, deviceId),
         value: uint64(sequence),
-      });
+      }),
+    );
     try {
       await writeBatch(this.#db, operations, true);
     } catch (error) {
       this.#unqueue(batch);
-      this.#release(
-        batch.map((p) => p.reading),
-        true,
-      );
+      this.#release(batch, true);
       const failure = new BridgeUnavailable(
         "storage_failed",
         `readings not stored: ${(error as Error).message}`,
@@ -358,15 +370,12 @@ export class ReadingStore {
       return;
     }
     this.#unqueue(batch);
-    this.#release(
-      batch.map((p) => p.reading),
-      false,
-    );
+    this.#release(batch, false);
     for (const pending of batch) settle(pending, true);
-    const stored = batch.map(({ reading, bytes, origin }) => ({ reading, bytes, origin }));
+    // The queued entries are StoredReadings already (reading, bytes, origin): no copy per reading.
     for (const listener of this.#listeners) {
       try {
-        listener(stored);
+        listener(batch);
       } catch {
         // a consumer's failure must not turn a durable write into an error
       }
@@ -388,8 +397,9 @@ export class ReadingStore {
 
   /** Ends the reservations of these readings; `forget` drops the in-memory last sequence so the next
    * reading of the device reads it back from disk (after a failed write, memory is ahead of disk). */
-  #release(readings: readonly Reading[], forget: boolean): void {
-    for (const { deviceId } of readings) {
+  #release(readings: readonly { reading: Reading }[], forget: boolean): void {
+    for (const { reading } of readings) {
+      const { deviceId } = reading;
       const entry = this.#lastSequence.get(deviceId);
       if (entry === undefined) continue;
       entry.inFlight--;

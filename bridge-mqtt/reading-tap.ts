@@ -129,7 +129,8 @@ export function tapReadings(stream: Duplex, gate: TapGate = new TapGate()): Read
     const topicBytes = topic!;
     const idAt = at + 2 + topicBytes.length;
     if (idAt + 2 > end || data.readUInt16BE(at) !== topicBytes.length) return false;
-    if (data.compare(topicBytes, 0, topicBytes.length, at + 2, idAt) !== 0) return false;
+    // A loop, not Buffer#compare: with offsets that makes views of both sides per reading.
+    for (let i = 0; i < topicBytes.length; i++) if (data[at + 2 + i] !== topicBytes[i]) return false;
     const packetId = data.readUInt16BE(idAt);
     if (packetId === 0) return false; // malformed: aedes answers it as before
     inFlight++;
@@ -170,28 +171,29 @@ export function tapReadings(stream: Duplex, gate: TapGate = new TapGate()): Read
       const end = at + length;
       if (!complete || end > data.length) break;
       if (take(data, data[offset]!, at, end)) {
-        if (runStart >= 0) reading = forward(data.subarray(runStart, offset)) && reading;
-        if (runStart >= 0) forwarded = true;
+        if (runStart >= 0) {
+          reading = forward(data.subarray(runStart, offset)) && reading;
+          forwarded = true;
+        }
         runStart = -1;
       } else if (runStart < 0) runStart = offset;
       offset = end;
     }
-    if (runStart >= 0) reading = forward(data.subarray(runStart, offset)) && reading;
-    // Nothing for aedes in this chunk: an empty push still ends the stream's read in progress, so that
-    // read(0) can start the next one (resume) once this push stops the socket.
-    else if (!forwarded) reading = push.call(stream, EMPTY);
+    if (runStart >= 0) {
+      reading = forward(data.subarray(runStart, offset)) && reading;
+      forwarded = true;
+    }
     // Copied: a frame's start may sit at the end of a large read, which must not stay referenced.
     if (offset < data.length) partial = Buffer.from(data.subarray(offset));
-    if (inFlight >= MAX_READINGS_IN_FLIGHT_PER_CONNECTION) {
-      held = true;
-      return false;
-    }
-    if (gate.full) {
-      held = true;
-      gate.wait(resume);
-      return false;
-    }
-    return reading;
+    const full = inFlight >= MAX_READINGS_IN_FLIGHT_PER_CONNECTION;
+    if (!full && !gate.full) return reading;
+    // Stopping the socket: a chunk with nothing for aedes still pushes (empty) to end the stream's
+    // read in progress, so that read(0) can start the next one (resume). Only then: an empty push
+    // costs the stream's machinery and a nextTick, and a chunk of readings needs none to go on.
+    if (!forwarded) push.call(stream, EMPTY);
+    held = true;
+    if (!full) gate.wait(resume);
+    return false;
   };
 
   return {
