@@ -74,9 +74,10 @@ export async function runBridgeLoad(options: {
     let thread = process.threadCpuUsage();
     let threadsBefore = threadCpuByName();
     let acceptedBefore = 0;
-    let peakRssMb = 0;
+    let peak = procRssMb();
     const sampler = setInterval(() => {
-      peakRssMb = Math.max(peakRssMb, process.memoryUsage.rss() / 2 ** 20);
+      const sample = procRssMb();
+      if (sample.now > peak.now) peak = sample;
     }, 250);
     const load = await runDeviceLoad({
       port: bridge.port,
@@ -111,7 +112,7 @@ export async function runBridgeLoad(options: {
         `  PUBACKed ${load.acked} of ${load.sent} sent (${load.ackedPerSecond.toFixed(0)}/s of ${load.offeredPerSecond}/s offered); ` +
           `p50 ${formatLatency(load.p50Ms)} ms, p99 ${formatLatency(load.p99Ms)} ms, max ${load.maxMs.toFixed(1)} ms`,
         `  bridge CPU ${perReading(used.user + used.system).toFixed(0)} µs per reading (all threads), main thread ${perReading(mainThread.user + mainThread.system).toFixed(0)} µs; ` +
-          `${(((used.user + used.system) / 1e6 / load.seconds) * 100).toFixed(0)}% of a core; RSS peak ${peakRssMb.toFixed(0)} MB`,
+          `${(((used.user + used.system) / 1e6 / load.seconds) * 100).toFixed(0)}% of a core; RSS peak ${peak.now.toFixed(0)} MB (anonymous ${peak.anon.toFixed(0)}, file-backed ${peak.file.toFixed(0)})`,
         `  generator CPU ${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading sent (${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core)`,
         `  not acknowledged ${load.unacked}, skipped ${load.skipped}, rejected ${load.rejected}, disconnects ${load.disconnects}, ` +
           `bridge unavailable ${bridge.counters.unavailable}; ${(stats.verified / Math.max(1, stats.batches)).toFixed(1)} signatures per worker message`,
@@ -156,6 +157,19 @@ export function formatThreadCpu(
     if (micros >= 0.5) parts.push(`${name} ${micros.toFixed(0)}`);
   }
   return parts.join(", ");
+}
+
+/** A process's (default this one) RSS now, its peak (VmHWM) and its anonymous and file-backed parts
+ * (LevelDB's mmapped table files, which the kernel can reclaim), MB, from /proc/<pid>/status. */
+export function procRssMb(pid: number = process.pid): {
+  peak: number;
+  now: number;
+  anon: number;
+  file: number;
+} {
+  const status = readFileSync(`/proc/${pid}/status`, "latin1");
+  const mbOf = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  return { peak: mbOf("VmHWM"), now: mbOf("VmRSS"), anon: mbOf("RssAnon"), file: mbOf("RssFile") };
 }
 
 interface MemorySample {

@@ -7,7 +7,7 @@
 // load generator is scripts/devices.ts in a process of its own, so it shares no event loop with the
 // node. CPU and RSS come from /proc (utime + stime; VmHWM).
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ import {
   measureRelay,
   startRelayBroker,
 } from "./bridge-ceilings.ts";
-import { formatThreadCpu, threadCpuByName } from "./bridge-load.ts";
+import { formatThreadCpu, procRssMb, threadCpuByName } from "./bridge-load.ts";
 import { fmt } from "./crypto.ts";
 import { type DeviceLoadSummary, runDeviceLoad } from "./device-load.ts";
 import { procCpuSeconds } from "./devnet.ts";
@@ -63,6 +63,10 @@ interface NodeUsage {
    * when other processes take the cores (the figure to compare across runs on a shared machine). */
   cpuMicrosPerReading: number;
   peakRssMb: number;
+  /** At the peak sample: anonymous memory (heaps, buffers) and file-backed pages (LevelDB's mmapped
+   * table files, which the kernel can reclaim), MB. Undefined where the run does not sample them. */
+  peakAnonMb?: number;
+  peakFileMb?: number;
   rssMb: number;
 }
 
@@ -113,12 +117,6 @@ export interface BridgeBenchFigures {
     lagP99Ms: number;
   };
   capacity: CapacityRun;
-}
-
-function procRssMb(pid: number): { peak: number; now: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { peak: kb("VmHWM") / 1024, now: kb("VmRSS") / 1024 };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON-RPC results, read field by field
@@ -332,9 +330,11 @@ async function capacityRun(
   const loadStart = loadavg()[0]!;
   let started = { cpu: 0, at: 0 };
   let threadsStart = new Map<string, number>();
-  let peakRssMb = 0;
+  let peak = { now: 0, anon: 0, file: 0 };
   const sampler = setInterval(() => {
-    if (started.at > 0) peakRssMb = Math.max(peakRssMb, procRssMb(nodePid).now);
+    if (started.at === 0) return;
+    const sample = procRssMb(nodePid);
+    if (sample.now > peak.now) peak = sample;
   }, 500);
   const load = await runDeviceLoad({
     port: Number(new URL(node.mqttUrl).port),
@@ -363,7 +363,9 @@ async function capacityRun(
     node: {
       cpuPercent: (cpu / wallSeconds) * 100,
       cpuMicrosPerReading: accepted === 0 ? Number.NaN : (cpu * 1e6) / accepted,
-      peakRssMb: Math.max(peakRssMb, rss.now),
+      ...(rss.now > peak.now
+        ? { peakRssMb: rss.now, peakAnonMb: rss.anon, peakFileMb: rss.file }
+        : { peakRssMb: peak.now, peakAnonMb: peak.anon, peakFileMb: peak.file }),
       rssMb: rss.now,
     },
     idleCpuPercent: idleCpuPerSecond * 100,
@@ -546,7 +548,7 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
     `  ${fmt(o.devices)} devices at 1 Hz on one node, ${o.seconds} s (registered ${fmt(c.registration.registered)} in ${c.registration.txs} txs, ${c.registration.seconds.toFixed(1)} s):`,
     `    connected ${fmt(c.load.connected)}/${fmt(c.load.devices)} (target ${fmt(TARGET.devices)}); PUBACKed ${fmt(c.load.ackedPerSecond)}/s of ${fmt(c.load.offeredPerSecond)}/s offered`,
     `    PUBACK p50 ${ms(c.load.p50Ms)}, p99 ${ms(c.load.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.load.maxMs)}`,
-    `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%; ${c.node.cpuMicrosPerReading.toFixed(0)} µs per reading, ${c.netCpuMicrosPerReading.toFixed(0)} µs without the idle node's ${c.idleCpuPercent.toFixed(0)}%; 10,000/s beside the generator on ${f.cores} cores needs ≤ ~120), RSS peak ${c.node.peakRssMb.toFixed(0)} MB, at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB)`,
+    `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%; ${c.node.cpuMicrosPerReading.toFixed(0)} µs per reading, ${c.netCpuMicrosPerReading.toFixed(0)} µs without the idle node's ${c.idleCpuPercent.toFixed(0)}%; 10,000/s beside the generator on ${f.cores} cores needs ≤ ~120), RSS peak ${c.node.peakRssMb.toFixed(0)} MB (anonymous ${c.node.peakAnonMb?.toFixed(0)}, file-backed ${c.node.peakFileMb?.toFixed(0)}), at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB)`,
     `    node CPU by thread, µs per reading: ${c.threads}`,
     `    generator CPU ${generatorMicros(c.load)}`,
     `    dropped: ${dropped} (never acknowledged ${c.load.unacked}, skipped ${c.load.skipped}, not acknowledged by the bridge ${c.unavailable}); rejected ${c.rejected}; disconnects ${c.load.disconnects}`,
