@@ -1,7 +1,8 @@
 // In-process fan-out of committed blocks to RPC subscribers and broadcast_tx_commit waiters.
 import type { ExecTxResult } from "../app/abci.ts";
+import { txHashOf } from "../app/tx-hash.ts";
 import type { CommittedBlock } from "../consensus/block-executor.ts";
-import { sha256, toHex } from "../crypto/hash.ts";
+import { toHex } from "../crypto/hash.ts";
 import type { NodeEvent } from "../rpc/backend.ts";
 
 /** Bound on concurrent broadcast_tx_commit waiters (CometBFT rpc.max_subscription_clients is 100). */
@@ -67,7 +68,8 @@ export class NodeEvents {
     block.data.txs.forEach((tx, index) => {
       const result = results.txResults[index]!;
       emit({ type: "Tx", height: block.header.height, index, tx, result });
-      const waiters = this.#txWaiters.get(toHex(sha256(tx)));
+      // The hash ingress computed for the same array (sha256 again when the block came from elsewhere).
+      const waiters = this.#txWaiters.get(txHashOf(tx).hex);
       if (waiters !== undefined) {
         for (const waiter of [...waiters]) waiter.resolve({ height: block.header.height, index, result });
       }

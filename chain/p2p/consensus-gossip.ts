@@ -22,7 +22,7 @@ import { proposerForRound } from "../consensus/tendermint/proposer.ts";
 import type { Proposal, ProposedBlock } from "../consensus/tendermint/types.ts";
 import type { ConsensusTransport, PeerId } from "../consensus/tendermint-engine.ts";
 import { toHex } from "../crypto/hash.ts";
-import type { Vote } from "../types/block.ts";
+import type { Validator, Vote } from "../types/block.ts";
 import { decodeVote } from "../types/block-codec.ts";
 import { blockIdEquals } from "../types/block-id.ts";
 import { hashHeader } from "../types/header.ts";
@@ -244,7 +244,7 @@ export class ConsensusGossip implements ConsensusTransport {
             ? state.nextValidators
             : undefined;
     if (validators === undefined || validators.length === 0) return { verdict: "ignore" };
-    const set = new ValidatorSet(validators);
+    const set = validatorSetOf(validators);
     try {
       if (message.kind === "vote")
         return checkVote(state.chainId, set, message.vote)
@@ -438,12 +438,25 @@ export class ConsensusGossip implements ConsensusTransport {
             ? state.lastValidators
             : undefined;
       if (validators === undefined || validators.length === 0) return "ignore";
-      const set = new ValidatorSet(validators);
+      const set = validatorSetOf(validators);
       return checkVote(state.chainId, set, a) && checkVote(state.chainId, set, b) ? "accept" : "reject";
     } catch {
       return "reject";
     }
   }
+}
+
+/** Sets by the chain state's validators array, which is never changed in place: each vote was checked
+ * against a set built again (a sort and a sha256 per validator). Weak: it goes with the state. */
+const validatorSets = new WeakMap<readonly Validator[], ValidatorSet>();
+
+function validatorSetOf(validators: readonly Validator[]): ValidatorSet {
+  let set = validatorSets.get(validators);
+  if (set === undefined) {
+    set = new ValidatorSet(validators);
+    validatorSets.set(validators, set);
+  }
+  return set;
 }
 
 type CheckResult = { verdict: "reject" | "ignore" } | { verdict: "accept"; message?: ConsensusMessage };
