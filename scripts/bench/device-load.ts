@@ -28,6 +28,8 @@ const SEND_TIME_SLOTS = 256;
 const DRAIN_MS = 10_000;
 /** Logins in flight at once per child process. */
 const CONNECT_CONCURRENCY = 200;
+/** Where every socket of a child process reads (connect's onread): 64 KiB, Node's read size. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 /** MQTT packet types (fixed header high nibble, MQTT 3.1.1 §2.2.1). */
 const CONNACK = 2;
 const PUBLISH = 3;
@@ -137,7 +139,7 @@ function onData(entry: LoadDevice, chunk: Buffer, handle: (type: number, body: B
     let at = offset + 1;
     for (;;) {
       if (at >= data.length) {
-        entry.partial = data.subarray(offset);
+        entry.partial = Buffer.from(data.subarray(offset)); // `data` may be the shared read buffer
         return;
       }
       const byte = data[at++]!;
@@ -203,36 +205,47 @@ async function child(): Promise<void> {
 
   const login = (device: SimulatedDevice, entry: LoadDevice) =>
     new Promise<void>((resolve) => {
-      const socket = connect({ port, host: "127.0.0.1", noDelay: true });
+      const handlePacket = (type: number, body: Buffer) => {
+        if (type === PUBACK) {
+          const id = body.readUInt16BE(0);
+          entry.inflight--;
+          totals.acked++;
+          histogram.add(performance.now() - entry.sentAt[id % SEND_TIME_SLOTS]!);
+        } else if (type === PUBLISH) totals.rejected++;
+        else if (type === CONNACK) {
+          if (body[1] !== 0) return socket.destroy();
+          entry.socket = socket;
+          totals.connected++;
+          socket.write(
+            mqttPacket.generate({
+              cmd: "subscribe",
+              messageId: 1,
+              subscriptions: [{ topic: errorsTopic(device.id), qos: 0 }],
+            }),
+          );
+          resolve();
+        }
+      };
+      const socket = connect({
+        port,
+        host: "127.0.0.1",
+        noDelay: true,
+        // Reads land in one buffer shared by the process's sockets and are parsed at once (what is
+        // kept is copied): no Buffer, ArrayBuffer and 64 KiB allocation per PUBACK read.
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (nread: number) => {
+            onData(entry, READ_BUFFER.subarray(0, nread), handlePacket);
+            return true; // keep reading
+          },
+        },
+      });
       socket.on("error", () => {});
       socket.once("close", () => {
         if (entry.socket === socket && !ending) totals.disconnects++;
         entry.socket = undefined;
         resolve();
       });
-      socket.on("data", (chunk: Buffer) =>
-        onData(entry, chunk, (type, body) => {
-          if (type === PUBACK) {
-            const id = body.readUInt16BE(0);
-            entry.inflight--;
-            totals.acked++;
-            histogram.add(performance.now() - entry.sentAt[id % SEND_TIME_SLOTS]!);
-          } else if (type === PUBLISH) totals.rejected++;
-          else if (type === CONNACK) {
-            if (body[1] !== 0) return socket.destroy();
-            entry.socket = socket;
-            totals.connected++;
-            socket.write(
-              mqttPacket.generate({
-                cmd: "subscribe",
-                messageId: 1,
-                subscriptions: [{ topic: errorsTopic(device.id), qos: 0 }],
-              }),
-            );
-            resolve();
-          }
-        }),
-      );
       socket.write(connectFrame(chainId, device.id, (m) => device.signer.sign(m), 0));
     });
   let next = 0;
