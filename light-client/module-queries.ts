@@ -1,6 +1,7 @@
 // Typed verified queries of sensorchain's own modules: devices, escrows, identity tokens and meter
-// commitments, one key each or as lists. Every record returned comes out of a store proof checked
-// against a light-verified app hash (queries.ts); nothing the node says is returned unproven.
+// commitments, one key each (module-records.ts, re-exported here) or as lists. Every record returned
+// comes out of a store proof checked against a light-verified app hash (queries.ts); nothing the
+// node says is returned unproven.
 //
 // Lists: the SMT hashes its keys, so there are no range proofs and a node could leave items out of a
 // list. A list helper therefore asks the node's gRPC list query which items exist (at the same
@@ -9,7 +10,6 @@
 import type { Timestamp } from "../chain/types/block.ts";
 import { type Device, decodeDevice } from "../modules/device/codec.ts";
 import { decodeEscrow, type Escrow } from "../modules/escrow/codec.ts";
-import { decodeToken, type IdentityToken } from "../modules/identity/codec.ts";
 import { toLong } from "../proto/canonical.ts";
 import { sensorchain as devicePb } from "../proto/gen/device.js";
 import { sensorchain as escrowPb } from "../proto/gen/escrow.js";
@@ -26,23 +26,28 @@ import {
   ESCROW_STORE,
   escrowConsumerIndexKey,
   escrowStoreKey,
-  IDENTITY_STORE,
   METER_STORE,
-  tokenOwnerIndexKey,
-  tokenStoreKey,
 } from "./keys.ts";
-import { type QueryOptions, queryProven, verifiedStateHeader, verifyStoreResponse } from "./queries.ts";
+import { decodeCommitmentValue, decoding, provenAt, type VerifiedCommitment } from "./module-records.ts";
+import { type QueryOptions, verifiedStateHeader } from "./queries.ts";
 import { heightOf, type LightBlock } from "./types.ts";
+
+export {
+  decodeCommitmentValue,
+  type Verified,
+  type VerifiedCommitment,
+  verifiedCommitment,
+  verifiedDevice,
+  verifiedEscrow,
+  verifiedIdentityToken,
+  verifiedIdentityTokenByOwner,
+} from "./module-records.ts";
+
+const big = (value: { toString(): string } | number | null | undefined): bigint =>
+  value === null || value === undefined ? 0n : BigInt(value.toString());
 
 /** Items proven per list call: each costs one or two proof round trips to the primary. */
 export const MAX_VERIFIED_LIST_ITEMS = 100;
-
-export interface Verified<T> {
-  /** undefined when the key is proven absent. */
-  value: T | undefined;
-  /** State height the value belongs to. */
-  height: bigint;
-}
 
 export interface VerifiedList<T> {
   items: T[];
@@ -58,149 +63,6 @@ export interface ListOptions extends QueryOptions {
   limit?: number;
   /** A previous page's nextKey. */
   pageKey?: Uint8Array;
-}
-
-/** A meter commitment as stored (sensorchain.meter.v1.Commitment), with bigint numbers. */
-export interface VerifiedCommitment {
-  deviceId: string;
-  day: bigint;
-  root: Uint8Array;
-  count: bigint;
-  aggregates: { name: string; unit: string; sum: string; min: string; max: string }[];
-  firstTimestampMs: bigint;
-  lastTimestampMs: bigint;
-  hash: Uint8Array;
-  submitter: string;
-  attesters: string[];
-  attestedPower: bigint;
-  totalPower: bigint;
-  finalHeight: bigint;
-}
-
-const big = (value: { toString(): string } | number | null | undefined): bigint =>
-  value === null || value === undefined ? 0n : BigInt(value.toString());
-
-function decoding<T>(what: string, decode: () => T): T {
-  try {
-    return decode();
-  } catch (error) {
-    throw new LightClientError("malformed_response", `proven ${what} does not decode`, {}, { cause: error });
-  }
-}
-
-export function decodeCommitmentValue(bytes: Uint8Array): VerifiedCommitment {
-  const message = decoding("commitment", () => meterPb.meter.v1.Commitment.decode(bytes));
-  const body = message.body;
-  return {
-    deviceId: body?.deviceId ?? "",
-    day: big(body?.day),
-    root: body?.root ?? new Uint8Array(0),
-    count: big(body?.count),
-    aggregates: (body?.aggregates ?? []).map((a) => ({
-      name: a.name ?? "",
-      unit: a.unit ?? "",
-      sum: a.sum ?? "",
-      min: a.min ?? "",
-      max: a.max ?? "",
-    })),
-    firstTimestampMs: big(body?.firstTimestampMs),
-    lastTimestampMs: big(body?.lastTimestampMs),
-    hash: message.hash ?? new Uint8Array(0),
-    submitter: message.submitter ?? "",
-    attesters: [...(message.attesters ?? [])],
-    attestedPower: big(message.attestedPower),
-    totalPower: big(message.totalPower),
-    finalHeight: big(message.finalHeight),
-  };
-}
-
-/** One proven key at the state committed by `header` (height − 1). */
-async function provenAt(
-  client: LightClient,
-  header: LightBlock,
-  store: string,
-  key: Uint8Array,
-): Promise<Uint8Array | undefined> {
-  const response = await queryProven(client.primary, store, key, heightOf(header) - 1n);
-  return verifyStoreResponse(header, response, store, key);
-}
-
-async function single<T>(
-  client: LightClient,
-  store: string,
-  key: Uint8Array,
-  decode: (bytes: Uint8Array) => T,
-  now: Timestamp,
-  options: QueryOptions,
-): Promise<Verified<T>> {
-  const header = await verifiedStateHeader(client, now, options);
-  const bytes = await provenAt(client, header, store, key);
-  return { value: bytes === undefined ? undefined : decode(bytes), height: heightOf(header) - 1n };
-}
-
-export async function verifiedDevice(
-  client: LightClient,
-  deviceId: string,
-  now: Timestamp,
-  options: QueryOptions = {},
-): Promise<Verified<Device>> {
-  const key = deviceStoreKey(deviceId);
-  return single(client, DEVICE_STORE, key, (b) => decoding("device", () => decodeDevice(b)), now, options);
-}
-
-export async function verifiedEscrow(
-  client: LightClient,
-  id: bigint,
-  now: Timestamp,
-  options: QueryOptions = {},
-): Promise<Verified<Escrow>> {
-  const key = escrowStoreKey(id);
-  return single(client, ESCROW_STORE, key, (b) => decoding("escrow", () => decodeEscrow(b)), now, options);
-}
-
-export async function verifiedIdentityToken(
-  client: LightClient,
-  id: bigint,
-  now: Timestamp,
-  options: QueryOptions = {},
-): Promise<Verified<IdentityToken>> {
-  const key = tokenStoreKey(id);
-  return single(client, IDENTITY_STORE, key, (b) => decoding("token", () => decodeToken(b)), now, options);
-}
-
-/** The token an address holds: its owner index entry and the token, both proven at one height. */
-export async function verifiedIdentityTokenByOwner(
-  client: LightClient,
-  owner: string,
-  now: Timestamp,
-  options: QueryOptions = {},
-): Promise<Verified<IdentityToken>> {
-  const indexKey = tokenOwnerIndexKey(owner);
-  const header = await verifiedStateHeader(client, now, options);
-  const height = heightOf(header) - 1n;
-  const idBytes = await provenAt(client, header, IDENTITY_STORE, indexKey);
-  if (idBytes === undefined) return { value: undefined, height };
-  if (idBytes.length !== 8)
-    throw new LightClientError("malformed_response", "proven token owner index is not an 8-byte id");
-  const id = new DataView(idBytes.buffer, idBytes.byteOffset, 8).getBigUint64(0);
-  const tokenBytes = await provenAt(client, header, IDENTITY_STORE, tokenStoreKey(id));
-  if (tokenBytes === undefined)
-    throw new LightClientError("malformed_response", `proven owner index names token ${id}, proven absent`);
-  const token = decoding("token", () => decodeToken(tokenBytes));
-  if (token.owner !== owner)
-    throw new LightClientError("malformed_response", `proven token ${id} belongs to ${token.owner}`);
-  return { value: token, height };
-}
-
-/** The final commitment of a device-day; undefined (proven absent) while the day is not final. */
-export async function verifiedCommitment(
-  client: LightClient,
-  deviceId: string,
-  day: bigint,
-  now: Timestamp,
-  options: QueryOptions = {},
-): Promise<Verified<VerifiedCommitment>> {
-  return single(client, METER_STORE, commitmentStoreKey(deviceId, day), decodeCommitmentValue, now, options);
 }
 
 function pageRequest(options: ListOptions) {
