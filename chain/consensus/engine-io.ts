@@ -10,6 +10,8 @@ export type PeerId = string;
 export interface ConsensusTransport {
   /** To every peer (gossip topic). */
   broadcast(message: ConsensusMessage): void;
+  /** Several messages to every peer at once (the gossip repeats); without it, one broadcast each. */
+  broadcastMany?(messages: readonly ConsensusMessage[]): void;
   /** To one peer (catch-up replies); may fall back to broadcast. */
   sendTo(peer: PeerId, message: ConsensusMessage): void;
   /** DuplicateVoteEvidence proto bytes (tendermint.types.Evidence) for the evidence pool. */

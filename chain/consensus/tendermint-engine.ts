@@ -581,8 +581,10 @@ export class TendermintEngine implements ConsensusEngine {
     const height = machine.params.height;
     const held = this.#heldAtLastTick;
     const heldSinceLastTick = (round: number) => held?.height === height && held.rounds.has(round);
-    for (const message of repeatedMessages(machine, this.#ownMessages, heldSinceLastTick))
-      this.#o.transport.broadcast(message);
+    const repeated = repeatedMessages(machine, this.#ownMessages, heldSinceLastTick);
+    const transport = this.#o.transport;
+    if (transport.broadcastMany !== undefined) transport.broadcastMany(repeated);
+    else for (const message of repeated) transport.broadcast(message);
     this.#heldAtLastTick = { height, rounds: new Set(machine.proposals.keys()) };
   }
 

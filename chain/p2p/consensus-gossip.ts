@@ -60,6 +60,7 @@ import {
   decodeGossipFrame,
   encodePartFrame,
   encodeProposalFrame,
+  encodeVoteBatchFrame,
   type GossipFrame,
   ProposalAssembly,
 } from "./proposal-parts.ts";
@@ -159,6 +160,19 @@ export class ConsensusGossip implements ConsensusTransport {
     return data.length;
   }
 
+  /** The votes among `messages` go out in one gossip message (each costs every peer a message's
+   * noise, yamux, gossipsub and validation turn whatever its size, and the 1 s repeats send up to
+   * 2 × validators votes a tick); the rest one by one. */
+  broadcastMany(messages: readonly ConsensusMessage[]): void {
+    const votes: Vote[] = [];
+    for (const message of messages) {
+      if (message.kind === "vote") votes.push(message.vote);
+      else this.broadcast(message);
+    }
+    if (votes.length === 1) this.broadcast({ kind: "vote", vote: votes[0]! });
+    else if (votes.length > 1) this.#publish(encodeVoteBatchFrame(votes));
+  }
+
   /** Gossip has no unicast; a catch-up commit goes to everyone and the up-to-date ignore it. */
   sendTo(_peer: PeerId, message: ConsensusMessage): void {
     this.broadcast(message);
@@ -191,6 +205,7 @@ export class ConsensusGossip implements ConsensusTransport {
     if (checked.verdict === "accept") {
       metrics.consensusAccepted++;
       if (checked.message !== undefined) this.#handler?.(checked.message, from);
+      for (const message of checked.batch ?? []) this.#handler?.(message, from);
     } else if (checked.verdict === "reject") metrics.consensusRejected++;
     else metrics.consensusIgnored++;
     return checked.verdict;
@@ -224,7 +239,23 @@ export class ConsensusGossip implements ConsensusTransport {
       const { proposal, blockBytes } = checked.complete;
       return { verdict: "accept", message: { kind: "proposal", proposal, blockBytes } };
     }
-    const message = frame.message;
+    if (frame.kind === "votes") return this.#checkVotes(state, frame.votes);
+    return this.#checkMessage(state, frame.message);
+  }
+
+  /** A vote batch (the gossip repeats): each vote as if it came alone; one bad signature rejects it. */
+  #checkVotes(state: ChainState, votes: readonly Vote[]): CheckResult {
+    const batch: ConsensusMessage[] = [];
+    for (const vote of votes) {
+      const checked = this.#checkMessage(state, { kind: "vote", vote });
+      if (checked.verdict === "reject") return checked;
+      if (checked.verdict === "accept" && checked.message !== undefined) batch.push(checked.message);
+    }
+    return batch.length > 0 ? { verdict: "accept", batch } : { verdict: "ignore" };
+  }
+
+  /** What the engine takes as it is: a vote, a proposal with its whole block, or a catch-up commit. */
+  #checkMessage(state: ChainState, message: ConsensusMessage): CheckResult {
     const current = state.lastBlockHeight + 1n;
     const height =
       message.kind === "proposal"
@@ -459,7 +490,10 @@ function validatorSetOf(validators: readonly Validator[]): ValidatorSet {
   return set;
 }
 
-type CheckResult = { verdict: "reject" | "ignore" } | { verdict: "accept"; message?: ConsensusMessage };
+/** `message` (or `batch`, for a vote batch) is what an accepted frame hands the engine. */
+type CheckResult =
+  | { verdict: "reject" | "ignore" }
+  | { verdict: "accept"; message?: ConsensusMessage; batch?: readonly ConsensusMessage[] };
 
 function proposalKey(proposal: Proposal): string {
   return `${proposal.height}/${proposal.round}/${toHex(proposal.blockId.partSetHeader.hash)}`;

@@ -20,6 +20,8 @@ import {
 } from "../consensus/tendermint/messages.ts";
 import type { Proposal } from "../consensus/tendermint/types.ts";
 import { toHex } from "../crypto/hash.ts";
+import type { Vote } from "../types/block.ts";
+import { decodeVote, encodeVote } from "../types/block-codec.ts";
 import { DecodeError } from "../types/errors.ts";
 import {
   BLOCK_PART_SIZE_BYTES,
@@ -94,12 +96,22 @@ export function decodeBlockPart(bytes: Uint8Array): BlockPartMessage {
 export type GossipFrame =
   | { kind: "message"; message: ConsensusMessage }
   | { kind: "compact"; compact: CompactProposal }
+  | { kind: "votes"; votes: Vote[] }
   | { kind: "proposal"; proposal: Proposal }
   | { kind: "part"; part: BlockPartMessage };
 
 const PROPOSAL_FIELD = 1;
 const BLOCK_FIELD = 3;
 const PART_FIELD = 10;
+/** Repeated field of a vote batch: each a tendermint.types.Vote (the gossip repeats, one message a tick). */
+const VOTE_BATCH_FIELD = 12;
+
+/** The envelope of several votes (field 12 each, nothing else). */
+export function encodeVoteBatchFrame(votes: readonly Vote[]): Uint8Array {
+  const writer = BinaryWriter.create();
+  for (const vote of votes) writer.uint32((VOTE_BATCH_FIELD << 3) | 2).bytes(encodeVote(vote));
+  return writer.finish();
+}
 
 /** The envelope of a proposal without its block (its parts follow). */
 export function encodeProposalFrame(proposal: Proposal): Uint8Array {
@@ -110,23 +122,31 @@ export function encodePartFrame(part: BlockPartMessage): Uint8Array {
   return BinaryWriter.create().uint32(82).bytes(encodeBlockPart(part)).finish();
 }
 
-/** Decodes an envelope: a compact proposal (field 11 alone, compact-proposal.ts), a part (field 10
+/** Decodes an envelope: votes (field 12 only, repeated), a compact proposal (field 11 alone,
+ * compact-proposal.ts), a part (field 10
  * alone), a proposal without block (field 1 alone), or what
  * the engine takes (decodeConsensusMessage, which refuses any other field). */
 export function decodeGossipFrame(bytes: Uint8Array): GossipFrame {
   const fields = new Map<number, Uint8Array>();
+  const votes: Uint8Array[] = [];
   let count = 0;
   try {
     const reader = new BinaryReader(bytes);
     while (reader.pos < reader.len) {
       const tag = reader.uint32();
       if ((tag & 7) !== 2) return { kind: "message", message: decodeConsensusMessage(bytes) };
-      fields.set(tag >>> 3, reader.bytes());
+      const field = tag >>> 3;
+      if (field === VOTE_BATCH_FIELD) votes.push(reader.bytes());
+      else fields.set(field, reader.bytes());
       count++;
     }
   } catch (error) {
     if (error instanceof DecodeError) throw error;
     throw new DecodeError(`malformed consensus message: ${(error as Error).message}`);
+  }
+  if (votes.length > 0) {
+    if (count !== votes.length) throw new DecodeError("vote batch with other fields");
+    return { kind: "votes", votes: votes.map((vote) => decodeVote(vote)) };
   }
   const compact = fields.get(COMPACT_PROPOSAL_FIELD);
   if (compact !== undefined) {

@@ -375,6 +375,7 @@ export function printDevnetFigures(f: DevnetBenchFigures): void {
           ? ""
           : `\n              consensus gossip ${mb(node.p2p["consensusBytesPublished"])} MB published ` +
             `(catch-up commits ${mb(node.p2p["catchupBytesPublished"])} MB), ` +
+            `${fmt(node.p2p["consensusAccepted"] ?? 0)} messages accepted, ${fmt(node.p2p["consensusIgnored"] ?? 0)} ignored, ` +
             `${mb(node.p2p["consensusBytesReceived"])} MB received; tx batches ${fmt(node.p2p["txBatchesPublished"] ?? 0)} published, ` +
             `${fmt(node.p2p["txBatchesAccepted"] ?? 0)} accepted, ${fmt(node.p2p["txBatchesIgnored"] ?? 0)} ignored; ` +
             `compact proposals ${fmt(node.p2p["compactProposalsRebuilt"] ?? 0)} rebuilt, ` +

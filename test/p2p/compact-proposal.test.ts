@@ -21,11 +21,11 @@ import { ConsensusGossip } from "../../chain/p2p/consensus-gossip.ts";
 import { P2PHost, peerIdOfNodeKey } from "../../chain/p2p/host.ts";
 import { createP2PMetrics, type P2PMetrics } from "../../chain/p2p/metrics.ts";
 import { parsePeerAddress } from "../../chain/p2p/peers.ts";
-import { decodeGossipFrame } from "../../chain/p2p/proposal-parts.ts";
+import { decodeGossipFrame, encodeVoteBatchFrame } from "../../chain/p2p/proposal-parts.ts";
 import { chainTopics } from "../../chain/p2p/topics.ts";
-import type { Block } from "../../chain/types/block.ts";
+import { type Block, SignedMsgType, type Vote } from "../../chain/types/block.ts";
 import { makeBlockId } from "../../chain/types/part-set.ts";
-import { proposalSignBytes } from "../../chain/types/vote.ts";
+import { proposalSignBytes, voteSignBytes } from "../../chain/types/vote.ts";
 import { freePort } from "../helpers/node-process.ts";
 import { realChain } from "../types/fixtures.ts";
 
@@ -96,6 +96,50 @@ test("a compact proposal is rebuilt to the same block bytes and BlockID; other t
   });
 });
 
+/** The chain state a single-validator chain at HEIGHT shows the topic validators (what they read). */
+function stateOf(signer: Ed25519Signer): ChainState {
+  return {
+    chainId: CHAIN_ID,
+    lastBlockHeight: HEIGHT - 1n,
+    validators: [
+      { address: signer.address, pubKey: signer.publicKey, votingPower: 10n, proposerPriority: 0n },
+    ],
+    nextValidators: [],
+    lastValidators: [],
+  } as unknown as ChainState;
+}
+
+/** `count` P2PHosts on 127.0.0.1, each the others' persistent and validator peer (not started). */
+async function createHosts(count: number): Promise<P2PHost[]> {
+  const seeds = Array.from({ length: count }, () => new Uint8Array(randomBytes(32)));
+  const ports = await Promise.all(seeds.map(() => freePort()));
+  const peerIds = await Promise.all(seeds.map((seed) => peerIdOfNodeKey(seed)));
+  const addresses = peerIds.map((peerId, i) => parsePeerAddress(`${peerId}@127.0.0.1:${ports[i]}`));
+  return Promise.all(
+    seeds.map((seed, i) =>
+      P2PHost.create({
+        nodeKeySeed: seed,
+        laddr: `tcp://127.0.0.1:${ports[i]}`,
+        persistentPeers: addresses.filter((_, j) => j !== i),
+        validatorPeerIds: new Set(peerIds),
+        metrics: createP2PMetrics(),
+        logger: silent,
+      }),
+    ),
+  );
+}
+
+/** Starts the hosts and waits until each sees `peers` subscribers of the consensus topic. */
+async function startHosts(hosts: readonly P2PHost[], peers: number, deadline: number): Promise<boolean> {
+  await Promise.all(hosts.map((host) => host.start()));
+  const topic = chainTopics(CHAIN_ID).consensus;
+  while (hosts.some((host) => host.subscribers(topic).length < peers)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
+
 interface Receiver {
   host: P2PHost;
   metrics: P2PMetrics;
@@ -108,34 +152,9 @@ test("receivers rebuild a proposal from the txs they hold and fetch the rest fro
   const proposal = signedProposal(signer, proposed);
   const txs = proposed.block.data.txs;
   const byHex = new Map(txs.map((tx) => [txHashOf(tx).hex, tx]));
-  const state = {
-    chainId: CHAIN_ID,
-    lastBlockHeight: HEIGHT - 1n,
-    validators: [
-      { address: signer.address, pubKey: signer.publicKey, votingPower: 10n, proposerPriority: 0n },
-    ],
-    nextValidators: [],
-    lastValidators: [],
-  } as unknown as ChainState;
+  const state = stateOf(signer);
   const topics = chainTopics(CHAIN_ID);
-
-  const seeds = Array.from({ length: 4 }, () => new Uint8Array(randomBytes(32)));
-  const ports = await Promise.all(seeds.map(() => freePort()));
-  const peerIds = await Promise.all(seeds.map((seed) => peerIdOfNodeKey(seed)));
-  const addresses = peerIds.map((peerId, i) => parsePeerAddress(`${peerId}@127.0.0.1:${ports[i]}`));
-  const validatorPeerIds = new Set(addresses.map((address) => address.peerId));
-  const hosts = await Promise.all(
-    seeds.map((seed, i) =>
-      P2PHost.create({
-        nodeKeySeed: seed,
-        laddr: `tcp://127.0.0.1:${ports[i]}`,
-        persistentPeers: addresses.filter((_, j) => j !== i),
-        validatorPeerIds,
-        metrics: createP2PMetrics(),
-        logger: silent,
-      }),
-    ),
-  );
+  const hosts = await createHosts(4);
   // Which txs each receiver holds before the proposal: all, every other one, none.
   const holds = [
     (_hex: string) => true,
@@ -170,12 +189,7 @@ test("receivers rebuild a proposal from the txs they hold and fetch the rest fro
   }
   const after: (() => void)[] = [];
   try {
-    await Promise.all(hosts.map((host) => host.start()));
-    const deadline = Date.now() + WAIT_MS;
-    while (hosts.some((host) => host.subscribers(topics.consensus).length < 3)) {
-      if (Date.now() > deadline) return t.fail("hosts did not subscribe in time");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    if (!(await startHosts(hosts, 3, Date.now() + WAIT_MS))) return t.fail("hosts did not subscribe in time");
     rememberProposedBlock(proposed);
     // Repeated as the engine does (a message sent while a stream was still opening can be lost); a
     // repeat is answered from the rebuilt proposal, nothing is fetched twice.
@@ -202,6 +216,68 @@ test("receivers rebuild a proposal from the txs they hold and fetch the rest fro
     }
   } finally {
     for (const stop of after) stop();
+    await Promise.all(hosts.map((host) => host.stop()));
+  }
+});
+
+function signedVote(signer: Ed25519Signer, type: SignedMsgType, proposed: ProposedBlock): Vote {
+  const unsigned: Vote = {
+    type,
+    height: HEIGHT,
+    round: 0,
+    blockId: proposed.blockId,
+    timestamp: { seconds: 1_700_000_001n, nanos: 0 },
+    validatorAddress: new Uint8Array(signer.address),
+    validatorIndex: 0,
+    signature: new Uint8Array(),
+  };
+  return { ...unsigned, signature: signer.sign(voteSignBytes(CHAIN_ID, unsigned)) };
+}
+
+test("the gossip repeats' votes travel in one message and reach the engine one by one; a forged one rejects it", async (t) => {
+  const signer = Ed25519Signer.generate();
+  const proposed = proposedBlock(signer, 3);
+  const votes = [SignedMsgType.prevote, SignedMsgType.precommit].map((type) =>
+    signedVote(signer, type, proposed),
+  );
+  const frame = decodeGossipFrame(encodeVoteBatchFrame(votes));
+  if (frame.kind !== "votes") return t.fail(`decoded as ${frame.kind}`);
+  t.deepEqual(frame.votes, votes);
+
+  const state = stateOf(signer);
+  const topics = chainTopics(CHAIN_ID);
+  const hosts = await createHosts(2);
+  const sender = new ConsensusGossip({
+    host: hosts[0]!,
+    topics,
+    metrics: createP2PMetrics(),
+    view: () => state,
+  });
+  sender.onMessage(() => {});
+  const metrics = createP2PMetrics();
+  const receiver = new ConsensusGossip({ host: hosts[1]!, topics, metrics, view: () => state });
+  const received: ConsensusMessage[] = [];
+  receiver.onMessage((message) => received.push(message));
+  try {
+    const deadline = Date.now() + WAIT_MS;
+    if (!(await startHosts(hosts, 1, deadline))) return t.fail("hosts did not subscribe in time");
+    const forged = { ...votes[1]!, round: 1 };
+    // Repeated until both are through (a message sent while a stream opens can be lost).
+    while (metrics.consensusAccepted === 0 || metrics.consensusRejected === 0) {
+      if (Date.now() > deadline) return t.fail("batches not received in time");
+      if (metrics.consensusAccepted === 0)
+        sender.broadcastMany(votes.map((vote) => ({ kind: "vote", vote })));
+      if (metrics.consensusRejected === 0)
+        sender.broadcastMany([votes[0]!, forged].map((vote) => ({ kind: "vote", vote })));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const delivered = received.filter((message) => message.kind === "vote").map((message) => message.vote);
+    t.deepEqual(delivered.slice(0, 2), votes, "each vote of the good batch, in order");
+    t.false(
+      delivered.some((vote) => vote.round === 1),
+      "nothing of the batch with the forged vote",
+    );
+  } finally {
     await Promise.all(hosts.map((host) => host.stop()));
   }
 });
