@@ -224,6 +224,7 @@ export class ConsensusGossip implements ConsensusTransport {
     }
     const state = this.#o.view();
     if (state === undefined || this.#handler === undefined) return { verdict: "ignore" };
+    this.#forgetDecided(state.lastBlockHeight);
     if (frame.kind === "proposal") {
       const checked = this.#checkProposal(state, frame.proposal);
       if (checked.verdict !== "accept") return checked;
@@ -408,6 +409,13 @@ export class ConsensusGossip implements ConsensusTransport {
   #accepted(proposal: Proposal, proposed: ProposedBlock): CheckResult {
     rememberProposedBlock(proposed);
     return { verdict: "accept", message: { kind: "proposal", proposal, blockBytes: proposed.blockBytes } };
+  }
+
+  /** Drops the recent proposals of decided heights: each holds its block's txs, and through them the
+   * app's decoded txs and hashes (weak maps keyed by the arrays), which the mempool has let go. */
+  #forgetDecided(lastBlockHeight: bigint): void {
+    for (const [key, recent] of this.#recent)
+      if (recent.proposed.block.header.height <= lastBlockHeight) this.#recent.delete(key);
   }
 
   #remember(key: string, proposed: ProposedBlock): void {

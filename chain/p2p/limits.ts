@@ -39,8 +39,9 @@ export const PROPOSAL_TXS_REQUEST_TIMEOUT_MS = 2_000;
 /** Concurrent inbound proposal-txs streams per connection: one per proposal a peer is rebuilding. */
 export const MAX_PROPOSAL_TXS_INBOUND_STREAMS = 4;
 /** Proposals rebuilt or made here whose txs are kept to serve peers' fetches and to hand a repeated
- * proposal to the engine without rebuilding it: a few rounds of a height and the next one. */
-export const MAX_RECENT_PROPOSALS = 8;
+ * proposal to the engine without rebuilding it: a few rounds of a height and the next one (those of
+ * decided heights are dropped as soon as a message shows the height moved on: they hold their txs). */
+export const MAX_RECENT_PROPOSALS = 4;
 
 /** Blocks per block-sync response: bounds the work a single request can ask of a peer. */
 export const MAX_BLOCKS_PER_RESPONSE = 50;
