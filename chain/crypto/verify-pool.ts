@@ -1,5 +1,6 @@
-// A bounded pool of worker threads that verify signatures in batches, shared by the node's
-// secp256k1 tx pool (secp256k1-pool.ts) and the MQTT bridge's device pool (bridge-mqtt/verify-pool.ts).
+// A bounded pool of worker threads that verify signatures in batches, used by the node's secp256k1
+// tx pool (secp256k1-pool.ts). The MQTT bridge has its own leaner pool (bridge-mqtt/verify-pool.ts:
+// one window buffer per message, no job objects), tuned for many small readings per message.
 // Callers hand in jobs; calls made close together are coalesced into batches (one postMessage per
 // batch, bytes packed in one transferable buffer: verify-batch.ts) spread over the workers. What a
 // verdict means is the worker file's: this class only moves jobs and verdicts and bounds the queue.
@@ -153,8 +154,8 @@ export class BatchVerifyPool {
 
   #flush(): void {
     if (this.#closed) return;
-    // Threads start with the first job, not with the pool: each costs ~27 MB, and a validator
-    // without devices never needs the bridge's pool (docs/PERFORMANCE.md, "Devnet").
+    // Threads start with the first job, not with the pool: each costs ~27 MB, and a node that
+    // takes no txs (a follower, a tool) never needs them (docs/PERFORMANCE.md, "Devnet").
     while (this.#workers.length < this.size) this.#workers.push(this.#spawn());
     const { maxBatchJobs, maxBatchesPerWorker } = this.#options;
     while (this.queued > 0) {
