@@ -63,8 +63,11 @@ export class SoloEngine implements ConsensusEngine {
   #schedule(delayMs: number): void {
     if (!this.#running) return;
     this.#timer = setTimeout(() => {
+      const startedMs = performance.now();
+      // The interval runs from the block's decision (its signature, at the start), as CometBFT's
+      // timeout_commit runs from CommitTime: execution eats into the wait instead of adding to it.
       this.#inFlight = this.#produceBlock().then(
-        () => this.#schedule(this.#options.blockIntervalMs),
+        () => this.#schedule(Math.max(0, this.#options.blockIntervalMs - (performance.now() - startedMs))),
         (error: unknown) => {
           this.#running = false;
           this.#options.onError(error);

@@ -15,7 +15,7 @@ import { voteSignBytes } from "../types/vote.ts";
 import type { BlockExecutor } from "./block-executor.ts";
 import { CatchupReplies } from "./catchup-replies.ts";
 import type { ChainState } from "./chain-state.ts";
-import type { Clock, ConsensusEngine } from "./engine.ts";
+import { type Clock, type ConsensusEngine, clockMs } from "./engine.ts";
 import type { ConsensusTransport, EngineLogger, PeerId, TimerScheduler } from "./engine-io.ts";
 import { repeatedMessages } from "./gossip-repeat.ts";
 import { NextHeightBuffer } from "./next-height-buffer.ts";
@@ -515,6 +515,7 @@ export class TendermintEngine implements ConsensusEngine {
 
   async #decide(proposed: ProposedBlock, commit: Commit): Promise<void> {
     const height = proposed.block.header.height;
+    const decidedAtMs = clockMs(this.#o.clock);
     const started = performance.now();
     const next = await this.#o.executor.applyBlock(
       this.#chainState,
@@ -558,7 +559,16 @@ export class TendermintEngine implements ConsensusEngine {
       next: heightParams(next, commit),
     });
     this.#machine = state;
-    for (const effect of effects) await this.#perform(effect);
+    // timeout_commit runs from the decision, not from the end of execution, as CometBFT's
+    // StartTime = CommitTime + timeout_commit: a block that takes 0.6 s to apply leaves 0.4 s of
+    // wait, so heights take max(timeout_commit, execution) plus the votes, not their sum.
+    const elapsedMs = Math.max(0, clockMs(this.#o.clock) - decidedAtMs);
+    for (const effect of effects)
+      await this.#perform(
+        effect.kind === "scheduleTimeout" && effect.timeout.step === "newHeight"
+          ? { ...effect, durationMs: Math.max(0, effect.durationMs - elapsedMs) }
+          : effect,
+      );
     for (const { message, from } of this.#nextHeight.take()) this.#receive(message, from);
   }
 
