@@ -350,13 +350,13 @@ export class ReadingStore {
       if (saved > last.get(deviceId)!) last.set(deviceId, saved);
     }
     // forEach: a for-of over the map made an entry array per device.
-    last.forEach((sequence, deviceId) =>
+    last.forEach((sequence, deviceId) => {
       operations.push({
         type: "put",
         key: deviceKey(LAST_SEQUENCE_PREFIX, deviceId),
         value: uint64(sequence),
-      }),
-    );
+      });
+    });
     try {
       await writeBatch(this.#db, operations, true);
     } catch (error) {
