@@ -3,7 +3,7 @@
 // the power: its own precommit is the 2/3+ commit. The BFT engine replaces it, not the executor.
 import type { Ed25519Signer } from "../crypto/ed25519.ts";
 import { bytesEqual } from "../crypto/hash.ts";
-import { BlockIDFlag, type Commit, SignedMsgType, type Timestamp } from "../types/block.ts";
+import { type BlockID, BlockIDFlag, type Commit, SignedMsgType, type Timestamp } from "../types/block.ts";
 import { compareTimestamps, timestampFromNanos, timestampToNanos } from "../types/time.ts";
 import { voteSignBytes } from "../types/vote.ts";
 import type { BlockExecutor } from "./block-executor.ts";
@@ -87,26 +87,7 @@ export class SoloEngine implements ConsensusEngine {
       time,
     });
     const voteTime = later(clock.now(), block.header.time);
-    const signature = signer.sign(
-      voteSignBytes(state.chainId, {
-        type: SignedMsgType.precommit,
-        height,
-        round: 0,
-        blockId,
-        timestamp: voteTime,
-        validatorAddress: signer.address,
-        validatorIndex: 0,
-        signature: new Uint8Array(),
-      }),
-    );
-    const seenCommit: Commit = {
-      height,
-      round: 0,
-      blockId,
-      signatures: [
-        { blockIdFlag: BlockIDFlag.commit, validatorAddress: signer.address, timestamp: voteTime, signature },
-      ],
-    };
+    const seenCommit = singleValidatorCommit(state.chainId, signer, height, blockId, voteTime);
     this.#state = await executor.applyBlock(state, block, blockId, blockBytes.length, seenCommit);
     this.#lastCommit = seenCommit;
   }
@@ -117,6 +98,35 @@ export class SoloEngine implements ConsensusEngine {
     if (signature === undefined) throw new Error("assertion: the last commit has no signature");
     return signature.timestamp;
   }
+}
+
+/** The commit of a one-validator chain: its own precommit for `blockId`, signed at `timestamp`
+ * (the solo producer, and the tx benchmark, which drives the block executor the same way). */
+export function singleValidatorCommit(
+  chainId: string,
+  signer: Ed25519Signer,
+  height: bigint,
+  blockId: BlockID,
+  timestamp: Timestamp,
+): Commit {
+  const signature = signer.sign(
+    voteSignBytes(chainId, {
+      type: SignedMsgType.precommit,
+      height,
+      round: 0,
+      blockId,
+      timestamp,
+      validatorAddress: signer.address,
+      validatorIndex: 0,
+      signature: new Uint8Array(),
+    }),
+  );
+  return {
+    height,
+    round: 0,
+    blockId,
+    signatures: [{ blockIdFlag: BlockIDFlag.commit, validatorAddress: signer.address, timestamp, signature }],
+  };
 }
 
 /** The later of `now` and `after` + 1 ms. */

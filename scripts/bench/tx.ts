@@ -20,6 +20,7 @@ import { BaseApplication } from "../../chain/app/application.ts";
 import { openBlockStore } from "../../chain/blockstore/open.ts";
 import { BlockExecutor } from "../../chain/consensus/block-executor.ts";
 import type { ChainState } from "../../chain/consensus/chain-state.ts";
+import { singleValidatorCommit } from "../../chain/consensus/solo.ts";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import { Ed25519Signer } from "../../chain/crypto/ed25519.ts";
 import {
@@ -32,9 +33,8 @@ import { type Secp256k1Job, Secp256k1VerifyPool } from "../../chain/crypto/secp2
 import { Mempool } from "../../chain/mempool/mempool.ts";
 import { TxIngress } from "../../chain/node/tx-ingress.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
-import { BlockIDFlag, type Commit, type ConsensusParams, SignedMsgType } from "../../chain/types/block.ts";
+import type { Commit, ConsensusParams } from "../../chain/types/block.ts";
 import { timestampFromNanos, timestampToNanos } from "../../chain/types/time.ts";
-import { voteSignBytes } from "../../chain/types/vote.ts";
 import { Mutex } from "../../chain/util/mutex.ts";
 import { authModule } from "../../modules/auth/module.ts";
 import { bankModule } from "../../modules/bank/module.ts";
@@ -400,29 +400,7 @@ export async function runTxBench(options: TxBenchOptions = {}): Promise<TxBenchF
           lastCommit,
           time,
         });
-        const vote = {
-          type: SignedMsgType.precommit,
-          height,
-          round: 0,
-          blockId,
-          timestamp: voteTime,
-          validatorAddress: validator.address,
-          validatorIndex: 0,
-          signature: new Uint8Array(),
-        };
-        const seenCommit: Commit = {
-          height,
-          round: 0,
-          blockId,
-          signatures: [
-            {
-              blockIdFlag: BlockIDFlag.commit,
-              validatorAddress: validator.address,
-              timestamp: voteTime,
-              signature: validator.sign(voteSignBytes(CHAIN_ID, vote)),
-            },
-          ],
-        };
+        const seenCommit = singleValidatorCommit(CHAIN_ID, validator, height, blockId, voteTime);
         state = await executor.applyBlock(state, block, blockId, blockBytes.length, seenCommit);
         lastCommit = seenCommit;
         blocks++;
