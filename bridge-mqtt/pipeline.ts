@@ -68,6 +68,11 @@ export class ReadingPipeline {
     this.#verifier = options.verifier ?? startDeviceVerifier(0);
   }
 
+  /** A device logged in: what its readings need (the verify threads) starts now, not with them. */
+  prepare(): void {
+    this.#verifier.warm();
+  }
+
   /** Admits and stores one payload published on `deviceId`'s readings topic. */
   accept(deviceId: string, payload: Uint8Array): Promise<Reading> {
     return new Promise((resolve, reject) =>

@@ -64,9 +64,13 @@ export interface DeviceVerifier {
   /** The same answer through `done` (the reading path: no promise per reading), timed into the
    * `observe` hook of startDeviceVerifier. `done` may be called before check returns. */
   check(publicKey: DevicePublicKey, message: Uint8Array, signature: Uint8Array, done: VerifyDone): void;
-  /** Signatures verified so far, the messages to workers they took (0 on the main thread), and the
-   * signatures waiting for a worker. */
-  stats(): { verified: number; batches: number; queued: number };
+  /** Starts the worker threads if they are not running yet: a device logged in and its readings
+   * follow. A thread takes ~0.1-0.7 s to start (module loading, libsodium); started by the first
+   * reading instead, it held that reading and every one behind it, the worst PUBACKs of a run. */
+  warm(): void;
+  /** Signatures verified so far, the messages to workers they took (0 on the main thread), the
+   * signatures waiting for a worker, and the worker threads started. */
+  stats(): { verified: number; batches: number; queued: number; threads: number };
   close(): Promise<void>;
 }
 
@@ -113,8 +117,10 @@ class MainThreadVerifier implements DeviceVerifier {
     done(undefined, valid);
   }
 
+  warm(): void {}
+
   stats() {
-    return { verified: this.#verified, batches: 0, queued: 0 };
+    return { verified: this.#verified, batches: 0, queued: 0, threads: 0 };
   }
 
   async close(): Promise<void> {
@@ -253,12 +259,17 @@ class PooledDeviceVerifier implements DeviceVerifier {
     this.#dispatch();
   };
 
+  /** Threads start with the first device login (warm) or reading, not with the bridge: each costs
+   * ~27 MB, and a validator without devices never needs them (docs/PERFORMANCE.md, "Devnet"). */
+  warm(): void {
+    if (this.#closed) return;
+    while (this.#threads.length < this.workers) this.#threads.push(this.#spawn());
+  }
+
   /** Hands full windows, then the open one once due, to idle workers. */
   #dispatch(): void {
     if (this.#closed) return;
-    // Threads start with the first reading, not with the bridge: each costs ~27 MB, and a validator
-    // without devices never needs them (docs/PERFORMANCE.md, "Devnet").
-    while (this.#threads.length < this.workers) this.#threads.push(this.#spawn());
+    this.warm();
     for (const thread of this.#threads) {
       if (thread.window !== undefined) continue;
       let window = this.#full.shift();
@@ -328,7 +339,12 @@ class PooledDeviceVerifier implements DeviceVerifier {
   }
 
   stats() {
-    return { verified: this.#verified, batches: this.#batches, queued: this.#waiting };
+    return {
+      verified: this.#verified,
+      batches: this.#batches,
+      queued: this.#waiting,
+      threads: this.#threads.length,
+    };
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@ import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { pb } from "../../modules/device/codec.ts";
 import { generateDevices, saveKeysFile } from "../devices/keys-file.ts";
 import { formatLatency } from "../devices/latency.ts";
+import { type GeneratorTimeline, recordNodeEvents, timelineReport } from "./bridge-timeline.ts";
 import { runDeviceLoad } from "./device-load.ts";
 
 const CHAIN_ID = "bench-bridge-load";
@@ -29,6 +30,8 @@ export async function runBridgeLoad(options: {
   rate: number;
   processes: number;
   verifyWorkers: number;
+  /** Record and report where the slow PUBACKs come from (bridge-timeline.ts). */
+  timeline?: boolean;
   /** Called when the devices start sending and when they have stopped (profilers). */
   window?: { opened?: () => void | Promise<void>; closed?: () => void | Promise<void> };
 }): Promise<void> {
@@ -75,6 +78,7 @@ export async function runBridgeLoad(options: {
     let threadsBefore = threadCpuByName();
     let acceptedBefore = 0;
     let peak = procRssMb();
+    let recorder: ReturnType<typeof recordNodeEvents> | undefined;
     const sampler = setInterval(() => {
       const sample = procRssMb();
       if (sample.now > peak.now) peak = sample;
@@ -87,7 +91,9 @@ export async function runBridgeLoad(options: {
       rate: options.rate,
       seconds: options.seconds,
       processes: options.processes,
+      ...(options.timeline === true ? { timelinePrefix: join(dir, "timeline") } : {}),
       onStart: () => {
+        if (options.timeline === true) recorder = recordNodeEvents(db);
         memoryIdle = memorySample();
         void options.window?.opened?.();
         cpu = process.cpuUsage();
@@ -97,6 +103,7 @@ export async function runBridgeLoad(options: {
       },
     });
     await options.window?.closed?.();
+    recorder?.stop();
     const used = process.cpuUsage(cpu);
     const threads = threadCpuByName();
     const memoryEnd = memorySample();
@@ -121,6 +128,13 @@ export async function runBridgeLoad(options: {
           `(${perConnectionKb(memoryBefore, memoryIdle, load.connected)} per connection); after the load ${formatMemory(memoryEnd)}`,
       ].join("\n"),
     );
+    if (recorder !== undefined) {
+      const generators = Array.from(
+        { length: load.generatorProcesses },
+        (_, i) => JSON.parse(readFileSync(join(dir, `timeline-${i}.json`), "utf8")) as GeneratorTimeline,
+      );
+      console.log(timelineReport(generators, recorder.events).join("\n"));
+    }
     await bridge.stop();
   } finally {
     await db.close();
@@ -201,6 +215,7 @@ if (import.meta.main) {
       rate: { type: "string", default: "1" },
       processes: { type: "string", default: "2" },
       workers: { type: "string", default: "2" },
+      timeline: { type: "boolean", default: false },
     },
   });
   await runBridgeLoad({
@@ -209,5 +224,6 @@ if (import.meta.main) {
     rate: Number(values.rate),
     processes: Number(values.processes),
     verifyWorkers: Number(values.workers),
+    timeline: values.timeline,
   });
 }

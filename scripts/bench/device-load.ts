@@ -7,6 +7,7 @@
 // own CPU over the window, reported apart from the node's. mqtt.js (scripts/devices/fleet.ts) costs
 // ~10× more CPU per reading, too much beside a node on the same 2 cores.
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -30,6 +31,10 @@ const DRAIN_MS = 10_000;
 const CONNECT_CONCURRENCY = 200;
 /** Where every socket of a child process reads (connect's onread): 64 KiB, Node's read size. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/** Readings a timeline records per child process (two Float64 each: 4.8 MB): 300 s of 1,000 devices. */
+const MAX_TIMELINE_READINGS = 300_000;
+/** Scheduler ticks a timeline records (two Float64 each). */
+const MAX_TIMELINE_TICKS = 100_000;
 /** MQTT packet types (fixed header high nibble, MQTT 3.1.1 §2.2.1). */
 const CONNACK = 2;
 const PUBLISH = 3;
@@ -167,6 +172,7 @@ async function child(): Promise<void> {
       "chain-id": { type: "string" },
       rate: { type: "string" },
       seconds: { type: "string" },
+      timeline: { type: "string" },
     },
   });
   const devices = loadKeysFile(values.keys!).slice(Number(values.from), Number(values.to));
@@ -200,6 +206,18 @@ async function child(): Promise<void> {
     };
   });
   const histogram = new LatencyHistogram();
+  // --timeline: each PUBACK's send time (epoch ms) and latency, and each tick's time and sends, so
+  // that the slow readings can be placed in time (scripts/bench/bridge-timeline.ts).
+  const timeline =
+    values.timeline === undefined
+      ? undefined
+      : {
+          readings: new Float64Array(2 * MAX_TIMELINE_READINGS),
+          ticks: new Float64Array(2 * MAX_TIMELINE_TICKS),
+          readingCount: 0,
+          tickCount: 0,
+        };
+  const epoch = performance.timeOrigin;
   const totals = { connected: 0, sent: 0, acked: 0, rejected: 0, skipped: 0, disconnects: 0 };
   let ending = false;
 
@@ -210,7 +228,13 @@ async function child(): Promise<void> {
           const id = body.readUInt16BE(0);
           entry.inflight--;
           totals.acked++;
-          histogram.add(performance.now() - entry.sentAt[id % SEND_TIME_SLOTS]!);
+          const sentAt = entry.sentAt[id % SEND_TIME_SLOTS]!;
+          const latency = performance.now() - sentAt;
+          histogram.add(latency);
+          if (timeline !== undefined && timeline.readingCount < MAX_TIMELINE_READINGS) {
+            timeline.readings[2 * timeline.readingCount] = epoch + sentAt;
+            timeline.readings[2 * timeline.readingCount++ + 1] = latency;
+          }
         } else if (type === PUBLISH) totals.rejected++;
         else if (type === CONNACK) {
           if (body[1] !== 0) return socket.destroy();
@@ -268,6 +292,10 @@ async function child(): Promise<void> {
     const tick = setInterval(() => {
       const elapsedMs = Math.min(performance.now() - started, durationMs);
       const due = Math.floor((elapsedMs * offered) / 1000);
+      if (timeline !== undefined && timeline.tickCount < MAX_TIMELINE_TICKS) {
+        timeline.ticks[2 * timeline.tickCount] = epoch + performance.now();
+        timeline.ticks[2 * timeline.tickCount++ + 1] = due - handedOut;
+      }
       for (; handedOut < due; handedOut++) {
         const entry = entries[handedOut % entries.length]!;
         if (
@@ -296,6 +324,14 @@ async function child(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   const cpu = process.cpuUsage(cpuStart);
   ending = true;
+  if (timeline !== undefined)
+    writeFileSync(
+      values.timeline!,
+      JSON.stringify({
+        readings: Array.from(timeline.readings.subarray(0, 2 * timeline.readingCount)),
+        ticks: Array.from(timeline.ticks.subarray(0, 2 * timeline.tickCount)),
+      }),
+    );
   for (const entry of entries) entry.socket?.destroy();
   const report: ChildReport = {
     ...totals,
@@ -319,6 +355,9 @@ export async function runDeviceLoad(options: {
   seconds: number;
   processes: number;
   onStart?: () => void;
+  /** Each child writes its timeline (send time and latency of every PUBACK, its ticks) to
+   * `<timelinePrefix>-<child>.json`. */
+  timelinePrefix?: string;
 }): Promise<DeviceLoadSummary> {
   const processes = Math.max(1, Math.min(options.processes, options.count));
   const children: ChildProcess[] = [];
@@ -333,6 +372,9 @@ export async function runDeviceLoad(options: {
         ...["--keys", options.keysFile, "--from", String(from), "--to", String(to)],
         ...["--port", String(options.port), "--chain-id", options.chainId],
         ...["--rate", String(options.rate), "--seconds", String(options.seconds)],
+        ...(options.timelinePrefix === undefined
+          ? []
+          : ["--timeline", `${options.timelinePrefix}-${i}.json`]),
       ],
       { stdio: ["pipe", "pipe", "inherit"] },
     );

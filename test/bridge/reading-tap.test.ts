@@ -166,7 +166,7 @@ test("past the shared bound every tap stops reading until the pipeline has room 
   t.is(a.written.length, 2);
 });
 
-test("through the broker: readings are stored and acknowledged by the tap, and publishing keeps the keepalive", async (t) => {
+test("through the broker: readings are stored and acknowledged by the tap, and publishing keeps the keepalive; a login starts the verify thread", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-reading-tap-"));
   const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, "chain.db"), DB_OPTIONS);
   await db.open();
@@ -181,7 +181,7 @@ test("through the broker: readings are stored and acknowledged by the tap, and p
   }).finish();
   const bridge = await startBridge({
     db,
-    config: { ...parseConfigDocument(defaultConfigDocument("test"), {} as HomePaths).mqtt, verifyWorkers: 0 },
+    config: { ...parseConfigDocument(defaultConfigDocument("test"), {} as HomePaths).mqtt, verifyWorkers: 1 },
     home: dir,
     chainId: "tap-test",
     listen: { host: "127.0.0.1", port: 0 },
@@ -204,8 +204,10 @@ test("through the broker: readings are stored and acknowledged by the tap, and p
     return { socket, received, closed };
   };
   try {
+    t.is(bridge.verifier.stats().threads, 0, "no thread before a device logs in");
     // Keepalive 1 s: aedes cuts a silent connection after 1.5 s; one publishing every 300 ms stays.
     const silent = await login(1);
+    t.is(bridge.verifier.stats().threads, 1, "the login started the thread, before any reading");
     const device = await login(1);
     let sequence = 0n;
     const started = Date.now();
