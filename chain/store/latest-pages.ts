@@ -4,9 +4,9 @@
 // docs/PERFORMANCE.md, Store). LevelDB is read only for past versions (proofs, a position not held).
 //
 // The bytes live in a few large chunks, appended to and never rewritten (a view handed out stays valid), so a
-// held page costs its bytes plus one view and one map entry, not an ArrayBuffer of its own. A page replaced at
-// commit leaves garbage in its chunk; when garbage passes a quarter of the held bytes, the chunk with the least
-// live bytes is copied out (live pages re-appended) and dropped.
+// held page costs its bytes plus ~30 bytes of typed-array table, not an ArrayBuffer or an object of its own. A
+// page replaced at commit leaves garbage in its chunk; when garbage passes a quarter of the held bytes, the chunks
+// with the least live bytes are copied out (live pages re-appended) and dropped.
 import { readU64, writeU64 } from "./keys.ts";
 
 /** Default budget, bytes of page data held for all stores together (OpenCommitMultiStoreOptions.pageCacheBytes):
@@ -43,12 +43,100 @@ interface Chunk {
   live: number;
 }
 
+/** First capacity of a tree's position table, slots (a power of two; it doubles as the tree grows). */
+const TABLE_INITIAL_SLOTS = 1024;
+/** Most entries per slot before the table doubles: linear probing stays short below ~3/4. */
+const TABLE_MAX_LOAD = 0.75;
+
+/** Position id → where its held page is: open addressing with linear probing in typed arrays, so that ~300,000
+ * held pages cost ~20 bytes of table each and no object (a Map entry and a view each were ~40 MB of old-space
+ * objects at 10^6 keys, marked by every full GC and rewritten by every compaction). */
+class PositionTable {
+  /** Position id + 1 (ids are >= 0 here; tests use 0); 0 marks a free slot. */
+  keys = new Float64Array(TABLE_INITIAL_SLOTS);
+  /** Chunk index, byte offset in it and length of the held [u64 version ‖ page]. */
+  chunkOf = new Int32Array(TABLE_INITIAL_SLOTS);
+  offsetOf = new Int32Array(TABLE_INITIAL_SLOTS);
+  lengthOf = new Int32Array(TABLE_INITIAL_SLOTS);
+  size = 0;
+  #shift = 32 - Math.log2(TABLE_INITIAL_SLOTS);
+
+  #home(key: number): number {
+    const low = key >>> 0;
+    const high = Math.floor(key / 0x1_0000_0000) | 0;
+    return Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> this.#shift;
+  }
+
+  /** Slot of `position`, or -1. */
+  find(position: number): number {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    const key = position + 1;
+    for (let slot = this.#home(key); ; slot = (slot + 1) & mask) {
+      const at = keys[slot]!;
+      if (at === key) return slot;
+      if (at === 0) return -1;
+    }
+  }
+
+  /** Sets `position` (not in the table) to the given place. */
+  insert(position: number, chunk: number, offset: number, length: number): void {
+    if ((this.size + 1) / this.keys.length > TABLE_MAX_LOAD) this.#grow();
+    this.#place(position + 1, chunk, offset, length);
+  }
+
+  #place(key: number, chunk: number, offset: number, length: number): void {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let slot = this.#home(key);
+    while (keys[slot] !== 0) slot = (slot + 1) & mask;
+    keys[slot] = key;
+    this.chunkOf[slot] = chunk;
+    this.offsetOf[slot] = offset;
+    this.lengthOf[slot] = length;
+    this.size++;
+  }
+
+  /** Empties `slot`, moving later entries of its probe run back (no tombstones). */
+  remove(slot: number): void {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let hole = slot;
+    for (let next = (hole + 1) & mask; keys[next] !== 0; next = (next + 1) & mask) {
+      const home = this.#home(keys[next]!);
+      // The entry at `next` may fill the hole if its home is not in (hole, next] (cyclically).
+      if (hole <= next ? home > hole && home <= next : home > hole || home <= next) continue;
+      keys[hole] = keys[next]!;
+      this.chunkOf[hole] = this.chunkOf[next]!;
+      this.offsetOf[hole] = this.offsetOf[next]!;
+      this.lengthOf[hole] = this.lengthOf[next]!;
+      hole = next;
+    }
+    keys[hole] = 0;
+    this.size--;
+  }
+
+  #grow(): void {
+    const { keys, chunkOf, offsetOf, lengthOf } = this;
+    const slots = keys.length * 2;
+    this.keys = new Float64Array(slots);
+    this.chunkOf = new Int32Array(slots);
+    this.offsetOf = new Int32Array(slots);
+    this.lengthOf = new Int32Array(slots);
+    this.#shift = 32 - Math.log2(slots);
+    this.size = 0;
+    for (let slot = 0; slot < keys.length; slot++)
+      if (keys[slot] !== 0) this.#place(keys[slot]!, chunkOf[slot]!, offsetOf[slot]!, lengthOf[slot]!);
+  }
+}
+
 export class LatestPages {
   readonly #maxBytes: number;
-  /** Per tree (slot from `addTree`): position id → view of [u64 version ‖ page] in a chunk. */
-  readonly #indexes: Map<number, Uint8Array>[] = [];
-  readonly #chunks = new Map<ArrayBufferLike, Chunk>();
-  #current: Chunk | undefined;
+  /** Per tree (slot from `addTree`): position id → [u64 version ‖ page] in a chunk. */
+  readonly #tables: PositionTable[] = [];
+  /** By chunk index (what tables refer to); undefined where a chunk was dropped (its index is reused). */
+  readonly #chunks: (Chunk | undefined)[] = [];
+  #current = -1;
   #allocated = 0;
   #live = 0;
 
@@ -58,15 +146,20 @@ export class LatestPages {
 
   /** A slot for one more tree's pages (the budget is shared). */
   addTree(): number {
-    this.#indexes.push(new Map());
-    return this.#indexes.length - 1;
+    this.#tables.push(new PositionTable());
+    return this.#tables.length - 1;
   }
 
-  /** The page at `position` of tree `slot` if the held one was written at `version`. */
+  /** The page at `position` of tree `slot` if the held one was written at `version` (a view of chunk bytes,
+   * which are never rewritten: it stays valid after the page is replaced). */
   get(slot: number, position: number, version: number): Uint8Array | undefined {
-    const held = this.#indexes[slot]!.get(position);
-    if (held === undefined || readU64(held, 0) !== version) return undefined;
-    return held.subarray(VERSION_BYTES);
+    const table = this.#tables[slot]!;
+    const at = table.find(position);
+    if (at < 0) return undefined;
+    const bytes = this.#chunks[table.chunkOf[at]!]!.bytes;
+    const offset = table.offsetOf[at]!;
+    if (readU64(bytes, offset) !== version) return undefined;
+    return bytes.subarray(offset + VERSION_BYTES, offset + table.lengthOf[at]!);
   }
 
   /** Holds `page` (copied) as the page at `position` written at `version`, if the budget has room. */
@@ -75,20 +168,22 @@ export class LatestPages {
     const size = VERSION_BYTES + page.length;
     this.delete(slot, position);
     if (this.#live + size > this.#maxBytes || size > CHUNK_BYTES) return;
-    const view = this.#append(size);
-    writeU64(view, 0, version);
-    view.set(page, VERSION_BYTES);
-    this.#indexes[slot]!.set(position, view);
+    const offset = this.#append(size);
+    const bytes = this.#chunks[this.#current]!.bytes;
+    writeU64(bytes, offset, version);
+    bytes.set(page, offset + VERSION_BYTES);
+    this.#tables[slot]!.insert(position, this.#current, offset, size);
     this.#live += size;
   }
 
   delete(slot: number, position: number): void {
-    const index = this.#indexes[slot]!;
-    const held = index.get(position);
-    if (held === undefined) return;
-    index.delete(position);
-    this.#live -= held.length;
-    this.#chunks.get(held.buffer)!.live -= held.length;
+    const table = this.#tables[slot]!;
+    const at = table.find(position);
+    if (at < 0) return;
+    const length = table.lengthOf[at]!;
+    this.#chunks[table.chunkOf[at]!]!.live -= length;
+    this.#live -= length;
+    table.remove(at);
   }
 
   /** Whether `bytes` more page bytes fit. */
@@ -105,43 +200,56 @@ export class LatestPages {
     return this.#allocated;
   }
 
-  #append(size: number): Uint8Array {
-    let chunk = this.#current;
+  /** Room for `size` bytes in the current chunk (a new one if it is full); returns their offset. */
+  #append(size: number): number {
+    let chunk = this.#chunks[this.#current];
     if (chunk === undefined || chunk.used + size > chunk.bytes.length) {
       // Plain Uint8Arrays (not Buffers): subarrays of a Buffer go through its species constructor, slower.
       chunk = { bytes: new Uint8Array(CHUNK_BYTES), used: 0, live: 0 };
-      this.#chunks.set(chunk.bytes.buffer, chunk);
-      this.#current = chunk;
+      const free = this.#chunks.indexOf(undefined);
+      this.#current = free >= 0 ? free : this.#chunks.length;
+      this.#chunks[this.#current] = chunk;
       this.#allocated += CHUNK_BYTES;
     }
-    const view = chunk.bytes.subarray(chunk.used, chunk.used + size);
+    const offset = chunk.used;
     chunk.used += size;
     chunk.live += size;
-    return view;
+    return offset;
   }
 
   /** Call after a commit's pages are set: when garbage (replaced pages, chunk tails) passes a quarter of the
-   * held bytes, the emptiest chunks are copied out, in one pass over the index, until it is an eighth. */
+   * held bytes, the emptiest chunks are copied out, in one pass over the tables, until it is an eighth. */
   compact(): void {
     const garbage = this.#allocated - this.#live;
     if (garbage <= Math.max(this.#live / 4, 2 * CHUNK_BYTES)) return;
-    const chunks = [...this.#chunks.values()].filter((chunk) => chunk !== this.#current);
-    chunks.sort((a, b) => a.live - b.live);
-    const dropped = new Set<ArrayBufferLike>();
+    const order: number[] = [];
+    for (let index = 0; index < this.#chunks.length; index++)
+      if (this.#chunks[index] !== undefined && index !== this.#current) order.push(index);
+    order.sort((a, b) => this.#chunks[a]!.live - this.#chunks[b]!.live);
+    const dropped = new Uint8Array(this.#chunks.length);
     let reclaimed = 0;
-    for (const chunk of chunks) {
+    for (const index of order) {
       if (garbage - reclaimed <= this.#live / 8) break;
-      dropped.add(chunk.bytes.buffer);
-      this.#chunks.delete(chunk.bytes.buffer);
+      const chunk = this.#chunks[index]!;
+      dropped[index] = 1;
       this.#allocated -= CHUNK_BYTES;
       reclaimed += CHUNK_BYTES - chunk.live;
     }
-    for (const index of this.#indexes)
-      for (const [position, held] of index) {
-        if (!dropped.has(held.buffer)) continue;
-        const view = this.#append(held.length);
-        view.set(held);
-        index.set(position, view);
+    for (const table of this.#tables) {
+      const { keys, chunkOf, offsetOf, lengthOf } = table;
+      for (let slot = 0; slot < keys.length; slot++) {
+        if (keys[slot] === 0 || dropped[chunkOf[slot]!] !== 1) continue;
+        const from = this.#chunks[chunkOf[slot]!]!.bytes;
+        const length = lengthOf[slot]!;
+        const offset = this.#append(length);
+        const start = offsetOf[slot]!;
+        this.#chunks[this.#current]!.bytes.set(from.subarray(start, start + length), offset);
+        chunkOf[slot] = this.#current;
+        offsetOf[slot] = offset;
       }
+    }
+    // Only now: while copying, a new chunk must not take the index of one still being copied from.
+    for (let index = 0; index < dropped.length; index++)
+      if (dropped[index] === 1) this.#chunks[index] = undefined;
   }
 }

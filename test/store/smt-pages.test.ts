@@ -327,3 +327,33 @@ test("held pages replaced across commits: deletes collapse leaves into the decod
   }
   t.true(live.size < largest / 2, "the tree shrank");
 });
+
+test("latest pages: positions set and deleted at random (large ids, growth, probe runs) as a Map holds them", (t) => {
+  const pages = new LatestPages(50_000_000);
+  const slot = pages.addTree();
+  const model = new Map<number, number>();
+  let seed = 7;
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed;
+  };
+  // Ids of depths up to 45 (beyond 32 bits) and dense low ids, so that probe runs wrap and deletes shift them.
+  const position = () => (next() % 2 === 0 ? next() % 5000 : 2 ** 45 + (next() % 3000) * 2 ** 13);
+  for (let step = 0; step < 60_000; step++) {
+    const at = position();
+    if (next() % 3 === 0) {
+      pages.delete(slot, at);
+      model.delete(at);
+    } else {
+      const version = step;
+      pages.set(slot, at, version, Uint8Array.of(step & 0xff, step >>> 8));
+      model.set(at, version);
+    }
+    if (step % 5000 === 0) pages.compact();
+  }
+  for (const [at, version] of model)
+    t.deepEqual(pages.get(slot, at, version), Uint8Array.of(version & 0xff, version >>> 8));
+  let absent = 0;
+  for (let i = 0; i < 5000; i++) if (!model.has(i) && pages.get(slot, i, 0) === undefined) absent++;
+  t.is(absent, 5000 - [...model.keys()].filter((at) => at < 5000).length);
+});
