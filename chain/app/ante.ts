@@ -127,12 +127,11 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
     ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
     // The SDK skips signatures on recheck (SigVerificationDecorator): they were verified at admission.
     if (simulate || ctx.mode === "recheck") continue;
-    const signature = tx.raw.signatures[index]!;
-    const signBytes = signBytesOf(tx, index, env.chainId, account.accountNumber);
-    let valid = env.signatureCache.verdict(tx.hashHex, index, signBytes, pubKey, signature);
+    let valid = env.signatureCache.verdict(tx, index, env.chainId, account.accountNumber, pubKey);
     if (valid === undefined) {
-      valid = verifySecp256k1(signature, signBytes, pubKey);
-      env.signatureCache.add(tx.hashHex, index, signBytes, pubKey, signature, valid);
+      const signBytes = signBytesOf(tx, index, env.chainId, account.accountNumber);
+      valid = verifySecp256k1(tx.raw.signatures[index]!, signBytes, pubKey);
+      env.signatureCache.add(tx, index, env.chainId, account.accountNumber, pubKey, valid);
     }
     if (!valid) {
       throw sdkError(
@@ -175,7 +174,7 @@ export function pendingSignatureChecks(
   env: AnteEnvironment,
 ): SignatureCheck[] {
   const checks: SignatureCheck[] = [];
-  if (env.signatureCache.covers(tx.hashHex, tx.raw.signatures.length)) return checks;
+  if (env.signatureCache.covers(tx)) return checks;
   const signers = txSigners(tx);
   const signerInfos = tx.authInfo.signerInfos;
   for (const [index, address] of signers.entries()) {
@@ -199,9 +198,8 @@ export function pendingSignatureChecks(
       publicKey ??= account.pubKey;
     }
     if (publicKey === undefined) continue;
+    if (env.signatureCache.verdict(tx, index, env.chainId, accountNumber, publicKey) !== undefined) continue;
     const signBytes = signBytesOf(tx, index, env.chainId, accountNumber);
-    if (env.signatureCache.verdict(tx.hashHex, index, signBytes, publicKey, signature) !== undefined)
-      continue;
     checks.push({ txHash: tx.hash, signerIndex: index, signBytes, publicKey, signature });
   }
   return checks;
@@ -252,7 +250,8 @@ function requiredFeesMemo(prices: readonly DecCoin[], gasLimit: bigint): readonl
 }
 
 /** Sign bytes per decoded tx and signer index, for the chain id and account number they were made
- * with: a tx's signatures are looked up at ingress, in checkTx and in finalizeBlock. */
+ * with, from the check at ingress until its verdict comes back (SignatureCache.addComputed binds the
+ * verdict with them, then drops them). */
 function signBytesOf(tx: DecodedTx, index: number, chainId: string, accountNumber: bigint): Uint8Array {
   const known = tx.signBytes?.[index];
   if (known !== undefined && known.chainId === chainId && known.accountNumber === accountNumber)
@@ -288,10 +287,15 @@ function checkSignerPubKey(
       `unsupported public key type ${any.typeUrl}; only secp256k1 accounts are supported`,
     );
   let key: Uint8Array;
-  try {
-    key = PubKey.decode(any.value).key;
-  } catch {
-    throw sdkError("invalidPubKey", `malformed secp256k1 public key of signer ${index}`);
+  const value = any.value;
+  // The shape every wallet sends (field 1, 33 bytes, nothing else): a view, no decoder and no copy.
+  if (value.length === 2 + 33 && value[0] === 0x0a && value[1] === 33) key = value.subarray(2);
+  else {
+    try {
+      key = PubKey.decode(value).key;
+    } catch {
+      throw sdkError("invalidPubKey", `malformed secp256k1 public key of signer ${index}`);
+    }
   }
   if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3))
     throw sdkError("invalidPubKey", `secp256k1 public key of signer ${index} must be 33 compressed bytes`);

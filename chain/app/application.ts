@@ -52,8 +52,11 @@ import { txHashOf } from "./tx-hash.ts";
 
 /** CometBFT's default max tx size (mempool.max_tx_bytes): 1 MiB. */
 export const DEFAULT_MAX_TX_BYTES = 1024 * 1024;
-/** Decoded txs kept between checkTx, prepareProposal, finalizeBlock and recheck, by tx hash: the
- * mempool (CometBFT default 5,000) plus a block in flight, with headroom; oldest evicted first. */
+/** Decoded txs kept between checkTx, prepareProposal, finalizeBlock and recheck, by tx hash, for equal
+ * bytes arriving as another array (a block's parts, a replay): the mempool (CometBFT default 5,000),
+ * txs being pre-verified and a block in flight, or a replay's blocks verified ahead (8 × ≤ 1,000), with
+ * headroom; oldest evicted first. A bound, not the usual content: committed and refused txs leave at
+ * once, so it holds about the pending txs. */
 export const MAX_DECODED_TXS = 20_000;
 export const APP_NAME = "sensorchain";
 export const APP_VERSION = "0.1.0";
@@ -86,8 +89,6 @@ export class BaseApplication implements Application {
   readonly #maxTxBytes: number;
   readonly #signatureCache = new SignatureCache();
   readonly #decoded = new Map<string, DecodedTx>();
-  /** Weak: an entry lives as long as whoever holds the tx's bytes (mempool, block); no bound needed. */
-  readonly #decodedByArray = new WeakMap<Uint8Array, DecodedTx>();
   readonly #decode = (bytes: Uint8Array): DecodedTx => this.#decodeCached(bytes);
   readonly #keepers: { accounts: AnteAccountKeeper; bank: AnteBankKeeper };
   #chainId: string | undefined;
@@ -187,6 +188,8 @@ export class BaseApplication implements Application {
       this.#environment(),
     );
     const response: CheckTxResponse = { ...outcome.result, data: new Uint8Array(0) };
+    // A refused tx leaves the mempool (or never enters it): its decoding stays only with its array.
+    if (response.code !== 0 && outcome.tx !== undefined) this.#decoded.delete(outcome.tx.hashHex);
     if (outcome.ante !== undefined && outcome.tx !== undefined) {
       response.sender = outcome.ante.sender;
       response.sequence = outcome.ante.sequence;
@@ -284,15 +287,10 @@ export class BaseApplication implements Application {
   /** Verdicts from the node's pool. Each is used only for exactly the bytes it was computed for: the
    * ante handler compares tx hash, signer index, sign bytes, key and signature before trusting it. */
   addSignatureVerdicts(verdicts: readonly SignatureVerdict[]): void {
-    for (const verdict of verdicts)
-      this.#signatureCache.add(
-        toHex(verdict.txHash),
-        verdict.signerIndex,
-        verdict.signBytes,
-        verdict.publicKey,
-        verdict.signature,
-        verdict.valid,
-      );
+    for (const verdict of verdicts) {
+      const tx = this.#decoded.get(toHex(verdict.txHash));
+      if (tx !== undefined) this.#signatureCache.addComputed(tx, verdict);
+    }
   }
 
   async commit(request: CommitRequest): Promise<{ retainHeight: bigint }> {
@@ -384,23 +382,24 @@ export class BaseApplication implements Application {
    * Keyed by sha256 of the bytes, so equal bytes arriving as another array (a proposal) hit too.
    * Safe to share: decoding is a pure function of the bytes and no handler mutates a decoded tx. */
   #decodeCached(bytes: Uint8Array): DecodedTx {
-    // The same array usually comes back (ingress, mempool, proposal, block): skip hashing it again.
-    // Tx byte arrays are never written to once received, so identity implies equal bytes.
-    const known = this.#decodedByArray.get(bytes);
-    if (known !== undefined) return known;
-    const { hash, hex: key } = txHashOf(bytes);
-    const cached = this.#decoded.get(key);
-    if (cached !== undefined) {
-      this.#decodedByArray.set(bytes, cached);
-      return cached;
+    // The same array usually comes back (ingress, mempool, proposal, block): its hash record (weak, as
+    // long as the array lives) holds the decoding. Tx byte arrays are never written to once received,
+    // so identity implies equal bytes.
+    // Another application in the process (tests, an audit beside a node) may have decoded the array
+    // first: a decoding carries its handlers, so each app uses only its own.
+    const hashed = txHashOf(bytes);
+    const known = hashed.decoded as DecodedTx | undefined;
+    if (known !== undefined && known.handlers === this.#handlers) return known;
+    let decoded = this.#decoded.get(hashed.hex);
+    if (decoded === undefined) {
+      decoded = decodeTx(bytes, this.#handlers, hashed.hash, hashed.hex);
+      if (this.#decoded.size >= MAX_DECODED_TXS) {
+        const oldest = this.#decoded.keys().next().value;
+        if (oldest !== undefined) this.#decoded.delete(oldest);
+      }
+      this.#decoded.set(hashed.hex, decoded);
     }
-    const decoded = decodeTx(bytes, this.#handlers, hash, key);
-    if (this.#decoded.size >= MAX_DECODED_TXS) {
-      const oldest = this.#decoded.keys().next().value;
-      if (oldest !== undefined) this.#decoded.delete(oldest);
-    }
-    this.#decoded.set(key, decoded);
-    this.#decodedByArray.set(bytes, decoded);
+    if (known === undefined) hashed.decoded = decoded;
     return decoded;
   }
 }

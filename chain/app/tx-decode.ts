@@ -1,4 +1,4 @@
-// TxRaw → TxBody, AuthInfo in one pass over one copy of the bytes, for the shapes wallets send
+// TxRaw → TxBody, AuthInfo in one pass over the bytes, for the shapes wallets send
 // (cosmjs' signDirect: messages, memo, timeout height, one or more SIGN_MODE single signers, a fee).
 // Yields exactly what cosmjs-types' TxRaw/TxBody/AuthInfo.decode yield for those bytes; anything
 // else (unknown or extension fields, a tip, multisig, timeout timestamp, non-ASCII strings, odd
@@ -31,13 +31,16 @@ export interface RawTxParts {
 
 /** The parts of a common tx, or undefined when cosmjs-types must decode it. */
 export function decodeCommonTx(bytes: Uint8Array): RawTxParts | undefined {
-  // One copy, as cosmjs-types' reader makes: decoded fields never alias the caller's array.
-  const cursor: ProtoCursor = { bytes: new Uint8Array(bytes), position: 0 };
+  // Views of the caller's array, no copy (cosmjs-types copies): a decoded tx keeps that array anyway
+  // (DecodedTx.bytes) and tx arrays are never written to once received, so a copy only added an
+  // off-heap buffer per tx that lived, and was swept, with the tx.
+  const cursor: ProtoCursor = { bytes, position: 0 };
   return readCommonShape(() => {
     const raw = readTxRaw(cursor);
-    cursor.position = raw.bodyBytes.byteOffset;
+    // `bytes` may itself be a view (of a gossip batch, a block): offsets are the buffer's.
+    cursor.position = raw.bodyBytes.byteOffset - bytes.byteOffset;
     const body = readTxBody(cursor, cursor.position + raw.bodyBytes.length);
-    cursor.position = raw.authInfoBytes.byteOffset;
+    cursor.position = raw.authInfoBytes.byteOffset - bytes.byteOffset;
     const authInfo = readAuthInfo(cursor, cursor.position + raw.authInfoBytes.length);
     return { raw, body, authInfo };
   });
@@ -53,7 +56,7 @@ function readTxRaw(cursor: ProtoCursor): TxRaw {
     else if (tag === 26) raw.signatures.push(readBytes(cursor, end));
     else throw UNUSUAL;
   }
-  // Offsets into the copy locate the body and auth info below; an absent one is an empty view.
+  // Offsets into the array locate the body and auth info below; an absent one is an empty view.
   if (raw.bodyBytes.buffer !== cursor.bytes.buffer || raw.authInfoBytes.buffer !== cursor.bytes.buffer)
     throw UNUSUAL;
   return raw;

@@ -9,6 +9,10 @@ export interface TxHash {
   /** Shared between callers: never written to. */
   readonly hash: Uint8Array;
   readonly hex: string;
+  /** The application's decoding of these bytes (chain/app/application.ts), opaque to everyone else: kept
+   * here, a tx array costs one weak entry instead of two (each an ephemeron that every scavenge and
+   * mark-compact of a node with thousands of txs in flight processes). */
+  decoded: unknown;
 }
 
 const hashes = new WeakMap<Uint8Array, TxHash>();
@@ -17,7 +21,7 @@ export function txHashOf(tx: Uint8Array): TxHash {
   let known = hashes.get(tx);
   if (known === undefined) {
     const hash = sha256(tx);
-    known = { hash, hex: toHex(hash) };
+    known = { hash, hex: toHex(hash), decoded: undefined };
     hashes.set(tx, known);
   }
   return known;

@@ -20,12 +20,24 @@ export interface SignBytesMemo {
   readonly bytes: Uint8Array;
 }
 
+/** A signature's verdict, bound to what its sign bytes were made of besides this tx's bytes (chain id
+ * and account number) and to the key it was verified with: within one decoded tx (one tx hash: body,
+ * auth info and signatures) that is the same binding as the exact sign bytes, key and signature. */
+export interface VerdictMemo {
+  readonly chainId: string;
+  readonly accountNumber: bigint;
+  readonly publicKey: Uint8Array;
+  readonly valid: boolean;
+}
+
 /** A decoded tx, and what the ante path computed from its bytes alone (pure functions of them, asked
  * at ingress, in checkTx, recheck and finalizeBlock). The memos are fields rather than side weak maps:
  * each weak map entry is an ephemeron that every scavenge and mark-compact processes, and the ~2,000
  * txs in flight at 2,000 tx/s had five of them (and a Map) each. */
 export interface DecodedTx {
   bytes: Uint8Array;
+  /** The message handlers it was decoded with: which application's decoding this is. */
+  handlers: ReadonlyMap<string, MsgHandler<unknown>>;
   hash: Uint8Array;
   /** The hash in hex: the key of the decoded-tx and signature caches. */
   hashHex: string;
@@ -39,8 +51,11 @@ export interface DecodedTx {
   signers: readonly string[] | undefined;
   /** validateTxBasic passed. */
   validated: boolean;
-  /** Sign bytes by signer index (ante.ts). */
+  /** Sign bytes by signer index (ante.ts), until the signature has a verdict. */
   signBytes: (SignBytesMemo | undefined)[] | undefined;
+  /** Signature verdicts by signer index (signature-cache.ts): kept with the tx they are about instead of
+   * in a map of their own, so a pending tx holds no map entry, verdict record and sign bytes for them. */
+  verdicts: (VerdictMemo | undefined)[] | undefined;
   /** Each signer's key from its SignerInfo once checked against its address, by signer index
    * (ante.ts); null: the SignerInfo has no key. */
   signerKeys: (Uint8Array | null | undefined)[] | undefined;
@@ -73,6 +88,7 @@ export function decodeTx(
   }
   return {
     bytes,
+    handlers,
     hash,
     hashHex,
     raw,
@@ -84,6 +100,7 @@ export function decodeTx(
     signers: undefined,
     validated: false,
     signBytes: undefined,
+    verdicts: undefined,
     signerKeys: undefined,
   };
 }

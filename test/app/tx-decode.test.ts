@@ -135,6 +135,11 @@ test("decodeCommonTx yields what cosmjs-types does whenever it answers", (t) => 
         theirs = cosmjsTx(input);
       });
       t.deepEqual(mine, theirs);
+      // The decoder reads views of its input: a tx inside a larger buffer (a gossip batch, a block)
+      // decodes the same as the tx alone.
+      const embedded = new Uint8Array(input.length + 7).fill(0xff);
+      embedded.set(input, 3);
+      t.deepEqual(decodeCommonTx(embedded.subarray(3, 3 + input.length)), theirs);
       if (!t.passed) return;
     }
   }
