@@ -66,43 +66,37 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
   validateTxBasic(tx);
 
   const params = env.accounts.params(ctx);
-  const memoBytes = Buffer.byteLength(tx.body.memo, "utf8");
+  const memoBytes = Buffer.byteLength(tx.memo, "utf8");
   if (BigInt(memoBytes) > params.maxMemoCharacters)
     throw sdkError(
       "memoTooLarge",
       `maximum number of characters is ${params.maxMemoCharacters} but received ${memoBytes} characters`,
     );
-  if (BigInt(tx.raw.signatures.length) > params.txSigLimit)
-    throw sdkError(
-      "tooManySignatures",
-      `signatures: ${tx.raw.signatures.length}, limit: ${params.txSigLimit}`,
-    );
-  if (tx.body.timeoutHeight > 0n && ctx.height > tx.body.timeoutHeight)
-    throw sdkError(
-      "txTimeoutHeight",
-      `block height: ${ctx.height}, timeout height: ${tx.body.timeoutHeight}`,
-    );
+  if (BigInt(tx.signatures.length) > params.txSigLimit)
+    throw sdkError("tooManySignatures", `signatures: ${tx.signatures.length}, limit: ${params.txSigLimit}`);
+  if (tx.timeoutHeight > 0n && ctx.height > tx.timeoutHeight)
+    throw sdkError("txTimeoutHeight", `block height: ${ctx.height}, timeout height: ${tx.timeoutHeight}`);
 
   let sizeGas = params.txSizeCostPerByte * BigInt(tx.bytes.length);
   if (simulate) {
-    for (const signature of tx.raw.signatures)
+    for (const signature of tx.signatures)
       if (signature.length === 0) sizeGas += params.txSizeCostPerByte * SIMULATED_SIGNATURE_BYTES;
   }
   ctx.gasMeter.consume(sizeGas, "txSize");
 
   const signers = txSigners(tx);
-  const signerInfos = tx.authInfo.signerInfos;
-  if (signers.length !== tx.raw.signatures.length)
+  const signerInfos = tx.signerInfos;
+  if (signers.length !== tx.signatures.length)
     throw sdkError(
       "unauthorized",
-      `wrong number of signers; expected ${signers.length}, got ${tx.raw.signatures.length}`,
+      `wrong number of signers; expected ${signers.length}, got ${tx.signatures.length}`,
     );
   if (signerInfos.length !== signers.length)
     throw sdkError(
       "unauthorized",
       `invalid number of signer; expected: ${signers.length}, got ${signerInfos.length}`,
     );
-  const payer = tx.authInfo.fee?.payer || signers[0]!;
+  const payer = tx.feePayer || signers[0]!;
   if (!signers.includes(payer)) throw sdkError("invalidRequest", `fee payer ${payer} is not a signer`);
 
   const accounts = signers.map((address, index) => {
@@ -116,7 +110,7 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
   });
 
   for (const [index, { account, info, pubKey }] of accounts.entries()) {
-    const mode = info.modeInfo?.single?.mode;
+    const mode = info.mode;
     if (!(simulate && (mode === undefined || mode === SIGN_MODE_UNSPECIFIED)) && mode !== SIGN_MODE_DIRECT) {
       const name = mode === undefined ? "multisig" : (SIGN_MODE_NAMES[mode] ?? "unknown");
       throw sdkError(
@@ -130,7 +124,7 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
     let valid = env.signatureCache.verdict(tx, index, env.chainId, account.accountNumber, pubKey);
     if (valid === undefined) {
       const signBytes = signBytesOf(tx, index, env.chainId, account.accountNumber);
-      valid = verifySecp256k1(tx.raw.signatures[index]!, signBytes, pubKey);
+      valid = verifySecp256k1(tx.signatures[index]!, signBytes, pubKey);
       env.signatureCache.add(tx, index, env.chainId, account.accountNumber, pubKey, valid);
     }
     if (!valid) {
@@ -160,7 +154,7 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
     env.accounts.updateAccount(ctx, { ...account, pubKey, sequence: account.sequence + 1n });
     if (checking) continue;
     ctx.events.emit("tx", { acc_seq: `${account.address}/${account.sequence}` });
-    ctx.events.emit("tx", { signature: toBase64(tx.raw.signatures[index]!) });
+    ctx.events.emit("tx", { signature: toBase64(tx.signatures[index]!) });
   }
   return { signers, sender: signers[0]!, sequence: accounts[0]!.account.sequence };
 }
@@ -176,9 +170,9 @@ export function pendingSignatureChecks(
   const checks: SignatureCheck[] = [];
   if (env.signatureCache.covers(tx)) return checks;
   const signers = txSigners(tx);
-  const signerInfos = tx.authInfo.signerInfos;
+  const signerInfos = tx.signerInfos;
   for (const [index, address] of signers.entries()) {
-    const signature = tx.raw.signatures[index];
+    const signature = tx.signatures[index];
     const info = signerInfos[index];
     if (signature === undefined || info === undefined) break;
     let publicKey: Uint8Array | undefined;
@@ -253,12 +247,12 @@ function requiredFeesMemo(prices: readonly DecCoin[], gasLimit: bigint): readonl
  * with, from the check at ingress until its verdict comes back (SignatureCache.addComputed binds the
  * verdict with them, then drops them). */
 function signBytesOf(tx: DecodedTx, index: number, chainId: string, accountNumber: bigint): Uint8Array {
-  const known = tx.signBytes?.[index];
+  const signer = tx.signerInfos[index]!;
+  const known = signer.signBytes;
   if (known !== undefined && known.chainId === chainId && known.accountNumber === accountNumber)
     return known.bytes;
-  const bytes = encodeSignDoc(tx.raw.bodyBytes, tx.raw.authInfoBytes, chainId, accountNumber);
-  tx.signBytes ??= [];
-  tx.signBytes[index] = { chainId, accountNumber, bytes };
+  const bytes = encodeSignDoc(tx.bodyBytes, tx.authInfoBytes, chainId, accountNumber);
+  signer.signBytes = { chainId, accountNumber, bytes };
   return bytes;
 }
 
@@ -266,28 +260,25 @@ function signBytesOf(tx: DecodedTx, index: number, chainId: string, accountNumbe
  * (sha256, ripemd160, bech32) is a pure function of the tx bytes, and a decoded tx is reused from
  * checkTx to recheck and finalizeBlock. A failed check is not kept: it throws every time. */
 function signerPubKey(tx: DecodedTx, address: string, index: number): Uint8Array | undefined {
-  const known = tx.signerKeys?.[index];
-  if (known !== undefined) return known ?? undefined;
-  const key = checkSignerPubKey(tx.authInfo.signerInfos[index]?.publicKey, address, index);
-  tx.signerKeys ??= [];
-  tx.signerKeys[index] = key ?? null;
+  const signer = tx.signerInfos[index];
+  if (signer === undefined) return undefined;
+  if (signer.key !== undefined) return signer.key ?? undefined;
+  const key =
+    signer.keyTypeUrl === undefined
+      ? undefined
+      : checkSignerPubKey(signer.keyTypeUrl, signer.keyValue!, address, index);
+  signer.key = key ?? null;
   return key;
 }
 
 /** The secp256k1 key in a SignerInfo, checked to hash to the signer's address (code 8 otherwise). */
-function checkSignerPubKey(
-  any: { typeUrl: string; value: Uint8Array } | undefined,
-  address: string,
-  index: number,
-): Uint8Array | undefined {
-  if (any === undefined) return undefined;
-  if (any.typeUrl !== SECP256K1_PUBKEY_TYPE_URL)
+function checkSignerPubKey(typeUrl: string, value: Uint8Array, address: string, index: number): Uint8Array {
+  if (typeUrl !== SECP256K1_PUBKEY_TYPE_URL)
     throw sdkError(
       "invalidPubKey",
-      `unsupported public key type ${any.typeUrl}; only secp256k1 accounts are supported`,
+      `unsupported public key type ${typeUrl}; only secp256k1 accounts are supported`,
     );
   let key: Uint8Array;
-  const value = any.value;
   // The shape every wallet sends (field 1, 33 bytes, nothing else): a view, no decoder and no copy.
   if (value.length === 2 + 33 && value[0] === 0x0a && value[1] === 33) key = value.subarray(2);
   else {

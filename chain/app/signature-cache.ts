@@ -2,7 +2,7 @@
 // the node's verification pool (Application.addSignatureVerdicts), and not again in prepareProposal,
 // recheck or finalizeBlock. A verdict is bound to the exact inputs of the verification: the tx (its
 // hash covers body, auth info and signature), signer index, sign bytes and public key. Verdicts live
-// on the decoded tx (DecodedTx.verdicts), where the sign bytes are fixed but for chain id and account
+// on the decoded tx (DecodedSigner.verdict), where the sign bytes are fixed but for chain id and account
 // number, so those two stand for the sign bytes: the lookup compares them and the key to what the ante
 // handler computed, so a verdict is never used for other bytes and a miss just means verifying again.
 // Kept with the tx, a pending tx's verdict costs no map entry keyed by its hash, no record of its own
@@ -30,7 +30,7 @@ export class SignatureCache {
     accountNumber: bigint,
     publicKey: Uint8Array,
   ): boolean | undefined {
-    const own = tx.verdicts?.[signerIndex];
+    const own = tx.signerInfos[signerIndex]?.verdict;
     if (own !== undefined && matches(own, chainId, accountNumber, publicKey)) return own.valid;
     const rejected = this.#invalid.get(tx.hashHex)?.[signerIndex];
     if (rejected !== undefined && matches(rejected, chainId, accountNumber, publicKey)) return false;
@@ -48,10 +48,12 @@ export class SignatureCache {
     valid: boolean,
   ): void {
     const memo: VerdictMemo = { chainId, accountNumber, publicKey, valid };
-    tx.verdicts ??= [];
-    tx.verdicts[signerIndex] = memo;
-    // The sign bytes were kept for this verification only.
-    if (tx.signBytes !== undefined) tx.signBytes[signerIndex] = undefined;
+    const signer = tx.signerInfos[signerIndex];
+    if (signer !== undefined) {
+      signer.verdict = memo;
+      // The sign bytes were kept for this verification only.
+      signer.signBytes = undefined;
+    }
     if (valid) return;
     let rejected = this.#invalid.get(tx.hashHex);
     if (rejected === undefined) {
@@ -68,8 +70,8 @@ export class SignatureCache {
    * account number then bind it; anything else is dropped (and verified again when needed). */
   addComputed(tx: DecodedTx, verdict: SignatureVerdict): void {
     const index = verdict.signerIndex;
-    const signature = tx.raw.signatures[index];
-    const made = tx.signBytes?.[index];
+    const signature = tx.signatures[index];
+    const made = tx.signerInfos[index]?.signBytes;
     if (signature === undefined || made === undefined) return;
     if (!equal(made.bytes, verdict.signBytes) || !equal(signature, verdict.signature)) return;
     this.add(tx, index, made.chainId, made.accountNumber, verdict.publicKey, verdict.valid);
@@ -78,9 +80,9 @@ export class SignatureCache {
   /** Whether every signature of `tx` has a positive verdict (for some bytes): a cheap pre-filter for
    * callers deciding what to send to a verifier. The ante handler still compares the binding. */
   covers(tx: DecodedTx): boolean {
-    const verdicts = tx.verdicts;
-    if (verdicts === undefined) return false;
-    for (let i = 0; i < tx.raw.signatures.length; i++) if (verdicts[i]?.valid !== true) return false;
+    const { signatures, signerInfos } = tx;
+    if (signatures.length > signerInfos.length) return false;
+    for (let i = 0; i < signatures.length; i++) if (signerInfos[i]!.verdict?.valid !== true) return false;
     return true;
   }
 

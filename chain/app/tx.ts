@@ -30,10 +30,29 @@ export interface VerdictMemo {
   readonly valid: boolean;
 }
 
-/** A decoded tx, and what the ante path computed from its bytes alone (pure functions of them, asked
- * at ingress, in checkTx, recheck and finalizeBlock). The memos are fields rather than side weak maps:
- * each weak map entry is an ephemeron that every scavenge and mark-compact processes, and the ~2,000
- * txs in flight at 2,000 tx/s had five of them (and a Map) each. */
+/** One SignerInfo, as far as the ante handler reads it, and what the ante path memoizes for its signer. */
+export interface DecodedSigner {
+  /** public_key (an Any) as sent, if any: its type URL and value. */
+  readonly keyTypeUrl: string | undefined;
+  readonly keyValue: Uint8Array | undefined;
+  /** mode_info.single.mode; undefined for a multisig or an absent mode info. */
+  readonly mode: number | undefined;
+  readonly sequence: bigint;
+  /** The key once checked against the signer's address (ante.ts); null: the SignerInfo has none. */
+  key: Uint8Array | null | undefined;
+  /** Sign bytes (ante.ts), from the check at ingress until the signature's verdict binds them. */
+  signBytes: SignBytesMemo | undefined;
+  /** The signature's verdict (signature-cache.ts): kept with the tx it is about instead of in a map of
+   * its own, so a pending tx holds no map entry, verdict record and sign bytes for it. */
+  verdict: VerdictMemo | undefined;
+}
+
+/** A decoded tx: what the application reads of TxRaw, TxBody and AuthInfo, and what the ante path
+ * computed from its bytes alone (pure functions of them, asked at ingress, in checkTx, recheck and
+ * finalizeBlock). Flat rather than the decoders' nested messages: a pending tx lives through scavenges
+ * into the old generation, and the nested TxRaw/TxBody/AuthInfo/SignerInfo/ModeInfo/Fee objects were a
+ * dozen more objects each. The memos are fields rather than side weak maps: each weak map entry is an
+ * ephemeron that every scavenge and mark-compact processes. */
 export interface DecodedTx {
   bytes: Uint8Array;
   /** The message handlers it was decoded with: which application's decoding this is. */
@@ -41,9 +60,19 @@ export interface DecodedTx {
   hash: Uint8Array;
   /** The hash in hex: the key of the decoded-tx and signature caches. */
   hashHex: string;
-  raw: TxRaw;
-  body: TxBody;
-  authInfo: AuthInfo;
+  /** TxRaw's fields, views of `bytes`: what was signed, and the signatures. */
+  bodyBytes: Uint8Array;
+  authInfoBytes: Uint8Array;
+  signatures: Uint8Array[];
+  memo: string;
+  timeoutHeight: bigint;
+  /** What validateTxBasic refuses besides messages and signatures: extension options (either kind),
+   * unordered, a fee granter. */
+  hasExtensionOptions: boolean;
+  unordered: boolean;
+  feeGranter: string;
+  feePayer: string;
+  signerInfos: DecodedSigner[];
   msgs: DecodedMsg[];
   fee: Coin[];
   gasLimit: bigint;
@@ -51,14 +80,6 @@ export interface DecodedTx {
   signers: readonly string[] | undefined;
   /** validateTxBasic passed. */
   validated: boolean;
-  /** Sign bytes by signer index (ante.ts), until the signature has a verdict. */
-  signBytes: (SignBytesMemo | undefined)[] | undefined;
-  /** Signature verdicts by signer index (signature-cache.ts): kept with the tx they are about instead of
-   * in a map of their own, so a pending tx holds no map entry, verdict record and sign bytes for them. */
-  verdicts: (VerdictMemo | undefined)[] | undefined;
-  /** Each signer's key from its SignerInfo once checked against its address, by signer index
-   * (ante.ts); null: the SignerInfo has no key. */
-  signerKeys: (Uint8Array | null | undefined)[] | undefined;
 }
 
 /** Decodes a tx; any failure (bad protobuf, unknown message type) is code 2 as in the SDK's TxDecoder. */
@@ -91,17 +112,31 @@ export function decodeTx(
     handlers,
     hash,
     hashHex,
-    raw,
-    body,
-    authInfo,
+    bodyBytes: raw.bodyBytes,
+    authInfoBytes: raw.authInfoBytes,
+    signatures: raw.signatures,
+    memo: body.memo,
+    timeoutHeight: body.timeoutHeight,
+    hasExtensionOptions: body.extensionOptions.length > 0 || body.nonCriticalExtensionOptions.length > 0,
+    unordered: body.unordered,
+    feeGranter: authInfo.fee?.granter ?? "",
+    feePayer: authInfo.fee?.payer ?? "",
+    signerInfos: authInfo.signerInfos.map(
+      (info): DecodedSigner => ({
+        keyTypeUrl: info.publicKey?.typeUrl,
+        keyValue: info.publicKey?.value,
+        mode: info.modeInfo?.single?.mode,
+        sequence: info.sequence,
+        key: undefined,
+        signBytes: undefined,
+        verdict: undefined,
+      }),
+    ),
     msgs,
     fee,
     gasLimit: authInfo.fee?.gasLimit ?? 0n,
     signers: undefined,
     validated: false,
-    signBytes: undefined,
-    verdicts: undefined,
-    signerKeys: undefined,
   };
 }
 
@@ -144,10 +179,10 @@ export function validateTxBasic(tx: DecodedTx): void {
 
 function checkTxBasic(tx: DecodedTx): void {
   if (tx.msgs.length === 0) throw sdkError("invalidRequest", "must contain at least one message");
-  if (tx.body.extensionOptions.length > 0 || tx.body.nonCriticalExtensionOptions.length > 0)
+  if (tx.hasExtensionOptions)
     throw sdkError("unknownExtensionOptions", "extension options are not supported");
-  if (tx.body.unordered) throw sdkError("notSupported", "unordered transactions are not supported");
-  if (tx.authInfo.fee?.granter) throw sdkError("notSupported", "fee grants are not supported");
+  if (tx.unordered) throw sdkError("notSupported", "unordered transactions are not supported");
+  if (tx.feeGranter) throw sdkError("notSupported", "fee grants are not supported");
   for (const [index, { msg, handler }] of tx.msgs.entries()) {
     try {
       handler.validateBasic(msg);
@@ -156,5 +191,5 @@ function checkTxBasic(tx: DecodedTx): void {
       throw error;
     }
   }
-  if (tx.raw.signatures.length === 0) throw sdkError("noSignatures");
+  if (tx.signatures.length === 0) throw sdkError("noSignatures");
 }
