@@ -93,40 +93,90 @@ export class StoredLeaf implements LeafNode {
 }
 
 /** A ref decoded from a page: its hash stays in the page bytes until someone asks for it as an array. A write
- * re-encodes the ~15 entries of each page it touches but needs the hash arrays of only the siblings on its path,
- * so the others are copied byte for byte (a page read allocates ~15 fewer views). */
+ * re-encodes the ~15 entries of each page it touches but changes only the nodes on its path: an unchanged entry
+ * (a StoredRef is never modified: a change makes a new ref) is copied back as the bytes of its whole subtree,
+ * which preorder keeps contiguous, without walking its nodes. */
 export class StoredRef implements NodeRef {
   readonly kind: typeof KIND_LEAF | typeof KIND_INNER;
   readonly version: number;
-  node: SmtNode | undefined;
   readonly #bytes: Uint8Array;
-  readonly #hashAt: number;
+  /** The entry's [start, end) in the page bytes: its tag to the end of its subtree. */
+  readonly #start: number;
+  readonly end: number;
+  /** Its depth and its page's bottom depth (for decoding an inner node's children). */
+  readonly #at: number;
+  readonly #bottom: number;
   #hash: Uint8Array | undefined;
+  /** A leaf or inner node of the page is decoded when first asked for; a child page's root stays undefined until
+   * loaded (smt.ts sets it). */
+  #node: SmtNode | undefined;
 
   constructor(
     kind: typeof KIND_LEAF | typeof KIND_INNER,
     bytes: Uint8Array,
-    hashAt: number,
+    start: number,
+    end: number,
     version: number,
-    node: SmtNode | undefined,
+    at: number,
+    bottom: number,
   ) {
     this.kind = kind;
     this.#bytes = bytes;
-    this.#hashAt = hashAt;
+    this.#start = start;
+    this.end = end;
     this.version = version;
-    this.node = node;
+    this.#at = at;
+    this.#bottom = bottom;
+  }
+
+  get node(): SmtNode | undefined {
+    if (this.#node === undefined) {
+      const tag = this.#bytes[this.#start];
+      if (tag === TAG_LEAF) this.#node = new StoredLeaf(this.#bytes, this.#start, this.end);
+      else if (tag === TAG_INNER)
+        this.#node = new StoredInner(
+          this.#bytes,
+          this.#start + 1 + HASH_BYTES,
+          this.#at + 1,
+          this.#bottom,
+          this.version,
+        );
+    }
+    return this.#node;
+  }
+
+  set node(node: SmtNode | undefined) {
+    this.#node = node;
+  }
+
+  get entryBytes(): number {
+    return this.end - this.#start;
+  }
+
+  /** Copies the entry with its subtree into `out` at `offset`. */
+  copyEntry(out: Uint8Array, offset: number): void {
+    copyRange(this.#bytes, this.#start, this.end, out, offset);
   }
 
   get hash(): Uint8Array {
-    this.#hash ??= this.#bytes.subarray(this.#hashAt, this.#hashAt + HASH_BYTES);
+    const at = this.#start + 1;
+    this.#hash ??= this.#bytes.subarray(at, at + HASH_BYTES);
     return this.#hash;
   }
 
   /** Copies the hash into `out` at `offset`. */
   copyHash(out: Uint8Array, offset: number): void {
     const bytes = this.#bytes;
-    for (let i = 0, from = this.#hashAt; i < HASH_BYTES; i++) out[offset + i] = bytes[from + i]!;
+    for (let i = 0, from = this.#start + 1; i < HASH_BYTES; i++) out[offset + i] = bytes[from + i]!;
   }
+}
+
+/** Ranges at least this long are copied with TypedArray#set (a view and a memcpy), shorter ones in a loop. */
+const SET_COPY_MIN_BYTES = 96;
+
+function copyRange(from: Uint8Array, start: number, end: number, out: Uint8Array, offset: number): void {
+  if (end - start >= SET_COPY_MIN_BYTES) out.set(from.subarray(start, end), offset);
+  else for (let i = start, o = offset; i < end; i++, o++) out[o] = from[i]!;
 }
 
 /** Encoding scratch, reused for every page (grown if a page holds long keys). */
@@ -182,6 +232,12 @@ function writeEntry(child: Child, at: number): void {
       encodeChildren.push({ ref: child, path: new Uint8Array(encodePath) });
     return;
   }
+  if (child instanceof StoredRef) {
+    ensureScratch(encodeOffset + child.entryBytes);
+    child.copyEntry(scratch, encodeOffset);
+    encodeOffset += child.entryBytes;
+    return;
+  }
   const node = nodeOf(child);
   if (node instanceof StoredLeaf) {
     ensureScratch(encodeOffset + node.end - node.start);
@@ -235,73 +291,97 @@ export function encodePage(
   return out;
 }
 
-/** State of the page being decoded (module-level, as for encoding: no closures per page). */
-let decodeBytes: Uint8Array = new Uint8Array(0);
-let decodeOffset = 0;
-let decodeBottom = 0;
-let decodeVersion = 0;
-
-function need(length: number): void {
-  if (decodeOffset + length > decodeBytes.length) throw new StoreError("corrupt", "truncated SMT page");
-}
-
-function readEntry(at: number): Child {
-  const bytes = decodeBytes;
-  need(1);
-  const tag = bytes[decodeOffset]!;
-  if (tag === TAG_EMPTY) {
-    decodeOffset++;
-    return null;
-  }
-  need(1 + HASH_BYTES);
-  const entryStart = decodeOffset;
-  const hashAt = entryStart + 1;
-  let offset = hashAt + HASH_BYTES;
-  decodeOffset = offset;
-  if (tag === TAG_PAGE_REF && at === decodeBottom) {
-    need(8);
-    decodeOffset = offset + 8;
-    return new StoredRef(KIND_INNER, bytes, hashAt, readU64(bytes, offset), undefined);
+/** End offset of the entry at `offset` (relative depth given by `at` against the page's `bottom`): the page's
+ * structure is checked here, once per page read, without allocating; entries are then decoded where walked. */
+function skipEntry(bytes: Uint8Array, offset: number, at: number, bottom: number): number {
+  if (offset >= bytes.length) throw new StoreError("corrupt", "truncated SMT page");
+  const tag = bytes[offset]!;
+  if (tag === TAG_EMPTY) return offset + 1;
+  const afterHash = offset + 1 + HASH_BYTES;
+  if (afterHash > bytes.length) throw new StoreError("corrupt", "truncated SMT page");
+  if (tag === TAG_PAGE_REF && at === bottom) {
+    if (afterHash + 8 > bytes.length) throw new StoreError("corrupt", "truncated SMT page");
+    return afterHash + 8;
   }
   if (tag === TAG_LEAF) {
-    need(8 + 4);
-    offset += 8;
+    const lengthAt = afterHash + 8;
+    if (lengthAt + 4 > bytes.length) throw new StoreError("corrupt", "truncated SMT page");
     const keyLength =
-      ((bytes[offset]! << 24) |
-        (bytes[offset + 1]! << 16) |
-        (bytes[offset + 2]! << 8) |
-        bytes[offset + 3]!) >>>
+      ((bytes[lengthAt]! << 24) |
+        (bytes[lengthAt + 1]! << 16) |
+        (bytes[lengthAt + 2]! << 8) |
+        bytes[lengthAt + 3]!) >>>
       0;
-    decodeOffset = offset + 4;
-    need(keyLength);
-    decodeOffset += keyLength;
-    const leaf = new StoredLeaf(bytes, entryStart, decodeOffset);
-    return new StoredRef(KIND_LEAF, bytes, hashAt, decodeVersion, leaf);
+    const end = lengthAt + 4 + keyLength;
+    if (end > bytes.length) throw new StoreError("corrupt", "truncated SMT page");
+    return end;
   }
-  if (tag === TAG_INNER && at < decodeBottom) {
-    const left = readEntry(at + 1);
-    const right = readEntry(at + 1);
-    const inner: InnerNode = { kind: KIND_INNER, left, right };
-    return new StoredRef(KIND_INNER, bytes, hashAt, decodeVersion, inner);
-  }
+  if (tag === TAG_INNER && at < bottom)
+    return skipEntry(bytes, skipEntry(bytes, afterHash, at + 1, bottom), at + 1, bottom);
   throw new StoreError("corrupt", `bad SMT page entry ${tag} at depth ${at}`);
 }
 
-/** Decodes a page written at `version` whose root sits at `depth`: the root node, with every node inside the
- * page attached to its ref (so walks inside the page need no reads) and child pages left unloaded. */
+/** The entry at `offset` of a checked page (skipEntry) as a ref; its node is decoded when first asked for. */
+function entryAt(bytes: Uint8Array, offset: number, at: number, bottom: number, version: number): Child {
+  const tag = bytes[offset]!;
+  if (tag === TAG_EMPTY) return null;
+  const end = skipEntry(bytes, offset, at, bottom);
+  if (tag === TAG_PAGE_REF)
+    return new StoredRef(KIND_INNER, bytes, offset, end, readU64(bytes, offset + 1 + HASH_BYTES), at, bottom);
+  return new StoredRef(tag === TAG_LEAF ? KIND_LEAF : KIND_INNER, bytes, offset, end, version, at, bottom);
+}
+
+/** An inner node inside a page, decoded lazily: a write walks one path through a page of up to 15 entries, so
+ * only the nodes on it and their siblings' refs become objects; the rest is copied back as bytes (StoredRef). */
+class StoredInner implements InnerNode {
+  readonly kind = KIND_INNER;
+  readonly #bytes: Uint8Array;
+  /** Offset of the left child's entry (right after this node's tag and hash), and the children's depth. */
+  readonly #childrenAt: number;
+  readonly #at: number;
+  readonly #bottom: number;
+  readonly #version: number;
+  /** Decoded children (null is an empty subtree), undefined until asked for. */
+  #left: Child | undefined;
+  #right: Child | undefined;
+
+  constructor(bytes: Uint8Array, childrenAt: number, at: number, bottom: number, version: number) {
+    this.#bytes = bytes;
+    this.#childrenAt = childrenAt;
+    this.#at = at;
+    this.#bottom = bottom;
+    this.#version = version;
+  }
+
+  get left(): Child {
+    if (this.#left === undefined)
+      this.#left = entryAt(this.#bytes, this.#childrenAt, this.#at, this.#bottom, this.#version);
+    return this.#left;
+  }
+
+  get right(): Child {
+    if (this.#right === undefined) {
+      const left = this.left;
+      const rightAt = left === null ? this.#childrenAt + 1 : (left as StoredRef).end;
+      this.#right = entryAt(this.#bytes, rightAt, this.#at, this.#bottom, this.#version);
+    }
+    return this.#right;
+  }
+}
+
+/** Decodes a page written at `version` whose root sits at `depth`: the root node, whose nodes inside the page
+ * decode when walked (so walks inside the page need no reads) and whose child pages are left unloaded. */
 export function decodePage(bytes: Uint8Array, version: number, depth: number): SmtNode {
   // A plain Uint8Array view: subarrays of a Buffer are built through its species constructor, several times
-  // slower, and a page decodes into ~4 subarrays per leaf.
-  decodeBytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  decodeOffset = 0;
-  decodeBottom = depth + PAGE_LEVELS;
-  decodeVersion = version;
-  const root = readEntry(depth);
-  const complete = decodeOffset === bytes.length;
-  decodeBytes = new Uint8Array(0);
-  if (root === null || !complete || root.node === undefined)
+  // slower, and hashes and keys are read as subarrays.
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bottom = depth + PAGE_LEVELS;
+  if (skipEntry(view, 0, depth, bottom) !== view.length)
     throw new StoreError("corrupt", "malformed SMT page");
-  return root.node;
+  const root = entryAt(view, 0, depth, bottom, version);
+  const node = root?.node;
+  if (node === undefined) throw new StoreError("corrupt", "malformed SMT page");
+  return node;
 }
 
 /** Visits every page written at `version` under `root` (parents before children) with its encoding. */
