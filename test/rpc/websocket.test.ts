@@ -50,6 +50,12 @@ async function openClient(address: string, options: WebSocket.ClientOptions = {}
   };
 }
 
+/** The server pings this often in the keep-alive test and drops a client whose pong it has not read
+ * by the next ping. Server and clients share this process: a loaded machine that does not run it
+ * for one period drops the live client too (20 ms did, at load ~28), so the period is far above
+ * such a stall. */
+const KEEP_ALIVE_TEST_PING_INTERVAL_MS = 1_000;
+
 let chain: TestChain;
 let server: RpcServer;
 test.before(async () => {
@@ -223,21 +229,28 @@ test.serial("a client that does not read its events is disconnected, others are 
 });
 
 test.serial("keep-alive: a client that never answers pings is dropped", async (t) => {
+  t.timeout(60_000);
   const pinging = await startRpcServer({
     backend: makeTestChain().backend,
     laddr: "tcp://127.0.0.1:0",
-    wsPingIntervalMs: 20,
+    wsPingIntervalMs: KEEP_ALIVE_TEST_PING_INTERVAL_MS,
   });
   try {
     const deaf = await openClient(pinging.address, { autoPong: false });
     const live = await openClient(pinging.address);
     let pings = 0;
-    await new Promise<void>((resolve) =>
+    const livePinged = new Promise<void>((resolve) =>
       live.ws.on("ping", () => {
-        if (++pings === 3) resolve();
+        if (++pings === 2) resolve();
       }),
     );
-    await deaf.closed;
+    // The deaf client goes at the second ping tick, when the live one gets its second ping. Should
+    // the live client be dropped instead, the test fails at once rather than waiting for a ping.
+    const outcome = await Promise.race([
+      Promise.all([deaf.closed, livePinged]).then(() => "deaf dropped, live pinged twice"),
+      live.closed.then(() => "live dropped"),
+    ]);
+    t.is(outcome, "deaf dropped, live pinged twice");
     t.is(live.ws.readyState, WebSocket.OPEN);
     live.ws.close();
   } finally {
