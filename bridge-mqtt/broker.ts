@@ -229,7 +229,7 @@ export async function startBroker(
   const tapGate = new TapGate();
   broker.on("clientReady", (client: Client) => {
     if (consumers?.isConsumer(client)) return;
-    options.pipeline.prepare();
+    options.pipeline.prepare(client.id);
     const tap = taps.get(client.conn as Duplex);
     const keepalive = client as unknown as {
       _keepaliveInterval: number;

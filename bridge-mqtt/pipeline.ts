@@ -68,9 +68,12 @@ export class ReadingPipeline {
     this.#verifier = options.verifier ?? startDeviceVerifier(0);
   }
 
-  /** A device logged in: what its readings need (the verify threads) starts now, not with them. */
-  prepare(): void {
+  /** A device logged in: what its readings need (the verify threads, its last sequence from disk)
+   * is started now, not by its first reading. */
+  prepare(deviceId: string): void {
     this.#verifier.warm();
+    // A failure here is the first reading's to report (it loads again).
+    this.#store.load(deviceId)?.catch(() => {});
   }
 
   /** Admits and stores one payload published on `deviceId`'s readings topic. */
@@ -170,6 +173,18 @@ export class ReadingPipeline {
   #admitVerified(deviceId: string, reading: Reading, bytes: Uint8Array, done: AdmitDone): void {
     // In numbers, not BigInts (three of garbage per reading): exact, as the clock is far below 2^53
     // and a timestamp above it is ahead either way.
+    // The device's last sequence is read from disk once per process (at login, normally done).
+    const loading = this.#store.load(deviceId);
+    if (loading !== undefined) {
+      loading.then(
+        () => this.#admitVerified(deviceId, reading, bytes, done),
+        (error: unknown) => {
+          this.#next(deviceId);
+          done(error as Error);
+        },
+      );
+      return;
+    }
     const nowMs = this.#now();
     const timestampMs = Number(reading.timestampMs);
     const ahead = timestampMs > nowMs + MAX_FUTURE_MS;

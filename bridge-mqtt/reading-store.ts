@@ -1,9 +1,14 @@
 // Accepted readings in the node's LevelDB, first bytes 0x40-0x4f (chain/db-keyspace.ts; README.md,
 // Storage). Appends are group-committed: readings arriving within GROUP_COMMIT_WINDOW_MS share one
 // fsynced batch, and each append resolves only once its batch is on disk (the PUBACK waits for it).
-// Batches are written one at a time, so the last-sequence records never go backwards. Readings come
-// from this bridge's devices (`append`, after `reserve`) or from other validators by gossip or repair
-// (`appendReplicated`, which skips what is stored or queued already: dedup by device and sequence).
+// Batches are written one at a time. Readings come from this bridge's devices (`append`, after
+// `reserve`) or from other validators by gossip or repair (`appendReplicated`, which skips what is
+// stored or queued already: dedup by device and sequence).
+//
+// Format 2 (README.md, Storage): a device's last accepted sequence is not written with its readings.
+// It is the highest of its last reading key (0x40) and its last-sequence record (0x43), which
+// retention writes before it deletes readings and a clean stop writes for every device it saw; a
+// device's first reading in a process waits for that to be read (`load`, started at login).
 
 import type { BatchOperation } from "../chain/db-keyspace.ts";
 import { KEYSPACE } from "../chain/db-keyspace.ts";
@@ -17,8 +22,16 @@ export const READING_PREFIX = KEYSPACE.bridgeFirst;
 export const DEVICE_DAY_PREFIX = KEYSPACE.bridgeFirst + 1;
 /** 0x42 ‖ day (4, BE) ‖ len(id) ‖ id → empty: the devices that sent readings on a day. */
 export const DAY_DEVICE_PREFIX = KEYSPACE.bridgeFirst + 2;
-/** 0x43 ‖ len(id) ‖ id → last accepted sequence (8, BE): replay protection across restarts. */
+/** 0x43 ‖ len(id) ‖ id → a sequence (8, BE) the device's next reading must be above: replay
+ * protection across restarts together with its reading keys (format 2: written by retention and at
+ * a clean stop, not with every reading). */
 export const LAST_SEQUENCE_PREFIX = KEYSPACE.bridgeFirst + 3;
+/** 0x4f → the reading store's format (one byte), written with the first batch of a process. */
+export const STORE_FORMAT_KEY = Uint8Array.of(KEYSPACE.bridgeFirst + 0x0f);
+/** 2: the last-sequence record (0x43) is no longer written with every reading (README.md, Storage).
+ * A store of format 2 must not be opened by code of format 1 after a crash: that code reads only
+ * the record, which may lag the readings (after a clean stop the records are up to date). */
+export const STORE_FORMAT = 2;
 
 /** How long the first reading of a batch waits for others, ms: one fsync per window instead of one
  * per reading, at a cost far below the 100 ms p99 PUBACK target. */
@@ -30,8 +43,10 @@ export const MAX_GROUP_COMMIT_READINGS = 1_000;
 export const MAX_PENDING_READINGS = 20_000;
 /** Readings read per LevelDB range scan when loading a whole day (bounds one getMany). */
 export const DAY_READINGS_PAGE = 1_000;
-/** Last sequences kept in memory (others are read back with getSync). */
+/** Last sequences kept in memory (others are read back by `load`). */
 export const MAX_CACHED_SEQUENCES = 200_000;
+/** Last-sequence records per batch written at close (10,000 devices' are ~0.4 MB). */
+const MAX_CLOSE_BATCH_OPERATIONS = 10_000;
 
 /** `prefix` ‖ len(id) ‖ id ‖ `tail` bytes left for the caller (day, sequence) in one allocation:
  * the group commit builds three keys per reading, and this was a visible share of its cost. */
@@ -60,10 +75,18 @@ function writeUint64(out: Buffer, value: bigint, offset: number): void {
 }
 
 /** 8 bytes big-endian, from Node's pool (Buffer.alloc made an ArrayBuffer per call). */
-function uint64(value: bigint): Buffer {
+export function uint64(value: bigint): Buffer {
   const out = Buffer.allocUnsafe(8);
   writeUint64(out, value, 0);
   return out;
+}
+
+/** The device's last-sequence record key (0x43). */
+export const lastSequenceKey = (deviceId: string): Buffer => deviceKey(LAST_SEQUENCE_PREFIX, deviceId);
+
+/** Reads a last-sequence record's value (8 bytes, BE), 0 when absent. */
+export function lastSequenceOf(saved: Uint8Array | undefined): bigint {
+  return saved === undefined ? 0n : Buffer.from(saved.buffer, saved.byteOffset, 8).readBigUInt64BE();
 }
 
 export const readingKey = (deviceId: string, sequence: bigint): Uint8Array => {
@@ -150,6 +173,8 @@ const pendingId = (deviceId: string, sequence: bigint) => `${deviceId}/${sequenc
 
 interface SequenceEntry {
   sequence: bigint;
+  /** What the device's last-sequence record (0x43) held when loaded or last written here. */
+  recorded: bigint;
   inFlight: number;
   /** The day whose day-device index record (0x42) this process wrote for the device, -1 for none:
    * a device at 1 Hz sends 86,400 readings a day, and the record (an empty value) needs writing once. */
@@ -169,6 +194,10 @@ export class ReadingStore {
   #closed = false;
   /** Last sequence per device, reserved at admission (so two readings in one batch are ordered). */
   readonly #lastSequence = new Map<string, SequenceEntry>();
+  /** Devices whose last sequence is being read from disk (load). */
+  readonly #loading = new Map<string, Promise<void>>();
+  /** Whether this process wrote the format record yet (with its first batch). */
+  #formatWritten = false;
 
   constructor(db: Database) {
     this.#db = db;
@@ -185,29 +214,65 @@ export class ReadingStore {
     return this.#queue.length;
   }
 
+  /** Reads the device's last sequence from disk into memory (the highest of its last reading key and
+   * its last-sequence record); undefined when it is in memory already, so `reserve` may be called.
+   * Rejects with BridgeUnavailable storage_failed when LevelDB fails. */
+  load(deviceId: string): Promise<void> | undefined {
+    if (this.#lastSequence.has(deviceId)) return undefined;
+    let loading = this.#loading.get(deviceId);
+    if (loading === undefined) {
+      loading = this.#read(deviceId).then(
+        (entry) => {
+          this.#loading.delete(deviceId);
+          if (this.#lastSequence.has(deviceId)) return;
+          this.#evictIfFull();
+          this.#lastSequence.set(deviceId, entry);
+        },
+        (error: unknown) => {
+          this.#loading.delete(deviceId);
+          throw new BridgeUnavailable(
+            "storage_failed",
+            `last sequence not read: ${(error as Error).message}`,
+          );
+        },
+      );
+      this.#loading.set(deviceId, loading);
+    }
+    return loading;
+  }
+
+  async #read(deviceId: string): Promise<SequenceEntry> {
+    // The reading keys before the record: retention writes the record before it deletes readings,
+    // so a reading deleted after this scan has its sequence in the record read next.
+    const prefix = deviceKey(READING_PREFIX, deviceId);
+    let last = 0n;
+    for await (const key of iterateKeys(this.#db, {
+      gt: prefix,
+      lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.of(0)]),
+      reverse: true,
+      limit: 1,
+    }))
+      last = Buffer.from(key.buffer, key.byteOffset, key.byteLength).readBigUInt64BE(prefix.length);
+    const recorded = lastSequenceOf(await getAsync(this.#db, lastSequenceKey(deviceId)));
+    return { sequence: last > recorded ? last : recorded, recorded, inFlight: 0, indexedDay: -1 };
+  }
+
   /** Reserves `sequence` when it is above the device's last; false for a replay. Synchronous, so two
-   * readings of one device admitted in the same tick see each other. */
+   * readings of one device admitted in the same tick see each other; the device must be loaded
+   * (`load` answered undefined or resolved), else this throws. */
   reserve(deviceId: string, sequence: bigint): boolean {
-    const entry = this.#entry(deviceId);
+    const entry = this.#lastSequence.get(deviceId);
+    if (entry === undefined) throw new Error(`reserve before load: device ${deviceId}`);
     if (sequence <= entry.sequence) return false;
     entry.sequence = sequence;
     entry.inFlight++;
     return true;
   }
 
-  #entry(deviceId: string): SequenceEntry {
-    let entry = this.#lastSequence.get(deviceId);
-    if (entry === undefined) {
-      entry = { sequence: this.#savedLastSequence(deviceId), inFlight: 0, indexedDay: -1 };
-      this.#evictIfFull();
-      this.#lastSequence.set(deviceId, entry);
-    }
-    return entry;
-  }
-
-  #savedLastSequence(deviceId: string): bigint {
-    const saved = getSync(this.#db, deviceKey(LAST_SEQUENCE_PREFIX, deviceId));
-    return saved === undefined ? 0n : Buffer.from(saved).readBigUInt64BE();
+  /** load, then reserve (callers that may wait; the reading path loads at login instead). */
+  async reserveWhenLoaded(deviceId: string, sequence: bigint): Promise<boolean> {
+    await this.load(deviceId);
+    return this.reserve(deviceId, sequence);
   }
 
   #evictIfFull(): void {
@@ -254,12 +319,39 @@ export class ReadingStore {
     if (this.#queue.length + readings.length > MAX_PENDING_READINGS)
       throw new BridgeUnavailable("queue_full", "too many readings waiting for disk");
     const writes: Promise<void>[] = [];
-    // Synchronous from the checks to the queue, so two copies of one reading (gossip and repair, or
-    // two peers) cannot both pass the checks.
-    for (const { reading, bytes } of readings) {
+    // Devices in memory are queued at once (synchronously: a storedBytes right after this call sees
+    // them queued); the others once their last sequence is read.
+    for (let unqueued = readings; unqueued.length > 0; ) {
+      const loads: Promise<void>[] = [];
+      for (const { reading } of unqueued) {
+        const loading = this.load(reading.deviceId);
+        if (loading !== undefined) loads.push(loading);
+      }
+      if (loads.length > 0) {
+        await Promise.all(loads);
+        if (this.#closed) throw new BridgeUnavailable("stopped", "the bridge is stopping");
+      }
+      unqueued = this.#queueReplicated(unqueued, writes);
+    }
+    if (writes.length > 0) this.#scheduleFlush();
+    await Promise.all(writes);
+    return writes.length;
+  }
+
+  /** appendReplicated's synchronous part, from the checks to the queue, so two copies of one reading
+   * (gossip and repair, or two peers) cannot both pass the checks. Returns the readings whose device
+   * is not in memory (evicted since it was loaded: rare, past MAX_CACHED_SEQUENCES devices). */
+  #queueReplicated(readings: readonly ReplicatedReading[], writes: Promise<void>[]): ReplicatedReading[] {
+    const unloaded: ReplicatedReading[] = [];
+    for (const replicated of readings) {
+      const { reading, bytes } = replicated;
       const { deviceId, sequence } = reading;
       if (this.#queued.has(pendingId(deviceId, sequence))) continue;
-      const entry = this.#entry(deviceId);
+      const entry = this.#lastSequence.get(deviceId);
+      if (entry === undefined) {
+        unloaded.push(replicated);
+        continue;
+      }
       if (sequence <= entry.sequence && getSync(this.#db, readingKey(deviceId, sequence)) !== undefined)
         continue;
       if (sequence > entry.sequence) entry.sequence = sequence;
@@ -272,9 +364,7 @@ export class ReadingStore {
         ),
       );
     }
-    if (writes.length > 0) this.#scheduleFlush();
-    await Promise.all(writes);
-    return writes.length;
+    return unloaded;
   }
 
   /** The stored bytes of a reading, waiting for its write when it is queued (a device resending what
@@ -324,10 +414,10 @@ export class ReadingStore {
     const batch = this.#queue.splice(0, MAX_GROUP_COMMIT_READINGS);
     if (batch.length === 0) return;
     const operations: BatchOperation[] = [];
-    const last = new Map<string, bigint>();
-    let replicatedDevices: Set<string> | undefined;
-    for (const { reading, bytes, origin } of batch) {
-      if (origin === "replicated") (replicatedDevices ??= new Set()).add(reading.deviceId);
+    if (!this.#formatWritten)
+      operations.push({ type: "put", key: STORE_FORMAT_KEY, value: Uint8Array.of(STORE_FORMAT) });
+    // No last-sequence record per reading (format 2): the reading keys written here are the record.
+    for (const { reading, bytes } of batch) {
       const { deviceId, sequence } = reading;
       const day = Number(dayOf(reading.timestampMs));
       operations.push(
@@ -341,24 +431,10 @@ export class ReadingStore {
         operations.push({ type: "put", key: dayDeviceKey(DAY_DEVICE_PREFIX, day, deviceId), value: EMPTY });
         if (entry !== undefined) entry.indexedDay = day;
       }
-      const previous = last.get(deviceId);
-      if (previous === undefined || sequence > previous) last.set(deviceId, sequence);
     }
-    // A replicated reading may fill a gap below what is on disk: the record keeps the highest.
-    for (const deviceId of replicatedDevices ?? []) {
-      const saved = this.#savedLastSequence(deviceId);
-      if (saved > last.get(deviceId)!) last.set(deviceId, saved);
-    }
-    // forEach: a for-of over the map made an entry array per device.
-    last.forEach((sequence, deviceId) => {
-      operations.push({
-        type: "put",
-        key: deviceKey(LAST_SEQUENCE_PREFIX, deviceId),
-        value: uint64(sequence),
-      });
-    });
     try {
       await writeBatch(this.#db, operations, true);
+      this.#formatWritten = true;
     } catch (error) {
       this.#unqueue(batch);
       this.#release(batch, true);
@@ -472,7 +548,9 @@ export class ReadingStore {
     return { readings, more, lastSequence: sequences.at(-1) ?? afterSequence };
   }
 
-  /** Waits for queued readings to reach disk, then refuses new ones. */
+  /** Waits for queued readings to reach disk, then refuses new ones, and writes the last-sequence
+   * record of every device whose last sequence went past it: after a clean stop the records alone
+   * are up to date (what format 1 reads). */
   async close(): Promise<void> {
     this.#closed = true;
     while (this.#queue.length > 0 || this.#writing !== undefined || this.#timer !== undefined) {
@@ -483,5 +561,14 @@ export class ReadingStore {
       if (this.#writing !== undefined) await this.#writing;
       else this.#writing = this.#flush().finally(() => (this.#writing = undefined));
     }
+    await Promise.allSettled(this.#loading.values());
+    const operations: BatchOperation[] = [];
+    for (const [deviceId, entry] of this.#lastSequence) {
+      if (entry.sequence <= entry.recorded) continue;
+      operations.push({ type: "put", key: lastSequenceKey(deviceId), value: uint64(entry.sequence) });
+      entry.recorded = entry.sequence;
+    }
+    for (let at = 0; at < operations.length; at += MAX_CLOSE_BATCH_OPERATIONS)
+      await writeBatch(this.#db, operations.slice(at, at + MAX_CLOSE_BATCH_OPERATIONS), true);
   }
 }

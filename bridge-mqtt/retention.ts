@@ -2,16 +2,27 @@
 // mqtt.retention_days after the day, and never prunes a device-day that is not final on chain (its
 // readings are what a commitment or a repair still needs). Pruning removes the readings (0x40), the
 // device-day index (0x41), the day-device index (0x42) and the scheduler's progress (0x49; 0x48 when
-// the whole day went). The last-sequence records (0x43) stay: they are replay protection.
+// the whole day went). The last-sequence records (0x43) stay: they are replay protection, and since
+// readings no longer write them (store format 2), a device-day's highest sequence is written into
+// its device's record before its readings go (a device's last sequence is the highest of its record
+// and its reading keys).
 import type { BatchOperation } from "../chain/db-keyspace.ts";
 import type { Logger } from "../chain/node.ts";
-import { type Database, iterateKeys, writeBatch } from "../chain/store/db.ts";
+import { type Database, getSync, iterateKeys, writeBatch } from "../chain/store/db.ts";
 import { pb as meterPb } from "../modules/meter/codec.ts";
 import { MILLISECONDS_PER_DAY } from "../modules/meter/keys.ts";
 import { QUERY_METER_STATUS } from "../modules/meter/type-urls.ts";
 import { devicePagesOfDay, nextDayWithReadings } from "./commitments/day-index.ts";
 import { dayDoneKey, progressKey } from "./commitments/progress-store.ts";
-import { DAY_DEVICE_PREFIX, dayDeviceKey, deviceDayPrefix, readingKey } from "./reading-store.ts";
+import {
+  DAY_DEVICE_PREFIX,
+  dayDeviceKey,
+  deviceDayPrefix,
+  lastSequenceKey,
+  lastSequenceOf,
+  readingKey,
+  uint64,
+} from "./reading-store.ts";
 import type { QueryFunction } from "./registry.ts";
 
 /** Deletes per LevelDB batch: bounded memory, and other writers (readings) interleave. */
@@ -68,10 +79,15 @@ export async function pruneReadings(options: RetentionOptions): Promise<PruneRes
           continue;
         }
         const prefix = deviceDayPrefix(deviceId, day);
-        for await (const key of iterateKeys(db, {
-          gte: prefix,
-          lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.of(0)]),
-        })) {
+        const range = { gte: prefix, lt: Buffer.concat([prefix, Buffer.alloc(8, 0xff), Buffer.of(0)]) };
+        // The record first, in this batch or before it: the day's readings may be the device's last.
+        for await (const key of iterateKeys(db, { ...range, reverse: true, limit: 1 })) {
+          const highest = Buffer.from(key).readBigUInt64BE(prefix.length);
+          const recordKey = lastSequenceKey(deviceId);
+          if (highest > lastSequenceOf(getSync(db, recordKey)))
+            operations.push({ type: "put", key: recordKey, value: uint64(highest) });
+        }
+        for await (const key of iterateKeys(db, range)) {
           const sequence = Buffer.from(key).readBigUInt64BE(prefix.length);
           operations.push({ type: "del", key: readingKey(deviceId, sequence) }, { type: "del", key });
           result.readings++;

@@ -139,7 +139,7 @@ function readingsOf(day: bigint, sequences: readonly bigint[]): Reading[] {
 
 async function store(v: Validator, readings: readonly Reading[]): Promise<void> {
   for (const reading of readings) {
-    if (!v.store.reserve(reading.deviceId, reading.sequence)) throw new Error("replay");
+    if (!(await v.store.reserveWhenLoaded(reading.deviceId, reading.sequence))) throw new Error("replay");
     await v.store.append(reading);
   }
 }

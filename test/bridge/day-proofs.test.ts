@@ -25,7 +25,7 @@ async function storeWithDay(t: ExecutionContext) {
   const { store } = await openReadingStore(t, "sensorchain-day-proofs-");
   const put = async (deviceId: string, sequence: bigint, timestampMs: bigint) => {
     const { reading, payload } = signedReading(key, { deviceId, sequence, timestampMs });
-    t.true(store.reserve(deviceId, sequence));
+    t.true(await store.reserveWhenLoaded(deviceId, sequence));
     await store.append(reading, payload);
     return payload;
   };

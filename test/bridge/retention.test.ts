@@ -11,8 +11,9 @@ import {
   markDayDone,
   saveProgress,
 } from "../../bridge-mqtt/commitments/progress-store.ts";
+import { lastSequenceKey, lastSequenceOf, ReadingStore } from "../../bridge-mqtt/reading-store.ts";
 import { pruneReadings } from "../../bridge-mqtt/retention.ts";
-import { iterateKeys } from "../../chain/store/db.ts";
+import { type Database, getSync, iterateKeys } from "../../chain/store/db.ts";
 import { meter as meterPb } from "../../client/index.ts";
 import type { Reading } from "../../modules/meter/reading.ts";
 import { openReadingStore } from "./reading-store-helpers.ts";
@@ -43,7 +44,7 @@ test("prunes final device-days past retention, keeps non-final and recent ones a
     ["D035_0001", 3n, recentDay],
   ];
   for (const [device, sequence, day] of plan) {
-    t.true(store.reserve(device, sequence));
+    t.true(await store.reserveWhenLoaded(device, sequence));
     await store.append(reading(device, sequence, day));
   }
   await saveProgress(db, oldDay, "D035_0001", { state: "final", hash: new Uint8Array(32) });
@@ -79,7 +80,14 @@ test("prunes final device-days past retention, keeps non-final and recent ones a
   t.truthy(await store.loadReading("D035_0001", 3n));
   t.is(await nextDayWithReadings(db, 0n), oldDay);
   t.true(await isDayDone(db, recentDay));
-  t.false(store.reserve("D035_0001", 2n), "the last sequence survives pruning: a replay is still refused");
+  t.false(
+    await store.reserveWhenLoaded("D035_0001", 2n),
+    "the last sequence survives pruning: a replay is still refused",
+  );
+  // Read back from disk by a store that never saw the device (a restart): D035_0002's old day was
+  // kept, D035_0001's pruned day had lower sequences than its recent one.
+  const restarted = new ReadingStore(db);
+  t.false(await restarted.reserveWhenLoaded("D035_0001", 3n), "the recent reading's sequence is still used");
 
   // Once the old day is final everywhere, the whole day goes; the 0x42 index no longer has it.
   final.add(`D035_0002/${oldDay}`);
@@ -99,7 +107,7 @@ test("prunes final device-days past retention, keeps non-final and recent ones a
 
 test("an unanswered Status query counts as not final", async (t) => {
   const { store, db } = await openReadingStore(t, "sensorchain-retention-");
-  t.true(store.reserve("D035_0001", 1n));
+  t.true(await store.reserveWhenLoaded("D035_0001", 1n));
   await store.append(reading("D035_0001", 1n, TODAY - 40n));
   const result = await pruneReadings({
     db,
@@ -121,23 +129,47 @@ test("the day-device record is written once per device and day, and again for a 
     return count;
   };
   for (const sequence of [1n, 2n, 3n]) {
-    t.true(store.reserve("D035_0001", sequence));
+    t.true(await store.reserveWhenLoaded("D035_0001", sequence));
     await store.append(reading("D035_0001", sequence, oldDay));
   }
   t.deepEqual(await devicesOfDay(db, oldDay, 10), ["D035_0001"]);
   t.is(await dayDeviceRecords(), 1);
-  const result = await pruneReadings({
-    db,
-    query: async () => ({ code: 0, value: meterPb.QueryStatusResponse.encode({ final: true }).finish() }),
-    now: () => Number(TODAY * DAY_MS),
-    retentionDays: 7,
-    logger: silent,
-    readings: store,
-  });
+  const result = await pruneAllFinal(db, 7, store);
   t.deepEqual(result, { deviceDays: 1, readings: 3, keptNotFinal: 0 });
   t.is(await dayDeviceRecords(), 0);
   // A late copy of that day (gossip has no age rule) is indexed again, so retention finds it.
-  t.true(store.reserve("D035_0001", 4n));
+  t.true(await store.reserveWhenLoaded("D035_0001", 4n));
   await store.append(reading("D035_0001", 4n, oldDay));
   t.deepEqual(await devicesOfDay(db, oldDay, 10), ["D035_0001"]);
+});
+
+/** Prunes at TODAY with every device-day final on chain. */
+function pruneAllFinal(db: Database, retentionDays: number, readings?: ReadingStore) {
+  return pruneReadings({
+    db,
+    query: async () => ({ code: 0, value: meterPb.QueryStatusResponse.encode({ final: true }).finish() }),
+    now: () => Number(TODAY * DAY_MS),
+    retentionDays,
+    logger: silent,
+    ...(readings === undefined ? {} : { readings }),
+  });
+}
+
+test("pruning a device's last readings writes their highest sequence into its record: a restarted store still refuses them", async (t) => {
+  const { store, db } = await openReadingStore(t, "sensorchain-retention-");
+  const oldDay = TODAY - 40n;
+  for (const sequence of [5n, 9n]) {
+    t.true(await store.reserveWhenLoaded("D035_0007", sequence));
+    await store.append(reading("D035_0007", sequence, oldDay));
+  }
+  t.is(getSync(db, lastSequenceKey("D035_0007")), undefined, "readings write no record (format 2)");
+  const result = await pruneAllFinal(db, 30);
+  t.deepEqual(result, { deviceDays: 1, readings: 2, keptNotFinal: 0 });
+  t.is(lastSequenceOf(getSync(db, lastSequenceKey("D035_0007"))), 9n);
+  const restarted = new ReadingStore(db);
+  t.false(
+    await restarted.reserveWhenLoaded("D035_0007", 9n),
+    "a replay of the pruned last reading is refused",
+  );
+  t.true(await restarted.reserveWhenLoaded("D035_0007", 10n));
 });
