@@ -16,9 +16,11 @@ export const MAX_CACHED_DEVICES = 100_000;
 export const REGISTRY_CACHE_TTL_MS = 10_000;
 /** The same for a bridge inside a node, whose committed device events reach the cache in process
  * (chain/node/events.ts, every committed block) and drop a changed record at once: the TTL is then
- * only a backstop. At 10 s, 10,000 connected devices cost 1,000 registry queries a second through
- * app.query (~200 µs each: 8% of the node's main thread in a 3,000-device profile); at 60 s, 167. */
-export const REGISTRY_CACHE_TTL_WITH_EVENTS_MS = 60_000;
+ * only a backstop against a bug in that path. Each expiry costs a registry query through app.query
+ * (~200 µs of the main thread, a LevelDB iterator per state read) and holds that reading until it
+ * answers: 10,000 connected devices cost 1,000 queries a second at 10 s (8% of the node's main
+ * thread in a 3,000-device profile), 167 at 60 s (~3 µs per reading), 17 at 10 min. */
+export const REGISTRY_CACHE_TTL_WITH_EVENTS_MS = 600_000;
 
 export type QueryFunction = (path: string, data: Uint8Array) => Promise<{ code: number; value: Uint8Array }>;
 
