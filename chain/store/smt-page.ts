@@ -193,6 +193,35 @@ export interface ChildPage {
   readonly path: Uint8Array;
 }
 
+/** First capacity of a PageStack's paths, pages (it doubles as needed). */
+const PAGE_STACK_INITIAL = 64;
+
+/** New pages still to encode, as a stack in flat arrays: a block writes a few new pages per write, and an object
+ * and a path array each were ~1 KB of garbage per write. */
+class PageStack {
+  readonly refs: NodeRef[] = [];
+  readonly depths: number[] = [];
+  #paths = new Uint8Array(PAGE_STACK_INITIAL * HASH_BYTES);
+
+  push(ref: NodeRef, depth: number, path: Uint8Array): void {
+    const at = this.refs.length * HASH_BYTES;
+    if (at + HASH_BYTES > this.#paths.length) {
+      const grown = new Uint8Array(this.#paths.length * 2);
+      grown.set(this.#paths);
+      this.#paths = grown;
+    }
+    for (let i = 0; i < HASH_BYTES; i++) this.#paths[at + i] = path[i]!;
+    this.refs.push(ref);
+    this.depths.push(depth);
+  }
+
+  /** Path of entry `index`, copied into `out`. */
+  pathInto(index: number, out: Uint8Array): void {
+    const at = index * HASH_BYTES;
+    for (let i = 0; i < HASH_BYTES; i++) out[i] = this.#paths[at + i]!;
+  }
+}
+
 function nodeOf(ref: NodeRef): SmtNode {
   if (ref.node === undefined) throw new Error("SMT page: a node inside a page being written is not loaded");
   return ref.node;
@@ -204,7 +233,8 @@ let encodeBottom = 0;
 let encodeVersion = 0;
 /** Path bits of the entry being encoded (a copy of the page's path, modified in place; only child pages keep one). */
 const encodePath = new Uint8Array(HASH_BYTES);
-let encodeChildren: ChildPage[] = [];
+/** Where new child pages (written at encodeVersion) go. */
+let encodeChildren = new PageStack();
 
 function writeHash(hash: Uint8Array, at: number): void {
   // A loop: TypedArray#set costs more than copying 32 bytes (measured in the page encoding's profile).
@@ -228,8 +258,7 @@ function writeEntry(child: Child, at: number): void {
     writeRefHash(child, encodeOffset + 1);
     writeU64(scratch, encodeOffset + 1 + HASH_BYTES, child.version);
     encodeOffset += 1 + HASH_BYTES + 8;
-    if (child.version === encodeVersion)
-      encodeChildren.push({ ref: child, path: new Uint8Array(encodePath) });
+    if (child.version === encodeVersion) encodeChildren.push(child, at, encodePath);
     return;
   }
   if (child instanceof StoredRef) {
@@ -278,16 +307,33 @@ export function encodePage(
   version: number,
   children: ChildPage[],
 ): Uint8Array {
+  const stack = new PageStack();
+  const bytes = encodeInto(root, depth, path, version, stack);
+  for (let i = 0; i < stack.refs.length; i++) {
+    const childPath = new Uint8Array(HASH_BYTES);
+    stack.pathInto(i, childPath);
+    children.push({ ref: stack.refs[i]!, path: childPath });
+  }
+  return bytes;
+}
+
+/** encodePage, pushing the new child pages onto `stack`. */
+function encodeInto(
+  root: NodeRef,
+  depth: number,
+  path: Uint8Array,
+  version: number,
+  stack: PageStack,
+): Uint8Array {
   encodeOffset = 0;
   encodeBottom = depth + PAGE_LEVELS;
   encodeVersion = version;
   for (let i = 0; i < HASH_BYTES; i++) encodePath[i] = path[i] ?? 0;
-  encodeChildren = children;
+  encodeChildren = stack;
   writeEntry(root, depth);
   // Pages are short-lived batch values: a pooled Buffer copy is far cheaper than a fresh ArrayBuffer each.
   const out = Buffer.allocUnsafe(encodeOffset);
   scratch.copy(out, 0, 0, encodeOffset);
-  encodeChildren = [];
   return out;
 }
 
@@ -384,23 +430,24 @@ export function decodePage(bytes: Uint8Array, version: number, depth: number): S
   return node;
 }
 
-/** Visits every page written at `version` under `root` (parents before children) with its encoding. */
+/** Visits every page written at `version` under `root` (parents before children) with its encoding; `path` is
+ * reused for the next page once visit returns. */
 export function collectNewPages(
   root: Child,
   version: number,
   visit: (ref: NodeRef, depth: number, path: Uint8Array, page: Uint8Array) => void,
 ): void {
   if (root === null || root.version !== version) return;
-  const pending: { ref: NodeRef; depth: number; path: Uint8Array }[] = [
-    { ref: root, depth: 0, path: new Uint8Array(HASH_BYTES) },
-  ];
-  const children: ChildPage[] = [];
-  while (pending.length > 0) {
-    const page = pending.pop()!;
-    children.length = 0;
-    const bytes = encodePage(page.ref, page.depth, page.path, version, children);
-    visit(page.ref, page.depth, page.path, bytes);
-    for (const child of children)
-      pending.push({ ref: child.ref, depth: page.depth + PAGE_LEVELS, path: child.path });
+  // Popped last first, its children pushed while it is encoded: parents before children, as visit needs.
+  const stack = new PageStack();
+  const path = new Uint8Array(HASH_BYTES);
+  stack.push(root, 0, path);
+  while (stack.refs.length > 0) {
+    const top = stack.refs.length - 1;
+    stack.pathInto(top, path);
+    const ref = stack.refs.pop()!;
+    const depth = stack.depths.pop()!;
+    const bytes = encodeInto(ref, depth, path, version, stack);
+    visit(ref, depth, path, bytes);
   }
 }
