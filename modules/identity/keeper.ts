@@ -2,7 +2,7 @@
 // revocation is final), consortium votes on verify / revoke, and the owner and CID indexes.
 // Message handlers are thin wrappers; other modules get IdentityReader.
 import type { Context } from "../../chain/app/module.ts";
-import { passesTwoThirds } from "../poa/tally.ts";
+import { weighVotes } from "../poa/tally.ts";
 import { type ConsortiumOperators, defaultSectorCodes, type SectorCodes } from "./authority.ts";
 import {
   decodeParams,
@@ -210,16 +210,11 @@ export class IdentityKeeper implements IdentityReader, ConsortiumOperators {
     if (store.has(key))
       throw identityError("alreadyVoted", `${voter} already voted to ${action} token ${id}`);
     store.set(key, encodeVote({ tokenId: id, action, voter, reason, height: ctx.height }));
-    const power = new Map(operators.map((operator) => [operator.address, operator.power]));
-    let total = 0n;
-    for (const operator of operators) total += operator.power;
-    let voted = 0n;
-    const voters: string[] = [];
-    for await (const vote of this.#votesIn(ctx, votePrefix(id, action))) {
-      voted += power.get(vote.voter) ?? 0n;
-      voters.push(vote.voter);
-    }
-    const passed = passesTwoThirds(voted, total);
+    const { voted, total, passed } = await weighVotes(
+      operators,
+      this.#votesIn(ctx, votePrefix(id, action)),
+      (vote) => vote.voter,
+    );
     ctx.events.emit(EVENT_IDENTITY_VOTE, {
       token_id: id.toString(),
       action,

@@ -3,7 +3,7 @@
 // the platform pool (README.md, Messages and Design choices: forfeits).
 import { type Coin, formatCoins } from "../../chain/app/coins.ts";
 import type { Context } from "../../chain/app/module.ts";
-import { passesTwoThirds } from "../poa/tally.ts";
+import { weighVotes } from "../poa/tally.ts";
 import type { Listing, VerdictName } from "./codec.ts";
 import { marketError } from "./errors.ts";
 import type { MarketDependencies, VoteOutcome } from "./keeper.ts";
@@ -105,19 +105,20 @@ export async function vote(
   if (!listing.disputed || !store.has(disputeKey(id))) throw marketError("noDispute", `listing ${id}`);
   if (store.has(voteKey(id, arbiter))) throw marketError("alreadyVoted", `${arbiter} on listing ${id}`);
   saveVote(ctx, { listingId: id, arbiter, verdict, height: ctx.height });
-  const operators = deps.validators.operators(ctx);
-  const power = new Map(operators.map((info) => [info.operator, info.power]));
-  const total = operators.reduce((sum, info) => sum + info.power, 0n);
-  let voted = 0n;
-  for await (const cast of votesOf(ctx, id))
-    if (cast.verdict === verdict) voted += power.get(cast.arbiter) ?? 0n;
-  const resolved = passesTwoThirds(voted, total);
+  // Arbiters are the current validators' operators, weighed by their power now.
+  const arbiters = deps.validators
+    .operators(ctx)
+    .map((info) => ({ address: info.operator, power: info.power }));
+  const weighed = await weighVotes(arbiters, votesOf(ctx, id), (cast) =>
+    cast.verdict === verdict ? cast.arbiter : undefined,
+  );
+  const resolved = weighed.passed;
   ctx.events.emit(EVENT_DISPUTE_VOTE, {
     listing_id: id.toString(),
     arbiter,
     verdict,
-    voted_power: voted.toString(),
-    total_power: total.toString(),
+    voted_power: weighed.voted.toString(),
+    total_power: weighed.total.toString(),
     resolved: String(resolved),
   });
   if (!resolved) return { resolved, verdict: undefined };

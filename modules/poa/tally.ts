@@ -59,3 +59,32 @@ export function passesTwoThirds(votedPower: bigint, totalPower: bigint): boolean
 export function passes(tally: Tally): boolean {
   return passesTwoThirds(tally.yes, tally.total);
 }
+
+/** Votes weighed against the current operators (market disputes, identity votes). */
+export interface WeighedVotes {
+  /** Power of the current operators whose votes count. */
+  voted: bigint;
+  /** Power of all current operators. */
+  total: bigint;
+  /** voted is more than 2/3 of total. */
+  passed: boolean;
+}
+
+/** Weighs stored votes by the current power of their voters: each vote that `voterInFavour` names a
+ * voter for counts that voter's power in `operators`, and 0 when it operates nothing now (it left
+ * the set since it voted). Every vote is read, whether it counts or not. */
+export async function weighVotes<Vote>(
+  operators: readonly { address: string; power: bigint }[],
+  votes: AsyncIterable<Vote>,
+  voterInFavour: (vote: Vote) => string | undefined,
+): Promise<WeighedVotes> {
+  const power = new Map(operators.map((operator) => [operator.address, operator.power]));
+  let total = 0n;
+  for (const operator of operators) total += operator.power;
+  let voted = 0n;
+  for await (const vote of votes) {
+    const voter = voterInFavour(vote);
+    if (voter !== undefined) voted += power.get(voter) ?? 0n;
+  }
+  return { voted, total, passed: passesTwoThirds(voted, total) };
+}
