@@ -227,7 +227,16 @@ export function timelineReport(generators: readonly GeneratorTimeline[], node: N
   );
 
   // Node events over the whole run.
-  lines.push(`  node gc pauses ms: ${spread(node.gc.map((e) => e.ms))}`);
+  // perf_hooks gc kinds: 1 minor (scavenge), 4 major (mark-compact), 8 incremental, 16 weak callbacks.
+  const kinds = new Map<number, number[]>();
+  for (const e of node.gc) {
+    let list = kinds.get(e.size);
+    if (list === undefined) kinds.set(e.size, (list = []));
+    list.push(e.ms);
+  }
+  lines.push(
+    `  node gc pauses ms by kind (1 minor, 4 major, 8 incremental): ${[...kinds].map(([kind, list]) => `${kind}: ${spread(list)}, total ${list.reduce((a, b) => a + b, 0).toFixed(0)}`).join("; ")}`,
+  );
   lines.push(
     `  node commits ms: ${spread(node.commits.map((e) => e.ms))}; operations ${spread(node.commits.map((e) => e.size))}`,
   );

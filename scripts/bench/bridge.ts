@@ -7,7 +7,7 @@
 // load generator is scripts/devices.ts in a process of its own, so it shares no event loop with the
 // node. CPU and RSS come from /proc (utime + stime; VmHWM).
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,7 @@ import {
   startRelayBroker,
 } from "./bridge-ceilings.ts";
 import { formatThreadCpu, procRssMb, threadCpuByName } from "./bridge-load.ts";
+import { type GeneratorTimeline, timelineReport } from "./bridge-timeline.ts";
 import { fmt } from "./crypto.ts";
 import { type DeviceLoadSummary, runDeviceLoad } from "./device-load.ts";
 import { procCpuSeconds } from "./devnet.ts";
@@ -55,6 +56,8 @@ export interface BridgeBenchOptions {
   relayMessages?: number;
   /** Processes of the lean load generator (device-load.ts) in the capacity runs. */
   generatorProcesses?: number;
+  /** 1: print where the capacity run's slow PUBACKs were in time (bridge-timeline.ts; generator side). */
+  timeline?: number;
 }
 
 interface NodeUsage {
@@ -306,7 +309,7 @@ async function capacityRun(
   node: BenchNode,
   devnet: Devnet,
   keysFile: string,
-  args: { count: number; seconds: number; processes: number },
+  args: { count: number; seconds: number; processes: number; timeline: boolean },
 ): Promise<CapacityRun> {
   const devices = generateDevices("D035", args.count);
   saveKeysFile(keysFile, devices);
@@ -344,12 +347,22 @@ async function capacityRun(
     rate: 1,
     seconds: args.seconds,
     processes: args.processes,
+    ...(args.timeline ? { timelinePrefix: `${keysFile}.timeline` } : {}),
     onStart: () => {
       started = { cpu: procCpuSeconds(nodePid), at: performance.now() };
       threadsStart = threadCpuByName(nodePid);
     },
   });
   clearInterval(sampler);
+  if (args.timeline) {
+    const generators = Array.from(
+      { length: load.generatorProcesses },
+      (_, i) => JSON.parse(readFileSync(`${keysFile}.timeline-${i}.json`, "utf8")) as GeneratorTimeline,
+    );
+    // The node is another process: its GC, commits and windows are not recorded here.
+    const none = { gc: [], commits: [], windows: [], stalls: [] };
+    console.error(timelineReport(generators, none).join("\n"));
+  }
   const cpu = procCpuSeconds(nodePid) - started.cpu;
   const threadsEnd = threadCpuByName(nodePid);
   const wallSeconds = Math.max(0.001, (performance.now() - started.at) / 1000);
@@ -458,6 +471,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
     gossipValidators: options.gossipValidators ?? 4,
     relayMessages: options.relayMessages ?? 50_000,
     generatorProcesses: options.generatorProcesses ?? 2,
+    timeline: options.timeline ?? 0,
   };
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-bridge-"));
   try {
@@ -491,6 +505,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
         count: o.devices,
         seconds: o.seconds,
         processes: o.generatorProcesses,
+        timeline: o.timeline === 1,
       });
     } finally {
       await stopNodes(single.nodes);
@@ -572,6 +587,7 @@ if (import.meta.main) {
     "gossipValidators",
     "relayMessages",
     "generatorProcesses",
+    "timeline",
   ] as const) {
     const value = flag(name);
     if (value !== undefined) options[name] = value;
