@@ -59,6 +59,8 @@ export interface DevnetOptions {
   /** Extra funded accounts. */
   accounts?: { address: string; amount: bigint }[];
   timeoutCommit?: string;
+  /** consensus.block_interval of every node (heights paced to it; absent: not set, i.e. off). */
+  blockInterval?: string;
   /** Extra [mqtt] settings of every node (e.g. commit_grace for tests). */
   mqtt?: Record<string, string | number | boolean>;
   /** Full nodes get no persistent peers of their own but are dialed by nobody: they dial validators. */
@@ -162,7 +164,10 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
       persistent_peers: peers.join(","),
       // No validator_peers: nodes read the validators' node ids from app_state.poa / the poa module.
     };
-    document["consensus"] = { timeout_commit: options.timeoutCommit ?? "1s" };
+    document["consensus"] = {
+      timeout_commit: options.timeoutCommit ?? "1s",
+      ...(options.blockInterval === undefined ? {} : { block_interval: options.blockInterval }),
+    };
     // Several nodes on one host cannot all have 1883: the OS chooses each broker's port (logged).
     document["mqtt"] = { enabled: true, laddr: "tcp://127.0.0.1:0", ...options.mqtt };
     writeFileAtomic(paths.configFile, renderConfigToml(document));
@@ -213,6 +218,7 @@ async function main(): Promise<void> {
     validators,
     fullNodes,
     timeoutCommit: flag(args, "--block-time", "1s"),
+    ...(args.includes("--block-interval") ? { blockInterval: flag(args, "--block-interval", "1s") } : {}),
   });
   const children: ChildProcess[] = [];
   for (const node of devnet.nodes) {

@@ -91,8 +91,10 @@ export interface NodeConfig {
   /** persistentPeers: chain/p2p/peers.ts formats; validatorPeers: libp2p peer ids of the validators
    * (until the poa module lists node ids), kept as gossipsub direct peers. */
   p2p: { laddr: string; persistentPeers: string[]; validatorPeers: string[] };
-  /** timeoutCommitMs is the pause after a commit before the next height: the block interval. */
-  consensus: { timeoutCommitMs: number; maxBlockTxs: number };
+  /** timeoutCommitMs is the pause after a decision before the next height (CometBFT timeout_commit);
+   * blockIntervalMs, when > 0, paces heights: the next one starts blockIntervalMs after this one's
+   * round 0 started, or timeoutCommitMs after the decision if that is later (0: off). */
+  consensus: { timeoutCommitMs: number; blockIntervalMs: number; maxBlockTxs: number };
   /** verifyWorkers: threads verifying tx signatures (ingress, proposals); each costs ~27 MB. */
   mempool: { size: number; maxTxBytes: number; maxTxsBytes: number; verifyWorkers: number };
   /**
@@ -309,7 +311,7 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
   const persistentPeers = splitList(readString(p2p, "p2p.persistent_peers", "persistent_peers", ""));
   const validatorPeers = splitList(readString(p2p, "p2p.validator_peers", "validator_peers", ""));
 
-  const consensus = section(document, "consensus", ["timeout_commit", "max_block_txs"]);
+  const consensus = section(document, "consensus", ["timeout_commit", "block_interval", "max_block_txs"]);
   const mempool = section(document, "mempool", ["size", "max_tx_bytes", "max_txs_bytes", "verify_workers"]);
   const app = section(document, "app", ["minimum_gas_prices"]);
   const minimumGasPrices = readString(app, "app.minimum_gas_prices", "minimum_gas_prices", "0.025usensor");
@@ -370,6 +372,7 @@ export function parseConfigDocument(document: TomlDocument, paths: HomePaths): N
     },
     consensus: {
       timeoutCommitMs: readDurationMs(consensus, "consensus.timeout_commit", "timeout_commit", "1s"),
+      blockIntervalMs: readDurationMs(consensus, "consensus.block_interval", "block_interval", "0s"),
       maxBlockTxs: readInteger(consensus, "consensus.max_block_txs", "max_block_txs", DEFAULT_MAX_BLOCK_TXS, {
         min: 1,
         max: 1_000_000,

@@ -39,7 +39,10 @@ const COMMENTS: Record<string, Record<string, string>> = {
   },
   consensus: {
     "": "Tendermint BFT consensus.",
-    timeout_commit: 'Pause after a commit before the next height: the block interval ("1s", "500ms").',
+    timeout_commit:
+      'Pause after a decision before the next height starts (CometBFT timeout_commit: "1s", "500ms"); late precommits still count meanwhile.',
+    block_interval:
+      'When above 0: heights start this long apart (round 0 to round 0), the pause after a decision shortened by the time the height took, never below timeout_commit ("1s"; "0s" = off: every height waits timeout_commit).',
     max_block_txs: "Most txs a proposer puts in one block (others must execute it within timeout_propose).",
   },
   mempool: {

@@ -38,14 +38,23 @@ export interface CommittedBlock {
   blockId: BlockID;
   results: FinalizeBlockResponse;
   state: ChainState;
-  /** Milliseconds per phase (diagnosis): preverify, waiting for the mempool lock, finalize, commit, recheck. */
+  /** Milliseconds per phase (diagnosis): preverify, waiting for the mempool lock, finalize, commit.
+   * The mempool recheck after it ends later (BlockExecutorOptions.onRechecked). */
   timings?: {
     preverifyMs: number;
     lockWaitMs: number;
     finalizeMs: number;
     commitMs: number;
-    recheckMs: number;
   };
+}
+
+/** The mempool recheck after a block (diagnosis). */
+export interface RecheckReport {
+  height: bigint;
+  recheckMs: number;
+  /** Pending txs rechecked, and those that no longer passed. */
+  txs: number;
+  dropped: number;
 }
 
 export class BlockValidationError extends Error {
@@ -60,6 +69,8 @@ export interface BlockExecutorOptions {
   mempoolLock: Mutex;
   /** Called after each block is durably committed (RPC events, waiters). */
   onCommitted?: (committed: CommittedBlock) => void;
+  /** Called when the mempool recheck after a block has ended. */
+  onRechecked?: (report: RecheckReport) => void;
   /** Verifies a decided block's not yet verified tx signatures off the main thread and gives the
    * verdicts to the app, before finalizeBlock (txs gossiped to other validators, block sync). The
    * app verifies whatever has no verdict, so failing or skipping this only costs time. */
@@ -76,6 +87,7 @@ export class BlockExecutor {
   readonly #mempool: Mempool;
   readonly #mempoolLock: Mutex;
   readonly #onCommitted: ((committed: CommittedBlock) => void) | undefined;
+  readonly #onRechecked: ((report: RecheckReport) => void) | undefined;
   readonly #preverify: ((txs: readonly Uint8Array[]) => Promise<void>) | undefined;
   readonly #maxBlockTxs: number;
   readonly #evidence: EvidenceSource | undefined;
@@ -89,6 +101,7 @@ export class BlockExecutor {
     this.#mempool = options.mempool;
     this.#mempoolLock = options.mempoolLock;
     this.#onCommitted = options.onCommitted;
+    this.#onRechecked = options.onRechecked;
     this.#preverify = options.preverify;
     this.#maxBlockTxs = options.maxBlockTxs ?? Number.POSITIVE_INFINITY;
     this.#evidence = options.evidence;
@@ -99,19 +112,23 @@ export class BlockExecutor {
     state: ChainState,
     input: { proposer: Uint8Array; lastCommit: Commit; time: Timestamp },
   ) {
-    // The previous block's recheck yields to the event loop: reap only once it has dropped what no
-    // longer passes, as a proposer did when recheck held the loop throughout.
-    await this.#recheckDone;
     const height = state.lastBlockHeight + 1n;
     const maxBytes = state.consensusParams.block.maxBytes;
     const evidence = this.#evidence?.pending(state, state.consensusParams.evidence.maxBytes) ?? [];
     const evidenceBytes = evidence.reduce((sum, e) => sum + BigInt(e.length), 0n);
     // Leave room for the header, commit and evidence, as CometBFT's MaxDataBytes does roughly.
     const maxTxBytes = maxBytes > 0n ? maxBytes - 10_000n - evidenceBytes : 100n * 1024n * 1024n;
-    // A prefix of the reap order keeps each sender's txs in sequence order.
-    const candidates = this.#mempool
-      .reap(Number(maxTxBytes), state.consensusParams.block.maxGas)
-      .slice(0, this.#maxBlockTxs);
+    // Reaped under the mempool lock, so after the previous block's recheck (which holds it and yields
+    // to the event loop: it must have dropped what no longer passes) and after the txs queued on the
+    // lock before this proposal: those that arrived while the previous block executed and rechecked,
+    // which would otherwise wait a whole height for the next proposal (with paced heights the
+    // proposal often comes right as the recheck ends). A prefix of the reap order keeps each sender's
+    // txs in sequence order.
+    const waitStarted = performance.now();
+    const candidates = await this.#mempoolLock.run(async () =>
+      this.#mempool.reap(Number(maxTxBytes), state.consensusParams.block.maxGas).slice(0, this.#maxBlockTxs),
+    );
+    const reapWaitMs = performance.now() - waitStarted;
     const { txs } = await this.#app.prepareProposal({
       txs: candidates,
       maxTxBytes,
@@ -140,7 +157,7 @@ export class BlockExecutor {
       proposerAddress: input.proposer,
     };
     const block: Block = { header, data: { txs }, evidence, lastCommit: input.lastCommit };
-    return { block, ...this.blockIdOf(block) };
+    return { block, ...this.blockIdOf(block), reapWaitMs };
   }
 
   blockIdOf(block: Block): { blockId: BlockID; blockBytes: Uint8Array } {
@@ -268,8 +285,9 @@ export class BlockExecutor {
       const committed = await this.#execute(state, block, blockId, blockSize, seenCommit);
       executed(committed);
       const t2 = performance.now();
-      await this.#mempool.recheck(async (tx) => this.#app.checkTx({ tx, type: "recheck" }));
-      committed.timings!.recheckMs = performance.now() - t2;
+      const txs = this.#mempool.size;
+      const dropped = await this.#mempool.recheck(async (tx) => this.#app.checkTx({ tx, type: "recheck" }));
+      this.#onRechecked?.({ height: block.header.height, recheckMs: performance.now() - t2, txs, dropped });
     });
     this.#recheckDone = run;
     const committed = await Promise.race([committedPromise, run.then(() => committedPromise)]);
@@ -351,7 +369,7 @@ export class BlockExecutor {
     this.#blockStore.markCommitted(block.header.height);
     this.#evidence?.committed(block.evidence, nextState);
     this.#mempool.removeCommitted(block.data.txs);
-    const timings = { preverifyMs: 0, lockWaitMs: 0, finalizeMs: t1 - t0, commitMs: t2 - t1, recheckMs: 0 };
+    const timings = { preverifyMs: 0, lockWaitMs: 0, finalizeMs: t1 - t0, commitMs: t2 - t1 };
     return { block, blockId, results, state: nextState, timings };
   }
 }

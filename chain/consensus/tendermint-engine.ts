@@ -43,6 +43,7 @@ import {
   type HeightParams,
   type Input,
   type ProposedBlock,
+  Step,
   type TimeoutConfig,
 } from "./tendermint/types.ts";
 import { inputsAfterEndHeight, Wal, type WalStorage } from "./wal.ts";
@@ -71,6 +72,10 @@ export interface TendermintEngineOptions {
   clock: Clock;
   timers: TimerScheduler;
   timeouts?: TimeoutConfig;
+  /** When above 0, heights are paced: round 0 of the next height starts this long after round 0 of
+   * the decided one, or timeouts.commitMs after the decision if that is later (config
+   * consensus.block_interval). 0 or absent: always commitMs after the decision (CometBFT). */
+  blockIntervalMs?: number;
   gossipIntervalMs?: number;
   state: ChainState;
   /** The commit of state.lastBlockHeight (empty at genesis). */
@@ -113,6 +118,9 @@ export class TendermintEngine implements ConsensusEngine {
   #replaying = false;
   #pendingSigns: Effect[] = [];
   #replayTimeouts: Effect[] = [];
+  /** When this height's steps happened (clock ms), for the "height timeline" debug line at its
+   * decision: where the time between two blocks goes. */
+  #marks = newMarks(undefined);
 
   constructor(options: TendermintEngineOptions) {
     this.#o = options;
@@ -332,6 +340,8 @@ export class TendermintEngine implements ConsensusEngine {
     const [roundBefore, stepBefore] = [this.#machine.round, this.#machine.step];
     const { state, effects } = step(this.#machine, item.input);
     this.#machine = state;
+    if (stepBefore === Step.newHeight && state.step !== Step.newHeight) this.#marks.start ??= this.#nowMs();
+    if (item.input.kind === "proposal") this.#marks.proposal ??= this.#nowMs();
     // A timeout that moved the machine means a round did not go as it should: worth an info line.
     if (
       item.input.kind === "timeout" &&
@@ -439,6 +449,7 @@ export class TendermintEngine implements ConsensusEngine {
           txs: built.block.data.txs.length,
           bytes: built.blockBytes.length,
           ms: Math.round(performance.now() - started),
+          reapWaitMs: Math.round(built.reapWaitMs),
         },
         "proposal built",
       );
@@ -491,6 +502,7 @@ export class TendermintEngine implements ConsensusEngine {
       validatorIndex: found.index,
       signature: new Uint8Array(),
     };
+    const signStarted = this.#nowMs();
     let signed: { signature: Uint8Array; timestamp: Timestamp };
     try {
       signed = await privValidator.signVote(this.#machine.params.chainId, unsigned);
@@ -510,6 +522,10 @@ export class TendermintEngine implements ConsensusEngine {
     await this.#wal.writeInput(encodeWalInput(message), true);
     this.#ownMessages.push(message);
     this.#o.transport.broadcast(message);
+    const sent = this.#nowMs();
+    this.#marks.signMs += sent - signStarted;
+    if (effect.type === 1) this.#marks.prevote ??= sent;
+    else this.#marks.precommit ??= sent;
     await this.#handle({ input: { kind: "vote", vote }, wal: undefined });
   }
 
@@ -517,6 +533,7 @@ export class TendermintEngine implements ConsensusEngine {
     const height = proposed.block.header.height;
     const decidedAtMs = clockMs(this.#o.clock);
     const started = performance.now();
+    const marks = this.#marks;
     const next = await this.#o.executor.applyBlock(
       this.#chainState,
       proposed.block,
@@ -535,6 +552,8 @@ export class TendermintEngine implements ConsensusEngine {
       },
       "decided",
     );
+    this.#o.logger.debug?.({ height: Number(height), ...timeline(marks, decidedAtMs) }, "height timeline");
+    this.#marks = newMarks(decidedAtMs);
     this.#chainState = next;
     const delta = this.#timeouts.proposeDeltaMs;
     const round = commit.round;
@@ -561,15 +580,23 @@ export class TendermintEngine implements ConsensusEngine {
     this.#machine = state;
     // timeout_commit runs from the decision, not from the end of execution, as CometBFT's
     // StartTime = CommitTime + timeout_commit: a block that takes 0.6 s to apply leaves 0.4 s of
-    // wait, so heights take max(timeout_commit, execution) plus the votes, not their sum.
+    // wait, so heights take max(timeout_commit, execution) plus the votes, not their sum. Paced
+    // (block_interval), the wait is also shortened by the time since this height's round 0 began.
     const elapsedMs = Math.max(0, clockMs(this.#o.clock) - decidedAtMs);
+    const waitMs = (durationMs: number) =>
+      commitWaitMs(durationMs, this.#o.blockIntervalMs ?? 0, decidedAtMs - (marks.start ?? decidedAtMs)) -
+      elapsedMs;
     for (const effect of effects)
       await this.#perform(
         effect.kind === "scheduleTimeout" && effect.timeout.step === "newHeight"
-          ? { ...effect, durationMs: Math.max(0, effect.durationMs - elapsedMs) }
+          ? { ...effect, durationMs: Math.max(0, waitMs(effect.durationMs)) }
           : effect,
       );
     for (const { message, from } of this.#nextHeight.take()) this.#receive(message, from);
+  }
+
+  #nowMs(): number {
+    return clockMs(this.#o.clock);
   }
 
   /** Repeats own messages of this height and the current round's proposal and votes. */
@@ -617,6 +644,42 @@ export class TendermintEngine implements ConsensusEngine {
       proposalRounds: [...machine.proposals.keys()],
     };
   }
+}
+
+/** The wait after a decision, ms: timeout_commit; paced, what is left of the block interval since round
+ * 0 of the decided height began (`heightMs` before the decision), but never less than timeout_commit. */
+export function commitWaitMs(commitMs: number, blockIntervalMs: number, heightMs: number): number {
+  return blockIntervalMs > 0 ? Math.max(commitMs, blockIntervalMs - heightMs) : commitMs;
+}
+
+interface HeightMarks {
+  /** The previous height's decision (undefined for the first height of this engine). */
+  previousDecision: number | undefined;
+  start?: number;
+  proposal?: number;
+  prevote?: number;
+  precommit?: number;
+  /** Time from asking the double-sign guard for own votes to their broadcast (two durable writes). */
+  signMs: number;
+}
+
+function newMarks(previousDecision: number | undefined): HeightMarks {
+  return { previousDecision, signMs: 0 };
+}
+
+/** Offsets from round 0's start, ms: the wait before it (timeout_commit), the proposal (own or
+ * received), own prevote and precommit sent, the decision. */
+function timeline(marks: HeightMarks, decidedAt: number): Record<string, number> {
+  const start = marks.start ?? decidedAt;
+  const offset = (at: number | undefined) => (at === undefined ? -1 : at - start);
+  return {
+    waitMs: marks.previousDecision === undefined ? -1 : start - marks.previousDecision,
+    proposalMs: offset(marks.proposal),
+    prevoteMs: offset(marks.prevote),
+    precommitMs: offset(marks.precommit),
+    decideMs: decidedAt - start,
+    voteSignMs: marks.signMs,
+  };
 }
 
 function sameInfraction(a: Vote, b: Vote): boolean {

@@ -9,6 +9,7 @@
 // A bad record at the tail (a torn last write: it runs past the end of the file, or only zero bytes
 // follow) is cut off with a warning; a bad record followed by more data is corruption in the middle,
 // and the node refuses to start.
+import { fsyncSync, writeSync } from "node:fs";
 import { type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { concatBytes } from "../types/bytes.ts";
@@ -286,12 +287,17 @@ export class FileWalStorage implements WalStorage {
     return buffer.subarray(0, read);
   }
 
+  // append and sync write synchronously (the file is opened "a+": every write appends): an own vote
+  // or proposal waits for both before it is broadcast, and each awaited libuv request was a turn of an
+  // event loop busy with tx ingress. The main thread blocks for the write and fsync instead.
   async append(bytes: Uint8Array): Promise<void> {
-    await (await this.#file()).appendFile(bytes);
+    const fd = (await this.#file()).fd;
+    for (let written = 0; written < bytes.length; )
+      written += writeSync(fd, bytes, written, bytes.length - written);
   }
 
   async sync(): Promise<void> {
-    await (await this.#file()).sync();
+    fsyncSync((await this.#file()).fd);
   }
 
   async truncate(length: number): Promise<void> {

@@ -33,6 +33,8 @@ export interface BftRunnerOptions {
   syncer: BlockSyncer;
   walStorage: () => WalStorage;
   timeouts: TimeoutConfig;
+  /** consensus.block_interval (TendermintEngineOptions.blockIntervalMs). */
+  blockIntervalMs?: number;
   clock: Clock;
   state: ChainState;
   lastCommit: Commit;
@@ -131,6 +133,7 @@ export class BftRunner {
       clock: o.clock,
       timers: realTimers,
       timeouts: o.timeouts,
+      ...(o.blockIntervalMs === undefined ? {} : { blockIntervalMs: o.blockIntervalMs }),
       state: this.#state,
       lastCommit: this.#lastCommit,
       logger: o.logger,

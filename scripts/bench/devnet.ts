@@ -2,7 +2,8 @@
 // 1-validator chain (the single-node figure, same harness, same run) and a 4-validator chain.
 // Pre-signed MsgSends from many genesis accounts are offered at a fixed rate, spread over the
 // validators' RPC (broadcast_tx_sync; each account bound to one node, its txs in sequence order).
-// Inclusion is seen by polling node 0's blocks every 100 ms: latency = first seen in a block − sent.
+// Inclusion is seen by polling node 0's height every 50 ms (then fetching the new blocks): latency =
+// the first status answer that shows the tx's block committed − the broadcast's answer.
 // Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU per node
 // comes from /proc (utime + stime of the process and of its main thread, from the start of the load
 // until the mempools drained), also per committed tx, which is what a loaded machine cannot distort;
@@ -16,12 +17,16 @@ import { encodeSecp256k1Pubkey } from "@cosmjs/amino";
 import { encodePubkey, makeAuthInfoBytes, makeSignDoc, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { DEFAULT_MAX_BLOCK_TXS } from "../../chain/config/schema.ts";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import { secp256k1Address, secp256k1PublicKey, signSecp256k1 } from "../../chain/crypto/secp256k1.ts";
 import { createDevnet, startDevnetNode } from "../devnet.ts";
 import { fmt } from "./crypto.ts";
+import { printLatencyBreakdown } from "./devnet-breakdown.ts";
 
 const DENOM = "usensor";
+/** How often node 0's height is polled, ms: a tx's latency is over-stated by up to this much. */
+const POLL_INTERVAL_MS = 50;
 
 export interface DevnetBenchOptions {
   validators?: number;
@@ -37,6 +42,9 @@ export interface DevnetBenchOptions {
   cpuProfileDir?: string;
   /** Flags of each node's Node.js binary (V8 heap settings to compare). */
   nodeFlags?: string[];
+  /** consensus.timeout_commit and consensus.block_interval of every node (default 1s and unset). */
+  timeoutCommit?: string;
+  blockInterval?: string;
 }
 
 export interface DevnetBenchFigures {
@@ -175,7 +183,8 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     validators,
     ports: (i) => ports[i]!,
     accounts: addresses.map((address) => ({ address, amount: 1_000_000_000n })),
-    timeoutCommit: "1s",
+    timeoutCommit: options.timeoutCommit ?? "1s",
+    ...(options.blockInterval === undefined ? {} : { blockInterval: options.blockInterval }),
   });
   // Signed before the nodes start, so that signing competes with nothing we measure.
   // Genesis account numbers follow the genesis order: the faucet is 0, the bench accounts 1..n.
@@ -223,6 +232,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     }
     const sentAt = new Map<string, number>();
     const includedAt = new Map<string, number>();
+    const includedHeight = new Map<string, number>();
     const next = new Array<number>(accountCount).fill(0);
     const busy = new Array<boolean>(accountCount).fill(false);
     const cpuStart = children.map((child) => procCpuSeconds(child.pid!));
@@ -239,16 +249,21 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       while (!stopPolling) {
         try {
           const latest = Number((await rpc(urls[0]!, "status")).result.sync_info.latest_block_height);
+          // Committed by the time status shows it: the block's own fetch (~0.3 MB of JSON for 1,000
+          // txs, slow on a busy node) is not part of the tx's latency.
+          const now = performance.now();
           for (; polledHeight < latest; polledHeight++) {
             const block = await rpc(urls[0]!, "block", { height: String(polledHeight + 1) });
-            const now = performance.now();
-            for (const tx of block.result.block.data.txs as string[])
-              includedAt.set(createHash("sha256").update(Buffer.from(tx, "base64")).digest("hex"), now);
+            for (const tx of block.result.block.data.txs as string[]) {
+              const hash = createHash("sha256").update(Buffer.from(tx, "base64")).digest("hex");
+              includedAt.set(hash, now);
+              includedHeight.set(hash, polledHeight + 1);
+            }
           }
         } catch {
           // an overloaded node answered late or not at all: poll again
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
       }
     })();
     let sent = 0;
@@ -315,6 +330,22 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       if (included - start >= warmup * 1000 && included <= loadEnd) inWindow++;
     }
     latencies.sort((a, b) => a - b);
+    if (options.logDir !== undefined) {
+      const epoch = (at: number) => performance.timeOrigin + at;
+      const txs = [...sentAt].flatMap(([hash, at]) => {
+        const seen = includedAt.get(hash);
+        const height = includedHeight.get(hash);
+        return seen === undefined || height === undefined
+          ? []
+          : [{ sentAt: epoch(at), seenAt: epoch(seen), height }];
+      });
+      printLatencyBreakdown(
+        options.logDir,
+        devnet.nodes.map((node) => node.moniker),
+        txs,
+        DEFAULT_MAX_BLOCK_TXS,
+      );
+    }
     return {
       validators,
       offered: rate,
@@ -411,6 +442,13 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
   }
   const logDir = args.indexOf("--log-dir");
   if (logDir >= 0 && args[logDir + 1] !== undefined) options.logDir = args[logDir + 1]!;
+  for (const [flag, key] of [
+    ["--timeout-commit", "timeoutCommit"],
+    ["--block-interval", "blockInterval"],
+  ] as const) {
+    const i = args.indexOf(flag);
+    if (i >= 0 && args[i + 1] !== undefined) options[key] = args[i + 1]!;
+  }
   const profileDir = args.indexOf("--cpu-prof-dir");
   if (profileDir >= 0 && args[profileDir + 1] !== undefined) options.cpuProfileDir = args[profileDir + 1]!;
   // --node-flags "--max-semi-space-size=32 ...": flags of every node's Node.js binary.

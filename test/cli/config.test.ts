@@ -31,6 +31,7 @@ test("defaults match CometBFT / Cosmos SDK names and values, and read back from 
   t.is(config.p2p.laddr, "tcp://0.0.0.0:26656");
   t.deepEqual(config.p2p.persistentPeers, []);
   t.is(config.consensus.timeoutCommitMs, 1000);
+  t.is(config.consensus.blockIntervalMs, 0, "heights are not paced unless block_interval is set");
   t.deepEqual(config.mempool, {
     size: 5000,
     maxTxBytes: 1_048_576,
@@ -126,6 +127,10 @@ test("bad file values, unknown settings and TOML syntax errors are reported with
       "rpc.cors_allowed_origins",
     ],
     [`${original}\n[nonsense]\nx = 1\n`, "nonsense"],
+    [
+      original.replace('timeout_commit = "1s"', 'timeout_commit = "1s"\nblock_interval = "soon"'),
+      "consensus.block_interval",
+    ],
     [original.replace('format = "plain"', "format = plain"), file],
   ];
   for (const [text, field] of cases) {
@@ -168,4 +173,16 @@ test("home: --home beats $SENSORCHAIN_HOME beats ~/.sensorchain", (t) => {
   t.is(resolveHome(undefined, { SENSORCHAIN_HOME: "/x/env" }), "/x/env");
   t.true(resolveHome(undefined, {}).endsWith("/.sensorchain"));
   t.true(resolveHome(undefined, { SENSORCHAIN_HOME: "" }).endsWith("/.sensorchain"));
+});
+
+test("consensus.block_interval is read as a duration (paced heights)", async (t) => {
+  const dir = await home(t);
+  writeDefaultConfig(dir, { moniker: "node0" });
+  const file = join(dir, "config", "config.toml");
+  const original = await readFile(file, "utf8");
+  await writeFile(
+    file,
+    original.replace('timeout_commit = "1s"', 'timeout_commit = "200ms"\nblock_interval = "1s"'),
+  );
+  t.like(loadConfig(dir).consensus, { timeoutCommitMs: 200, blockIntervalMs: 1000 });
 });

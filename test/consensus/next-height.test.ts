@@ -17,6 +17,7 @@ import {
   encodeConsensusMessage,
 } from "../../chain/consensus/tendermint/messages.ts";
 import {
+  commitWaitMs,
   type PeerId,
   TendermintEngine,
   type TimerScheduler,
@@ -52,6 +53,8 @@ const RUN_MS = 10_000;
 interface Cluster {
   /** Heights each validator committed. */
   heights: number[];
+  /** Simulated ms of each commit, per validator. */
+  commitTimes: number[][];
   /** Heights some validator committed in a round > 0 ("validator h/round"). */
   laterRounds: string[];
   /** Info lines about timeouts (only those that moved a machine are logged at info). */
@@ -68,6 +71,7 @@ interface Cluster {
 async function runCluster(
   gossipIntervalMs: number,
   inject?: (first: ConsensusMessage, deliver: (message: ConsensusMessage) => void) => void,
+  blockIntervalMs?: number,
 ): Promise<Cluster> {
   let now = 0;
   let seq = 0;
@@ -88,6 +92,7 @@ async function runCluster(
   };
   const result: Cluster = {
     heights: [0, 0, 0],
+    commitTimes: [[], [], []],
     laterRounds: [],
     timeoutLines: [],
     early: 0,
@@ -152,6 +157,7 @@ async function runCluster(
       mempoolLock: new Mutex(),
       onCommitted: (committed) => {
         result.heights[index] = Number(committed.block.header.height);
+        result.commitTimes[index]!.push(now);
       },
     });
     engines.push(
@@ -174,6 +180,7 @@ async function runCluster(
         clock,
         timers,
         timeouts: TIMEOUTS,
+        ...(blockIntervalMs === undefined ? {} : { blockIntervalMs }),
         gossipIntervalMs,
         state: genesisChainState(genesis, appHash),
         lastCommit: {
@@ -263,4 +270,29 @@ test("the next-height buffer is bounded and keeps the first messages: a flood af
   t.true(cluster.early > 0);
   t.deepEqual(cluster.laterRounds, [], "the proposal received before the flood was kept");
   for (const height of cluster.heights) t.true(height >= 10, `heights ${cluster.heights.join(",")}`);
+});
+
+test("paced heights (block_interval) start a block interval apart, with timeout_commit as the least wait after a decision", async (t) => {
+  const intervalMs = 500;
+  const paced = await runCluster(NO_GOSSIP_MS, undefined, intervalMs);
+  t.deepEqual(paced.failures, []);
+  t.deepEqual(paced.laterRounds, []);
+  // A height takes ~2 slow precommit delays (~200 ms) plus timeout_commit (20 ms) unpaced; paced, the
+  // wait after each decision makes up the rest of the interval, so commits are ~500 ms apart.
+  const times = paced.commitTimes[0]!;
+  const gaps = times.slice(2).map((at, i) => at - times[i + 1]!);
+  t.true(gaps.length >= 15, `commits at ${times.join(",")}`);
+  for (const gap of gaps) t.true(gap >= intervalMs - 50 && gap <= intervalMs + 50, `gaps ${gaps.join(",")}`);
+  const unpaced = await runCluster(NO_GOSSIP_MS);
+  t.true(
+    unpaced.heights[0]! > paced.heights[0]! * 1.5,
+    `${unpaced.heights[0]} vs ${paced.heights[0]} heights`,
+  );
+});
+
+test("commitWaitMs: timeout_commit unpaced; paced, the rest of the interval but at least timeout_commit", (t) => {
+  t.is(commitWaitMs(1000, 0, 700), 1000);
+  t.is(commitWaitMs(200, 1000, 700), 300);
+  t.is(commitWaitMs(200, 1000, 900), 200);
+  t.is(commitWaitMs(200, 1000, 5000), 200);
 });
