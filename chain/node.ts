@@ -212,7 +212,12 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       executor,
       signer: options.signer,
       clock,
-      blockIntervalMs: config.consensus.timeoutCommitMs,
+      // The producer paces its blocks start to start already: block_interval when set, as the BFT
+      // engine does, else timeout_commit (one validator has no late precommits to wait for).
+      blockIntervalMs:
+        config.consensus.blockIntervalMs > 0
+          ? config.consensus.blockIntervalMs
+          : config.consensus.timeoutCommitMs,
       state,
       lastCommit,
       onError,
