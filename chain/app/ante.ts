@@ -99,10 +99,15 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
   const payer = tx.feePayer || signers[0]!;
   if (!signers.includes(payer)) throw sdkError("invalidRequest", `fee payer ${payer} is not a signer`);
 
+  // Recheck re-applies a tx this application admitted (checkTx "new" put it in the mempool) to the
+  // state after a block: it redoes what the block may have changed (params, timeout height, accounts,
+  // sequences, balances, gas) and skips what it cannot (the signature as the SDK does, the node's
+  // minimum fee, the account number noted at admission); its outcome is a full check's.
+  const rechecking = ctx.mode === "recheck";
   const accounts = signers.map((address, index) => {
     const account = env.accounts.getAccount(ctx, address);
     if (account === undefined) throw sdkError("unknownAddress", `account ${address} does not exist`);
-    env.signatureCache.noteAccountNumber(address, account.accountNumber);
+    if (!rechecking) env.signatureCache.noteAccountNumber(address, account.accountNumber);
     const info = signerInfos[index]!;
     const pubKey = signerPubKey(tx, address, index) ?? account.pubKey;
     if (pubKey === undefined) throw sdkError("invalidPubKey", `pubkey on account ${address} is not set`);
@@ -120,7 +125,7 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
     }
     ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
     // The SDK skips signatures on recheck (SigVerificationDecorator): they were verified at admission.
-    if (simulate || ctx.mode === "recheck") continue;
+    if (simulate || rechecking) continue;
     let valid = env.signatureCache.verdict(tx, index, env.chainId, account.accountNumber, pubKey);
     if (valid === undefined) {
       const signBytes = signBytesOf(tx, index, env.chainId, account.accountNumber);
@@ -143,8 +148,9 @@ export function runAnte(ctx: StoreContext, tx: DecodedTx, env: AnteEnvironment):
       );
   }
 
-  const checking = ctx.mode === "check" || ctx.mode === "recheck";
-  if (checking) checkMinimumFee(tx, env.minGasPrices);
+  const checking = ctx.mode === "check" || rechecking;
+  // The node's prices and the tx's fee and gas limit are what they were at admission.
+  if (ctx.mode === "check") checkMinimumFee(tx, env.minGasPrices);
   if (tx.fee.length > 0) env.bank.sendCoinsFromAccountToModule(ctx, payer, FEE_COLLECTOR, tx.fee);
   else if (simulate) chargeSimulatedFee(ctx, payer, env, params.txSizeCostPerByte);
   // CheckTx's events are neither indexed nor used: build them only where they are kept.
