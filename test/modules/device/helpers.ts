@@ -134,3 +134,33 @@ export function shareMsg(
 export function ownerMsg(verb: string, owner: string, deviceId: string, extra: object = {}): EncodeObject {
   return { typeUrl: `/sensorchain.device.v1.Msg${verb}`, value: { owner, deviceId, ...extra } };
 }
+
+/** The log prefix of a failed message (the first of its tx). */
+export const EXEC_PREFIX = /^failed to execute message; message index: 0: /;
+
+export async function getDevice(a: DeviceTestApp, deviceId: string) {
+  return (await a.queryDevice("Device", { deviceId }, pb.QueryDeviceResponse)).device!;
+}
+
+/** The device counters (of one sector, or of all), as numbers. */
+export async function counts(a: DeviceTestApp, sector = "") {
+  const c = (await a.queryDevice("DeviceCounts", { sector }, pb.QueryDeviceCountsResponse)).counts!;
+  return {
+    total: Number(c.total ?? 0),
+    active: Number(c.active ?? 0),
+    retired: Number(c.retired ?? 0),
+    shared: Number(c.shared ?? 0),
+  };
+}
+
+export function expectFailure(
+  t: ExecutionContext,
+  result: { code: number; codespace: string; log: string },
+  code: number,
+  codespace: string,
+  log: RegExp,
+) {
+  t.is(result.code, code, result.log);
+  t.is(result.codespace, codespace);
+  t.regex(result.log, log);
+}

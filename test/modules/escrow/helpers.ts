@@ -7,10 +7,12 @@ import type { ExecutionContext } from "ava";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { ExecTxResult, FinalizeBlockResponse } from "../../../chain/app/abci.ts";
 import { EscrowMode, escrow as pb } from "../../../client/index.ts";
+import { moduleAddress } from "../../../modules/auth/keys.ts";
 import { authModule } from "../../../modules/auth/module.ts";
 import type { BankKeeper } from "../../../modules/bank/keeper.ts";
 import { bankModule } from "../../../modules/bank/module.ts";
 import { deviceModule } from "../../../modules/device/module.ts";
+import { PLATFORM_POOL_MODULE } from "../../../modules/escrow/keys.ts";
 import { escrowModule } from "../../../modules/escrow/module.ts";
 import { meterModule } from "../../../modules/meter/module.ts";
 import { poaModule } from "../../../modules/poa/module.ts";
@@ -149,4 +151,37 @@ export function openedId(result: ExecTxResult): bigint {
   if (result.code !== 0) throw new Error(`open failed: ${result.log}`);
   const data = TxMsgData.decode(result.data);
   return BigInt(pb.MsgOpenEscrowResponse.decode(data.msgResponses[0]!.value).escrowId.toString());
+}
+
+/** Every keeper test tx pays this fee. */
+export const FEE = 10_000n;
+export const ESCROW_ACCOUNT = moduleAddress("escrow");
+export const POOL = moduleAddress(PLATFORM_POOL_MODULE);
+
+/** An escrow app and its wallet roles: 0-3 operate validators v0-v3 (v1 proposes), 4 owns the
+ * shared device, 5 consumes. */
+export async function escrowRoles(t: ExecutionContext) {
+  const a = await startEscrowApp(t);
+  const [o0, gateway, authority, stranger, owner, consumer] = a.operators as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  await sharedDevice(a, owner);
+  return { a, o0, gateway, authority, stranger, owner, consumer };
+}
+
+/** An expiry `days` after the next block's time. */
+export const expiry = (a: EscrowTestApp, days = 30n) => a.nextTime() + days * DAY_SECONDS;
+
+/** Opens an escrow (30 days unless `fields` say otherwise) and returns its id. */
+export async function openEscrow(
+  a: EscrowTestApp,
+  consumer: string,
+  fields: Partial<Parameters<typeof openMsg>[1]> = {},
+) {
+  return openedId(await a.exec(consumer, [openMsg(consumer, { expiryTime: expiry(a), ...fields })]));
 }

@@ -6,6 +6,7 @@ import type { ExecutionContext } from "ava";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { ExecTxResult, FinalizeBlockResponse } from "../../../chain/app/abci.ts";
 import { market as pb, Verdict } from "../../../client/index.ts";
+import { moduleAddress } from "../../../modules/auth/keys.ts";
 import { authModule } from "../../../modules/auth/module.ts";
 import type { BankKeeper } from "../../../modules/bank/keeper.ts";
 import { bankModule } from "../../../modules/bank/module.ts";
@@ -185,4 +186,35 @@ export function expectFailure(
   t.is(result.code, code, result.log);
   t.is(result.codespace, codespace, result.log);
   if (log !== undefined) t.regex(result.log, log);
+}
+
+/** Every test tx pays this fee (fee(10_000, 400_000) above). */
+export const FEE = 10_000n;
+export const MARKET = moduleAddress("market");
+export const POOL = moduleAddress("escrow_platform_pool");
+
+/** A market app and its roles: operators o0-o3 (the validators), a seller and a buyer. */
+export async function roles(t: ExecutionContext) {
+  const a = await startMarketApp(t);
+  const [o0, o1, o2, o3, seller, buyer] = a.w.addresses as [string, string, string, string, string, string];
+  return { a, o0, o1, o2, o3, seller, buyer };
+}
+
+export async function getListing(a: MarketTestApp, listingId: bigint) {
+  return (await a.ask("Listing", { listingId }, pb.QueryListingResponse)).listing!;
+}
+
+export async function hasAccess(a: MarketTestApp, account: string, at: bigint, deviceId = DEVICE) {
+  return (await a.ask("HasAccess", { deviceId, account, at }, pb.QueryHasAccessResponse)).hasAccess;
+}
+
+/** A listing with stake 10000 bought by buyer, o0 and o2 (gateway o1). */
+export async function boughtListing(t: ExecutionContext) {
+  const r = await roles(t);
+  const id = await listed(r.a, r.seller);
+  for (const who of [r.buyer, r.o0, r.o2]) {
+    const result = await r.a.exec(who, [buyMsg(who, id, r.o1)]);
+    if (result.code !== 0) throw new Error(result.log);
+  }
+  return { ...r, id };
 }
