@@ -164,6 +164,15 @@ export class StateStorage {
     latestWrites: LatestWrites,
   ): void {
     const stale: Uint8Array[] = [];
+    // The block's latest entries (version ‖ value) in one array: each is both the batch value and what the read
+    // cache keeps once the block is committed (views of it, never rewritten), instead of a pooled Buffer and an
+    // ArrayBuffer of its own per write (a malloc and an ArrayBuffer that the GC tracks, per entry).
+    let entryBytes = 0;
+    for (const change of changes)
+      if (change.previous !== PREVIOUS_UNCHANGED && change.value !== undefined)
+        entryBytes += VERSION_BYTES + change.value.length;
+    const entries = new Uint8Array(entryBytes);
+    let entryAt = 0;
     for (const change of changes) {
       const previous = change.previous;
       if (previous === PREVIOUS_UNCHANGED) continue;
@@ -179,13 +188,13 @@ export class StateStorage {
         if (recordStale) stale.push(ssHistoryKey(storePrefix, change.key, previous), historyKey);
         continue;
       }
-      // Both values only live until the batch is written: pooled Buffers avoid a fresh ArrayBuffer each.
-      const stored = Buffer.allocUnsafe(VERSION_BYTES + change.value.length);
+      const stored = entries.subarray(entryAt, entryAt + VERSION_BYTES + change.value.length);
+      entryAt += stored.length;
       writeU64(stored, 0, version);
       stored.set(change.value, VERSION_BYTES);
       operations.push({ type: "put", key: latestKey, value: stored });
-      // A copy: the batch's pooled Buffer must not be what the cache hands to later readers.
-      latestWrites.set(cacheKey, new Uint8Array(stored));
+      latestWrites.set(cacheKey, stored);
+      // Only lives until the batch is written: a pooled Buffer avoids a fresh ArrayBuffer.
       const history = Buffer.allocUnsafe(1 + change.value.length);
       history[0] = 1;
       history.set(change.value, 1);
