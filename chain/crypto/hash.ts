@@ -2,15 +2,24 @@
 // docs/PERFORMANCE.md); ripemd160 comes from @noble because OpenSSL 3 moved it to the legacy provider.
 import { hash } from "node:crypto";
 import { ripemd160 as nobleRipemd160 } from "@noble/hashes/legacy.js";
+import { sha256Short } from "../store/sha256-node-hash.ts";
 import { installSha256 } from "../types/bytes.ts";
 
 export function sha256(data: Uint8Array): Uint8Array {
   return hash("sha256", data, "buffer");
 }
 
-// chain/types hashes (merkle trees of headers, txs, results) use node:crypto too on Node; a plain
-// Uint8Array view, as noble returns, so that callers comparing or serialising results see no Buffer.
+/** Inputs of at most two SHA-256 blocks (9 bytes of padding): chain/types hashes them with the store's JS
+ * SHA-256 (0.7-1.4 µs against node:crypto's ~2 µs one-shot call here, which also allocates its digest
+ * outside the V8 heap); longer ones (from ~200 bytes on the JS one is slower) go to node:crypto. A
+ * block's data and results trees hash ~4 such inputs per tx (leaves of 33 bytes and small results,
+ * inner nodes of 65). */
+const JS_SHA256_MAX_BYTES = 2 * 64 - 9;
+
+// chain/types hashes (merkle trees of headers, txs, results): a plain Uint8Array, as noble returns, so
+// that callers comparing or serialising results see no Buffer.
 installSha256((data) => {
+  if (data.length <= JS_SHA256_MAX_BYTES) return sha256Short(data);
   const digest = hash("sha256", data, "buffer");
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 });

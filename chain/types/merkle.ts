@@ -12,12 +12,25 @@ export function emptyHash(): Uint8Array {
   return sha256(new Uint8Array(0));
 }
 
+/** Preimages up to this many bytes are built in one reused array (sha256 keeps nothing of its input):
+ * a tree hashed a fresh 33- and 65-byte array per node (the 65-byte ones outside the V8 heap). */
+const SCRATCH_PREIMAGE_BYTES = 1 + 128;
+const scratch = new Uint8Array(SCRATCH_PREIMAGE_BYTES);
+
 export function leafHash(item: Uint8Array): Uint8Array {
-  return sha256(concatBytes(LEAF_PREFIX, item));
+  if (item.length + 1 > SCRATCH_PREIMAGE_BYTES) return sha256(concatBytes(LEAF_PREFIX, item));
+  scratch[0] = 0;
+  scratch.set(item, 1);
+  return sha256(scratch.subarray(0, 1 + item.length));
 }
 
 export function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(concatBytes(INNER_PREFIX, left, right));
+  if (1 + left.length + right.length > SCRATCH_PREIMAGE_BYTES)
+    return sha256(concatBytes(INNER_PREFIX, left, right));
+  scratch[0] = 1;
+  scratch.set(left, 1);
+  scratch.set(right, 1 + left.length);
+  return sha256(scratch.subarray(0, 1 + left.length + right.length));
 }
 
 /** Largest power of two strictly less than `length` (length ≥ 2). */
