@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { StargateClient } from "@cosmjs/stargate";
 import test, { type ExecutionContext } from "ava";
-import { freePort, REPO_ROOT, waitForHeight } from "../helpers/node-process.ts";
+import { FIRST_BLOCK_TIMEOUT_MS, freePort, REPO_ROOT, waitForHeight } from "../helpers/node-process.ts";
 
 function npmStart(cwd: string, home: string, rpcPort: number, p2pPort: number) {
   const child = spawn(
@@ -65,7 +65,8 @@ test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart con
 
   const first = npmStart(clone, userHome, rpcPort, p2pPort);
   t.teardown(() => interrupt(first.child));
-  await waitForHeight(rpcUrl, 3n, 60_000, () => first.child.exitCode !== null, first.output);
+  // npm, a new home and a node start: a minute and more on a loaded machine.
+  await waitForHeight(rpcUrl, 3n, FIRST_BLOCK_TIMEOUT_MS, () => first.child.exitCode !== null, first.output);
   const mnemonic = first.output().match(/((?:[a-z]+ ){23}[a-z]+)/)?.[1];
   t.truthy(mnemonic, `no 24-word mnemonic printed:\n${first.output()}`);
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic!, { prefix: "sensor" });
@@ -83,7 +84,7 @@ test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart con
   const heightAfter = await waitForHeight(
     rpcUrl,
     BigInt(heightBefore) + 2n,
-    60_000,
+    FIRST_BLOCK_TIMEOUT_MS,
     () => second.child.exitCode !== null,
     second.output,
   );

@@ -1,12 +1,14 @@
 // Starts real `sensorchain` node processes for end-to-end tests: a temp home made with the CLI,
-// a funded test account, loopback ports chosen by the OS. Every process is stopped by its pid.
+// a funded test account, loopback ports claimed by free-port.ts. Every process is stopped by its pid.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { freePort } from "./free-port.ts";
+
+export { freePort };
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const NODE_BINARY = join(REPO_ROOT, "node_modules/.bin/node");
@@ -18,17 +20,6 @@ export const FAUCET_MNEMONIC =
   "surround miss nominee dream gap cross assault thank captain prosper drop duty group candy wealth weather scale put";
 
 const run = promisify(execFile);
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 export async function cli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
   const child = run(NODE_BINARY, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...options.env } });
@@ -78,7 +69,9 @@ export interface NodeProcess {
 
 /** How long a started node may take to commit its first block, ms: a few seconds alone, but a
  * loaded 2-core machine (other test files' nodes starting too) has taken over 30 s. */
-const FIRST_BLOCK_TIMEOUT_MS = 90_000;
+export const FIRST_BLOCK_TIMEOUT_MS = 90_000;
+/** What chain/node.ts logs when everything listens (RPC, then the MQTT bridge) and consensus starts. */
+const NODE_STARTED_LOG = "node started";
 
 export async function startNodeProcess(
   home: string,
@@ -125,6 +118,7 @@ export async function startNodeProcess(
       return exited;
     },
   };
+  const deadline = Date.now() + FIRST_BLOCK_TIMEOUT_MS;
   try {
     await waitForHeight(
       rpcUrl,
@@ -133,6 +127,14 @@ export async function startNodeProcess(
       () => child.exitCode !== null,
       () => output,
     );
+    // A restarted node answers RPC with its saved height before its MQTT bridge listens (the RPC
+    // server starts first): a test that connects a device then was refused on a loaded machine.
+    // The node logs this line once the bridge listens, as its engine starts.
+    while (!output.includes(NODE_STARTED_LOG)) {
+      if (child.exitCode !== null) throw new Error(`node exited while starting:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for "${NODE_STARTED_LOG}":\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } catch (error) {
     // The caller never gets the node to stop: left running, its pipes would keep the ava worker, and
     // so the whole run, waiting for ever.
