@@ -17,17 +17,23 @@ import { chainTopics } from "../../chain/p2p/topics.ts";
 import { SignedMsgType, type Vote } from "../../chain/types/block.ts";
 import { voteSignBytes } from "../../chain/types/vote.ts";
 import { pb } from "../../modules/poa/codec.ts";
-import { heightOf, startTestDevnet, waitFor, waitForHeights } from "../helpers/devnet-process.ts";
+import {
+  DEVNET_START_TIMEOUT_MS,
+  heightOf,
+  startTestDevnet,
+  waitFor,
+  waitForHeights,
+} from "../helpers/devnet-process.ts";
 import { rpc } from "../helpers/node-process.ts";
 
 const quiet = { info() {}, warn() {}, error() {} };
 
 test("a validator that double-signs is caught: evidence in a block, jailed, out of the set", async (t) => {
-  t.timeout(180_000);
+  t.timeout(180_000 + DEVNET_START_TIMEOUT_MS);
   const net = await startTestDevnet({ validators: 4, timeoutCommit: "500ms" });
   t.teardown(() => net.close());
   const [v0, , , v3] = net.nodes as [(typeof net.nodes)[0], unknown, unknown, (typeof net.nodes)[0]];
-  await waitForHeights(net.nodes, 2n, 60_000);
+  await waitForHeights(net.nodes, 2n, DEVNET_START_TIMEOUT_MS);
 
   const key = loadPrivValidatorKey(homePaths(v3.spec.home).privValidatorKeyFile);
   const signer = new Ed25519Signer(key.seed);

@@ -12,13 +12,20 @@ import {
   MSG_VOTE_VALIDATOR_CHANGE,
   VoteOption,
 } from "../../client/index.ts";
-import { blockAt, heightOf, startTestDevnet, waitFor, waitForHeights } from "../helpers/devnet-process.ts";
+import {
+  blockAt,
+  DEVNET_START_TIMEOUT_MS,
+  heightOf,
+  startTestDevnet,
+  waitFor,
+  waitForHeights,
+} from "../helpers/devnet-process.ts";
 import { rpc } from "../helpers/node-process.ts";
 
 const FEE = { amount: [{ denom: "usensor", amount: "50000" }], gas: "500000" };
 
 test("a validator is added by a vote, signs from height + 2, and is removed by another vote", async (t) => {
-  t.timeout(180_000);
+  t.timeout(180_000 + DEVNET_START_TIMEOUT_MS);
   const net = await startTestDevnet({
     validators: 4,
     fullNodes: 1,
@@ -28,7 +35,7 @@ test("a validator is added by a vote, signs from height + 2, and is removed by a
   t.teardown(() => net.close());
   const validators = net.nodes.filter((n) => n.spec.validator);
   const full = net.nodes.find((n) => !n.spec.validator)!;
-  await waitForHeights(net.nodes, 2n, 60_000);
+  await waitForHeights(net.nodes, 2n, DEVNET_START_TIMEOUT_MS);
 
   const operators = await Promise.all(
     validators.map(async (node) => {

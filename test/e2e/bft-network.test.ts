@@ -20,6 +20,7 @@ import { SignedMsgType, type Vote } from "../../chain/types/block.ts";
 import { voteSignBytes } from "../../chain/types/vote.ts";
 import {
   DENOM,
+  DEVNET_START_TIMEOUT_MS,
   heightOf,
   startTestDevnet,
   statusOf,
@@ -33,7 +34,7 @@ let net: TestDevnet;
 
 test.before(async () => {
   net = await startTestDevnet({ validators: 4, fullNodes: 1, senders: 1, timeoutCommit: "500ms" });
-  await waitForHeights(net.nodes.slice(0, 4), 2n, 60_000);
+  await waitForHeights(net.nodes.slice(0, 4), 2n, DEVNET_START_TIMEOUT_MS);
 });
 
 test.after.always(async () => {
@@ -41,7 +42,7 @@ test.after.always(async () => {
 });
 
 test.serial("a full node joins later by block sync, follows consensus and serves cosmjs", async (t) => {
-  t.timeout(150_000);
+  t.timeout(150_000 + DEVNET_START_TIMEOUT_MS);
   const validators = net.nodes.slice(0, 4);
   const full = net.nodes[4]!;
   // Some history first, with a transfer the full node must replay.
@@ -65,7 +66,7 @@ test.serial("a full node joins later by block sync, follows consensus and serves
         status !== undefined && !status.catchingUp && status.height >= (await heightOf(validators[0]!)) - 1n
       );
     },
-    90_000,
+    DEVNET_START_TIMEOUT_MS,
     [full],
   );
   // It follows consensus (heights keep coming) and is not a validator.

@@ -29,6 +29,7 @@ import { connectDevice } from "../bridge/device-helpers.ts";
 import { ed25519Key, signedReading, type TestDeviceKey } from "../bridge/device-keys.ts";
 import {
   DENOM,
+  DEVNET_START_TIMEOUT_MS,
   mqttUrlOf,
   type RunningDevnetNode,
   startTestDevnet,
@@ -82,7 +83,7 @@ async function setUp(): Promise<World> {
   if (world !== undefined) return world;
   net = await startTestDevnet({ validators: 2, senders: 2, timeoutCommit: "300ms" });
   const [x, y] = net.nodes as [RunningDevnetNode, RunningDevnetNode];
-  await waitForHeights(net.nodes, 2n, 90_000);
+  await waitForHeights(net.nodes, 2n, DEVNET_START_TIMEOUT_MS);
   let xMqtt = "";
   let yMqtt = "";
   await waitFor(

@@ -14,6 +14,13 @@ import { freePort, rpc } from "./node-process.ts";
 
 export const DENOM = "usensor";
 
+/** How long devnet node processes (re)started together may take to commit their next height, ms:
+ * ~10 s on an idle machine, but four validators started together at load ~30 took 78 s to reach
+ * height 2 (~65 s of it before their first log line), which failed every 4-validator test's 60 s
+ * wait, and five devnets started together at that load took ~3 min. Only a start that really never
+ * comes waits this long. */
+export const DEVNET_START_TIMEOUT_MS = 300_000;
+
 export interface RunningDevnetNode {
   spec: DevnetNodeSpec;
   rpcUrl: string;
