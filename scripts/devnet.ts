@@ -1,4 +1,4 @@
-// `npm run devnet -- --validators 4 [--dir ./.devnet] [--full-nodes 0] [--block-time 1s]`:
+// `npm run devnet -- --validators 4 [--dir ./.devnet] [--full-nodes 0] [--block-time 1s] [--timeout-commit 200ms]`:
 // a local multi-validator chain. Writes N validator homes (and optional full nodes) under --dir
 // with one genesis (N validators of power 10, a funded faucet), loopback ports RPC 26657+10i and
 // P2P 26656+10i, every node a persistent peer of every other; then starts one `sensorchain start`
@@ -217,8 +217,10 @@ async function main(): Promise<void> {
     dir,
     validators,
     fullNodes,
-    timeoutCommit: flag(args, "--block-time", "1s"),
-    ...(args.includes("--block-interval") ? { blockInterval: flag(args, "--block-interval", "1s") } : {}),
+    // Blocks --block-time apart (consensus.block_interval), each at least --timeout-commit after its
+    // decision for late precommits: what the devnet bench measures as "1 s blocks".
+    blockInterval: flag(args, "--block-time", "1s"),
+    timeoutCommit: flag(args, "--timeout-commit", "200ms"),
   });
   const children: ChildProcess[] = [];
   for (const node of devnet.nodes) {
