@@ -47,13 +47,12 @@ import { DB_OPTIONS } from "./store/db.ts";
 import type { Commit } from "./types/block.ts";
 import { Mutex } from "./util/mutex.ts";
 
-/** LevelDB memtable of a node, bytes (DB_OPTIONS has 32 MB, chosen for the store's bulk writes at 10^6
- * keys). A devnet validator writes ~5.5 KB to LevelDB per MsgSend (block, results, tx index, tree
- * pages: `leveldbMb` in the committed-block log), so at 600 tx/s a 32 MB memtable fills in ~10 s and,
- * with the previous one still being flushed, holds up to 64 MB of the 400 MB a validator may use;
- * 16 MB halves that. Smaller ones flush and compact more often (8 MB: +20-30 µs of LevelDB CPU per
- * tx in session 5's devnet runs). */
-const NODE_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
+/** LevelDB memtable of a node, bytes (as DB_OPTIONS). A devnet validator writes ~5.5 KB to LevelDB per
+ * MsgSend (`leveldbMb` in the committed-block log), so two memtables can hold up to 64 MB of the 400 MB a
+ * validator may use; but the bridge writes every reading into this LevelDB too, and with 16 MB the
+ * 10,000-device bench fell behind on write stalls (session 6, same quiet window: PUBACK p50 0.3-2.2 s,
+ * p99 1.8-2.6 s with 16 MB against p50 43 ms, p99 315 ms with 32 MB; node CPU 130-146% vs 143%). */
+const NODE_WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
 
 export interface Logger {
   debug?(object: object, message: string): void;
