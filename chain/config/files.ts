@@ -1,5 +1,8 @@
-// Crash-safe file writes: a reader sees the old file or the new one, never half of either.
+// Crash-safe file writes: a reader sees the old file or the new one, never half of either, and once
+// the call returns the new file survives a power loss (the rename is made durable by fsyncing the
+// directory; without it the old name could come back after a crash).
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 
 let counter = 0;
 
@@ -7,10 +10,18 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
   const temporary = `${file}.tmp-${process.pid}-${counter++}`;
   const fd = openSync(temporary, "w", mode);
   try {
-    writeSync(fd, content);
+    const bytes = Buffer.from(content);
+    for (let written = 0; written < bytes.length; )
+      written += writeSync(fd, bytes, written, bytes.length - written);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temporary, file);
+  const directory = openSync(dirname(file), "r");
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
 }

@@ -3,9 +3,10 @@
 // the same height/round/step with different sign bytes is refused, and a lower height/round/step is
 // refused as a regression. Identical bytes get the saved signature again; a vote that differs only in
 // its timestamp gets the saved signature and timestamp (what a restarted node re-signs on replay).
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { writeFileAtomic } from "../config/files.ts";
 import type { Ed25519Signer } from "../crypto/ed25519.ts";
 import { bytesEqual } from "../crypto/hash.ts";
 import type { Timestamp, Vote } from "../types/block.ts";
@@ -117,7 +118,7 @@ export class PrivValidator {
   }
 }
 
-/** priv_validator_state.json, written to a temp file, fsynced and renamed (atomic on POSIX).
+/** priv_validator_state.json, written with writeFileAtomic (temp file, fsync, rename, directory fsync).
  * Synchronously: the save is on the critical path of every own vote (the vote waits for it), and each
  * of its eight steps awaited through libuv was a turn of an event loop busy with tx ingress (the
  * devnet's sign-to-broadcast time was ~100-300 ms per vote under load). The main thread blocks for
@@ -168,22 +169,6 @@ export class FileSignStateStorage implements SignStateStorage {
       null,
       2,
     )}\n`;
-    const temporary = `${this.#path}.tmp`;
-    const file = openSync(temporary, "w");
-    try {
-      const bytes = Buffer.from(text);
-      for (let written = 0; written < bytes.length; )
-        written += writeSync(file, bytes, written, bytes.length - written);
-      fsyncSync(file);
-    } finally {
-      closeSync(file);
-    }
-    renameSync(temporary, this.#path);
-    const directory = openSync(dirname(this.#path), "r");
-    try {
-      fsyncSync(directory);
-    } finally {
-      closeSync(directory);
-    }
+    writeFileAtomic(this.#path, text);
   }
 }
