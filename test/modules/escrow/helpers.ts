@@ -158,6 +158,17 @@ export const FEE = 10_000n;
 export const ESCROW_ACCOUNT = moduleAddress("escrow");
 export const POOL = moduleAddress(PLATFORM_POOL_MODULE);
 
+/** What the Earnings query answers for an address: its withdrawable coins. */
+export async function earningsOf(a: EscrowTestApp, address: string) {
+  const earnings = await a.ask(
+    "/sensorchain.escrow.v1.Query/Earnings",
+    pb.QueryEarningsRequest,
+    { address },
+    pb.QueryEarningsResponse,
+  );
+  return earnings.amount;
+}
+
 /** An escrow app and its wallet roles: 0-3 operate validators v0-v3 (v1 proposes), 4 owns the
  * shared device, 5 consumes. */
 export async function escrowRoles(t: ExecutionContext) {

@@ -2,7 +2,6 @@
 // params and the platform pool, and their failure cases of modules/escrow/README.md, through signed txs in an app on the real store (4 poa validators;
 // invariants checked after every block).
 import test from "ava";
-import { escrow as pb } from "../../../client/index.ts";
 import { splitRelease } from "../../../modules/escrow/keeper.ts";
 import { DENOM } from "../../helpers/app.ts";
 import { ownerMsg } from "../device/helpers.ts";
@@ -12,6 +11,7 @@ import {
   DAY_SECONDS,
   DEVICE,
   ESCROW_ACCOUNT,
+  earningsOf,
   escrowMsg,
   escrowRoles,
   FEE,
@@ -59,14 +59,8 @@ test("release by consumer and authority: 80/10/10 with the proposer's operator a
     0,
   );
   t.is(a.balance(POOL), 101n);
-  const earnings = await a.ask(
-    "/sensorchain.escrow.v1.Query/Earnings",
-    pb.QueryEarningsRequest,
-    { address: owner },
-    pb.QueryEarningsResponse,
-  );
   t.deepEqual(
-    earnings.amount.map((c) => [c.denom, c.amount]),
+    (await earningsOf(a, owner)).map((c) => [c.denom, c.amount]),
     [[DENOM, "813"]],
   );
   t.like(
@@ -116,14 +110,8 @@ test("release with no known proposer sends the gateway share to the platform poo
   ]);
   t.is(result.code, 0, result.log);
   t.is(a.balance(POOL), 20n);
-  const earnings = await a.ask(
-    "/sensorchain.escrow.v1.Query/Earnings",
-    pb.QueryEarningsRequest,
-    { address: owner },
-    pb.QueryEarningsResponse,
-  );
   t.deepEqual(
-    earnings.amount.map((c) => c.amount),
+    (await earningsOf(a, owner)).map((c) => c.amount),
     ["80"],
   );
 });
@@ -140,14 +128,8 @@ test("the owner at release time is paid after a device transfer", async (t) => {
     ).code,
     0,
   );
-  const earnings = await a.ask(
-    "/sensorchain.escrow.v1.Query/Earnings",
-    pb.QueryEarningsRequest,
-    { address: stranger },
-    pb.QueryEarningsResponse,
-  );
   t.deepEqual(
-    earnings.amount.map((c) => c.amount),
+    (await earningsOf(a, stranger)).map((c) => c.amount),
     ["80"],
   );
 });
