@@ -46,7 +46,8 @@ function mean(values: number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-function quantile(sorted: number[], q: number): number {
+/** The value at fraction q of sorted values (the lower of the two around it); NaN when empty. */
+export function quantile(sorted: number[], q: number): number {
   return sorted.length === 0
     ? Number.NaN
     : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;

@@ -22,7 +22,7 @@ import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import { secp256k1Address, secp256k1PublicKey, signSecp256k1 } from "../../chain/crypto/secp256k1.ts";
 import { createDevnet, startDevnetNode } from "../devnet.ts";
 import { fmt } from "./crypto.ts";
-import { printLatencyBreakdown } from "./devnet-breakdown.ts";
+import { printLatencyBreakdown, quantile } from "./devnet-breakdown.ts";
 
 const DENOM = "usensor";
 /** "1 s blocks" (issue 3): heights paced 1 s apart (consensus.block_interval), at least 200 ms after
@@ -168,11 +168,6 @@ function signSend(
   const signDoc = makeSignDoc(body, authInfo, chainId, accountNumber);
   const signature = signSecp256k1(SignDoc.encode(signDoc).finish(), key);
   return TxRaw.encode({ bodyBytes: body, authInfoBytes: authInfo, signatures: [signature] }).finish();
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<DevnetBenchFigures> {
@@ -365,8 +360,8 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       sent,
       committed: latencies.length,
       sustainedTxPerSecond: inWindow / ((loadEnd - start) / 1000 - warmup),
-      latencyP50Ms: percentile(latencies, 50),
-      latencyP99Ms: percentile(latencies, 99),
+      latencyP50Ms: quantile(latencies, 0.5),
+      latencyP99Ms: quantile(latencies, 0.99),
       nodes: devnet.nodes.map((node, i) => ({
         moniker: node.moniker,
         cpuPercent: (cpuSeconds[i]! / elapsed) * 100,
