@@ -9,8 +9,10 @@ import { ReplayError } from "./report.ts";
 export const REPLAY_PREFETCH_BLOCKS = 32;
 /** Blocks whose tx signatures may be verified in the worker pool ahead of execution (ReplayPreverifier
  * hands them in a chunk at a time): enough to keep the workers busy while the main thread executes,
- * few enough that their verdicts (≤ 1,000 txs a block at the default block gas) stay well under the
- * app's cache (MAX_SIGNATURE_CACHE_ENTRIES = 50,000). */
+ * few enough that their txs (≤ 1,000 a block at the default block gas) stay well under the app's
+ * decoded-tx cache (MAX_DECODED_TXS = 20,000, chain/app/application.ts). A verdict lives on its decoded
+ * tx (chain/app/signature-cache.ts): one that comes back for a tx the cache no longer holds is dropped
+ * and finalizeBlock verifies that signature itself. */
 export const REPLAY_PREVERIFY_BLOCKS = 8;
 
 export class BlockFeed {
