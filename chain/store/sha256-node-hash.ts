@@ -176,18 +176,33 @@ export function sha256Of(input: Uint8Array): Uint8Array {
 function digest(): Uint8Array {
   // ≤ 64 bytes: V8 keeps the array on its own heap (no malloc per digest).
   const out = new Uint8Array(32);
+  digestInto(out, 0);
+  return out;
+}
+
+function digestInto(out: Uint8Array, offset: number): void {
   for (let i = 0; i < 8; i++) {
     const word = H[i]!;
-    out[i * 4] = word >>> 24;
-    out[i * 4 + 1] = (word >>> 16) & 0xff;
-    out[i * 4 + 2] = (word >>> 8) & 0xff;
-    out[i * 4 + 3] = word & 0xff;
+    out[offset + i * 4] = word >>> 24;
+    out[offset + i * 4 + 1] = (word >>> 16) & 0xff;
+    out[offset + i * 4 + 2] = (word >>> 8) & 0xff;
+    out[offset + i * 4 + 3] = word & 0xff;
   }
-  return out;
 }
 
 /** sha256 of exactly NODE_PREIMAGE_BYTES bytes, as a new 32-byte array. */
 export function sha256Of65(input: Uint8Array): Uint8Array {
+  compress65(input);
+  return digest();
+}
+
+/** sha256Of65 written into `out` at `offset` (the in-memory tree's hash arena: no array per node). */
+export function sha256Of65Into(input: Uint8Array, out: Uint8Array, offset: number): void {
+  compress65(input);
+  digestInto(out, offset);
+}
+
+function compress65(input: Uint8Array): void {
   if (input.length !== NODE_PREIMAGE_BYTES) throw new RangeError("sha256Of65 needs a 65-byte input");
   H.set(INITIAL);
   for (let t = 0; t < 16; t++) {
@@ -200,5 +215,4 @@ export function sha256Of65(input: Uint8Array): Uint8Array {
   for (let t = 1; t < 15; t++) W[t] = 0;
   W[15] = NODE_PREIMAGE_BYTES * 8;
   compress();
-  return digest();
 }

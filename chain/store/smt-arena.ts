@@ -1,0 +1,259 @@
+// The in-memory compact SMT's storage (format 5): node slots in fixed-size typed-array chunks, no object per node
+// (nothing for the GC to mark or move). A child reference is an int32: 0 = empty subtree, i + 1 = inner slot i,
+// -(i + 1) = leaf slot i. Slots are immutable once their block is committed (path copying, smt-tree.ts); a freed
+// slot goes on its free list and is reused by a later block.
+import { HASH_BYTES } from "./smt-node.ts";
+
+/** Slots per chunk (2^16): an inner chunk is 2.5 MB, a leaf chunk 6 MB; chunks avoid copying the whole arena as
+ * it grows (and the transient double memory of a grown array). */
+const CHUNK_BITS = 16;
+const CHUNK_SLOTS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SLOTS - 1;
+/** Leaf record in the hash chunk: leaf hash ‖ key hash. */
+const LEAF_HASH_BYTES = 2 * HASH_BYTES;
+/** Leaf metadata per slot in an Int32Array chunk: key chunk, key offset, key length. */
+const LEAF_META = 3;
+/** Key bytes are appended to chunks of this size; a longer key gets a chunk of its own. */
+const KEY_CHUNK_BYTES = 1 << 20;
+/** First size of a free list (slot indices); it doubles as needed. */
+const FREE_LIST_INITIAL = 1024;
+
+export const EMPTY_REF = 0;
+
+export function isLeafRef(ref: number): boolean {
+  return ref < 0;
+}
+
+export function innerSlot(ref: number): number {
+  return ref - 1;
+}
+
+export function leafSlot(ref: number): number {
+  return -ref - 1;
+}
+
+class FreeList {
+  #slots = new Int32Array(FREE_LIST_INITIAL);
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(slot: number): void {
+    if (this.#length === this.#slots.length) {
+      const grown = new Int32Array(this.#slots.length * 2);
+      grown.set(this.#slots);
+      this.#slots = grown;
+    }
+    this.#slots[this.#length++] = slot;
+  }
+
+  pop(): number {
+    return this.#length === 0 ? -1 : this.#slots[--this.#length]!;
+  }
+}
+
+export class NodeArena {
+  readonly #innerHashes: Uint8Array[] = [];
+  readonly #innerChildren: Int32Array[] = [];
+  #innerHigh = 0;
+  readonly #innerFree = new FreeList();
+
+  readonly #leafHashes: Uint8Array[] = [];
+  readonly #leafVersions: Float64Array[] = [];
+  readonly #leafMeta: Int32Array[] = [];
+  /** 1 where a leaf slot is in use: key compaction copies those slots' keys. */
+  readonly #leafLive: Uint8Array[] = [];
+  #leafHigh = 0;
+  readonly #leafFree = new FreeList();
+
+  readonly #keyChunks: Uint8Array[] = [];
+  #keyChunk = -1;
+  #keyUsed = KEY_CHUNK_BYTES;
+  /** Key bytes appended since the last key compaction, and live key bytes found by it. */
+  #keyAppended = 0;
+  #keyLiveAtCompaction = 0;
+
+  /** Live inner and leaf slots. */
+  get innerCount(): number {
+    return this.#innerHigh - this.#innerFree.length;
+  }
+
+  get leafCount(): number {
+    return this.#leafHigh - this.#leafFree.length;
+  }
+
+  /** Bytes of typed arrays held (chunks, including free slots). */
+  get bytes(): number {
+    let total = 0;
+    for (const chunk of this.#keyChunks) total += chunk.byteLength;
+    return (
+      total +
+      this.#innerHashes.length * CHUNK_SLOTS * (HASH_BYTES + 8) +
+      this.#leafHashes.length * CHUNK_SLOTS * (LEAF_HASH_BYTES + 8 + 4 * LEAF_META + 1)
+    );
+  }
+
+  // Inner nodes
+
+  /** A new inner slot with children `left`, `right`; its hash is written by the caller (innerHashArray). */
+  allocInner(left: number, right: number): number {
+    let slot = this.#innerFree.pop();
+    if (slot < 0) {
+      slot = this.#innerHigh++;
+      if ((slot & CHUNK_MASK) === 0 && slot >>> CHUNK_BITS === this.#innerHashes.length) {
+        this.#innerHashes.push(new Uint8Array(CHUNK_SLOTS * HASH_BYTES));
+        this.#innerChildren.push(new Int32Array(CHUNK_SLOTS * 2));
+      }
+    }
+    const children = this.#innerChildren[slot >>> CHUNK_BITS]!;
+    const at = (slot & CHUNK_MASK) * 2;
+    children[at] = left;
+    children[at + 1] = right;
+    return slot;
+  }
+
+  freeInner(slot: number): void {
+    this.#innerFree.push(slot);
+  }
+
+  left(slot: number): number {
+    return this.#innerChildren[slot >>> CHUNK_BITS]![(slot & CHUNK_MASK) * 2]!;
+  }
+
+  right(slot: number): number {
+    return this.#innerChildren[slot >>> CHUNK_BITS]![(slot & CHUNK_MASK) * 2 + 1]!;
+  }
+
+  /** The chunk holding inner slot `slot`'s hash, at innerHashOffset(slot). */
+  innerHashArray(slot: number): Uint8Array {
+    return this.#innerHashes[slot >>> CHUNK_BITS]!;
+  }
+
+  innerHashOffset(slot: number): number {
+    return (slot & CHUNK_MASK) * HASH_BYTES;
+  }
+
+  // Leaves
+
+  /** A new leaf slot: its hash and key hash are written by the caller (leafHashArray), its key is `keyFrom`'s
+   * (a leaf slot whose key bytes it shares: the same key) or `key` appended. */
+  allocLeaf(valueVersion: number, key: Uint8Array | undefined, keyFrom: number): number {
+    let slot = this.#leafFree.pop();
+    if (slot < 0) {
+      slot = this.#leafHigh++;
+      if ((slot & CHUNK_MASK) === 0 && slot >>> CHUNK_BITS === this.#leafHashes.length) {
+        this.#leafHashes.push(new Uint8Array(CHUNK_SLOTS * LEAF_HASH_BYTES));
+        this.#leafVersions.push(new Float64Array(CHUNK_SLOTS));
+        this.#leafMeta.push(new Int32Array(CHUNK_SLOTS * LEAF_META));
+        this.#leafLive.push(new Uint8Array(CHUNK_SLOTS));
+      }
+    }
+    const chunk = slot >>> CHUNK_BITS;
+    const index = slot & CHUNK_MASK;
+    this.#leafLive[chunk]![index] = 1;
+    this.#leafVersions[chunk]![index] = valueVersion;
+    const meta = this.#leafMeta[chunk]!;
+    const at = index * LEAF_META;
+    if (key === undefined) {
+      const from = this.#leafMeta[keyFrom >>> CHUNK_BITS]!;
+      const fromAt = (keyFrom & CHUNK_MASK) * LEAF_META;
+      meta[at] = from[fromAt]!;
+      meta[at + 1] = from[fromAt + 1]!;
+      meta[at + 2] = from[fromAt + 2]!;
+    } else this.#appendKey(key, meta, at);
+    return slot;
+  }
+
+  freeLeaf(slot: number): void {
+    this.#leafLive[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = 0;
+    this.#leafFree.push(slot);
+  }
+
+  #appendKey(key: Uint8Array, meta: Int32Array, at: number): void {
+    if (key.length > KEY_CHUNK_BYTES / 4) {
+      // A long key: a chunk of its own, so that chunks stay dense.
+      this.#keyChunks.push(new Uint8Array(key));
+      meta[at] = this.#keyChunks.length - 1;
+      meta[at + 1] = 0;
+      meta[at + 2] = key.length;
+      this.#keyAppended += key.length;
+      return;
+    }
+    if (this.#keyUsed + key.length > KEY_CHUNK_BYTES) {
+      this.#keyChunks.push(new Uint8Array(KEY_CHUNK_BYTES));
+      this.#keyChunk = this.#keyChunks.length - 1;
+      this.#keyUsed = 0;
+    }
+    this.#keyChunks[this.#keyChunk]!.set(key, this.#keyUsed);
+    meta[at] = this.#keyChunk;
+    meta[at + 1] = this.#keyUsed;
+    meta[at + 2] = key.length;
+    this.#keyUsed += key.length;
+    this.#keyAppended += key.length;
+  }
+
+  /** The chunk holding leaf slot `slot`'s hash ‖ key hash, at leafHashOffset(slot) (key hash 32 bytes later). */
+  leafHashArray(slot: number): Uint8Array {
+    return this.#leafHashes[slot >>> CHUNK_BITS]!;
+  }
+
+  leafHashOffset(slot: number): number {
+    return (slot & CHUNK_MASK) * LEAF_HASH_BYTES;
+  }
+
+  valueVersion(slot: number): number {
+    return this.#leafVersions[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
+  }
+
+  /** A copy of the leaf's key. */
+  key(slot: number): Uint8Array {
+    const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;
+    const at = (slot & CHUNK_MASK) * LEAF_META;
+    const start = meta[at + 1]!;
+    return this.#keyChunks[meta[at]!]!.slice(start, start + meta[at + 2]!);
+  }
+
+  /** Hash of the node `ref` (not empty) copied into `out` at `offset`. */
+  copyHash(ref: number, out: Uint8Array, offset: number): void {
+    let source: Uint8Array;
+    let at: number;
+    if (ref < 0) {
+      const slot = -ref - 1;
+      source = this.#leafHashes[slot >>> CHUNK_BITS]!;
+      at = (slot & CHUNK_MASK) * LEAF_HASH_BYTES;
+    } else {
+      const slot = ref - 1;
+      source = this.#innerHashes[slot >>> CHUNK_BITS]!;
+      at = (slot & CHUNK_MASK) * HASH_BYTES;
+    }
+    for (let i = 0; i < HASH_BYTES; i++) out[offset + i] = source[at + i]!;
+  }
+
+  /** A copy of the hash of `ref` (32 zero bytes for the empty subtree). */
+  hash(ref: number): Uint8Array {
+    const out = new Uint8Array(HASH_BYTES);
+    if (ref !== EMPTY_REF) this.copyHash(ref, out, 0);
+    return out;
+  }
+
+  /** Copies live keys into fresh chunks once the bytes appended since the last compaction pass the live bytes
+   * then (a deleted key's bytes are garbage; an update shares its key's bytes). */
+  compactKeys(): void {
+    if (this.#keyAppended < Math.max(this.#keyLiveAtCompaction, KEY_CHUNK_BYTES * 8)) return;
+    const old = this.#keyChunks.splice(0);
+    this.#keyChunk = -1;
+    this.#keyUsed = KEY_CHUNK_BYTES;
+    this.#keyAppended = 0;
+    for (let slot = 0; slot < this.#leafHigh; slot++) {
+      if (this.#leafLive[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] === 0) continue;
+      const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;
+      const at = (slot & CHUNK_MASK) * LEAF_META;
+      const start = meta[at + 1]!;
+      this.#appendKey(old[meta[at]!]!.subarray(start, start + meta[at + 2]!), meta, at);
+    }
+    this.#keyLiveAtCompaction = this.#keyAppended;
+    this.#keyAppended = 0;
+  }
+}
