@@ -9,13 +9,22 @@ import { SigningStargateClient, type StdFee } from "@cosmjs/stargate";
 import type { ExecutionContext } from "ava";
 import { ClassicLevel } from "classic-level";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import type { Event, ExecTxResult, QueryResponse } from "../../chain/app/abci.ts";
+import type {
+  Event,
+  ExecTxResult,
+  FinalizeBlockResponse,
+  InitChainResponse,
+  Misbehavior,
+  QueryResponse,
+} from "../../chain/app/abci.ts";
 import { BaseApplication } from "../../chain/app/application.ts";
 import type { Module } from "../../chain/app/module.ts";
 import type { CommitMultiStore } from "../../chain/store/commit-types.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
+import { createRegistry } from "../../client/index.ts";
 import { authModule } from "../../modules/auth/module.ts";
 import { bankModule } from "../../modules/bank/module.ts";
+import { encodeCanonical, type ProtoEncoder } from "../../proto/canonical.ts";
 
 export const CHAIN_ID = "sensorchain-test-1";
 /** BIP-39 test vector mnemonic: fixed keys so failures replay. */
@@ -37,6 +46,9 @@ export async function openTestStore(
   });
   return openCommitMultiStore({ db, storeNames, syncWrites: false });
 }
+
+/** The addresses of `wallets(6)`, the module fixtures' operators and roles, for destructuring. */
+export type SixAddresses = [string, string, string, string, string, string];
 
 export interface Wallets {
   wallet: DirectSecp256k1HdWallet;
@@ -72,12 +84,37 @@ export function sendMsg(from: string, to: string, amount: bigint | number, denom
   };
 }
 
+/** The consensus params every test chain starts with (CometBFT's defaults but unlimited block gas). */
+export const TEST_CONSENSUS_PARAMS = {
+  block: { maxBytes: 4_194_304n, maxGas: -1n },
+  evidence: { maxAgeNumBlocks: 100_000n, maxAgeDurationNs: 172_800_000_000_000n, maxBytes: 1_048_576n },
+  validator: { pubKeyTypes: ["ed25519"] },
+  version: { app: 1n },
+};
+
+/** app_state.bank funding each address with `amount` usensor. */
+export function fundedBankGenesis(balances: readonly (readonly [string, bigint | number | string])[]) {
+  return {
+    params: { default_send_enabled: true },
+    balances: balances.map(([address, amount]) => ({
+      address,
+      coins: [{ denom: DENOM, amount: amount.toString() }],
+    })),
+    supply: [],
+    denom_metadata: [],
+    send_enabled: [],
+    native_denom: DENOM,
+  };
+}
+
 export interface TestApp {
   app: BaseApplication;
   store: CommitMultiStore;
   modules: Module[];
   w: Wallets;
   height: bigint;
+  /** What InitChain answered. */
+  init: InitChainResponse;
   sign(
     from: string,
     msgs: EncodeObject[],
@@ -90,7 +127,10 @@ export interface TestApp {
       timeoutHeight?: bigint;
     },
   ): Promise<Uint8Array>;
-  /** finalizeBlock + commit at the next height. */
+  /** finalizeBlock + commit at the next height (time GENESIS_TIME + height, no proposer); the whole
+   * response. Fixtures may replace it (another clock, invariant checks): `block` goes through it. */
+  finalize(txs?: Uint8Array[], misbehavior?: Misbehavior[]): Promise<FinalizeBlockResponse>;
+  /** finalize's tx results. */
   block(txs: Uint8Array[]): Promise<ExecTxResult[]>;
   query(path: string, data: Uint8Array, height?: bigint, prove?: boolean): Promise<QueryResponse>;
   accountOf(address: string): Promise<{ accountNumber: number; sequence: number } | undefined>;
@@ -105,6 +145,8 @@ export interface TestAppOptions {
   genesis?: Record<string, unknown>;
   /** Modules of the app (default auth + bank). */
   modules?: Module[];
+  /** CometBFT genesis validators handed to InitChain (default: none, as CometBFT may send). */
+  requestValidators?: { pubKey: Uint8Array; power: bigint }[];
 }
 
 export async function startApp(t: ExecutionContext, options: TestAppOptions = {}): Promise<TestApp> {
@@ -122,29 +164,12 @@ export async function startApp(t: ExecutionContext, options: TestAppOptions = {}
     [w.addresses[0]!]: 1_000_000_000n,
     [w.addresses[1]!]: 1_000_000_000n,
   };
-  const genesis = options.genesis ?? {
-    bank: {
-      params: { default_send_enabled: true },
-      balances: Object.entries(balances).map(([address, amount]) => ({
-        address,
-        coins: [{ denom: DENOM, amount: amount.toString() }],
-      })),
-      supply: [],
-      denom_metadata: [],
-      send_enabled: [],
-      native_denom: DENOM,
-    },
-  };
-  await app.initChain({
+  const genesis = options.genesis ?? { bank: fundedBankGenesis(Object.entries(balances)) };
+  const init = await app.initChain({
     time: GENESIS_TIME,
     chainId: CHAIN_ID,
-    consensusParams: {
-      block: { maxBytes: 4_194_304n, maxGas: -1n },
-      evidence: { maxAgeNumBlocks: 100_000n, maxAgeDurationNs: 172_800_000_000_000n, maxBytes: 1_048_576n },
-      validator: { pubKeyTypes: ["ed25519"] },
-      version: { app: 1n },
-    },
-    validators: [],
+    consensusParams: TEST_CONSENSUS_PARAMS,
+    validators: options.requestValidators ?? [],
     appStateBytes: new TextEncoder().encode(JSON.stringify(genesis)),
     initialHeight: 1n,
   });
@@ -154,6 +179,7 @@ export async function startApp(t: ExecutionContext, options: TestAppOptions = {}
     modules,
     w,
     height: 0n,
+    init,
     async accountOf(address) {
       const { QueryAccountRequest, QueryAccountResponse } = await import(
         "cosmjs-types/cosmos/auth/v1beta1/query"
@@ -186,7 +212,7 @@ export async function startApp(t: ExecutionContext, options: TestAppOptions = {}
       );
       return TxRaw.encode(raw).finish();
     },
-    async block(txs) {
+    async finalize(txs = [], misbehavior = []) {
       test.height += 1n;
       const response = await app.finalizeBlock({
         txs,
@@ -196,10 +222,13 @@ export async function startApp(t: ExecutionContext, options: TestAppOptions = {}
         nextValidatorsHash: new Uint8Array(32),
         hash: new Uint8Array(32),
         decidedLastCommit: { round: 0, votes: [] },
-        misbehavior: [],
+        misbehavior,
       });
       await app.commit({ extraOperations: [] });
-      return response.txResults;
+      return response;
+    },
+    async block(txs) {
+      return (await test.finalize(txs)).txResults;
     },
     query(path, data, height = 0n, prove = false) {
       return app.query({ path, data, height, prove });
@@ -208,9 +237,104 @@ export async function startApp(t: ExecutionContext, options: TestAppOptions = {}
   return test;
 }
 
+/** Throws naming every module invariant broken after the last block (fixtures that check them after
+ * each block call it from their finalize). */
+export async function assertInvariants(a: TestApp): Promise<void> {
+  const broken = await a.app.checkInvariants();
+  if (broken.length > 0) throw new Error(`invariants broken after block ${a.height}: ${broken.join("; ")}`);
+}
+
 /** Attributes of the events of one type, as plain objects, in order. */
 export function eventsOf(events: readonly Event[], type: string): Record<string, string>[] {
   return events
     .filter((event) => event.type === type)
     .map((event) => Object.fromEntries(event.attributes.map((a) => [a.key, a.value])));
+}
+
+/** Signs txs of the project's modules (the client registry) from `from` at its next sequence (or
+ * `sequence`), with the module tests' fee of 10,000 usensor for 400,000 gas. */
+export type ModuleSigner = (from: string, msgs: EncodeObject[], sequence?: number) => Promise<Uint8Array>;
+
+export async function moduleSigner(a: TestApp): Promise<ModuleSigner> {
+  const client = await SigningStargateClient.offline(a.w.wallet, { registry: createRegistry() });
+  return async (from, msgs, sequence) => {
+    const known = await a.accountOf(from);
+    const raw = await client.sign(from, msgs, fee(10_000, 400_000), "", {
+      accountNumber: BigInt(known?.accountNumber ?? 0),
+      sequence: sequence ?? known?.sequence ?? 0,
+      chainId: CHAIN_ID,
+    });
+    return TxRaw.encode(raw).finish();
+  };
+}
+
+/** Several txs (each one signer's msgs, signed at consecutive sequences) in one block. */
+export async function runInOneBlock(
+  a: TestApp,
+  sign: ModuleSigner,
+  txs: { from: string; msgs: EncodeObject[] }[],
+): Promise<ExecTxResult[]> {
+  const sequences = new Map<string, number>();
+  const signed: Uint8Array[] = [];
+  for (const tx of txs) {
+    const sequence = sequences.get(tx.from) ?? (await a.accountOf(tx.from))?.sequence ?? 0;
+    sequences.set(tx.from, sequence + 1);
+    signed.push(await sign(tx.from, tx.msgs, sequence));
+  }
+  return a.block(signed);
+}
+
+/** What the module fixtures (device, identity) add to a TestApp for running their txs. */
+export interface ModuleTxRunner {
+  /** Signs msgs from `from` (next sequence), runs them in one block, returns the tx result. */
+  run(from: string, msgs: EncodeObject[]): Promise<ExecTxResult>;
+  /** Several txs (each one signer's msgs) in one block. */
+  runMany(txs: { from: string; msgs: EncodeObject[] }[]): Promise<ExecTxResult[]>;
+  queryError(method: string, request: object): Promise<QueryFailure>;
+}
+
+/** A module's signer, its tx runners and its service's queries over `a`. */
+export async function moduleTxRunner(
+  a: TestApp,
+  service: string,
+  requests: Record<string, ProtoEncoder<object>>,
+): Promise<ModuleTxRunner & { sign: ModuleSigner; ask: ReturnType<typeof serviceQueries>["ask"] }> {
+  const sign = await moduleSigner(a);
+  const queries = serviceQueries(a, service, requests);
+  return {
+    sign,
+    async run(from, msgs) {
+      const [result] = await a.block([await sign(from, msgs)]);
+      return result!;
+    },
+    runMany: (txs) => runInOneBlock(a, sign, txs),
+    ask: queries.ask,
+    queryError: queries.failure,
+  };
+}
+
+/** A failed query's code, codespace and log. */
+export interface QueryFailure {
+  code: number;
+  codespace: string;
+  log: string;
+}
+
+/** Queries of one gRPC service (`/sensorchain.device.v1.Query`) by method name, the request encoded
+ * canonically with its type in `requests`: `ask` decodes the answer (and throws on a failure), `failure` returns
+ * the failure. */
+export function serviceQueries(a: TestApp, service: string, requests: Record<string, ProtoEncoder<object>>) {
+  const query = (method: string, request: object) =>
+    a.query(`${service}/${method}`, encodeCanonical(requests[method]!, request));
+  return {
+    async ask<T>(method: string, request: object, type: { decode(bytes: Uint8Array): T }): Promise<T> {
+      const response = await query(method, request);
+      if (response.code !== 0) throw new Error(`query ${method} failed: ${response.log}`);
+      return type.decode(response.value);
+    },
+    async failure(method: string, request: object): Promise<QueryFailure> {
+      const response = await query(method, request);
+      return { code: response.code, codespace: response.codespace, log: response.log };
+    },
+  };
 }

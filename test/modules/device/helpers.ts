@@ -2,30 +2,29 @@
 // LevelDB), txs signed by cosmjs with the project's client registry, device keys from fixed seeds.
 
 import type { EncodeObject } from "@cosmjs/proto-signing";
-import { SigningStargateClient } from "@cosmjs/stargate";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { ExecutionContext } from "ava";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import type { ExecTxResult } from "../../../chain/app/abci.ts";
-import { createRegistry, KeyType, PricingUnit, device as pb } from "../../../client/index.ts";
+import { KeyType, PricingUnit, device as pb } from "../../../client/index.ts";
 import { authModule } from "../../../modules/auth/module.ts";
 import { bankModule } from "../../../modules/bank/module.ts";
 import { deviceModule } from "../../../modules/device/module.ts";
-import { CHAIN_ID, fee, startApp, type TestApp, type TestAppOptions } from "../../helpers/app.ts";
+import type { ProtoEncoder } from "../../../proto/canonical.ts";
+import {
+  type ModuleTxRunner,
+  moduleTxRunner,
+  startApp,
+  type TestApp,
+  type TestAppOptions,
+} from "../../helpers/app.ts";
 
-export interface DeviceTestApp extends TestApp {
-  /** Signs msgs from `from` (next sequence), runs them in one block, returns the tx result. */
-  run(from: string, msgs: EncodeObject[]): Promise<ExecTxResult>;
-  /** Several txs (each one signer's msgs) in one block. */
-  runMany(txs: { from: string; msgs: EncodeObject[] }[]): Promise<ExecTxResult[]>;
+export interface DeviceTestApp extends TestApp, ModuleTxRunner {
   signDevice(from: string, msgs: EncodeObject[], sequence?: number): Promise<Uint8Array>;
   queryDevice<T>(method: string, request: object, type: { decode(bytes: Uint8Array): T }): Promise<T>;
-  queryError(method: string, request: object): Promise<{ code: number; codespace: string; log: string }>;
 }
 
-const REQUEST_TYPES: Record<string, { encode(message: object): { finish(): Uint8Array } }> = {
+const REQUEST_TYPES: Record<string, ProtoEncoder<object>> = {
   Device: pb.QueryDeviceRequest,
   DevicesByOwner: pb.QueryDevicesByOwnerRequest,
   SharedDevices: pb.QuerySharedDevicesRequest,
@@ -38,49 +37,12 @@ export async function startDeviceApp(
   options: Omit<TestAppOptions, "modules"> = {},
 ): Promise<DeviceTestApp> {
   const a = await startApp(t, { ...options, modules: [authModule(), bankModule(), deviceModule()] });
-  const client = await SigningStargateClient.offline(a.w.wallet, { registry: createRegistry() });
-  const signDevice = async (from: string, msgs: EncodeObject[], sequence?: number) => {
-    const known = await a.accountOf(from);
-    const raw = await client.sign(from, msgs, fee(10_000, 400_000), "", {
-      accountNumber: BigInt(known?.accountNumber ?? 0),
-      sequence: sequence ?? known?.sequence ?? 0,
-      chainId: CHAIN_ID,
-    });
-    return TxRaw.encode(raw).finish();
-  };
-  const device: DeviceTestApp = Object.assign(a, {
-    signDevice,
-    async run(from: string, msgs: EncodeObject[]) {
-      const [result] = await a.block([await signDevice(from, msgs)]);
-      return result!;
-    },
-    async runMany(txs: { from: string; msgs: EncodeObject[] }[]) {
-      const sequences = new Map<string, number>();
-      const signed: Uint8Array[] = [];
-      for (const tx of txs) {
-        const sequence = sequences.get(tx.from) ?? (await a.accountOf(tx.from))?.sequence ?? 0;
-        sequences.set(tx.from, sequence + 1);
-        signed.push(await signDevice(tx.from, tx.msgs, sequence));
-      }
-      return a.block(signed);
-    },
-    async queryDevice<T>(method: string, request: object, type: { decode(bytes: Uint8Array): T }) {
-      const response = await a.query(
-        `/sensorchain.device.v1.Query/${method}`,
-        REQUEST_TYPES[method]!.encode(request).finish(),
-      );
-      if (response.code !== 0) throw new Error(`query ${method} failed: ${response.log}`);
-      return type.decode(response.value);
-    },
-    async queryError(method: string, request: object) {
-      const response = await a.query(
-        `/sensorchain.device.v1.Query/${method}`,
-        REQUEST_TYPES[method]!.encode(request).finish(),
-      );
-      return { code: response.code, codespace: response.codespace, log: response.log };
-    },
-  });
-  return device;
+  const { sign, ask, run, runMany, queryError } = await moduleTxRunner(
+    a,
+    "/sensorchain.device.v1.Query",
+    REQUEST_TYPES,
+  );
+  return Object.assign(a, { signDevice: sign, queryDevice: ask, run, runMany, queryError });
 }
 
 function seed(label: string): Uint8Array {

@@ -17,7 +17,7 @@ import { escrowModule } from "../../../modules/escrow/module.ts";
 import { meterModule } from "../../../modules/meter/module.ts";
 import { poaModule } from "../../../modules/poa/module.ts";
 import { encodeCanonical, type ProtoEncoder } from "../../../proto/canonical.ts";
-import { DENOM, GENESIS_TIME } from "../../helpers/app.ts";
+import { assertInvariants, DENOM, GENESIS_TIME, type SixAddresses } from "../../helpers/app.ts";
 import { registerMsg, shareMsg } from "../device/helpers.ts";
 import { addressOf, type PoaTestApp, startPoaApp } from "../poa/helpers.ts";
 
@@ -75,8 +75,7 @@ export async function startEscrowApp(
       misbehavior,
     });
     await a.app.commit({ extraOperations: [] });
-    const broken = await a.app.checkInvariants();
-    if (broken.length > 0) throw new Error(`invariants broken after block ${a.height}: ${broken.join("; ")}`);
+    await assertInvariants(a);
     return response;
   };
   a.exec = async (from, msgs) => (await a.run(from, msgs)).result;
@@ -173,14 +172,7 @@ export async function earningsOf(a: EscrowTestApp, address: string) {
  * shared device, 5 consumes. */
 export async function escrowRoles(t: ExecutionContext) {
   const a = await startEscrowApp(t);
-  const [o0, gateway, authority, stranger, owner, consumer] = a.operators as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [o0, gateway, authority, stranger, owner, consumer] = a.operators as SixAddresses;
   await sharedDevice(a, owner);
   return { a, o0, gateway, authority, stranger, owner, consumer };
 }

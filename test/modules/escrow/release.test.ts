@@ -3,7 +3,7 @@
 // invariants checked after every block).
 import test from "ava";
 import { splitRelease } from "../../../modules/escrow/keeper.ts";
-import { DENOM } from "../../helpers/app.ts";
+import { DENOM, type SixAddresses } from "../../helpers/app.ts";
 import { ownerMsg } from "../device/helpers.ts";
 import { addressOf } from "../poa/helpers.ts";
 import {
@@ -136,14 +136,7 @@ test("the owner at release time is paid after a device transfer", async (t) => {
 
 test("params and platform pool: only the authority; shares must sum to 10,000", async (t) => {
   const a = await startEscrowApp(t);
-  const [o0, , , , owner, consumer] = a.operators as string[] as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [o0, , , , owner, consumer] = a.operators as SixAddresses;
   t.like(
     await a.exec(o0, [
       escrowMsg("UpdateParams", {

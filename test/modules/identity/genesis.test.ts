@@ -8,7 +8,7 @@ import { authModule } from "../../../modules/auth/module.ts";
 import { bankModule } from "../../../modules/bank/module.ts";
 import type { Operator } from "../../../modules/identity/module.ts";
 import { identityModule } from "../../../modules/identity/module.ts";
-import { startApp } from "../../helpers/app.ts";
+import { type SixAddresses, startApp } from "../../helpers/app.ts";
 import {
   cidOf,
   identityGenesis,
@@ -168,7 +168,7 @@ test("genesis export then import gives the same app hash, indexes and votes", as
 test("a poa keeper's operator set replaces params; votes of operators who left do not count", async (t) => {
   const { wallets } = await import("../../helpers/app.ts");
   const w = await wallets(6);
-  const [alice, , o2, o3, o4, o5] = w.addresses as [string, string, string, string, string, string];
+  const [alice, , o2, o3, o4, o5] = w.addresses as SixAddresses;
   let operators: Operator[] = [o2, o3, o4, o5].map((address) => ({ address, power: 1n }));
   // The poa module is not built yet: a module with its name and the narrow keeper interface.
   const poa: Module = {

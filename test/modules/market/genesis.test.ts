@@ -5,11 +5,12 @@ import { GenesisError } from "../../../chain/app/errors.ts";
 import { market as pb } from "../../../client/index.ts";
 import { marketModule } from "../../../modules/market/module.ts";
 import { splitForfeit, splitPurchase } from "../../../modules/market/split.ts";
+import type { SixAddresses } from "../../helpers/app.ts";
 import { buyMsg, challengeMsg, createMsg, device, listed, startMarketApp, voteMsg } from "./helpers.ts";
 
 test("export then import gives the same state and app hash", async (t) => {
   const a = await startMarketApp(t);
-  const [o0, o1, o2, o3, seller, buyer] = a.w.addresses as [string, string, string, string, string, string];
+  const [o0, o1, o2, o3, seller, buyer] = a.w.addresses as SixAddresses;
   const id = await listed(a, seller);
   await device(a, buyer, "D035_0002");
   await a.exec(buyer, [createMsg(buyer, { deviceId: "D035_0002", stake: "3000" })]);

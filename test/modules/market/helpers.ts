@@ -14,8 +14,17 @@ import { deviceModule } from "../../../modules/device/module.ts";
 import type { MarketKeeper } from "../../../modules/market/keeper.ts";
 import { marketModule } from "../../../modules/market/module.ts";
 import { poaModule } from "../../../modules/poa/module.ts";
-import { encodeCanonical, type ProtoEncoder } from "../../../proto/canonical.ts";
-import { DENOM, GENESIS_TIME, wallets } from "../../helpers/app.ts";
+import type { ProtoEncoder } from "../../../proto/canonical.ts";
+import {
+  assertInvariants,
+  DENOM,
+  fundedBankGenesis,
+  GENESIS_TIME,
+  type QueryFailure,
+  type SixAddresses,
+  serviceQueries,
+  wallets,
+} from "../../helpers/app.ts";
 import { registerMsg } from "../device/helpers.ts";
 import { type PoaTestApp, startPoaApp, validatorJson } from "../poa/helpers.ts";
 
@@ -38,7 +47,7 @@ export interface MarketTestApp extends PoaTestApp {
   exec(from: string, msgs: EncodeObject[]): Promise<ExecTxResult>;
   balance(address: string, denom?: string): bigint;
   ask<T>(method: string, request: object, type: { decode(b: Uint8Array): T }): Promise<T>;
-  askFailure(method: string, request: object): Promise<{ code: number; codespace: string; log: string }>;
+  askFailure(method: string, request: object): Promise<QueryFailure>;
   /** Unix seconds of the last committed block. */
   lastTime(): bigint;
 }
@@ -61,17 +70,7 @@ const REQUESTS: Record<string, ProtoEncoder<object>> = {
 export async function marketAppState(params: object = PARAMS): Promise<Record<string, unknown>> {
   const w = await wallets(6);
   return {
-    bank: {
-      params: { default_send_enabled: true },
-      balances: w.addresses.map((address) => ({
-        address,
-        coins: [{ denom: DENOM, amount: FUNDS.toString() }],
-      })),
-      supply: [],
-      denom_metadata: [],
-      send_enabled: [],
-      native_denom: DENOM,
-    },
+    bank: fundedBankGenesis(w.addresses.map((address) => [address, FUNDS])),
     poa: { validators: [0, 1, 2, 3].map((i) => validatorJson(`v${i}`, 10n, w.addresses[i]!)) },
     market: { params },
   };
@@ -90,29 +89,15 @@ export async function startMarketApp(
   const finalize = a.finalize.bind(a);
   a.finalize = async (txs = [], misbehavior = []): Promise<FinalizeBlockResponse> => {
     const response = await finalize(txs, misbehavior);
-    const broken = await a.app.checkInvariants();
-    if (broken.length > 0) throw new Error(`invariants broken after block ${a.height}: ${broken.join("; ")}`);
+    await assertInvariants(a);
     return response;
   };
   a.exec = async (from, msgs) => (await a.run(from, msgs)).result;
   a.balance = (address, denom = DENOM) => bank.getBalance(a.context(), address, denom);
   a.lastTime = () => GENESIS_TIME.seconds + a.height;
-  const query = (method: string, request: object) =>
-    a.app.query({
-      path: `/sensorchain.market.v1.Query/${method}`,
-      data: encodeCanonical(REQUESTS[method]!, request),
-      height: 0n,
-      prove: false,
-    });
-  a.ask = async (method, request, type) => {
-    const response = await query(method, request);
-    if (response.code !== 0) throw new Error(`${method}: ${response.log}`);
-    return type.decode(response.value);
-  };
-  a.askFailure = async (method, request) => {
-    const response = await query(method, request);
-    return { code: response.code, codespace: response.codespace, log: response.log };
-  };
+  const queries = serviceQueries(a, "/sensorchain.market.v1.Query", REQUESTS);
+  a.ask = queries.ask;
+  a.askFailure = queries.failure;
   return a;
 }
 
@@ -196,7 +181,7 @@ export const POOL = moduleAddress("escrow_platform_pool");
 /** A market app and its roles: operators o0-o3 (the validators), a seller and a buyer. */
 export async function roles(t: ExecutionContext) {
   const a = await startMarketApp(t);
-  const [o0, o1, o2, o3, seller, buyer] = a.w.addresses as [string, string, string, string, string, string];
+  const [o0, o1, o2, o3, seller, buyer] = a.w.addresses as SixAddresses;
   return { a, o0, o1, o2, o3, seller, buyer };
 }
 

@@ -6,6 +6,7 @@ import type { ExecutionContext } from "ava";
 import { meter as pb } from "../../../client/index.ts";
 import { bodyToProto, type CommitmentBody, commitmentHash } from "../../../modules/meter/codec.ts";
 import { type Reading, readingSignBytes } from "../../../modules/meter/reading.ts";
+import type { SixAddresses } from "../../helpers/app.ts";
 import { DAY_SECONDS, DEVICE, type EscrowTestApp, sharedDevice, startEscrowApp } from "../escrow/helpers.ts";
 
 export const DEVICE_SEED = new Uint8Array(32).fill(9);
@@ -41,7 +42,7 @@ export const attest = (operator: string, body: CommitmentBody, hash = commitment
  * owned by wallet 4, wallet 5 consuming. */
 export async function meterRoles(t: ExecutionContext) {
   const a = await startEscrowApp(t, { powers: [20n, 10n, 10n, 20n] });
-  const [o0, o1, o2, o3, owner, consumer] = a.operators as [string, string, string, string, string, string];
+  const [o0, o1, o2, o3, owner, consumer] = a.operators as SixAddresses;
   await sharedDevice(a, owner);
   return { a, o0, o1, o2, o3, owner, consumer };
 }
