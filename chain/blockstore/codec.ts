@@ -111,6 +111,7 @@ function consensusParamsFromProto(params: ProtoConsensusParams): ConsensusParams
  * embedded both in the block's results and in the tx's own record. */
 export function encodeExecTxResult(result: ExecTxResult, allocate: Allocate = allocateFresh): Uint8Array {
   scratchAt = 0;
+  wellFormed = true;
   reserve(64 + result.data.length);
   const code = result.code >>> 0;
   if (code !== 0) {
@@ -154,6 +155,15 @@ export function encodeExecTxResult(result: ExecTxResult, allocate: Allocate = al
   if (scratch.length > MAX_SCRATCH_BYTES) scratch = new Uint8Array(INITIAL_SCRATCH_BYTES);
   return out;
 }
+
+/** Whether every string the last encodeExecTxResult wrote was well-formed UTF-16: then its bytes are
+ * what TextEncoder makes of each, and decoding gives the strings back (cosmjs-types' writer encodes a
+ * lone surrogate as three bytes that are not UTF-8). */
+export function lastEncodingWellFormed(): boolean {
+  return wellFormed;
+}
+
+let wellFormed = true;
 
 /** encodeExecTxResult's scratch: a MsgSend's result is ~1 KiB. It grows for a larger result and is
  * dropped afterwards when it grew past MAX_SCRATCH_BYTES, so one huge result does not stay resident. */
@@ -203,6 +213,7 @@ function writeStringField(tag: number, text: string): void {
     if (char >= 0x80) break;
     scratch[start + i] = char;
   }
+  if (i < length && !text.isWellFormed()) wellFormed = false;
   scratchAt = start + (i === length ? length : utf8Write(text, scratch, start));
   closeLength(lengthAt);
 }

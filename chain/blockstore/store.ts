@@ -2,6 +2,7 @@
 // FinalizeBlock results, validator sets by height, the tx index and the event indexes. Writes are
 // returned as batch operations for the node's per-block atomic batch; reads go to the DB directly.
 import type { Event, FinalizeBlockResponse } from "../app/abci.ts";
+import { DeliveredTxResult } from "../app/delivered-result.ts";
 import { txHashOf } from "../app/tx-hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
 import type { Block, BlockID, Commit, Validator } from "../types/block.ts";
@@ -22,6 +23,7 @@ import {
   encodeTxRecord,
   encodeValidatorsInfo,
 } from "./codec.ts";
+import { encodedEventKeys } from "./encoded-index.ts";
 import {
   blockHashKey,
   eventKey,
@@ -282,7 +284,10 @@ export class BlockStoreImpl implements BlockStore {
     // Each tx's result (mostly its events) is encoded once, for the block's results and its record.
     // The block's small arrays (results, records, index keys) as views of a few shared chunks.
     const allocate = byteArena();
-    const encodedResults = results.txResults.map((result) => encodeExecTxResult(result, allocate));
+    // The application's results of delivered txs come encoded already (chain/app/delivered-result.ts).
+    const encodedResults = results.txResults.map((result) =>
+      result instanceof DeliveredTxResult ? result.encoded : encodeExecTxResult(result, allocate),
+    );
     const blockBytes = encodeBlock(block);
     const ops: BatchOperation[] = [
       put(STATE_KEY, encodeStoreState({ base: this.#base === 0n ? height : this.#base, height })),
@@ -328,8 +333,15 @@ export class BlockStoreImpl implements BlockStore {
       ops.push(put(txKey(hash), encodeTxRecord({ height, index, tx, result }, encodedResult, allocate)));
       ops.push(put(byHeight, hash));
       const suffix = byHeight.subarray(1);
-      for (const { compositeKey, value } of indexedAttributes(result.events))
-        ops.push(put(eventKey(PREFIX.txEvent, compositeKey, value, suffix, allocate), empty));
+      // From the encoding when the result is one (its events are then never decoded here).
+      const keys =
+        result instanceof DeliveredTxResult
+          ? encodedEventKeys(PREFIX.txEvent, encodedResult, suffix, allocate)
+          : undefined;
+      if (keys !== undefined) for (const key of keys) ops.push(put(key, empty));
+      else
+        for (const { compositeKey, value } of indexedAttributes(result.events))
+          ops.push(put(eventKey(PREFIX.txEvent, compositeKey, value, suffix, allocate), empty));
     });
     const heightSuffix = heightBytes(height);
     for (const { compositeKey, value } of indexedAttributes(results.events))
