@@ -1,9 +1,9 @@
 // app_state.device: sensorchain.device.v1.GenesisState in proto3 JSON with snake_case field names
 // (as the SDK writes genesis): enums by name, bytes base64, uint64 as strings. Import checks every
 // record and rebuilds the indexes and counters; export writes devices in id order.
-import { AbciError, GenesisError } from "../../chain/app/errors.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { moduleAddress } from "../auth/keys.ts";
+import { genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
 import { type Device, type DeviceParams, deviceFromProto, deviceToProto, pb } from "./codec.ts";
 import type { DeviceKeeper } from "./keeper.ts";
 import { DEFAULT_SECTOR_CODES } from "./sectors.ts";
@@ -16,8 +16,6 @@ import {
   shareTermsFromProto,
 } from "./validation.ts";
 
-type Json = Record<string, unknown>;
-
 /** Module whose account may update params by default: the poa module executes consortium votes. */
 export const DEFAULT_AUTHORITY_MODULE = "poa";
 
@@ -25,14 +23,6 @@ export interface DeviceGenesis {
   params: DeviceParams;
   authority: string;
   devices: Device[];
-}
-
-const snakeToCamel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-function renameKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [rename(k), renameKeys(v, rename)]));
 }
 
 export function defaultDeviceGenesis(): Json {
@@ -43,20 +33,7 @@ export function defaultDeviceGenesis(): Json {
   };
 }
 
-function fail(message: string): never {
-  throw new GenesisError(`device genesis: ${message}`);
-}
-
-/** Runs a check that throws the module's AbciError, reporting it as a genesis error at `field`. */
-function at<T>(field: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof AbciError || error instanceof TypeError || error instanceof Error)
-      fail(`${field}: ${error instanceof AbciError ? error.log : error.message}`);
-    throw error;
-  }
-}
+const { fail, at, decode } = genesisChecks("device");
 
 function parseDevice(message: InstanceType<typeof pb.Device>, field: string): Device {
   const id = at(`${field}.id`, () => checkDeviceId(message.id));
@@ -75,12 +52,8 @@ function parseDevice(message: InstanceType<typeof pb.Device>, field: string): De
 }
 
 export function parseDeviceGenesis(value: unknown): DeviceGenesis {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    fail("app_state.device must be an object");
   const json = value as Json;
-  const message = at("app_state.device", () =>
-    pb.GenesisState.fromObject(renameKeys(json, snakeToCamel) as Json),
-  );
+  const message = decode(value, pb.GenesisState);
   const params =
     json.params === undefined
       ? { sectorCodes: [...DEFAULT_SECTOR_CODES] }
@@ -111,15 +84,11 @@ export async function exportDeviceGenesis(ctx: Context, keeper: DeviceKeeper): P
   const devices: unknown[] = [];
   for await (const device of keeper.iterateDevices(ctx))
     devices.push(
-      pb.Device.toObject(pb.Device.fromObject(deviceToProto(device)), {
-        longs: String,
-        enums: String,
-        bytes: String,
-      }),
+      messageToGenesisJson(pb.Device, deviceToProto(device), { longs: String, enums: String, bytes: String }),
     );
   return {
     params: { sector_codes: keeper.params(ctx).sectorCodes },
-    devices: renameKeys(devices, camelToSnake),
+    devices,
     authority: keeper.authority(ctx) ?? moduleAddress(DEFAULT_AUTHORITY_MODULE),
   };
 }

@@ -2,10 +2,10 @@
 // by name, 64-bit integers as strings). Import checks every record and rebuilds the indexes; export
 // lists escrows in id order and earnings in key order. The escrow module account's balance belongs
 // to bank's genesis; the module-balance invariant checks that it matches.
-import { AbciError, GenesisError } from "../../chain/app/errors.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import { moduleAddress } from "../auth/keys.ts";
+import { genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
 import {
   DEFAULT_PARAMS,
   type Escrow,
@@ -19,8 +19,6 @@ import {
 import type { EscrowKeeper } from "./keeper.ts";
 import { checkAddress, checkCoin, checkCommandTerms, checkDeviceId, checkParams } from "./validation.ts";
 
-type Json = Record<string, unknown>;
-
 /** Module whose account is the default authority: the poa module executes consortium decisions. */
 export const DEFAULT_AUTHORITY_MODULE = "poa";
 
@@ -30,14 +28,6 @@ export interface EscrowGenesis {
   nextEscrowId: bigint;
   escrows: Escrow[];
   earnings: { address: string; denom: string; amount: bigint }[];
-}
-
-const snakeToCamel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-function renameKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [rename(k), renameKeys(v, rename)]));
 }
 
 export function defaultEscrowGenesis(): Json {
@@ -50,19 +40,7 @@ export function defaultEscrowGenesis(): Json {
   };
 }
 
-function fail(message: string): never {
-  throw new GenesisError(`escrow genesis: ${message}`);
-}
-
-function at<T>(field: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof AbciError) fail(`${field}: ${error.log}`);
-    if (error instanceof Error) fail(`${field}: ${error.message}`);
-    throw error;
-  }
-}
+const { fail, at, decode } = genesisChecks("escrow");
 
 function parseEscrow(message: InstanceType<typeof pb.Escrow>, field: string): Escrow {
   const escrow = at(field, () => escrowFromProto(message));
@@ -85,12 +63,8 @@ function parseEscrow(message: InstanceType<typeof pb.Escrow>, field: string): Es
 }
 
 export function parseEscrowGenesis(value: unknown): EscrowGenesis {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    fail("app_state.escrow must be an object");
   const json = value as Json;
-  const message = at("app_state.escrow", () =>
-    pb.GenesisState.fromObject(renameKeys(json, snakeToCamel) as Json),
-  );
+  const message = decode(value, pb.GenesisState);
   const params =
     json.params === undefined ? { ...DEFAULT_PARAMS } : at("params", () => checkParams(message.params));
   const authority =
@@ -134,11 +108,7 @@ export async function exportEscrowGenesis(ctx: Context, keeper: EscrowKeeper): P
   const escrows: unknown[] = [];
   for await (const escrow of keeper.iterateEscrows(ctx))
     escrows.push(
-      pb.Escrow.toObject(pb.Escrow.fromObject(escrowToProto(escrow)), {
-        longs: String,
-        enums: String,
-        bytes: String,
-      }),
+      messageToGenesisJson(pb.Escrow, escrowToProto(escrow), { longs: String, enums: String, bytes: String }),
     );
   const earnings: Json[] = [];
   for await (const entry of keeper.iterateEarnings(ctx))
@@ -152,7 +122,7 @@ export async function exportEscrowGenesis(ctx: Context, keeper: EscrowKeeper): P
     params: { owner_bps: params.ownerBps, gateway_bps: params.gatewayBps, platform_bps: params.platformBps },
     authority: keeper.authority(ctx) ?? moduleAddress(DEFAULT_AUTHORITY_MODULE),
     next_escrow_id: keeper.nextId(ctx).toString(),
-    escrows: renameKeys(escrows, camelToSnake),
+    escrows,
     earnings,
   };
 }

@@ -1,9 +1,9 @@
 // app_state.identity: sensorchain.identity.v1.GenesisState in proto3 JSON with snake_case field
 // names (as the SDK writes genesis): enums by name, uint64 as strings. Import checks every record
 // and rebuilds the owner and CID indexes; export writes tokens in id order, then pending votes.
-import { AbciError, GenesisError } from "../../chain/app/errors.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { toLong } from "../../proto/canonical.ts";
+import { camelToSnake, genesisChecks, type Json, renameKeys } from "../genesis-json.ts";
 import {
   type IdentityParams,
   type IdentityToken,
@@ -20,8 +20,6 @@ import type { IdentityKeeper } from "./keeper.ts";
 import { COMPANY_CLASS_ID } from "./type-urls.ts";
 import { checkAddress, checkCid, checkParams, checkReason, checkSectorCode } from "./validation.ts";
 
-type Json = Record<string, unknown>;
-
 export interface IdentityGenesis {
   params: IdentityParams;
   tokens: { token: IdentityToken; cidBytes: Uint8Array }[];
@@ -29,33 +27,12 @@ export interface IdentityGenesis {
   votes: Vote[];
 }
 
-const snakeToCamel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-function renameKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [rename(k), renameKeys(v, rename)]));
-}
-
 /** No operators by default: `sensorchain genesis` setups list the consortium's operator addresses. */
 export function defaultIdentityGenesis(): Json {
   return { params: { consortium_operators: [] }, tokens: [], next_token_id: "1", votes: [] };
 }
 
-function fail(message: string): never {
-  throw new GenesisError(`identity genesis: ${message}`);
-}
-
-/** Runs a check that throws the module's AbciError, reporting it as a genesis error at `field`. */
-function at<T>(field: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof AbciError) fail(`${field}: ${error.log}`);
-    if (error instanceof Error) fail(`${field}: ${error.message}`);
-    throw error;
-  }
-}
+const { fail, at, decode } = genesisChecks("identity");
 
 function parseToken(message: InstanceType<typeof pb.IdentityToken>, field: string) {
   const token = at(field, () => tokenFromProto(message));
@@ -71,11 +48,7 @@ function parseToken(message: InstanceType<typeof pb.IdentityToken>, field: strin
 }
 
 export function parseIdentityGenesis(value: unknown): IdentityGenesis {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    fail("app_state.identity must be an object");
-  const message = at("app_state.identity", () =>
-    pb.GenesisState.fromObject(renameKeys(value, snakeToCamel) as Json),
-  );
+  const message = decode(value, pb.GenesisState);
   const params = at("params", () => checkParams(message.params));
   const owners = new Set<string>();
   const cids = new Set<string>();

@@ -2,8 +2,8 @@
 // (as the SDK writes genesis): enums by name, uint64/int64 as strings. Import checks every record
 // and their agreement (listing counters against challenges, disputes against flags) and rebuilds the
 // indexes; export writes records in key order, so export → import → export is the identity.
-import { AbciError, GenesisError } from "../../chain/app/errors.ts";
 import type { Context } from "../../chain/app/module.ts";
+import { type GenesisMessageType, genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
 import {
   type AccessGrant,
   type Challenge,
@@ -37,8 +37,6 @@ import {
   checkReason,
 } from "./validation.ts";
 
-type Json = Record<string, unknown>;
-
 export interface MarketGenesis {
   params: MarketParams;
   nextListingId: bigint;
@@ -50,40 +48,14 @@ export interface MarketGenesis {
   votes: DisputeVote[];
 }
 
-const snakeToCamel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-function renameKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [rename(k), renameKeys(v, rename)]));
-}
-
-const toJson = (
-  type: { fromObject(o: object): object; toObject(m: never, o: object): object },
-  message: object,
-) =>
-  renameKeys(
-    type.toObject(type.fromObject(message) as never, { longs: String, enums: String }),
-    camelToSnake,
-  );
+const toJson = <T>(type: GenesisMessageType<T>, message: object) =>
+  messageToGenesisJson(type, message, { longs: String, enums: String });
 
 export function defaultMarketGenesis(): Json {
   return { params: toJson(pb.Params, paramsToProto(DEFAULT_PARAMS)) as Json };
 }
 
-function fail(message: string): never {
-  throw new GenesisError(`market genesis: ${message}`);
-}
-
-function at<T>(field: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof AbciError || error instanceof Error)
-      fail(`${field}: ${error instanceof AbciError ? error.log : error.message}`);
-    throw error;
-  }
-}
+const { fail, at, decode } = genesisChecks("market");
 
 function parseListing(message: object, field: string): Listing {
   const listing = at(field, () => listingFromProto(message));
@@ -103,12 +75,8 @@ function parseListing(message: object, field: string): Listing {
 }
 
 export function parseMarketGenesis(value: unknown): MarketGenesis {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    fail("app_state.market must be an object");
   const json = value as Json;
-  const message = at("app_state.market", () =>
-    pb.GenesisState.fromObject(renameKeys(json, snakeToCamel) as Json),
-  );
+  const message = decode(value, pb.GenesisState);
   const params =
     json.params === undefined ? { ...DEFAULT_PARAMS } : at("params", () => checkParams(message.params));
   const listings = message.listings.map((item, i) => parseListing(item, `listings[${i}]`));

@@ -1,9 +1,9 @@
 // app_state.meter: sensorchain.meter.v1.GenesisState in proto3 JSON (snake_case names, bytes base64,
 // 64-bit integers as strings). Import checks every record (bodies as validateBasic does, hashes
 // recomputed, one vote per operator per device-day) and rebuilds votes and conflict markers.
-import { AbciError, GenesisError } from "../../chain/app/errors.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { bytesEqual } from "../../chain/crypto/hash.ts";
+import { type GenesisMessageType, genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
 import {
   type Candidate,
   type Commitment,
@@ -17,36 +17,14 @@ import {
 import type { MeterKeeper } from "./keeper.ts";
 import { checkAddress, checkBody } from "./validation.ts";
 
-type Json = Record<string, unknown>;
-
 export interface MeterGenesis {
   commitments: Commitment[];
   candidates: Candidate[];
 }
 
-const snakeToCamel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-function renameKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [rename(k), renameKeys(v, rename)]));
-}
-
 export const defaultMeterGenesis = (): Json => ({ commitments: [], candidates: [] });
 
-function fail(message: string): never {
-  throw new GenesisError(`meter genesis: ${message}`);
-}
-
-function at<T>(field: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof AbciError) fail(`${field}: ${error.log}`);
-    if (error instanceof Error) fail(`${field}: ${error.message}`);
-    throw error;
-  }
-}
+const { fail, at, decode } = genesisChecks("meter");
 
 function checkRecord(
   record: { body: Commitment["body"]; hash: Uint8Array; submitter: string; attesters: string[] },
@@ -63,11 +41,7 @@ function checkRecord(
 }
 
 export function parseMeterGenesis(value: unknown): MeterGenesis {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    fail("app_state.meter must be an object");
-  const message = at("app_state.meter", () =>
-    pb.GenesisState.fromObject(renameKeys(value, snakeToCamel) as Json),
-  );
+  const message = decode(value, pb.GenesisState);
   const finals = new Set<string>();
   const commitments = message.commitments.map((item, i) => {
     const commitment = commitmentFromProto(item);
@@ -114,11 +88,8 @@ export async function initMeterGenesis(
     if (entry.count > 1) keeper.markConflict(ctx, entry.deviceId, entry.day);
 }
 
-const asJson = (
-  type: { toObject(m: never, o: object): object; fromObject(o: object): unknown },
-  object: object,
-) =>
-  renameKeys(type.toObject(type.fromObject(object) as never, { longs: String, bytes: String }), camelToSnake);
+const asJson = <T>(type: GenesisMessageType<T>, object: object) =>
+  messageToGenesisJson(type, object, { longs: String, bytes: String });
 
 export async function exportMeterGenesis(ctx: Context, keeper: MeterKeeper): Promise<Json> {
   const commitments: unknown[] = [];

@@ -3,10 +3,10 @@
 // rebuilds the indexes and returns the validators with power > 0 for InitChain; export writes
 // everything in key order, so export → import reproduces the store (and the app hash).
 import type { ValidatorUpdate } from "../../chain/app/abci.ts";
-import { AbciError, GenesisError } from "../../chain/app/errors.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { ed25519Address } from "../../chain/crypto/ed25519.ts";
 import { toHex } from "../../chain/crypto/hash.ts";
+import { type GenesisMessageType, genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
 import {
   type Evidence,
   evidenceFromProto,
@@ -41,7 +41,6 @@ import {
 } from "./keys.ts";
 import { changeFromMessage, checkAddress, checkMoniker, checkNodeId, checkPublicKey } from "./validation.ts";
 
-type Json = Record<string, unknown>;
 type ValidatorMessage = InstanceType<typeof pb.Validator>;
 
 export interface PoaGenesis {
@@ -53,33 +52,11 @@ export interface PoaGenesis {
   sequences: Sequences;
 }
 
-const snakeToCamel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-function renameKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [rename(k), renameKeys(v, rename)]));
-}
-
 export function defaultPoaGenesis(): Json {
   return { validators: [], proposals: [], votes: [], queue: [], evidence: [] };
 }
 
-function fail(message: string): never {
-  throw new GenesisError(`poa genesis: ${message}`);
-}
-
-/** Runs a check that throws the module's AbciError (or a decode Error), reporting it at `field`. */
-function at<T>(field: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof GenesisError) throw error;
-    if (error instanceof AbciError) fail(`${field}: ${error.log}`);
-    if (error instanceof Error) fail(`${field}: ${error.message}`);
-    throw error;
-  }
-}
+const { fail, at, decode } = genesisChecks("poa");
 
 function parseValidators(messages: ValidatorMessage[]): Validator[] {
   if (messages.length > MAX_VALIDATORS) fail(`more than ${MAX_VALIDATORS} validators`);
@@ -104,11 +81,7 @@ function parseValidators(messages: ValidatorMessage[]): Validator[] {
 }
 
 export function parsePoaGenesis(value: unknown): PoaGenesis {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    fail("app_state.poa must be an object");
-  const message = at("app_state.poa", () =>
-    pb.GenesisState.fromObject(renameKeys(value, snakeToCamel) as Json),
-  );
+  const message = decode(value, pb.GenesisState);
   const validators = parseValidators(message.validators as ValidatorMessage[]);
   const total = validators.reduce((sum, v) => sum + v.power, 0n);
   if (total > MAX_TOTAL_VOTING_POWER) fail(`total power ${total} is above ${MAX_TOTAL_VOTING_POWER}`);
@@ -187,15 +160,8 @@ export function initPoaGenesis(ctx: Context, keeper: PoaKeeper, genesis: PoaGene
     .map((validator) => ({ pubKey: validator.pubKey, power: validator.power }));
 }
 
-function toJson<T>(
-  type: { fromObject(o: Json): T; toObject(m: T, o: object): Json },
-  message: object,
-): unknown {
-  return renameKeys(
-    type.toObject(type.fromObject(message as Json), { longs: String, enums: String, bytes: String }),
-    camelToSnake,
-  );
-}
+const toJson = <T>(type: GenesisMessageType<T>, message: object) =>
+  messageToGenesisJson(type, message, { longs: String, enums: String, bytes: String });
 
 async function collect<T>(ctx: Context, prefix: number, decode: (bytes: Uint8Array) => T): Promise<T[]> {
   const start = Uint8Array.of(prefix);
