@@ -98,6 +98,8 @@ interface CapacityRun {
   netCpuMicrosPerReading: number;
   /** Node CPU per reading by thread name (bridge-load.ts formatThreadCpu). */
   threads: string;
+  /** The node's logged memory breakdown at its highest-RSS block of the window, MB. */
+  memoryAtPeak: Record<string, number> | undefined;
   accepted: number;
   unavailable: number;
   rejected: number;
@@ -134,19 +136,35 @@ interface BenchNode {
   mqttUrl: string;
   child: ChildProcess;
   tail: { text: string };
+  /** The node's memory breakdown (chain/node.ts memoryMb, MB) logged with the block at which its RSS
+   * was highest so far: where a peak goes (V8 young and old generations, buffers, LevelDB). */
+  memoryAtPeak: { fields: Record<string, number> | undefined };
 }
 
 async function startNodes(devnet: Devnet, mqttPorts: number[]): Promise<BenchNode[]> {
   const nodes = devnet.nodes.map((spec, i) => {
+    // Info, as JSON lines: every committed block's line carries the node's memory breakdown.
     const child = startDevnetNode(spec, [
       "--log_level",
-      "warn",
+      "info",
+      "--log_format",
+      "json",
       "--mqtt.laddr",
       `tcp://127.0.0.1:${mqttPorts[i]}`,
     ]);
     const tail = { text: "" };
+    const memoryAtPeak: BenchNode["memoryAtPeak"] = { fields: undefined };
+    let partialLine = "";
     const keep = (chunk: Buffer) => {
-      tail.text = (tail.text + chunk.toString()).slice(-4000);
+      const text = chunk.toString();
+      tail.text = (tail.text + text).slice(-4000);
+      const lines = (partialLine + text).split("\n");
+      partialLine = lines.pop()!;
+      for (const line of lines) {
+        if (!line.includes('"committed block"')) continue;
+        const fields = JSON.parse(line) as Record<string, number>;
+        if ((fields["rssMb"] ?? 0) > (memoryAtPeak.fields?.["rssMb"] ?? -1)) memoryAtPeak.fields = fields;
+      }
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
@@ -155,6 +173,7 @@ async function startNodes(devnet: Devnet, mqttPorts: number[]): Promise<BenchNod
       mqttUrl: `mqtt://127.0.0.1:${mqttPorts[i]}`,
       child,
       tail,
+      memoryAtPeak,
     };
   });
   const deadline = Date.now() + 60_000;
@@ -351,6 +370,7 @@ async function capacityRun(
     onStart: () => {
       started = { cpu: procCpuSeconds(nodePid), at: performance.now() };
       threadsStart = threadCpuByName(nodePid);
+      node.memoryAtPeak.fields = undefined;
     },
   });
   clearInterval(sampler);
@@ -383,6 +403,7 @@ async function capacityRun(
     },
     idleCpuPercent: idleCpuPerSecond * 100,
     threads: formatThreadCpu(threadsStart, threadsEnd, accepted),
+    memoryAtPeak: node.memoryAtPeak.fields,
     netCpuMicrosPerReading:
       accepted === 0 ? Number.NaN : (Math.max(0, cpu - idleCpuPerSecond * wallSeconds) * 1e6) / accepted,
     accepted,
@@ -532,6 +553,17 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
   }
 }
 
+/** The node's own memory breakdown (chain/node.ts memoryMb) as "rss 900, heap used 300 of 420 (young
+ * 64, old 350), …". */
+function formatMemoryAtPeak(fields: Record<string, number> | undefined): string {
+  if (fields === undefined) return "not logged";
+  const f = (name: string) => fields[name] ?? Number.NaN;
+  return (
+    `rss ${f("rssMb")}, V8 heap used ${f("heapMb")} of ${f("heapTotalMb")} (young ${f("youngMb")}, old ${f("oldMb")}, large ${f("largeMb")}), ` +
+    `external ${f("externalMb")} (array buffers ${f("arrayBuffersMb")}), LevelDB ${f("leveldbMb")}`
+  );
+}
+
 export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenchOptions>): void {
   const t = f.throughput;
   const c = f.capacity;
@@ -565,6 +597,7 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
     `    PUBACK p50 ${ms(c.load.p50Ms)}, p99 ${ms(c.load.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.load.maxMs)}`,
     `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%; ${c.node.cpuMicrosPerReading.toFixed(0)} µs per reading, ${c.netCpuMicrosPerReading.toFixed(0)} µs without the idle node's ${c.idleCpuPercent.toFixed(0)}%; 10,000/s beside the generator on ${f.cores} cores needs ≤ ~120), RSS peak ${c.node.peakRssMb.toFixed(0)} MB (anonymous ${c.node.peakAnonMb?.toFixed(0)}, file-backed ${c.node.peakFileMb?.toFixed(0)}), at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB)`,
     `    node CPU by thread, µs per reading: ${c.threads}`,
+    `    node memory at its highest-RSS block (MB): ${formatMemoryAtPeak(c.memoryAtPeak)}`,
     `    generator CPU ${generatorMicros(c.load)}`,
     `    dropped: ${dropped} (never acknowledged ${c.load.unacked}, skipped ${c.load.skipped}, not acknowledged by the bridge ${c.unavailable}); rejected ${c.rejected}; disconnects ${c.load.disconnects}`,
   );
