@@ -3,6 +3,7 @@
 import type { Coin } from "../../chain/app/coins.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/device.js";
+import { toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.device.v1;
 
@@ -77,10 +78,8 @@ export const pricingUnitName = (value: number | null | undefined): PricingUnitNa
   nameOf(PRICING_UNITS, value ?? 0);
 
 /** uint64 as protobufjs decodes it (Long with --force-long), or absent. */
-export function toBigInt(value: { toString(): string } | number | null | undefined): bigint {
-  if (value === null || value === undefined) return 0n;
-  return BigInt(value.toString());
-}
+/** Re-exported for the module's files, which take their conversions from the codec. */
+export { toBigInt };
 
 export function devicePublicKeyToProto(key: DevicePublicKey): sensorchain.device.v1.IDevicePublicKey {
   return { type: KEY_TYPES[key.type], key: key.key };

@@ -1,13 +1,13 @@
 // gRPC-style queries of the device module (abci_query "/sensorchain.device.v1.Query/<Method>").
 // Each reads committed state at the asked height; raw keys are also readable with proofs through
 // "/store/device/key" (README.md, State).
-import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
 import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
 import { paginate } from "../../chain/app/pagination.ts";
-import { encodeCanonical, toLong } from "../../proto/canonical.ts";
-import type { cosmos, sensorchain } from "../../proto/gen/device.js";
-import { countsToProto, decodeCounts, decodeParams, pb, toBigInt } from "./codec.ts";
+import { encodeCanonical } from "../../proto/canonical.ts";
+import type { sensorchain } from "../../proto/gen/device.js";
+import { pageRequest, pageResponse } from "../proto-values.ts";
+import { countsToProto, decodeCounts, decodeParams, pb } from "./codec.ts";
 import { deviceError } from "./errors.ts";
 import {
   deviceKey,
@@ -23,20 +23,6 @@ import { DEFAULT_SECTOR_CODES } from "./sectors.ts";
 import { checkAddress, checkDeviceId } from "./validation.ts";
 
 const ascii = new TextDecoder();
-
-function pageRequest(page: cosmos.base.query.v1beta1.IPageRequest | null | undefined): PageRequest {
-  return {
-    key: page?.key ?? new Uint8Array(0),
-    offset: toBigInt(page?.offset),
-    limit: toBigInt(page?.limit),
-    countTotal: page?.countTotal ?? false,
-    reverse: page?.reverse ?? false,
-  };
-}
-
-function pageResponse(page: PageResponse): cosmos.base.query.v1beta1.IPageResponse {
-  return { nextKey: page.nextKey, total: toLong(page.total) };
-}
 
 function checkSector(sector: string): void {
   if (sector !== "" && !SECTOR_CODE_PATTERN.test(sector))

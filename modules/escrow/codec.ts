@@ -2,6 +2,7 @@
 // and their canonical protobuf bytes (proto/sensorchain/escrow/v1/state.proto).
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/escrow.js";
+import { toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.escrow.v1;
 
@@ -68,10 +69,8 @@ export const modeName = (value: number | null | undefined): EscrowModeName | und
   nameOf(MODES, value ?? 0);
 
 /** uint64/int64 as protobufjs decodes it (Long with --force-long), or absent. */
-export function toBigInt(value: { toString(): string } | number | null | undefined): bigint {
-  if (value === null || value === undefined) return 0n;
-  return BigInt(value.toString());
-}
+/** Re-exported for the module's files, which take their conversions from the codec. */
+export { toBigInt };
 
 export function escrowToProto(escrow: Escrow): sensorchain.escrow.v1.IEscrow {
   return {

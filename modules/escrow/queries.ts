@@ -1,13 +1,13 @@
 // gRPC-style queries of the escrow module (abci_query "/sensorchain.escrow.v1.Query/<Method>"), read
 // at the asked committed height. Every key is also provable through "/store/escrow/key" (README.md).
-import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
+import type { PageRequest } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { sdkError } from "../../chain/app/errors.ts";
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
 import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
 import { paginate } from "../../chain/app/pagination.ts";
-import { encodeCanonical, toLong } from "../../proto/canonical.ts";
-import type { cosmos } from "../../proto/gen/escrow.js";
+import { encodeCanonical } from "../../proto/canonical.ts";
 import { moduleAddress } from "../auth/keys.ts";
+import { pageRequest, pageResponse } from "../proto-values.ts";
 import { DEFAULT_PARAMS, decodeParams, paramsToProto, pb, toBigInt } from "./codec.ts";
 import { escrowError } from "./errors.ts";
 import {
@@ -27,20 +27,6 @@ import {
 import { checkAddress, checkDeviceId, checkEscrowId } from "./validation.ts";
 
 const ascii = new TextDecoder();
-
-function pageRequest(page: cosmos.base.query.v1beta1.IPageRequest | null | undefined): PageRequest {
-  return {
-    key: page?.key ?? new Uint8Array(0),
-    offset: toBigInt(page?.offset),
-    limit: toBigInt(page?.limit),
-    countTotal: page?.countTotal ?? false,
-    reverse: page?.reverse ?? false,
-  };
-}
-
-function pageResponse(page: PageResponse): cosmos.base.query.v1beta1.IPageResponse {
-  return { nextKey: page.nextKey, total: toLong(page.total) };
-}
 
 /** Escrows of an index page (every index key ends in the 8-byte id), in index order. */
 async function escrowsOf(store: QueryStore, prefix: Uint8Array, page: PageRequest) {

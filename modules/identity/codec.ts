@@ -2,6 +2,7 @@
 // and their canonical protobuf bytes (proto/sensorchain/identity/v1/state.proto).
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/identity.js";
+import { toBigInt } from "../proto-values.ts";
 import type { VoteActionName } from "./keys.ts";
 
 export const pb = sensorchain.identity.v1;
@@ -58,10 +59,8 @@ function nameOf<Name extends string>(table: Readonly<Record<Name, number>>, valu
 }
 
 /** uint64 as protobufjs decodes it (Long with --force-long), or absent. */
-export function toBigInt(value: { toString(): string } | number | null | undefined): bigint {
-  if (value === null || value === undefined) return 0n;
-  return BigInt(value.toString());
-}
+/** Re-exported for the module's files, which take their conversions from the codec. */
+export { toBigInt };
 
 export function tokenToProto(token: IdentityToken): sensorchain.identity.v1.IIdentityToken {
   return {

@@ -1,13 +1,12 @@
 // gRPC-style queries of the identity module (abci_query "/sensorchain.identity.v1.Query/<Method>").
 // Each reads committed state at the asked height; raw keys are also readable with proofs through
 // "/store/identity/key" (README.md, State): owner index → token id → token.
-import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
 import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
 import { paginate } from "../../chain/app/pagination.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
-import type { cosmos } from "../../proto/gen/identity.js";
-import { decodeParams, pb, toBigInt } from "./codec.ts";
+import { pageRequest, pageResponse } from "../proto-values.ts";
+import { decodeParams, pb } from "./codec.ts";
 import { identityError } from "./errors.ts";
 import {
   cidIndexKey,
@@ -29,20 +28,6 @@ import {
   QUERY_IDENTITY_VOTES,
 } from "./type-urls.ts";
 import { checkAddress, checkCid, checkTokenId } from "./validation.ts";
-
-function pageRequest(page: cosmos.base.query.v1beta1.IPageRequest | null | undefined): PageRequest {
-  return {
-    key: page?.key ?? new Uint8Array(0),
-    offset: toBigInt(page?.offset),
-    limit: toBigInt(page?.limit),
-    countTotal: page?.countTotal ?? false,
-    reverse: page?.reverse ?? false,
-  };
-}
-
-function pageResponse(page: PageResponse): cosmos.base.query.v1beta1.IPageResponse {
-  return { nextKey: page.nextKey, total: toLong(page.total) };
-}
 
 /** The token an index entry names, answered as QueryTokenResponse; tokenNotFound without entry. */
 async function tokenAt(store: QueryStore, id: bigint | undefined, what: string): Promise<Uint8Array> {

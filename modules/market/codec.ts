@@ -3,6 +3,7 @@
 import type { Coin } from "../../chain/app/coins.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/market.js";
+import { toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.market.v1;
 type v1 = typeof sensorchain.market.v1;
@@ -105,10 +106,8 @@ export const listingStatusName = (value: number | null | undefined): ListingStat
   nameOf(LISTING_STATUSES, value ?? 0);
 
 /** uint64/int64 as protobufjs decodes it (Long with --force-long), or absent. */
-export function toBigInt(value: { toString(): string } | number | null | undefined): bigint {
-  if (value === null || value === undefined) return 0n;
-  return BigInt(value.toString());
-}
+/** Re-exported for the module's files, which take their conversions from the codec. */
+export { toBigInt };
 
 /** int64 fields: Long decodes signed values as such. */
 const long = (value: bigint) => toLong(value);

@@ -1,12 +1,12 @@
 // gRPC-style queries of the market module (abci_query "/sensorchain.market.v1.Query/<Method>").
 // Each reads committed state at the asked height; raw keys are also readable with proofs through
 // "/store/market/key" (README.md, State).
-import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
 import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
 import { paginate } from "../../chain/app/pagination.ts";
-import { encodeCanonical, toLong } from "../../proto/canonical.ts";
-import type { cosmos, sensorchain } from "../../proto/gen/market.js";
+import { encodeCanonical } from "../../proto/canonical.ts";
+import type { sensorchain } from "../../proto/gen/market.js";
+import { type DecodedPageRequest, pageRequest, pageResponse } from "../proto-values.ts";
 import { DEFAULT_PARAMS, paramsToProto, pb, toBigInt } from "./codec.ts";
 import { marketError } from "./errors.ts";
 import {
@@ -28,22 +28,6 @@ import {
 } from "./keys.ts";
 import { checkAddress, checkDeviceId, checkId } from "./validation.ts";
 
-type Page = cosmos.base.query.v1beta1.IPageRequest | null | undefined;
-
-function pageRequest(page: Page): PageRequest {
-  return {
-    key: page?.key ?? new Uint8Array(0),
-    offset: toBigInt(page?.offset),
-    limit: toBigInt(page?.limit),
-    countTotal: page?.countTotal ?? false,
-    reverse: page?.reverse ?? false,
-  };
-}
-
-function pageResponse(page: PageResponse): cosmos.base.query.v1beta1.IPageResponse {
-  return { nextKey: page.nextKey, total: toLong(page.total) };
-}
-
 /** The last 8 bytes of an index key: the listing or grant id it names. */
 const idAtEnd = (key: Uint8Array) => decodeUint64(key.subarray(key.length - 8));
 
@@ -62,7 +46,11 @@ async function loadAll<T>(
   return records;
 }
 
-async function listingPage(ctx: QueryContext, prefix: Uint8Array, page: Page): Promise<Uint8Array> {
+async function listingPage(
+  ctx: QueryContext,
+  prefix: Uint8Array,
+  page: DecodedPageRequest | null | undefined,
+): Promise<Uint8Array> {
   const store = ctx.store(STORE_NAME);
   const ids: bigint[] = [];
   const response = await paginate(store, prefix, pageRequest(page), (suffix) => ids.push(idAtEnd(suffix)));
@@ -72,7 +60,11 @@ async function listingPage(ctx: QueryContext, prefix: Uint8Array, page: Page): P
   });
 }
 
-async function grantPage(ctx: QueryContext, prefix: Uint8Array, page: Page): Promise<Uint8Array> {
+async function grantPage(
+  ctx: QueryContext,
+  prefix: Uint8Array,
+  page: DecodedPageRequest | null | undefined,
+): Promise<Uint8Array> {
   const store = ctx.store(STORE_NAME);
   const ids: bigint[] = [];
   const response = await paginate(store, prefix, pageRequest(page), (suffix) => ids.push(idAtEnd(suffix)));

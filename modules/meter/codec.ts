@@ -4,6 +4,7 @@
 import { sha256 } from "../../chain/crypto/hash.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/meter.js";
+import { toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.meter.v1;
 
@@ -45,10 +46,8 @@ export interface Commitment {
   finalHeight: bigint;
 }
 
-export function toBigInt(value: { toString(): string } | number | null | undefined): bigint {
-  if (value === null || value === undefined) return 0n;
-  return BigInt(value.toString());
-}
+/** Re-exported for the module's files, which take their conversions from the codec. */
+export { toBigInt };
 
 export function bodyToProto(body: CommitmentBody): sensorchain.meter.v1.ICommitmentBody {
   return {

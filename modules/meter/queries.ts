@@ -1,13 +1,13 @@
 // gRPC-style queries of the meter module (abci_query "/sensorchain.meter.v1.Query/<Method>"), read at
 // the asked committed height. Every key is also provable through "/store/meter/key" (README.md).
 // Status reports powers from the poa store at the same height.
-import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
 import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
 import { paginate } from "../../chain/app/pagination.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
-import type { cosmos, sensorchain } from "../../proto/gen/meter.js";
-import { pb, toBigInt } from "./codec.ts";
+import type { sensorchain } from "../../proto/gen/meter.js";
+import { pageRequest, pageResponse } from "../proto-values.ts";
+import { pb } from "./codec.ts";
 import { meterError } from "./errors.ts";
 import {
   COMMITMENT_PREFIX,
@@ -23,21 +23,6 @@ import { checkDay, checkDeviceId } from "./validation.ts";
 
 /** Current powers by operator, read from committed poa state (what the keeper's finality uses). */
 export type PowerReader = (ctx: QueryContext) => Promise<{ total: bigint; byOperator: Map<string, bigint> }>;
-
-function pageRequest(page: cosmos.base.query.v1beta1.IPageRequest | null | undefined): PageRequest {
-  return {
-    key: page?.key ?? new Uint8Array(0),
-    offset: toBigInt(page?.offset),
-    limit: toBigInt(page?.limit),
-    countTotal: page?.countTotal ?? false,
-    reverse: page?.reverse ?? false,
-  };
-}
-
-const pageResponse = (page: PageResponse): cosmos.base.query.v1beta1.IPageResponse => ({
-  nextKey: page.nextKey,
-  total: toLong(page.total),
-});
 
 async function candidatesOf(store: QueryStore, deviceId: string, day: bigint) {
   const prefix = candidatePrefix(deviceId, day);

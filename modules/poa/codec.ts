@@ -3,6 +3,7 @@
 import type { Timestamp } from "../../chain/types/block.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/poa.js";
+import { toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.poa.v1;
 type v1 = typeof sensorchain.poa.v1;
@@ -113,10 +114,8 @@ function known<Name>(name: Name | undefined, what: string): Name {
 }
 
 /** uint64/int64 as protobufjs decodes it (Long with --force-long), or absent. */
-export function toBigInt(value: { toString(): string } | number | null | undefined): bigint {
-  if (value === null || value === undefined) return 0n;
-  return BigInt(value.toString());
-}
+/** Re-exported for the module's files, which take their conversions from the codec. */
+export { toBigInt };
 
 const bytesOf = (value: Uint8Array | null | undefined) => Uint8Array.from(value ?? new Uint8Array(0));
 

@@ -1,13 +1,13 @@
 // gRPC-style queries of the poa module (abci_query "/sensorchain.poa.v1.Query/<Method>"). Each reads
 // committed state at the asked height; every record is also readable with proofs through
 // "/store/poa/key" (README.md, State).
-import type { PageRequest, PageResponse } from "cosmjs-types/cosmos/base/query/v1beta1/pagination";
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
 import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
 import { paginate } from "../../chain/app/pagination.ts";
 import { fromHex, toHex } from "../../chain/crypto/hash.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
-import type { cosmos, sensorchain } from "../../proto/gen/poa.js";
+import type { sensorchain } from "../../proto/gen/poa.js";
+import { pageRequest, pageResponse } from "../proto-values.ts";
 import { pb, proposalStatusName, toBigInt } from "./codec.ts";
 import { poaError } from "./errors.ts";
 import {
@@ -25,20 +25,6 @@ import {
 } from "./keys.ts";
 import { governanceTotal, tallyProposal } from "./tally.ts";
 import { checkAddress } from "./validation.ts";
-
-function pageRequest(page: cosmos.base.query.v1beta1.IPageRequest | null | undefined): PageRequest {
-  return {
-    key: page?.key ?? new Uint8Array(0),
-    offset: toBigInt(page?.offset),
-    limit: toBigInt(page?.limit),
-    countTotal: page?.countTotal ?? false,
-    reverse: page?.reverse ?? false,
-  };
-}
-
-function pageResponse(page: PageResponse): cosmos.base.query.v1beta1.IPageResponse {
-  return { nextKey: page.nextKey, total: toLong(page.total) };
-}
 
 async function validators(ctx: QueryContext): Promise<Uint8Array> {
   const store = ctx.store(STORE_NAME);
