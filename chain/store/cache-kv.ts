@@ -1,17 +1,30 @@
 // Write buffers over a parent store. Reads fall through the chain of caches to committed state (LevelDB
 // getSync); iteration merges each level's pending writes into its parent's ordered stream.
-import { keyString } from "./bytes.ts";
 import { type IterateRange, type KVStore, StoreError } from "./types.ts";
 
 /** A pending write: value undefined is a delete. */
 export interface PendingWrite {
   readonly key: Uint8Array;
   readonly value: Uint8Array | undefined;
+  /** keyId(key), when the writer knew it: the level a write moves down to keys it by the same string. */
+  readonly id?: string;
+}
+
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
+
+/** A key's map id: its latin1 string (one UTF-16 unit per byte, so order and identity are kept), the
+ * same string as bytes.ts's keyString, read with Node's native slice straight from the array without
+ * the Buffer wrapper that makes (~40% less per key, and no object left behind). */
+export function keyId(key: Uint8Array): string {
+  return key.length === 0 ? "" : latin1Slice.call(key, 0, key.length);
 }
 
 /** What a cache needs from the level below it. */
 export interface ParentStore {
   get(key: Uint8Array): Uint8Array | undefined;
+  /** get(key) when the caller already has keyId(key): a chain of caches computes it once per read. */
+  getById?(key: Uint8Array, id: string): Uint8Array | undefined;
   iterate(range?: IterateRange): AsyncIterable<[Uint8Array, Uint8Array]>;
   /** Applies a child's writes; committed state refuses (blocks reach it only through prepareCommit). */
   applyWrites(writes: Iterable<PendingWrite>): void;
@@ -25,13 +38,18 @@ export class CacheKVStore implements KVStore, ParentStore {
 
   constructor(parent: ParentStore, reservedKey?: Uint8Array) {
     this.#parent = parent;
-    this.#reservedKey = reservedKey === undefined ? undefined : keyString(reservedKey);
+    this.#reservedKey = reservedKey === undefined ? undefined : keyId(reservedKey);
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const pending = this.#pending.get(keyString(key));
+    return this.getById(key, keyId(key));
+  }
+
+  getById(key: Uint8Array, id: string): Uint8Array | undefined {
+    const pending = this.#pending.get(id);
     if (pending !== undefined) return pending.value;
-    return this.#parent.get(key);
+    const parent = this.#parent;
+    return parent.getById === undefined ? parent.get(key) : parent.getById(key, id);
   }
 
   has(key: Uint8Array): boolean {
@@ -42,24 +60,24 @@ export class CacheKVStore implements KVStore, ParentStore {
     if (value.length === 0)
       throw new StoreError("empty_value", "empty values cannot be proven (ICS-23); delete instead");
     const id = this.#checkKey(key);
-    this.#pending.set(id, { key: new Uint8Array(key), value: new Uint8Array(value) });
+    this.#pending.set(id, { key: new Uint8Array(key), value: new Uint8Array(value), id });
   }
 
   delete(key: Uint8Array): void {
     const id = this.#checkKey(key);
-    this.#pending.set(id, { key: new Uint8Array(key), value: undefined });
+    this.#pending.set(id, { key: new Uint8Array(key), value: undefined, id });
   }
 
   #checkKey(key: Uint8Array): string {
     if (key.length === 0) throw new StoreError("empty_key", "empty keys cannot be proven (ICS-23)");
-    const id = keyString(key);
+    const id = keyId(key);
     if (id === this.#reservedKey)
       throw new StoreError("reserved_key", "this key holds the store's sentinel leaf");
     return id;
   }
 
   applyWrites(writes: Iterable<PendingWrite>): void {
-    for (const write of writes) this.#pending.set(keyString(write.key), write);
+    for (const write of writes) this.#pending.set(write.id ?? keyId(write.key), write);
   }
 
   /** Pushes pending writes to the parent and empties this cache. */
@@ -82,8 +100,8 @@ export class CacheKVStore implements KVStore, ParentStore {
     const reverse = range.reverse ?? false;
     let remaining = range.limit ?? Number.POSITIVE_INFINITY;
     if (remaining <= 0) return;
-    const start = range.start === undefined ? undefined : keyString(range.start);
-    const end = range.end === undefined ? undefined : keyString(range.end);
+    const start = range.start === undefined ? undefined : keyId(range.start);
+    const end = range.end === undefined ? undefined : keyId(range.end);
     const pending: [string, PendingWrite][] = [];
     for (const entry of this.#pending) {
       if (start !== undefined && entry[0] < start) continue;
@@ -106,7 +124,7 @@ export class CacheKVStore implements KVStore, ParentStore {
         if (next.done === true) order = -1;
         else if (mine === undefined) order = 1;
         else {
-          const theirs = keyString(next.value[0]);
+          const theirs = keyId(next.value[0]);
           order = mine[0] === theirs ? 0 : mine[0] < theirs !== reverse ? -1 : 1;
         }
         if (order <= 0) {
