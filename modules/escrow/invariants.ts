@@ -1,14 +1,11 @@
 // Invariants of the escrow module: the module account holds exactly the open deposits (remaining of
 // every escrow not yet refunded) plus the unpaid earnings, denom by denom; every escrow's amounts add
 // up and its index entries are present.
-import type { Coin } from "../../chain/app/coins.ts";
 import type { Context, Invariant } from "../../chain/app/module.ts";
+import { type BalanceReader, moduleBalanceMismatch } from "../module-balance.ts";
 import type { EscrowKeeper } from "./keeper.ts";
 
-/** What the balance invariant reads from bank (BankKeeper has it; the narrow send keeper does not). */
-export interface BalanceReader {
-  getAllBalances(ctx: Context, address: string): Promise<Coin[]>;
-}
+export type { BalanceReader };
 
 export function escrowInvariants(
   keeper: EscrowKeeper,
@@ -24,16 +21,7 @@ export function escrowInvariants(
         for await (const entry of keeper.iterateEarnings(ctx)) add(entry.denom, entry.amount);
         const reader = balances();
         if (reader === undefined) return undefined;
-        const held = new Map(
-          (await reader.getAllBalances(ctx, keeper.moduleAccount)).map((c) => [c.denom, c.amount]),
-        );
-        const broken: string[] = [];
-        for (const denom of [...new Set([...owed.keys(), ...held.keys()])].sort()) {
-          const want = owed.get(denom) ?? 0n;
-          const have = held.get(denom) ?? 0n;
-          if (want !== have) broken.push(`${denom}: module holds ${have}, deposits + earnings ${want}`);
-        }
-        return broken.length === 0 ? undefined : broken.join("; ");
+        return moduleBalanceMismatch(ctx, reader, keeper.moduleAccount, owed, "deposits + earnings");
       },
     },
     {

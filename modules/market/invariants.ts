@@ -2,15 +2,12 @@
 // challenge stakes, denom by denom (purchases never pass through it, so nothing else is pending);
 // every listing's counters agree with its challenges, its dispute flag with the dispute records, and
 // its index entries are present.
-import type { Coin } from "../../chain/app/coins.ts";
-import type { Context, Invariant } from "../../chain/app/module.ts";
+import type { Invariant } from "../../chain/app/module.ts";
+import { type BalanceReader, moduleBalanceMismatch } from "../module-balance.ts";
 import type { MarketKeeper } from "./keeper.ts";
 import { deviceIndexKey, disputeKey, encodeUint64, rankKey, STORE_NAME, sellerIndexKey } from "./keys.ts";
 
-/** What the balance invariant reads from bank (BankKeeper has it; the narrow send keeper does not). */
-export interface BalanceReader {
-  getAllBalances(ctx: Context, address: string): Promise<Coin[]>;
-}
+export type { BalanceReader };
 
 export function marketInvariants(
   keeper: MarketKeeper,
@@ -34,17 +31,7 @@ export function marketInvariants(
         }
         const reader = balances();
         if (reader === undefined) return undefined;
-        const held = new Map(
-          (await reader.getAllBalances(ctx, keeper.moduleAccount)).map((c) => [c.denom, c.amount]),
-        );
-        const broken: string[] = [];
-        for (const denom of [...new Set([...owed.keys(), ...held.keys()])].sort()) {
-          const want = owed.get(denom) ?? 0n;
-          const have = held.get(denom) ?? 0n;
-          if (want !== have)
-            broken.push(`${denom}: module holds ${have}, listing + challenge stakes ${want}`);
-        }
-        return broken.length === 0 ? undefined : broken.join("; ");
+        return moduleBalanceMismatch(ctx, reader, keeper.moduleAccount, owed, "listing + challenge stakes");
       },
     },
     {
