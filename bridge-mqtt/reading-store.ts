@@ -1,5 +1,6 @@
 // Accepted readings in the node's LevelDB, first bytes 0x40-0x4f (chain/db-keyspace.ts; README.md,
-// Storage). Appends are group-committed: readings arriving within GROUP_COMMIT_WINDOW_MS share one
+// Storage). Appends are group-committed: readings appended in one event-loop turn, or while the
+// previous batch was being written, share one
 // fsynced batch, and each append resolves only once its batch is on disk (the PUBACK waits for it).
 // Batches are written one at a time. Readings come from this bridge's devices (`append`, after
 // `reserve`) or from other validators by gossip or repair (`appendReplicated`, which skips what is
@@ -33,9 +34,6 @@ export const STORE_FORMAT_KEY = Uint8Array.of(KEYSPACE.bridgeFirst + 0x0f);
  * the record, which may lag the readings (after a clean stop the records are up to date). */
 export const STORE_FORMAT = 2;
 
-/** How long the first reading of a batch waits for others, ms: one fsync per window instead of one
- * per reading, at a cost far below the 100 ms p99 PUBACK target. */
-export const GROUP_COMMIT_WINDOW_MS = 2;
 /** Most readings in one batch (about 200 KB at 200 bytes each); a full batch is written at once. */
 export const MAX_GROUP_COMMIT_READINGS = 1_000;
 /** Most readings waiting for disk: 2 s of 10,000 devices at 1 Hz. Past it the bridge stops
@@ -189,7 +187,8 @@ export class ReadingStore {
   #queue: Pending[] = [];
   /** The queued readings by device and sequence (as many as #queue: MAX_PENDING_READINGS). */
   readonly #queued = new Map<string, Pending>();
-  #timer: NodeJS.Timeout | undefined;
+  /** The next batch's write, due at the end of this event-loop turn. */
+  #scheduled: NodeJS.Immediate | undefined;
   #writing: Promise<void> | undefined;
   #closed = false;
   /** Last sequence per device, reserved at admission (so two readings in one batch are ordered). */
@@ -390,25 +389,24 @@ export class ReadingStore {
     this.#queued.set(id, pending);
   }
 
+  /** A batch is written at the end of the event-loop turn in which its first reading came (a verify
+   * window's verdicts all come in one turn: one batch), or at once when the write before it ends
+   * (what came meanwhile has waited for that write already). It used to wait 2 ms for more readings,
+   * then again 2 ms after each write: at 1,000 devices the wait for a batch's write was a fifth of a
+   * reading's time in the bridge (scripts/bench/bridge-stages.ts) and merged little, as verdicts come
+   * a window at a time. Batches are written one at a time, so under load they grow by themselves. */
   #scheduleFlush(): void {
-    if (this.#queue.length >= MAX_GROUP_COMMIT_READINGS) this.#flushSoon(0);
-    else this.#flushSoon(GROUP_COMMIT_WINDOW_MS);
+    if (this.#writing !== undefined || this.#scheduled !== undefined) return; // the running write flushes again when it ends
+    this.#scheduled = setImmediate(this.#startFlush);
   }
 
-  #flushSoon(delayMs: number): void {
-    if (this.#writing !== undefined) return; // the running write flushes again when it ends
-    if (this.#timer !== undefined) {
-      if (delayMs > 0) return;
-      clearTimeout(this.#timer);
-    }
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#writing = this.#flush().finally(() => {
-        this.#writing = undefined;
-        if (this.#queue.length > 0) this.#flushSoon(GROUP_COMMIT_WINDOW_MS);
-      });
-    }, delayMs);
-  }
+  readonly #startFlush = (): void => {
+    this.#scheduled = undefined;
+    this.#writing = this.#flush().finally(() => {
+      this.#writing = undefined;
+      if (this.#queue.length > 0 && this.#scheduled === undefined) this.#startFlush();
+    });
+  };
 
   async #flush(): Promise<void> {
     const batch = this.#queue.splice(0, MAX_GROUP_COMMIT_READINGS);
@@ -553,10 +551,10 @@ export class ReadingStore {
    * are up to date (what format 1 reads). */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#queue.length > 0 || this.#writing !== undefined || this.#timer !== undefined) {
-      if (this.#timer !== undefined) {
-        clearTimeout(this.#timer);
-        this.#timer = undefined;
+    while (this.#queue.length > 0 || this.#writing !== undefined || this.#scheduled !== undefined) {
+      if (this.#scheduled !== undefined) {
+        clearImmediate(this.#scheduled);
+        this.#scheduled = undefined;
       }
       if (this.#writing !== undefined) await this.#writing;
       else this.#writing = this.#flush().finally(() => (this.#writing = undefined));

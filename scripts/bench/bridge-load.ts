@@ -18,6 +18,7 @@ import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { pb } from "../../modules/device/codec.ts";
 import { generateDevices, saveKeysFile } from "../devices/keys-file.ts";
 import { formatLatency } from "../devices/latency.ts";
+import { recordReadingStages, type StageRecorder } from "./bridge-stages.ts";
 import { type GeneratorTimeline, recordNodeEvents, timelineReport } from "./bridge-timeline.ts";
 import { runDeviceLoad } from "./device-load.ts";
 
@@ -32,6 +33,8 @@ export async function runBridgeLoad(options: {
   verifyWorkers: number;
   /** Record and report where the slow PUBACKs come from (bridge-timeline.ts). */
   timeline?: boolean;
+  /** Record and report how each reading's time in the bridge splits by stage (bridge-stages.ts). */
+  stages?: boolean;
   /** Called when the devices start sending and when they have stopped (profilers). */
   window?: { opened?: () => void | Promise<void>; closed?: () => void | Promise<void> };
 }): Promise<void> {
@@ -79,6 +82,7 @@ export async function runBridgeLoad(options: {
     let acceptedBefore = 0;
     let peak = procRssMb();
     let recorder: ReturnType<typeof recordNodeEvents> | undefined;
+    let stages: StageRecorder | undefined;
     const sampler = setInterval(() => {
       const sample = procRssMb();
       if (sample.now > peak.now) peak = sample;
@@ -94,6 +98,7 @@ export async function runBridgeLoad(options: {
       ...(options.timeline === true ? { timelinePrefix: join(dir, "timeline") } : {}),
       onStart: () => {
         if (options.timeline === true) recorder = recordNodeEvents(db);
+        if (options.stages === true) stages = recordReadingStages(bridge.verifier, bridge.store, db);
         memoryIdle = memorySample();
         void options.window?.opened?.();
         cpu = process.cpuUsage();
@@ -104,6 +109,7 @@ export async function runBridgeLoad(options: {
     });
     await options.window?.closed?.();
     recorder?.stop();
+    stages?.stop();
     const used = process.cpuUsage(cpu);
     const threads = threadCpuByName();
     const memoryEnd = memorySample();
@@ -128,6 +134,7 @@ export async function runBridgeLoad(options: {
           `(${perConnectionKb(memoryBefore, memoryIdle, load.connected)} per connection); after the load ${formatMemory(memoryEnd)}`,
       ].join("\n"),
     );
+    if (stages !== undefined) console.log(stages.report().join("\n"));
     if (recorder !== undefined) {
       const generators = Array.from(
         { length: load.generatorProcesses },
@@ -216,6 +223,7 @@ if (import.meta.main) {
       processes: { type: "string", default: "2" },
       workers: { type: "string", default: "2" },
       timeline: { type: "boolean", default: false },
+      stages: { type: "boolean", default: false },
     },
   });
   await runBridgeLoad({
@@ -225,5 +233,6 @@ if (import.meta.main) {
     processes: Number(values.processes),
     verifyWorkers: Number(values.workers),
     timeline: values.timeline,
+    stages: values.stages,
   });
 }
