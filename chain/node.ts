@@ -4,6 +4,7 @@
 
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { getHeapSpaceStatistics } from "node:v8";
 import { ClassicLevel } from "classic-level";
 import { type RunningBridge, startBridge } from "../bridge-mqtt/bridge.ts";
 import { lateBridgeRoute } from "../bridge-mqtt/consumers/history.ts";
@@ -438,7 +439,24 @@ function memoryMb(): Record<string, number> {
     heapTotalMb: mb(usage.heapTotal),
     externalMb: mb(usage.external),
     arrayBuffersMb: mb(usage.arrayBuffers),
+    // The V8 heap's share by generation (committed): the young generation is bounded by
+    // --max-semi-space-size (VALIDATOR_NODE_FLAGS), the old one by what the node retains.
+    ...heapSpacesMb(),
   };
+}
+
+function heapSpacesMb(): { youngMb: number; oldMb: number; largeMb: number } {
+  let young = 0;
+  let old = 0;
+  let large = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (space.space_name === "new_space" || space.space_name === "new_large_object_space")
+      young += space.space_size;
+    else if (space.space_name.includes("large_object")) large += space.space_size;
+    else old += space.space_size;
+  }
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  return { youngMb: mb(young), oldMb: mb(old), largeMb: mb(large) };
 }
 
 /** libp2p node ids of the poa module's current validators (not jailed, power > 0); undefined when the

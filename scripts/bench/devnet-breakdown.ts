@@ -11,6 +11,8 @@ export interface TxTimes {
   sentAt: number;
   seenAt: number;
   height: number;
+  /** Index (in `monikers`) of the node whose RPC admitted it. */
+  node: number;
 }
 
 interface LogLine {
@@ -63,8 +65,8 @@ export function printLatencyBreakdown(
   const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const logs = monikers.map((moniker) => readLog(join(logDir, `${moniker}.log`), dayStart));
   // The last proposal built for each height (the decided round's, usually), on whichever node.
-  const built = new Map<number, { at: number; txs: number; reapWaitMs: number; ms: number }>();
-  for (const log of logs)
+  const built = new Map<number, { at: number; txs: number; reapWaitMs: number; ms: number; node: number }>();
+  for (const [node, log] of logs.entries())
     for (const line of log)
       if (line.message === "proposal built") {
         const height = Number(line.fields["height"]);
@@ -75,6 +77,7 @@ export function printLatencyBreakdown(
             txs: Number(line.fields["txs"]),
             reapWaitMs: Number(line.fields["reapWaitMs"] ?? 0),
             ms: Number(line.fields["ms"]),
+            node,
           });
       }
   const committed0 = new Map<number, number>();
@@ -89,10 +92,17 @@ export function printLatencyBreakdown(
     .filter((tx) => built.has(tx.height) && committed0.has(tx.height))
     .map((tx) => {
       const proposal = built.get(tx.height)!;
-      const missed = heights.filter(
+      const missedHeights = heights.filter(
         (h) => h < tx.height && built.get(h)!.at >= tx.sentAt + ASSUMED_SPREAD_MS,
-      ).length;
+      );
+      const missed = missedHeights.length;
+      // Missed where the tx was admitted (the proposer had it in its own mempool: not gossip), and
+      // how long after the tx's admission the missed proposals were built.
+      const missedOwn = missedHeights.filter((h) => built.get(h)!.node === tx.node).length;
+      const missedAfterMs = missedHeights.map((h) => built.get(h)!.at - tx.sentAt);
       return {
+        missedOwn,
+        missedAfterMs,
         total: tx.seenAt - tx.sentAt,
         wait: proposal.at - tx.sentAt,
         toCommit: committed0.get(tx.height)! - proposal.at,
@@ -115,7 +125,11 @@ export function printLatencyBreakdown(
             (n) =>
               `${n === 2 ? "2+" : n} ${part.filter((r) => (n === 2 ? r.missed >= 2 : r.missed === n)).length}`,
           )
-          .join(", ")}`,
+          .join(", ")}` +
+        (part.some((r) => r.missed > 0)
+          ? ` (${part.reduce((sum, r) => sum + r.missedOwn, 0)} of them built by the node that admitted ` +
+            `the tx; built ${mean(part.flatMap((r) => r.missedAfterMs)).toFixed(0)} ms after its admission on average)`
+          : ""),
     );
   const p50 = quantile(
     rows.map((r) => r.total),

@@ -9,7 +9,7 @@
 // until the mempools drained), also per committed tx, which is what a loaded machine cannot distort;
 // RSS at the start of the load (idle, after the first blocks) and its peak (VmHWM).
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -236,6 +236,8 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       await new Promise((r) => setTimeout(r, 300));
     }
     const sentAt = new Map<string, number>();
+    /** The node (index) whose RPC admitted the tx. */
+    const sentTo = new Map<string, number>();
     const includedAt = new Map<string, number>();
     const includedHeight = new Map<string, number>();
     const next = new Array<number>(accountCount).fill(0);
@@ -250,24 +252,43 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       polledHeight = await rpc(urls[0]!, "status")
         .then((s) => Number(s.result.sync_info.latest_block_height))
         .catch(() => -1); // an overloaded node may drop a connection: ask again
+    // Status is polled on its own and each new height stamped when status first shows it; the blocks'
+    // txs are fetched by a second loop. A block's fetch (~0.3 MB of JSON for 1,000 txs, slow on a busy
+    // node) delayed the next status poll, and so over-stated the next height's latency by that much.
+    const heightSeenAt = new Map<number, number>();
+    let fetchedHeight = polledHeight;
     const poller = (async () => {
       while (!stopPolling) {
         try {
           const latest = Number((await rpc(urls[0]!, "status")).result.sync_info.latest_block_height);
-          // Committed by the time status shows it: the block's own fetch (~0.3 MB of JSON for 1,000
-          // txs, slow on a busy node) is not part of the tx's latency.
           const now = performance.now();
-          for (; polledHeight < latest; polledHeight++) {
-            const block = await rpc(urls[0]!, "block", { height: String(polledHeight + 1) });
-            for (const tx of block.result.block.data.txs as string[]) {
-              const hash = createHash("sha256").update(Buffer.from(tx, "base64")).digest("hex");
-              includedAt.set(hash, now);
-              includedHeight.set(hash, polledHeight + 1);
-            }
-          }
+          for (; polledHeight < latest; polledHeight++) heightSeenAt.set(polledHeight + 1, now);
         } catch {
           // an overloaded node answered late or not at all: poll again
         }
+        await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+      }
+    })();
+    const fetchBlocks = async () => {
+      for (let failures = 0; fetchedHeight < polledHeight && failures < 20; ) {
+        const height = fetchedHeight + 1;
+        try {
+          const block = await rpc(urls[0]!, "block", { height: String(height) });
+          for (const tx of block.result.block.data.txs as string[]) {
+            const hash = createHash("sha256").update(Buffer.from(tx, "base64")).digest("hex");
+            includedAt.set(hash, heightSeenAt.get(height)!);
+            includedHeight.set(hash, height);
+          }
+          fetchedHeight = height;
+        } catch {
+          failures++;
+          await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS)); // ask again
+        }
+      }
+    };
+    const fetcher = (async () => {
+      while (!stopPolling) {
+        await fetchBlocks();
         await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
       }
     })();
@@ -292,6 +313,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
           .then((response) => {
             if (response.result?.code === 0) {
               sentAt.set(hash, performance.now());
+              sentTo.set(hash, account % urls.length);
               next[account]!++;
             }
           })
@@ -311,7 +333,8 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     while (performance.now() < drainDeadline && [...sentAt.keys()].some((h) => !includedAt.has(h)))
       await new Promise((r) => setTimeout(r, 200));
     stopPolling = true;
-    await poller;
+    await Promise.all([poller, fetcher]);
+    await fetchBlocks();
     const elapsed = (performance.now() - start) / 1000;
     const cpuSeconds = children.map((child, i) => procCpuSeconds(child.pid!) - cpuStart[i]!);
     const threadSeconds = children.map((child, i) =>
@@ -342,8 +365,10 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
         const height = includedHeight.get(hash);
         return seen === undefined || height === undefined
           ? []
-          : [{ sentAt: epoch(at), seenAt: epoch(seen), height }];
+          : [{ sentAt: epoch(at), seenAt: epoch(seen), height, node: sentTo.get(hash) ?? 0 }];
       });
+      // For analyses the breakdown does not make (tx, node and height timings beside the logs).
+      writeFileSync(join(options.logDir, "txs.json"), JSON.stringify(txs));
       printLatencyBreakdown(
         options.logDir,
         devnet.nodes.map((node) => node.moniker),
@@ -384,8 +409,15 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     for (const [i, tail] of tails.entries()) console.error(`--- ${devnet.nodes[i]!.moniker}\n${tail.text}`);
     throw error;
   } finally {
+    // Every node is stopped even if one has died already (its exit not yet seen: ESRCH), which
+    // threw here and left the others running.
     for (const child of children)
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGINT");
+      if (child.exitCode === null && child.pid !== undefined)
+        try {
+          process.kill(child.pid, "SIGINT");
+        } catch {
+          // gone already
+        }
     await Promise.all(
       children.map(
         (child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r))),
