@@ -4,10 +4,10 @@ import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { isValidDenom, parseAmount } from "../../chain/app/coins.ts";
-import { AbciError, sdkError } from "../../chain/app/errors.ts";
-import { isValidAddress } from "../../chain/crypto/bech32.ts";
+import { AbciError } from "../../chain/app/errors.ts";
 import { toHex } from "../../chain/crypto/hash.ts";
 import type { sensorchain } from "../../proto/gen/device.js";
+import { checkAddress } from "../validation.ts";
 import {
   type DeviceMetadata,
   type DeviceParams,
@@ -38,11 +38,7 @@ export const PUBLIC_KEY_BYTES: Readonly<Record<KeyTypeName, number>> = {
 const MAX_VALIDATED_KEYS_CACHED = 10_000;
 const validatedKeys = new Set<string>();
 
-export function checkAddress(address: string | null | undefined, field: string): string {
-  if (typeof address !== "string" || !isValidAddress(address))
-    throw sdkError("invalidAddress", `invalid ${field} address ${JSON.stringify(address ?? "")}`);
-  return address;
-}
+export { checkAddress };
 
 export function checkDeviceId(id: string | null | undefined): string {
   if (typeof id !== "string" || !DEVICE_ID_PATTERN.test(id))

@@ -2,9 +2,8 @@
 // coins, modes and params. Each throws the AbciError README.md names for the case.
 
 import { type Coin, isValidDenom } from "../../chain/app/coins.ts";
-import { sdkError } from "../../chain/app/errors.ts";
-import { isValidAddress } from "../../chain/crypto/bech32.ts";
 import { DEVICE_ID_PATTERN } from "../device/keys.ts";
+import { checkAddress } from "../validation.ts";
 import {
   type CommandTerms,
   type EscrowModeName,
@@ -21,11 +20,7 @@ import {
   MAX_COMMAND_PAYLOAD_BYTES,
 } from "./keys.ts";
 
-export function checkAddress(address: string | null | undefined, field: string): string {
-  if (typeof address !== "string" || !isValidAddress(address))
-    throw sdkError("invalidAddress", `invalid ${field} address ${JSON.stringify(address ?? "")}`);
-  return address;
-}
+export { checkAddress };
 
 export function checkDeviceId(id: string | null | undefined): string {
   if (typeof id !== "string" || !DEVICE_ID_PATTERN.test(id))

@@ -1,8 +1,8 @@
 // Stateless checks of message fields (validateBasic) and genesis records: each returns the checked
 // value or throws the module's typed error naming the field.
 import { CID } from "multiformats/cid";
-import { sdkError } from "../../chain/app/errors.ts";
 import { isValidAddress } from "../../chain/crypto/bech32.ts";
+import { checkAddress } from "../validation.ts";
 import type { IdentityParams } from "./codec.ts";
 import { toBigInt } from "./codec.ts";
 import { identityError } from "./errors.ts";
@@ -13,11 +13,7 @@ export const RAW_CODEC = 0x55;
 export const SHA2_256_CODE = 0x12;
 export const SHA2_256_BYTES = 32;
 
-export function checkAddress(address: string | null | undefined, field: string): string {
-  if (typeof address !== "string" || !isValidAddress(address))
-    throw sdkError("invalidAddress", `invalid ${field} address ${JSON.stringify(address ?? "")}`);
-  return address;
-}
+export { checkAddress };
 
 /** A profile CID: CIDv1, raw codec, sha2-256, written in its canonical base32 form (one spelling
  * per CID, so the CID index cannot hold the same blob twice). Returns its binary form. */

@@ -1,9 +1,8 @@
 // Stateless checks of message fields (validateBasic) and genesis records: each returns the checked
 // value as a module type or throws the module's typed error naming the field.
 import { type Coin, isValidDenom } from "../../chain/app/coins.ts";
-import { sdkError } from "../../chain/app/errors.ts";
-import { isValidAddress } from "../../chain/crypto/bech32.ts";
 import { DEVICE_ID_PATTERN } from "../device/keys.ts";
+import { checkAddress } from "../validation.ts";
 import { type MarketParams, paramsFromProto, type VerdictName, verdictName } from "./codec.ts";
 import { marketError } from "./errors.ts";
 import {
@@ -16,11 +15,7 @@ import {
   MAX_REASON_BYTES,
 } from "./keys.ts";
 
-export function checkAddress(address: string | null | undefined, field: string): string {
-  if (typeof address !== "string" || !isValidAddress(address))
-    throw sdkError("invalidAddress", `invalid ${field} address ${JSON.stringify(address ?? "")}`);
-  return address;
-}
+export { checkAddress };
 
 export function checkDeviceId(id: string | null | undefined): string {
   if (typeof id !== "string" || !DEVICE_ID_PATTERN.test(id))

@@ -1,9 +1,8 @@
 // Stateless checks of meter messages and genesis records (validateBasic): addresses, device ids,
 // commitment bodies (root size, count, timestamps inside the day, aggregates). README.md, Failures.
-import { sdkError } from "../../chain/app/errors.ts";
-import { isValidAddress } from "../../chain/crypto/bech32.ts";
 import type { sensorchain } from "../../proto/gen/meter.js";
 import { DEVICE_ID_PATTERN } from "../device/keys.ts";
+import { checkAddress } from "../validation.ts";
 import { bodyFromProto, type CommitmentBody } from "./codec.ts";
 import { compareDecimals, isDecimal } from "./decimal.ts";
 import { meterError } from "./errors.ts";
@@ -19,11 +18,7 @@ import {
 
 const utf8 = new TextEncoder();
 
-export function checkAddress(address: string | null | undefined, field: string): string {
-  if (typeof address !== "string" || !isValidAddress(address))
-    throw sdkError("invalidAddress", `invalid ${field} address ${JSON.stringify(address ?? "")}`);
-  return address;
-}
+export { checkAddress };
 
 export function checkDeviceId(id: string | null | undefined): string {
   if (typeof id !== "string" || !DEVICE_ID_PATTERN.test(id))

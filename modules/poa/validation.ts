@@ -1,9 +1,8 @@
 // Stateless checks of message fields (validateBasic) and genesis records: each returns the checked
 // value as a module type or throws the module's typed error naming the field.
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { sdkError } from "../../chain/app/errors.ts";
-import { isValidAddress } from "../../chain/crypto/bech32.ts";
 import type { sensorchain } from "../../proto/gen/poa.js";
+import { checkAddress } from "../validation.ts";
 import { type ChangeKindName, changeKindName, toBigInt, type ValidatorChange } from "./codec.ts";
 import { poaError } from "./errors.ts";
 import {
@@ -21,11 +20,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** Node ids are validated loosely (libp2p peer id or CometBFT hex id): printable ASCII, no spaces. */
 const NODE_ID_PATTERN = /^[\x21-\x7e]+$/;
 
-export function checkAddress(address: string | null | undefined, field: string): string {
-  if (typeof address !== "string" || !isValidAddress(address))
-    throw sdkError("invalidAddress", `invalid ${field} address ${JSON.stringify(address ?? "")}`);
-  return address;
-}
+export { checkAddress };
 
 /** A 32-byte ed25519 key that decodes to a point of large order (CometBFT accepts no other). */
 export function checkPublicKey(key: Uint8Array | null | undefined, field = "pub_key"): Uint8Array {
