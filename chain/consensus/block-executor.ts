@@ -124,7 +124,14 @@ export class BlockExecutor {
     // which would otherwise wait a whole height for the next proposal (with paced heights the
     // proposal often comes right as the recheck ends). A prefix of the reap order keeps each sender's
     // txs in sequence order.
+    // Queued on the lock twice: the second time behind the txs that queued on it while the first wait
+    // lasted (mostly tx batches gossiped from the other validators during the previous block's
+    // execution and recheck, ~0.1-0.6 s). Reaped after the first wait alone, those missed this
+    // proposal although they were in the mempool moments later, and waited a whole height: in the
+    // devnet every tx missed proposal was one that came by gossip (scripts/bench/devnet-breakdown.ts).
+    // A bounded delay: only what queued during the first wait (checkTx ~0.1 ms a tx) runs first.
     const waitStarted = performance.now();
+    await this.#mempoolLock.run(async () => {});
     const candidates = await this.#mempoolLock.run(async () =>
       this.#mempool.reap(Number(maxTxBytes), state.consensusParams.block.maxGas).slice(0, this.#maxBlockTxs),
     );
