@@ -17,6 +17,12 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
   } finally {
     closeSync(fd);
   }
+  renameDurably(temporary, file);
+}
+
+/** Renames a complete, fsynced `temporary` file to `file` and fsyncs the directory, so the rename survives a power
+ * loss (also used for files written in chunks: chain/store/smt-snapshot.ts). */
+export function renameDurably(temporary: string, file: string): void {
   renameSync(temporary, file);
   const directory = openSync(dirname(file), "r");
   try {

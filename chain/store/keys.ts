@@ -8,12 +8,9 @@ import { KEYSPACE } from "../db-keyspace.ts";
 export const PREFIX = {
   /** Metadata: latest commit, pruning watermark, per-version commit info. */
   meta: KEYSPACE.storeFirst + 0x00,
-  /** SMT nodes: 0x01 ‖ store ‖ version u64 ‖ depth u16 ‖ path bits. */
-  smtNode: KEYSPACE.storeFirst + 0x01,
+  /** 0x01 (SMT pages) and 0x03 (their stale lists) were format 4's: format 5 holds the tree in memory. */
   /** SMT root of each store at each version: 0x02 ‖ store ‖ version u64. */
   smtRoot: KEYSPACE.storeFirst + 0x02,
-  /** SMT stale-node lists: 0x03 ‖ staleSince u64 ‖ store → (u16 len ‖ node key)*. */
-  smtStale: KEYSPACE.storeFirst + 0x03,
   /** State storage, latest version: 0x04 ‖ store ‖ raw key → version u64 ‖ value. */
   ssLatest: KEYSPACE.storeFirst + 0x04,
   /** State storage history: 0x05 ‖ store ‖ escaped key ‖ 0x00 0x01 ‖ version u64 → 0x01 ‖ value | 0x00. */
@@ -34,10 +31,11 @@ export const META = {
   format: Uint8Array.of(PREFIX.meta, 0x04),
 } as const;
 
-/** On-disk format of the store: 4 = SMT pages whose leaves carry their hash, value version and key, no key or value
- * hash (smt-page.ts); 3 = leaves with both hashes too; 2 = pages without the value version; no record = binary
- * nodes (1). Older formats are refused at open: re-sync or replay the chain into a new database. */
-export const STORE_FORMAT = 4;
+/** On-disk format of the store: 5 = no SMT on disk (the tree is held in memory and rebuilt from state storage at
+ * open, smt-tree.ts); 4 = SMT pages whose leaves carry their hash, value version and key; 3 = leaves with both
+ * hashes too; 2 = pages without the value version; no record = binary nodes (1). Older formats are refused at open:
+ * re-sync or replay the chain into a new database. */
+export const STORE_FORMAT = 5;
 
 /** Store names are ASCII identifiers so that the one-byte length prefix and the sort order are unambiguous. */
 const STORE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
@@ -114,45 +112,6 @@ export function smtRootKey(storePrefix: Uint8Array, version: number): Uint8Array
   key.set(storePrefix, 1);
   writeU64(key, 1 + storePrefix.length, version);
   return key;
-}
-
-/** Node key: the node created at `version` at position (depth, first `depth` bits of `path`). */
-export function smtNodeKey(
-  storePrefix: Uint8Array,
-  version: number,
-  depth: number,
-  path: Uint8Array,
-): Uint8Array {
-  const key = new Uint8Array(smtNodeKeyLength(storePrefix, depth));
-  writeSmtNodeKey(key, 0, storePrefix, version, depth, path);
-  return key;
-}
-
-export function smtNodeKeyLength(storePrefix: Uint8Array, depth: number): number {
-  return 1 + storePrefix.length + 8 + 2 + ((depth + 7) >>> 3);
-}
-
-/** Writes smtNodeKey's bytes into `out` at `offset` (stale lists take them without a key array each). Loops, not
- * subarray and TypedArray#set: a block builds one per page it reads or writes. */
-export function writeSmtNodeKey(
-  out: Uint8Array,
-  offset: number,
-  storePrefix: Uint8Array,
-  version: number,
-  depth: number,
-  path: Uint8Array,
-): void {
-  const pathBytes = (depth + 7) >>> 3;
-  const base = offset + 1 + storePrefix.length;
-  out[offset] = PREFIX.smtNode;
-  for (let i = 0; i < storePrefix.length; i++) out[offset + 1 + i] = storePrefix[i]!;
-  writeU64(out, base, version);
-  out[base + 8] = depth >>> 8;
-  out[base + 9] = depth & 0xff;
-  for (let i = 0; i < pathBytes; i++) out[base + 10 + i] = path[i]!;
-  // Bits below the node's depth belong to the keys under it, not to its position.
-  const rest = depth & 7;
-  if (rest !== 0) out[base + 9 + pathBytes]! &= (0xff00 >>> rest) & 0xff;
 }
 
 export function staleKey(prefix: number, staleSince: number, target: Uint8Array): Uint8Array {

@@ -1,5 +1,5 @@
-// The commit multistore: named module stores, each a versioned SMT (state commitment) plus state storage,
-// committed together. App hash = simple-Merkle root over (name, sha256(store root)), as the Cosmos SDK.
+// The commit multistore: named module stores, each a compact SMT held in memory (state commitment, smt-tree.ts)
+// plus state storage in LevelDB, committed together. App hash = simple-Merkle root over (name, sha256(store root)), as the Cosmos SDK.
 import { sha256 } from "../crypto/hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
 import { compareBytes } from "./bytes.ts";
@@ -7,7 +7,7 @@ import type { PendingWrite } from "./cache-kv.ts";
 import { CacheMultiStoreImpl, CommittedStore } from "./cache-multistore.ts";
 import { decodeCommitInfo, decodeLatest, encodeCommitInfo, encodeLatest } from "./commit-info.ts";
 import type { CommitMultiStore, PreparedCommit, PruningOptions } from "./commit-types.ts";
-import { type Database, getAsync, writeBatch } from "./db.ts";
+import { type Database, getAsync, getSync, writeBatch } from "./db.ts";
 import {
   encodeStorePrefix,
   isValidStoreName,
@@ -15,17 +15,20 @@ import {
   metaCommitInfoKey,
   readU64,
   STORE_FORMAT,
+  smtRootKey,
 } from "./keys.ts";
-import { DEFAULT_LATEST_PAGE_BYTES, LatestPages } from "./latest-pages.ts";
 import { proofOps, proveInTree } from "./prove.ts";
 import { MAX_PRUNE_VERSIONS_PER_COMMIT, pruneOperations } from "./pruning.ts";
 import { SENTINEL_KEY, SENTINEL_VALUE } from "./sentinel.ts";
 import { sha256Of } from "./sha256-node-hash.ts";
 import { multistoreRoot, type StoreRoot } from "./simple-merkle.ts";
-import { DEFAULT_NODE_CACHE_DEPTH, type PreparedTree, SparseMerkleTree } from "./smt.ts";
-import { type Child, childHash } from "./smt-node.ts";
+import { type Child, childHash, decodeRef } from "./smt-node.ts";
+import type { NodeLoader } from "./smt-proof.ts";
+import { readSnapshot, snapshotPath, writeSnapshot } from "./smt-snapshot.ts";
+import { DEFAULT_RETAINED_VERSIONS, MemoryTree, type PreparedTree } from "./smt-tree.ts";
 import { PREVIOUS_UNCHANGED, type SmtChange } from "./smt-update.ts";
 import { type LatestWrites, StateStorage } from "./state-storage.ts";
+import { loadLatestTree, loadPastTree } from "./tree-load.ts";
 import {
   type CacheMultiStore,
   type IterateRange,
@@ -41,22 +44,35 @@ export interface OpenCommitMultiStoreOptions {
   readonly storeNames: readonly string[];
   /** Default: archive (keepRecent 0). */
   readonly pruning?: PruningOptions;
-  /** Memory budgets (chain/store/README.md, "Memory"): SMT levels kept decoded once read (default
-   * DEFAULT_NODE_CACHE_DEPTH; 0 keeps none). */
-  readonly nodeCacheDepth?: number;
-  /** Bytes of the latest version's raw SMT pages held in memory below those levels, all stores together
-   * (default DEFAULT_LATEST_PAGE_BYTES): the write path reads no page that fits. */
-  readonly pageCacheBytes?: number;
+  /** Committed versions whose trees stay in memory for proofs, latest included (default
+   * DEFAULT_RETAINED_VERSIONS); older versions' proofs rebuild the tree from state storage (small stores only). */
+  readonly retainedVersions?: number;
   /** Committed latest values cached for reads, entries (default MAX_LATEST_CACHE_ENTRIES; 0 disables). */
   readonly latestCacheEntries?: number;
-  /** Load the trees' latest pages at open (default true): the decoded top and the raw pages below it, as a node
-   * that has run for a while holds them (seconds at 10^6 keys); false fills them during the first blocks. */
-  readonly warmCaches?: boolean;
   /** fsync each commit (default true): kill -9 is survived either way, power loss only with sync. */
   readonly syncWrites?: boolean;
 }
 
 const ARCHIVE: PruningOptions = { keepRecent: 0, interval: 1 };
+
+/** Past versions' trees rebuilt for proofs (tree-load.ts loadPastTree) kept for the next proof at the same
+ * version: a light client asks several keys at one height. */
+const MAX_PAST_TREES = 2;
+
+/** One mounted store: its tree and its key prefix. */
+interface MountedStore {
+  tree: MemoryTree;
+  readonly prefix: Uint8Array;
+}
+
+/** The multistore opened last on each database: it writes the snapshot file when the database closes (one
+ * 'closing' listener per database, however often it is reopened). */
+const snapshotWriters = new WeakMap<Database, CommitMultiStoreImpl>();
+
+function snapshotPathOf(db: Database): string | undefined {
+  const location = (db as { location?: unknown }).location;
+  return typeof location === "string" ? snapshotPath(location) : undefined;
+}
 
 class PreparedCommitImpl implements PreparedCommit {
   readonly version: number;
@@ -84,7 +100,9 @@ class PreparedCommitImpl implements PreparedCommit {
 export class CommitMultiStoreImpl implements CommitMultiStore {
   readonly #db: Database;
   readonly #names: readonly string[];
-  readonly #trees = new Map<string, SparseMerkleTree>();
+  readonly #trees = new Map<string, MountedStore>();
+  /** Rebuilt past trees by "name version", oldest first. */
+  readonly #pastTrees = new Map<string, MemoryTree>();
   readonly #committed = new Map<string, CommittedStore>();
   readonly #storage: StateStorage;
   readonly #pruning: PruningOptions;
@@ -93,11 +111,13 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
   #appHash: Uint8Array;
   #prunedThrough: number;
   #committing = false;
+  /** Version of the snapshot file known to be on disk (-1: none or unknown). */
+  #snapshotVersion = -1;
+  readonly #retainedVersions: number;
 
   constructor(
     options: OpenCommitMultiStoreOptions,
     latest: { version: number; appHash: Uint8Array },
-    roots: Map<string, Child>,
     prunedThrough: number,
   ) {
     this.#db = options.db;
@@ -108,21 +128,63 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     this.#version = latest.version;
     this.#appHash = latest.appHash;
     this.#prunedThrough = prunedThrough;
-    const cacheDepth = options.nodeCacheDepth ?? DEFAULT_NODE_CACHE_DEPTH;
-    const pages = new LatestPages(options.pageCacheBytes ?? DEFAULT_LATEST_PAGE_BYTES);
+    this.#retainedVersions = options.retainedVersions ?? DEFAULT_RETAINED_VERSIONS;
     for (const name of this.#names) {
       const prefix = encodeStorePrefix(name);
-      this.#trees.set(
-        name,
-        new SparseMerkleTree(options.db, name, prefix, roots.get(name) ?? null, cacheDepth, pages),
-      );
+      this.#trees.set(name, { tree: new MemoryTree(this.#retainedVersions), prefix });
       this.#committed.set(name, new CommittedStore(this.#storage, prefix));
+    }
+    const db = options.db;
+    if (!snapshotWriters.has(db)) db.on("closing", () => snapshotWriters.get(db)?.writeSnapshot());
+    snapshotWriters.set(db, this);
+  }
+
+  /** Writes the latest version's trees to the snapshot file (smt-snapshot.ts), unless it holds them already.
+   * Called when the database closes; a failure leaves the previous file (a restart then rebuilds from state
+   * storage if that one is stale). */
+  writeSnapshot(): void {
+    const path = snapshotPathOf(this.#db);
+    if (path === undefined || this.#version < 0 || this.#snapshotVersion === this.#version) return;
+    try {
+      writeSnapshot(
+        path,
+        this.#version,
+        this.#names.map((name) => ({ name, tree: this.#trees.get(name)!.tree })),
+      );
+      this.#snapshotVersion = this.#version;
+    } catch {
+      // Nothing to undo: the file is replaced by a rename only once complete.
     }
   }
 
-  /** At open: the trees' cached levels as a running node has them (SparseMerkleTree.warm). */
-  async warmCaches(): Promise<void> {
-    for (const tree of this.#trees.values()) await tree.warm();
+  /** At open: each stored tree of the latest version, from the snapshot file if it was written at that version,
+   * else from state storage; either way checked against the committed roots. */
+  async loadTrees(storeRoots: readonly StoreRoot[]): Promise<void> {
+    const path = snapshotPathOf(this.#db);
+    const expected = new Map(storeRoots.map(({ name, root }) => [name, root]));
+    const trees = new Map([...this.#trees].map(([name, store]) => [name, store.tree]));
+    if (path !== undefined && readSnapshot(path, this.#version, trees, expected)) {
+      this.#snapshotVersion = this.#version;
+      return;
+    }
+    // Whatever a damaged snapshot left in the trees goes.
+    for (const store of this.#trees.values()) store.tree = new MemoryTree(this.#retainedVersions);
+    for (const { name, root } of storeRoots) {
+      const { tree, prefix } = this.#trees.get(name)!;
+      await loadLatestTree(this.#db, tree, prefix, this.#version);
+      const record = this.#rootRecord(prefix, this.#version);
+      if (
+        record === null ||
+        compareBytes(childHash(record), root) !== 0 ||
+        compareBytes(tree.hashOf(tree.root), root) !== 0
+      )
+        throw new StoreError("corrupt", `store ${name}: state storage does not hash to the committed root`);
+    }
+  }
+
+  #rootRecord(prefix: Uint8Array, version: number) {
+    const bytes = getSync(this.#db, smtRootKey(prefix, version));
+    return bytes === undefined ? null : decodeRef(bytes);
   }
 
   lastCommit(): { version: number; appHash: Uint8Array } {
@@ -149,12 +211,12 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     const storeRoots: StoreRoot[] = [];
     const latestWrites: LatestWrites = new Map();
     for (const name of this.#names) {
-      const tree = this.#trees.get(name)!;
+      const { tree, prefix } = this.#trees.get(name)!;
       const pending = changeSets.get(name) ?? [];
       const smtChanges = toSmtChanges(pending);
       const writes = smtChanges.slice();
       // A store without a root is new (genesis or newly mounted): it starts with its sentinel leaf.
-      if (tree.root === null)
+      if (tree.rootAt(this.#version) === undefined)
         smtChanges.push({
           keyHash: sha256(SENTINEL_KEY),
           key: SENTINEL_KEY,
@@ -163,12 +225,12 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
           previous: PREVIOUS_UNCHANGED,
         });
       smtChanges.sort((a, b) => compareBytes(a.keyHash, b.keyHash));
-      const prepared = tree.prepare(smtChanges, version, recordStale);
-      for (const operation of prepared.operations) operations.push(operation);
+      const prepared = tree.prepare(smtChanges, version);
+      operations.push({ type: "put", key: smtRootKey(prefix, version), value: prepared.rootRecord });
       // After the tree update, which recorded in each write what it replaces.
-      this.#storage.prepareWrites(tree.storePrefix, writes, version, recordStale, operations, latestWrites);
+      this.#storage.prepareWrites(prefix, writes, version, recordStale, operations, latestWrites);
       roots.set(name, prepared);
-      storeRoots.push({ name, root: childHash(prepared.root) });
+      storeRoots.push({ name, root: prepared.rootHash });
     }
     // A plain Uint8Array (not a node Buffer), so that callers serialising it see bytes, not a Buffer object.
     const appHash = new Uint8Array(multistoreRoot(storeRoots));
@@ -185,7 +247,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     if (keepRecent > 0 && version % Math.max(1, interval) === 0) {
       const target = Math.min(version - keepRecent - 1, this.#prunedThrough + MAX_PRUNE_VERSIONS_PER_COMMIT);
       if (target > this.#prunedThrough) {
-        const prefixes = [...this.#trees.values()].map((tree) => tree.storePrefix);
+        const prefixes = [...this.#trees.values()].map((store) => store.prefix);
         for (const operation of await pruneOperations(this.#db, this.#prunedThrough, target, prefixes))
           operations.push(operation);
         prunedThrough = target;
@@ -208,6 +270,12 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
       throw new TypeError("commit needs a PreparedCommit from this store's prepareCommit");
     if (prepared.version !== this.#version + 1 || this.#committing)
       throw new StoreError("unknown_version", `prepared version ${prepared.version} is not the next version`);
+    for (const [name, tree] of prepared.roots)
+      if (!this.#trees.get(name)!.tree.committable(tree))
+        throw new StoreError(
+          "unknown_version",
+          `prepared version ${prepared.version} was dropped by later prepares`,
+        );
     this.#committing = true;
     try {
       await writeBatch(this.#db, [...prepared.operations, ...extra], this.#syncWrites);
@@ -219,7 +287,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
       this.#committing = false;
     }
     this.#storage.applyCommitted(prepared.latestWrites);
-    for (const [name, tree] of prepared.roots) this.#trees.get(name)!.setCommittedRoot(tree);
+    for (const [name, tree] of prepared.roots) this.#trees.get(name)!.tree.commit(tree);
     this.#version = prepared.version;
     this.#appHash = prepared.appHash;
     this.#prunedThrough = prepared.prunedThrough;
@@ -235,16 +303,42 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
       throw new StoreError("pruned_version", `version ${version} is pruned (through ${this.#prunedThrough})`);
   }
 
-  #treeOf(name: string): SparseMerkleTree {
-    const tree = this.#trees.get(name);
-    if (tree === undefined) throw new StoreError("unknown_store", `store ${name} is not mounted`);
-    return tree;
+  #storeOf(name: string): MountedStore {
+    const store = this.#trees.get(name);
+    if (store === undefined) throw new StoreError("unknown_store", `store ${name} is not mounted`);
+    return store;
+  }
+
+  /** The proof walk over store `name` at a version older than its retained window: its tree rebuilt from state
+   * storage (checked against the version's root record). */
+  async #pastView(name: string, version: number): Promise<{ load: NodeLoader; root: Child }> {
+    const { prefix } = this.#storeOf(name);
+    const record = this.#rootRecord(prefix, version);
+    if (record === null)
+      throw new StoreError("unknown_store", `store ${name} has no tree at version ${version}`);
+    const id = `${name} ${version}`;
+    let past = this.#pastTrees.get(id);
+    if (past === undefined) {
+      past = new MemoryTree(1);
+      await loadPastTree(this.#storage, past, prefix, version);
+      if (compareBytes(past.hashOf(past.root), childHash(record)) !== 0)
+        throw new StoreError(
+          "corrupt",
+          `store ${name}: state storage at ${version} does not hash to its root`,
+        );
+      this.#pastTrees.set(id, past);
+      for (const oldest of this.#pastTrees.keys()) {
+        if (this.#pastTrees.size <= MAX_PAST_TREES) break;
+        this.#pastTrees.delete(oldest);
+      }
+    }
+    return past.proofView(version)!;
   }
 
   readerAt(version: number = this.#version): VersionedReader {
     this.#checkVersion(version);
     const storage = this.#storage;
-    const prefixOf = (name: string) => this.#treeOf(name).storePrefix;
+    const prefixOf = (name: string) => this.#storeOf(name).prefix;
     const stillThere = () => this.#checkVersion(version);
     return {
       version,
@@ -269,18 +363,18 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     version: number,
   ): Promise<{ value: Uint8Array | undefined; proofOps: ProofOp[] }> {
     this.#checkVersion(version);
-    const tree = this.#treeOf(storeName);
+    const { tree, prefix } = this.#storeOf(storeName);
     if (key.length === 0) throw new StoreError("empty_key", "empty keys cannot be proven (ICS-23)");
-    const root = version === this.#version ? tree.root : tree.loadRoot(version);
-    if (root === undefined || root === null)
-      throw new StoreError("unknown_store", `store ${storeName} has no tree at version ${version}`);
     const roots = await this.storeRoots(version);
-    const prefix = tree.storePrefix;
     const valueAt = (leafKey: Uint8Array) =>
       compareBytes(leafKey, SENTINEL_KEY) === 0
         ? Promise.resolve(SENTINEL_VALUE)
         : this.#storage.getAt(prefix, leafKey, version);
-    const result = await proveInTree((ref, depth, path) => tree.load(ref, depth, path), root, key, valueAt);
+    this.#checkVersion(version);
+    // A retained view is walked at once (proveInTree walks before its first await): a commit cannot free the
+    // slots of a version leaving the window in between.
+    const view = tree.proofView(version) ?? (await this.#pastView(storeName, version));
+    const result = await proveInTree(view.load, view.root, key, valueAt);
     this.#checkVersion(version);
     const rootList = [...roots].map(([name, storeRoot]) => ({ name, root: storeRoot }));
     const value = compareBytes(key, SENTINEL_KEY) === 0 ? undefined : result.value;
@@ -319,13 +413,12 @@ export async function openCommitMultiStore(
     if (!isValidStoreName(name)) throw new TypeError(`invalid store name ${JSON.stringify(name)}`);
   if (new Set(options.storeNames).size !== options.storeNames.length)
     throw new TypeError("duplicate store names");
-  for (const [field, value, max] of [
-    ["nodeCacheDepth", options.nodeCacheDepth, 256],
-    ["pageCacheBytes", options.pageCacheBytes, Number.MAX_SAFE_INTEGER],
-    ["latestCacheEntries", options.latestCacheEntries, Number.MAX_SAFE_INTEGER],
+  for (const [field, value, min] of [
+    ["retainedVersions", options.retainedVersions, 1],
+    ["latestCacheEntries", options.latestCacheEntries, 0],
   ] as const)
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > max))
-      throw new TypeError(`${field} must be an integer from 0 to ${max}`);
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < min))
+      throw new TypeError(`${field} must be an integer of at least ${min}`);
   const pruning = options.pruning ?? ARCHIVE;
   if (
     !Number.isSafeInteger(pruning.keepRecent) ||
@@ -337,15 +430,8 @@ export async function openCommitMultiStore(
   const latestBytes = await getAsync(options.db, META.latest);
   const prunedBytes = await getAsync(options.db, META.prunedThrough);
   const prunedThrough = prunedBytes === undefined ? -1 : readU64(prunedBytes, 0);
-  const roots = new Map<string, Child>();
-  if (latestBytes === undefined) {
-    return new CommitMultiStoreImpl(
-      options,
-      { version: -1, appHash: new Uint8Array(0) },
-      roots,
-      prunedThrough,
-    );
-  }
+  if (latestBytes === undefined)
+    return new CommitMultiStoreImpl(options, { version: -1, appHash: new Uint8Array(0) }, prunedThrough);
   const formatBytes = await getAsync(options.db, META.format);
   const format = formatBytes === undefined ? 1 : ((formatBytes[0] ?? 0) << 8) | (formatBytes[1] ?? 0);
   if (format !== STORE_FORMAT)
@@ -360,16 +446,10 @@ export async function openCommitMultiStore(
   const storeRoots = decodeCommitInfo(infoBytes);
   if (compareBytes(multistoreRoot(storeRoots), latest.appHash) !== 0)
     throw new StoreError("corrupt", "commit info does not hash to the latest app hash");
-  for (const { name, root } of storeRoots) {
+  for (const { name } of storeRoots)
     if (!options.storeNames.includes(name))
       throw new StoreError("unknown_store", `store ${name} exists in the database but is not mounted`);
-    const tree = new SparseMerkleTree(options.db, name, encodeStorePrefix(name), null, 0);
-    const ref = tree.loadRoot(latest.version);
-    if (ref === undefined || compareBytes(childHash(ref), root) !== 0)
-      throw new StoreError("corrupt", `store ${name}: root record does not match commit info`);
-    roots.set(name, ref);
-  }
-  const cms = new CommitMultiStoreImpl(options, latest, roots, prunedThrough);
-  if (options.warmCaches ?? true) await cms.warmCaches();
+  const cms = new CommitMultiStoreImpl(options, latest, prunedThrough);
+  await cms.loadTrees(storeRoots);
   return cms;
 }

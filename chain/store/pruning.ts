@@ -1,5 +1,6 @@
-// Pruning: deletes what only versions <= `through` need. A node (or history entry) replaced at version s
-// serves versions < s, so it goes once s <= through + 1. Root records and commit info of pruned versions go too.
+// Pruning: deletes what only versions <= `through` need. A history entry replaced at version s serves versions
+// < s, so it goes once s <= through + 1. Root records and commit info of pruned versions go too. (The tree's
+// replaced nodes are freed in memory, smt-tree.ts.)
 import type { BatchOperation } from "../db-keyspace.ts";
 import { type Database, iterateRange } from "./db.ts";
 import { encodeU64, META, metaCommitInfoKey, PREFIX, smtRootKey, staleKey } from "./keys.ts";
@@ -18,15 +19,13 @@ export async function pruneOperations(
   storePrefixes: readonly Uint8Array[],
 ): Promise<BatchOperation[]> {
   const operations: BatchOperation[] = [];
-  for (const prefix of [PREFIX.smtStale, PREFIX.ssStale]) {
-    const range = {
-      gte: staleKey(prefix, prunedThrough + 2, NO_KEY),
-      lt: staleKey(prefix, through + 2, NO_KEY),
-    };
-    for await (const [key, list] of iterateRange(db, range)) {
-      for (const target of decodeKeyList(list)) operations.push({ type: "del", key: target });
-      operations.push({ type: "del", key });
-    }
+  const range = {
+    gte: staleKey(PREFIX.ssStale, prunedThrough + 2, NO_KEY),
+    lt: staleKey(PREFIX.ssStale, through + 2, NO_KEY),
+  };
+  for await (const [key, list] of iterateRange(db, range)) {
+    for (const target of decodeKeyList(list)) operations.push({ type: "del", key: target });
+    operations.push({ type: "del", key });
   }
   for (let version = prunedThrough + 1; version <= through; version++) {
     for (const storePrefix of storePrefixes)

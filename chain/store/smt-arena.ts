@@ -207,6 +207,18 @@ export class NodeArena {
     return this.#leafVersions[slot >>> CHUNK_BITS]![slot & CHUNK_MASK]!;
   }
 
+  keyLength(slot: number): number {
+    return this.#leafMeta[slot >>> CHUNK_BITS]![(slot & CHUNK_MASK) * LEAF_META + 2]!;
+  }
+
+  /** Copies the leaf's key into `out` at `offset`. */
+  copyKey(slot: number, out: Uint8Array, offset: number): void {
+    const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;
+    const at = (slot & CHUNK_MASK) * LEAF_META;
+    const start = meta[at + 1]!;
+    out.set(this.#keyChunks[meta[at]!]!.subarray(start, start + meta[at + 2]!), offset);
+  }
+
   /** A copy of the leaf's key. */
   key(slot: number): Uint8Array {
     const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;

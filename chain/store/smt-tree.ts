@@ -159,10 +159,15 @@ export class MemoryTree {
     return prepared;
   }
 
+  /** Whether commit(prepared) would take it: not dropped since (by a later commit or too many prepares). */
+  committable(prepared: PreparedTree): prepared is PreparedUpdate {
+    return prepared instanceof PreparedUpdate && !prepared.discarded && this.#outstanding.includes(prepared);
+  }
+
   /** Makes a prepared update the latest committed version (once its batch is durable); other prepared updates
    * are dropped, and versions beyond the retained window leave memory. */
   commit(prepared: PreparedTree): void {
-    if (!(prepared instanceof PreparedUpdate) || prepared.discarded || !this.#outstanding.includes(prepared))
+    if (!this.committable(prepared))
       throw new StoreError("unknown_version", `prepared tree of version ${prepared.version} was dropped`);
     for (const other of this.#outstanding) if (other !== prepared) this.#discard(other);
     this.#outstanding.length = 0;
@@ -186,6 +191,19 @@ export class MemoryTree {
     this.#root = this.#build(0, sorted, 0, sorted.length);
     this.#createdInner = [];
     this.#retained.set(version, this.#root);
+  }
+
+  /** The slots, for the snapshot codec (smt-snapshot.ts). */
+  get arena(): NodeArena {
+    return this.#arena;
+  }
+
+  /** Sets a tree built in the arena by the snapshot codec as committed `version`. */
+  commitRoot(root: number, version: number): void {
+    if (this.#root !== EMPTY_REF || this.#retained.size > 0)
+      throw new Error("commitRoot needs an empty tree");
+    this.#root = root;
+    this.#retained.set(version, root);
   }
 
   /** A leaf for commitLoaded: its key, key hash and value hash, and the version that wrote its value. */

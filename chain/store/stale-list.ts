@@ -37,44 +37,9 @@ export function staleListOperation(
   prefix: number,
   version: number,
   storePrefix: Uint8Array,
-  keys: readonly Uint8Array[] | KeyListWriter,
+  keys: readonly Uint8Array[],
 ): BatchOperation[] {
-  const list = keys instanceof KeyListWriter ? keys.bytes() : encodeKeyList(keys);
+  const list = encodeKeyList(keys);
   if (list.length === 0) return [];
   return [{ type: "put", key: staleKey(prefix, version, storePrefix), value: list }];
 }
-
-/** A key list (encodeKeyList's bytes) written key by key into one growing buffer: the SMT records ~3 stale pages
- * per write, and building each key into the list directly saves a key array each. */
-export class KeyListWriter {
-  #bytes = new Uint8Array(KEY_LIST_INITIAL_BYTES);
-  #length = 0;
-
-  /** Appends room for a key of `length` bytes (its length prefix written); returns the offset in `buffer` where
-   * its bytes go. */
-  append(length: number): number {
-    const end = this.#length + 2 + length;
-    if (end > this.#bytes.length) {
-      const grown = new Uint8Array(Math.max(end, this.#bytes.length * 2));
-      grown.set(this.#bytes.subarray(0, this.#length));
-      this.#bytes = grown;
-    }
-    this.#bytes[this.#length] = length >>> 8;
-    this.#bytes[this.#length + 1] = length & 0xff;
-    const at = this.#length + 2;
-    this.#length = end;
-    return at;
-  }
-
-  /** The buffer being written (replaced when it grows: take it after `append`). */
-  get buffer(): Uint8Array {
-    return this.#bytes;
-  }
-
-  bytes(): Uint8Array {
-    return this.#bytes.subarray(0, this.#length);
-  }
-}
-
-/** First size of a KeyListWriter's buffer, bytes (~30 page keys; it doubles as needed). */
-const KEY_LIST_INITIAL_BYTES = 1024;

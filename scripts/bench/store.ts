@@ -2,7 +2,7 @@
 // beside LevelDB's batched put rate and the sha256 rate measured in the same run.
 //   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--blockWrites 2000 (or --block)]
 //     [--blocks 20 (measured blocks per size)]
-//     [--default-db-options | --db-options '{"maxOpenFiles":100}'] [--store-options '{"pageCacheBytes":0}']
+//     [--default-db-options | --db-options '{"maxOpenFiles":100}'] [--store-options '{"retainedVersions":8}']
 // The tree is filled by a child process (as a node restarting on an existing database), so that the RSS reported
 // is that of a process running blocks on a tree of that size, not the high-water mark of building it.
 import { execFile } from "node:child_process";
@@ -51,13 +51,13 @@ export interface StoreBenchRow {
    * compaction thread with the libuv threads (batch writes, fsync). */
   gcHelperMicrosecondsPerWrite: number;
   leveldbMicrosecondsPerWrite: number;
-  /** LevelDB getSync calls per committed write (SMT pages below the cached levels). */
+  /** LevelDB getSync calls per committed write (state-storage reads; format 4 read SMT pages too). */
   getSyncPerWrite: number;
   /** RSS split (Linux): anonymous memory, and file pages mapped by LevelDB (it mmaps up to 1,000 table files;
    * clean page cache that the kernel can reclaim). */
   rssAnonMegabytes: number;
   rssFileMegabytes: number;
-  /** Opening the filled database (the store loads its trees' latest pages then): wall seconds, and CPU seconds of
+  /** Opening the filled database (the store rebuilds its trees from state storage then): wall seconds, and CPU seconds of
    * all threads. */
   openSeconds: number;
   openCpuSeconds: number;
@@ -73,7 +73,7 @@ export interface StoreBenchResult {
  * block held ~150,000 batch operations and their buffers at once and drove RSS up by ~400 MB of fragmented native
  * heap that glibc never returned (see docs/PERFORMANCE.md, Store). */
 const FILL_BLOCK_WRITES = 20_000;
-/** Unmeasured blocks after reopening, which load the node cache's top levels as a running node has them. */
+/** Unmeasured blocks after reopening, as a running node has had them (read cache, retained versions). */
 const WARM_UP_BLOCKS = 5;
 const PRUNING = { keepRecent: 100, interval: 10 };
 const STORE_NAMES = ["bank"];

@@ -15,17 +15,24 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../..");
 const KILL_AFTER_VERSION = 25;
 
-function runAndKill(location: string, killAfter: number): Promise<number> {
+/** Runs crash-writer.ts until it reports `killAfter` (with `reopen`: until its first close after that, so that
+ * the kill lands while it writes or has just written its snapshot file); resolves with the last version reported. */
+function runAndKill(location: string, killAfter: number, reopen = false): Promise<number> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(join(repoRoot, "node_modules/.bin/node"), [join(here, "crash-writer.ts"), location], {
+    const args = [join(here, "crash-writer.ts"), location, ...(reopen ? ["reopen"] : [])];
+    const child = spawn(join(repoRoot, "node_modules/.bin/node"), args, {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let lastReported = -1;
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.on("data", (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n")) if (line !== "") lastReported = Number(line);
-      if (lastReported >= killAfter) child.kill("SIGKILL");
+      for (const line of chunk.toString().split("\n")) {
+        if (line === "closing") {
+          if (lastReported >= killAfter) child.kill("SIGKILL");
+        } else if (line !== "") lastReported = Number(line);
+      }
+      if (!reopen && lastReported >= killAfter) child.kill("SIGKILL");
     });
     child.on("exit", (_code, signal) => {
       if (signal === "SIGKILL") resolvePromise(lastReported);
@@ -34,36 +41,37 @@ function runAndKill(location: string, killAfter: number): Promise<number> {
   });
 }
 
-test("kill -9 during commits leaves the last committed version intact", async (t) => {
-  const dir = await tempDir(t);
-  let reported = -1;
-  for (const killAfter of [KILL_AFTER_VERSION, KILL_AFTER_VERSION * 2]) {
-    reported = await runAndKill(dir, killAfter);
-    const db = await openDb(dir);
-    try {
-      const cms = await openCommitMultiStore({
-        db,
-        storeNames: ["alpha", "beta"],
-        pruning: { keepRecent: 5, interval: 3 },
-      });
-      const { version, appHash } = cms.lastCommit();
-      // Every reported commit is durable; at most the one in flight may also have landed.
-      t.true(version >= reported && version <= reported + 1, `version ${version}, reported ${reported}`);
-      const roots = await cms.storeRoots(version);
-      const recomputed = [];
-      for (const name of ["alpha", "beta"]) {
-        const entries = await collect(cms.cacheMultiStore().store(name).iterate());
-        const root = smtRootOf(entries);
-        t.true(bytesEqual(root, roots.get(name)!), `${name} root recomputes from state storage`);
-        recomputed.push({ name, root });
-        const [key, value] = entries[0]!;
-        const proof = await cms.prove(name, key, version);
-        t.notThrows(() => verifyChainedMembership(appHash, proof.proofOps, name, key, value));
+for (const reopen of [false, true])
+  test(`kill -9 during commits${reopen ? " and snapshot writes" : ""} leaves the last committed version intact`, async (t) => {
+    const dir = await tempDir(t);
+    let reported = -1;
+    for (const killAfter of [KILL_AFTER_VERSION, KILL_AFTER_VERSION * 2]) {
+      reported = await runAndKill(dir, killAfter, reopen);
+      const db = await openDb(dir);
+      try {
+        const cms = await openCommitMultiStore({
+          db,
+          storeNames: ["alpha", "beta"],
+          pruning: { keepRecent: 5, interval: 3 },
+        });
+        const { version, appHash } = cms.lastCommit();
+        // Every reported commit is durable; at most the one in flight may also have landed.
+        t.true(version >= reported && version <= reported + 1, `version ${version}, reported ${reported}`);
+        const roots = await cms.storeRoots(version);
+        const recomputed = [];
+        for (const name of ["alpha", "beta"]) {
+          const entries = await collect(cms.cacheMultiStore().store(name).iterate());
+          const root = smtRootOf(entries);
+          t.true(bytesEqual(root, roots.get(name)!), `${name} root recomputes from state storage`);
+          recomputed.push({ name, root });
+          const [key, value] = entries[0]!;
+          const proof = await cms.prove(name, key, version);
+          t.notThrows(() => verifyChainedMembership(appHash, proof.proofOps, name, key, value));
+        }
+        t.true(bytesEqual(multistoreRoot(recomputed), appHash));
+      } finally {
+        await db.close();
       }
-      t.true(bytesEqual(multistoreRoot(recomputed), appHash));
-    } finally {
-      await db.close();
     }
-  }
-  t.true(reported >= KILL_AFTER_VERSION * 2);
-});
+    t.true(reported >= KILL_AFTER_VERSION * 2);
+  });
