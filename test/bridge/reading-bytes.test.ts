@@ -58,12 +58,26 @@ test("a decoded payload round-trips through encodeReadingBytes", (t) => {
   t.deepEqual(Buffer.from(encodeReadingBytes(decoded).canonical), Buffer.from(payload));
 });
 
-test("uint64 fields above 2^32 decode to the same bigint", (t) => {
-  for (const value of [2n ** 32n, 2n ** 32n + 5n, 2n ** 53n + 1n, MAX_UINT64]) {
-    const r: Reading = { ...reading(1), deviceId: "D035_1", sequence: value, timestampMs: value };
-    const decoded = decodeReadingPayload(encodeReading(r));
+test("uint64 fields above 2^32 decode to the same bigint, in both decoders", (t) => {
+  // Around the canonical decoder's number path: 7 and 8 varint bytes, 2^53 (its exact limit), 9+ bytes.
+  const edges = [2n ** 32n, 2n ** 32n + 5n, 2n ** 49n - 1n, 2n ** 49n, 1_795_308_749_053_001n];
+  edges.push(2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 56n - 1n, 2n ** 56n, 2n ** 63n, MAX_UINT64);
+  for (const value of edges) {
+    const r: Reading = {
+      deviceId: "D035_1",
+      sequence: value,
+      timestampMs: value,
+      values: [{ name: "power", unit: "W", value: "1" }],
+      ciphertext: new Uint8Array(0),
+      signature: new Uint8Array(64).fill(7),
+    };
+    const payload = encodeReading(r);
+    const decoded = decodeReadingPayload(payload);
     t.is(decoded.sequence, value);
     t.is(decoded.timestampMs, value);
+    const fast = decodeCanonicalReading(payload)?.reading;
+    t.is(fast?.sequence, value, `canonical decoder, ${value}`);
+    t.is(fast?.timestampMs, value, `canonical decoder, ${value}`);
   }
 });
 
