@@ -2,38 +2,21 @@
 // --gas auto), query bank balances, query block, query tx, status.
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import test from "ava";
-import {
-  CHAIN_ID,
-  cli,
-  createTestHome,
-  DENOM,
-  FAUCET_MNEMONIC,
-  type NodeProcess,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { CHAIN_ID, cli, DENOM, FAUCET_MNEMONIC, nodePerFile } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
+const chain = nodePerFile(test);
 
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
-  await cli(["keys", "add", "faucet", "--recover", "--home", home.home, "--keyring-backend", "test"], {
+test.serial.before(async () => {
+  await cli(["keys", "add", "faucet", "--recover", "--home", chain.home.home, "--keyring-backend", "test"], {
     input: `${FAUCET_MNEMONIC}\n`,
   });
 });
 
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
-});
-
 const common = () => [
   "--home",
-  home.home,
+  chain.home.home,
   "--node",
-  node.rpcUrl,
+  chain.node.rpcUrl,
   "--keyring-backend",
   "test",
   "--output",
@@ -52,15 +35,15 @@ test.serial("keys show gives the faucet address", async (t) => {
     "faucet",
     "-a",
     "--home",
-    home.home,
+    chain.home.home,
     "--keyring-backend",
     "test",
   ]);
-  t.is(stdout.trim(), home.faucetAddress);
+  t.is(stdout.trim(), chain.home.faucetAddress);
 });
 
 test.serial("status reports the chain", async (t) => {
-  const { stdout } = await cli(["status", "--node", node.rpcUrl, "--home", home.home]);
+  const { stdout } = await cli(["status", "--node", chain.node.rpcUrl, "--home", chain.home.home]);
   t.is(JSON.parse(stdout).node_info.network, CHAIN_ID);
 });
 

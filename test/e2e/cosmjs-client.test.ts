@@ -3,28 +3,9 @@
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import {
-  CHAIN_ID,
-  createTestHome,
-  DENOM,
-  faucetWallet,
-  type NodeProcess,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { CHAIN_ID, DENOM, faucetWallet, nodePerFile } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
-
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
-});
+const chain = nodePerFile(test);
 
 async function freshRecipient(): Promise<string> {
   const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
@@ -32,17 +13,17 @@ async function freshRecipient(): Promise<string> {
 }
 
 test.serial("StargateClient reads chain id, height, account, balances and blocks", async (t) => {
-  const client = await StargateClient.connect(node.rpcUrl);
+  const client = await StargateClient.connect(chain.node.rpcUrl);
   t.is(await client.getChainId(), CHAIN_ID);
   const height = await client.getHeight();
   t.true(height >= 1);
-  const account = await client.getAccount(home.faucetAddress);
+  const account = await client.getAccount(chain.home.faucetAddress);
   t.truthy(account);
-  t.is(account!.address, home.faucetAddress);
-  const balance = await client.getBalance(home.faucetAddress, DENOM);
+  t.is(account!.address, chain.home.faucetAddress);
+  const balance = await client.getBalance(chain.home.faucetAddress, DENOM);
   t.is(balance.denom, DENOM);
   t.true(BigInt(balance.amount) > 0n);
-  const all = await client.getAllBalances(home.faucetAddress);
+  const all = await client.getAllBalances(chain.home.faucetAddress);
   t.deepEqual(
     all.map((coin) => coin.denom),
     [DENOM],
@@ -59,7 +40,7 @@ test.serial("StargateClient reads chain id, height, account, balances and blocks
 
 test.serial("SigningStargateClient sends with an explicit fee; getTx and searchTx find it", async (t) => {
   const { wallet, address } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
+  const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, wallet, {
     broadcastPollIntervalMs: 200,
   });
   const recipient = await freshRecipient();
@@ -92,7 +73,7 @@ test.serial("SigningStargateClient sends with an explicit fee; getTx and searchT
 
 test.serial('SigningStargateClient sends with fee "auto" (Simulate)', async (t) => {
   const { wallet, address } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
+  const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, wallet, {
     gasPrice: GasPrice.fromString(`0.025${DENOM}`),
     broadcastPollIntervalMs: 200,
   });

@@ -3,38 +3,21 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import { runCli as run } from "../cli/cli-helpers.ts";
-import {
-  createTestHome,
-  FAUCET_MNEMONIC,
-  type NodeProcess,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { FAUCET_MNEMONIC, nodePerFile } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
-
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
-});
+const chain = nodePerFile(test);
 
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, checked field by field
 async function ok(args: string[], input = ""): Promise<any> {
-  const result = await run([...args, "--home", home.home, "--keyring-backend", "test"], input);
+  const result = await run([...args, "--home", chain.home.home, "--keyring-backend", "test"], input);
   if (result.code !== 0)
     throw new Error(`sensorchain ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout);
 }
 
 const tx = (args: string[]) =>
-  ok(["tx", "device", ...args, "--fees", "10000usensor", "-y", "--node", node.rpcUrl]);
-const query = (args: string[]) => ok(["query", "device", ...args, "--node", node.rpcUrl]);
+  ok(["tx", "device", ...args, "--fees", "10000usensor", "-y", "--node", chain.node.rpcUrl]);
+const query = (args: string[]) => ok(["query", "device", ...args, "--node", chain.node.rpcUrl]);
 
 test("register, share, query, unshare and retire a device with the CLI", async (t) => {
   await ok(["keys", "add", "faucet", "--recover"], FAUCET_MNEMONIC);
@@ -58,14 +41,14 @@ test("register, share, query, unshare and retire a device with the CLI", async (
   const shown = await query(["show", "E036_0042"]);
   t.like(shown.device, {
     id: "E036_0042",
-    owner: home.faucetAddress,
+    owner: chain.home.faucetAddress,
     shared: true,
     status: "DEVICE_STATUS_ACTIVE",
     metadata: { model: "FlowMeter", unit: "m3", location_hint: "" },
     share_terms: { unit: "PRICING_UNIT_PER_READING", price: { denom: "usensor", amount: "5" } },
   });
   t.is(Buffer.from(shown.device.public_key.key, "base64").toString("hex"), pubkey);
-  const byOwner = await query(["by-owner", home.faucetAddress, "--count-total"]);
+  const byOwner = await query(["by-owner", chain.home.faucetAddress, "--count-total"]);
   t.deepEqual(
     byOwner.devices.map((d: { id: string }) => d.id),
     ["E036_0042"],
@@ -92,15 +75,24 @@ test("register, share, query, unshare and retire a device with the CLI", async (
     "10000usensor",
     "-y",
     "--node",
-    node.rpcUrl,
+    chain.node.rpcUrl,
     "--home",
-    home.home,
+    chain.home.home,
     "--keyring-backend",
     "test",
   ]);
   t.is(refused.code, 1);
   t.regex(refused.stderr, /failed with code 9: .*device is retired/);
-  const badId = await run(["query", "device", "show", "e036-42", "--node", node.rpcUrl, "--home", home.home]);
+  const badId = await run([
+    "query",
+    "device",
+    "show",
+    "e036-42",
+    "--node",
+    chain.node.rpcUrl,
+    "--home",
+    chain.home.home,
+  ]);
   t.is(badId.code, 1);
   t.regex(badId.stderr, /device id "e036-42" is not SSSS_NNNN/);
   const missing = await run([
@@ -109,9 +101,9 @@ test("register, share, query, unshare and retire a device with the CLI", async (
     "show",
     "E036_0043",
     "--node",
-    node.rpcUrl,
+    chain.node.rpcUrl,
     "--home",
-    home.home,
+    chain.home.home,
   ]);
   t.regex(missing.stderr, /device E036_0043: device not found \(code 7, device\)/);
 });

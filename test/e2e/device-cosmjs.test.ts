@@ -24,29 +24,9 @@ import {
 } from "../../client/index.ts";
 import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import { deviceKey } from "../../modules/device/keys.ts";
-import {
-  createTestHome,
-  DENOM,
-  faucetWallet,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-  type TestHome,
-  waitForHeight,
-} from "../helpers/node-process.ts";
+import { DENOM, faucetWallet, nodePerFile, rpc, waitForHeight } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
-
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
-});
+const chain = nodePerFile(test);
 
 /** cosmjs' default "auto" fee (simulated gas × 1.4): simulation charges a nominal fee now, so the
  * small device messages fit (test/app/simulate-gas.test.ts). */
@@ -58,7 +38,10 @@ async function abciQuery<T>(
   request: Uint8Array,
   type: { decode(bytes: Uint8Array): T },
 ): Promise<T> {
-  const response = await rpc(node.rpcUrl, "abci_query", { path, data: Buffer.from(request).toString("hex") });
+  const response = await rpc(chain.node.rpcUrl, "abci_query", {
+    path,
+    data: Buffer.from(request).toString("hex"),
+  });
   const result = response.result.response;
   if (Number(result.code ?? 0) !== 0) throw new Error(`${path}: ${result.log}`);
   return type.decode(Buffer.from(result.value ?? "", "base64"));
@@ -68,12 +51,12 @@ test.serial("register, share, query, rotate, transfer, retire through SigningSta
   const registry = createRegistry();
   const { wallet, address: alice } = await faucetWallet();
   const options = { registry, gasPrice: GasPrice.fromString(`0.025${DENOM}`), broadcastPollIntervalMs: 200 };
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, options);
+  const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, wallet, options);
   const bobWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
   const [bobAccount] = await bobWallet.getAccounts();
   const bob = bobAccount!.address;
   assertIsDeliverTxSuccess(await client.sendTokens(alice, bob, [{ denom: DENOM, amount: "1000000" }], FEE));
-  const bobClient = await SigningStargateClient.connectWithSigner(node.rpcUrl, bobWallet, options);
+  const bobClient = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, bobWallet, options);
   t.teardown(() => {
     client.disconnect();
     bobClient.disconnect();
@@ -220,7 +203,7 @@ test.serial("register, share, query, rotate, transfer, retire through SigningSta
 
 test.serial("a device queried with prove verifies against the next header's app hash", async (t) => {
   const key = deviceKey("C010_0001");
-  const response = await rpc(node.rpcUrl, "abci_query", {
+  const response = await rpc(chain.node.rpcUrl, "abci_query", {
     path: "/store/device/key",
     data: Buffer.from(key).toString("hex"),
     prove: true,
@@ -229,8 +212,8 @@ test.serial("a device queried with prove verifies against the next header's app 
   const height = BigInt(result.height);
   const value = Buffer.from(result.value ?? "", "base64");
   t.is(pb.Device.decode(value).id, "C010_0001");
-  await waitForHeight(node.rpcUrl, height + 1n);
-  const next = await rpc(node.rpcUrl, "block", { height: String(height + 1n) });
+  await waitForHeight(chain.node.rpcUrl, height + 1n);
+  const next = await rpc(chain.node.rpcUrl, "block", { height: String(height + 1n) });
   const appHash = Buffer.from(next.result.block.header.app_hash, "hex");
   const ops = result.proofOps.ops.map((op: { type: string; key: string; data: string }) => ({
     type: op.type,

@@ -5,38 +5,21 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import { runCli as run } from "../cli/cli-helpers.ts";
-import {
-  createTestHome,
-  FAUCET_MNEMONIC,
-  type NodeProcess,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { FAUCET_MNEMONIC, nodePerFile } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
-
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
-});
+const chain = nodePerFile(test);
 
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, read field by field
 async function ok(args: string[], input = ""): Promise<any> {
-  const result = await run([...args, "--home", home.home, "--keyring-backend", "test"], input);
+  const result = await run([...args, "--home", chain.home.home, "--keyring-backend", "test"], input);
   if (result.code !== 0)
     throw new Error(`sensorchain ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout);
 }
 
 const tx = (module: string, args: string[]) =>
-  ok(["tx", module, ...args, "--fees", "10000usensor", "-y", "--node", node.rpcUrl]);
-const query = (args: string[]) => ok(["query", "escrow", ...args, "--node", node.rpcUrl]);
+  ok(["tx", module, ...args, "--fees", "10000usensor", "-y", "--node", chain.node.rpcUrl]);
+const query = (args: string[]) => ok(["query", "escrow", ...args, "--node", chain.node.rpcUrl]);
 
 test("open an escrow with a paid command from the CLI; show and active-commands", async (t) => {
   t.timeout(90_000);
@@ -101,9 +84,9 @@ test("open an escrow with a paid command from the CLI; show and active-commands"
     "10000usensor",
     "-y",
     "--node",
-    node.rpcUrl,
+    chain.node.rpcUrl,
     "--home",
-    home.home,
+    chain.home.home,
     "--keyring-backend",
     "test",
   ]);
@@ -126,11 +109,11 @@ test("open an escrow with a paid command from the CLI; show and active-commands"
     "--command-payload",
     "on",
     "--home",
-    home.home,
+    chain.home.home,
     "--keyring-backend",
     "test",
     "--node",
-    node.rpcUrl,
+    chain.node.rpcUrl,
   ]);
   t.not(flag.code, 0);
   t.regex(flag.stderr, /--command-payload and --command-duration go together/);

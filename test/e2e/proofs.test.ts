@@ -5,28 +5,9 @@ import { fromBech32 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import test from "ava";
 import { verifyChainedMembership, verifyChainedNonMembership } from "../../light-client/ics23/index.ts";
-import {
-  createTestHome,
-  DENOM,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-  type TestHome,
-  waitForHeight,
-} from "../helpers/node-process.ts";
+import { DENOM, nodePerFile, rpc, waitForHeight } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
-
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
-});
+const chain = nodePerFile(test);
 
 /** Cosmos SDK bank balance key: 0x02 | len(address) | address | denom. */
 function balanceKey(address: string, denom: string): Uint8Array {
@@ -42,15 +23,15 @@ interface ProvenQuery {
 }
 
 async function provenQuery(key: Uint8Array): Promise<ProvenQuery> {
-  const response = await rpc(node.rpcUrl, "abci_query", {
+  const response = await rpc(chain.node.rpcUrl, "abci_query", {
     path: "/store/bank/key",
     data: Buffer.from(key).toString("hex"),
     prove: true,
   });
   const result = response.result.response;
   const height = BigInt(result.height);
-  await waitForHeight(node.rpcUrl, height + 1n);
-  const next = await rpc(node.rpcUrl, "block", { height: String(height + 1n) });
+  await waitForHeight(chain.node.rpcUrl, height + 1n);
+  const next = await rpc(chain.node.rpcUrl, "block", { height: String(height + 1n) });
   return {
     height,
     value: Buffer.from(result.value ?? "", "base64"),
@@ -64,7 +45,7 @@ async function provenQuery(key: Uint8Array): Promise<ProvenQuery> {
 }
 
 test("a proven balance verifies against the next header's app hash; tampering fails", async (t) => {
-  const key = balanceKey(home.faucetAddress, DENOM);
+  const key = balanceKey(chain.home.faucetAddress, DENOM);
   const proven = await provenQuery(key);
   t.true(proven.value.length > 0);
   t.deepEqual(
@@ -94,6 +75,6 @@ test("a missing balance proves absence, and that proof cannot prove presence", a
   t.throws(() =>
     verifyChainedMembership(proven.appHash, proven.ops, "bank", key, new TextEncoder().encode("1")),
   );
-  const presentKey = balanceKey(home.faucetAddress, DENOM);
+  const presentKey = balanceKey(chain.home.faucetAddress, DENOM);
   t.throws(() => verifyChainedNonMembership(proven.appHash, proven.ops, "bank", presentKey));
 });

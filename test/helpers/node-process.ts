@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import type { TestFn } from "ava";
 import { freePort } from "./free-port.ts";
 
 export { freePort };
@@ -190,4 +191,21 @@ export async function waitForHeight(
     if (Date.now() > deadline) throw new Error(`timed out waiting for height ${height}:\n${output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** One node process for all the tests of a file, on a fresh home (createTestHome): started in a serial
+ * before hook, stopped by its pid and its home removed in test.after.always. Its fields are set once
+ * the tests run; a file's own setup that needs the node goes in a later `test.serial.before` (ava
+ * runs plain before hooks concurrently). */
+export function nodePerFile(test: TestFn): { home: TestHome; node: NodeProcess } {
+  const chain = {} as { home: TestHome; node: NodeProcess };
+  test.serial.before(async () => {
+    chain.home = await createTestHome();
+    chain.node = await startNodeProcess(chain.home.home);
+  });
+  test.after.always(async () => {
+    await chain.node?.stop();
+    await chain.home?.remove();
+  });
+  return chain;
 }

@@ -13,39 +13,26 @@ import { verifyEd25519Node } from "../../light-client/node/verify-signature.ts";
 import { verifiedAccount, verifiedBalance, verifiedStoreGet } from "../../light-client/queries.ts";
 import { RpcTransport } from "../../light-client/rpc-transport.ts";
 import { heightOf } from "../../light-client/types.ts";
-import {
-  CHAIN_ID,
-  createTestHome,
-  DENOM,
-  faucetWallet,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-  type TestHome,
-  waitForHeight,
-} from "../helpers/node-process.ts";
+import { CHAIN_ID, DENOM, faucetWallet, nodePerFile, rpc, waitForHeight } from "../helpers/node-process.ts";
 import { type LyingNode, startLyingNode } from "./lying-node.ts";
 
 const GENESIS_AMOUNT = 1_000_000_000_000n;
 const now = () => timestampFromDate(new Date());
 
-let home: TestHome;
-let node: NodeProcess;
+const chain = nodePerFile(test);
 let trustedHash: Uint8Array;
 /** The height whose block changed the bank state (a MsgSend), so neighbouring app hashes differ. */
 let sendHeight: bigint;
 const SENT = 12_345n;
 const FEE = 5000n;
 
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
-  await waitForHeight(node.rpcUrl, 6n);
+test.serial.before(async () => {
+  await waitForHeight(chain.node.rpcUrl, 6n);
   // The genesis root of trust, obtained "out of band".
-  const commit = await rpc(node.rpcUrl, "commit", { height: "1" });
+  const commit = await rpc(chain.node.rpcUrl, "commit", { height: "1" });
   trustedHash = fromHex(commit.result.signed_header.commit.block_id.hash);
   const { wallet, address } = await faucetWallet();
-  const signing = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet);
+  const signing = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, wallet);
   const [recipient] = await (await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" })).getAccounts();
   const fee = { amount: [{ denom: DENOM, amount: FEE.toString() }], gas: "200000" };
   const sent = await signing.sendTokens(
@@ -57,12 +44,7 @@ test.before(async () => {
   if (sent.code !== 0) throw new Error(`send failed: ${sent.rawLog}`);
   sendHeight = BigInt(sent.height);
   signing.disconnect();
-  await waitForHeight(node.rpcUrl, sendHeight + 2n);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
+  await waitForHeight(chain.node.rpcUrl, sendHeight + 2n);
 });
 
 function newClient(url: string, mode: "sequential" | "skipping" = "skipping") {
@@ -86,25 +68,27 @@ async function refusal(
 }
 
 test("headers light-verify from height 1, sequentially and by skipping", async (t) => {
-  const sequential = await newClient(node.rpcUrl, "sequential");
+  const sequential = await newClient(chain.node.rpcUrl, "sequential");
   const result = await sequential.verifyToHeight(5n, now());
   t.deepEqual(result.trace.map(heightOf), [1n, 2n, 3n, 4n, 5n]);
-  const skipping = await newClient(node.rpcUrl);
+  const skipping = await newClient(chain.node.rpcUrl);
   const latest = await skipping.update(now());
   t.true(heightOf(latest.block) >= 6n);
   t.deepEqual(latest.trace.map(heightOf), [1n, heightOf(latest.block)]);
 });
 
 test("a verified balance and account", async (t) => {
-  const client = await newClient(node.rpcUrl);
-  const balance = await verifiedBalance(client, home.faucetAddress, DENOM, now());
+  const client = await newClient(chain.node.rpcUrl);
+  const balance = await verifiedBalance(client, chain.home.faucetAddress, DENOM, now());
   t.is(balance.amount, GENESIS_AMOUNT - SENT - FEE);
-  const before = await verifiedBalance(client, home.faucetAddress, DENOM, now(), { height: sendHeight - 1n });
+  const before = await verifiedBalance(client, chain.home.faucetAddress, DENOM, now(), {
+    height: sendHeight - 1n,
+  });
   t.is(before.amount, GENESIS_AMOUNT);
-  const account = await verifiedAccount(client, home.faucetAddress, now());
+  const account = await verifiedAccount(client, chain.home.faucetAddress, now());
   t.is(account.any?.typeUrl, "/cosmos.auth.v1beta1.BaseAccount");
-  t.is(account.baseAccount?.address, home.faucetAddress);
-  const missing = await verifiedBalance(client, home.faucetAddress, "unknowndenom", now());
+  t.is(account.baseAccount?.address, chain.home.faucetAddress);
+  const missing = await verifiedBalance(client, chain.home.faucetAddress, "unknowndenom", now());
   t.is(missing.amount, 0n);
   const old = await verifiedStoreGet(client, "bank", new Uint8Array([0x06]), now(), { height: 2n });
   t.is(new TextDecoder().decode(old.value), DENOM);
@@ -112,19 +96,19 @@ test("a verified balance and account", async (t) => {
 });
 
 test("an unmodified cosmjs StargateClient reads a balance and an account through the proxy", async (t) => {
-  const client = await newClient(node.rpcUrl);
+  const client = await newClient(chain.node.rpcUrl);
   const proxy = await startLightProxy({ client, port: 0 });
   try {
     const stargate = await StargateClient.connect(proxy.url);
     t.is(await stargate.getChainId(), CHAIN_ID);
     t.true((await stargate.getHeight()) >= 6);
-    const balance = await stargate.getBalance(home.faucetAddress, DENOM);
+    const balance = await stargate.getBalance(chain.home.faucetAddress, DENOM);
     const expected = (GENESIS_AMOUNT - SENT - FEE).toString();
     t.deepEqual(balance, { denom: DENOM, amount: expected });
-    const all = await stargate.getAllBalances(home.faucetAddress);
+    const all = await stargate.getAllBalances(chain.home.faucetAddress);
     t.deepEqual([...all], [{ denom: DENOM, amount: expected }]);
-    const account = await stargate.getAccount(home.faucetAddress);
-    t.is(account?.address, home.faucetAddress);
+    const account = await stargate.getAccount(chain.home.faucetAddress);
+    t.is(account?.address, chain.home.faucetAddress);
     const [stranger] = await (await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" })).getAccounts();
     t.is(await stargate.getAccount(stranger!.address), null);
     const block = await stargate.getBlock(3);
@@ -136,7 +120,7 @@ test("an unmodified cosmjs StargateClient reads a balance and an account through
 });
 
 async function withLiar(action: (liar: LyingNode) => Promise<void>): Promise<void> {
-  const liar = await startLyingNode(node.rpcUrl);
+  const liar = await startLyingNode(chain.node.rpcUrl);
   try {
     await action(liar);
   } finally {
@@ -164,7 +148,7 @@ test("the proxy refuses with a JSON-RPC error when the node behind it alters bal
         return result;
       };
       const stargate = await StargateClient.connect(proxy.url);
-      const error = await t.throwsAsync(stargate.getBalance(home.faucetAddress, DENOM));
+      const error = await t.throwsAsync(stargate.getBalance(chain.home.faucetAddress, DENOM));
       t.regex(String(error?.message), /invalid_proof/);
       stargate.disconnect();
       const raw = await rpc(proxy.url, "abci_query", { path: `/store/bank/key`, data: "06" });
@@ -186,7 +170,7 @@ test("the client refuses a node that alters app hashes, tampers proofs or proves
       if (method === "commit") result.signed_header.header.app_hash = "AB".repeat(32);
       return result;
     };
-    await waitForHeight(node.rpcUrl, heightOf(await client.latestTrusted()) + 2n);
+    await waitForHeight(chain.node.rpcUrl, heightOf(await client.latestTrusted()) + 2n);
     t.is((await refusal(t, client.update(now())))?.code, "header_hash_mismatch");
     const proxy = await startLightProxy({ client, port: 0 });
     try {
@@ -208,7 +192,7 @@ test("the client refuses a node that alters app hashes, tampers proofs or proves
     };
     const tampered = await refusal(
       t,
-      verifiedBalance(client, home.faucetAddress, DENOM, now(), { height: 3n }),
+      verifiedBalance(client, chain.home.faucetAddress, DENOM, now(), { height: 3n }),
     );
     t.is(tampered?.code, "invalid_proof");
 
