@@ -4,7 +4,7 @@
 
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { getHeapSpaceStatistics } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { ClassicLevel } from "classic-level";
 import { type RunningBridge, startBridge } from "../bridge-mqtt/bridge.ts";
 import { lateBridgeRoute } from "../bridge-mqtt/consumers/history.ts";
@@ -55,6 +55,16 @@ import { Mutex } from "./util/mutex.ts";
  * p99 1.8-2.6 s with 16 MB against p50 43 ms, p99 315 ms with 32 MB; node CPU 130-146% vs 143%). */
 const NODE_WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
 
+/** V8's old generation may grow to (1 + this/100) × what survived the last full GC before the next
+ * one. V8 picks up to 4× on its own (a 4 GB heap limit on this 24 GB machine): a validator's old space
+ * is mostly garbage promoted with pending txs (they outlive two scavenges), and a loaded devnet
+ * validator's old generation grew for a whole run without a full GC while ~60 MB of it was live (heap
+ * snapshot: mostly code and module sources). 2× caps that garbage at about the live size. MsgSend
+ * pipeline (scripts/bench/tx.ts, 12,000 txs, load 16-27), three runs each: peak RSS 422-445 MB against
+ * 481-510 MB, CPU per tx within the runs' noise (V8 GC threads ~+10 µs). A node started with its own
+ * --heap-growing-percent keeps it. */
+const HEAP_GROWING_PERCENT = 100;
+
 export interface Logger {
   debug?(object: object, message: string): void;
   info(object: object | string, message?: string): void;
@@ -83,6 +93,9 @@ export interface RunningNode {
 
 export async function createNode(options: NodeOptions): Promise<RunningNode> {
   const { config, genesis, logger } = options;
+  // V8 reads it at every full GC's limit computation, so it applies from the next one on.
+  if (!process.execArgv.some((flag) => flag.startsWith("--heap-growing-percent")))
+    setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const dataDir = join(options.home, "data");
   await mkdir(dataDir, { recursive: true });
   const db = new ClassicLevel<Uint8Array, Uint8Array>(join(dataDir, "chain.db"), {
