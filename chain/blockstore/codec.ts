@@ -3,8 +3,8 @@
 import { BinaryReader, BinaryWriter } from "cosmjs-types/binary";
 import {
   Event as ProtoEvent,
+  ExecTxResult as ProtoExecTxResult,
   ResponseFinalizeBlock as ProtoFinalizeBlock,
-  TxResult as ProtoTxResult,
   ValidatorUpdate as ProtoValidatorUpdate,
 } from "cosmjs-types/tendermint/abci/types";
 import {
@@ -306,15 +306,18 @@ export function decodeResults(bytes: Uint8Array): FinalizeBlockResponse {
  * from `allocate`, byte for byte what the generated encoder writes (which still serves a height
  * outside 0..2^53, never stored). */
 export function encodeTxRecord(
-  record: { height: bigint; index: number; tx: Uint8Array; result: ExecTxResult },
-  encodedResult: Uint8Array = encodeExecTxResult(record.result),
+  record: { height: bigint; index: number; tx: Uint8Array; result?: ExecTxResult },
+  encodedResult: Uint8Array | undefined = record.result === undefined
+    ? undefined
+    : encodeExecTxResult(record.result),
   allocate: Allocate = allocateFresh,
 ): Uint8Array {
   const { height, tx } = record;
   if (height < 0n || height > MAX_SAFE_HEIGHT) return encodeTxRecordGenerated(record, encodedResult);
   const heightNumber = Number(height);
   const index = record.index >>> 0;
-  let length = 1 + varintLength(encodedResult.length) + encodedResult.length;
+  let length =
+    encodedResult === undefined ? 0 : 1 + varintLength(encodedResult.length) + encodedResult.length;
   if (heightNumber !== 0) length += 1 + varintLength(heightNumber);
   if (index !== 0) length += 1 + varintLength(index);
   if (tx.length !== 0) length += 1 + varintLength(tx.length) + tx.length;
@@ -334,6 +337,7 @@ export function encodeTxRecord(
     out.set(tx, at);
     at += tx.length;
   }
+  if (encodedResult === undefined) return out;
   out[at++] = 34;
   at = writeVarintAt(out, at, encodedResult.length);
   out.set(encodedResult, at);
@@ -344,26 +348,43 @@ const MAX_SAFE_HEIGHT = BigInt(Number.MAX_SAFE_INTEGER);
 
 function encodeTxRecordGenerated(
   record: { height: bigint; index: number; tx: Uint8Array },
-  encodedResult: Uint8Array,
+  encodedResult: Uint8Array | undefined,
 ): Uint8Array {
   const writer = BinaryWriter.create();
   if (record.height !== 0n) writer.uint32(8).int64(record.height);
   if (record.index !== 0) writer.uint32(16).uint32(record.index);
   if (record.tx.length !== 0) writer.uint32(26).bytes(record.tx);
-  writer.uint32(34).bytes(encodedResult);
+  if (encodedResult !== undefined) writer.uint32(34).bytes(encodedResult);
   return writer.finish();
 }
 
-export function decodeTxRecord(bytes: Uint8Array): {
+export interface TxRecord {
   height: bigint;
   index: number;
   tx: Uint8Array;
-  result: ExecTxResult;
-} {
+  result: ExecTxResult | undefined;
+}
+
+/** `result` is absent from format 2's records (the block store keeps it by height and index). */
+export function decodeTxRecord(bytes: Uint8Array): TxRecord {
   return wrap("tx", () => {
-    const record = ProtoTxResult.decode(bytes);
-    return { height: record.height, index: record.index, tx: record.tx, result: record.result };
+    // By hand: the generated decoder gives an absent result as an empty one.
+    const reader = new BinaryReader(bytes);
+    const record: TxRecord = { height: 0n, index: 0, tx: new Uint8Array(0), result: undefined };
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag === 8) record.height = reader.int64();
+      else if (tag === 16) record.index = reader.uint32();
+      else if (tag === 26) record.tx = reader.bytes();
+      else if (tag === 34) record.result = ProtoExecTxResult.decode(reader.bytes());
+      else reader.skipType(tag & 7);
+    }
+    return record;
   });
+}
+
+export function decodeExecTxResult(bytes: Uint8Array): ExecTxResult {
+  return wrap("tx result", () => ProtoExecTxResult.decode(bytes));
 }
 
 export interface ValidatorsInfo {

@@ -12,6 +12,7 @@ import { validatorSetHash } from "../types/validator-set.ts";
 import { byteArena } from "./byte-arena.ts";
 import {
   decodeBlockMeta,
+  decodeExecTxResult,
   decodeResults,
   decodeStoreState,
   decodeTxRecord,
@@ -54,7 +55,13 @@ export interface BlockStoreDatabase {
     reverse?: boolean;
     limit?: number;
   }): AsyncIterable<Uint8Array>;
+  iterator(options: { gte: Uint8Array; lt: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]>;
 }
+
+/** Highest height a key can hold (8 bytes big-endian). */
+const MAX_HEIGHT = 2n ** 64n - 1n;
+/** Bytes of a tx hash at the start of a tx-by-height value (format 2: hash ‖ ExecTxResult). */
+const HASH_BYTES = 32;
 
 export class BlockStoreError extends Error {
   readonly code = "blockstore_invariant";
@@ -136,9 +143,19 @@ export class BlockStoreImpl implements BlockStore {
     return seen === undefined ? undefined : decodeCommit(seen);
   }
 
-  async loadResults(height: bigint) {
+  async loadResults(height: bigint): Promise<FinalizeBlockResponse | undefined> {
     const bytes = await this.#db.get(heightKey(PREFIX.results, height));
-    return bytes === undefined ? undefined : decodeResults(bytes);
+    if (bytes === undefined) return undefined;
+    const results = decodeResults(bytes);
+    // Format 1 kept the tx results in this record too; format 2 keeps each only by (height, index).
+    if (results.txResults.length > 0) return results;
+    const gte = txByHeightKey(height, 0);
+    const lt = height === MAX_HEIGHT ? Uint8Array.of(PREFIX.txByHeight + 1) : txByHeightKey(height + 1n, 0);
+    for await (const [, value] of this.#db.iterator({ gte, lt })) {
+      if (value.length <= HASH_BYTES) break;
+      results.txResults.push(decodeExecTxResult(value.subarray(HASH_BYTES)));
+    }
+    return results;
   }
 
   async loadValidators(height: bigint): Promise<Validator[] | undefined> {
@@ -156,7 +173,13 @@ export class BlockStoreImpl implements BlockStore {
   async loadTx(hash: Uint8Array): Promise<IndexedTx | undefined> {
     const bytes = await this.#db.get(txKey(hash));
     if (bytes === undefined) return undefined;
-    return { hash, ...decodeTxRecord(bytes) };
+    const { height, index, tx, result } = decodeTxRecord(bytes);
+    // Format 2: the result is stored once, beside the hash in the tx's (height, index) entry.
+    if (result !== undefined) return { hash, height, index, tx, result };
+    const entry = await this.#db.get(txByHeightKey(height, index));
+    if (entry === undefined || entry.length <= HASH_BYTES)
+      throw new BlockStoreError(`tx ${height}/${index} has no stored result`);
+    return { hash, height, index, tx, result: decodeExecTxResult(entry.subarray(HASH_BYTES)) };
   }
 
   async searchTxs(query: string, options: SearchOptions): Promise<{ txs: IndexedTx[]; totalCount: number }> {
@@ -182,9 +205,9 @@ export class BlockStoreImpl implements BlockStore {
 
   async #loadTxAt(hit: SearchHit): Promise<IndexedTx | undefined> {
     if (hit.hash.length === 0) {
-      const hash = await this.#db.get(txByHeightKey(hit.height, hit.index));
-      if (hash === undefined) return undefined;
-      hit.hash = hash;
+      const entry = await this.#db.get(txByHeightKey(hit.height, hit.index));
+      if (entry === undefined) return undefined;
+      hit.hash = entry.subarray(0, HASH_BYTES);
     }
     const tx = await this.loadTx(hit.hash);
     // A tx included twice leaves the older index entries pointing at the newer record: skip those.
@@ -242,7 +265,9 @@ export class BlockStoreImpl implements BlockStore {
       implicitValue: () => "",
       loadEvents: async (hit): Promise<Event[] | undefined> => {
         if (hit.height < this.#base || hit.height > this.#height) return undefined;
-        return (await this.loadResults(hit.height))?.events;
+        // The block's own events: its tx results are not needed.
+        const bytes = await this.#db.get(heightKey(PREFIX.results, hit.height));
+        return bytes === undefined ? undefined : decodeResults(bytes).events;
       },
       scanAll: async (bounds, budget) => {
         const low = maxBigint(bounds.low, this.#base);
@@ -298,7 +323,8 @@ export class BlockStoreImpl implements BlockStore {
       put(heightKey(PREFIX.block, height), blockBytes),
       put(blockHashKey(blockId.hash), heightKey(0, height).subarray(1)),
       put(heightKey(PREFIX.seenCommit, height), encodeCommit(seenCommit)),
-      put(heightKey(PREFIX.results, height), encodeResults(results, encodedResults)),
+      // Format 2: the block's results without its tx results, which are stored once, by (height, index).
+      put(heightKey(PREFIX.results, height), encodeResults(results, [])),
     ];
     if (height > 1n && block.lastCommit.height === height - 1n) {
       // The canonical commit of height-1 is now known; its seen commit is no longer needed.
@@ -330,8 +356,11 @@ export class BlockStoreImpl implements BlockStore {
       const result = results.txResults[index]!;
       const encodedResult = encodedResults[index]!;
       const byHeight = txByHeightKey(height, index);
-      ops.push(put(txKey(hash), encodeTxRecord({ height, index, tx, result }, encodedResult, allocate)));
-      ops.push(put(byHeight, hash));
+      ops.push(put(txKey(hash), encodeTxRecord({ height, index, tx }, undefined, allocate)));
+      const entry = allocate(HASH_BYTES + encodedResult.length);
+      entry.set(hash);
+      entry.set(encodedResult, HASH_BYTES);
+      ops.push(put(byHeight, entry));
       const suffix = byHeight.subarray(1);
       // From the encoding when the result is one (its events are then never decoded here).
       const keys =

@@ -46,7 +46,8 @@ function randomEvents(next: () => number): Event[] {
 
 function operationsOf(results: (height: bigint) => ExecTxResult[]): BatchOperation[][] {
   const chain = makeChain(3, 12);
-  const store = new BlockStoreImpl({ get: async () => undefined, keys: async function* () {} });
+  const none = async function* () {};
+  const store = new BlockStoreImpl({ get: async () => undefined, keys: none, iterator: none });
   return chain.map((saved) => {
     const height = saved.block.header.height;
     const ops = store.saveBlockOperations({
