@@ -2,10 +2,13 @@
 // the same canonical bytes and signed bytes for random readings, edge values and odd strings.
 import { randomBytes } from "node:crypto";
 import test from "ava";
+import { ReadingRejected } from "../../bridge-mqtt/errors.ts";
 import {
   decodeCanonicalReading,
   decodeReadingPayload,
   encodeReadingBytes,
+  MAX_READING_VALUES,
+  validateReading,
 } from "../../bridge-mqtt/reading-codec.ts";
 import { encodeReading, type Reading, readingSignBytes } from "../../modules/meter/reading.ts";
 
@@ -151,4 +154,32 @@ test("decodeCanonicalReading takes a mutated payload only when it is still canon
     t.deepEqual(Buffer.from(encodeReadingBytes(general).canonical), payload);
   }
   t.true(taken > 0);
+});
+
+test("validateReading refuses a value name used twice, wherever the second is, and more than the maximum of values", (t) => {
+  const withValues = (names: string[]): Reading => ({
+    deviceId: "D035_1",
+    sequence: 1n,
+    timestampMs: 1n,
+    values: names.map((name) => ({ name, unit: "W", value: "1" })),
+    ciphertext: new Uint8Array(0),
+    signature: new Uint8Array(64),
+  });
+  const distinct = Array.from({ length: MAX_READING_VALUES }, (_, i) => `v${i}`);
+  t.notThrows(() => validateReading(withValues(distinct), "D035_1"));
+  for (const names of [
+    ["a", "a"],
+    ["a", "b", "a"],
+    [...distinct.slice(0, -1), "v3"],
+  ]) {
+    const error = t.throws(() => validateReading(withValues(names), "D035_1"), {
+      instanceOf: ReadingRejected,
+    });
+    t.is(error.code, "malformed");
+    t.regex(error.message, /appears twice/);
+  }
+  const tooMany = t.throws(() => validateReading(withValues([...distinct, "extra"]), "D035_1"), {
+    instanceOf: ReadingRejected,
+  });
+  t.regex(tooMany.message, /more than/);
 });
