@@ -100,7 +100,7 @@ function resultWith(events: Event[]): ExecTxResult {
   };
 }
 
-test("a delivered result reads back the events it was given; a lone surrogate keeps the result as it is", (t) => {
+test("a delivered result keeps the events it was given; a lone surrogate keeps the result as it is", (t) => {
   const next = random(7);
   for (let i = 0; i < 50; i++) {
     const events = randomEvents(next);
