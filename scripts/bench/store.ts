@@ -7,7 +7,7 @@
 // is that of a process running blocks on a tree of that size, not the high-water mark of building it.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ import { ClassicLevel } from "classic-level";
 import { sha256 } from "../../chain/crypto/hash.ts";
 import { BINARY, type Database, DB_OPTIONS } from "../../chain/store/db.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
+import { SNAPSHOT_FILE } from "../../chain/store/smt-snapshot.ts";
 
 export interface StoreBenchOptions {
   /** Tree sizes to measure (default 10^4 and 10^5; 10^6 takes minutes). */
@@ -61,6 +62,9 @@ export interface StoreBenchRow {
    * all threads. */
   openSeconds: number;
   openCpuSeconds: number;
+  /** Writing the trees' snapshot file (as the database's close does): wall seconds, and its size. */
+  snapshotSeconds: number;
+  snapshotMegabytes: number;
 }
 
 export interface StoreBenchResult {
@@ -285,6 +289,9 @@ async function measureFilled(
     const proofSeconds = (performance.now() - proofStart) / 1000;
     const memory = process.memoryUsage();
     const split = rssSplit();
+    const snapshotStart = performance.now();
+    cms.writeSnapshot();
+    const snapshotSeconds = (performance.now() - snapshotStart) / 1000;
     return {
       keys,
       writesPerSecond: (blocks * blockWrites) / writeSeconds,
@@ -303,6 +310,8 @@ async function measureFilled(
       rssFileMegabytes: split.file,
       openSeconds,
       openCpuSeconds: (openCpu.user + openCpu.system) / 1e6,
+      snapshotSeconds,
+      snapshotMegabytes: statSync(join(dir, SNAPSHOT_FILE)).size / 1e6,
     };
   } finally {
     await db.close();
@@ -339,7 +348,8 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
       `per write: ${row.operationsPerWrite.toFixed(1)} LevelDB ops of ${fmt(row.bytesPerWrite)} B, ` +
       `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU (main thread ${row.mainThreadMicrosecondsPerWrite.toFixed(0)}, ` +
       `GC helpers ${row.gcHelperMicrosecondsPerWrite.toFixed(0)}, LevelDB + libuv ${row.leveldbMicrosecondsPerWrite.toFixed(0)}), ` +
-      `${row.getSyncPerWrite.toFixed(2)} getSync; open ${row.openSeconds.toFixed(1)} s (${row.openCpuSeconds.toFixed(1)} s CPU)`,
+      `${row.getSyncPerWrite.toFixed(2)} getSync; open ${row.openSeconds.toFixed(1)} s (${row.openCpuSeconds.toFixed(1)} s CPU); ` +
+      `snapshot write ${row.snapshotSeconds.toFixed(1)} s (${row.snapshotMegabytes.toFixed(0)} MB)`,
   );
 }
 
