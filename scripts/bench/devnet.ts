@@ -2,8 +2,8 @@
 // 1-validator chain (the single-node figure, same harness, same run) and a 4-validator chain.
 // Pre-signed MsgSends from many genesis accounts are offered at a fixed rate, spread over the
 // validators' RPC (broadcast_tx_sync; each account bound to one node, its txs in sequence order).
-// Inclusion is seen by polling node 0's height every 50 ms (then fetching the new blocks): latency =
-// the first status answer that shows the tx's block committed − the broadcast's answer.
+// Inclusion is seen by polling every node's height every 50 ms (then fetching the new blocks from node
+// 0): latency = the first status answer that shows the tx's block committed − the broadcast's answer.
 // Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU per node
 // comes from /proc (utime + stime of the process and of its main thread, from the start of the load
 // until the mempools drained), also per committed tx, which is what a loaded machine cannot distort;
@@ -252,23 +252,27 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       polledHeight = await rpc(urls[0]!, "status")
         .then((s) => Number(s.result.sync_info.latest_block_height))
         .catch(() => -1); // an overloaded node may drop a connection: ask again
-    // Status is polled on its own and each new height stamped when status first shows it; the blocks'
-    // txs are fetched by a second loop. A block's fetch (~0.3 MB of JSON for 1,000 txs, slow on a busy
-    // node) delayed the next status poll, and so over-stated the next height's latency by that much.
+    // Every node's status is polled on its own loop and each new height stamped when a status first
+    // shows it (committed on one node is committed); the blocks' txs are fetched from node 0 by another
+    // loop. A block's fetch (~0.3 MB of JSON for 1,000 txs, slow on a busy node) delayed the next
+    // status poll, and a busy node 0 answers late: at load ~25 the bench first saw heights 7-9 in one
+    // status answer 11 s after node 0 had logged height 7 committed.
     const heightSeenAt = new Map<number, number>();
     let fetchedHeight = polledHeight;
-    const poller = (async () => {
-      while (!stopPolling) {
-        try {
-          const latest = Number((await rpc(urls[0]!, "status")).result.sync_info.latest_block_height);
-          const now = performance.now();
-          for (; polledHeight < latest; polledHeight++) heightSeenAt.set(polledHeight + 1, now);
-        } catch {
-          // an overloaded node answered late or not at all: poll again
+    const poller = Promise.all(
+      urls.map(async (url) => {
+        while (!stopPolling) {
+          try {
+            const latest = Number((await rpc(url, "status")).result.sync_info.latest_block_height);
+            const now = performance.now();
+            for (; polledHeight < latest; polledHeight++) heightSeenAt.set(polledHeight + 1, now);
+          } catch {
+            // an overloaded node answered late or not at all: poll again
+          }
+          await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
         }
-        await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
-      }
-    })();
+      }),
+    );
     const fetchBlocks = async () => {
       for (let failures = 0; fetchedHeight < polledHeight && failures < 20; ) {
         const height = fetchedHeight + 1;
