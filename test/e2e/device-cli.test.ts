@@ -3,17 +3,11 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import { runCli as run } from "../cli/cli-helpers.ts";
-import { FAUCET_MNEMONIC, nodePerFile } from "../helpers/node-process.ts";
+import { cliJson, FAUCET_MNEMONIC, nodePerFile } from "../helpers/node-process.ts";
 
 const chain = nodePerFile(test);
 
-// biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, checked field by field
-async function ok(args: string[], input = ""): Promise<any> {
-  const result = await run([...args, "--home", chain.home.home, "--keyring-backend", "test"], input);
-  if (result.code !== 0)
-    throw new Error(`sensorchain ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
+const ok = (args: string[], input = "") => cliJson(chain.home.home, args, input);
 
 const tx = (args: string[]) =>
   ok(["tx", "device", ...args, "--fees", "10000usensor", "-y", "--node", chain.node.rpcUrl]);

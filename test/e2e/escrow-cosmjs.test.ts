@@ -29,31 +29,18 @@ import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import { escrowKey } from "../../modules/escrow/keys.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
-import {
-  createTestHome,
-  DENOM,
-  faucetWallet,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
 /** Operates the node's validator (app_state.poa), so it earns the gateway share of releases. */
 let gatewayWallet: { wallet: DirectSecp256k1HdWallet; address: string };
 
-test.before(async () => {
-  home = await createTestHome();
-  gatewayWallet = await wallet();
-  await editGenesis(home.home, (genesis) => operateOnlyValidator(genesis, gatewayWallet.address, "gateway"));
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
+const chain = nodePerFile(test, {
+  async prepare(home) {
+    gatewayWallet = await wallet();
+    await editGenesis(home.home, (genesis) =>
+      operateOnlyValidator(genesis, gatewayWallet.address, "gateway"),
+    );
+  },
 });
 
 /** Fixed fees so every balance can be checked to the unit. */
@@ -65,14 +52,17 @@ async function abciQuery<T>(
   request: Uint8Array,
   type: { decode(bytes: Uint8Array): T },
 ): Promise<T> {
-  const response = await rpc(node.rpcUrl, "abci_query", { path, data: Buffer.from(request).toString("hex") });
+  const response = await rpc(chain.node.rpcUrl, "abci_query", {
+    path,
+    data: Buffer.from(request).toString("hex"),
+  });
   const result = response.result.response;
   if (Number(result.code ?? 0) !== 0) throw new Error(`${path}: ${result.log}`);
   return type.decode(Buffer.from(result.value ?? "", "base64"));
 }
 
 async function latestBlockTime(): Promise<bigint> {
-  const status = await rpc(node.rpcUrl, "status");
+  const status = await rpc(chain.node.rpcUrl, "status");
   return BigInt(Math.floor(Date.parse(status.result.sync_info.latest_block_time) / 1000));
 }
 
@@ -91,7 +81,7 @@ test.serial(
       gasPrice: GasPrice.fromString(`0.025${DENOM}`),
       broadcastPollIntervalMs: 200,
     };
-    const genesis = JSON.parse(await readFile(join(home.home, "config/genesis.json"), "utf8"));
+    const genesis = JSON.parse(await readFile(join(chain.home.home, "config/genesis.json"), "utf8"));
     const gateway: string = genesis.app_state.poa.validators[0].operator;
     const { wallet: faucet, address: funder } = await faucetWallet();
     const producer = await wallet();
@@ -100,7 +90,7 @@ test.serial(
     const stranger = await wallet();
     const clients: SigningStargateClient[] = [];
     const connect = async (w: DirectSecp256k1HdWallet) => {
-      const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, options);
+      const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, w, options);
       clients.push(client);
       return client;
     };
@@ -243,7 +233,7 @@ test.serial(
     t.is(await balance(escrowAccount), 7_500n + 250n, "7,500 deposit + the gateway's 250 not yet withdrawn");
 
     // The record is provable against the next header's app hash.
-    const proof = await rpc(node.rpcUrl, "abci_query", {
+    const proof = await rpc(chain.node.rpcUrl, "abci_query", {
       path: "/store/escrow/key",
       data: Buffer.from(escrowKey(escrowId)).toString("hex"),
       prove: true,
@@ -253,8 +243,9 @@ test.serial(
     t.is(pb.Escrow.decode(value).remaining, "7500");
     const height = Number(response.height);
     const { waitForHeight } = await import("../helpers/node-process.ts");
-    await waitForHeight(node.rpcUrl, BigInt(height + 1));
-    const header = (await rpc(node.rpcUrl, "block", { height: String(height + 1) })).result.block.header;
+    await waitForHeight(chain.node.rpcUrl, BigInt(height + 1));
+    const header = (await rpc(chain.node.rpcUrl, "block", { height: String(height + 1) })).result.block
+      .header;
     const appHash = Uint8Array.from(Buffer.from(header.app_hash, "hex"));
     const ops = response.proofOps.ops.map((op: { type: string; key: string; data: string }) => ({
       type: op.type,

@@ -24,18 +24,8 @@ import {
 import { moduleAddress } from "../../modules/auth/keys.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
-import {
-  createTestHome,
-  DENOM,
-  faucetWallet,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
 /** Operates the node's only validator: the gateway of purchases and the arbiter with all the power. */
 let arbiter: { wallet: DirectSecp256k1HdWallet; address: string };
 
@@ -45,37 +35,35 @@ async function wallet() {
   return { wallet: w, address: account!.address };
 }
 
-test.before(async () => {
-  home = await createTestHome();
-  arbiter = await wallet();
-  await editGenesis(home.home, (genesis) => {
-    operateOnlyValidator(genesis, arbiter.address, "arbiter");
-    genesis.app_state.market = {
-      params: {
-        stake_denom: DENOM,
-        min_listing_stake: "1000",
-        min_challenge_stake: "100",
-        challenge_threshold: 2,
-        delist_cooldown_blocks: "5",
-        gateway_bps: 1000,
-        platform_bps: 1000,
-        slash_platform_bps: 1000,
-      },
-    };
-  });
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
+const chain = nodePerFile(test, {
+  async prepare(home) {
+    arbiter = await wallet();
+    await editGenesis(home.home, (genesis) => {
+      operateOnlyValidator(genesis, arbiter.address, "arbiter");
+      genesis.app_state.market = {
+        params: {
+          stake_denom: DENOM,
+          min_listing_stake: "1000",
+          min_challenge_stake: "100",
+          challenge_threshold: 2,
+          delist_cooldown_blocks: "5",
+          gateway_bps: 1000,
+          platform_bps: 1000,
+          slash_platform_bps: 1000,
+        },
+      };
+    });
+  },
 });
 
 const FEE_AMOUNT = 10_000n;
 const FEE = { amount: [{ denom: DENOM, amount: String(FEE_AMOUNT) }], gas: "400000" };
 
 async function abciQuery<T>(path: string, request: Uint8Array, type: { decode(bytes: Uint8Array): T }) {
-  const response = await rpc(node.rpcUrl, "abci_query", { path, data: Buffer.from(request).toString("hex") });
+  const response = await rpc(chain.node.rpcUrl, "abci_query", {
+    path,
+    data: Buffer.from(request).toString("hex"),
+  });
   const result = response.result.response;
   return {
     code: Number(result.code ?? 0),
@@ -92,7 +80,7 @@ test.serial("list, buy (80/10/10 to the unit), challenge → dispute → arbiter
   const buyerB = await wallet();
   const clients: SigningStargateClient[] = [];
   const connect = async (w: DirectSecp256k1HdWallet) => {
-    const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, w, options);
+    const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, w, options);
     clients.push(client);
     return client;
   };
@@ -162,7 +150,7 @@ test.serial("list, buy (80/10/10 to the unit), challenge → dispute → arbiter
   const blockTime = BigInt(
     Math.floor(
       Date.parse(
-        (await rpc(node.rpcUrl, "block", { height: String(bought.height) })).result.block.header.time,
+        (await rpc(chain.node.rpcUrl, "block", { height: String(bought.height) })).result.block.header.time,
       ) / 1000,
     ),
   );

@@ -30,6 +30,20 @@ export async function cli(args: string[], options: { input?: string; env?: NodeJ
   return child;
 }
 
+/** `sensorchain <args> --home <home> --keyring-backend test` with `input` on stdin: its JSON output;
+ * a non-zero exit throws with the command line and its stderr. */
+// biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, which tests read field by field
+export async function cliJson(home: string, args: string[], input = ""): Promise<any> {
+  try {
+    const { stdout } = await cli([...args, "--home", home, "--keyring-backend", "test"], { input });
+    return JSON.parse(stdout);
+  } catch (error) {
+    const failed = error as { code?: unknown; stderr?: string };
+    if (failed.stderr === undefined) throw error;
+    throw new Error(`sensorchain ${args.join(" ")} exited ${String(failed.code)}: ${failed.stderr}`);
+  }
+}
+
 export async function faucetWallet(): Promise<{ wallet: DirectSecp256k1HdWallet; address: string }> {
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(FAUCET_MNEMONIC, { prefix: "sensor" });
   const [account] = await wallet.getAccounts();
@@ -193,14 +207,25 @@ export async function waitForHeight(
   }
 }
 
+export interface NodePerFileOptions {
+  /** Extra genesis accounts (called in the before hook, so the file may make their keys there). */
+  accounts?: () => Promise<{ address: string; coins: string }[]>;
+  /** Edits the home (genesis, config) before the node starts. */
+  prepare?: (home: TestHome) => Promise<void>;
+}
+
 /** One node process for all the tests of a file, on a fresh home (createTestHome): started in a serial
  * before hook, stopped by its pid and its home removed in test.after.always. Its fields are set once
  * the tests run; a file's own setup that needs the node goes in a later `test.serial.before` (ava
  * runs plain before hooks concurrently). */
-export function nodePerFile(test: TestFn): { home: TestHome; node: NodeProcess } {
+export function nodePerFile(
+  test: TestFn,
+  options: NodePerFileOptions = {},
+): { home: TestHome; node: NodeProcess } {
   const chain = {} as { home: TestHome; node: NodeProcess };
   test.serial.before(async () => {
-    chain.home = await createTestHome();
+    chain.home = await createTestHome((await options.accounts?.()) ?? []);
+    await options.prepare?.(chain.home);
     chain.node = await startNodeProcess(chain.home.home);
   });
   test.after.always(async () => {
