@@ -7,8 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface TxTimes {
-  /** Unix ms: broadcast_tx_sync answered, the block seen by the bench. */
+  /** Unix ms: broadcast_tx_sync requested, answered (the tx admitted), the block seen by the bench. */
   sentAt: number;
+  answeredAt: number;
   seenAt: number;
   height: number;
   /** Index (in `monikers`) of the node whose RPC admitted it. */
@@ -93,13 +94,13 @@ export function printLatencyBreakdown(
     .map((tx) => {
       const proposal = built.get(tx.height)!;
       const missedHeights = heights.filter(
-        (h) => h < tx.height && built.get(h)!.at >= tx.sentAt + ASSUMED_SPREAD_MS,
+        (h) => h < tx.height && built.get(h)!.at >= tx.answeredAt + ASSUMED_SPREAD_MS,
       );
       const missed = missedHeights.length;
       // Missed where the tx was admitted (the proposer had it in its own mempool: not gossip), and
       // how long after the tx's admission the missed proposals were built.
       const missedOwn = missedHeights.filter((h) => built.get(h)!.node === tx.node).length;
-      const missedAfterMs = missedHeights.map((h) => built.get(h)!.at - tx.sentAt);
+      const missedAfterMs = missedHeights.map((h) => built.get(h)!.at - tx.answeredAt);
       return {
         missedOwn,
         missedAfterMs,

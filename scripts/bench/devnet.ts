@@ -3,7 +3,7 @@
 // Pre-signed MsgSends from many genesis accounts are offered at a fixed rate, spread over the
 // validators' RPC (broadcast_tx_sync; each account bound to one node, its txs in sequence order).
 // Inclusion is seen by polling every node's height every 50 ms (then fetching the new blocks from node
-// 0): latency = the first status answer that shows the tx's block committed − the broadcast's answer.
+// 0): latency = the first status answer that shows the tx's block committed − the broadcast's request.
 // Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU per node
 // comes from /proc (utime + stime of the process and of its main thread, from the start of the load
 // until the mempools drained), also per committed tx, which is what a loaded machine cannot distort;
@@ -235,7 +235,9 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       if (heights.every((h) => h >= 2)) break;
       await new Promise((r) => setTimeout(r, 300));
     }
+    /** When each admitted tx's broadcast_tx_sync was requested, and when it was answered (admitted). */
     const sentAt = new Map<string, number>();
+    const answeredAt = new Map<string, number>();
     /** The node (index) whose RPC admitted the tx. */
     const sentTo = new Map<string, number>();
     const includedAt = new Map<string, number>();
@@ -313,10 +315,13 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
         const hash = createHash("sha256").update(tx).digest("hex");
         const url = urls[account % urls.length]!;
         sent++;
+        // From the request, not its answer: a client waits for checkTx too (up to seconds on a busy node).
+        const requestedAt = performance.now();
         const sending = rpc(url, "broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })
           .then((response) => {
             if (response.result?.code === 0) {
-              sentAt.set(hash, performance.now());
+              sentAt.set(hash, requestedAt);
+              answeredAt.set(hash, performance.now());
               sentTo.set(hash, account % urls.length);
               next[account]!++;
             }
@@ -369,7 +374,15 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
         const height = includedHeight.get(hash);
         return seen === undefined || height === undefined
           ? []
-          : [{ sentAt: epoch(at), seenAt: epoch(seen), height, node: sentTo.get(hash) ?? 0 }];
+          : [
+              {
+                sentAt: epoch(at),
+                answeredAt: epoch(answeredAt.get(hash) ?? at),
+                seenAt: epoch(seen),
+                height,
+                node: sentTo.get(hash) ?? 0,
+              },
+            ];
       });
       // For analyses the breakdown does not make (tx, node and height timings beside the logs).
       writeFileSync(join(options.logDir, "txs.json"), JSON.stringify(txs));
