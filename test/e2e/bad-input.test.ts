@@ -12,32 +12,17 @@ import {
 import { defaultRegistryTypes, StargateClient } from "@cosmjs/stargate";
 import test, { type ExecutionContext } from "ava";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import {
-  CHAIN_ID,
-  createTestHome,
-  DENOM,
-  faucetWallet,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { CHAIN_ID, DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
 let poorAddress: string;
 let poorWallet: DirectSecp256k1HdWallet;
 
-test.before(async () => {
-  poorWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
-  poorAddress = (await poorWallet.getAccounts())[0]!.address;
-  home = await createTestHome([{ address: poorAddress, coins: `10000${DENOM}` }]);
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
+const chain = nodePerFile(test, {
+  async accounts() {
+    poorWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
+    poorAddress = (await poorWallet.getAccounts())[0]!.address;
+    return [{ address: poorAddress, coins: `10000${DENOM}` }];
+  },
 });
 
 const registry = new Registry(defaultRegistryTypes);
@@ -56,7 +41,7 @@ interface TxOptions {
 
 async function buildSend(options: TxOptions): Promise<Uint8Array> {
   const [account] = await options.wallet.getAccounts();
-  const client = await StargateClient.connect(node.rpcUrl);
+  const client = await StargateClient.connect(chain.node.rpcUrl);
   const onChain = await client.getAccount(account!.address);
   client.disconnect();
   const body = registry.encodeTxBody({
@@ -97,12 +82,14 @@ async function buildSend(options: TxOptions): Promise<Uint8Array> {
 }
 
 async function broadcast(tx: Uint8Array) {
-  const response = await rpc(node.rpcUrl, "broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") });
+  const response = await rpc(chain.node.rpcUrl, "broadcast_tx_sync", {
+    tx: Buffer.from(tx).toString("base64"),
+  });
   return response.result as { code: number; codespace: string; log: string; hash: string };
 }
 
 async function balanceOf(address: string): Promise<string> {
-  const client = await StargateClient.connect(node.rpcUrl);
+  const client = await StargateClient.connect(chain.node.rpcUrl);
   const balance = await client.getBalance(address, DENOM);
   client.disconnect();
   return balance.amount;
@@ -164,7 +151,9 @@ test.serial("insufficient funds → code 5", async (t) => {
 test.serial("oversized tx → rejected with a size error", async (t) => {
   const tx = await buildSend({ wallet: poorWallet, memo: "x".repeat(2 * 1024 * 1024) });
   const before = await balanceOf(poorAddress);
-  const response = await rpc(node.rpcUrl, "broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") });
+  const response = await rpc(chain.node.rpcUrl, "broadcast_tx_sync", {
+    tx: Buffer.from(tx).toString("base64"),
+  });
   const message = JSON.stringify(response.error ?? response.result);
   t.true(response.error !== undefined || response.result.code !== 0, message);
   t.regex(message, /too large|size|exceeds/i);
@@ -174,20 +163,21 @@ test.serial("oversized tx → rejected with a size error", async (t) => {
 test.serial(
   "malformed JSON-RPC, unknown method, bad params → JSON-RPC errors, node keeps serving",
   async (t) => {
-    const malformed = await fetch(node.rpcUrl, {
+    const malformed = await fetch(chain.node.rpcUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "{not json",
     });
     t.is(malformed.status, 200);
     t.is(((await malformed.json()) as { error: { code: number } }).error.code, -32700);
-    t.is((await rpc(node.rpcUrl, "no_such_method")).error.code, -32601);
-    t.is((await rpc(node.rpcUrl, "block", { height: "abc" })).error.code, -32602);
+    t.is((await rpc(chain.node.rpcUrl, "no_such_method")).error.code, -32601);
+    t.is((await rpc(chain.node.rpcUrl, "block", { height: "abc" })).error.code, -32602);
     t.is(
-      (await rpc(node.rpcUrl, "tx_search", { query: "tx.height=", page: "1" })).error.code !== undefined,
+      (await rpc(chain.node.rpcUrl, "tx_search", { query: "tx.height=", page: "1" })).error.code !==
+        undefined,
       true,
     );
-    const status = await rpc(node.rpcUrl, "status");
+    const status = await rpc(chain.node.rpcUrl, "status");
     t.is(status.result.node_info.network, CHAIN_ID);
   },
 );

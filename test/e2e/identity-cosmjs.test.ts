@@ -36,18 +36,13 @@ import {
 import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import {
   CHAIN_ID,
-  createTestHome,
   DENOM,
   FAUCET_MNEMONIC,
-  type NodeProcess,
+  nodePerFile,
   rpc,
-  startNodeProcess,
-  type TestHome,
   waitForHeight,
 } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
 let operatorWallet: DirectSecp256k1HdWallet;
 let operator: string;
 
@@ -61,26 +56,24 @@ const PROFILE = {
   annualConsumptionKwh: "1250000",
 };
 
-test.before(async () => {
-  operatorWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
-  operator = (await operatorWallet.getAccounts())[0]!.address;
-  home = await createTestHome([{ address: operator, coins: `1000000000${DENOM}` }]);
-  const file = join(home.home, "config/genesis.json");
-  const genesis = JSON.parse(await readFile(file, "utf8"));
-  genesis.app_state.identity = { params: { consortium_operators: [{ address: operator, power: "1" }] } };
-  await writeFile(file, JSON.stringify(genesis, null, 2));
-  node = await startNodeProcess(home.home);
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
+const chain = nodePerFile(test, {
+  async accounts() {
+    operatorWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
+    operator = (await operatorWallet.getAccounts())[0]!.address;
+    return [{ address: operator, coins: `1000000000${DENOM}` }];
+  },
+  async prepare(home) {
+    const file = join(home.home, "config/genesis.json");
+    const genesis = JSON.parse(await readFile(file, "utf8"));
+    genesis.app_state.identity = { params: { consortium_operators: [{ address: operator, power: "1" }] } };
+    await writeFile(file, JSON.stringify(genesis, null, 2));
+  },
 });
 
 const FEE = { amount: [{ denom: DENOM, amount: "10000" }], gas: "400000" };
 
 async function connect(wallet: DirectSecp256k1HdWallet) {
-  return SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
+  return SigningStargateClient.connectWithSigner(chain.node.rpcUrl, wallet, {
     registry: createRegistry(),
     gasPrice: GasPrice.fromString(`0.025${DENOM}`),
     broadcastPollIntervalMs: 200,
@@ -110,7 +103,9 @@ test.serial("register, log in, refusals, verify, revoke through cosmjs and the b
   const cid = await profileCid(blob);
   t.regex(cid, /^bafkrei[a-z2-7]{52}$/);
   // Before the token exists the node refuses to store the blob (nobody references it).
-  const early = await t.throwsAsync(uploadProfileBlob(node.rpcUrl, cid, blob), { instanceOf: BlobHttpError });
+  const early = await t.throwsAsync(uploadProfileBlob(chain.node.rpcUrl, cid, blob), {
+    instanceOf: BlobHttpError,
+  });
   t.is(early?.status, 403);
   t.is(early?.code, "not_referenced");
   const registered = await client.signAndBroadcast(
@@ -120,9 +115,9 @@ test.serial("register, log in, refusals, verify, revoke through cosmjs and the b
   );
   assertIsDeliverTxSuccess(registered);
   t.is(String(pb.MsgRegisterCompanyResponse.decode(registered.msgResponses[0]!.value).tokenId), "1");
-  await uploadProfileBlob(node.rpcUrl, cid, blob);
-  await uploadProfileBlob(node.rpcUrl, cid, blob); // idempotent
-  t.deepEqual(await fetchProfileBlob(node.rpcUrl, cid), blob);
+  await uploadProfileBlob(chain.node.rpcUrl, cid, blob);
+  await uploadProfileBlob(chain.node.rpcUrl, cid, blob); // idempotent
+  t.deepEqual(await fetchProfileBlob(chain.node.rpcUrl, cid), blob);
   const found = await client.searchTx(`sensorchain.identity.v1.EventCompanyRegistered.owner='${company}'`);
   t.deepEqual(
     found.map((tx) => tx.hash),
@@ -130,7 +125,7 @@ test.serial("register, log in, refusals, verify, revoke through cosmjs and the b
   );
 
   // Log in: the verifier's challenge, signed ADR-036 style by the company's amino wallet.
-  const source = rpcIdentitySource(node.rpcUrl);
+  const source = rpcIdentitySource(chain.node.rpcUrl);
   const challenge = createLoginChallenge({ chainId: CHAIN_ID, issuedAt: new Date() }).text;
   const signature = await signLoginChallenge(aminoWallet, company, challenge);
   const session = await login({ address: company, challenge, signature, secret: SECRET, source });
@@ -204,7 +199,7 @@ test.serial("register, log in, refusals, verify, revoke through cosmjs and the b
 
   // The token, proven: /store/identity/key against the app hash of the next header.
   const key = identityStoreKeys.token(1n);
-  const proven = await rpc(node.rpcUrl, "abci_query", {
+  const proven = await rpc(chain.node.rpcUrl, "abci_query", {
     path: "/store/identity/key",
     data: Buffer.from(key).toString("hex"),
     prove: true,
@@ -213,8 +208,8 @@ test.serial("register, log in, refusals, verify, revoke through cosmjs and the b
   const value = Uint8Array.from(Buffer.from(response.value, "base64"));
   t.true(pb.IdentityToken.decode(value).verified);
   const height = BigInt(response.height);
-  await waitForHeight(node.rpcUrl, height + 1n);
-  const next = await rpc(node.rpcUrl, "block", { height: String(height + 1n) });
+  await waitForHeight(chain.node.rpcUrl, height + 1n);
+  const next = await rpc(chain.node.rpcUrl, "block", { height: String(height + 1n) });
   const appHash = Uint8Array.from(Buffer.from(next.result.block.header.app_hash, "hex"));
   const ops = response.proofOps.ops.map((op: { type: string; key: string; data: string }) => ({
     type: op.type,
@@ -239,7 +234,7 @@ test.serial("register, log in, refusals, verify, revoke through cosmjs and the b
 });
 
 async function abciQuery(data: Uint8Array, method: string) {
-  const response = await rpc(node.rpcUrl, "abci_query", {
+  const response = await rpc(chain.node.rpcUrl, "abci_query", {
     path: `/sensorchain.identity.v1.Query/${method}`,
     data: Buffer.from(data).toString("hex"),
   });
@@ -247,7 +242,7 @@ async function abciQuery(data: Uint8Array, method: string) {
 }
 
 test.serial("blob server: CID mismatch, oversized, unknown and malformed CIDs are refused", async (t) => {
-  const blobs = `${node.rpcUrl}/blobs/`;
+  const blobs = `${chain.node.rpcUrl}/blobs/`;
   const bytes = new TextEncoder().encode("some bytes");
   const cid = await profileCid(bytes);
   const otherCid = await profileCid(new TextEncoder().encode("other bytes"));
@@ -265,5 +260,5 @@ test.serial("blob server: CID mismatch, oversized, unknown and malformed CIDs ar
   t.is(malformed.status, 400);
   t.is(((await malformed.json()) as { error: { code: string } }).error.code, "invalid_cid");
   // JSON-RPC on the same server still works.
-  t.is((await rpc(node.rpcUrl, "status")).result.node_info.network, CHAIN_ID);
+  t.is((await rpc(chain.node.rpcUrl, "status")).result.node_info.network, CHAIN_ID);
 });
