@@ -11,6 +11,7 @@ import type { ConsensusParams } from "../types/block.ts";
 import type { Mutex } from "../util/mutex.ts";
 import type { NodeEvents } from "./events.ts";
 import { TxIngress } from "./tx-ingress.ts";
+import { txServiceQuery } from "./tx-service.ts";
 
 export interface NodeRpcBackendOptions {
   app: Application;
@@ -75,7 +76,7 @@ export function createRpcBackend(options: NodeRpcBackendOptions): RpcBackend {
     status,
     blockStore,
     abciInfo: () => app.info(),
-    abciQuery: (request) => app.query(request),
+    abciQuery: async (request) => (await txServiceQuery(blockStore, request)) ?? app.query(request),
     ...(options.submitEvidence === undefined ? {} : { broadcastEvidence: options.submitEvidence }),
     broadcastTx,
     waitForTx: (hash, signal) => events.waitForTx(hash, signal),

@@ -1,4 +1,5 @@
-// x/bank gRPC queries: Balance, AllBalances, TotalSupply, SupplyOf, Params, DenomMetadata.
+// x/bank gRPC queries: Balance, AllBalances, SpendableBalances, TotalSupply, SupplyOf, Params,
+// DenomMetadata, DenomsMetadata.
 
 import { Metadata, Params } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import {
@@ -8,7 +9,11 @@ import {
   QueryBalanceResponse,
   QueryDenomMetadataRequest,
   QueryDenomMetadataResponse,
+  QueryDenomsMetadataRequest,
+  QueryDenomsMetadataResponse,
   QueryParamsResponse,
+  QuerySpendableBalancesRequest,
+  QuerySpendableBalancesResponse,
   QuerySupplyOfRequest,
   QuerySupplyOfResponse,
   QueryTotalSupplyRequest,
@@ -66,6 +71,15 @@ async function allBalances(ctx: QueryContext, data: Uint8Array): Promise<Uint8Ar
   return QueryAllBalancesResponse.encode({ balances, pagination }).finish();
 }
 
+/** Nothing is locked or vesting on this chain, so what an account can spend is all it holds. */
+async function spendableBalances(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
+  const request = decodeGrpcRequest(QuerySpendableBalancesRequest, data);
+  const answer = QueryAllBalancesResponse.decode(
+    await allBalances(ctx, QueryAllBalancesRequest.encode({ ...request, resolveDenom: false }).finish()),
+  );
+  return QuerySpendableBalancesResponse.encode(answer).finish();
+}
+
 async function totalSupply(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
   const request = decodeGrpcRequest(QueryTotalSupplyRequest, data);
   const supply: { denom: string; amount: string }[] = [];
@@ -99,11 +113,23 @@ async function denomMetadata(ctx: QueryContext, data: Uint8Array): Promise<Uint8
   return QueryDenomMetadataResponse.encode({ metadata: Metadata.decode(stored) }).finish();
 }
 
+async function denomsMetadata(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
+  const request = decodeGrpcRequest(QueryDenomsMetadataRequest, data);
+  const metadatas: Metadata[] = [];
+  const prefix = Uint8Array.of(DENOM_METADATA_PREFIX);
+  const pagination = await paginate(ctx.store(STORE_NAME), prefix, request.pagination, (_denom, value) => {
+    metadatas.push(Metadata.decode(value));
+  });
+  return QueryDenomsMetadataResponse.encode({ metadatas, pagination }).finish();
+}
+
 export const bankQueries: Record<string, QueryHandler> = {
   "/cosmos.bank.v1beta1.Query/Balance": balance,
   "/cosmos.bank.v1beta1.Query/AllBalances": allBalances,
+  "/cosmos.bank.v1beta1.Query/SpendableBalances": spendableBalances,
   "/cosmos.bank.v1beta1.Query/TotalSupply": totalSupply,
   "/cosmos.bank.v1beta1.Query/SupplyOf": supplyOf,
   "/cosmos.bank.v1beta1.Query/Params": params,
   "/cosmos.bank.v1beta1.Query/DenomMetadata": denomMetadata,
+  "/cosmos.bank.v1beta1.Query/DenomsMetadata": denomsMetadata,
 };

@@ -1,7 +1,7 @@
 // What a Cosmos SDK user does with cosmjs beyond the acceptance tests (test/e2e/cosmjs-client.test.ts),
 // against one real node process: StargateClient's sequence, balances and staking calls, a QueryClient
 // with the auth, bank and tx extensions (simulate), and a tx broadcast with broadcastTxSync then found
-// with getTx. Gaps against the SDK are test.failing with the missing query named.
+// with getTx.
 import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
 import {
   QueryClient,
@@ -14,6 +14,12 @@ import {
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import test from "ava";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
+import {
+  QuerySpendableBalancesRequest,
+  QuerySpendableBalancesResponse,
+} from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
+import { GetTxsEventRequest, GetTxsEventResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { CHAIN_ID, DENOM, faucetWallet, nodePerFile } from "../helpers/node-process.ts";
 
@@ -131,31 +137,67 @@ test.serial("tx.simulate estimates what the tx uses; broadcastTxSync, then getTx
   t.is((await signing.getSequence(address)).sequence, sequence + 1);
 });
 
-// Node gap: the SDK routes cosmos.tx.v1beta1.Service (GetTx, GetTxsEvent) through abci_query too
-// (authtx.RegisterTxService on the gRPC query router), so cosmjs' tx extension can look a tx up; this
-// node answers "no query handler for path /cosmos.tx.v1beta1.Service/GetTx" (code 6).
-test.serial.failing("QueryClient tx.getTx finds a committed tx", async (t) => {
+// The SDK routes cosmos.tx.v1beta1.Service (GetTx, GetTxsEvent) through abci_query too
+// (authtx.RegisterTxService on the gRPC query router), so cosmjs' tx extension can look a tx up.
+test.serial("QueryClient tx.getTx finds a committed tx; GetTxsEvent finds it by recipient", async (t) => {
   const { comet, query } = await queryClient();
   t.teardown(() => comet.disconnect());
   const { wallet, address } = await faucetWallet();
   const signing = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, wallet);
   t.teardown(() => signing.disconnect());
-  const result = await signing.signAndBroadcast(address, [sendMsg(address, await freshAddress(), "1")], {
+  const recipient = await freshAddress();
+  const result = await signing.signAndBroadcast(address, [sendMsg(address, recipient, "1")], {
     amount: [{ denom: DENOM, amount: "5000" }],
     gas: "200000",
   });
   const answer = await query.tx.getTx(result.transactionHash);
-  t.is(answer.txResponse?.txhash, result.transactionHash);
-  t.is(answer.txResponse?.code, 0);
+  const response = answer.txResponse!;
+  t.is(response.txhash, result.transactionHash);
+  t.is(response.code, 0);
+  t.is(response.height, BigInt(result.height));
+  t.is(response.gasUsed, result.gasUsed);
+  t.is(response.gasWanted, result.gasWanted);
+  t.regex(response.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  t.is(response.tx?.typeUrl, "/cosmos.tx.v1beta1.Tx");
+  t.deepEqual(
+    response.events.map((event) => event.type),
+    result.events.map((event) => event.type),
+  );
+  const msg = answer.tx!.body!.messages[0]!;
+  t.is(msg.typeUrl, "/cosmos.bank.v1beta1.MsgSend");
+  t.is(MsgSend.decode(msg.value).toAddress, recipient);
+  await t.throwsAsync(query.tx.getTx("00".repeat(32)), { message: /tx not found/ });
+  await t.throwsAsync(query.tx.getTx("not-a-hash"), { message: /64 hex characters/ });
+
+  const byEvent = GetTxsEventResponse.decode(
+    await query
+      .queryAbci(
+        "/cosmos.tx.v1beta1.Service/GetTxsEvent",
+        GetTxsEventRequest.encode(
+          GetTxsEventRequest.fromPartial({ query: `transfer.recipient='${recipient}'`, limit: 10n }),
+        ).finish(),
+      )
+      .then((r) => r.value),
+  );
+  t.is(byEvent.total, 1n);
+  t.deepEqual(
+    byEvent.txResponses.map((r) => r.txhash),
+    [result.transactionHash],
+  );
 });
 
-// Node gap: x/bank's DenomsMetadata (all denoms' metadata, paginated) is not served; DenomMetadata of
-// one denom is ("no query handler for path /cosmos.bank.v1beta1.Query/DenomsMetadata", code 6).
-test.serial.failing(
-  "QueryClient bank.denomsMetadata lists the denom metadata (none in this genesis)",
-  async (t) => {
-    const { comet, query } = await queryClient();
-    t.teardown(() => comet.disconnect());
-    t.deepEqual(await query.bank.denomsMetadata(), []);
-  },
-);
+test.serial("QueryClient bank.denomsMetadata lists the denom metadata (none in this genesis)", async (t) => {
+  const { comet, query } = await queryClient();
+  t.teardown(() => comet.disconnect());
+  t.deepEqual(await query.bank.denomsMetadata(), []);
+  // SpendableBalances: nothing is locked or vesting, so it is every balance.
+  const spendable = QuerySpendableBalancesResponse.decode(
+    (
+      await query.queryAbci(
+        "/cosmos.bank.v1beta1.Query/SpendableBalances",
+        QuerySpendableBalancesRequest.encode({ address: chain.home.faucetAddress }).finish(),
+      )
+    ).value,
+  );
+  t.deepEqual(spendable.balances, await query.bank.allBalances(chain.home.faucetAddress));
+});
