@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { assertIsDeliverTxSuccess, GasPrice } from "@cosmjs/stargate";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import {
@@ -29,7 +29,7 @@ import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import { escrowKey } from "../../modules/escrow/keys.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
-import { DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
+import { DENOM, faucetWallet, nodePerFile, rpc, signingClients } from "../helpers/node-process.ts";
 
 /** Operates the node's validator (app_state.poa), so it earns the gateway share of releases. */
 let gatewayWallet: { wallet: DirectSecp256k1HdWallet; address: string };
@@ -88,15 +88,7 @@ test.serial(
     const consumer = await wallet();
     const service = await wallet();
     const stranger = await wallet();
-    const clients: SigningStargateClient[] = [];
-    const connect = async (w: DirectSecp256k1HdWallet) => {
-      const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, w, options);
-      clients.push(client);
-      return client;
-    };
-    t.teardown(() => {
-      for (const client of clients) client.disconnect();
-    });
+    const connect = signingClients(t, chain.node.rpcUrl, options);
     const funderClient = await connect(faucet);
     for (const address of [producer.address, consumer.address, service.address, stranger.address])
       assertIsDeliverTxSuccess(

@@ -4,7 +4,11 @@
 // query, two challenges opening a dispute (threshold 2 in this genesis), the arbiter's vote resolving
 // it for the challengers, and the listing proven gone.
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { assertIsDeliverTxSuccess, type DeliverTxResponse, SigningStargateClient } from "@cosmjs/stargate";
+import {
+  assertIsDeliverTxSuccess,
+  type DeliverTxResponse,
+  type SigningStargateClient,
+} from "@cosmjs/stargate";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import {
@@ -24,7 +28,7 @@ import {
 import { moduleAddress } from "../../modules/auth/keys.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
-import { DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
+import { DENOM, faucetWallet, nodePerFile, rpc, signingClients } from "../helpers/node-process.ts";
 
 /** Operates the node's only validator: the gateway of purchases and the arbiter with all the power. */
 let arbiter: { wallet: DirectSecp256k1HdWallet; address: string };
@@ -78,15 +82,7 @@ test.serial("list, buy (80/10/10 to the unit), challenge → dispute → arbiter
   const seller = await wallet();
   const buyerA = await wallet();
   const buyerB = await wallet();
-  const clients: SigningStargateClient[] = [];
-  const connect = async (w: DirectSecp256k1HdWallet) => {
-    const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, w, options);
-    clients.push(client);
-    return client;
-  };
-  t.teardown(() => {
-    for (const client of clients) client.disconnect();
-  });
+  const connect = signingClients(t, chain.node.rpcUrl, options);
   const funderClient = await connect(faucet);
   for (const address of [seller.address, buyerA.address, buyerB.address, arbiter.address])
     assertIsDeliverTxSuccess(

@@ -5,8 +5,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import type { TestFn } from "ava";
+import { DirectSecp256k1HdWallet, type OfflineSigner } from "@cosmjs/proto-signing";
+import { SigningStargateClient, type SigningStargateClientOptions } from "@cosmjs/stargate";
+import type { ExecutionContext, TestFn } from "ava";
 import { freePort } from "./free-port.ts";
 
 export { freePort };
@@ -233,4 +234,18 @@ export function nodePerFile(
     await chain.home?.remove();
   });
   return chain;
+}
+
+/** Connects SigningStargateClients to `rpcUrl` with `options`; all of them disconnect when the test
+ * ends. */
+export function signingClients(t: ExecutionContext, rpcUrl: string, options: SigningStargateClientOptions) {
+  const clients: SigningStargateClient[] = [];
+  t.teardown(() => {
+    for (const client of clients) client.disconnect();
+  });
+  return async (signer: OfflineSigner): Promise<SigningStargateClient> => {
+    const client = await SigningStargateClient.connectWithSigner(rpcUrl, signer, options);
+    clients.push(client);
+    return client;
+  };
 }
