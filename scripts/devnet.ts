@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { installOperatorKey } from "../bridge-mqtt/commitments/operator-key.ts";
 import { initHome } from "../chain/cli/init.ts";
@@ -201,26 +202,58 @@ export function startDevnetNode(
   );
 }
 
-function flag(args: string[], name: string, fallback: string): string {
-  const index = args.indexOf(name);
-  return index >= 0 && args[index + 1] !== undefined ? args[index + 1]! : fallback;
+const USAGE = `usage: npm run devnet -- [options]
+  --validators N      validators, 1..20 (default 4)
+  --full-nodes N      full nodes following by block sync (default 0)
+  --dir DIR           where the homes go (default .devnet; recreated)
+  --block-time T      consensus.block_interval: blocks T apart (default 1s)
+  --timeout-commit T  least wait after a decision, for late precommits (default 200ms)
+  --help              this text
+Ctrl-C stops every node.
+`;
+
+/** A flag the user got wrong: reported with the usage, without a stack. */
+class DevnetUsageError extends Error {}
+
+function parseDevnetArgs(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      validators: { type: "string", default: "4" },
+      "full-nodes": { type: "string", default: "0" },
+      dir: { type: "string", default: ".devnet" },
+      "block-time": { type: "string", default: "1s" },
+      "timeout-commit": { type: "string", default: "200ms" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const validators = Number(values.validators);
+  const fullNodes = Number(values["full-nodes"]);
+  if (!Number.isInteger(validators) || validators < 1 || validators > 20)
+    throw new DevnetUsageError("--validators must be 1..20");
+  if (!Number.isInteger(fullNodes) || fullNodes < 0)
+    throw new DevnetUsageError("--full-nodes must be 0 or more");
+  return { ...values, validators, fullNodes };
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const validators = Number(flag(args, "--validators", "4"));
-  const fullNodes = Number(flag(args, "--full-nodes", "0"));
-  if (!Number.isInteger(validators) || validators < 1 || validators > 20)
-    throw new Error("--validators must be 1..20");
-  const dir = resolve(flag(args, "--dir", ".devnet"));
+  const args = parseDevnetArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const { validators, fullNodes } = args;
+  const dir = resolve(args.dir);
   const devnet = await createDevnet({
     dir,
     validators,
     fullNodes,
     // Blocks --block-time apart (consensus.block_interval), each at least --timeout-commit after its
     // decision for late precommits: what the devnet bench measures as "1 s blocks".
-    blockInterval: flag(args, "--block-time", "1s"),
-    timeoutCommit: flag(args, "--timeout-commit", "200ms"),
+    blockInterval: args["block-time"],
+    timeoutCommit: args["timeout-commit"],
   });
   const children: ChildProcess[] = [];
   for (const node of devnet.nodes) {
@@ -253,11 +286,21 @@ async function main(): Promise<void> {
       `Ctrl-C stops every node.\n${rule}\n`,
   );
   const stop = () => {
-    for (const child of children)
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGINT");
+    for (const child of children) {
+      if (child.exitCode !== null || child.pid === undefined) continue;
+      try {
+        process.kill(child.pid, "SIGINT");
+      } catch {
+        // already gone (it exited between the check and the signal)
+      }
+    }
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  process.once("SIGHUP", stop);
+  // Output piped into a reader that went away (`| head`): the nodes must not outlive this script.
+  process.stdout.on("error", stop);
+  process.once("exit", stop);
   await Promise.all(
     children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)))),
   );
@@ -265,7 +308,15 @@ async function main(): Promise<void> {
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    process.stderr.write(`devnet: ${(error as Error).stack ?? String(error)}\n`);
+    // A bad flag is the user's mistake: its message and the usage, not a stack.
+    const usageError =
+      error instanceof DevnetUsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
+    process.stderr.write(
+      usageError
+        ? `devnet: ${(error as Error).message}\n${USAGE}`
+        : `devnet: ${(error as Error).stack ?? String(error)}\n`,
+    );
     process.exitCode = 1;
   });
 }
