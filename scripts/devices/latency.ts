@@ -55,7 +55,8 @@ export class LatencyHistogram {
 /** Latencies the histogram resolves, ms: a percentile in the overflow bin is only "more than this". */
 export const LATENCY_CEILING_MS = BIN_MS * BINS;
 
-/** `ms` with one decimal, or "≥10000" when it fell in the overflow bin. */
+/** `ms` with one decimal, "≥10000" when it fell in the overflow bin, "-" when nothing was measured. */
 export function formatLatency(ms: number): string {
+  if (Number.isNaN(ms)) return "-";
   return ms >= LATENCY_CEILING_MS ? `≥${LATENCY_CEILING_MS}` : ms.toFixed(1);
 }
