@@ -108,7 +108,10 @@ export function registerStart(program: Command): void {
     .option("--moniker <name>", "override config moniker")
     .option("--rpc.laddr <address>", "RPC listen address, e.g. tcp://127.0.0.1:26657")
     .option("--p2p.laddr <address>", "P2P listen address, e.g. tcp://0.0.0.0:26656")
-    .option("--consensus.timeout_commit <duration>", 'block interval, e.g. "1s" or "500ms"')
+    .option(
+      "--consensus.timeout_commit <duration>",
+      'wait after a block is decided before the next height (CometBFT timeout_commit; config.toml [consensus] block_interval paces heights), e.g. "1s"',
+    )
     .option("--minimum-gas-prices <prices>", 'minimum gas prices, e.g. "0.025usensor"')
     .option("--pruning <strategy>", "default, nothing, everything or custom")
     .option("--log_level <level>", "trace, debug, info, warn, error, fatal or silent")
