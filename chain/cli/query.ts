@@ -74,7 +74,7 @@ export function registerQuery(program: Command): void {
 
   bank
     .command("balances")
-    .description("all balances of an address (or one denom with --denom)")
+    .description("all balances of an address (or, with --denom, that one coin)")
     .argument("<address>", "sensor1… address")
     .option("--denom <denom>", "only this denom")
     .option(...NODE_OPTION)
@@ -83,11 +83,13 @@ export function registerQuery(program: Command): void {
       checkAddress(address, "address");
       if (options.denom !== undefined) validateDenom(options.denom, "--denom");
       const url = resolveNode(options.node, context);
-      const balances = await withStargate(url, async (client) =>
-        options.denom === undefined
-          ? [...(await client.getAllBalances(address))]
-          : [await client.getBalance(address, options.denom)],
-      );
+      const denom = options.denom;
+      if (denom !== undefined) {
+        // As the SDK's `query bank balances --denom`: the one coin (amount "0" when none), not a list.
+        printOutput(await withStargate(url, (client) => client.getBalance(address, denom)), context.output);
+        return;
+      }
+      const balances = await withStargate(url, async (client) => [...(await client.getAllBalances(address))]);
       printOutput(
         { balances, pagination: { next_key: null, total: String(balances.length) } },
         context.output,

@@ -92,6 +92,15 @@ test.serial("tx bank send with --gas auto", async (t) => {
   t.is(JSON.parse(stdout).code, 0, stdout);
   const balances = JSON.parse((await cli(["query", "bank", "balances", to, ...common()])).stdout);
   t.deepEqual(balances.balances ?? balances, [{ denom: DENOM, amount: "99" }]);
+  // With --denom, as the SDK: that one coin, "0" for a denom the account does not hold.
+  const one = JSON.parse(
+    (await cli(["query", "bank", "balances", to, "--denom", DENOM, ...common()])).stdout,
+  );
+  t.deepEqual(one, { denom: DENOM, amount: "99" });
+  const none = JSON.parse(
+    (await cli(["query", "bank", "balances", to, "--denom", "uother", ...common()])).stdout,
+  );
+  t.deepEqual(none, { denom: "uother", amount: "0" });
 });
 
 test.serial("a bad recipient is a clear error with exit code 1", async (t) => {
