@@ -63,7 +63,7 @@ const NODE_WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
  * pipeline (scripts/bench/tx.ts, 12,000 txs, load 16-27), three runs each: peak RSS 422-445 MB against
  * 481-510 MB, CPU per tx within the runs' noise (V8 GC threads ~+10 µs). A node started with its own
  * --heap-growing-percent keeps it. */
-const HEAP_GROWING_PERCENT = 100;
+export const HEAP_GROWING_PERCENT = 100;
 
 export interface Logger {
   debug?(object: object, message: string): void;

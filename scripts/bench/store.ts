@@ -3,6 +3,7 @@
 //   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--blockWrites 2000 (or --block)]
 //     [--blocks 20 (measured blocks per size)]
 //     [--default-db-options | --db-options '{"maxOpenFiles":100}'] [--store-options '{"retainedVersions":8}']
+//     [--bare-process (measure without the node's V8 flags)]
 // The tree is filled by a child process (as a node restarting on an existing database), so that the RSS reported
 // is that of a process running blocks on a tree of that size, not the high-water mark of building it.
 import { execFile } from "node:child_process";
@@ -15,9 +16,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { ClassicLevel } from "classic-level";
 import { sha256 } from "../../chain/crypto/hash.ts";
+import { HEAP_GROWING_PERCENT } from "../../chain/node.ts";
 import { BINARY, type Database, DB_OPTIONS } from "../../chain/store/db.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import { SNAPSHOT_FILE } from "../../chain/store/smt-snapshot.ts";
+import { VALIDATOR_NODE_FLAGS } from "../devnet.ts";
 
 export interface StoreBenchOptions {
   /** Tree sizes to measure (default 10^4 and 10^5; 10^6 takes minutes). */
@@ -197,6 +200,11 @@ function rssSplit(): { anon: number; file: number } {
   }
 }
 
+/** The V8 flags a node process runs with (bin/sensorchain.js and scripts/devnet.ts give the young generation's
+ * size; createNode caps the old generation's growth), so that the measured RSS is a node's memory: without them
+ * V8 sizes its semi-spaces at up to 64 MB on this 24 GB machine. `--bare-process` measures without them. */
+let measureFlags = [...VALIDATOR_NODE_FLAGS, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
+
 /** Fills a tree of `keys` keys in one child process and measures it in another, so that each size's RSS is that
  * of a node restarted on a database of that size, not what building it (or a smaller size before) left behind. */
 async function measureSize(
@@ -217,7 +225,14 @@ async function measureSize(
     await runFile(process.execPath, [script, "--fill", dir, String(keys), ...shared], { maxBuffer: 1 << 20 });
     const measured = await runFile(
       process.execPath,
-      [script, "--measure", dir, JSON.stringify([keys, blockWrites, blocks, proofs]), ...shared],
+      [
+        ...measureFlags,
+        script,
+        "--measure",
+        dir,
+        JSON.stringify([keys, blockWrites, blocks, proofs]),
+        ...shared,
+      ],
       { maxBuffer: 1 << 20 },
     );
     return JSON.parse(measured.stdout) as StoreBenchRow;
@@ -359,6 +374,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return index >= 0 ? process.argv[index + 1] : undefined;
   };
   if (process.argv.includes("--default-db-options")) dbOptions = BINARY;
+  if (process.argv.includes("--bare-process")) measureFlags = [];
   const dbJson = argument("--db-options");
   if (dbJson !== undefined) dbOptions = { ...DB_OPTIONS, ...JSON.parse(dbJson), ...BINARY };
   const storeJson = argument("--store-options");
