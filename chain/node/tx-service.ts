@@ -16,6 +16,7 @@ import { sdkError } from "../app/errors.ts";
 import { decodeGrpcRequest } from "../app/grpc.ts";
 import { queryError, queryOk } from "../app/query.ts";
 import type { BlockStore, IndexedTx } from "../blockstore/types.ts";
+import { hexUpper } from "../rpc/json.ts";
 import { formatTimestamp } from "../types/time.ts";
 
 const GET_TX_PATH = "/cosmos.tx.v1beta1.Service/GetTx";
@@ -25,16 +26,11 @@ const DEFAULT_TXS_EVENT_LIMIT = 100;
 const MAX_TXS_EVENT_LIMIT = 100;
 const TX_TYPE_URL = "/cosmos.tx.v1beta1.Tx";
 
-function hexUpper(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex").toUpperCase();
-}
-
 function decodeTx(bytes: Uint8Array): Tx {
   try {
     return Tx.decode(bytes);
-  } catch (error) {
+  } catch {
     // A committed tx that does not decode is one the ante handler refused (code 2): show it empty.
-    void error;
     return Tx.fromPartial({});
   }
 }

@@ -61,23 +61,33 @@ async function balance(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array>
   return QueryBalanceResponse.encode({ balance: { denom: request.denom, amount } }).finish();
 }
 
-async function allBalances(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
-  const request = decodeGrpcRequest(QueryAllBalancesRequest, data);
-  const prefix = addressBalancesPrefix(addressBytes(request.address));
+/** One page of an account's balances, sorted by denom. */
+async function balancesPage(
+  ctx: QueryContext,
+  address: string,
+  page: QueryAllBalancesRequest["pagination"],
+): Promise<QueryAllBalancesResponse> {
+  const prefix = addressBalancesPrefix(addressBytes(address));
   const balances: { denom: string; amount: string }[] = [];
-  const pagination = await paginate(ctx.store(STORE_NAME), prefix, request.pagination, (denom, value) => {
+  const pagination = await paginate(ctx.store(STORE_NAME), prefix, page, (denom, value) => {
     balances.push({ denom: decoder.decode(denom), amount: decoder.decode(value) });
   });
-  return QueryAllBalancesResponse.encode({ balances, pagination }).finish();
+  return { balances, pagination };
+}
+
+async function allBalances(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
+  const request = decodeGrpcRequest(QueryAllBalancesRequest, data);
+  return QueryAllBalancesResponse.encode(
+    await balancesPage(ctx, request.address, request.pagination),
+  ).finish();
 }
 
 /** Nothing is locked or vesting on this chain, so what an account can spend is all it holds. */
 async function spendableBalances(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
   const request = decodeGrpcRequest(QuerySpendableBalancesRequest, data);
-  const answer = QueryAllBalancesResponse.decode(
-    await allBalances(ctx, QueryAllBalancesRequest.encode({ ...request, resolveDenom: false }).finish()),
-  );
-  return QuerySpendableBalancesResponse.encode(answer).finish();
+  return QuerySpendableBalancesResponse.encode(
+    await balancesPage(ctx, request.address, request.pagination),
+  ).finish();
 }
 
 async function totalSupply(ctx: QueryContext, data: Uint8Array): Promise<Uint8Array> {
