@@ -5,6 +5,7 @@ import { type Coin, isValidDenom, parseCoins, toWireCoins } from "../../chain/ap
 import { AbciError, GenesisError } from "../../chain/app/errors.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { isValidAddress } from "../../chain/crypto/bech32.ts";
+import { camelToSnake, renameKeys, snakeToCamel } from "../genesis-json.ts";
 import type { BankKeeper } from "./keeper.ts";
 import { DEFAULT_NATIVE_DENOM, DENOM_METADATA_PREFIX, denomKey, STORE_NAME } from "./keys.ts";
 
@@ -58,14 +59,6 @@ function coins(value: unknown, field: string): Coin[] {
     if (error instanceof AbciError) fail(`${field}: ${error.log}`);
     throw error;
   }
-}
-
-const snakeToCamel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-function renameKeys(value: unknown, rename: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [rename(k), renameKeys(v, rename)]));
 }
 
 export function parseBankGenesis(value: unknown): BankGenesis {

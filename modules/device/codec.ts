@@ -77,10 +77,6 @@ export const keyTypeName = (value: number | null | undefined): KeyTypeName | und
 export const pricingUnitName = (value: number | null | undefined): PricingUnitName | undefined =>
   nameOf(PRICING_UNITS, value ?? 0);
 
-/** uint64 as protobufjs decodes it (Long with --force-long), or absent. */
-/** Re-exported for the module's files, which take their conversions from the codec. */
-export { toBigInt };
-
 export function devicePublicKeyToProto(key: DevicePublicKey): sensorchain.device.v1.IDevicePublicKey {
   return { type: KEY_TYPES[key.type], key: key.key };
 }

@@ -68,10 +68,6 @@ function nameOf<Name extends string>(table: Readonly<Record<Name, number>>, valu
 export const modeName = (value: number | null | undefined): EscrowModeName | undefined =>
   nameOf(MODES, value ?? 0);
 
-/** uint64/int64 as protobufjs decodes it (Long with --force-long), or absent. */
-/** Re-exported for the module's files, which take their conversions from the codec. */
-export { toBigInt };
-
 export function escrowToProto(escrow: Escrow): sensorchain.escrow.v1.IEscrow {
   return {
     id: toLong(escrow.id),

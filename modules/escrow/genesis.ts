@@ -6,6 +6,7 @@ import type { Context } from "../../chain/app/module.ts";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import { moduleAddress } from "../auth/keys.ts";
 import { genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
+import { toBigInt } from "../proto-values.ts";
 import {
   DEFAULT_PARAMS,
   type Escrow,
@@ -14,7 +15,6 @@ import {
   escrowToProto,
   paramsToProto,
   pb,
-  toBigInt,
 } from "./codec.ts";
 import type { EscrowKeeper } from "./keeper.ts";
 import { checkAddress, checkCoin, checkCommandTerms, checkDeviceId, checkParams } from "./validation.ts";

@@ -3,7 +3,8 @@
 import type { AnyMsgHandler, MsgHandler, MsgResponse } from "../../chain/app/module.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import type { sensorchain } from "../../proto/gen/escrow.js";
-import { pb, toBigInt } from "./codec.ts";
+import { toBigInt } from "../proto-values.ts";
+import { pb } from "./codec.ts";
 import { escrowError } from "./errors.ts";
 import type { EscrowKeeper } from "./keeper.ts";
 import {

@@ -7,8 +7,8 @@ import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/mod
 import { paginate } from "../../chain/app/pagination.ts";
 import { encodeCanonical } from "../../proto/canonical.ts";
 import { moduleAddress } from "../auth/keys.ts";
-import { pageRequest, pageResponse } from "../proto-values.ts";
-import { DEFAULT_PARAMS, decodeParams, paramsToProto, pb, toBigInt } from "./codec.ts";
+import { pageRequest, pageResponse, toBigInt } from "../proto-values.ts";
+import { DEFAULT_PARAMS, decodeParams, paramsToProto, pb } from "./codec.ts";
 import { escrowError } from "./errors.ts";
 import {
   AUTHORITY_KEY,

@@ -3,6 +3,7 @@
 
 import { type Coin, isValidDenom } from "../../chain/app/coins.ts";
 import { DEVICE_ID_PATTERN } from "../device/keys.ts";
+import { toBigInt } from "../proto-values.ts";
 import { checkAddress } from "../validation.ts";
 import {
   type CommandTerms,
@@ -10,7 +11,6 @@ import {
   type EscrowParams,
   modeName,
   paramsFromProto,
-  toBigInt,
 } from "./codec.ts";
 import { escrowError } from "./errors.ts";
 import {

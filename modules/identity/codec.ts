@@ -58,10 +58,6 @@ function nameOf<Name extends string>(table: Readonly<Record<Name, number>>, valu
   return undefined;
 }
 
-/** uint64 as protobufjs decodes it (Long with --force-long), or absent. */
-/** Re-exported for the module's files, which take their conversions from the codec. */
-export { toBigInt };
-
 export function tokenToProto(token: IdentityToken): sensorchain.identity.v1.IIdentityToken {
   return {
     classId: token.classId,

@@ -4,12 +4,12 @@
 import type { Context } from "../../chain/app/module.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { camelToSnake, genesisChecks, type Json, renameKeys } from "../genesis-json.ts";
+import { toBigInt } from "../proto-values.ts";
 import {
   type IdentityParams,
   type IdentityToken,
   paramsToProto,
   pb,
-  toBigInt,
   tokenFromProto,
   tokenToProto,
   type Vote,

@@ -2,9 +2,9 @@
 // value or throws the module's typed error naming the field.
 import { CID } from "multiformats/cid";
 import { isValidAddress } from "../../chain/crypto/bech32.ts";
+import { toBigInt } from "../proto-values.ts";
 import { checkAddress } from "../validation.ts";
 import type { IdentityParams } from "./codec.ts";
-import { toBigInt } from "./codec.ts";
 import { identityError } from "./errors.ts";
 import { MAX_CID_CHARS, MAX_OPERATORS, MAX_REASON_BYTES, SECTOR_CODE_PATTERN } from "./keys.ts";
 

@@ -105,10 +105,6 @@ export const verdictName = (value: number | null | undefined): VerdictName | und
 export const listingStatusName = (value: number | null | undefined): ListingStatusName | undefined =>
   nameOf(LISTING_STATUSES, value ?? 0);
 
-/** uint64/int64 as protobufjs decodes it (Long with --force-long), or absent. */
-/** Re-exported for the module's files, which take their conversions from the codec. */
-export { toBigInt };
-
 /** int64 fields: Long decodes signed values as such. */
 const long = (value: bigint) => toLong(value);
 const coinToProto = (coin: Coin) => ({ denom: coin.denom, amount: coin.amount.toString() });

@@ -4,6 +4,7 @@
 // indexes; export writes records in key order, so export → import → export is the identity.
 import type { Context } from "../../chain/app/module.ts";
 import { type GenesisMessageType, genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
+import { toBigInt } from "../proto-values.ts";
 import {
   type AccessGrant,
   type Challenge,
@@ -22,7 +23,6 @@ import {
   type MarketParams,
   paramsToProto,
   pb,
-  toBigInt,
   voteFromProto,
   voteToProto,
 } from "./codec.ts";

@@ -6,8 +6,8 @@ import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/mod
 import { paginate } from "../../chain/app/pagination.ts";
 import { encodeCanonical } from "../../proto/canonical.ts";
 import type { sensorchain } from "../../proto/gen/market.js";
-import { type DecodedPageRequest, pageRequest, pageResponse } from "../proto-values.ts";
-import { DEFAULT_PARAMS, paramsToProto, pb, toBigInt } from "./codec.ts";
+import { type DecodedPageRequest, pageRequest, pageResponse, toBigInt } from "../proto-values.ts";
+import { DEFAULT_PARAMS, paramsToProto, pb } from "./codec.ts";
 import { marketError } from "./errors.ts";
 import {
   accessKey,

@@ -2,6 +2,7 @@
 // value as a module type or throws the module's typed error naming the field.
 import { type Coin, isValidDenom } from "../../chain/app/coins.ts";
 import { DEVICE_ID_PATTERN } from "../device/keys.ts";
+import { toBigInt } from "../proto-values.ts";
 import { checkAddress } from "../validation.ts";
 import { type MarketParams, paramsFromProto, type VerdictName, verdictName } from "./codec.ts";
 import { marketError } from "./errors.ts";
@@ -25,7 +26,7 @@ export function checkDeviceId(id: string | null | undefined): string {
 
 /** A listing or grant id: uint64 above 0. */
 export function checkId(value: { toString(): string } | number | null | undefined, field: string): bigint {
-  const id = value === null || value === undefined ? 0n : BigInt(value.toString());
+  const id = toBigInt(value);
   if (id <= 0n) throw marketError("listingNotFound", `${field} must be set`);
   return id;
 }
@@ -49,7 +50,7 @@ export function checkCoin(
 }
 
 export function checkPeriodSeconds(value: { toString(): string } | number | null | undefined): bigint {
-  const seconds = value === null || value === undefined ? 0n : BigInt(value.toString());
+  const seconds = toBigInt(value);
   if (seconds <= 0n || seconds > MAX_PERIOD_SECONDS)
     throw marketError("invalidListing", `period_seconds must be 1 to ${MAX_PERIOD_SECONDS}, got ${seconds}`);
   return seconds;

@@ -46,9 +46,6 @@ export interface Commitment {
   finalHeight: bigint;
 }
 
-/** Re-exported for the module's files, which take their conversions from the codec. */
-export { toBigInt };
-
 export function bodyToProto(body: CommitmentBody): sensorchain.meter.v1.ICommitmentBody {
   return {
     deviceId: body.deviceId,

@@ -113,10 +113,6 @@ function known<Name>(name: Name | undefined, what: string): Name {
   return name;
 }
 
-/** uint64/int64 as protobufjs decodes it (Long with --force-long), or absent. */
-/** Re-exported for the module's files, which take their conversions from the codec. */
-export { toBigInt };
-
 const bytesOf = (value: Uint8Array | null | undefined) => Uint8Array.from(value ?? new Uint8Array(0));
 
 export function validatorToProto(validator: Validator): sensorchain.poa.v1.IValidator {

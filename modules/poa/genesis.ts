@@ -7,6 +7,7 @@ import type { Context } from "../../chain/app/module.ts";
 import { ed25519Address } from "../../chain/crypto/ed25519.ts";
 import { toHex } from "../../chain/crypto/hash.ts";
 import { type GenesisMessageType, genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
+import { toBigInt } from "../proto-values.ts";
 import {
   type Evidence,
   evidenceFromProto,
@@ -19,7 +20,6 @@ import {
   queuedFromProto,
   queuedToProto,
   type Sequences,
-  toBigInt,
   type Validator,
   type Vote,
   validatorFromProto,

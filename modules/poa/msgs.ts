@@ -3,7 +3,8 @@
 import type { AnyMsgHandler, MsgHandler } from "../../chain/app/module.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import type { sensorchain } from "../../proto/gen/poa.js";
-import { PROPOSAL_STATUSES, pb, toBigInt, voteOptionName } from "./codec.ts";
+import { toBigInt } from "../proto-values.ts";
+import { PROPOSAL_STATUSES, pb, voteOptionName } from "./codec.ts";
 import { poaError } from "./errors.ts";
 import type { PoaKeeper } from "./keeper.ts";
 import { MSG_PROPOSE_VALIDATOR_CHANGE, MSG_VOTE_VALIDATOR_CHANGE } from "./type-urls.ts";

@@ -7,8 +7,8 @@ import { paginate } from "../../chain/app/pagination.ts";
 import { fromHex, toHex } from "../../chain/crypto/hash.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import type { sensorchain } from "../../proto/gen/poa.js";
-import { pageRequest, pageResponse } from "../proto-values.ts";
-import { pb, proposalStatusName, toBigInt } from "./codec.ts";
+import { pageRequest, pageResponse, toBigInt } from "../proto-values.ts";
+import { pb, proposalStatusName } from "./codec.ts";
 import { poaError } from "./errors.ts";
 import {
   CONSENSUS_ADDRESS_BYTES,

@@ -2,8 +2,9 @@
 // value as a module type or throws the module's typed error naming the field.
 import { ed25519 } from "@noble/curves/ed25519.js";
 import type { sensorchain } from "../../proto/gen/poa.js";
+import { toBigInt } from "../proto-values.ts";
 import { checkAddress } from "../validation.ts";
-import { type ChangeKindName, changeKindName, toBigInt, type ValidatorChange } from "./codec.ts";
+import { type ChangeKindName, changeKindName, type ValidatorChange } from "./codec.ts";
 import { poaError } from "./errors.ts";
 import {
   MAX_EXPIRY_BLOCKS,
