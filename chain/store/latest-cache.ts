@@ -5,7 +5,7 @@
 // ever holds what LevelDB holds at the latest committed version: entries change after a block's
 // batch is written (`applyCommitted`), never before, so readers between prepareCommit and commit
 // still see the committed state.
-import { keyId } from "./cache-kv.ts";
+import { keyString } from "./bytes.ts";
 
 /** Default most entries kept (OpenCommitMultiStoreOptions.latestCacheEntries): ~64k × (≈60-byte key string +
  * value ≤ a few hundred bytes) stays near 20 MB, which holds every account and balance touched by a few thousand
@@ -26,7 +26,7 @@ export class LatestCache {
   }
 
   static keyOf(latestKey: Uint8Array): string {
-    return keyId(latestKey);
+    return keyString(latestKey);
   }
 
   /** The cached entry; undefined when the cache does not know the key. */

@@ -5,8 +5,13 @@
 type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
 
+/** bytes[start..end) as latin1: one UTF-16 unit per byte. */
+export function latin1String(bytes: Uint8Array, start: number, end: number): string {
+  return start === end ? "" : latin1Slice.call(bytes, start, end);
+}
+
 /** bytes[start..end) as a string when every byte is ASCII; undefined otherwise. */
 export function asciiString(bytes: Uint8Array, start: number, end: number): string | undefined {
   for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return undefined;
-  return start === end ? "" : latin1Slice.call(bytes, start, end);
+  return latin1String(bytes, start, end);
 }
