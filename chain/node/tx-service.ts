@@ -15,7 +15,7 @@ import type { QueryRequest, QueryResponse } from "../app/abci.ts";
 import { sdkError } from "../app/errors.ts";
 import { decodeGrpcRequest } from "../app/grpc.ts";
 import { queryError, queryOk } from "../app/query.ts";
-import type { BlockStore, IndexedTx } from "../blockstore/types.ts";
+import type { BlockMeta, BlockStore, IndexedTx } from "../blockstore/types.ts";
 import { hexUpper } from "../rpc/json.ts";
 import { formatTimestamp } from "../types/time.ts";
 
@@ -35,8 +35,7 @@ function decodeTx(bytes: Uint8Array): Tx {
   }
 }
 
-async function txResponse(blockStore: BlockStore, found: IndexedTx, tx: Tx): Promise<TxResponse> {
-  const meta = await blockStore.loadBlockMeta(found.height);
+function txResponse(found: IndexedTx, tx: Tx, meta: BlockMeta | undefined): TxResponse {
   const { result } = found;
   return TxResponse.fromPartial({
     height: found.height,
@@ -63,7 +62,8 @@ async function getTx(blockStore: BlockStore, data: Uint8Array): Promise<Uint8Arr
   const found = await blockStore.loadTx(Buffer.from(hash, "hex"));
   if (found === undefined) throw sdkError("notFound", `tx not found: ${hash}`);
   const tx = decodeTx(found.tx);
-  return GetTxResponse.encode({ tx, txResponse: await txResponse(blockStore, found, tx) }).finish();
+  const meta = await blockStore.loadBlockMeta(found.height);
+  return GetTxResponse.encode({ tx, txResponse: txResponse(found, tx, meta) }).finish();
 }
 
 async function getTxsEvent(blockStore: BlockStore, data: Uint8Array): Promise<Uint8Array> {
@@ -78,9 +78,14 @@ async function getTxsEvent(blockStore: BlockStore, data: Uint8Array): Promise<Ui
   const orderBy = request.orderBy === OrderBy.ORDER_BY_DESC ? "desc" : "asc";
   const found = await blockStore.searchTxs(query, { page, perPage: limit, orderBy });
   const txs = found.txs.map((indexed) => decodeTx(indexed.tx));
-  const txResponses = await Promise.all(
-    found.txs.map((indexed, i) => txResponse(blockStore, indexed, txs[i]!)),
+  // A page's txs come from few blocks: each block's meta is read once.
+  const heights = [...new Set(found.txs.map((indexed) => indexed.height))];
+  const metas = new Map(
+    await Promise.all(
+      heights.map(async (height) => [height, await blockStore.loadBlockMeta(height)] as const),
+    ),
   );
+  const txResponses = found.txs.map((indexed, i) => txResponse(indexed, txs[i]!, metas.get(indexed.height)));
   return GetTxsEventResponse.encode({
     txs,
     txResponses,
