@@ -212,6 +212,26 @@ const USAGE = `usage: npm run devnet -- [options]
 Ctrl-C stops every node.
 `;
 
+/** SIGINT to every node process still running (one that exited between the check and the signal is
+ * skipped, so a dead node never leaves the others running). */
+export function signalDevnetNodes(children: ChildProcess[]): void {
+  for (const child of children) {
+    if (child.exitCode !== null || child.pid === undefined) continue;
+    try {
+      process.kill(child.pid, "SIGINT");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Resolves when every node process has exited. */
+export async function devnetNodesExited(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)))),
+  );
+}
+
 /** A flag the user got wrong: reported with the usage, without a stack. */
 class DevnetUsageError extends Error {}
 
@@ -285,25 +305,14 @@ async function main(): Promise<void> {
       "\n" +
       `Ctrl-C stops every node.\n${rule}\n`,
   );
-  const stop = () => {
-    for (const child of children) {
-      if (child.exitCode !== null || child.pid === undefined) continue;
-      try {
-        process.kill(child.pid, "SIGINT");
-      } catch {
-        // already gone (it exited between the check and the signal)
-      }
-    }
-  };
+  const stop = () => signalDevnetNodes(children);
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   process.once("SIGHUP", stop);
   // Output piped into a reader that went away (`| head`): the nodes must not outlive this script.
   process.stdout.on("error", stop);
   process.once("exit", stop);
-  await Promise.all(
-    children.map((child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)))),
-  );
+  await devnetNodesExited(children);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -20,7 +20,7 @@ import { SignDoc, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { DEFAULT_MAX_BLOCK_TXS } from "../../chain/config/schema.ts";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import { secp256k1Address, secp256k1PublicKey, signSecp256k1 } from "../../chain/crypto/secp256k1.ts";
-import { createDevnet, startDevnetNode } from "../devnet.ts";
+import { createDevnet, devnetNodesExited, signalDevnetNodes, startDevnetNode } from "../devnet.ts";
 import { fmt } from "./crypto.ts";
 import { printLatencyBreakdown, quantile } from "./devnet-breakdown.ts";
 
@@ -235,11 +235,9 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       if (heights.every((h) => h >= 2)) break;
       await new Promise((r) => setTimeout(r, 300));
     }
-    /** When each admitted tx's broadcast_tx_sync was requested, and when it was answered (admitted). */
-    const sentAt = new Map<string, number>();
-    const answeredAt = new Map<string, number>();
-    /** The node (index) whose RPC admitted the tx. */
-    const sentTo = new Map<string, number>();
+    /** Each admitted tx: when its broadcast_tx_sync was requested and answered (admitted), and the
+     * node (index) whose RPC admitted it. */
+    const admitted = new Map<string, { requestedAt: number; answeredAt: number; node: number }>();
     const includedAt = new Map<string, number>();
     const includedHeight = new Map<string, number>();
     const next = new Array<number>(accountCount).fill(0);
@@ -320,9 +318,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
         const sending = rpc(url, "broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })
           .then((response) => {
             if (response.result?.code === 0) {
-              sentAt.set(hash, requestedAt);
-              answeredAt.set(hash, performance.now());
-              sentTo.set(hash, account % urls.length);
+              admitted.set(hash, { requestedAt, answeredAt: performance.now(), node: account % urls.length });
               next[account]!++;
             }
           })
@@ -339,7 +335,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     const loadEnd = performance.now();
     // Let the mempools drain (up to 15 s) for the latency figures.
     const drainDeadline = performance.now() + 15_000;
-    while (performance.now() < drainDeadline && [...sentAt.keys()].some((h) => !includedAt.has(h)))
+    while (performance.now() < drainDeadline && [...admitted.keys()].some((h) => !includedAt.has(h)))
       await new Promise((r) => setTimeout(r, 200));
     stopPolling = true;
     await Promise.all([poller, fetcher]);
@@ -360,27 +356,27 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     );
     const latencies: number[] = [];
     let inWindow = 0;
-    for (const [hash, at] of sentAt) {
+    for (const [hash, { requestedAt }] of admitted) {
       const included = includedAt.get(hash);
       if (included === undefined) continue;
-      latencies.push(included - at);
+      latencies.push(included - requestedAt);
       if (included - start >= warmup * 1000 && included <= loadEnd) inWindow++;
     }
     latencies.sort((a, b) => a - b);
     if (options.logDir !== undefined) {
       const epoch = (at: number) => performance.timeOrigin + at;
-      const txs = [...sentAt].flatMap(([hash, at]) => {
+      const txs = [...admitted].flatMap(([hash, tx]) => {
         const seen = includedAt.get(hash);
         const height = includedHeight.get(hash);
         return seen === undefined || height === undefined
           ? []
           : [
               {
-                sentAt: epoch(at),
-                answeredAt: epoch(answeredAt.get(hash) ?? at),
+                sentAt: epoch(tx.requestedAt),
+                answeredAt: epoch(tx.answeredAt),
                 seenAt: epoch(seen),
                 height,
-                node: sentTo.get(hash) ?? 0,
+                node: tx.node,
               },
             ];
       });
@@ -426,20 +422,8 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     for (const [i, tail] of tails.entries()) console.error(`--- ${devnet.nodes[i]!.moniker}\n${tail.text}`);
     throw error;
   } finally {
-    // Every node is stopped even if one has died already (its exit not yet seen: ESRCH), which
-    // threw here and left the others running.
-    for (const child of children)
-      if (child.exitCode === null && child.pid !== undefined)
-        try {
-          process.kill(child.pid, "SIGINT");
-        } catch {
-          // gone already
-        }
-    await Promise.all(
-      children.map(
-        (child) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r))),
-      ),
-    );
+    signalDevnetNodes(children);
+    await devnetNodesExited(children);
     await rm(dir, { recursive: true, force: true });
   }
 }
