@@ -404,7 +404,7 @@ export class ReadingStore {
     this.#scheduled = undefined;
     this.#writing = this.#flush().finally(() => {
       this.#writing = undefined;
-      if (this.#queue.length > 0 && this.#scheduled === undefined) this.#startFlush();
+      if (this.#queue.length > 0) this.#startFlush(); // nothing is scheduled while a write runs
     });
   };
 
@@ -557,7 +557,7 @@ export class ReadingStore {
         this.#scheduled = undefined;
       }
       if (this.#writing !== undefined) await this.#writing;
-      else this.#writing = this.#flush().finally(() => (this.#writing = undefined));
+      else this.#startFlush();
     }
     await Promise.allSettled(this.#loading.values());
     const operations: BatchOperation[] = [];

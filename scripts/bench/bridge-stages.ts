@@ -2,21 +2,21 @@
 // pipeline's signature check to its durable write (after which the tap writes its PUBACK in the same
 // call), split at the verify window's message to a worker, the worker's answer, the store's append
 // and the start of the LevelDB batch write that carried it. Each stage's distribution, and its mean's
-// share of the total, tell the waiting (window timer, group-commit window, a write in progress, the
-// main thread's turn) from the working (verify, write and fsync). Patches the verifier and store
+// share of the total, tell the waiting (window timer, the end of the event-loop turn, a write in progress,
+// the main thread's turn) from the working (verify, write and fsync). Patches the verifier and store
 // instances, db.batch and Worker.prototype while it records (bench use only).
 import { Worker } from "node:worker_threads";
 import type { ReadingStore } from "../../bridge-mqtt/reading-store.ts";
 import type { DeviceVerifier } from "../../bridge-mqtt/verify-pool.ts";
 import type { Database } from "../../chain/store/db.ts";
-import { LatencyHistogram } from "../devices/latency.ts";
+import { formatLatency, LatencyHistogram } from "../devices/latency.ts";
 
 /** The stages, in order: each ends where the next begins. */
 const STAGES = [
   ["window wait", "check → window sent to a worker (window timer, or no idle worker)"],
   ["verify", "window sent → its answer handled (the worker's verify, messages, the main thread's turn)"],
   ["to store", "verdict → store append (replay check; a first reading waits for its device's load)"],
-  ["commit wait", "append → its batch write starts (group-commit window, or a write in progress)"],
+  ["commit wait", "append → its batch write starts (the end of the event-loop turn, or a write in progress)"],
   ["write", "batch write → durable and acknowledged (LevelDB write + fsync, the main thread's turn)"],
 ] as const;
 
@@ -118,7 +118,7 @@ export function recordReadingStages(
     report() {
       const count = total.count;
       const q = (h: LatencyHistogram) =>
-        `p50 ${h.percentile(0.5).toFixed(1)}, p90 ${h.percentile(0.9).toFixed(1)}, p99 ${h.percentile(0.99).toFixed(1)}, max ${h.maxMs.toFixed(1)}`;
+        `p50 ${formatLatency(h.percentile(0.5))}, p90 ${formatLatency(h.percentile(0.9))}, p99 ${formatLatency(h.percentile(0.99))}, max ${h.maxMs.toFixed(1)}`;
       const lines = [
         `reading stages in the bridge, ms (${count} readings verified by workers and stored, ${writes} batch writes: ${(count / Math.max(1, writes)).toFixed(1)} readings each):`,
         `  total check → durable: mean ${(totalSum / Math.max(1, count)).toFixed(1)}, ${q(total)}`,
