@@ -2,8 +2,7 @@
 // names (as the SDK writes genesis): enums by name, uint64 as strings. Import checks every record
 // and rebuilds the owner and CID indexes; export writes tokens in id order, then pending votes.
 import type { Context } from "../../chain/app/module.ts";
-import { toLong } from "../../proto/canonical.ts";
-import { camelToSnake, genesisChecks, type Json, renameKeys } from "../genesis-json.ts";
+import { type GenesisMessageType, genesisChecks, type Json, messageToGenesisJson } from "../genesis-json.ts";
 import { toBigInt } from "../proto-values.ts";
 import {
   type IdentityParams,
@@ -90,23 +89,21 @@ export function initIdentityGenesis(ctx: Context, keeper: IdentityKeeper, genesi
   for (const vote of genesis.votes) keeper.importVote(ctx, vote);
 }
 
-const JSON_OPTIONS = { longs: String, enums: String, bytes: String } as const;
+const toJson = <T>(type: GenesisMessageType<T>, message: object) =>
+  messageToGenesisJson(type, message, { longs: String, enums: String, bytes: String });
 
 export async function exportIdentityGenesis(ctx: Context, keeper: IdentityKeeper): Promise<Json> {
   const tokens: unknown[] = [];
   for await (const token of keeper.iterateTokens(ctx))
-    tokens.push(pb.IdentityToken.toObject(pb.IdentityToken.fromObject(tokenToProto(token)), JSON_OPTIONS));
+    tokens.push(toJson(pb.IdentityToken, tokenToProto(token)));
   const votes: unknown[] = [];
-  for await (const vote of keeper.iterateVotes(ctx))
-    votes.push(pb.Vote.toObject(pb.Vote.fromObject(voteToProto(vote)), JSON_OPTIONS));
-  const params = pb.Params.toObject(pb.Params.fromObject(paramsToProto(keeper.params(ctx))), JSON_OPTIONS);
-  return renameKeys(
-    {
-      params: { consortiumOperators: [], ...params },
-      tokens,
-      nextTokenId: toLong(keeper.nextTokenId(ctx)).toString(),
-      votes,
-    },
-    camelToSnake,
-  ) as Json;
+  for await (const vote of keeper.iterateVotes(ctx)) votes.push(toJson(pb.Vote, voteToProto(vote)));
+  // protobufjs's toObject leaves an empty repeated field out; the genesis lists no operators as [].
+  const params = toJson(pb.Params, paramsToProto(keeper.params(ctx))) as Json;
+  return {
+    params: { consortium_operators: [], ...params },
+    tokens,
+    next_token_id: keeper.nextTokenId(ctx).toString(),
+    votes,
+  };
 }

@@ -85,7 +85,7 @@ export function sendMsg(from: string, to: string, amount: bigint | number, denom
 }
 
 /** The consensus params every test chain starts with (CometBFT's defaults but unlimited block gas). */
-export const TEST_CONSENSUS_PARAMS = {
+const TEST_CONSENSUS_PARAMS = {
   block: { maxBytes: 4_194_304n, maxGas: -1n },
   evidence: { maxAgeNumBlocks: 100_000n, maxAgeDurationNs: 172_800_000_000_000n, maxBytes: 1_048_576n },
   validator: { pubKeyTypes: ["ed25519"] },
@@ -269,7 +269,7 @@ export async function moduleSigner(a: TestApp): Promise<ModuleSigner> {
 }
 
 /** Several txs (each one signer's msgs, signed at consecutive sequences) in one block. */
-export async function runInOneBlock(
+async function runInOneBlock(
   a: TestApp,
   sign: ModuleSigner,
   txs: { from: string; msgs: EncodeObject[] }[],
