@@ -1,15 +1,22 @@
 // Acceptance: `npm start` on a clean clone, as a new user runs it: it creates a dev home with a
 // funded account whose mnemonic it prints, serves RPC, stops cleanly on Ctrl-C (SIGINT to the
 // process group, as a terminal sends it) and continues from the last height when started again.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { StargateClient } from "@cosmjs/stargate";
 import test, { type ExecutionContext } from "ava";
-import { FIRST_BLOCK_TIMEOUT_MS, freePort, REPO_ROOT, waitForHeight } from "../helpers/node-process.ts";
+import {
+  FIRST_BLOCK_TIMEOUT_MS,
+  freePort,
+  REPO_ROOT,
+  waitForHeight,
+  watchProcess,
+} from "../helpers/node-process.ts";
 
+/** `npm start` in its own process group, so that Ctrl-C (SIGINT to the group) reaches npm and the node. */
 function npmStart(cwd: string, home: string, rpcPort: number, p2pPort: number) {
   const child = spawn(
     "npm",
@@ -21,13 +28,7 @@ function npmStart(cwd: string, home: string, rpcPort: number, p2pPort: number) {
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  let output = "";
-  child.stdout?.on("data", (chunk) => (output += chunk));
-  child.stderr?.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited };
+  return watchProcess(child, { group: true });
 }
 
 /** npm re-raises the SIGINT it forwarded once its child is done, so npm itself ends by that signal
@@ -40,15 +41,6 @@ function assertCleanStop(
   t.true(exit.code === 0 || exit.signal === "SIGINT", `npm exit ${JSON.stringify(exit)}\n${output}`);
   t.regex(output, /node stopped/);
   t.notRegex(output, /ERROR|Error:/);
-}
-
-function interrupt(child: ChildProcess) {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, "SIGINT");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
 }
 
 test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart continues", async (t) => {
@@ -64,9 +56,11 @@ test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart con
   const rpcUrl = `http://127.0.0.1:${rpcPort}`;
 
   const first = npmStart(clone, userHome, rpcPort, p2pPort);
-  t.teardown(() => interrupt(first.child));
+  t.teardown(async () => {
+    await first.signal("SIGINT");
+  });
   // npm, a new home and a node start: a minute and more on a loaded machine.
-  await waitForHeight(rpcUrl, 3n, FIRST_BLOCK_TIMEOUT_MS, () => first.child.exitCode !== null, first.output);
+  await waitForHeight(rpcUrl, 3n, FIRST_BLOCK_TIMEOUT_MS, () => !first.running(), first.output);
   const mnemonic = first.output().match(/((?:[a-z]+ ){23}[a-z]+)/)?.[1];
   t.truthy(mnemonic, `no 24-word mnemonic printed:\n${first.output()}`);
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic!, { prefix: "sensor" });
@@ -76,16 +70,17 @@ test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart con
   t.true(BigInt(balance.amount) > 0n, "the printed mnemonic's account is funded");
   const heightBefore = await client.getHeight();
   client.disconnect();
-  interrupt(first.child);
-  assertCleanStop(t, await first.exited, first.output());
+  assertCleanStop(t, await first.signal("SIGINT"), first.output());
 
   const second = npmStart(clone, userHome, rpcPort, p2pPort);
-  t.teardown(() => interrupt(second.child));
+  t.teardown(async () => {
+    await second.signal("SIGINT");
+  });
   const heightAfter = await waitForHeight(
     rpcUrl,
     BigInt(heightBefore) + 2n,
     FIRST_BLOCK_TIMEOUT_MS,
-    () => second.child.exitCode !== null,
+    () => !second.running(),
     second.output,
   );
   t.true(heightAfter > BigInt(heightBefore));
@@ -93,6 +88,5 @@ test("npm start on a clean clone: dev home, funded mnemonic, Ctrl-C, restart con
   const again = await StargateClient.connect(rpcUrl);
   t.deepEqual((await again.getBalance(account!.address, "usensor")).amount, balance.amount);
   again.disconnect();
-  interrupt(second.child);
-  assertCleanStop(t, await second.exited, second.output());
+  assertCleanStop(t, await second.signal("SIGINT"), second.output());
 });

@@ -89,6 +89,69 @@ export const FIRST_BLOCK_TIMEOUT_MS = 90_000;
 /** What chain/node.ts logs when everything listens (RPC, then the MQTT bridge) and consensus starts. */
 const NODE_STARTED_LOG = "node started";
 
+/** A child process a test started: its stdout and stderr as one string, and signals sent by its pid
+ * (with `group`, to its process group, as a terminal's Ctrl-C reaches a detached child and its own
+ * children). */
+export interface WatchedProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves when it has exited, with its exit code or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  running(): boolean;
+  /** Sends `signal` unless it has exited already; resolves when it has exited. */
+  signal(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function watchProcess(child: ChildProcess, options: { group?: boolean } = {}): WatchedProcess {
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
+    child.once("exit", (code, signal) => resolveExit({ code, signal })),
+  );
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    output: () => output,
+    exited,
+    running,
+    async signal(signal) {
+      if (running() && child.pid !== undefined) {
+        try {
+          process.kill(options.group === true ? -child.pid : child.pid, signal);
+        } catch (error) {
+          // It exited between the check and the kill.
+          if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+        }
+      }
+      return exited;
+    },
+  };
+}
+
+/** `node <args>` in the repository, watched; started with `detached` (its own process group) when the
+ * caller will signal its group. */
+export function spawnNode(args: string[], options: { group?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(NODE_BINARY, args, {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.group === true ? { detached: true } : {}),
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
+  });
+  return watchProcess(child, options.group === undefined ? {} : { group: options.group });
+}
+
+/** Waits until `watched` has printed `text`; throws with its output if it exits first or `timeoutMs`
+ * passes. */
+export async function waitForOutput(watched: WatchedProcess, text: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!watched.output().includes(text)) {
+    if (!watched.running()) throw new Error(`exited before printing "${text}":\n${watched.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}":\n${watched.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function startNodeProcess(
   home: string,
   options: { blockInterval?: string; rpcPort?: number; extraArgs?: string[] } = {},
@@ -96,61 +159,41 @@ export async function startNodeProcess(
   const rpcPort = options.rpcPort ?? (await freePort());
   const p2pPort = await freePort();
   const mqttPort = await freePort();
-  const child = spawn(
-    NODE_BINARY,
-    [
-      CLI,
-      "start",
-      "--home",
-      home,
-      "--rpc.laddr",
-      `tcp://127.0.0.1:${rpcPort}`,
-      "--p2p.laddr",
-      `tcp://127.0.0.1:${p2pPort}`,
-      "--consensus.timeout_commit",
-      options.blockInterval ?? "200ms",
-      "--mqtt.laddr",
-      `tcp://127.0.0.1:${mqttPort}`,
-      ...(options.extraArgs ?? []),
-    ],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout?.on("data", (chunk) => (output += chunk));
-  child.stderr?.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
+  const watched = spawnNode([
+    CLI,
+    "start",
+    "--home",
+    home,
+    "--rpc.laddr",
+    `tcp://127.0.0.1:${rpcPort}`,
+    "--p2p.laddr",
+    `tcp://127.0.0.1:${p2pPort}`,
+    "--consensus.timeout_commit",
+    options.blockInterval ?? "200ms",
+    "--mqtt.laddr",
+    `tcp://127.0.0.1:${mqttPort}`,
+    ...(options.extraArgs ?? []),
+  ]);
   const rpcUrl = `http://127.0.0.1:${rpcPort}`;
   const node: NodeProcess = {
-    child,
+    child: watched.child,
     rpcUrl,
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
-    output: () => output,
+    output: watched.output,
     async kill9() {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
-      await exited;
+      await watched.signal("SIGKILL");
     },
     async stop() {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGINT");
-      return exited;
+      return (await watched.signal("SIGINT")).code;
     },
   };
-  const deadline = Date.now() + FIRST_BLOCK_TIMEOUT_MS;
+  const started = Date.now();
   try {
-    await waitForHeight(
-      rpcUrl,
-      1n,
-      FIRST_BLOCK_TIMEOUT_MS,
-      () => child.exitCode !== null,
-      () => output,
-    );
+    await waitForHeight(rpcUrl, 1n, FIRST_BLOCK_TIMEOUT_MS, () => !watched.running(), watched.output);
     // A restarted node answers RPC with its saved height before its MQTT bridge listens (the RPC
     // server starts first): a test that connects a device then was refused on a loaded machine.
     // The node logs this line once the bridge listens, as its engine starts.
-    while (!output.includes(NODE_STARTED_LOG)) {
-      if (child.exitCode !== null) throw new Error(`node exited while starting:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for "${NODE_STARTED_LOG}":\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForOutput(watched, NODE_STARTED_LOG, FIRST_BLOCK_TIMEOUT_MS - (Date.now() - started));
   } catch (error) {
     // The caller never gets the node to stop: left running, its pipes would keep the ava worker, and
     // so the whole run, waiting for ever.

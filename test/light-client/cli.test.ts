@@ -1,5 +1,4 @@
 // `sensorchain light init|verify|query|serve` against a real node process.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,14 +9,15 @@ import {
   cli,
   createTestHome,
   DENOM,
+  FIRST_BLOCK_TIMEOUT_MS,
   freePort,
-  NODE_BINARY,
   type NodeProcess,
-  REPO_ROOT,
   rpc,
+  spawnNode,
   startNodeProcess,
   type TestHome,
   waitForHeight,
+  waitForOutput,
 } from "../helpers/node-process.ts";
 
 let home: TestHome;
@@ -79,19 +79,9 @@ test("light init, verify, query and serve", async (t) => {
   t.regex((wrong as { stderr: string }).stderr, /header_hash_mismatch/);
 
   const port = await freePort();
-  const serve = spawn(
-    NODE_BINARY,
-    [CLI, "light", "serve", "--home", lightHome, "--laddr", `tcp://127.0.0.1:${port}`],
-    {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const serve = spawnNode([CLI, "light", "serve", "--home", lightHome, "--laddr", `tcp://127.0.0.1:${port}`]);
   try {
-    await new Promise<void>((resolve, reject) => {
-      serve.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("verifying proxy") && resolve());
-      serve.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
-    });
+    await waitForOutput(serve, "verifying proxy", FIRST_BLOCK_TIMEOUT_MS);
     const client = await StargateClient.connect(`http://127.0.0.1:${port}`);
     t.deepEqual(await client.getBalance(home.faucetAddress, DENOM), {
       denom: DENOM,
@@ -99,6 +89,6 @@ test("light init, verify, query and serve", async (t) => {
     });
     client.disconnect();
   } finally {
-    if (serve.exitCode === null && serve.pid !== undefined) process.kill(serve.pid, "SIGINT");
+    await serve.signal("SIGINT");
   }
 });
