@@ -1,7 +1,8 @@
 // Devnet benchmark (`npm run bench -- devnet`): real node processes on loopback with 1 s blocks, a
 // 1-validator chain (the single-node figure, same harness, same run) and a 4-validator chain.
 // Pre-signed MsgSends from many genesis accounts are offered at a fixed rate, spread over the
-// validators' RPC (broadcast_tx_sync; each account bound to one node, its txs in sequence order).
+// validators' RPC (broadcast_tx_sync over keep-alive connections; each account bound to one connection
+// to one node, up to --depth of its txs in flight there, pipelined in sequence order: devnet-sender.ts).
 // Inclusion is seen by polling every node's height every 50 ms (then fetching the new blocks from node
 // 0): latency = the first status answer that shows the tx's block committed − the broadcast's request.
 // Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU per node
@@ -23,6 +24,7 @@ import { secp256k1Address, secp256k1PublicKey, signSecp256k1 } from "../../chain
 import { createDevnet, devnetNodesExited, signalDevnetNodes, startDevnetNode } from "../devnet.ts";
 import { fmt } from "./crypto.ts";
 import { printLatencyBreakdown, quantile } from "./devnet-breakdown.ts";
+import { type AccountCursor, broadcastBody, PipelinedConnection, settleBroadcast } from "./devnet-sender.ts";
 
 const DENOM = "usensor";
 /** "1 s blocks" (issue 3): heights paced 1 s apart (consensus.block_interval), at least 200 ms after
@@ -32,6 +34,12 @@ const DEFAULT_TIMEOUT_COMMIT = "200ms";
 const DEFAULT_BLOCK_INTERVAL = "1s";
 /** How often node 0's height is polled, ms: a tx's latency is over-stated by up to this much. */
 const POLL_INTERVAL_MS = 50;
+/** broadcast_tx_sync requests of one account in flight at most (pipelined in sequence order on the
+ * account's connection): with one, the sender offered ~515 of 600 tx/s asked (checkTx answers in up to
+ * seconds on a busy node), as a wallet that waits for each answer would. */
+const DEFAULT_ACCOUNT_DEPTH = 4;
+/** Keep-alive connections the sender opens to each node's RPC (each account is bound to one). */
+const CONNECTIONS_PER_NODE = 8;
 
 export interface DevnetBenchOptions {
   validators?: number;
@@ -41,6 +49,8 @@ export interface DevnetBenchOptions {
   seconds?: number;
   warmupSeconds?: number;
   accounts?: number;
+  /** broadcast_tx_sync requests of one account in flight at most (DEFAULT_ACCOUNT_DEPTH). */
+  accountDepth?: number;
   /** When set, each node logs at debug level (per-block timings) to `<logDir>/<moniker>.log` (diagnosis of stalls). */
   logDir?: string;
   /** When set, each node writes a V8 CPU profile to `<cpuProfileDir>/<moniker>/` when it stops. */
@@ -58,7 +68,15 @@ export interface DevnetBenchFigures {
   /** How heights were paced (timeout_commit, block_interval). */
   blocks: string;
   offered: number;
+  /** broadcast_tx_sync requests sent (a refused one sent again counts twice), and per second of load. */
   sent: number;
+  sentPerSecond: number;
+  /** Answers other than admitted (e.g. a full mempool, or a sequence behind a refused one). */
+  refused: number;
+  /** The bench process's CPU over the load per request sent, µs (all threads, main thread): the
+   * sender plus the height and block polling. */
+  senderMicrosPerTx: number;
+  senderMainMicrosPerTx: number;
   committed: number;
   sustainedTxPerSecond: number;
   latencyP50Ms: number;
@@ -176,6 +194,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
   const seconds = options.seconds ?? 30;
   const warmup = options.warmupSeconds ?? 5;
   const accountCount = options.accounts ?? 400;
+  const depth = options.accountDepth ?? DEFAULT_ACCOUNT_DEPTH;
   const keys = Array.from({ length: accountCount }, () => new Uint8Array(randomBytes(32)));
   const addresses = keys.map((key) => encodeAddress(secp256k1Address(secp256k1PublicKey(key)), "sensor"));
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-devnet-"));
@@ -195,10 +214,13 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
   // Genesis account numbers follow the genesis order: the faucet is 0, the bench accounts 1..n.
   const chainId = devnet.chainId;
   const perAccount = Math.ceil((rate * seconds * 1.2) / accountCount);
-  const signed: Uint8Array[][] = keys.map((key, i) =>
-    Array.from({ length: perAccount }, (_, sequence) =>
-      signSend(key, addresses[i]!, BigInt(i + 1), sequence, chainId),
-    ),
+  // Each tx's request body and hash, made with its signature (a client encodes a tx once).
+  let requestId = 0;
+  const signed: { body: Buffer; hash: string }[][] = keys.map((key, i) =>
+    Array.from({ length: perAccount }, (_, sequence) => {
+      const tx = signSend(key, addresses[i]!, BigInt(i + 1), sequence, chainId);
+      return { body: broadcastBody(tx, ++requestId), hash: createHash("sha256").update(tx).digest("hex") };
+    }),
   );
   const logFds =
     options.logDir === undefined
@@ -240,8 +262,14 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     const admitted = new Map<string, { requestedAt: number; answeredAt: number; node: number }>();
     const includedAt = new Map<string, number>();
     const includedHeight = new Map<string, number>();
-    const next = new Array<number>(accountCount).fill(0);
-    const busy = new Array<boolean>(accountCount).fill(false);
+    const cursors: AccountCursor[] = Array.from({ length: accountCount }, () => ({
+      next: 0,
+      inflight: 0,
+      rewindTo: undefined,
+    }));
+    const connections = devnet.nodes.map((node) =>
+      Array.from({ length: CONNECTIONS_PER_NODE }, () => new PipelinedConnection("127.0.0.1", node.rpcPort)),
+    );
     const cpuStart = children.map((child) => procCpuSeconds(child.pid!));
     const threadsStart = children.map((child) => procThreadCpuSeconds(child.pid!));
     const idleRss = children.map((child) => procRssMb(child.pid!, "VmRSS"));
@@ -297,9 +325,12 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       }
     })();
     let sent = 0;
+    let refused = 0;
     let cursor = 0;
     const inflight = new Set<Promise<void>>();
     const tickMs = 10;
+    const senderCpuStart = process.cpuUsage();
+    const senderMainStart = process.threadCpuUsage();
     while (performance.now() - start < seconds * 1000) {
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
       let scanned = 0;
@@ -307,32 +338,32 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
         const account = cursor;
         cursor = (cursor + 1) % accountCount;
         scanned++;
-        if (busy[account] || next[account]! >= perAccount) continue;
-        busy[account] = true;
-        const tx = signed[account]![next[account]!]!;
-        const hash = createHash("sha256").update(tx).digest("hex");
-        const url = urls[account % urls.length]!;
+        const state = cursors[account]!;
+        if (state.inflight >= depth || state.rewindTo !== undefined || state.next >= perAccount) continue;
+        const sequence = state.next++;
+        state.inflight++;
+        const { body, hash } = signed[account]![sequence]!;
+        const node = account % urls.length;
+        const connection = connections[node]![Math.floor(account / urls.length) % CONNECTIONS_PER_NODE]!;
         sent++;
         // From the request, not its answer: a client waits for checkTx too (up to seconds on a busy node).
         const requestedAt = performance.now();
-        const sending = rpc(url, "broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") })
-          .then((response) => {
-            if (response.result?.code === 0) {
-              admitted.set(hash, { requestedAt, answeredAt: performance.now(), node: account % urls.length });
-              next[account]!++;
-            }
-          })
-          .catch(() => {})
-          .finally(() => {
-            busy[account] = false;
-            inflight.delete(sending);
-          });
+        const sending = connection.send(body).then((outcome) => {
+          inflight.delete(sending);
+          if (!settleBroadcast(state, sequence, outcome)) refused++;
+          else if (!admitted.has(hash))
+            admitted.set(hash, { requestedAt, answeredAt: performance.now(), node });
+        });
         inflight.add(sending);
       }
       await new Promise((r) => setTimeout(r, tickMs));
     }
+    const sendEnd = performance.now();
     await Promise.all(inflight);
     const loadEnd = performance.now();
+    const senderCpu = process.cpuUsage(senderCpuStart);
+    const senderMain = process.threadCpuUsage(senderMainStart);
+    for (const connection of connections.flat()) connection.close();
     // Let the mempools drain (up to 15 s) for the latency figures.
     const drainDeadline = performance.now() + 15_000;
     while (performance.now() < drainDeadline && [...admitted.keys()].some((h) => !includedAt.has(h)))
@@ -396,6 +427,10 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       }`,
       offered: rate,
       sent,
+      sentPerSecond: sent / ((sendEnd - start) / 1000),
+      refused,
+      senderMicrosPerTx: (senderCpu.user + senderCpu.system) / Math.max(1, sent),
+      senderMainMicrosPerTx: (senderMain.user + senderMain.system) / Math.max(1, sent),
       committed: latencies.length,
       sustainedTxPerSecond: inWindow / ((loadEnd - start) / 1000 - warmup),
       latencyP50Ms: quantile(latencies, 0.5),
@@ -432,6 +467,10 @@ export function printDevnetFigures(f: DevnetBenchFigures): void {
   console.log(
     `${f.validators} validator(s), ${f.blocks}, offered ${fmt(f.offered)} tx/s: sustained ${fmt(f.sustainedTxPerSecond)} tx/s, ` +
       `committed ${fmt(f.committed)} of ${fmt(f.sent)} sent, latency p50 ${fmt(f.latencyP50Ms)} ms p99 ${fmt(f.latencyP99Ms)} ms (load average ${f.loadAverage.toFixed(1)})`,
+  );
+  console.log(
+    `  sender: ${fmt(f.sentPerSecond)} broadcast_tx_sync/s, ${fmt(f.refused)} refused; bench process ` +
+      `${fmt(f.senderMicrosPerTx)} µs CPU per request (main thread ${fmt(f.senderMainMicrosPerTx)}; with the polling)`,
   );
   for (const node of f.nodes)
     console.log(
@@ -477,6 +516,7 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
     ["--seconds", "seconds"],
     ["--validators", "validators"],
     ["--accounts", "accounts"],
+    ["--depth", "accountDepth"],
   ] as const) {
     const v = value(flag);
     if (v !== undefined) options[key] = v;
