@@ -1,63 +1,31 @@
 // Acceptance: `sensorchain identity encrypt|login`, `sensorchain tx identity …`, `sensorchain query
 // identity …` and `sensorchain genesis add-identity-operator` as real child processes against a
 // real node, signing with test-keyring keys.
-import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import test from "ava";
-import {
-  CLI,
-  createTestHome,
-  FAUCET_MNEMONIC,
-  NODE_BINARY,
-  type NodeProcess,
-  REPO_ROOT,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { cliIn, cliJson, FAUCET_MNEMONIC, nodePerFile } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
 let operator: string;
 let operatorMnemonic: string;
 
-function run(args: string[], input = "", env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    const child = execFile(
-      NODE_BINARY,
-      [CLI, ...args, "--home", home.home, "--keyring-backend", "test"],
-      { cwd: REPO_ROOT, env: { ...process.env, ...env } },
-      (error, stdout, stderr) =>
-        done({ code: error === null ? 0 : ((error as { code?: number }).code ?? 1), stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, checked field by field
-async function ok(args: string[], input = "", env: NodeJS.ProcessEnv = {}): Promise<any> {
-  const result = await run(args, input, env);
-  if (result.code !== 0)
-    throw new Error(`sensorchain ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
-}
-
-test.before(async () => {
-  const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
-  operatorMnemonic = wallet.mnemonic;
-  operator = (await wallet.getAccounts())[0]!.address;
-  home = await createTestHome([{ address: operator, coins: "1000000000usensor" }]);
-  await ok(["genesis", "add-identity-operator", operator]);
-  node = await startNodeProcess(home.home);
+const chain = nodePerFile(test, {
+  async accounts() {
+    const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
+    operatorMnemonic = wallet.mnemonic;
+    operator = (await wallet.getAccounts())[0]!.address;
+    return [{ address: operator, coins: "1000000000usensor" }];
+  },
+  prepare: (home) => cliJson(home.home, ["genesis", "add-identity-operator", operator]),
 });
 
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
-});
+const run = (args: string[], input = "", env: NodeJS.ProcessEnv = {}) =>
+  cliIn(chain.home.home, args, input, env);
+const ok = (args: string[], input = "") => cliJson(chain.home.home, args, input);
 
 test("encrypt, register, query, login, verify, transfer refused, with the CLI", async (t) => {
+  const { home, node } = chain;
   await ok(["keys", "add", "company", "--recover"], FAUCET_MNEMONIC);
   await ok(["keys", "add", "operator", "--recover"], operatorMnemonic);
   const profileFile = join(home.home, "profile.json");

@@ -31,18 +31,36 @@ export async function cli(args: string[], options: { input?: string; env?: NodeJ
   return child;
 }
 
-/** `sensorchain <args> --home <home> --keyring-backend test` with `input` on stdin: its JSON output;
- * a non-zero exit throws with the command line and its stderr. */
+/** What a CLI call ended with: its exit code (0 for success) and its output. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `sensorchain <args> --home <home> --keyring-backend test` with `input` on stdin and `env` added to
+ * the environment: its exit code and output, a failure included. */
+export async function cliIn(home: string, args: string[], input = "", env: NodeJS.ProcessEnv = {}) {
+  try {
+    const { stdout, stderr } = await cli([...args, "--home", home, "--keyring-backend", "test"], {
+      input,
+      env,
+    });
+    return { code: 0, stdout, stderr } satisfies CliResult;
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failed.code !== "number" || failed.stderr === undefined) throw error;
+    return { code: failed.code, stdout: failed.stdout ?? "", stderr: failed.stderr } satisfies CliResult;
+  }
+}
+
+/** cliIn's JSON output; a non-zero exit throws with the command line and its stderr. */
 // biome-ignore lint/suspicious/noExplicitAny: CLI JSON output, which tests read field by field
 export async function cliJson(home: string, args: string[], input = ""): Promise<any> {
-  try {
-    const { stdout } = await cli([...args, "--home", home, "--keyring-backend", "test"], { input });
-    return JSON.parse(stdout);
-  } catch (error) {
-    const failed = error as { code?: unknown; stderr?: string };
-    if (failed.stderr === undefined) throw error;
-    throw new Error(`sensorchain ${args.join(" ")} exited ${String(failed.code)}: ${failed.stderr}`);
-  }
+  const result = await cliIn(home, args, input);
+  if (result.code !== 0)
+    throw new Error(`sensorchain ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout);
 }
 
 export async function faucetWallet(): Promise<{ wallet: DirectSecp256k1HdWallet; address: string }> {
