@@ -1,8 +1,9 @@
 // Chained proofs [store proof, multistore proof] against an app hash, as ibc-go 23-commitment
 // verifyChainedMembershipProof: each level's calculated root is the value proven one level up.
 import type { CommitmentProof } from "cosmjs-types/cosmos/ics23/v1/proofs";
+import { bytesEqual } from "../../chain/types/bytes.ts";
 import { Ics23Error } from "./errors.ts";
-import { equalBytes, toHexShort } from "./ops.ts";
+import { toHexShort } from "./ops.ts";
 import { type Ics23Spec, smtSpec, tendermintSpec } from "./specs.ts";
 import { calculateRoot, decodeCommitmentProof, verifyMembership, verifyNonMembership } from "./verify.ts";
 
@@ -39,7 +40,7 @@ function decodeLevels(
         "chain_mismatch",
         `proof op ${level} has type ${op.type}, expected ${expected.type}`,
       );
-    if (!equalBytes(op.key, keys[level]!))
+    if (!bytesEqual(op.key, keys[level]!))
       throw new Ics23Error("chain_mismatch", `proof op ${level} is for key ${toHexShort(op.key)}`);
     return decodeCommitmentProof(op.data);
   });
@@ -62,7 +63,7 @@ function verifyUpward(
     verifyMembership(CHAIN_LEVELS[level]!.spec, subroot, proof, keys[level]!, proven);
     proven = subroot;
   }
-  if (!equalBytes(root, subroot))
+  if (!bytesEqual(root, subroot))
     throw new Ics23Error(
       "root_mismatch",
       `chain computes ${toHexShort(subroot)}, expected app hash ${toHexShort(root)}`,

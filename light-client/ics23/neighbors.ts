@@ -2,7 +2,7 @@
 // placeholder awareness added in Go 0f8d2d4: a step whose siblings on one side are all `empty_child` still counts
 // as left-most (right-most), which compact sparse trees need.
 import type { InnerOp, InnerSpec } from "cosmjs-types/cosmos/ics23/v1/proofs";
-import { equalBytes } from "./ops.ts";
+import { bytesEqual } from "../../chain/types/bytes.ts";
 
 function positionOf(spec: InnerSpec, branch: number): number {
   const index = spec.childOrder.indexOf(branch);
@@ -41,7 +41,7 @@ function leftBranchesAreEmpty(spec: InnerSpec, op: InnerOp): boolean {
   if (actualPrefix < 0) return false;
   for (let i = 0; i < branch; i++) {
     const from = actualPrefix + positionOf(spec, i) * spec.childSize;
-    if (!equalBytes(spec.emptyChild, op.prefix.subarray(from, from + spec.childSize))) return false;
+    if (!bytesEqual(spec.emptyChild, op.prefix.subarray(from, from + spec.childSize))) return false;
   }
   return true;
 }
@@ -54,7 +54,7 @@ function rightBranchesAreEmpty(spec: InnerSpec, op: InnerOp): boolean {
   if (op.suffix.length !== rightBranches * spec.childSize) return false;
   for (let i = 0; i < rightBranches; i++) {
     const from = positionOf(spec, i) * spec.childSize;
-    if (!equalBytes(spec.emptyChild, op.suffix.subarray(from, from + spec.childSize))) return false;
+    if (!bytesEqual(spec.emptyChild, op.suffix.subarray(from, from + spec.childSize))) return false;
   }
   return true;
 }
@@ -80,8 +80,8 @@ export function isLeftNeighbor(
   let rightTop = right.length - 1;
   if (leftTop < 0 || rightTop < 0) return false;
   while (
-    equalBytes(left[leftTop]!.prefix, right[rightTop]!.prefix) &&
-    equalBytes(left[leftTop]!.suffix, right[rightTop]!.suffix)
+    bytesEqual(left[leftTop]!.prefix, right[rightTop]!.prefix) &&
+    bytesEqual(left[leftTop]!.suffix, right[rightTop]!.suffix)
   ) {
     leftTop--;
     rightTop--;

@@ -1,40 +1,14 @@
 // Leaf and inner operations of ICS-23 proofs and their checks against a spec (cosmos/ics23 go/ops.go).
-// Browser-pure: @noble/hashes only.
+// Browser-pure: @noble/hashes and chain/types/bytes.ts only.
 import { ripemd160 } from "@noble/hashes/legacy.js";
 import { sha256, sha512, sha512_256 } from "@noble/hashes/sha2.js";
 import { HashOp, type InnerOp, type LeafOp, LengthOp } from "cosmjs-types/cosmos/ics23/v1/proofs";
+import { bytesEqual, concatBytes } from "../../chain/types/bytes.ts";
 import { Ics23Error } from "./errors.ts";
 import { type Ics23Spec, specEquals, tendermintSpec } from "./specs.ts";
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
 export function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-  return bytes.length >= prefix.length && equalBytes(bytes.subarray(0, prefix.length), prefix);
+  return bytes.length >= prefix.length && bytesEqual(bytes.subarray(0, prefix.length), prefix);
 }
 
 export function doHash(op: HashOp, preimage: Uint8Array): Uint8Array {
@@ -74,7 +48,7 @@ function doLengthOp(op: LengthOp, data: Uint8Array): Uint8Array {
     case LengthOp.NO_PREFIX:
       return data;
     case LengthOp.VAR_PROTO:
-      return concat(encodeVarintProto(data.length), data);
+      return concatBytes(encodeVarintProto(data.length), data);
     case LengthOp.REQUIRE_32_BYTES:
       if (data.length !== 32) throw new Ics23Error("malformed_proof", `data is ${data.length} bytes, not 32`);
       return data;
@@ -84,7 +58,7 @@ function doLengthOp(op: LengthOp, data: Uint8Array): Uint8Array {
     case LengthOp.FIXED32_LITTLE: {
       const prefix = new Uint8Array(4);
       new DataView(prefix.buffer).setUint32(0, data.length, true);
-      return concat(prefix, data);
+      return concatBytes(prefix, data);
     }
     default:
       throw new Ics23Error("unsupported_operation", `unsupported length op ${op}`);
@@ -96,12 +70,12 @@ export function applyLeaf(op: LeafOp, key: Uint8Array, value: Uint8Array): Uint8
   if (value.length === 0) throw new Ics23Error("malformed_proof", "leaf op needs a value");
   const preparedKey = doLengthOp(op.length, doHashOrNoop(op.prehashKey, key));
   const preparedValue = doLengthOp(op.length, doHashOrNoop(op.prehashValue, value));
-  return doHash(op.hash, concat(op.prefix, preparedKey, preparedValue));
+  return doHash(op.hash, concatBytes(op.prefix, preparedKey, preparedValue));
 }
 
 export function applyInner(op: InnerOp, child: Uint8Array): Uint8Array {
   if (child.length === 0) throw new Ics23Error("malformed_proof", "inner op needs a child value");
-  return doHash(op.hash, concat(op.prefix, child, op.suffix));
+  return doHash(op.hash, concatBytes(op.prefix, child, op.suffix));
 }
 
 export function checkLeafAgainstSpec(op: LeafOp, spec: Ics23Spec): void {

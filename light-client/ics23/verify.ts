@@ -5,6 +5,7 @@ import {
   type ExistenceProof,
   type NonExistenceProof,
 } from "cosmjs-types/cosmos/ics23/v1/proofs";
+import { bytesEqual, compareBytes } from "../../chain/types/bytes.ts";
 import { Ics23Error } from "./errors.ts";
 import { isLeftMost, isLeftNeighbor, isRightMost } from "./neighbors.ts";
 import {
@@ -13,9 +14,7 @@ import {
   checkInnerAgainstSpec,
   checkLeafAgainstSpec,
   checkSpecShape,
-  compareBytes,
   doHashOrNoop,
-  equalBytes,
   toHexShort,
 } from "./ops.ts";
 import { DEFAULT_MAX_DEPTH, type Ics23Spec } from "./specs.ts";
@@ -81,11 +80,11 @@ export function verifyExistence(
   value: Uint8Array,
 ): void {
   checkExistenceAgainstSpec(proof, spec);
-  if (!equalBytes(key, proof.key))
+  if (!bytesEqual(key, proof.key))
     throw new Ics23Error("key_mismatch", `proof is for key ${toHexShort(proof.key)}, not ${toHexShort(key)}`);
-  if (!equalBytes(value, proof.value)) throw new Ics23Error("value_mismatch", "proof is for another value");
+  if (!bytesEqual(value, proof.value)) throw new Ics23Error("value_mismatch", "proof is for another value");
   const calculated = calculateExistenceRoot(proof, spec);
-  if (!equalBytes(root, calculated))
+  if (!bytesEqual(root, calculated))
     throw new Ics23Error(
       "root_mismatch",
       `proof computes root ${toHexShort(calculated)}, expected ${toHexShort(root)}`,
@@ -125,7 +124,7 @@ export function verifyNonExistence(
 
 function existenceFor(proof: CommitmentProof, key: Uint8Array): ExistenceProof {
   if (proof.exist !== undefined) {
-    if (!equalBytes(proof.exist.key, key))
+    if (!bytesEqual(proof.exist.key, key))
       throw new Ics23Error(
         "key_mismatch",
         `proof is for key ${toHexShort(proof.exist.key)}, not ${toHexShort(key)}`,
@@ -133,7 +132,7 @@ function existenceFor(proof: CommitmentProof, key: Uint8Array): ExistenceProof {
     return proof.exist;
   }
   for (const entry of proof.batch?.entries ?? []) {
-    if (entry.exist !== undefined && equalBytes(entry.exist.key, key)) return entry.exist;
+    if (entry.exist !== undefined && bytesEqual(entry.exist.key, key)) return entry.exist;
   }
   throw new Ics23Error("malformed_proof", "no existence proof for this key");
 }
