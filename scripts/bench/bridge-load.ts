@@ -20,7 +20,7 @@ import { generateDevices, saveKeysFile } from "../devices/keys-file.ts";
 import { formatLatency } from "../devices/latency.ts";
 import { recordReadingStages, type StageRecorder } from "./bridge-stages.ts";
 import { type GeneratorTimeline, recordNodeEvents, timelineReport } from "./bridge-timeline.ts";
-import { runDeviceLoad } from "./device-load.ts";
+import { formatWarmup, runDeviceLoad } from "./device-load.ts";
 
 const CHAIN_ID = "bench-bridge-load";
 const silent = { info() {}, warn() {}, error() {} };
@@ -28,6 +28,8 @@ const silent = { info() {}, warn() {}, error() {} };
 export async function runBridgeLoad(options: {
   devices: number;
   seconds: number;
+  /** Seconds of the same load before the window, reported apart (device-load.ts). */
+  warmup?: number;
   rate: number;
   processes: number;
   verifyWorkers: number;
@@ -94,12 +96,15 @@ export async function runBridgeLoad(options: {
       count: options.devices,
       rate: options.rate,
       seconds: options.seconds,
+      warmupSeconds: options.warmup ?? 0,
       processes: options.processes,
       ...(options.timeline === true ? { timelinePrefix: join(dir, "timeline") } : {}),
       onStart: () => {
         if (options.timeline === true) recorder = recordNodeEvents(db);
-        if (options.stages === true) stages = recordReadingStages(bridge.verifier, bridge.store, db);
         memoryIdle = memorySample();
+      },
+      onSteady: () => {
+        if (options.stages === true) stages = recordReadingStages(bridge.verifier, bridge.store, db);
         void options.window?.opened?.();
         cpu = process.cpuUsage();
         thread = process.threadCpuUsage();
@@ -122,6 +127,7 @@ export async function runBridgeLoad(options: {
       [
         `bridge alone, ${options.devices} devices at ${options.rate}/s, ${options.seconds} s, ${options.verifyWorkers} verify workers, ` +
           `generator ${load.generatorProcesses} processes`,
+        ...(load.warmup === undefined ? [] : [`  ${formatWarmup(load.warmup)}`]),
         `  PUBACKed ${load.acked} of ${load.sent} sent (${load.ackedPerSecond.toFixed(0)}/s of ${load.offeredPerSecond}/s offered); ` +
           `p50 ${formatLatency(load.p50Ms)} ms, p99 ${formatLatency(load.p99Ms)} ms, max ${load.maxMs.toFixed(1)} ms`,
         `  bridge CPU ${perReading(used.user + used.system).toFixed(0)} µs per reading (all threads), main thread ${perReading(mainThread.user + mainThread.system).toFixed(0)} µs; ` +
@@ -140,7 +146,10 @@ export async function runBridgeLoad(options: {
         { length: load.generatorProcesses },
         (_, i) => JSON.parse(readFileSync(join(dir, `timeline-${i}.json`), "utf8")) as GeneratorTimeline,
       );
-      console.log(timelineReport(generators, recorder.events).join("\n"));
+      const warmupMs = (options.warmup ?? 0) * 1000;
+      console.log(
+        timelineReport(generators, recorder.events, warmupMs > 0 ? warmupMs : undefined).join("\n"),
+      );
     }
     await bridge.stop();
   } finally {
@@ -219,6 +228,7 @@ if (import.meta.main) {
     options: {
       devices: { type: "string", default: "2000" },
       seconds: { type: "string", default: "15" },
+      warmup: { type: "string", default: "0" },
       rate: { type: "string", default: "1" },
       processes: { type: "string", default: "2" },
       workers: { type: "string", default: "2" },
@@ -229,6 +239,7 @@ if (import.meta.main) {
   await runBridgeLoad({
     devices: Number(values.devices),
     seconds: Number(values.seconds),
+    warmup: Number(values.warmup),
     rate: Number(values.rate),
     processes: Number(values.processes),
     verifyWorkers: Number(values.workers),

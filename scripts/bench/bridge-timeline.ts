@@ -29,7 +29,8 @@ export interface NodeEvents {
 const PROBE_MS = 5;
 const STALL_MS = 4;
 
-/** Sends this far (ms) into the window count as start-up in the report. */
+/** Sends this far (ms) into the run count as start-up in the report, unless the run had a warm-up
+ * (then its length). */
 const STEADY_AFTER_MS = 3_000;
 /** Node events at least this long (ms) are listed with their times. */
 const LONG_EVENT_MS = 25;
@@ -115,7 +116,11 @@ function spread(values: number[]): string {
 }
 
 /** The lines of the report (printed by bridge-load.ts). */
-export function timelineReport(generators: readonly GeneratorTimeline[], node: NodeEvents): string[] {
+export function timelineReport(
+  generators: readonly GeneratorTimeline[],
+  node: NodeEvents,
+  steadyAfterMs: number = STEADY_AFTER_MS,
+): string[] {
   const sends: number[] = [];
   const latencies: number[] = [];
   for (const g of generators)
@@ -167,12 +172,12 @@ export function timelineReport(generators: readonly GeneratorTimeline[], node: N
   );
 
   // The first seconds apart: start-up (threads, compilation, a backlog) differs from steady state.
-  const steady = order.filter((i) => sends[i]! - start >= STEADY_AFTER_MS);
+  const steady = order.filter((i) => sends[i]! - start >= steadyAfterMs);
   const steadySorted = Float64Array.from(steady.map((i) => latencies[i]!)).sort();
-  const first = order.filter((i) => sends[i]! - start < STEADY_AFTER_MS);
+  const first = order.filter((i) => sends[i]! - start < steadyAfterMs);
   const firstSorted = Float64Array.from(first.map((i) => latencies[i]!)).sort();
   lines.push(
-    `  first ${STEADY_AFTER_MS / 1000} s of sends: n ${first.length}, p50 ${f1(quantile(firstSorted, 0.5))}, p99 ${f1(quantile(firstSorted, 0.99))}; ` +
+    `  first ${steadyAfterMs / 1000} s of sends: n ${first.length}, p50 ${f1(quantile(firstSorted, 0.5))}, p99 ${f1(quantile(firstSorted, 0.99))}; ` +
       `after: n ${steady.length}, p50 ${f1(quantile(steadySorted, 0.5))}, p99 ${f1(quantile(steadySorted, 0.99))}, max ${f1(steadySorted.at(-1) ?? Number.NaN)}`,
   );
   const steadyP99 = quantile(steadySorted, 0.99);

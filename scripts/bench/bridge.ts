@@ -28,7 +28,7 @@ import {
 import { formatThreadCpu, procRssMb, threadCpuByName } from "./bridge-load.ts";
 import { type GeneratorTimeline, timelineReport } from "./bridge-timeline.ts";
 import { fmt } from "./crypto.ts";
-import { type DeviceLoadSummary, runDeviceLoad } from "./device-load.ts";
+import { type DeviceLoadSummary, formatWarmup, runDeviceLoad } from "./device-load.ts";
 import { procCpuSeconds } from "./devnet.ts";
 import { type Exposition, sampleValue, scrapeMetrics } from "./prometheus-text.ts";
 
@@ -46,6 +46,8 @@ export interface BridgeBenchOptions {
   /** Devices of the capacity run (1 Hz each) and its length, s. */
   devices?: number;
   seconds?: number;
+  /** Seconds of the same load before the capacity run's window, reported apart (default 10). */
+  warmup?: number;
   /** Throughput run: devices, readings/s each offered, PUBACKs a device may wait for, length s. */
   throughputDevices?: number;
   throughputRate?: number;
@@ -328,7 +330,7 @@ async function capacityRun(
   node: BenchNode,
   devnet: Devnet,
   keysFile: string,
-  args: { count: number; seconds: number; processes: number; timeline: boolean },
+  args: { count: number; seconds: number; warmup: number; processes: number; timeline: boolean },
 ): Promise<CapacityRun> {
   const devices = generateDevices("D035", args.count);
   saveKeysFile(keysFile, devices);
@@ -348,13 +350,15 @@ async function capacityRun(
   await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
   const idleCpuPerSecond =
     (procCpuSeconds(nodePid) - idleStart.cpu) / ((performance.now() - idleStart.at) / 1000);
-  const before = await scrapeMetrics(node.rpcUrl);
-  const loadStart = loadavg()[0]!;
+  let before = await scrapeMetrics(node.rpcUrl);
+  let loadStart = loadavg()[0]!;
   let started = { cpu: 0, at: 0 };
+  let steadyScrape: Promise<void> | undefined;
   let threadsStart = new Map<string, number>();
   let peak = { now: 0, anon: 0, file: 0 };
+  let sampling = false;
   const sampler = setInterval(() => {
-    if (started.at === 0) return;
+    if (!sampling) return;
     const sample = procRssMb(nodePid);
     if (sample.now > peak.now) peak = sample;
   }, 500);
@@ -365,14 +369,25 @@ async function capacityRun(
     count: args.count,
     rate: 1,
     seconds: args.seconds,
+    warmupSeconds: args.warmup,
     processes: args.processes,
     ...(args.timeline ? { timelinePrefix: `${keysFile}.timeline` } : {}),
+    // RSS is sampled from the first reading (the warm-up's peak counts); CPU over the window only.
     onStart: () => {
-      started = { cpu: procCpuSeconds(nodePid), at: performance.now() };
-      threadsStart = threadCpuByName(nodePid);
+      sampling = true;
       node.memoryAtPeak.fields = undefined;
     },
+    // The window's accepted readings and CPU start together: CPU is read when the counters answer.
+    onSteady: () => {
+      steadyScrape = scrapeMetrics(node.rpcUrl).then((exposition) => {
+        before = exposition;
+        started = { cpu: procCpuSeconds(nodePid), at: performance.now() };
+        threadsStart = threadCpuByName(nodePid);
+        loadStart = loadavg()[0]!;
+      });
+    },
   });
+  await steadyScrape;
   clearInterval(sampler);
   if (args.timeline) {
     const generators = Array.from(
@@ -381,7 +396,7 @@ async function capacityRun(
     );
     // The node is another process: its GC, commits and windows are not recorded here.
     const none = { gc: [], commits: [], windows: [], stalls: [] };
-    console.error(timelineReport(generators, none).join("\n"));
+    console.error(timelineReport(generators, none, args.warmup * 1000).join("\n"));
   }
   const cpu = procCpuSeconds(nodePid) - started.cpu;
   const threadsEnd = threadCpuByName(nodePid);
@@ -485,6 +500,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
   const o: Required<BridgeBenchOptions> = {
     devices: options.devices ?? TARGET.devices,
     seconds: options.seconds ?? 30,
+    warmup: options.warmup ?? 10,
     throughputDevices: options.throughputDevices ?? 200,
     throughputRate: options.throughputRate ?? 100,
     throughputInflight: options.throughputInflight ?? 10,
@@ -521,10 +537,13 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
           maxInflight: o.throughputInflight,
           presign: false,
         });
-      console.error(`bridge bench: ${o.devices} devices at 1 Hz for ${o.seconds} s`);
+      console.error(
+        `bridge bench: ${o.devices} devices at 1 Hz, ${o.warmup} s of warm-up, then ${o.seconds} s`,
+      );
       capacity = await capacityRun(single.nodes[0]!, single.devnet, join(dir, "capacity-keys.json"), {
         count: o.devices,
         seconds: o.seconds,
+        warmup: o.warmup,
         processes: o.generatorProcesses,
         timeline: o.timeline === 1,
       });
@@ -592,9 +611,10 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
   lines.push(
     `  the load generator alone, ${fmt(o.devices)} devices at 1 Hz to plain ${f.relay.broker} (no chain): ${fmt(g.ackedPerSecond)} PUBACKs/s of ${fmt(g.offeredPerSecond)}/s offered, ` +
       `p50 ${ms(g.p50Ms)}, p99 ${ms(g.p99Ms)}, never acknowledged ${g.unacked}; generator CPU ${generatorMicros(g)}: the ceiling of the run below on this machine`,
-    `  ${fmt(o.devices)} devices at 1 Hz on one node, ${o.seconds} s (registered ${fmt(c.registration.registered)} in ${c.registration.txs} txs, ${c.registration.seconds.toFixed(1)} s):`,
+    `  ${fmt(o.devices)} devices at 1 Hz on one node, ${o.seconds} s after ${o.warmup} s of warm-up (registered ${fmt(c.registration.registered)} in ${c.registration.txs} txs, ${c.registration.seconds.toFixed(1)} s):`,
     `    connected ${fmt(c.load.connected)}/${fmt(c.load.devices)} (target ${fmt(TARGET.devices)}); PUBACKed ${fmt(c.load.ackedPerSecond)}/s of ${fmt(c.load.offeredPerSecond)}/s offered`,
-    `    PUBACK p50 ${ms(c.load.p50Ms)}, p99 ${ms(c.load.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.load.maxMs)}`,
+    ...(c.load.warmup === undefined ? [] : [`    ${formatWarmup(c.load.warmup)}`]),
+    `    window: PUBACK p50 ${ms(c.load.p50Ms)}, p99 ${ms(c.load.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.load.maxMs)}`,
     `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%; ${c.node.cpuMicrosPerReading.toFixed(0)} µs per reading, ${c.netCpuMicrosPerReading.toFixed(0)} µs without the idle node's ${c.idleCpuPercent.toFixed(0)}%; 10,000/s beside the generator on ${f.cores} cores needs ≤ ~120), RSS peak ${c.node.peakRssMb.toFixed(0)} MB (anonymous ${c.node.peakAnonMb?.toFixed(0)}, file-backed ${c.node.peakFileMb?.toFixed(0)}), at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB)`,
     `    node CPU by thread, µs per reading: ${c.threads}`,
     `    node memory at its highest-RSS block (MB): ${formatMemoryAtPeak(c.memoryAtPeak)}`,
@@ -613,6 +633,7 @@ if (import.meta.main) {
   for (const name of [
     "devices",
     "seconds",
+    "warmup",
     "throughputDevices",
     "throughputRate",
     "throughputInflight",

@@ -16,7 +16,7 @@ import { authPassword } from "../../bridge-mqtt/auth.ts";
 import { errorsTopic, readingsTopic } from "../../bridge-mqtt/topics.ts";
 import { encodeReading, type Reading, readingSignBytes } from "../../modules/meter/reading.ts";
 import { loadKeysFile, type SimulatedDevice } from "../devices/keys-file.ts";
-import { LatencyHistogram } from "../devices/latency.ts";
+import { formatLatency, LatencyHistogram } from "../devices/latency.ts";
 
 const NODE_BINARY = process.execPath;
 /** Scheduler period, ms: the readings due are written at most this far apart. */
@@ -40,6 +40,18 @@ const CONNACK = 2;
 const PUBLISH = 3;
 const PUBACK = 4;
 
+/** The readings sent during a run's warm-up: acknowledged like the others, measured apart. */
+export interface WarmupSummary {
+  seconds: number;
+  sent: number;
+  acked: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Readings sent and not yet PUBACKed when the warm-up ended: the backlog the window starts with. */
+  inFlightAtEnd: number;
+}
+
 export interface DeviceLoadSummary {
   devices: number;
   connected: number;
@@ -51,7 +63,7 @@ export interface DeviceLoadSummary {
   rejected: number;
   /** Not sent: the device was disconnected or had MAX_INFLIGHT readings waiting. */
   skipped: number;
-  /** Sent and never PUBACKed by the end of the drain. */
+  /** Sent (in the window or the warm-up) and never PUBACKed by the end of the drain. */
   unacked: number;
   disconnects: number;
   ackedPerSecond: number;
@@ -61,6 +73,8 @@ export interface DeviceLoadSummary {
   /** CPU of all generator processes over the window and drain, s (user + system). */
   generatorCpuSeconds: number;
   generatorProcesses: number;
+  /** Absent without a warm-up. The fields above are the window after it. */
+  warmup?: WarmupSummary;
 }
 
 interface ChildReport {
@@ -74,6 +88,7 @@ interface ChildReport {
   cpuSeconds: number;
   bins: [number, number][];
   maxMs: number;
+  warmup: { sent: number; acked: number; bins: [number, number][]; maxMs: number; inFlightAtEnd: number };
 }
 
 /** One device: its socket, its pre-encoded frames and the send times of its readings in flight. */
@@ -161,6 +176,14 @@ function onData(entry: LoadDevice, chunk: Buffer, handle: (type: number, body: B
   }
 }
 
+/** One line on a run's warm-up, printed beside (and apart from) the window's figures. */
+export function formatWarmup(w: WarmupSummary): string {
+  return (
+    `warm-up ${w.seconds} s (left out of the window): PUBACKed ${w.acked} of ${w.sent} sent, p50 ${formatLatency(w.p50Ms)} ms, ` +
+    `p99 ${formatLatency(w.p99Ms)} ms, max ${formatLatency(w.maxMs)} ms; ${w.inFlightAtEnd} in flight at its end`
+  );
+}
+
 /** The child process: signs, logs in, waits for "go" on stdin, sends for the window, reports. */
 async function child(): Promise<void> {
   const { values } = parseArgs({
@@ -172,16 +195,18 @@ async function child(): Promise<void> {
       "chain-id": { type: "string" },
       rate: { type: "string" },
       seconds: { type: "string" },
+      warmup: { type: "string" },
       timeline: { type: "string" },
     },
   });
   const devices = loadKeysFile(values.keys!).slice(Number(values.from), Number(values.to));
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
+  const warmupSeconds = Number(values.warmup ?? 0);
   const port = Number(values.port);
   const chainId = values["chain-id"]!;
   // Rate 0 holds the devices connected and idle (memory per connection): no frames.
-  const perDevice = rate === 0 ? 0 : Math.ceil(rate * seconds) + 1;
+  const perDevice = rate === 0 ? 0 : Math.ceil(rate * (warmupSeconds + seconds)) + 1;
   // Sequences above any earlier run's (the bridge refuses replays): wall clock ms × 1,000.
   const sequenceBase = BigInt(Date.now()) * 1000n;
   const planStart = Date.now();
@@ -206,6 +231,9 @@ async function child(): Promise<void> {
     };
   });
   const histogram = new LatencyHistogram();
+  const warmupHistogram = new LatencyHistogram();
+  /** performance.now() at which the warm-up ends: readings sent before it are the warm-up's. */
+  let steadyAt = Number.POSITIVE_INFINITY;
   // --timeline: each PUBACK's send time (epoch ms) and latency, and each tick's time and sends, so
   // that the slow readings can be placed in time (scripts/bench/bridge-timeline.ts).
   const timeline =
@@ -219,6 +247,7 @@ async function child(): Promise<void> {
         };
   const epoch = performance.timeOrigin;
   const totals = { connected: 0, sent: 0, acked: 0, rejected: 0, skipped: 0, disconnects: 0 };
+  const warm = { sent: 0, acked: 0, inFlightAtEnd: 0 };
   let ending = false;
 
   const login = (device: SimulatedDevice, entry: LoadDevice) =>
@@ -227,10 +256,15 @@ async function child(): Promise<void> {
         if (type === PUBACK) {
           const id = body.readUInt16BE(0);
           entry.inflight--;
-          totals.acked++;
           const sentAt = entry.sentAt[id % SEND_TIME_SLOTS]!;
           const latency = performance.now() - sentAt;
-          histogram.add(latency);
+          if (sentAt < steadyAt) {
+            warm.acked++;
+            warmupHistogram.add(latency);
+          } else {
+            totals.acked++;
+            histogram.add(latency);
+          }
           if (timeline !== undefined && timeline.readingCount < MAX_TIMELINE_READINGS) {
             timeline.readings[2 * timeline.readingCount] = epoch + sentAt;
             timeline.readings[2 * timeline.readingCount++ + 1] = latency;
@@ -283,13 +317,21 @@ async function child(): Promise<void> {
     createInterface({ input: process.stdin }).once("line", () => resolve()),
   );
 
-  const cpuStart = process.cpuUsage();
+  let cpuStart = process.cpuUsage();
   const started = performance.now();
   const offered = devices.length * rate;
-  const durationMs = seconds * 1000;
+  const warmupMs = warmupSeconds * 1000;
+  const durationMs = warmupMs + seconds * 1000;
+  steadyAt = warmupMs > 0 ? started + warmupMs : Number.NEGATIVE_INFINITY;
+  let steady = warmupMs === 0;
   let handedOut = 0;
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
+      if (!steady && performance.now() >= steadyAt) {
+        steady = true;
+        cpuStart = process.cpuUsage();
+        warm.inFlightAtEnd = warm.sent - warm.acked;
+      }
       const elapsedMs = Math.min(performance.now() - started, durationMs);
       const due = Math.floor((elapsedMs * offered) / 1000);
       if (timeline !== undefined && timeline.tickCount < MAX_TIMELINE_TICKS) {
@@ -307,9 +349,11 @@ async function child(): Promise<void> {
           continue;
         }
         const send = entry.used++;
-        entry.sentAt[((send % 65_535) + 1) % SEND_TIME_SLOTS] = performance.now();
+        const sentAt = performance.now();
+        entry.sentAt[((send % 65_535) + 1) % SEND_TIME_SLOTS] = sentAt;
         entry.inflight++;
-        totals.sent++;
+        if (sentAt < steadyAt) warm.sent++;
+        else totals.sent++;
         entry.socket.write(entry.frames[send]!);
       }
       if (elapsedMs >= durationMs) {
@@ -318,9 +362,9 @@ async function child(): Promise<void> {
       }
     }, TICK_MS);
   });
-  const windowSeconds = (performance.now() - started) / 1000;
+  const windowSeconds = (performance.now() - Math.max(started, steadyAt)) / 1000;
   const drainUntil = performance.now() + DRAIN_MS;
-  while (totals.acked < totals.sent && performance.now() < drainUntil)
+  while (totals.acked + warm.acked < totals.sent + warm.sent && performance.now() < drainUntil)
     await new Promise((resolve) => setTimeout(resolve, 20));
   const cpu = process.cpuUsage(cpuStart);
   ending = true;
@@ -339,13 +383,15 @@ async function child(): Promise<void> {
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     bins: histogram.nonEmptyBins(),
     maxMs: histogram.maxMs,
+    warmup: { ...warm, bins: warmupHistogram.nonEmptyBins(), maxMs: warmupHistogram.maxMs },
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
 /** Runs `count` devices of `keysFile` (registered already) at `rate` readings/s each against the
- * broker on 127.0.0.1:`port` for `seconds`, split over `processes` children. `onStart` is called
- * when every device is logged in and sending begins (the node's measurement window opens there). */
+ * broker on 127.0.0.1:`port` for `warmupSeconds` and then `seconds`, split over `processes`
+ * children. `onStart` is called when every device is logged in and sending begins, `onSteady` when
+ * the warm-up is over (at once without one): the node's measurement window opens there. */
 export async function runDeviceLoad(options: {
   port: number;
   chainId: string;
@@ -353,13 +399,17 @@ export async function runDeviceLoad(options: {
   count: number;
   rate: number;
   seconds: number;
+  /** Seconds of the same load before the window, reported apart (default 0). */
+  warmupSeconds?: number;
   processes: number;
   onStart?: () => void;
+  onSteady?: () => void;
   /** Each child writes its timeline (send time and latency of every PUBACK, its ticks) to
    * `<timelinePrefix>-<child>.json`. */
   timelinePrefix?: string;
 }): Promise<DeviceLoadSummary> {
   const processes = Math.max(1, Math.min(options.processes, options.count));
+  const warmupSeconds = options.warmupSeconds ?? 0;
   const children: ChildProcess[] = [];
   const lines: Promise<string>[][] = [];
   for (let i = 0; i < processes; i++) {
@@ -372,6 +422,7 @@ export async function runDeviceLoad(options: {
         ...["--keys", options.keysFile, "--from", String(from), "--to", String(to)],
         ...["--port", String(options.port), "--chain-id", options.chainId],
         ...["--rate", String(options.rate), "--seconds", String(options.seconds)],
+        ...["--warmup", String(warmupSeconds)],
         ...(options.timelinePrefix === undefined
           ? []
           : ["--timeline", `${options.timelinePrefix}-${i}.json`]),
@@ -396,15 +447,26 @@ export async function runDeviceLoad(options: {
       throw new Error(`a load generator process failed before the run: ${line}`);
   options.onStart?.();
   for (const child of children) child.stdin!.write("go\n");
+  let steady: NodeJS.Timeout | undefined;
+  if (warmupSeconds === 0) options.onSteady?.();
+  else steady = setTimeout(() => options.onSteady?.(), warmupSeconds * 1000);
   const reports = (await Promise.all(lines.map((queue) => queue[1]!))).map((line) => {
     const parsed = JSON.parse(line) as ChildReport | { exit: number };
     if ("exit" in parsed) throw new Error(`a load generator process exited with ${parsed.exit}`);
     return parsed;
   });
+  clearTimeout(steady);
   for (const child of children) child.stdin!.end();
   const histogram = new LatencyHistogram();
-  const sum = (field: keyof Omit<ChildReport, "bins">) => reports.reduce((total, r) => total + r[field], 0);
-  for (const report of reports) histogram.addBins(report.bins, report.maxMs);
+  const warmupHistogram = new LatencyHistogram();
+  const sum = (field: keyof Omit<ChildReport, "bins" | "warmup">) =>
+    reports.reduce((total, r) => total + r[field], 0);
+  const warmSum = (field: "sent" | "acked" | "inFlightAtEnd") =>
+    reports.reduce((total, r) => total + r.warmup[field], 0);
+  for (const report of reports) {
+    histogram.addBins(report.bins, report.maxMs);
+    warmupHistogram.addBins(report.warmup.bins, report.warmup.maxMs);
+  }
   const seconds = Math.max(...reports.map((r) => r.seconds));
   const sent = sum("sent");
   const acked = sum("acked");
@@ -417,7 +479,8 @@ export async function runDeviceLoad(options: {
     acked,
     rejected: sum("rejected"),
     skipped: sum("skipped"),
-    unacked: sent - acked,
+    // The warm-up's readings too: nothing may be left unacknowledged, whenever it was sent.
+    unacked: sent - acked + warmSum("sent") - warmSum("acked"),
     disconnects: sum("disconnects"),
     ackedPerSecond: acked / seconds,
     p50Ms: histogram.percentile(0.5),
@@ -425,6 +488,19 @@ export async function runDeviceLoad(options: {
     maxMs: histogram.maxMs,
     generatorCpuSeconds: sum("cpuSeconds"),
     generatorProcesses: processes,
+    ...(warmupSeconds === 0
+      ? {}
+      : {
+          warmup: {
+            seconds: warmupSeconds,
+            sent: warmSum("sent"),
+            acked: warmSum("acked"),
+            p50Ms: warmupHistogram.percentile(0.5),
+            p99Ms: warmupHistogram.percentile(0.99),
+            maxMs: warmupHistogram.maxMs,
+            inFlightAtEnd: warmSum("inFlightAtEnd"),
+          },
+        }),
   };
 }
 
