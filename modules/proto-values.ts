@@ -9,6 +9,17 @@ export function toBigInt(value: { toString(): string } | number | null | undefin
   return BigInt(value.toString());
 }
 
+/** The name of an enum value in a module's table of names (an unset field is 0); undefined for a value
+ * the table lacks, which the caller refuses. */
+export function nameOf<Name extends string>(
+  table: Readonly<Record<Name, number>>,
+  value: number | null | undefined,
+): Name | undefined {
+  const wanted = value ?? 0;
+  for (const [name, number] of Object.entries(table) as [Name, number][]) if (number === wanted) return name;
+  return undefined;
+}
+
 /** cosmos.base.query.v1beta1.PageRequest as each module's generated code decodes it. */
 export interface DecodedPageRequest {
   key?: Uint8Array | null;

@@ -3,7 +3,7 @@
 import type { Coin } from "../../chain/app/coins.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/device.js";
-import { toBigInt } from "../proto-values.ts";
+import { nameOf, toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.device.v1;
 
@@ -67,15 +67,10 @@ const STATUSES: Readonly<Record<DeviceStatusName, number>> = {
   retired: pb.DeviceStatus.DEVICE_STATUS_RETIRED,
 };
 
-function nameOf<Name extends string>(table: Readonly<Record<Name, number>>, value: number): Name | undefined {
-  for (const [name, number] of Object.entries(table) as [Name, number][]) if (number === value) return name;
-  return undefined;
-}
-
 export const keyTypeName = (value: number | null | undefined): KeyTypeName | undefined =>
-  nameOf(KEY_TYPES, value ?? 0);
+  nameOf(KEY_TYPES, value);
 export const pricingUnitName = (value: number | null | undefined): PricingUnitName | undefined =>
-  nameOf(PRICING_UNITS, value ?? 0);
+  nameOf(PRICING_UNITS, value);
 
 export function devicePublicKeyToProto(key: DevicePublicKey): sensorchain.device.v1.IDevicePublicKey {
   return { type: KEY_TYPES[key.type], key: key.key };
@@ -119,7 +114,7 @@ export function deviceToProto(device: Device): sensorchain.device.v1.IDevice {
 /** A stored or genesis device message as a Device; throws on an unknown enum (a broken state). */
 export function deviceFromProto(message: sensorchain.device.v1.IDevice): Device {
   const type = keyTypeName(message.publicKey?.type);
-  const status = nameOf(STATUSES, message.status ?? 0);
+  const status = nameOf(STATUSES, message.status);
   if (type === undefined || status === undefined)
     throw new Error(`device ${message.id}: unknown key type or status in state`);
   let shareTerms: ShareTerms | undefined;

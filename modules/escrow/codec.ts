@@ -2,7 +2,7 @@
 // and their canonical protobuf bytes (proto/sensorchain/escrow/v1/state.proto).
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/escrow.js";
-import { toBigInt } from "../proto-values.ts";
+import { nameOf, toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.escrow.v1;
 
@@ -60,13 +60,8 @@ const STATUSES: Readonly<Record<EscrowStatusName, number>> = {
   refunded: pb.EscrowStatus.ESCROW_STATUS_REFUNDED,
 };
 
-function nameOf<Name extends string>(table: Readonly<Record<Name, number>>, value: number): Name | undefined {
-  for (const [name, number] of Object.entries(table) as [Name, number][]) if (number === value) return name;
-  return undefined;
-}
-
 export const modeName = (value: number | null | undefined): EscrowModeName | undefined =>
-  nameOf(MODES, value ?? 0);
+  nameOf(MODES, value);
 
 export function escrowToProto(escrow: Escrow): sensorchain.escrow.v1.IEscrow {
   return {
@@ -100,7 +95,7 @@ export function escrowToProto(escrow: Escrow): sensorchain.escrow.v1.IEscrow {
 /** A stored or genesis escrow as an Escrow; throws on an unknown enum or a malformed amount. */
 export function escrowFromProto(message: sensorchain.escrow.v1.IEscrow): Escrow {
   const mode = modeName(message.mode);
-  const status = nameOf(STATUSES, message.status ?? 0);
+  const status = nameOf(STATUSES, message.status);
   if (mode === undefined || status === undefined)
     throw new Error(`escrow ${String(message.id)}: unknown mode or status`);
   const amount = (text: string | null | undefined, field: string): bigint => {

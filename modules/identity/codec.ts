@@ -2,7 +2,7 @@
 // and their canonical protobuf bytes (proto/sensorchain/identity/v1/state.proto).
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/identity.js";
-import { toBigInt } from "../proto-values.ts";
+import { nameOf, toBigInt } from "../proto-values.ts";
 import type { VoteActionName } from "./keys.ts";
 
 export const pb = sensorchain.identity.v1;
@@ -53,11 +53,6 @@ const ACTIONS: Readonly<Record<VoteActionName, number>> = {
   revoke: pb.VoteAction.VOTE_ACTION_REVOKE,
 };
 
-function nameOf<Name extends string>(table: Readonly<Record<Name, number>>, value: number): Name | undefined {
-  for (const [name, number] of Object.entries(table) as [Name, number][]) if (number === value) return name;
-  return undefined;
-}
-
 export function tokenToProto(token: IdentityToken): sensorchain.identity.v1.IIdentityToken {
   return {
     classId: token.classId,
@@ -77,7 +72,7 @@ export function tokenToProto(token: IdentityToken): sensorchain.identity.v1.IIde
 
 /** A stored or genesis token message as an IdentityToken; throws on an unknown status. */
 export function tokenFromProto(message: sensorchain.identity.v1.IIdentityToken): IdentityToken {
-  const status = nameOf(STATUSES, message.status ?? 0);
+  const status = nameOf(STATUSES, message.status);
   if (status === undefined) throw new Error(`token ${toBigInt(message.tokenId)}: unknown status`);
   return {
     classId: message.classId ?? "",
@@ -136,7 +131,7 @@ export function voteToProto(vote: Vote): sensorchain.identity.v1.IVote {
 }
 
 export function voteFromProto(message: sensorchain.identity.v1.IVote): Vote {
-  const action = nameOf(ACTIONS, message.action ?? 0);
+  const action = nameOf(ACTIONS, message.action);
   if (action === undefined) throw new Error("vote: unknown action");
   return {
     tokenId: toBigInt(message.tokenId),

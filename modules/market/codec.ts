@@ -3,7 +3,7 @@
 import type { Coin } from "../../chain/app/coins.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/market.js";
-import { toBigInt } from "../proto-values.ts";
+import { nameOf, toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.market.v1;
 type v1 = typeof sensorchain.market.v1;
@@ -95,15 +95,10 @@ export const VERDICTS: Readonly<Record<VerdictName, number>> = {
   challengers_win: pb.Verdict.VERDICT_CHALLENGERS_WIN,
 };
 
-function nameOf<Name extends string>(table: Readonly<Record<Name, number>>, value: number): Name | undefined {
-  for (const [name, number] of Object.entries(table) as [Name, number][]) if (number === value) return name;
-  return undefined;
-}
-
 export const verdictName = (value: number | null | undefined): VerdictName | undefined =>
-  nameOf(VERDICTS, value ?? 0);
+  nameOf(VERDICTS, value);
 export const listingStatusName = (value: number | null | undefined): ListingStatusName | undefined =>
-  nameOf(LISTING_STATUSES, value ?? 0);
+  nameOf(LISTING_STATUSES, value);
 
 /** int64 fields: Long decodes signed values as such. */
 const long = (value: bigint) => toLong(value);

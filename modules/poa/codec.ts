@@ -3,7 +3,7 @@
 import type { Timestamp } from "../../chain/types/block.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { sensorchain } from "../../proto/gen/poa.js";
-import { toBigInt } from "../proto-values.ts";
+import { nameOf, toBigInt } from "../proto-values.ts";
 
 export const pb = sensorchain.poa.v1;
 type v1 = typeof sensorchain.poa.v1;
@@ -97,15 +97,10 @@ export const EVIDENCE_TYPES: Readonly<Record<EvidenceTypeName, number>> = {
   light_client_attack: pb.EvidenceType.EVIDENCE_TYPE_LIGHT_CLIENT_ATTACK,
 };
 
-function nameOf<Name extends string>(table: Readonly<Record<Name, number>>, value: number): Name | undefined {
-  for (const [name, number] of Object.entries(table) as [Name, number][]) if (number === value) return name;
-  return undefined;
-}
-
-export const changeKindName = (value: number | null | undefined) => nameOf(CHANGE_KINDS, value ?? 0);
-export const proposalStatusName = (value: number | null | undefined) => nameOf(PROPOSAL_STATUSES, value ?? 0);
-export const voteOptionName = (value: number | null | undefined) => nameOf(VOTE_OPTIONS, value ?? 0);
-export const evidenceTypeName = (value: number | null | undefined) => nameOf(EVIDENCE_TYPES, value ?? 0);
+export const changeKindName = (value: number | null | undefined) => nameOf(CHANGE_KINDS, value);
+export const proposalStatusName = (value: number | null | undefined) => nameOf(PROPOSAL_STATUSES, value);
+export const voteOptionName = (value: number | null | undefined) => nameOf(VOTE_OPTIONS, value);
+export const evidenceTypeName = (value: number | null | undefined) => nameOf(EVIDENCE_TYPES, value);
 
 /** A stored enum that names nothing is a broken state, not a user error. */
 function known<Name>(name: Name | undefined, what: string): Name {
