@@ -2,7 +2,7 @@
 // Each reads committed state at the asked height; raw keys are also readable with proofs through
 // "/store/market/key" (README.md, State).
 import { decodeGrpcRequest } from "../../chain/app/grpc.ts";
-import type { QueryContext, QueryHandler, QueryStore } from "../../chain/app/module.ts";
+import type { QueryContext, QueryHandler } from "../../chain/app/module.ts";
 import { paginate } from "../../chain/app/pagination.ts";
 import { encodeCanonical } from "../../proto/canonical.ts";
 import type { sensorchain } from "../../proto/gen/market.js";
@@ -31,19 +31,25 @@ import { checkAddress, checkDeviceId, checkId } from "./validation.ts";
 /** The last 8 bytes of an index key: the listing or grant id it names. */
 const idAtEnd = (key: Uint8Array) => decodeUint64(key.subarray(key.length - 8));
 
-async function loadAll<T>(
-  store: QueryStore,
-  ids: bigint[],
+/** A page of the records an index under `prefix` names (its keys end with their ids), each loaded from
+ * its record key. */
+async function indexedPage<T>(
+  ctx: QueryContext,
+  prefix: Uint8Array,
+  page: DecodedPageRequest | null | undefined,
   key: (id: bigint) => Uint8Array,
   decode: (bytes: Uint8Array) => T,
-): Promise<T[]> {
+): Promise<{ records: T[]; pagination: ReturnType<typeof pageResponse> }> {
+  const store = ctx.store(STORE_NAME);
+  const ids: bigint[] = [];
+  const response = await paginate(store, prefix, pageRequest(page), (suffix) => ids.push(idAtEnd(suffix)));
   const records: T[] = [];
   for (const id of ids) {
     const bytes = await store.get(key(id));
     if (bytes === undefined) throw new Error(`market index names ${id}, which is not stored`);
     records.push(decode(bytes));
   }
-  return records;
+  return { records, pagination: pageResponse(response) };
 }
 
 async function listingPage(
@@ -51,13 +57,10 @@ async function listingPage(
   prefix: Uint8Array,
   page: DecodedPageRequest | null | undefined,
 ): Promise<Uint8Array> {
-  const store = ctx.store(STORE_NAME);
-  const ids: bigint[] = [];
-  const response = await paginate(store, prefix, pageRequest(page), (suffix) => ids.push(idAtEnd(suffix)));
-  return encodeCanonical(pb.QueryListingsResponse, {
-    listings: await loadAll(store, ids, listingKey, (bytes) => pb.Listing.decode(bytes)),
-    pagination: pageResponse(response),
-  });
+  const { records, pagination } = await indexedPage(ctx, prefix, page, listingKey, (b) =>
+    pb.Listing.decode(b),
+  );
+  return encodeCanonical(pb.QueryListingsResponse, { listings: records, pagination });
 }
 
 async function grantPage(
@@ -65,13 +68,10 @@ async function grantPage(
   prefix: Uint8Array,
   page: DecodedPageRequest | null | undefined,
 ): Promise<Uint8Array> {
-  const store = ctx.store(STORE_NAME);
-  const ids: bigint[] = [];
-  const response = await paginate(store, prefix, pageRequest(page), (suffix) => ids.push(idAtEnd(suffix)));
-  return encodeCanonical(pb.QueryGrantsResponse, {
-    grants: await loadAll(store, ids, grantKey, (bytes) => pb.AccessGrant.decode(bytes)),
-    pagination: pageResponse(response),
-  });
+  const { records, pagination } = await indexedPage(ctx, prefix, page, grantKey, (b) =>
+    pb.AccessGrant.decode(b),
+  );
+  return encodeCanonical(pb.QueryGrantsResponse, { grants: records, pagination });
 }
 
 async function listingById(ctx: QueryContext, id: bigint): Promise<Uint8Array> {
