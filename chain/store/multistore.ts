@@ -366,14 +366,18 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
     const { tree, prefix } = this.#storeOf(storeName);
     if (key.length === 0) throw new StoreError("empty_key", "empty keys cannot be proven (ICS-23)");
     const roots = await this.storeRoots(version);
-    const valueAt = (leafKey: Uint8Array) =>
-      compareBytes(leafKey, SENTINEL_KEY) === 0
-        ? Promise.resolve(SENTINEL_VALUE)
-        : this.#storage.getAt(prefix, leafKey, version);
     this.#checkVersion(version);
     // A retained view is walked at once (proveInTree walks before its first await): a commit cannot free the
     // slots of a version leaving the window in between.
-    const view = tree.proofView(version) ?? (await this.#pastView(storeName, version));
+    const retained = tree.proofView(version);
+    const view = retained ?? (await this.#pastView(storeName, version));
+    // A retained tree's leaves carry the version that wrote their value (a rebuilt past tree's carry 0).
+    const valueAt = (leafKey: Uint8Array, valueVersion: number) =>
+      compareBytes(leafKey, SENTINEL_KEY) === 0
+        ? Promise.resolve(SENTINEL_VALUE)
+        : retained !== undefined
+          ? this.#storage.getWrittenAt(prefix, leafKey, valueVersion)
+          : this.#storage.getAt(prefix, leafKey, version);
     const result = await proveInTree(view.load, view.root, key, valueAt);
     this.#checkVersion(version);
     const rootList = [...roots].map(([name, storeRoot]) => ({ name, root: storeRoot }));

@@ -6,8 +6,9 @@ import { type Child, hashLeaf, type LeafNode } from "./smt-node.ts";
 import { existenceProof, leafExistenceProof, lookup, type NodeLoader, neighbourLeaf } from "./smt-proof.ts";
 import { type ProofOp, StoreError } from "./types.ts";
 
-/** Reads the value of a key at the proof's version (state storage history). */
-export type ValueAt = (key: Uint8Array) => Promise<Uint8Array | undefined>;
+/** Reads the value of a key at the proof's version (state storage); `valueVersion` is the leaf's (the version that
+ * wrote the value, smt-node.ts LeafNode). */
+export type ValueAt = (key: Uint8Array, valueVersion: number) => Promise<Uint8Array | undefined>;
 
 export interface SmtProofResult {
   value: Uint8Array | undefined;
@@ -44,7 +45,7 @@ export async function proveInTree(
 }
 
 async function checkedValue(leaf: LeafNode, valueAt: ValueAt): Promise<Uint8Array> {
-  const value = await valueAt(leaf.key);
+  const value = await valueAt(leaf.key, leaf.valueVersion);
   if (value === undefined || !bytesEqual(hashLeaf(leaf.keyHash, sha256(value)), leaf.hash))
     throw new StoreError("corrupt", "state storage disagrees with the state commitment");
   return value;

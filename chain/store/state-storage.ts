@@ -103,6 +103,20 @@ export class StateStorage {
     return undefined;
   }
 
+  /** The value that version `valueVersion` wrote to `key` (a leaf's value version): the latest entry if the read
+   * cache holds it at that version, else one point read of the history entry, instead of getAt's reverse
+   * iteration, which seeks a table of every level (CPU, and table pages mapped into the process). */
+  async getWrittenAt(
+    storePrefix: Uint8Array,
+    key: Uint8Array,
+    valueVersion: number,
+  ): Promise<Uint8Array | undefined> {
+    const cached = this.#cache.get(LatestCache.keyOf(ssLatestKey(storePrefix, key)));
+    if (cached != null && readU64(cached, 0) === valueVersion) return cached.subarray(VERSION_BYTES);
+    const stored = await getAsync(this.#db, ssHistoryKey(storePrefix, key, valueVersion));
+    return stored === undefined ? undefined : decodeHistoryValue(stored);
+  }
+
   /** Entries at `version` in raw key order: for each key, its newest history entry at or below the version. */
   async *iterateAt(
     storePrefix: Uint8Array,
