@@ -21,15 +21,7 @@ import {
   type Reading,
   readingSignBytes,
 } from "../../modules/meter/reading.ts";
-import {
-  CHAIN_ID,
-  cli,
-  DENOM,
-  faucetWallet,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-} from "../helpers/node-process.ts";
+import { cli, DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
 
 const DEVICE = "D035_0007";
 const SEED = new Uint8Array(32).fill(42);
@@ -37,9 +29,7 @@ const FEE = { amount: [{ denom: DENOM, amount: "20000" }], gas: "800000" };
 const DAY = BigInt(Math.floor(Date.now() / 86_400_000)) - 1n;
 const DATE = new Date(Number(DAY) * 86_400_000).toISOString().slice(0, 10);
 
-let home: string;
 let work: string;
-let node: NodeProcess | undefined;
 let readings: Reading[];
 
 function signed(sequence: bigint, value: string): Reading {
@@ -66,16 +56,14 @@ function jsonForm(reading: Reading) {
   };
 }
 
-test.before(async () => {
+const chain = nodePerFile(test, { faucetOperates: true });
+
+test.serial.before(async () => {
   const { address } = await faucetWallet();
-  home = await mkdtemp(join(tmpdir(), "sensorchain-audit-"));
   work = await mkdtemp(join(tmpdir(), "sensorchain-audit-files-"));
-  await cli(["init", "audit-node", "--chain-id", CHAIN_ID, "--home", home, "--operator", address]);
-  await cli(["genesis", "add-account", address, `1000000000000${DENOM}`, "--home", home]);
-  node = await startNodeProcess(home);
   readings = Array.from({ length: 10 }, (_, i) => signed(BigInt(i + 1), `${i}.5`));
   const { wallet } = await faucetWallet();
-  const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, wallet, {
+  const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, wallet, {
     registry: createRegistry(),
     broadcastPollIntervalMs: 200,
   });
@@ -115,8 +103,6 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  await node?.stop();
-  if (home !== undefined) await rm(home, { recursive: true, force: true });
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
@@ -137,10 +123,10 @@ async function jsonLines(name: string, list: Reading[]): Promise<string> {
 }
 
 async function trustFlags(): Promise<string[]> {
-  const commit = await rpc(node!.rpcUrl, "commit", { height: "1" });
+  const commit = await rpc(chain.node.rpcUrl, "commit", { height: "1" });
   return [
     "--primary",
-    node!.rpcUrl,
+    chain.node.rpcUrl,
     "--trusted-height",
     "1",
     "--trusted-hash",
@@ -151,7 +137,7 @@ async function trustFlags(): Promise<string[]> {
 test.serial("the right readings match the commitment (plain and light-verified)", async (t) => {
   t.timeout(60_000);
   const file = await jsonLines("right.jsonl", [...readings].reverse());
-  const plain = await audit(file, ["--node", node!.rpcUrl]);
+  const plain = await audit(file, ["--node", chain.node.rpcUrl]);
   t.is(plain.code, 0);
   t.true(plain.report.match);
   t.is(plain.report.commitment_source, "node (unverified)");
@@ -168,7 +154,7 @@ test.serial("the right readings match the commitment (plain and light-verified)"
 test.serial("a missing and an extra reading are named by sequence", async (t) => {
   t.timeout(60_000);
   const list = [...readings.filter((r) => r.sequence !== 4n), signed(11n, "7")];
-  const { code, report } = await audit(await jsonLines("wrong.jsonl", list), ["--node", node!.rpcUrl]);
+  const { code, report } = await audit(await jsonLines("wrong.jsonl", list), ["--node", chain.node.rpcUrl]);
   t.is(code, 2);
   t.false(report.match);
   t.deepEqual(report.missing, ["4"]);
@@ -195,7 +181,7 @@ test.serial("a tampered reading is named: bad signature, and off its inclusion p
   };
   const file = join(work, "history.json");
   await writeFile(file, JSON.stringify(document));
-  const history = await audit(file, ["--node", node!.rpcUrl]);
+  const history = await audit(file, ["--node", chain.node.rpcUrl]);
   t.is(history.code, 2);
   t.deepEqual(history.report.mismatching, [{ sequence: "6", reason: "not_in_commitment" }]);
   const right = {
@@ -204,7 +190,7 @@ test.serial("a tampered reading is named: bad signature, and off its inclusion p
     ),
   };
   await writeFile(file, JSON.stringify(right));
-  t.is((await audit(file, ["--node", node!.rpcUrl])).code, 0);
+  t.is((await audit(file, ["--node", chain.node.rpcUrl])).code, 0);
 });
 
 test.serial("bad input and a day without a commitment are refused with exit code 1", async (t) => {
@@ -219,7 +205,7 @@ test.serial("bad input and a day without a commitment are refused with exit code
     "--readings",
     bad,
     "--node",
-    node!.rpcUrl,
+    chain.node.rpcUrl,
     "--home",
     work,
   ]).catch((error: { code: number; stderr: string }) => error);
@@ -235,7 +221,7 @@ test.serial("bad input and a day without a commitment are refused with exit code
     "--readings",
     file,
     "--node",
-    node!.rpcUrl,
+    chain.node.rpcUrl,
     "--home",
     work,
   ]).catch((error: { code: number; stderr: string }) => error);
@@ -274,7 +260,7 @@ test.serial("readings fetched from an HTTP history URL page by page, with a head
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bridge/v1/readings?device_id=${DEVICE}`;
-  const ok = await audit(url, ["--node", node!.rpcUrl, "--header", "authorization: Bearer token-1"]);
+  const ok = await audit(url, ["--node", chain.node.rpcUrl, "--header", "authorization: Bearer token-1"]);
   t.is(ok.code, 0);
   t.true(ok.report.match);
   const refused = await cli([
@@ -285,7 +271,7 @@ test.serial("readings fetched from an HTTP history URL page by page, with a head
     "--readings",
     url,
     "--node",
-    node!.rpcUrl,
+    chain.node.rpcUrl,
     "--home",
     work,
   ]).catch((error: { code: number; stderr: string }) => error);

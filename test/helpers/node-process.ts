@@ -75,13 +75,21 @@ export interface TestHome {
   remove(): Promise<void>;
 }
 
+export interface TestHomeOptions {
+  /** The faucet operates the validator (`init --operator`, app_state.poa): it may submit the day
+   * commitments of the meter module. */
+  faucetOperates?: boolean;
+}
+
 /** A fresh home: `init`, then the faucet funded in genesis. */
 export async function createTestHome(
   extraAccounts: { address: string; coins: string }[] = [],
+  options: TestHomeOptions = {},
 ): Promise<TestHome> {
   const home = await mkdtemp(join(tmpdir(), "sensorchain-e2e-"));
-  await cli(["init", "test-node", "--chain-id", CHAIN_ID, "--home", home]);
   const { address } = await faucetWallet();
+  const operator = options.faucetOperates === true ? ["--operator", address] : [];
+  await cli(["init", "test-node", "--chain-id", CHAIN_ID, "--home", home, ...operator]);
   await cli(["genesis", "add-account", address, `1000000000000${DENOM}`, "--home", home]);
   for (const account of extraAccounts) {
     await cli(["genesis", "add-account", account.address, account.coins, "--home", home]);
@@ -269,7 +277,7 @@ export async function waitForHeight(
   }
 }
 
-export interface NodePerFileOptions {
+export interface NodePerFileOptions extends TestHomeOptions {
   /** Extra genesis accounts (called in the before hook, so the file may make their keys there). */
   accounts?: () => Promise<{ address: string; coins: string }[]>;
   /** Edits the home (genesis, config) before the node starts. */
@@ -286,7 +294,7 @@ export function nodePerFile(
 ): { home: TestHome; node: NodeProcess } {
   const chain = {} as { home: TestHome; node: NodeProcess };
   test.serial.before(async () => {
-    chain.home = await createTestHome((await options.accounts?.()) ?? []);
+    chain.home = await createTestHome((await options.accounts?.()) ?? [], options);
     await options.prepare?.(chain.home);
     chain.node = await startNodeProcess(chain.home.home);
   });

@@ -1,12 +1,3 @@
-// Verified module queries and verified readings against a real node process. The faucet operates
-// the single validator, owns two devices (one shared), holds a company identity token and commits
-// yesterday's readings of a device; a consumer opens an escrow. Every typed helper (device, escrow,
-// identity token by id and by owner, meter commitment, and the list helpers) returns what the node
-// stores, proven; a node that alters a value is refused. A reading with its path verifies through
-// the day's commitment down to the light-verified header; changed, mispathed and uncommitted ones do not.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, SigningStargateClient } from "@cosmjs/stargate";
 import { ed25519 } from "@noble/curves/ed25519.js";
@@ -54,9 +45,8 @@ import {
   cli,
   DENOM,
   faucetWallet,
-  type NodeProcess,
+  nodePerFile,
   rpc,
-  startNodeProcess,
   waitForHeight,
 } from "../helpers/node-process.ts";
 import { type LyingNode, startLyingNode } from "./lying-node.ts";
@@ -66,8 +56,6 @@ const FEE = { amount: [{ denom: DENOM, amount: "20000" }], gas: "800000" };
 const DAY = BigInt(Math.floor(Date.now() / 86_400_000)) - 1n;
 const now = () => timestampFromDate(new Date());
 
-let home: string;
-let node: NodeProcess | undefined;
 let owner: string;
 let consumer: string;
 let trustedHash: Uint8Array;
@@ -85,16 +73,21 @@ function signed(sequence: bigint): Reading {
   return { ...reading, signature: ed25519.sign(readingSignBytes(reading), SEED) };
 }
 
-test.before(async () => {
+let consumerWallet: DirectSecp256k1HdWallet;
+
+const chain = nodePerFile(test, {
+  faucetOperates: true,
+  async accounts() {
+    consumerWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
+    consumer = (await consumerWallet.getAccounts())[0]!.address;
+    return [{ address: consumer, coins: `1000000000000${DENOM}` }];
+  },
+});
+
+test.serial.before(async () => {
   const faucet = await faucetWallet();
   owner = faucet.address;
-  const consumerWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
-  consumer = (await consumerWallet.getAccounts())[0]!.address;
-  home = await mkdtemp(join(tmpdir(), "sensorchain-light-modules-"));
-  await cli(["init", "light-node", "--chain-id", CHAIN_ID, "--home", home, "--operator", owner]);
-  for (const address of [owner, consumer])
-    await cli(["genesis", "add-account", address, `1000000000000${DENOM}`, "--home", home]);
-  node = await startNodeProcess(home);
+  const { node } = chain;
   const options = { registry: createRegistry(), broadcastPollIntervalMs: 200 };
   const client = await SigningStargateClient.connectWithSigner(node.rpcUrl, faucet.wallet, options);
   const consumerClient = await SigningStargateClient.connectWithSigner(node.rpcUrl, consumerWallet, options);
@@ -170,11 +163,6 @@ test.before(async () => {
   trustedHash = fromHex(commit.result.signed_header.commit.block_id.hash);
 });
 
-test.after.always(async () => {
-  await node?.stop();
-  if (home !== undefined) await rm(home, { recursive: true, force: true });
-});
-
 function newClient(url: string) {
   return LightClient.create(
     {
@@ -189,7 +177,7 @@ function newClient(url: string) {
 
 test("devices, escrows, identity tokens and commitments, one by one and listed, are proven", async (t) => {
   t.timeout(60_000);
-  const client = await newClient(node!.rpcUrl);
+  const client = await newClient(chain.node.rpcUrl);
   const device = await verifiedDevice(client, "D035_0001", now());
   t.is(device.value?.owner, owner);
   t.true(device.value?.shared);
@@ -255,7 +243,7 @@ test("devices, escrows, identity tokens and commitments, one by one and listed, 
 });
 
 async function withLiar(action: (liar: LyingNode) => Promise<void>): Promise<void> {
-  const liar = await startLyingNode(node!.rpcUrl);
+  const liar = await startLyingNode(chain.node.rpcUrl);
   try {
     await action(liar);
   } finally {
@@ -305,7 +293,7 @@ test("a node that alters a stored module value is refused", async (t) => {
 
 test("a reading verifies through its day's commitment down to a light-verified header", async (t) => {
   t.timeout(60_000);
-  const client = await newClient(node!.rpcUrl);
+  const client = await newClient(chain.node.rpcUrl);
   const { sorted, proofs } = dayProofs(readings);
   const bytes = encodeReading(sorted[3]!);
   const yes = await verifyReadingOnChain(client, bytes, proofs[3]!, now());
@@ -354,13 +342,13 @@ test("light query device|escrow|token|commitment print proven records", async (t
   t.timeout(60_000);
   const flags = [
     "--primary",
-    node!.rpcUrl,
+    chain.node.rpcUrl,
     "--trusted-height",
     "1",
     "--trusted-hash",
     Buffer.from(trustedHash).toString("hex"),
     "--home",
-    home,
+    chain.home.home,
   ];
   const query = async (...args: string[]) =>
     JSON.parse((await cli(["light", "query", ...args, ...flags])).stdout) as {
