@@ -81,6 +81,8 @@ export async function runBridgeLoad(options: {
     let cpu = process.cpuUsage();
     let thread = process.threadCpuUsage();
     let threadsBefore = threadCpuByName();
+    let kernelBefore = threadCpuByName(process.pid, "kernel");
+    let segmentsBefore = tcpSegmentsSent();
     let acceptedBefore = 0;
     let peak = procRssMb();
     let recorder: ReturnType<typeof recordNodeEvents> | undefined;
@@ -109,6 +111,8 @@ export async function runBridgeLoad(options: {
         cpu = process.cpuUsage();
         thread = process.threadCpuUsage();
         threadsBefore = threadCpuByName();
+        kernelBefore = threadCpuByName(process.pid, "kernel");
+        segmentsBefore = tcpSegmentsSent();
         acceptedBefore = bridge.counters.accepted;
       },
     });
@@ -117,6 +121,8 @@ export async function runBridgeLoad(options: {
     stages?.stop();
     const used = process.cpuUsage(cpu);
     const threads = threadCpuByName();
+    const kernel = threadCpuByName(process.pid, "kernel");
+    const segments = tcpSegmentsSent() - segmentsBefore;
     const memoryEnd = memorySample();
     const mainThread = process.threadCpuUsage(thread);
     clearInterval(sampler);
@@ -135,7 +141,8 @@ export async function runBridgeLoad(options: {
         `  generator CPU ${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading sent (${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core)`,
         `  not acknowledged ${load.unacked}, skipped ${load.skipped}, rejected ${load.rejected}, disconnects ${load.disconnects}, ` +
           `bridge unavailable ${bridge.counters.unavailable}; ${(stats.verified / Math.max(1, stats.batches)).toFixed(1)} signatures per worker message`,
-        `  by thread (µs per reading): ${formatThreadCpu(threadsBefore, threads, accepted)}`,
+        `  by thread (µs per reading): ${formatThreadCpu(threadsBefore, threads, accepted)}; of which in the kernel: ${formatThreadCpu(kernelBefore, kernel, accepted)}`,
+        `  TCP segments per reading: ${(segments / Math.max(1, accepted)).toFixed(2)} (every process's on this network namespace)`,
         `  memory before devices ${formatMemory(memoryBefore)}; ${load.connected} devices logged in, idle ${formatMemory(memoryIdle)} ` +
           `(${perConnectionKb(memoryBefore, memoryIdle, load.connected)} per connection); after the load ${formatMemory(memoryEnd)}`,
       ].join("\n"),
@@ -158,21 +165,38 @@ export async function runBridgeLoad(options: {
   }
 }
 
-/** CPU seconds (utime + stime) of a process's threads (default this one), summed by thread name:
- * the main thread, the verify workers ("WorkerThread"), V8's GC and compiler threads ("V8Worker"),
- * libuv's pool ("libuv-worker": LevelDB batches and their fsync) and LevelDB's own compaction
- * thread. Threads that end in between are lost. */
-export function threadCpuByName(pid: number = process.pid): Map<string, number> {
+/** CPU seconds (utime + stime; `kernel`: stime alone) of a process's threads (default this one),
+ * summed by thread name: the main thread, the verify workers ("WorkerThread"), V8's GC and compiler
+ * threads ("V8Worker"), libuv's pool ("libuv-worker": LevelDB batches and their fsync) and LevelDB's
+ * own compaction thread. Threads that end in between are lost. The kernel part of the bridge's main
+ * thread is mostly its socket syscalls: on loopback a PUBACK's write also runs the receiving side's
+ * TCP processing and its ACK. */
+export function threadCpuByName(
+  pid: number = process.pid,
+  part: "all" | "kernel" = "all",
+): Map<string, number> {
   const byName = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const comm =
         tid === String(pid) ? "main" : readFileSync(`/proc/${pid}/task/${tid}/comm`, "latin1").trim();
       const ticks = readFileSync(`/proc/${pid}/task/${tid}/stat`, "latin1").split(") ")[1]!.split(" ");
-      byName.set(comm, (byName.get(comm) ?? 0) + (Number(ticks[11]) + Number(ticks[12])) / 100);
+      const used = (part === "all" ? Number(ticks[11]) : 0) + Number(ticks[12]);
+      byName.set(comm, (byName.get(comm) ?? 0) + used / 100);
     } catch {}
   }
   return byName;
+}
+
+/** TCP segments sent on this network namespace so far (/proc/net/snmp OutSegs): per reading, what
+ * the loopback costs the kernel (a PUBLISH, a PUBACK, and their ACKs unless one rides on the
+ * other). Counts every process's TCP traffic in the namespace, not only the benchmark's. */
+export function tcpSegmentsSent(): number {
+  const lines = readFileSync("/proc/net/snmp", "latin1").split("\n");
+  const header = lines.findIndex((line) => line.startsWith("Tcp:"));
+  const names = lines[header]!.trim().split(/\s+/);
+  const values = lines[header + 1]!.trim().split(/\s+/);
+  return Number(values[names.indexOf("OutSegs")]);
 }
 
 /** µs per reading by thread name between two threadCpuByName samples, as "main 60, V8Worker 20, …". */

@@ -25,7 +25,7 @@ import {
   measureRelay,
   startRelayBroker,
 } from "./bridge-ceilings.ts";
-import { formatThreadCpu, procRssMb, threadCpuByName } from "./bridge-load.ts";
+import { formatThreadCpu, procRssMb, tcpSegmentsSent, threadCpuByName } from "./bridge-load.ts";
 import { type GeneratorTimeline, timelineReport } from "./bridge-timeline.ts";
 import { fmt } from "./crypto.ts";
 import { type DeviceLoadSummary, formatWarmup, runDeviceLoad } from "./device-load.ts";
@@ -98,8 +98,11 @@ interface CapacityRun {
   idleCpuPercent: number;
   /** Node CPU per reading with the idle node's CPU over the same wall time taken out, µs. */
   netCpuMicrosPerReading: number;
-  /** Node CPU per reading by thread name (bridge-load.ts formatThreadCpu). */
+  /** Node CPU per reading by thread name (bridge-load.ts formatThreadCpu), and its kernel part. */
   threads: string;
+  kernelThreads: string;
+  /** TCP segments sent per accepted reading on the network namespace (every process's). */
+  segmentsPerReading: number;
   /** The node's logged memory breakdown at its highest-RSS block of the window, MB. */
   memoryAtPeak: Record<string, number> | undefined;
   accepted: number;
@@ -355,6 +358,8 @@ async function capacityRun(
   let started = { cpu: 0, at: 0 };
   let steadyScrape: Promise<void> | undefined;
   let threadsStart = new Map<string, number>();
+  let kernelStart = new Map<string, number>();
+  let segmentsStart = 0;
   let peak = { now: 0, anon: 0, file: 0 };
   let sampling = false;
   const sampler = setInterval(() => {
@@ -383,6 +388,8 @@ async function capacityRun(
         before = exposition;
         started = { cpu: procCpuSeconds(nodePid), at: performance.now() };
         threadsStart = threadCpuByName(nodePid);
+        kernelStart = threadCpuByName(nodePid, "kernel");
+        segmentsStart = tcpSegmentsSent();
         loadStart = loadavg()[0]!;
       });
     },
@@ -400,6 +407,8 @@ async function capacityRun(
   }
   const cpu = procCpuSeconds(nodePid) - started.cpu;
   const threadsEnd = threadCpuByName(nodePid);
+  const kernelEnd = threadCpuByName(nodePid, "kernel");
+  const segments = tcpSegmentsSent() - segmentsStart;
   const wallSeconds = Math.max(0.001, (performance.now() - started.at) / 1000);
   const after = await scrapeMetrics(node.rpcUrl);
   const accepted =
@@ -418,6 +427,8 @@ async function capacityRun(
     },
     idleCpuPercent: idleCpuPerSecond * 100,
     threads: formatThreadCpu(threadsStart, threadsEnd, accepted),
+    kernelThreads: formatThreadCpu(kernelStart, kernelEnd, accepted),
+    segmentsPerReading: segments / Math.max(1, accepted),
     memoryAtPeak: node.memoryAtPeak.fields,
     netCpuMicrosPerReading:
       accepted === 0 ? Number.NaN : (Math.max(0, cpu - idleCpuPerSecond * wallSeconds) * 1e6) / accepted,
@@ -616,7 +627,8 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
     ...(c.load.warmup === undefined ? [] : [`    ${formatWarmup(c.load.warmup)}`]),
     `    window: PUBACK p50 ${ms(c.load.p50Ms)}, p99 ${ms(c.load.p99Ms)} (target ≤ ${TARGET.p99Ms} ms), max ${ms(c.load.maxMs)}`,
     `    node CPU ${c.node.cpuPercent.toFixed(0)}% (of ${f.cores * 100}%; ${c.node.cpuMicrosPerReading.toFixed(0)} µs per reading, ${c.netCpuMicrosPerReading.toFixed(0)} µs without the idle node's ${c.idleCpuPercent.toFixed(0)}%; 10,000/s beside the generator on ${f.cores} cores needs ≤ ~120), RSS peak ${c.node.peakRssMb.toFixed(0)} MB (anonymous ${c.node.peakAnonMb?.toFixed(0)}, file-backed ${c.node.peakFileMb?.toFixed(0)}), at end ${c.node.rssMb.toFixed(0)} MB (target ≤ ${TARGET.rssMb} MB)`,
-    `    node CPU by thread, µs per reading: ${c.threads}`,
+    `    node CPU by thread, µs per reading: ${c.threads}; of which in the kernel: ${c.kernelThreads}`,
+    `    TCP segments per reading: ${c.segmentsPerReading.toFixed(2)} (at least 3: PUBLISH, PUBACK and its ACK, with the PUBLISH's ACK riding on a prompt PUBACK; every process's on this network namespace)`,
     `    node memory at its highest-RSS block (MB): ${formatMemoryAtPeak(c.memoryAtPeak)}`,
     `    generator CPU ${generatorMicros(c.load)}`,
     `    dropped: ${dropped} (never acknowledged ${c.load.unacked}, skipped ${c.load.skipped}, not acknowledged by the bridge ${c.unavailable}); rejected ${c.rejected}; disconnects ${c.load.disconnects}`,
