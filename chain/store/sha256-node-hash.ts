@@ -159,13 +159,35 @@ function paddedWord(input: Uint8Array, offset: number, t: number, paddedLength: 
  * allocates an ArrayBuffer outside the V8 heap per digest. */
 export function sha256Short(input: Uint8Array): Uint8Array {
   if (input.length > SHORT_INPUT_MAX_BYTES) throw new RangeError("sha256Short takes short inputs only");
+  compressShort(input);
+  return digest();
+}
+
+/** sha256 of `bytes[start..start + length)` into `out` at `offset` (a leaf's key in the tree's key arena): no
+ * array per digest for a short input. */
+export function sha256Into(
+  bytes: Uint8Array,
+  start: number,
+  length: number,
+  out: Uint8Array,
+  offset: number,
+): void {
+  const input = bytes.subarray(start, start + length);
+  if (length > SHORT_INPUT_MAX_BYTES) out.set(hash("sha256", input, "buffer"), offset);
+  else {
+    compressShort(input);
+    digestInto(out, offset);
+  }
+}
+
+/** The state H after hashing all of `input` (padded). */
+function compressShort(input: Uint8Array): void {
   const paddedLength = (input.length + 9 + 63) & ~63;
   H.set(INITIAL);
   for (let offset = 0; offset < paddedLength; offset += 64) {
     for (let t = 0; t < 16; t++) W[t] = paddedWord(input, offset, t, paddedLength);
     compress();
   }
-  return digest();
 }
 
 /** sha256 of a key or value of any length: short ones here, long ones with node:crypto. */

@@ -2,19 +2,23 @@
 // (nothing for the GC to mark or move). A child reference is an int32: 0 = empty subtree, i + 1 = inner slot i,
 // -(i + 1) = leaf slot i. Slots are immutable once their block is committed (path copying, smt-tree.ts); a freed
 // slot goes on its free list and is reused by a later block.
+import { sha256Into } from "./sha256-node-hash.ts";
 import { HASH_BYTES } from "./smt-node.ts";
 
-/** Slots per chunk (2^16): an inner chunk is 2.5 MB, a leaf chunk 6 MB; chunks avoid copying the whole arena as
+/** Slots per chunk (2^16): an inner chunk is 2.5 MB, a leaf chunk 3 MB; chunks avoid copying the whole arena as
  * it grows (and the transient double memory of a grown array). */
 const CHUNK_BITS = 16;
 const CHUNK_SLOTS = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_SLOTS - 1;
-/** Leaf record in the hash chunk: leaf hash ‖ key hash. */
-const LEAF_HASH_BYTES = 2 * HASH_BYTES;
-/** Leaf metadata per slot in an Int32Array chunk: key chunk, key offset, key length. */
-const LEAF_META = 3;
+/** Leaf key reference per slot in an Int32Array chunk: key chunk (-1 for a free slot), offset of the key's
+ * length prefix (a varint) in it. A leaf keeps no key hash: it is hashed again from the key when an update meets
+ * the leaf with another key or a proof walks to it (32 bytes per leaf, ~32 MB at 10^6 keys). */
+const LEAF_META = 2;
+const FREE_KEY = -1;
 /** Key bytes are appended to chunks of this size; a longer key gets a chunk of its own. */
 const KEY_CHUNK_BYTES = 1 << 20;
+/** Bytes of a key's varint length prefix at most (lengths < 2^28). */
+const MAX_LENGTH_PREFIX_BYTES = 4;
 /** First size of a free list (slot indices); it doubles as needed. */
 const FREE_LIST_INITIAL = 1024;
 
@@ -63,8 +67,6 @@ export class NodeArena {
   readonly #leafHashes: Uint8Array[] = [];
   readonly #leafVersions: Float64Array[] = [];
   readonly #leafMeta: Int32Array[] = [];
-  /** 1 where a leaf slot is in use: key compaction copies those slots' keys. */
-  readonly #leafLive: Uint8Array[] = [];
   #leafHigh = 0;
   readonly #leafFree = new FreeList();
 
@@ -91,7 +93,7 @@ export class NodeArena {
     return (
       total +
       this.#innerHashes.length * CHUNK_SLOTS * (HASH_BYTES + 8) +
-      this.#leafHashes.length * CHUNK_SLOTS * (LEAF_HASH_BYTES + 8 + 4 * LEAF_META + 1)
+      this.#leafHashes.length * CHUNK_SLOTS * (HASH_BYTES + 8 + 4 * LEAF_META)
     );
   }
 
@@ -137,22 +139,20 @@ export class NodeArena {
 
   // Leaves
 
-  /** A new leaf slot: its hash and key hash are written by the caller (leafHashArray), its key is `keyFrom`'s
-   * (a leaf slot whose key bytes it shares: the same key) or `key` appended. */
+  /** A new leaf slot: its hash is written by the caller (leafHashArray), its key is `keyFrom`'s (a leaf slot whose
+   * key bytes it shares: the same key) or `key` appended. */
   allocLeaf(valueVersion: number, key: Uint8Array | undefined, keyFrom: number): number {
     let slot = this.#leafFree.pop();
     if (slot < 0) {
       slot = this.#leafHigh++;
       if ((slot & CHUNK_MASK) === 0 && slot >>> CHUNK_BITS === this.#leafHashes.length) {
-        this.#leafHashes.push(new Uint8Array(CHUNK_SLOTS * LEAF_HASH_BYTES));
+        this.#leafHashes.push(new Uint8Array(CHUNK_SLOTS * HASH_BYTES));
         this.#leafVersions.push(new Float64Array(CHUNK_SLOTS));
         this.#leafMeta.push(new Int32Array(CHUNK_SLOTS * LEAF_META));
-        this.#leafLive.push(new Uint8Array(CHUNK_SLOTS));
       }
     }
     const chunk = slot >>> CHUNK_BITS;
     const index = slot & CHUNK_MASK;
-    this.#leafLive[chunk]![index] = 1;
     this.#leafVersions[chunk]![index] = valueVersion;
     const meta = this.#leafMeta[chunk]!;
     const at = index * LEAF_META;
@@ -161,46 +161,80 @@ export class NodeArena {
       const fromAt = (keyFrom & CHUNK_MASK) * LEAF_META;
       meta[at] = from[fromAt]!;
       meta[at + 1] = from[fromAt + 1]!;
-      meta[at + 2] = from[fromAt + 2]!;
-    } else this.#appendKey(key, meta, at);
+    } else this.#appendKey(key, 0, key.length, meta, at);
     return slot;
   }
 
   freeLeaf(slot: number): void {
-    this.#leafLive[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] = 0;
+    this.#leafMeta[slot >>> CHUNK_BITS]![(slot & CHUNK_MASK) * LEAF_META] = FREE_KEY;
     this.#leafFree.push(slot);
   }
 
-  #appendKey(key: Uint8Array, meta: Int32Array, at: number): void {
-    if (key.length > KEY_CHUNK_BYTES / 4) {
+  /** Appends `bytes[start..start + length)` as a key (varint length ‖ bytes) and points `meta[at..]` at it. */
+  #appendKey(bytes: Uint8Array, start: number, length: number, meta: Int32Array, at: number): void {
+    const size = lengthPrefixBytes(length) + length;
+    let chunk: Uint8Array;
+    let offset: number;
+    if (size > KEY_CHUNK_BYTES / 4) {
       // A long key: a chunk of its own, so that chunks stay dense.
-      this.#keyChunks.push(new Uint8Array(key));
+      chunk = new Uint8Array(size);
+      this.#keyChunks.push(chunk);
       meta[at] = this.#keyChunks.length - 1;
-      meta[at + 1] = 0;
-      meta[at + 2] = key.length;
-      this.#keyAppended += key.length;
-      return;
+      offset = 0;
+    } else {
+      if (this.#keyUsed + size > KEY_CHUNK_BYTES) {
+        this.#keyChunks.push(new Uint8Array(KEY_CHUNK_BYTES));
+        this.#keyChunk = this.#keyChunks.length - 1;
+        this.#keyUsed = 0;
+      }
+      chunk = this.#keyChunks[this.#keyChunk]!;
+      meta[at] = this.#keyChunk;
+      offset = this.#keyUsed;
+      this.#keyUsed += size;
     }
-    if (this.#keyUsed + key.length > KEY_CHUNK_BYTES) {
-      this.#keyChunks.push(new Uint8Array(KEY_CHUNK_BYTES));
-      this.#keyChunk = this.#keyChunks.length - 1;
-      this.#keyUsed = 0;
+    meta[at + 1] = offset;
+    let rest = length;
+    while (rest >= 0x80) {
+      chunk[offset++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
     }
-    this.#keyChunks[this.#keyChunk]!.set(key, this.#keyUsed);
-    meta[at] = this.#keyChunk;
-    meta[at + 1] = this.#keyUsed;
-    meta[at + 2] = key.length;
-    this.#keyUsed += key.length;
-    this.#keyAppended += key.length;
+    chunk[offset++] = rest;
+    for (let i = 0; i < length; i++) chunk[offset + i] = bytes[start + i]!;
+    this.#keyAppended += size;
   }
 
-  /** The chunk holding leaf slot `slot`'s hash ‖ key hash, at leafHashOffset(slot) (key hash 32 bytes later). */
+  /** Where #findKey found a leaf's key: its chunk, start and length (fields, not an object per lookup). */
+  #keyBytes: Uint8Array = new Uint8Array(0);
+  #keyStart = 0;
+  #keyLength = 0;
+
+  #findKey(slot: number): void {
+    this.#findKeyIn(this.#keyChunks, slot);
+  }
+
+  #findKeyIn(chunks: readonly Uint8Array[], slot: number): void {
+    const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;
+    const at = (slot & CHUNK_MASK) * LEAF_META;
+    const chunk = chunks[meta[at]!]!;
+    let offset = meta[at + 1]!;
+    let length = 0;
+    for (let shift = 0; shift < 7 * MAX_LENGTH_PREFIX_BYTES; shift += 7) {
+      const byte = chunk[offset++]!;
+      length |= (byte & 0x7f) << shift;
+      if (byte < 0x80) break;
+    }
+    this.#keyBytes = chunk;
+    this.#keyStart = offset;
+    this.#keyLength = length;
+  }
+
+  /** The chunk holding leaf slot `slot`'s hash, at leafHashOffset(slot). */
   leafHashArray(slot: number): Uint8Array {
     return this.#leafHashes[slot >>> CHUNK_BITS]!;
   }
 
   leafHashOffset(slot: number): number {
-    return (slot & CHUNK_MASK) * LEAF_HASH_BYTES;
+    return (slot & CHUNK_MASK) * HASH_BYTES;
   }
 
   valueVersion(slot: number): number {
@@ -208,23 +242,36 @@ export class NodeArena {
   }
 
   keyLength(slot: number): number {
-    return this.#leafMeta[slot >>> CHUNK_BITS]![(slot & CHUNK_MASK) * LEAF_META + 2]!;
+    this.#findKey(slot);
+    return this.#keyLength;
   }
 
   /** Copies the leaf's key into `out` at `offset`. */
   copyKey(slot: number, out: Uint8Array, offset: number): void {
-    const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;
-    const at = (slot & CHUNK_MASK) * LEAF_META;
-    const start = meta[at + 1]!;
-    out.set(this.#keyChunks[meta[at]!]!.subarray(start, start + meta[at + 2]!), offset);
+    this.#findKey(slot);
+    out.set(this.#keyBytes.subarray(this.#keyStart, this.#keyStart + this.#keyLength), offset);
   }
 
   /** A copy of the leaf's key. */
   key(slot: number): Uint8Array {
-    const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;
-    const at = (slot & CHUNK_MASK) * LEAF_META;
-    const start = meta[at + 1]!;
-    return this.#keyChunks[meta[at]!]!.slice(start, start + meta[at + 2]!);
+    this.#findKey(slot);
+    return this.#keyBytes.slice(this.#keyStart, this.#keyStart + this.#keyLength);
+  }
+
+  /** Whether the leaf's key is `key`. */
+  keyEquals(slot: number, key: Uint8Array): boolean {
+    this.#findKey(slot);
+    const bytes = this.#keyBytes;
+    const start = this.#keyStart;
+    if (this.#keyLength !== key.length) return false;
+    for (let i = 0; i < key.length; i++) if (bytes[start + i] !== key[i]) return false;
+    return true;
+  }
+
+  /** sha256 of the leaf's key (its path) into `out` at `offset`. */
+  keyHashInto(slot: number, out: Uint8Array, offset: number): void {
+    this.#findKey(slot);
+    sha256Into(this.#keyBytes, this.#keyStart, this.#keyLength, out, offset);
   }
 
   /** Hash of the node `ref` (not empty) copied into `out` at `offset`. */
@@ -234,7 +281,7 @@ export class NodeArena {
     if (ref < 0) {
       const slot = -ref - 1;
       source = this.#leafHashes[slot >>> CHUNK_BITS]!;
-      at = (slot & CHUNK_MASK) * LEAF_HASH_BYTES;
+      at = (slot & CHUNK_MASK) * HASH_BYTES;
     } else {
       const slot = ref - 1;
       source = this.#innerHashes[slot >>> CHUNK_BITS]!;
@@ -251,7 +298,8 @@ export class NodeArena {
   }
 
   /** Copies live keys into fresh chunks once the bytes appended since the last compaction pass the live bytes
-   * then (a deleted key's bytes are garbage; an update shares its key's bytes). */
+   * then (a deleted key's bytes are garbage; an update shares its key's bytes, which this copies once per slot:
+   * at most the retained versions' replaced leaves more). */
   compactKeys(): void {
     if (this.#keyAppended < Math.max(this.#keyLiveAtCompaction, KEY_CHUNK_BYTES * 8)) return;
     const old = this.#keyChunks.splice(0);
@@ -259,13 +307,17 @@ export class NodeArena {
     this.#keyUsed = KEY_CHUNK_BYTES;
     this.#keyAppended = 0;
     for (let slot = 0; slot < this.#leafHigh; slot++) {
-      if (this.#leafLive[slot >>> CHUNK_BITS]![slot & CHUNK_MASK] === 0) continue;
       const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;
       const at = (slot & CHUNK_MASK) * LEAF_META;
-      const start = meta[at + 1]!;
-      this.#appendKey(old[meta[at]!]!.subarray(start, start + meta[at + 2]!), meta, at);
+      if (meta[at] === FREE_KEY) continue;
+      this.#findKeyIn(old, slot);
+      this.#appendKey(this.#keyBytes, this.#keyStart, this.#keyLength, meta, at);
     }
     this.#keyLiveAtCompaction = this.#keyAppended;
     this.#keyAppended = 0;
   }
+}
+
+function lengthPrefixBytes(length: number): number {
+  return length < 0x80 ? 1 : length < 0x4000 ? 2 : length < 0x20_0000 ? 3 : 4;
 }

@@ -13,11 +13,15 @@ import type { MemoryTree } from "./smt-tree.ts";
 
 /** The file's name in the LevelDB directory (LevelDB ignores names that are not its own). */
 export const SNAPSHOT_FILE = "smt-snapshot";
-const MAGIC = Uint8Array.of(0x53, 0x43, 0x53, 0x4d, 0x54, 0x00, 0x05, 0x01); // "SCSMT" 0 format 5, codec 1
+/** "SCSMT" 0 ‖ format 5 ‖ codec 2 (codec 1 wrote each leaf's key hash too: such a file is ignored and deleted at
+ * open like a stale one, and the trees are rebuilt from state storage once). */
+const MAGIC = Uint8Array.of(0x53, 0x43, 0x53, 0x4d, 0x54, 0x00, 0x05, 0x02);
 const TAG_EMPTY = 0;
 const TAG_LEAF = 1;
 const TAG_INNER = 2;
 const TAG_END = 3;
+/** A leaf record before its key: tag ‖ hash ‖ f64 value version ‖ u32 key length. */
+const LEAF_HEAD_BYTES = 1 + HASH_BYTES + 8 + 4;
 /** Bytes written per write call (one buffer reused). */
 const WRITE_CHUNK_BYTES = 4 << 20;
 
@@ -69,14 +73,14 @@ function writeNodes(tree: MemoryTree, ref: number, out: ChunkWriter): void {
   if (isLeafRef(ref)) {
     const slot = leafSlot(ref);
     const keyLength = arena.keyLength(slot);
-    const [buffer, at] = out.reserve(1 + 2 * HASH_BYTES + 8 + 4 + keyLength);
+    const [buffer, at] = out.reserve(LEAF_HEAD_BYTES + keyLength);
     buffer[at] = TAG_LEAF;
     const hashes = arena.leafHashArray(slot);
     const from = arena.leafHashOffset(slot);
-    buffer.set(hashes.subarray(from, from + 2 * HASH_BYTES), at + 1);
-    buffer.writeDoubleLE(arena.valueVersion(slot), at + 1 + 2 * HASH_BYTES);
-    buffer.writeUInt32LE(keyLength, at + 9 + 2 * HASH_BYTES);
-    arena.copyKey(slot, buffer, at + 13 + 2 * HASH_BYTES);
+    buffer.set(hashes.subarray(from, from + HASH_BYTES), at + 1);
+    buffer.writeDoubleLE(arena.valueVersion(slot), at + 1 + HASH_BYTES);
+    buffer.writeUInt32LE(keyLength, at + 9 + HASH_BYTES);
+    arena.copyKey(slot, buffer, at + LEAF_HEAD_BYTES);
     return;
   }
   // Post-order: the children first, so that a reader has both refs when it meets their parent.
@@ -180,18 +184,16 @@ function parse(
         stack[depth++] = EMPTY_REF;
         at += 1;
       } else if (tag === TAG_LEAF) {
-        if (depth >= stack.length || at + 13 + 2 * HASH_BYTES > body.length) return false;
-        const keyLength = body.readUInt32LE(at + 9 + 2 * HASH_BYTES);
-        const keyAt = at + 13 + 2 * HASH_BYTES;
+        if (depth >= stack.length || at + LEAF_HEAD_BYTES > body.length) return false;
+        const keyLength = body.readUInt32LE(at + 9 + HASH_BYTES);
+        const keyAt = at + LEAF_HEAD_BYTES;
         if (keyAt + keyLength > body.length) return false;
         const slot = arena.allocLeaf(
-          body.readDoubleLE(at + 1 + 2 * HASH_BYTES),
+          body.readDoubleLE(at + 1 + HASH_BYTES),
           body.subarray(keyAt, keyAt + keyLength),
           -1,
         );
-        arena
-          .leafHashArray(slot)
-          .set(body.subarray(at + 1, at + 1 + 2 * HASH_BYTES), arena.leafHashOffset(slot));
+        arena.leafHashArray(slot).set(body.subarray(at + 1, at + 1 + HASH_BYTES), arena.leafHashOffset(slot));
         stack[depth++] = -(slot + 1);
         at = keyAt + keyLength;
       } else if (tag === TAG_INNER) {

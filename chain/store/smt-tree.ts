@@ -18,7 +18,7 @@ import {
   type SmtNode,
 } from "./smt-node.ts";
 import type { NodeLoader } from "./smt-proof.ts";
-import { PREVIOUS_ABSENT, PREVIOUS_UNCHANGED, type SmtChange } from "./smt-update.ts";
+import { PREVIOUS_ABSENT, PREVIOUS_UNCHANGED, type SmtChange, splitIndex } from "./smt-update.ts";
 import { StoreError } from "./types.ts";
 
 /** Committed versions whose trees stay in memory for proofs (latest included), by default. Each costs the nodes a
@@ -31,6 +31,10 @@ const MAX_OUTSTANDING_PREPARES = 4;
 
 const preimage = new Uint8Array(1 + 2 * HASH_BYTES);
 const leafHashScratch = new Uint8Array(HASH_BYTES);
+/** Key hash of the leaf an update meets (leaves keep none, smt-arena.ts). */
+const existingKeyHash = new Uint8Array(HASH_BYTES);
+/** First size, in key hashes, of the growable arrays below (they double as needed). */
+const KEY_HASHES_INITIAL = 1024;
 
 export interface PreparedTree {
   readonly root: number;
@@ -40,27 +44,12 @@ export interface PreparedTree {
   readonly rootHash: Uint8Array;
 }
 
-class PreparedUpdate implements PreparedTree {
-  readonly root: number;
-  readonly version: number;
-  readonly rootRecord: Uint8Array;
-  readonly rootHash: Uint8Array;
+/** A prepared update as the tree keeps it: the slots it made and those it replaced. */
+interface PreparedUpdate extends PreparedTree {
   readonly newInner: number[];
   readonly newLeaves: number[];
   readonly replacedInner: number[];
   readonly replacedLeaves: number[];
-  discarded = false;
-
-  constructor(fields: Omit<PreparedUpdate, "discarded" | "rootRecord" | "rootHash">, arena: NodeArena) {
-    this.root = fields.root;
-    this.version = fields.version;
-    this.newInner = fields.newInner;
-    this.newLeaves = fields.newLeaves;
-    this.replacedInner = fields.replacedInner;
-    this.replacedLeaves = fields.replacedLeaves;
-    this.rootHash = arena.hash(fields.root);
-    this.rootRecord = rootRecord(fields.root, this.rootHash, fields.version);
-  }
 }
 
 function rootRecord(root: number, hash: Uint8Array, version: number): Uint8Array {
@@ -90,6 +79,12 @@ export class MemoryTree {
   #createdLeaves: number[] = [];
   #replacedInner: number[] = [];
   #replacedLeaves: number[] = [];
+  /** Key hashes of the leaves a #build call takes (32 bytes per leaf, in their order): reused. */
+  #buildHashes = new Uint8Array(KEY_HASHES_INITIAL * HASH_BYTES);
+  /** Leaves added by addLeaf for commitLoaded, and their key hashes. */
+  #loadSlots = new Int32Array(KEY_HASHES_INITIAL);
+  #loadHashes = new Uint8Array(KEY_HASHES_INITIAL * HASH_BYTES);
+  #loadCount = 0;
 
   constructor(retainedVersions: number = DEFAULT_RETAINED_VERSIONS) {
     if (!Number.isSafeInteger(retainedVersions) || retainedVersions < 1)
@@ -144,24 +139,24 @@ export class MemoryTree {
     } finally {
       this.#changes = [];
     }
-    const prepared = new PreparedUpdate(
-      {
-        root,
-        version,
-        newInner: this.#createdInner,
-        newLeaves: this.#createdLeaves,
-        replacedInner: this.#replacedInner,
-        replacedLeaves: this.#replacedLeaves,
-      },
-      this.#arena,
-    );
+    const rootHash = this.#arena.hash(root);
+    const prepared: PreparedUpdate = {
+      root,
+      version,
+      rootHash,
+      rootRecord: rootRecord(root, rootHash, version),
+      newInner: this.#createdInner,
+      newLeaves: this.#createdLeaves,
+      replacedInner: this.#replacedInner,
+      replacedLeaves: this.#replacedLeaves,
+    };
     this.#outstanding.push(prepared);
     return prepared;
   }
 
   /** Whether commit(prepared) would take it: not dropped since (by a later commit or too many prepares). */
   committable(prepared: PreparedTree): prepared is PreparedUpdate {
-    return prepared instanceof PreparedUpdate && !prepared.discarded && this.#outstanding.includes(prepared);
+    return (this.#outstanding as readonly PreparedTree[]).includes(prepared);
   }
 
   /** Makes a prepared update the latest committed version (once its batch is durable); other prepared updates
@@ -181,14 +176,17 @@ export class MemoryTree {
     this.#release();
   }
 
-  /** Sets the latest committed version's tree from `leaves` (leaf slots from addLeaf, any order): at open. */
-  commitLoaded(leaves: Int32Array, count: number, version: number): void {
+  /** Sets the latest committed version's tree from the leaves given to addLeaf (any order): at open. */
+  commitLoaded(version: number): void {
     if (this.#root !== EMPTY_REF || this.#retained.size > 0)
       throw new Error("commitLoaded needs an empty tree");
-    const sorted = this.#sortLeaves(leaves, count);
+    const [sorted, hashes] = this.#sortLoaded();
+    this.#loadSlots = new Int32Array(0);
+    this.#loadHashes = new Uint8Array(0);
+    this.#loadCount = 0;
     this.#version = version;
     this.#createdInner = [];
-    this.#root = this.#build(0, sorted, 0, sorted.length);
+    this.#root = this.#build(0, sorted, hashes, 0, sorted.length);
     this.#createdInner = [];
     this.#retained.set(version, this.#root);
   }
@@ -207,16 +205,17 @@ export class MemoryTree {
   }
 
   /** A leaf for commitLoaded: its key, key hash and value hash, and the version that wrote its value. */
-  addLeaf(key: Uint8Array, keyHash: Uint8Array, valueHash: Uint8Array, valueVersion: number): number {
+  addLeaf(key: Uint8Array, keyHash: Uint8Array, valueHash: Uint8Array, valueVersion: number): void {
     const slot = this.#arena.allocLeaf(valueVersion, key, -1);
-    const hashes = this.#arena.leafHashArray(slot);
-    const at = this.#arena.leafHashOffset(slot);
-    hashes.set(keyHash, at + HASH_BYTES);
-    preimage[0] = 0;
-    preimage.set(keyHash, 1);
-    preimage.set(valueHash, 1 + HASH_BYTES);
-    sha256Of65Into(preimage, hashes, at);
-    return slot;
+    hashLeafInto(keyHash, valueHash, this.#arena.leafHashArray(slot), this.#arena.leafHashOffset(slot));
+    const count = this.#loadCount++;
+    if (count === this.#loadSlots.length) {
+      const length = Math.max(KEY_HASHES_INITIAL, count * 2);
+      this.#loadSlots = grown(this.#loadSlots, length);
+      this.#loadHashes = grown(this.#loadHashes, length * HASH_BYTES);
+    }
+    this.#loadSlots[count] = slot;
+    this.#loadHashes.set(keyHash, count * HASH_BYTES);
   }
 
   /** The proof walk's loader and root for committed `version` (undefined if not in memory). */
@@ -244,11 +243,12 @@ export class MemoryTree {
     if (isLeafRef(ref)) {
       const slot = leafSlot(ref);
       const at = arena.leafHashOffset(slot);
-      const hashes = arena.leafHashArray(slot);
+      const keyHash = new Uint8Array(HASH_BYTES);
+      arena.keyHashInto(slot, keyHash, 0);
       return {
         kind: KIND_LEAF,
-        hash: hashes.slice(at, at + HASH_BYTES),
-        keyHash: hashes.slice(at + HASH_BYTES, at + 2 * HASH_BYTES),
+        hash: arena.leafHashArray(slot).slice(at, at + HASH_BYTES),
+        keyHash,
         key: arena.key(slot),
         valueVersion: arena.valueVersion(slot),
       };
@@ -258,7 +258,6 @@ export class MemoryTree {
   }
 
   #discard(prepared: PreparedUpdate): void {
-    prepared.discarded = true;
     for (const slot of prepared.newInner) this.#arena.freeInner(slot);
     for (const slot of prepared.newLeaves) this.#arena.freeLeaf(slot);
   }
@@ -287,7 +286,7 @@ export class MemoryTree {
     const slot = innerSlot(ref);
     const left = this.#arena.left(slot);
     const right = this.#arena.right(slot);
-    const mid = splitChanges(this.#changes, lo, hi, depth);
+    const mid = splitIndex(this.#changes, lo, hi, depth);
     const newLeft = this.#update(left, depth + 1, lo, mid);
     const newRight = this.#update(right, depth + 1, mid, hi);
     if (newLeft === left && newRight === right) return ref;
@@ -304,30 +303,46 @@ export class MemoryTree {
 
   #insertAll(depth: number, lo: number, hi: number): number {
     const leaves: number[] = [];
+    const hashes = this.#buildHashesFor(hi - lo);
     for (let i = lo; i < hi; i++) {
       const change = this.#changes[i]!;
       if (change.valueHash === null) change.previous = PREVIOUS_UNCHANGED;
       else {
         change.previous = PREVIOUS_ABSENT;
+        hashes.set(change.keyHash, leaves.length * HASH_BYTES);
         leaves.push(this.#newLeaf(change, -1));
       }
     }
-    return this.#build(depth, leaves, 0, leaves.length);
+    return this.#build(depth, leaves, hashes, 0, leaves.length);
   }
 
+  /** The changes [lo, hi) meet leaf `ref`: its key is compared as bytes with theirs, and hashed (the leaf keeps no
+   * key hash) only when another key must be ordered around it. */
   #updateLeaf(ref: number, depth: number, lo: number, hi: number): number {
     const arena = this.#arena;
     const existing = leafSlot(ref);
     const hashes = arena.leafHashArray(existing);
     const at = arena.leafHashOffset(existing);
+    const keyHashes = this.#buildHashesFor(hi - lo + 1);
     const leaves: number[] = [];
+    let existingHashed = false;
+    /** Index of the existing leaf in `leaves` (-1: not placed yet, or replaced). */
+    let existingAt = -1;
     let existingPlaced = false;
     let unchanged = true;
     let replaced = false;
     for (let i = lo; i < hi; i++) {
       const change = this.#changes[i]!;
-      const order = compareAt(hashes, at + HASH_BYTES, change.keyHash);
+      let order = 0;
+      if (!arena.keyEquals(existing, change.key)) {
+        if (!existingHashed) {
+          arena.keyHashInto(existing, existingKeyHash, 0);
+          existingHashed = true;
+        }
+        order = compareAt(existingKeyHash, 0, change.keyHash);
+      }
       if (!existingPlaced && order < 0) {
+        existingAt = leaves.length;
         leaves.push(ref);
         existingPlaced = true;
       }
@@ -339,9 +354,11 @@ export class MemoryTree {
           hashLeafInto(change.keyHash, change.valueHash, leafHashScratch, 0);
           if (compareAt(hashes, at, leafHashScratch) === 0) {
             change.previous = PREVIOUS_UNCHANGED;
+            existingAt = leaves.length;
             leaves.push(ref);
             continue;
           }
+          keyHashes.set(change.keyHash, leaves.length * HASH_BYTES);
           leaves.push(this.#newLeaf(change, existing));
         }
         replaced = true;
@@ -353,34 +370,58 @@ export class MemoryTree {
         continue;
       }
       change.previous = PREVIOUS_ABSENT;
+      keyHashes.set(change.keyHash, leaves.length * HASH_BYTES);
       leaves.push(this.#newLeaf(change, -1));
       unchanged = false;
     }
-    if (!existingPlaced) leaves.push(ref);
+    if (!existingPlaced) {
+      existingAt = leaves.length;
+      leaves.push(ref);
+    }
     if (unchanged) return ref;
     if (replaced) this.#replacedLeaves.push(existing);
-    return this.#build(depth, leaves, 0, leaves.length);
+    if (leaves.length > 1 && existingAt >= 0) {
+      // Another key sits beside it, so it was hashed above.
+      keyHashes.set(existingKeyHash, existingAt * HASH_BYTES);
+    }
+    return this.#build(depth, leaves, keyHashes, 0, leaves.length);
   }
 
-  /** Subtree of leaf refs `leaves[lo..hi)` (sorted, distinct key hashes) rooted at `depth`. */
-  #build(depth: number, leaves: readonly number[] | Int32Array, lo: number, hi: number): number {
+  /** #buildHashes with room for `count` key hashes. */
+  #buildHashesFor(count: number): Uint8Array {
+    if (this.#buildHashes.length < count * HASH_BYTES)
+      this.#buildHashes = new Uint8Array(
+        Math.max(count, 2 * (this.#buildHashes.length / HASH_BYTES)) * HASH_BYTES,
+      );
+    return this.#buildHashes;
+  }
+
+  /** Subtree of leaf refs `leaves[lo..hi)` (sorted, distinct key hashes, leaf i's at `keyHashes[32 i..]`) rooted at
+   * `depth`. */
+  #build(
+    depth: number,
+    leaves: readonly number[] | Int32Array,
+    keyHashes: Uint8Array,
+    lo: number,
+    hi: number,
+  ): number {
     if (lo >= hi) return EMPTY_REF;
     if (hi - lo === 1) return leaves[lo]!;
     if (depth >= MAX_DEPTH) throw new Error("SMT: two distinct keys with the same key hash");
     // First leaf whose key hash has bit `depth` set.
-    const arena = this.#arena;
-    const byte = HASH_BYTES + (depth >>> 3);
+    const byte = depth >>> 3;
     const shift = 7 - (depth & 7);
     let low = lo;
     let high = hi;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      const slot = leafSlot(leaves[mid]!);
-      if (((arena.leafHashArray(slot)[arena.leafHashOffset(slot) + byte]! >>> shift) & 1) === 0)
-        low = mid + 1;
+      if (((keyHashes[mid * HASH_BYTES + byte]! >>> shift) & 1) === 0) low = mid + 1;
       else high = mid;
     }
-    return this.#newInner(this.#build(depth + 1, leaves, lo, low), this.#build(depth + 1, leaves, low, hi));
+    return this.#newInner(
+      this.#build(depth + 1, leaves, keyHashes, lo, low),
+      this.#build(depth + 1, leaves, keyHashes, low, hi),
+    );
   }
 
   #newInner(left: number, right: number): number {
@@ -405,46 +446,55 @@ export class MemoryTree {
     const at = arena.leafHashOffset(slot);
     if (sameKey < 0) hashLeafInto(change.keyHash, change.valueHash!, hashes, at);
     else hashes.set(leafHashScratch, at);
-    hashes.set(change.keyHash, at + HASH_BYTES);
     this.#createdLeaves.push(slot);
     return -(slot + 1);
   }
 
-  /** `leaves[0..count)` as leaf refs sorted by key hash: by the first 4 key-hash bytes in one typed-array sort
-   * (high word ‖ slot as u64), then runs with equal first words by full comparison. */
-  #sortLeaves(leaves: Int32Array, count: number): Int32Array {
-    const arena = this.#arena;
+  /** The loaded leaves as refs sorted by key hash, and their key hashes in that order: by the first 4 key-hash
+   * bytes in one typed-array sort (high word ‖ index as u64), then runs with equal first words by full
+   * comparison. */
+  #sortLoaded(): [Int32Array, Uint8Array] {
+    const count = this.#loadCount;
+    const loaded = this.#loadHashes;
     const words = new BigUint64Array(count);
     const halves = new Uint32Array(words.buffer);
     for (let i = 0; i < count; i++) {
-      const slot = leaves[i]!;
-      const hashes = arena.leafHashArray(slot);
-      const at = arena.leafHashOffset(slot) + HASH_BYTES;
-      halves[2 * i] = slot;
+      const at = i * HASH_BYTES;
+      halves[2 * i] = i;
       halves[2 * i + 1] =
-        ((hashes[at]! << 24) | (hashes[at + 1]! << 16) | (hashes[at + 2]! << 8) | hashes[at + 3]!) >>> 0;
+        ((loaded[at]! << 24) | (loaded[at + 1]! << 16) | (loaded[at + 2]! << 8) | loaded[at + 3]!) >>> 0;
     }
     words.sort();
-    const sorted = new Int32Array(count);
-    for (let i = 0; i < count; i++) sorted[i] = halves[2 * i]!;
-    const keyHashOf = (slot: number): Uint8Array => {
-      const at = arena.leafHashOffset(slot) + HASH_BYTES;
-      return arena.leafHashArray(slot).subarray(at, at + HASH_BYTES);
-    };
+    const order = new Int32Array(count);
+    for (let i = 0; i < count; i++) order[i] = halves[2 * i]!;
+    const keyHashOf = (index: number): Uint8Array =>
+      loaded.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
     for (let start = 0; start < count; ) {
       let end = start + 1;
       while (end < count && halves[2 * end + 1] === halves[2 * start + 1]) end++;
       if (end - start > 1) {
-        const run = Array.from(sorted.subarray(start, end)).sort((a, b) =>
+        const run = Array.from(order.subarray(start, end)).sort((a, b) =>
           compareBytes(keyHashOf(a), keyHashOf(b)),
         );
-        sorted.set(run, start);
+        order.set(run, start);
       }
       start = end;
     }
-    for (let i = 0; i < count; i++) sorted[i] = -(sorted[i]! + 1);
-    return sorted;
+    const sorted = new Int32Array(count);
+    const hashes = new Uint8Array(count * HASH_BYTES);
+    for (let i = 0; i < count; i++) {
+      const index = order[i]!;
+      sorted[i] = -(this.#loadSlots[index]! + 1);
+      hashes.set(keyHashOf(index), i * HASH_BYTES);
+    }
+    return [sorted, hashes];
   }
+}
+
+function grown<T extends Int32Array | Uint8Array>(array: T, length: number): T {
+  const out = new (array.constructor as new (length: number) => T)(length);
+  out.set(array);
+  return out;
 }
 
 function hashLeafInto(keyHash: Uint8Array, valueHash: Uint8Array, out: Uint8Array, offset: number): void {
@@ -461,18 +511,4 @@ function compareAt(bytes: Uint8Array, at: number, hash: Uint8Array): number {
     if (d !== 0) return d;
   }
   return 0;
-}
-
-/** First index in [lo, hi) whose key hash has bit `depth` set (the changes are sorted). */
-function splitChanges(changes: readonly SmtChange[], lo: number, hi: number, depth: number): number {
-  const byte = depth >>> 3;
-  const shift = 7 - (depth & 7);
-  let low = lo;
-  let high = hi;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (((changes[mid]!.keyHash[byte]! >>> shift) & 1) === 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }

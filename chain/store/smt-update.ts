@@ -91,7 +91,7 @@ function compareHashes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** First index in [lo, hi) whose key hash has bit `depth` set (the items are sorted). */
-function splitIndex(
+export function splitIndex(
   items: readonly { keyHash: Uint8Array }[],
   lo: number,
   hi: number,

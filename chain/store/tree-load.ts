@@ -16,22 +16,20 @@ export const MAX_PAST_TREE_LEAVES = 100_000;
 
 const VERSION_BYTES = 8;
 
-class LeafList {
-  slots = new Int32Array(1024);
-  count = 0;
+/** Entry sink of loadTree: a key, its value and the version that wrote it. */
+type AddLeaf = (key: Uint8Array, value: Uint8Array, valueVersion: number) => void;
 
-  push(slot: number): void {
-    if (this.count === this.slots.length) {
-      const grown = new Int32Array(this.slots.length * 2);
-      grown.set(this.slots);
-      this.slots = grown;
-    }
-    this.slots[this.count++] = slot;
-  }
-}
-
-function addSentinel(tree: MemoryTree, leaves: LeafList): void {
-  leaves.push(tree.addLeaf(SENTINEL_KEY, sha256Of(SENTINEL_KEY), sha256Of(SENTINEL_VALUE), 0));
+/** Adds the sentinel and the entries `addEntries` gives to an empty `tree` and commits them as `version`. */
+async function loadTree(
+  tree: MemoryTree,
+  version: number,
+  addEntries: (add: AddLeaf) => Promise<void>,
+): Promise<void> {
+  tree.addLeaf(SENTINEL_KEY, sha256Of(SENTINEL_KEY), sha256Of(SENTINEL_VALUE), 0);
+  await addEntries((key, value, valueVersion) =>
+    tree.addLeaf(key, sha256Of(key), sha256Of(value), valueVersion),
+  );
+  tree.commitLoaded(version);
 }
 
 /** The latest committed `version` of one store: its state-storage latest entries (key → version ‖ value). */
@@ -42,17 +40,13 @@ export async function loadLatestTree(
   version: number,
 ): Promise<void> {
   const base = ssLatestKey(storePrefix, new Uint8Array(0));
-  const leaves = new LeafList();
-  addSentinel(tree, leaves);
   const range: { gte: Uint8Array; lt?: Uint8Array } = { gte: base };
   const end = prefixEnd(base);
   if (end !== undefined) range.lt = end;
-  for await (const [latestKey, stored] of iterateRange(db, range)) {
-    const key = latestKey.subarray(base.length);
-    const value = stored.subarray(VERSION_BYTES);
-    leaves.push(tree.addLeaf(key, sha256Of(key), sha256Of(value), readU64(stored, 0)));
-  }
-  tree.commitLoaded(leaves.slots, leaves.count, version);
+  await loadTree(tree, version, async (add) => {
+    for await (const [latestKey, stored] of iterateRange(db, range))
+      add(latestKey.subarray(base.length), stored.subarray(VERSION_BYTES), readU64(stored, 0));
+  });
 }
 
 /** Committed `version` of one store from state-storage history, if it has at most MAX_PAST_TREE_LEAVES keys. Its
@@ -63,16 +57,16 @@ export async function loadPastTree(
   storePrefix: Uint8Array,
   version: number,
 ): Promise<void> {
-  const leaves = new LeafList();
-  addSentinel(tree, leaves);
-  for await (const [key, value] of storage.iterateAt(storePrefix, {}, version)) {
-    if (compareBytes(key, SENTINEL_KEY) === 0) continue;
-    if (leaves.count > MAX_PAST_TREE_LEAVES)
-      throw new StoreError(
-        "pruned_version",
-        `proofs at version ${version} need its tree rebuilt from state storage, which is done for stores of at most ${MAX_PAST_TREE_LEAVES} keys; this store has more (query a version among the recent ones kept in memory)`,
-      );
-    leaves.push(tree.addLeaf(key, sha256Of(key), sha256Of(value), 0));
-  }
-  tree.commitLoaded(leaves.slots, leaves.count, version);
+  await loadTree(tree, version, async (add) => {
+    let count = 0;
+    for await (const [key, value] of storage.iterateAt(storePrefix, {}, version)) {
+      if (compareBytes(key, SENTINEL_KEY) === 0) continue;
+      if (++count > MAX_PAST_TREE_LEAVES)
+        throw new StoreError(
+          "pruned_version",
+          `proofs at version ${version} need its tree rebuilt from state storage, which is done for stores of at most ${MAX_PAST_TREE_LEAVES} keys; this store has more (query a version among the recent ones kept in memory)`,
+        );
+      add(key, value, 0);
+    }
+  });
 }

@@ -113,11 +113,8 @@ test("a tree loaded from leaves has the root of the same set built by updates", 
     random.bytes(1, 20),
   ]);
   const loaded = new MemoryTree();
-  const slots = new Int32Array(entries.length);
-  entries.forEach(([key, value], i) => {
-    slots[i] = loaded.addLeaf(key, sha256Of(key), sha256Of(value), 5);
-  });
-  loaded.commitLoaded(slots, entries.length, 5);
+  for (const [key, value] of entries) loaded.addLeaf(key, sha256Of(key), sha256Of(value), 5);
+  loaded.commitLoaded(5);
   const writes = new Map(
     entries.map(([key, value]) => [toHex(key), [key, value] as [Uint8Array, Uint8Array]]),
   );
