@@ -31,40 +31,23 @@ import {
   PricingUnit,
 } from "../../client/index.ts";
 import { parseGenesis } from "../../genesis/genesis.ts";
-import {
-  CHAIN_ID,
-  cli,
-  createTestHome,
-  DENOM,
-  faucetWallet,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-  type TestHome,
-} from "../helpers/node-process.ts";
+import { CHAIN_ID, cli, DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
 
 const TX_COUNT = Number(process.env["REPLAY_TEST_TXS"] ?? 240);
 const FEE = { amount: [{ denom: DENOM, amount: "10000" }], gas: "400000" };
 /** Txs sent per broadcast burst before checking progress. */
 const BURST = 50;
 
-let home: TestHome;
-let node: NodeProcess | undefined;
 let consumer: { wallet: DirectSecp256k1HdWallet; address: string };
 
-test.before(async () => {
-  consumer = await (async () => {
+const chain = nodePerFile(test, {
+  async accounts() {
     const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
     const [account] = await wallet.getAccounts();
-    return { wallet, address: account!.address };
-  })();
-  home = await createTestHome([{ address: consumer.address, coins: `1000000000000${DENOM}` }]);
-  node = await startNodeProcess(home.home, { blockInterval: "100ms" });
-});
-
-test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
+    consumer = { wallet, address: account!.address };
+    return [{ address: consumer.address, coins: `1000000000000${DENOM}` }];
+  },
+  blockInterval: "100ms",
 });
 
 type Msg = { typeUrl: string; value: unknown };
@@ -73,7 +56,7 @@ async function sendSigned(
   signer: { wallet: DirectSecp256k1HdWallet; address: string },
   messages: Msg[][],
 ): Promise<void> {
-  const url = node!.rpcUrl;
+  const url = chain.node.rpcUrl;
   const client = await SigningStargateClient.offline(signer.wallet, { registry: createRegistry() });
   const query = await StargateClient.connect(url);
   const account = await query.getAccount(signer.address);
@@ -149,7 +132,7 @@ test.serial(
     }
     const registered = faucetMsgs.filter((msgs) => msgs[0]!.typeUrl === MSG_REGISTER_DEVICE).length;
     await sendSigned(faucet, faucetMsgs);
-    const status = await rpc(node!.rpcUrl, "status");
+    const status = await rpc(chain.node.rpcUrl, "status");
     const now = BigInt(Math.floor(Date.parse(status.result.sync_info.latest_block_time) / 1000));
     const escrowMsgs: Msg[][] = [];
     for (let i = 0; i < Math.min(escrows, registered); i++)
@@ -171,21 +154,22 @@ test.serial(
     await sendSigned(consumer, escrowMsgs);
     const sent = faucetMsgs.length + escrowMsgs.length;
     // The escrows really exist (a failed tx would still count as a tx but exercise less).
-    const lastEscrowHeight = BigInt((await rpc(node!.rpcUrl, "status")).result.sync_info.latest_block_height);
+    const lastEscrowHeight = BigInt(
+      (await rpc(chain.node.rpcUrl, "status")).result.sync_info.latest_block_height,
+    );
 
-    const remote = await replayFromRpc({ url: node!.rpcUrl, toHeight: lastEscrowHeight });
+    const remote = await replayFromRpc({ url: chain.node.rpcUrl, toHeight: lastEscrowHeight });
     t.deepEqual(remote.mismatches, []);
     t.is(remote.commitsVerified, remote.blocks);
     t.is(remote.lastHeight, String(lastEscrowHeight));
     t.true(remote.txs >= sent, `${remote.txs} txs replayed, ${sent} sent`);
 
     const exportHeight = lastEscrowHeight - 2n;
-    const committed = await rpc(node!.rpcUrl, "commit", { height: String(exportHeight + 1n) });
+    const committed = await rpc(chain.node.rpcUrl, "commit", { height: String(exportHeight + 1n) });
     const headerAppHash: string = committed.result.signed_header.header.app_hash;
 
-    t.is(await node!.stop(), 0);
-    node = undefined;
-    const local = await replayChain({ home: home.home });
+    t.is(await chain.node.stop(), 0);
+    const local = await replayChain({ home: chain.home.home });
     t.deepEqual(local.mismatches, []);
     t.deepEqual(local.stateCheck?.stores, []);
     t.true(local.txs >= sent);
@@ -195,16 +179,28 @@ test.serial(
     );
 
     // Export at a past height, then a fresh app's initChain of that genesis: the same app hash.
-    const exportFile = join(home.home, "export.json");
+    const exportFile = join(chain.home.home, "export.json");
     const exported = JSON.parse(
-      (await cli(["export", "--height", String(exportHeight), "--home", home.home, "--output", exportFile]))
-        .stdout,
+      (
+        await cli([
+          "export",
+          "--height",
+          String(exportHeight),
+          "--home",
+          chain.home.home,
+          "--output",
+          exportFile,
+        ])
+      ).stdout,
     );
     t.is(exported.app_hash, headerAppHash);
     t.is(await importedAppHash(exportFile), headerAppHash);
 
     // Corrupt the latest value of one bank key (state-storage `04 ‖ len ‖ "bank" ‖ key` → `u64 v ‖ value`).
-    const db = new ClassicLevel<Uint8Array, Uint8Array>(join(home.home, "data", "chain.db"), DB_OPTIONS);
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(
+      join(chain.home.home, "data", "chain.db"),
+      DB_OPTIONS,
+    );
     await db.open();
     const prefix = Uint8Array.of(0x04, 4, ...Buffer.from("bank"));
     let corruptedKey = "";
@@ -221,7 +217,7 @@ test.serial(
     await db.close();
     t.not(corruptedKey, "");
 
-    const run = await cli(["replay", "--home", home.home]).then(
+    const run = await cli(["replay", "--home", chain.home.home]).then(
       () => ({ code: 0, stdout: "" }),
       (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
     );
@@ -251,7 +247,7 @@ async function importedAppHash(file: string): Promise<string> {
     const { appHash } = await app.initChain({
       time: { seconds: 0n, nanos: 0 },
       chainId: json.chain_id,
-      consensusParams: parseGenesis(await readFile(join(home.home, "config/genesis.json"), "utf8"))
+      consensusParams: parseGenesis(await readFile(join(chain.home.home, "config/genesis.json"), "utf8"))
         .consensusParams,
       validators: [],
       appStateBytes: new TextEncoder().encode(JSON.stringify(json.app_state)),

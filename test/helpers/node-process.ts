@@ -282,6 +282,8 @@ export interface NodePerFileOptions extends TestHomeOptions {
   accounts?: () => Promise<{ address: string; coins: string }[]>;
   /** Edits the home (genesis, config) before the node starts. */
   prepare?: (home: TestHome) => Promise<void>;
+  /** startNodeProcess's block interval. */
+  blockInterval?: string;
 }
 
 /** One node process for all the tests of a file, on a fresh home (createTestHome): started in a serial
@@ -296,7 +298,10 @@ export function nodePerFile(
   test.serial.before(async () => {
     chain.home = await createTestHome((await options.accounts?.()) ?? [], options);
     await options.prepare?.(chain.home);
-    chain.node = await startNodeProcess(chain.home.home);
+    chain.node = await startNodeProcess(
+      chain.home.home,
+      options.blockInterval === undefined ? {} : { blockInterval: options.blockInterval },
+    );
   });
   test.after.always(async () => {
     await chain.node?.stop();

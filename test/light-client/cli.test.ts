@@ -7,37 +7,30 @@ import test from "ava";
 import {
   CLI,
   cli,
-  createTestHome,
   DENOM,
   FIRST_BLOCK_TIMEOUT_MS,
   freePort,
-  type NodeProcess,
+  nodePerFile,
   rpc,
   spawnNode,
-  startNodeProcess,
-  type TestHome,
   waitForHeight,
   waitForOutput,
 } from "../helpers/node-process.ts";
 
-let home: TestHome;
-let node: NodeProcess;
+const chain = nodePerFile(test);
 let lightHome: string;
 
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
-  await waitForHeight(node.rpcUrl, 4n);
+test.serial.before(async () => {
+  await waitForHeight(chain.node.rpcUrl, 4n);
   lightHome = await mkdtemp(join(tmpdir(), "sensorchain-light-"));
 });
 
 test.after.always(async () => {
-  await node?.stop();
-  await home?.remove();
   if (lightHome !== undefined) await rm(lightHome, { recursive: true, force: true });
 });
 
 test("light init, verify, query and serve", async (t) => {
+  const { home, node } = chain;
   const commit = await rpc(node.rpcUrl, "commit", { height: "1" });
   const hash = commit.result.signed_header.commit.block_id.hash as string;
   const init = await cli([

@@ -24,28 +24,18 @@ import { encodeEvidenceJson } from "../../light-client/evidence.ts";
 import { decodeSignedHeader, encodeSignedHeader } from "../../light-client/json.ts";
 import { verifyEd25519Node } from "../../light-client/node/verify-signature.ts";
 import { RpcTransport } from "../../light-client/rpc-transport.ts";
-import {
-  CHAIN_ID,
-  createTestHome,
-  type NodeProcess,
-  rpc,
-  startNodeProcess,
-  type TestHome,
-  waitForHeight,
-} from "../helpers/node-process.ts";
+import { CHAIN_ID, nodePerFile, rpc, waitForHeight } from "../helpers/node-process.ts";
 import { type LyingNode, startLyingNode } from "./lying-node.ts";
 
 const FORGED_HEIGHT = 6n;
 const now = () => timestampFromDate(new Date());
 
-let home: TestHome;
-let node: NodeProcess | undefined;
+const chain = nodePerFile(test);
 let liar: LyingNode | undefined;
 let validator: Ed25519Signer;
 
-test.before(async () => {
-  home = await createTestHome();
-  node = await startNodeProcess(home.home);
+test.serial.before(async () => {
+  const { home, node } = chain;
   await waitForHeight(node.rpcUrl, FORGED_HEIGHT + 2n);
   validator = new Ed25519Signer(loadPrivValidatorKey(join(home.home, "config/priv_validator_key.json")).seed);
   liar = await startLyingNode(node.rpcUrl);
@@ -53,8 +43,6 @@ test.before(async () => {
 
 test.after.always(async () => {
   await liar?.close();
-  await node?.stop();
-  await home?.remove();
 });
 
 /** The node's header at `height` with another app hash, its commit re-signed by the validator. */
@@ -84,14 +72,14 @@ function forge(result: any): any {
 
 test.serial("the fork detector's evidence is accepted by broadcast_evidence and committed", async (t) => {
   t.timeout(90_000);
-  const commit1 = await rpc(node!.rpcUrl, "commit", { height: "1" });
+  const commit1 = await rpc(chain.node.rpcUrl, "commit", { height: "1" });
   liar!.rewrite = (method, params, result) =>
     method === "commit" && String(params.height) === String(FORGED_HEIGHT) ? forge(result) : result;
   const client = await LightClient.create(
     {
       chainId: CHAIN_ID,
       primary: new RpcTransport(liar!.url),
-      witnesses: [new RpcTransport(node!.rpcUrl)],
+      witnesses: [new RpcTransport(chain.node.rpcUrl)],
       trust: { height: 1n, hash: fromHex(commit1.result.signed_header.commit.block_id.hash) },
       mode: "sequential",
       verifySignature: verifyEd25519Node,
@@ -117,8 +105,8 @@ test.serial("the fork detector's evidence is accepted by broadcast_evidence and 
   let evidenceHeight: bigint | undefined;
   const deadline = Date.now() + 30_000;
   for (let height = FORGED_HEIGHT + 2n; evidenceHeight === undefined && Date.now() < deadline; height++) {
-    await waitForHeight(node!.rpcUrl, height);
-    const block = await rpc(node!.rpcUrl, "block", { height: String(height) });
+    await waitForHeight(chain.node.rpcUrl, height);
+    const block = await rpc(chain.node.rpcUrl, "block", { height: String(height) });
     const list: string[] = block.result.block.evidence.evidence ?? [];
     if (list.length > 0) {
       const decoded = ProtoEvidence.decode(Buffer.from(list[0]!, "base64"));
@@ -133,23 +121,23 @@ test.serial("the fork detector's evidence is accepted by broadcast_evidence and 
     }
   }
   t.not(evidenceHeight, undefined, "evidence committed in a block");
-  const log = node!.output();
+  const log = chain.node.output();
   t.regex(log, /evidence added to the pool/);
 });
 
 test.serial("malformed, tampered and unknown evidence is refused with a reason", async (t) => {
   t.timeout(60_000);
-  const bad = await rpc(node!.rpcUrl, "broadcast_evidence", {
+  const bad = await rpc(chain.node.rpcUrl, "broadcast_evidence", {
     evidence: { type: "tendermint/Other", value: {} },
   });
   t.is(bad.error?.code, -32602);
   t.regex(bad.error?.data, /tendermint\/LightClientAttackEvidence/);
   // Well-formed evidence whose byzantine list is not what the node derives.
-  const header = await rpc(node!.rpcUrl, "commit", { height: String(FORGED_HEIGHT) });
+  const header = await rpc(chain.node.rpcUrl, "commit", { height: String(FORGED_HEIGHT) });
   const forged = decodeSignedHeader(forge(header.result).signed_header);
-  const validators = await rpc(node!.rpcUrl, "validators", { height: String(FORGED_HEIGHT) });
+  const validators = await rpc(chain.node.rpcUrl, "validators", { height: String(FORGED_HEIGHT) });
   const set = validators.result.validators;
-  const common = await rpc(node!.rpcUrl, "commit", { height: String(FORGED_HEIGHT - 1n) });
+  const common = await rpc(chain.node.rpcUrl, "commit", { height: String(FORGED_HEIGHT - 1n) });
   const evidence = {
     conflictingBlock: {
       signedHeader: { header: forged.header, commit: forged.commit as never },
@@ -168,14 +156,16 @@ test.serial("malformed, tampered and unknown evidence is refused with a reason",
     totalVotingPower: BigInt(set[0].voting_power),
     timestamp: decodeSignedHeader(common.result.signed_header).header.time,
   };
-  const wrongList = await rpc(node!.rpcUrl, "broadcast_evidence", { evidence: encodeEvidenceJson(evidence) });
+  const wrongList = await rpc(chain.node.rpcUrl, "broadcast_evidence", {
+    evidence: encodeEvidenceJson(evidence),
+  });
   t.is(wrongList.error?.code, -32603);
   t.regex(wrongList.error?.data, /invalid_attack: the byzantine validators named/);
-  const wrongTime = await rpc(node!.rpcUrl, "broadcast_evidence", {
+  const wrongTime = await rpc(chain.node.rpcUrl, "broadcast_evidence", {
     evidence: encodeEvidenceJson({ ...evidence, timestamp: { seconds: 1n, nanos: 0 } }),
   });
   t.regex(wrongTime.error?.data, /invalid_attack: evidence time/);
-  const future = await rpc(node!.rpcUrl, "broadcast_evidence", {
+  const future = await rpc(chain.node.rpcUrl, "broadcast_evidence", {
     evidence: encodeEvidenceJson({ ...evidence, commonHeight: 10_000n }),
   });
   t.regex(future.error?.data, /invalid_attack: common height/);
@@ -185,9 +175,8 @@ test.serial("a chain with committed attack evidence replays to the same app hash
   t.timeout(60_000);
   await liar?.close();
   liar = undefined;
-  t.is(await node!.stop(), 0);
-  node = undefined;
-  const report = await replayChain({ home: home.home });
+  t.is(await chain.node.stop(), 0);
+  const report = await replayChain({ home: chain.home.home });
   t.deepEqual(report.mismatches, []);
   t.deepEqual(report.stateCheck?.stores, []);
   t.is(Buffer.from(report.finalAppHash).toString("hex"), Buffer.from(report.storedAppHash).toString("hex"));
