@@ -20,7 +20,9 @@ export class StoreContext implements Context {
   readonly events: EventManager;
   readonly signers: readonly string[];
   readonly #multiStore: MultiStore;
-  readonly #stores = new Map<string, KVStore>();
+  /** The gas-metered stores handed out, by name: shared with forMessage's contexts (same cache layer
+   * and meter). */
+  readonly #stores: Map<string, KVStore>;
 
   constructor(
     block: BlockInfo,
@@ -29,6 +31,7 @@ export class StoreContext implements Context {
     gasMeter: GasMeter = new GasMeter(INFINITE_GAS),
     signers: readonly string[] = [],
     events: EventManager = new EventManager(),
+    stores: Map<string, KVStore> = new Map(),
   ) {
     this.height = block.height;
     this.time = block.time;
@@ -38,6 +41,7 @@ export class StoreContext implements Context {
     this.signers = signers;
     this.events = events;
     this.#multiStore = multiStore;
+    this.#stores = stores;
   }
 
   store(name: string): KVStore {
@@ -54,9 +58,10 @@ export class StoreContext implements Context {
     return new StoreContext(this, this.mode, this.#multiStore, gasMeter, this.signers, this.events);
   }
 
-  /** Same block, mode and gas meter over another cache layer, with its own events (one message). */
-  derive(multiStore: MultiStore, events: EventManager = new EventManager()): StoreContext {
-    return new StoreContext(this, this.mode, multiStore, this.gasMeter, this.signers, events);
+  /** Same block, mode, cache layer and gas meter, with the tx's signers and its own events (one message
+   * of a tx running in place): the gas-metered stores are shared. */
+  forMessage(signers: readonly string[], events: EventManager): StoreContext {
+    return new StoreContext(this, this.mode, this.#multiStore, this.gasMeter, signers, events, this.#stores);
   }
 }
 

@@ -1,5 +1,5 @@
-// Running one tx: ante in its own cache layer (dropped on rejection), then the messages atomically
-// in a nested layer (dropped if any fails, while fee and sequence stay), as runTx/runMsgs in the SDK.
+// Running one tx: the ante handler's writes (undone on rejection), then the messages atomically (undone
+// if any fails, while fee and sequence stay), as runTx/runMsgs in the SDK with their cache layers.
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import type { CacheMultiStore } from "../store/types.ts";
 import type { Event, ExecTxResult } from "./abci.ts";
@@ -62,52 +62,60 @@ export async function executeTx(
   const gasLimit = mode === "simulate" ? INFINITE_GAS : tx.gasLimit;
   const meter = new GasMeter(gasLimit);
   const used = (): bigint => (meter.consumed > gasLimit ? gasLimit : meter.consumed);
-  const txCache = parent.cacheWrap();
-  const anteCtx = new StoreContext(block, mode, txCache, meter);
-  let ante: AnteResult;
+  // The tx writes in place in `parent`, each write journaled: a failing ante handler undoes them all, a
+  // failing message only the messages' (the ante handler's fee and sequence stay, as the SDK writes its
+  // cache before runMsgs). Same outcome as a cache layer for the tx and one for its messages, without
+  // their maps, their extra level under every read and the copy of their writes into `parent`.
+  // Nothing else writes to `parent` meanwhile: callers run one tx at a time on it (record() enforces it).
+  const recording = parent.record();
   try {
-    ante = runAnte(anteCtx, tx, env);
-  } catch (error) {
-    return { result: errorResult(error, tx.gasLimit, used(), []), tx, msgResponses: [] };
-  }
-  const anteEvents = anteCtx.events.events;
-  // The ante handler's writes stay whatever the messages do (the SDK writes its cache before
-  // runMsgs): written down now, so the messages' layer sits right on `parent` (one cache level less
-  // for each of their reads and writes).
-  txCache.write();
-  // The SDK skips message execution in CheckTx: the ante handler decides mempool admission.
-  if (mode === "check" || mode === "recheck" || mode === "prepare")
-    return { result: success(tx.gasLimit, used(), anteEvents, EMPTY), tx, ante, msgResponses: [] };
-  const msgCache = parent.cacheWrap();
-  const events: Event[] = anteEvents.slice();
-  const msgResponses: MsgResponse[] = [];
-  const msgs = tx.msgs;
-  for (let index = 0; index < msgs.length; index++) {
-    const { typeUrl, msg, handler } = msgs[index]!;
-    const msgIndex = msgIndexString(index);
-    // Each message's events carry its msg_index (appended as they are emitted).
-    const msgEvents = new EventManager(MSG_INDEX_ATTRIBUTES[index] ?? { key: "msg_index", value: msgIndex });
-    const msgCtx = new StoreContext(block, mode, msgCache, meter, ante.signers, msgEvents);
+    const anteCtx = new StoreContext(block, mode, parent, meter);
+    let ante: AnteResult;
     try {
-      msgResponses.push(await handler.handle(msgCtx, msg));
+      ante = runAnte(anteCtx, tx, env);
     } catch (error) {
-      const wrapped = wrapError(toAbciError(error), `failed to execute message; message index: ${index}`);
-      return { result: errorResult(wrapped, tx.gasLimit, used(), anteEvents), tx, ante, msgResponses: [] };
+      recording.undoTo(0);
+      return { result: errorResult(error, tx.gasLimit, used(), []), tx, msgResponses: [] };
     }
-    events.push({
-      type: "message",
-      attributes: [
-        { key: "action", value: typeUrl, index: true },
-        { key: "sender", value: handler.signers(msg)[0] ?? "", index: true },
-        { key: "module", value: moduleOfTypeUrl(typeUrl), index: true },
-        { key: "msg_index", value: msgIndex, index: MSG_INDEX_INDEXED },
-      ],
-    });
-    for (const event of msgEvents.events) events.push(event);
+    const anteEvents = anteCtx.events.events;
+    // The SDK skips message execution in CheckTx: the ante handler decides mempool admission.
+    if (mode === "check" || mode === "recheck" || mode === "prepare")
+      return { result: success(tx.gasLimit, used(), anteEvents, EMPTY), tx, ante, msgResponses: [] };
+    const msgsStart = recording.mark();
+    const events: Event[] = anteEvents.slice();
+    const msgResponses: MsgResponse[] = [];
+    const msgs = tx.msgs;
+    for (let index = 0; index < msgs.length; index++) {
+      const { typeUrl, msg, handler } = msgs[index]!;
+      const msgIndex = msgIndexString(index);
+      // Each message's events carry its msg_index (appended as they are emitted).
+      const msgEvents = new EventManager(
+        MSG_INDEX_ATTRIBUTES[index] ?? { key: "msg_index", value: msgIndex },
+      );
+      const msgCtx = anteCtx.forMessage(ante.signers, msgEvents);
+      try {
+        msgResponses.push(await handler.handle(msgCtx, msg));
+      } catch (error) {
+        recording.undoTo(msgsStart);
+        const wrapped = wrapError(toAbciError(error), `failed to execute message; message index: ${index}`);
+        return { result: errorResult(wrapped, tx.gasLimit, used(), anteEvents), tx, ante, msgResponses: [] };
+      }
+      events.push({
+        type: "message",
+        attributes: [
+          { key: "action", value: typeUrl, index: true },
+          { key: "sender", value: handler.signers(msg)[0] ?? "", index: true },
+          { key: "module", value: moduleOfTypeUrl(typeUrl), index: true },
+          { key: "msg_index", value: msgIndex, index: MSG_INDEX_INDEXED },
+        ],
+      });
+      for (const event of msgEvents.events) events.push(event);
+    }
+    const data = encodeTxMsgData(msgResponses);
+    return { result: success(tx.gasLimit, used(), events, data), tx, ante, msgResponses };
+  } finally {
+    recording.end();
   }
-  msgCache.write();
-  const data = encodeTxMsgData(msgResponses);
-  return { result: success(tx.gasLimit, used(), events, data), tx, ante, msgResponses };
 }
 
 const MSG_INDEX_INDEXED = isIndexedAttribute("message", "msg_index");

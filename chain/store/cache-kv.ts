@@ -1,5 +1,6 @@
 // Write buffers over a parent store. Reads fall through the chain of caches to committed state (LevelDB
-// getSync); iteration merges each level's pending writes into its parent's ordered stream.
+// getSync); iteration merges each level's pending writes into its parent's ordered stream. A tx may
+// also write in place, with each write noted in a journal so that it can be undone (WriteJournal).
 import { keyString } from "./bytes.ts";
 import { type IterateRange, type KVStore, StoreError } from "./types.ts";
 
@@ -21,15 +22,56 @@ export interface ParentStore {
   applyWrites(writes: Iterable<PendingWrite>): void;
 }
 
+/** Undo records of the writes a tx makes in place in a cache (CacheMultiStoreImpl.record): per write, the
+ * store, the key id and the pending write it replaced (undefined: none), in order. Three flat arrays
+ * reused from tx to tx: one push each per write and no record object, where a nested cache per tx and
+ * per message cost two CacheMultiStores, their caches and maps, and a copy of every write into the
+ * level below. */
+export class WriteJournal {
+  readonly #stores: CacheKVStore[] = [];
+  readonly #ids: string[] = [];
+  readonly #replaced: (PendingWrite | undefined)[] = [];
+
+  get length(): number {
+    return this.#ids.length;
+  }
+
+  note(store: CacheKVStore, id: string, replaced: PendingWrite | undefined): void {
+    this.#stores.push(store);
+    this.#ids.push(id);
+    this.#replaced.push(replaced);
+  }
+
+  /** Undoes the writes noted from position `mark` on, newest first. */
+  undoTo(mark: number): void {
+    for (let index = this.#ids.length - 1; index >= mark; index--)
+      this.#stores[index]!.restore(this.#ids[index]!, this.#replaced[index]);
+    this.#truncate(mark);
+  }
+
+  clear(): void {
+    this.#truncate(0);
+  }
+
+  #truncate(length: number): void {
+    this.#stores.length = length;
+    this.#ids.length = length;
+    this.#replaced.length = length;
+  }
+}
+
 export class CacheKVStore implements KVStore, ParentStore {
   readonly #parent: ParentStore;
   readonly #reservedKey: string | undefined;
   /** Keyed by latin1 string of the key; insertion order is irrelevant (iteration sorts). */
   readonly #pending = new Map<string, PendingWrite>();
+  /** Set while a tx writes in place in this cache: every write notes what it replaces. */
+  journal: WriteJournal | undefined;
 
-  constructor(parent: ParentStore, reservedKey?: Uint8Array) {
+  /** `reservedId`: keyString of a key nobody may write (the store's sentinel). */
+  constructor(parent: ParentStore, reservedId?: string) {
     this.#parent = parent;
-    this.#reservedKey = reservedKey === undefined ? undefined : keyString(reservedKey);
+    this.#reservedKey = reservedId;
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
@@ -51,12 +93,24 @@ export class CacheKVStore implements KVStore, ParentStore {
     if (value.length === 0)
       throw new StoreError("empty_value", "empty values cannot be proven (ICS-23); delete instead");
     const id = this.#checkKey(key);
-    this.#pending.set(id, { key: new Uint8Array(key), value: new Uint8Array(value), id });
+    this.#put({ key: new Uint8Array(key), value: new Uint8Array(value), id });
   }
 
   delete(key: Uint8Array): void {
     const id = this.#checkKey(key);
-    this.#pending.set(id, { key: new Uint8Array(key), value: undefined, id });
+    this.#put({ key: new Uint8Array(key), value: undefined, id });
+  }
+
+  #put(write: PendingWrite): void {
+    const journal = this.journal;
+    if (journal !== undefined) journal.note(this, write.id, this.#pending.get(write.id));
+    this.#pending.set(write.id, write);
+  }
+
+  /** Puts back what a journaled write replaced (WriteJournal.undoTo). */
+  restore(id: string, replaced: PendingWrite | undefined): void {
+    if (replaced === undefined) this.#pending.delete(id);
+    else this.#pending.set(id, replaced);
   }
 
   #checkKey(key: Uint8Array): string {
@@ -68,7 +122,8 @@ export class CacheKVStore implements KVStore, ParentStore {
   }
 
   applyWrites(writes: Iterable<PendingWrite>): void {
-    for (const write of writes) this.#pending.set(write.id, write);
+    if (this.journal === undefined) for (const write of writes) this.#pending.set(write.id, write);
+    else for (const write of writes) this.#put(write);
   }
 
   /** Pushes pending writes to the parent and empties this cache. */

@@ -39,6 +39,21 @@ export interface MultiStore {
 export interface CacheMultiStore extends MultiStore {
   write(): void;
   cacheWrap(): CacheMultiStore;
+  /** Starts noting every write made in this cache until end(), so that writes can be undone back to a
+   * mark: how a tx runs in place instead of in a nested cache (one cache level less for each of its
+   * reads and writes, no copy of its writes into this one). One recording at a time per cache: it
+   * throws while another is in progress. */
+  record(): WriteRecording;
+}
+
+/** The writes made in a cache since record() (CacheMultiStore.record). */
+export interface WriteRecording {
+  /** A position to undo back to: the writes noted so far. */
+  mark(): number;
+  /** Undoes, newest first, every write made after `mark`. */
+  undoTo(mark: number): void;
+  /** Stops noting writes; those made stay. */
+  end(): void;
 }
 
 /** Read-only view of committed state at one version (height), for queries. */
