@@ -7,12 +7,29 @@ import { dirname } from "node:path";
 let counter = 0;
 
 export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
-  const temporary = `${file}.tmp-${process.pid}-${counter++}`;
+  const bytes = Buffer.from(content);
+  writeFileAtomicWith(
+    file,
+    (fd) => {
+      for (let written = 0; written < bytes.length; )
+        written += writeSync(fd, bytes, written, bytes.length - written);
+    },
+    mode,
+  );
+}
+
+/** writeFileAtomic of what `write` writes to the open file descriptor (a file written in chunks: chain/store's
+ * snapshot). `temporary` is the name it is written under first: a fixed one is overwritten by the next write
+ * after a crash, where the default (pid and counter) would leave the file behind. */
+export function writeFileAtomicWith(
+  file: string,
+  write: (fd: number) => void,
+  mode = 0o644,
+  temporary = `${file}.tmp-${process.pid}-${counter++}`,
+): void {
   const fd = openSync(temporary, "w", mode);
   try {
-    const bytes = Buffer.from(content);
-    for (let written = 0; written < bytes.length; )
-      written += writeSync(fd, bytes, written, bytes.length - written);
+    write(fd);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -21,8 +38,8 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
 }
 
 /** Renames a complete, fsynced `temporary` file to `file` and fsyncs the directory, so the rename survives a power
- * loss (also used for files written in chunks: chain/store/smt-snapshot.ts). */
-export function renameDurably(temporary: string, file: string): void {
+ * loss. */
+function renameDurably(temporary: string, file: string): void {
   renameSync(temporary, file);
   const directory = openSync(dirname(file), "r");
   try {

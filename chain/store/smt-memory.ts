@@ -21,7 +21,6 @@ export function smtRootOf(
         if (ref.node === undefined) throw new Error("in-memory tree has no unloaded nodes");
         return ref.node;
       },
-      markStale: undefined,
     },
     null,
     0,

@@ -16,15 +16,13 @@ export const MAX_DEPTH = 256;
 export const KIND_LEAF = 1;
 export const KIND_INNER = 2;
 
-/** A pointer to a stored node: its hash, the version that wrote it, and (for cached levels) the node itself. */
+/** A pointer to a node: its hash, the version that wrote it, and the node itself when it is an object (the
+ * in-memory tree's proof view loads a slot's node on demand instead, smt-tree.ts). */
 export interface NodeRef {
   readonly kind: typeof KIND_LEAF | typeof KIND_INNER;
   readonly hash: Uint8Array;
   readonly version: number;
-  /** Loaded node; only page roots (smt-page.ts) are ever left unloaded. */
   node: SmtNode | undefined;
-  /** Copies the hash into `out` at `offset` without making it an array (refs decoded from a page). */
-  copyHash?(out: Uint8Array, offset: number): void;
 }
 
 /** null is the empty subtree. */
@@ -72,21 +70,9 @@ export function hashInner(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256Of65(innerPreimage);
 }
 
-function writeChildHash(child: Child, at: number): void {
-  if (child === null) innerPreimage.fill(0, at, at + HASH_BYTES);
-  else if (child.copyHash !== undefined) child.copyHash(innerPreimage, at);
-  else {
-    const hash = child.hash;
-    for (let i = 0; i < HASH_BYTES; i++) innerPreimage[at + i] = hash[i]!;
-  }
-}
-
-/** hashInner of two children: a block hashes ~15 new inner nodes per write, and a sibling decoded from a page
- * gives its hash from the page bytes instead of a view made for it. */
+/** hashInner of two children (an empty one hashes as 32 zero bytes). */
 export function hashChildren(left: Child, right: Child): Uint8Array {
-  writeChildHash(left, 1);
-  writeChildHash(right, 1 + HASH_BYTES);
-  return sha256Of65(innerPreimage);
+  return hashInner(childHash(left), childHash(right));
 }
 
 export function childHash(child: Child): Uint8Array {
@@ -96,15 +82,6 @@ export function childHash(child: Child): Uint8Array {
 /** Bit `depth` of a key hash, most significant bit first; 1 means right. */
 export function bitAt(path: Uint8Array, depth: number): number {
   return (path[depth >>> 3]! >>> (7 - (depth & 7))) & 1;
-}
-
-/** A copy of `path` with bit `depth` set to `bit` (bits below stay as they were and are ignored by node keys). */
-export function withBit(path: Uint8Array, depth: number, bit: number): Uint8Array {
-  const out = new Uint8Array(path); // a copy (Buffer#slice would be a view)
-  const mask = 0x80 >>> (depth & 7);
-  if (bit === 1) out[depth >>> 3]! |= mask;
-  else out[depth >>> 3]! &= ~mask & 0xff;
-  return out;
 }
 
 const REF_BYTES = 1 + HASH_BYTES + 8;

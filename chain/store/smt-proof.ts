@@ -17,11 +17,10 @@ import {
   type LeafNode,
   type NodeRef,
   type SmtNode,
-  withBit,
 } from "./smt-node.ts";
 import { StoreError } from "./types.ts";
 
-export type NodeLoader = (ref: NodeRef, depth: number, path: Uint8Array) => SmtNode;
+export type NodeLoader = (ref: NodeRef) => SmtNode;
 
 export const SMT_LEAF_OP: LeafOp = {
   hash: HashOp.SHA256,
@@ -46,7 +45,7 @@ export function lookup(load: NodeLoader, root: Child, keyHash: Uint8Array): SmtL
   let ref = root;
   let depth = 0;
   while (ref !== null) {
-    const node = load(ref, depth, keyHash);
+    const node = load(ref);
     if (node.kind === KIND_LEAF) return { steps, leaf: node };
     const bit = bitAt(keyHash, depth);
     steps.push({ bit, sibling: childHash(bit === 1 ? node.left : node.right) });
@@ -72,25 +71,14 @@ export function existenceProof(
   return { key, value, leaf: SMT_LEAF_OP, path };
 }
 
-function extremeLeaf(
-  load: NodeLoader,
-  ref: Child,
-  depth: number,
-  path: Uint8Array,
-  side: number,
-): LeafNode | undefined {
+function extremeLeaf(load: NodeLoader, ref: Child, side: number): LeafNode | undefined {
   let current = ref;
-  let currentPath = path;
-  let currentDepth = depth;
   while (current !== null) {
-    const node = load(current, currentDepth, currentPath);
+    const node = load(current);
     if (node.kind === KIND_LEAF) return node;
     // A compact subtree's children are never both empty, so the preferred side falls back to the other.
     const preferred = side === 1 ? node.right : node.left;
-    const bit = preferred !== null ? side : 1 - side;
-    current = bit === 1 ? node.right : node.left;
-    currentPath = withBit(currentPath, currentDepth, bit);
-    currentDepth++;
+    current = preferred ?? (side === 1 ? node.left : node.right);
   }
   return undefined;
 }
@@ -102,22 +90,21 @@ export function neighbourLeaf(
   keyHash: Uint8Array,
   side: number,
 ): LeafNode | undefined {
-  const walk = (ref: Child, depth: number, path: Uint8Array): LeafNode | undefined => {
+  const walk = (ref: Child, depth: number): LeafNode | undefined => {
     if (ref === null) return undefined;
-    const node = load(ref, depth, path);
+    const node = load(ref);
     if (node.kind === KIND_LEAF) {
       const order = compareBytes(node.keyHash, keyHash);
       return (side === 0 ? order < 0 : order > 0) ? node : undefined;
     }
     const bit = bitAt(keyHash, depth);
     const onPath = bit === 1 ? node.right : node.left;
-    const found = walk(onPath, depth + 1, withBit(path, depth, bit));
+    const found = walk(onPath, depth + 1);
     if (found !== undefined || bit !== 1 - side) return found;
     // The path went away from the wanted side: the neighbour is the nearest leaf of the sibling subtree.
-    const sibling = side === 0 ? node.left : node.right;
-    return extremeLeaf(load, sibling, depth + 1, withBit(path, depth, side), 1 - side);
+    return extremeLeaf(load, side === 0 ? node.left : node.right, 1 - side);
   };
-  return walk(root, 0, keyHash);
+  return walk(root, 0);
 }
 
 /** Proof that `leaf` (found in this tree) holds `value`; throws if the stored value does not match. */

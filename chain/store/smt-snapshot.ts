@@ -2,10 +2,10 @@
 // clean restart loads them instead of rebuilding them from state storage (~9 s of CPU at 10^6 keys: every key,
 // value, leaf and inner node hashed again). A snapshot serves only the version it was written at: a node that has
 // committed since (and then crashed) has a stale one, which open ignores and deletes. README.md, "Snapshot file".
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { renameDurably } from "../config/files.ts";
+import { writeFileAtomicWith } from "../config/files.ts";
 import { compareBytes } from "./bytes.ts";
 import { EMPTY_REF, innerSlot, isLeafRef, leafSlot } from "./smt-arena.ts";
 import { HASH_BYTES, MAX_DEPTH } from "./smt-node.ts";
@@ -97,33 +97,32 @@ function writeNodes(tree: MemoryTree, ref: number, out: ChunkWriter): void {
 /** Writes the trees of committed `version` (each store's latest root) to `path`: a temporary file, fsync, rename,
  * directory fsync, so that a crash at any instant leaves the previous file or the new one. */
 export function writeSnapshot(path: string, version: number, stores: readonly SnapshotStore[]): void {
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, "w");
-  try {
-    const out = new ChunkWriter(fd);
-    const [head, headAt] = out.reserve(MAGIC.length + 8 + 2);
-    head.set(MAGIC, headAt);
-    head.writeDoubleLE(version, headAt + MAGIC.length);
-    head.writeUInt16LE(stores.length, headAt + MAGIC.length + 8);
-    for (const { name, tree } of stores) {
-      const nameBytes = Buffer.from(name, "utf8");
-      const [buffer, at] = out.reserve(1 + nameBytes.length + HASH_BYTES);
-      buffer[at] = nameBytes.length;
-      buffer.set(nameBytes, at + 1);
-      buffer.set(tree.hashOf(tree.root), at + 1 + nameBytes.length);
-      writeNodes(tree, tree.root, out);
-      const [end, endAt] = out.reserve(1);
-      end[endAt] = TAG_END;
-    }
-    out.flush();
-    const trailer = Buffer.alloc(4);
-    trailer.writeUInt32LE(out.crc, 0);
-    writeSync(fd, trailer);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameDurably(temporary, path);
+  writeFileAtomicWith(
+    path,
+    (fd) => {
+      const out = new ChunkWriter(fd);
+      const [head, headAt] = out.reserve(MAGIC.length + 8 + 2);
+      head.set(MAGIC, headAt);
+      head.writeDoubleLE(version, headAt + MAGIC.length);
+      head.writeUInt16LE(stores.length, headAt + MAGIC.length + 8);
+      for (const { name, tree } of stores) {
+        const nameBytes = Buffer.from(name, "utf8");
+        const [buffer, at] = out.reserve(1 + nameBytes.length + HASH_BYTES);
+        buffer[at] = nameBytes.length;
+        buffer.set(nameBytes, at + 1);
+        buffer.set(tree.hashOf(tree.root), at + 1 + nameBytes.length);
+        writeNodes(tree, tree.root, out);
+        const [end, endAt] = out.reserve(1);
+        end[endAt] = TAG_END;
+      }
+      out.flush();
+      const trailer = Buffer.alloc(4);
+      trailer.writeUInt32LE(out.crc, 0);
+      writeSync(fd, trailer);
+    },
+    0o644,
+    `${path}.tmp`,
+  );
 }
 
 /** Loads the trees in the snapshot at `path` into `trees` (empty, by store name) if the file is intact, was written

@@ -1,6 +1,7 @@
-// One block's changes to one compact SMT in a single bottom-up pass: the dirty keys are sorted by key hash,
-// split by bit at each depth, and each new node is hashed once. Nothing is written here; the caller collects
-// the new nodes (version === the block's version) afterwards (smt-page.ts collectNewPages).
+// One block's changes to one compact SMT of node objects in a single bottom-up pass: the dirty keys are sorted by
+// key hash, split by bit at each depth, and each new node is hashed once. The in-memory tree (smt-tree.ts) runs the
+// same steps on typed-array slots; this version computes roots from scratch (smt-memory.ts) and is the reference
+// the tree is tested against (test/store/smt-tree.test.ts).
 import {
   bitAt,
   type Child,
@@ -13,7 +14,6 @@ import {
   MAX_DEPTH,
   type NodeRef,
   type SmtNode,
-  withBit,
 } from "./smt-node.ts";
 
 /** A change to one key: valueHash null deletes it. */
@@ -32,10 +32,8 @@ export const PREVIOUS_UNCHANGED = -2;
 
 export interface SmtContext {
   readonly version: number;
-  /** Loads the node `ref` points to at position (depth, path). */
-  load(ref: NodeRef, depth: number, path: Uint8Array): SmtNode;
-  /** Called for every committed node this update replaces, at its position; undefined when nobody prunes. */
-  readonly markStale: ((ref: NodeRef, depth: number, path: Uint8Array) => void) | undefined;
+  /** Loads the node `ref` points to. */
+  load(ref: NodeRef): SmtNode;
 }
 
 function newLeaf(ctx: SmtContext, leaf: LeafNode): NodeRef {
@@ -47,34 +45,21 @@ function newLeafNode(ctx: SmtContext, change: SmtChange, hash: Uint8Array): Leaf
 }
 
 /** A new inner node and its ref in one object (its `node` is itself): a block makes ~15 per write, and two
- * objects each were a fifth of their garbage. Setting `node` to undefined (its page is held raw once committed,
- * smt.ts) drops the children so that the subtree can be collected. */
+ * objects each were a fifth of their garbage. */
 class NewInner implements NodeRef, InnerNode {
   readonly kind = KIND_INNER;
   readonly hash: Uint8Array;
   readonly version: number;
-  left: Child;
-  right: Child;
-  #loaded = true;
+  readonly left: Child;
+  readonly right: Child;
+  node: SmtNode | undefined;
 
   constructor(version: number, left: Child, right: Child) {
     this.hash = hashChildren(left, right);
     this.version = version;
     this.left = left;
     this.right = right;
-  }
-
-  get node(): SmtNode | undefined {
-    return this.#loaded ? this : undefined;
-  }
-
-  set node(node: SmtNode | undefined) {
-    if (node !== undefined && node !== this) throw new Error("SMT: a new inner node is its own node");
-    this.#loaded = node !== undefined;
-    if (node === undefined) {
-      this.left = null;
-      this.right = null;
-    }
+    this.node = this;
   }
 }
 
@@ -116,17 +101,12 @@ function build(ctx: SmtContext, depth: number, leaves: readonly LeafNode[], lo: 
   return newInner(ctx, build(ctx, depth + 1, leaves, lo, mid), build(ctx, depth + 1, leaves, mid, hi));
 }
 
-/** Parent of two updated children at `depth`, collapsing a lone leaf upward (compact layout). */
-function join(ctx: SmtContext, depth: number, path: Uint8Array, left: Child, right: Child): Child {
+/** Parent of two updated children, collapsing a lone leaf upward (compact layout). */
+function join(ctx: SmtContext, left: Child, right: Child): Child {
   if (left === null && right === null) return null;
   const lone = left === null ? right : right === null ? left : undefined;
-  if (lone !== undefined && lone !== null && lone.kind === KIND_LEAF) {
-    // The leaf moves up from depth + 1: its old position becomes stale if it was committed.
-    const leafPath = withBit(path, depth, left === null ? 1 : 0);
-    const leaf = ctx.load(lone, depth + 1, leafPath) as LeafNode;
-    if (lone.version !== ctx.version) ctx.markStale?.(lone, depth + 1, leafPath);
-    return newLeaf(ctx, leaf);
-  }
+  if (lone !== undefined && lone !== null && lone.kind === KIND_LEAF)
+    return newLeaf(ctx, ctx.load(lone) as LeafNode);
   return newInner(ctx, left, right);
 }
 
@@ -175,7 +155,6 @@ function updateLeaf(
   }
   if (!existingPlaced) leaves.push(existing);
   if (unchanged || (leaves.length === 1 && leaves[0] === existing)) return ref;
-  ctx.markStale?.(ref, depth, existing.keyHash);
   return build(ctx, depth, leaves, 0, leaves.length);
 }
 
@@ -201,13 +180,11 @@ export function updateSubtree(
     }
     return build(ctx, depth, leaves, 0, leaves.length);
   }
-  const path = changes[lo]!.keyHash;
-  const node = ctx.load(child, depth, path);
+  const node = ctx.load(child);
   if (node.kind === KIND_LEAF) return updateLeaf(ctx, child, node, depth, changes, lo, hi);
   const mid = splitIndex(changes, lo, hi, depth);
   const left = updateSubtree(ctx, node.left, depth + 1, changes, lo, mid);
   const right = updateSubtree(ctx, node.right, depth + 1, changes, mid, hi);
   if (left === node.left && right === node.right) return child;
-  if (child.version !== ctx.version) ctx.markStale?.(child, depth, path);
-  return join(ctx, depth, path, left, right);
+  return join(ctx, left, right);
 }

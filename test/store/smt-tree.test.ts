@@ -62,14 +62,7 @@ test("same roots, previous versions and proofs as the node-object update over a 
       writes.set(toHex(key), [key, value]);
     }
     const expected = changesOf(writes);
-    objectRoot = updateSubtree(
-      { version, load: loadObject, markStale: undefined },
-      objectRoot,
-      0,
-      expected,
-      0,
-      expected.length,
-    );
+    objectRoot = updateSubtree({ version, load: loadObject }, objectRoot, 0, expected, 0, expected.length);
     const actual = changesOf(writes);
     const prepared = tree.prepare(actual, version);
     // A dropped prepare changes nothing.
@@ -119,14 +112,7 @@ test("a tree loaded from leaves has the root of the same set built by updates", 
     entries.map(([key, value]) => [toHex(key), [key, value] as [Uint8Array, Uint8Array]]),
   );
   const changes = changesOf(writes);
-  const root = updateSubtree(
-    { version: 0, load: loadObject, markStale: undefined },
-    null,
-    0,
-    changes,
-    0,
-    changes.length,
-  );
+  const root = updateSubtree({ version: 0, load: loadObject }, null, 0, changes, 0, changes.length);
   t.true(bytesEqual(loaded.hashOf(loaded.root), childHash(root)));
   // The loaded leaves carry their value version: rewriting a key reports it.
   const again = changesOf(new Map([[toHex(entries[0]![0]), [entries[0]![0], Uint8Array.of(1, 2, 3)]]]));
