@@ -15,7 +15,10 @@ import type {
   Header,
   Validator,
 } from "../types/block.ts";
-import { formatTimestamp, ZERO_TIME_TEXT } from "./timestamp.ts";
+import { formatTimestamp, GO_ZERO_TIME } from "../types/time.ts";
+
+/** Go's zero time.Time as CometBFT prints it for absent commit signatures: 0001-01-01T00:00:00Z. */
+const ZERO_TIME_TEXT = formatTimestamp(GO_ZERO_TIME);
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

@@ -1,6 +1,7 @@
 // Node and application info routes: status, health, abci_info, abci_query, genesis,
 // consensus_params, validators, net_info, num_unconfirmed_txs, unconfirmed_txs.
 import { toBase64 } from "../crypto/hash.ts";
+import { formatTimestamp } from "../types/time.ts";
 import type { RpcMethod } from "./context.ts";
 import { internalError, invalidParams } from "./errors.ts";
 import {
@@ -14,7 +15,6 @@ import {
 } from "./json.ts";
 import { checkPage, resolveHeight, resolvePage, resolvePerPage } from "./paging.ts";
 import { optionalBoolean, optionalHexBytes, optionalInteger, requiredString } from "./params.ts";
-import { formatTimestamp } from "./timestamp.ts";
 
 /** The CometBFT version we speak. cosmjs picks its client by this prefix (cosmjs-rpc.md §1). */
 export const COMETBFT_VERSION = "0.38.17";
