@@ -51,6 +51,9 @@ export interface DevnetBenchOptions {
   accounts?: number;
   /** broadcast_tx_sync requests of one account in flight at most (DEFAULT_ACCOUNT_DEPTH). */
   accountDepth?: number;
+  /** Broadcast to the first this many nodes only (default all): the others then take txs by gossip
+   * alone, so a profile of one shows a validator without RPC ingress. */
+  rpcNodes?: number;
   /** When set, each node logs at debug level (per-block timings) to `<logDir>/<moniker>.log` (diagnosis of stalls). */
   logDir?: string;
   /** When set, each node writes a V8 CPU profile to `<cpuProfileDir>/<moniker>/` when it stops. */
@@ -195,6 +198,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
   const warmup = options.warmupSeconds ?? 5;
   const accountCount = options.accounts ?? 400;
   const depth = options.accountDepth ?? DEFAULT_ACCOUNT_DEPTH;
+  const rpcNodes = Math.min(validators, options.rpcNodes ?? validators);
   const keys = Array.from({ length: accountCount }, () => new Uint8Array(randomBytes(32)));
   const addresses = keys.map((key) => encodeAddress(secp256k1Address(secp256k1PublicKey(key)), "sensor"));
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-devnet-"));
@@ -343,8 +347,8 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
         const sequence = state.next++;
         state.inflight++;
         const { body, hash } = signed[account]![sequence]!;
-        const node = account % urls.length;
-        const connection = connections[node]![Math.floor(account / urls.length) % CONNECTIONS_PER_NODE]!;
+        const node = account % rpcNodes;
+        const connection = connections[node]![Math.floor(account / rpcNodes) % CONNECTIONS_PER_NODE]!;
         sent++;
         // From the request, not its answer: a client waits for checkTx too (up to seconds on a busy node).
         const requestedAt = performance.now();
@@ -517,6 +521,7 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
     ["--validators", "validators"],
     ["--accounts", "accounts"],
     ["--depth", "accountDepth"],
+    ["--rpc-nodes", "rpcNodes"],
   ] as const) {
     const v = value(flag);
     if (v !== undefined) options[key] = v;
