@@ -495,13 +495,23 @@ async function generatorAgainstPlainBroker(
   mosquitto: string | undefined,
   count: number,
   seconds: number,
+  warmupSeconds: number,
   processes: number,
 ): Promise<DeviceLoadSummary> {
   const { port, child } = await startRelayBroker(dir, mosquitto);
   try {
     const keysFile = join(dir, "plain-keys.json");
     saveKeysFile(keysFile, generateDevices("D035", count));
-    return await runDeviceLoad({ port, chainId: "none", keysFile, count, rate: 1, seconds, processes });
+    return await runDeviceLoad({
+      port,
+      chainId: "none",
+      keysFile,
+      count,
+      rate: 1,
+      seconds,
+      warmupSeconds,
+      processes,
+    });
   } finally {
     child.kill("SIGTERM");
   }
@@ -533,6 +543,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
       mosquitto,
       o.devices,
       o.seconds,
+      o.warmup,
       o.generatorProcesses,
     );
     console.error("bridge bench: ceilings measured; one node, throughput run");
