@@ -2,7 +2,7 @@
 // against one real node process: StargateClient's sequence, balances and staking calls, a QueryClient
 // with the auth, bank and tx extensions (simulate), and a tx broadcast with broadcastTxSync then found
 // with getTx.
-import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signing";
+import type { EncodeObject } from "@cosmjs/proto-signing";
 import {
   QueryClient,
   SigningStargateClient,
@@ -21,7 +21,7 @@ import {
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { GetTxsEventRequest, GetTxsEventResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { CHAIN_ID, DENOM, faucetWallet, nodePerFile } from "../helpers/node-process.ts";
+import { CHAIN_ID, DENOM, faucetWallet, freshAddress, nodePerFile } from "../helpers/node-process.ts";
 
 const chain = nodePerFile(test);
 /** Polls of getTx after broadcastTxSync, 250 ms apart: a block is ~1 s, a loaded machine may take
@@ -29,11 +29,6 @@ const chain = nodePerFile(test);
 const MAX_GET_TX_POLLS = 240;
 /** What SigningStargateClient's fee "auto" multiplies a simulation by. */
 const AUTO_GAS_MULTIPLIER = 1.4;
-
-async function freshAddress(): Promise<string> {
-  const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
-  return (await wallet.getAccounts())[0]!.address;
-}
 
 async function queryClient() {
   const comet = await Comet38Client.connect(chain.node.rpcUrl);

@@ -1,8 +1,5 @@
-// The `sensorchain` CLI's client verbs against a real node: keys, tx bank send (explicit fee and
-// --gas auto), query bank balances, query block, query tx, status.
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import test from "ava";
-import { CHAIN_ID, cli, DENOM, FAUCET_MNEMONIC, nodePerFile } from "../helpers/node-process.ts";
+import { CHAIN_ID, cli, DENOM, FAUCET_MNEMONIC, freshAddress, nodePerFile } from "../helpers/node-process.ts";
 
 const chain = nodePerFile(test);
 
@@ -22,11 +19,6 @@ const common = () => [
   "--output",
   "json",
 ];
-
-async function recipient(): Promise<string> {
-  const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
-  return (await wallet.getAccounts())[0]!.address;
-}
 
 test.serial("keys show gives the faucet address", async (t) => {
   const { stdout } = await cli([
@@ -48,7 +40,7 @@ test.serial("status reports the chain", async (t) => {
 });
 
 test.serial("tx bank send with explicit fees, then query balances and the tx", async (t) => {
-  const to = await recipient();
+  const to = await freshAddress();
   const { stdout } = await cli([
     "tx",
     "bank",
@@ -74,7 +66,7 @@ test.serial("tx bank send with explicit fees, then query balances and the tx", a
 });
 
 test.serial("tx bank send with --gas auto", async (t) => {
-  const to = await recipient();
+  const to = await freshAddress();
   const { stdout } = await cli([
     "tx",
     "bank",

@@ -1,16 +1,10 @@
 // Acceptance: unmodified cosmjs clients against a real node process.
 
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { assertIsDeliverTxSuccess, GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import test from "ava";
-import { CHAIN_ID, DENOM, faucetWallet, nodePerFile } from "../helpers/node-process.ts";
+import { CHAIN_ID, DENOM, faucetWallet, freshAddress, nodePerFile } from "../helpers/node-process.ts";
 
 const chain = nodePerFile(test);
-
-async function freshRecipient(): Promise<string> {
-  const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
-  return (await wallet.getAccounts())[0]!.address;
-}
 
 test.serial("StargateClient reads chain id, height, account, balances and blocks", async (t) => {
   const client = await StargateClient.connect(chain.node.rpcUrl);
@@ -28,7 +22,7 @@ test.serial("StargateClient reads chain id, height, account, balances and blocks
     all.map((coin) => coin.denom),
     [DENOM],
   );
-  const unknown = await client.getAccount(await freshRecipient());
+  const unknown = await client.getAccount(await freshAddress());
   t.is(unknown, null);
   const block = await client.getBlock(1);
   t.is(block.header.height, 1);
@@ -43,7 +37,7 @@ test.serial("SigningStargateClient sends with an explicit fee; getTx and searchT
   const client = await SigningStargateClient.connectWithSigner(chain.node.rpcUrl, wallet, {
     broadcastPollIntervalMs: 200,
   });
-  const recipient = await freshRecipient();
+  const recipient = await freshAddress();
   const before = BigInt((await client.getBalance(address, DENOM)).amount);
   const fee = { amount: [{ denom: DENOM, amount: "5000" }], gas: "200000" };
   const result = await client.sendTokens(
@@ -77,7 +71,7 @@ test.serial('SigningStargateClient sends with fee "auto" (Simulate)', async (t) 
     gasPrice: GasPrice.fromString(`0.025${DENOM}`),
     broadcastPollIntervalMs: 200,
   });
-  const recipient = await freshRecipient();
+  const recipient = await freshAddress();
   const gas = await client.simulate(
     address,
     [

@@ -69,6 +69,12 @@ export async function faucetWallet(): Promise<{ wallet: DirectSecp256k1HdWallet;
   return { wallet, address: account!.address };
 }
 
+/** The address of a new random account: a recipient, or an account the chain has never seen. */
+export async function freshAddress(): Promise<string> {
+  const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "sensor" });
+  return (await wallet.getAccounts())[0]!.address;
+}
+
 export interface TestHome {
   home: string;
   faucetAddress: string;
