@@ -72,6 +72,21 @@ async function faucetClient(t: ExecutionContext) {
   return { client, address };
 }
 
+/** The faucet sends `amount` usensor to `recipient` (default: a fresh address) with fee "auto"; the tx
+ * succeeded. */
+async function faucetSends(
+  t: ExecutionContext,
+  amount: string,
+  options: { recipient?: string; memo?: string } = {},
+) {
+  const { client, address } = await faucetClient(t);
+  const recipient = options.recipient ?? (await freshAddress());
+  const coins = [{ denom: DENOM, amount }];
+  const result = await client.sendTokens(address, recipient, coins, "auto", options.memo ?? "");
+  assertIsDeliverTxSuccess(result);
+  return { client, address, recipient, result };
+}
+
 async function queryClient(t: ExecutionContext) {
   const comet = await Comet38Client.connect(chain.node.rpcUrl);
   t.teardown(() => comet.disconnect());
@@ -108,11 +123,8 @@ test.serial(
 test.serial(
   "sendTokens with a memo: the tx keeps it; searchTx by sender and height together finds it",
   async (t) => {
-    const { client, address } = await faucetClient(t);
-    const recipient = await freshAddress();
     const memo = "invoice 2026-11 / meter D035_0007";
-    const result = await client.sendTokens(address, recipient, [{ denom: DENOM, amount: "5" }], "auto", memo);
-    assertIsDeliverTxSuccess(result);
+    const { client, address, recipient, result } = await faucetSends(t, "5", { memo });
     const found = await client.getTx(result.transactionHash);
     t.is(decodeTxRaw(found!.tx).body.memo, memo);
     const query = await queryClient(t);
@@ -133,14 +145,7 @@ test.serial(
 test.serial(
   "getBlock(h) holds the tx's bytes under its block id; getBlock() and getHeight follow the chain",
   async (t) => {
-    const { client, address } = await faucetClient(t);
-    const result = await client.sendTokens(
-      address,
-      await freshAddress(),
-      [{ denom: DENOM, amount: "7" }],
-      "auto",
-    );
-    assertIsDeliverTxSuccess(result);
+    const { client, result } = await faucetSends(t, "7");
     const block = await client.getBlock(result.height);
     t.is(block.header.height, result.height);
     t.is(block.header.chainId, await client.getChainId());
@@ -198,8 +203,7 @@ test.serial("Comet38Client over the WebSocket: subscribeNewBlock and subscribeTx
   // The subscription is registered once the node answered it: a request after it on the same socket
   // is answered after it.
   await ws.status();
-  const { client, address } = await faucetClient(t);
-  const result = await client.sendTokens(address, recipient, [{ denom: DENOM, amount: "3" }], "auto");
+  const { result } = await faucetSends(t, "3", { recipient });
   const [event] = await pushed;
   t.is(sha256Hex(event!.tx), result.transactionHash);
   t.is(event!.height, result.height);
@@ -244,15 +248,7 @@ test.serial.failing("auth Accounts pages through every account (limit, next_key,
 });
 
 test.serial("CLI query block prints CometBFT's block result; query tx finds the tx by hash", async (t) => {
-  const { client, address } = await faucetClient(t);
-  const result = await client.sendTokens(
-    address,
-    await freshAddress(),
-    [{ denom: DENOM, amount: "9" }],
-    "auto",
-    "cli",
-  );
-  assertIsDeliverTxSuccess(result);
+  const { result } = await faucetSends(t, "9", { memo: "cli" });
   const node = ["--node", chain.node.rpcUrl];
   const block = await cliJson(chain.home.home, ["query", "block", String(result.height), ...node]);
   t.is(block.block.header.height, String(result.height));
@@ -275,10 +271,7 @@ test.serial("CLI query block prints CometBFT's block result; query tx finds the 
 // timestamp, no "@type" on the tx, the messages' fields in cosmjs' camelCase (fromAddress), signer
 // infos with only their sequence, and event attributes without index.
 test.serial.failing("CLI query tx prints the SDK's TxResponse JSON as simd does", async (t) => {
-  const { client, address } = await faucetClient(t);
-  const recipient = await freshAddress();
-  const result = await client.sendTokens(address, recipient, [{ denom: DENOM, amount: "4" }], "auto");
-  assertIsDeliverTxSuccess(result);
+  const { address, recipient, result } = await faucetSends(t, "4");
   const tx = await cliJson(chain.home.home, [
     "query",
     "tx",
