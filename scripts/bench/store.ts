@@ -57,10 +57,14 @@ export interface StoreBenchRow {
   leveldbMicrosecondsPerWrite: number;
   /** LevelDB getSync calls per committed write (state-storage reads; format 4 read SMT pages too). */
   getSyncPerWrite: number;
-  /** RSS split (Linux): anonymous memory, and file pages mapped by LevelDB (it mmaps up to 1,000 table files;
-   * clean page cache that the kernel can reclaim). */
+  /** RSS split (Linux): anonymous memory, and file-backed pages: the node binary's text and LevelDB's table files,
+   * which it mmaps for reads (up to 1,000; clean page cache that the kernel can reclaim). Tables show while a
+   * compaction reads them (the fill leaves one to do) and where reads touched them. */
   rssAnonMegabytes: number;
   rssFileMegabytes: number;
+  rssLeveldbTablesMegabytes: number;
+  /** V8's heap as committed (young and old generation), beside heapUsedMegabytes. */
+  heapCommittedMegabytes: number;
   /** Opening the filled database (the store rebuilds its trees from state storage then): wall seconds, and CPU seconds of
    * all threads. */
   openSeconds: number;
@@ -189,14 +193,22 @@ function threadTicks(): { gcHelpers: number; other: number } {
 /** Linux clock ticks per second (USER_HZ). */
 const TICKS_PER_SECOND = 100;
 
-function rssSplit(): { anon: number; file: number } {
+/** RSS split (Linux, MB): anonymous memory, file-backed pages, and of those the LevelDB table files mapped for
+ * reads (the rest is mostly the node binary's text). */
+function rssSplit(): { anon: number; file: number; tables: number } {
   try {
     const status = readFileSync("/proc/self/status", "utf8");
     const kilobytes = (field: string) =>
       Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
-    return { anon: kilobytes("RssAnon") / 1000, file: kilobytes("RssFile") / 1000 };
+    let tables = 0;
+    let inTable = false;
+    for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+      if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inTable = line.endsWith(".ldb");
+      else if (inTable && line.startsWith("Rss:")) tables += Number(/(\d+)/.exec(line)?.[1] ?? 0);
+    }
+    return { anon: kilobytes("RssAnon") / 1000, file: kilobytes("RssFile") / 1000, tables: tables / 1000 };
   } catch {
-    return { anon: Number.NaN, file: Number.NaN };
+    return { anon: Number.NaN, file: Number.NaN, tables: Number.NaN };
   }
 }
 
@@ -323,6 +335,8 @@ async function measureFilled(
       getSyncPerWrite: getSyncs / (blocks * blockWrites),
       rssAnonMegabytes: split.anon,
       rssFileMegabytes: split.file,
+      rssLeveldbTablesMegabytes: split.tables,
+      heapCommittedMegabytes: memory.heapTotal / 1e6,
       openSeconds,
       openCpuSeconds: (openCpu.user + openCpu.system) / 1e6,
       snapshotSeconds,
@@ -358,8 +372,9 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
     `keys ${fmt(row.keys).padStart(9)}: committed writes ${fmt(row.writesPerSecond).padStart(7)}/s ` +
       `(${((row.writesPerSecond / leveldb) * 100).toFixed(1)}% of LevelDB puts, ${(sha / row.writesPerSecond).toFixed(1)} sha256-times per write), ` +
       `proofs ${fmt(row.proofsPerSecond).padStart(6)}/s, RSS ${row.rssMegabytes.toFixed(0)} MB ` +
-      `(anon ${row.rssAnonMegabytes.toFixed(0)}, LevelDB mmap ${row.rssFileMegabytes.toFixed(0)}; ` +
-      `heap ${row.heapUsedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}), ` +
+      `(anon ${row.rssAnonMegabytes.toFixed(0)}, files ${row.rssFileMegabytes.toFixed(0)} of which LevelDB tables ` +
+      `${row.rssLeveldbTablesMegabytes.toFixed(0)}; V8 heap ${row.heapUsedMegabytes.toFixed(0)} used of ` +
+      `${row.heapCommittedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}), ` +
       `per write: ${row.operationsPerWrite.toFixed(1)} LevelDB ops of ${fmt(row.bytesPerWrite)} B, ` +
       `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU (main thread ${row.mainThreadMicrosecondsPerWrite.toFixed(0)}, ` +
       `GC helpers ${row.gcHelperMicrosecondsPerWrite.toFixed(0)}, LevelDB + libuv ${row.leveldbMicrosecondsPerWrite.toFixed(0)}), ` +
