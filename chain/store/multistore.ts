@@ -25,8 +25,13 @@ import { multistoreRoot, type StoreRoot } from "./simple-merkle.ts";
 import { type Child, childHash, decodeRef } from "./smt-node.ts";
 import type { NodeLoader } from "./smt-proof.ts";
 import { readSnapshot, snapshotPath, writeSnapshot } from "./smt-snapshot.ts";
-import { DEFAULT_RETAINED_VERSIONS, MemoryTree, type PreparedTree } from "./smt-tree.ts";
-import { PREVIOUS_UNCHANGED, type SmtChange } from "./smt-update.ts";
+import {
+  DEFAULT_RETAINED_VERSIONS,
+  MemoryTree,
+  PREVIOUS_UNCHANGED,
+  type PreparedTree,
+  type SmtChange,
+} from "./smt-tree.ts";
 import { type LatestWrites, StateStorage } from "./state-storage.ts";
 import { loadLatestTree, loadPastTree } from "./tree-load.ts";
 import {

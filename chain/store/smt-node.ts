@@ -70,11 +70,6 @@ export function hashInner(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256Of65(innerPreimage);
 }
 
-/** hashInner of two children (an empty one hashes as 32 zero bytes). */
-export function hashChildren(left: Child, right: Child): Uint8Array {
-  return hashInner(childHash(left), childHash(right));
-}
-
 export function childHash(child: Child): Uint8Array {
   return child === null ? EMPTY_HASH : child.hash;
 }

@@ -1,13 +1,14 @@
 // One module store's compact SMT held in memory (format 5): the latest version and a window of recent ones, in
 // typed-array slots (smt-arena.ts). Same hashing and shape as ever (ICS-23 SmtSpec, history independent, README).
-// A block's writes are applied in one bottom-up pass over the changes sorted by key hash (as smt-update.ts does
-// with node objects); new nodes go to fresh slots (path copying), so every node reachable from a committed root
+// A block's writes are applied in one bottom-up pass over the changes sorted by key hash (as the reference update on
+// node objects in test/store/smt-reference.ts does); new nodes go to fresh slots (path copying), so every node reachable from a committed root
 // stays as it is. A node replaced at version v is reachable only from versions < v: its slot is freed once no
 // retained version is below v.
 import { compareBytes } from "./bytes.ts";
 import { sha256Of65Into } from "./sha256-node-hash.ts";
 import { EMPTY_REF, innerSlot, isLeafRef, leafSlot, NodeArena } from "./smt-arena.ts";
 import {
+  bitAt,
   type Child,
   encodeRef,
   HASH_BYTES,
@@ -18,8 +19,21 @@ import {
   type SmtNode,
 } from "./smt-node.ts";
 import type { NodeLoader } from "./smt-proof.ts";
-import { PREVIOUS_ABSENT, PREVIOUS_UNCHANGED, type SmtChange, splitIndex } from "./smt-update.ts";
 import { StoreError } from "./types.ts";
+
+/** A change to one key: valueHash null deletes it. */
+export interface SmtChange {
+  readonly keyHash: Uint8Array;
+  readonly key: Uint8Array;
+  readonly valueHash: Uint8Array | null;
+  /** Set by the update: the version that wrote the key's value before this change, PREVIOUS_ABSENT if there was
+   * none, or PREVIOUS_UNCHANGED when the change changes nothing (the same value, or a delete of an absent key).
+   * State storage writes its entries from this, so a block needs no state-storage read per write. */
+  previous?: number;
+}
+
+export const PREVIOUS_ABSENT = -1;
+export const PREVIOUS_UNCHANGED = -2;
 
 /** Committed versions whose trees stay in memory for proofs (latest included), by default. Each costs the nodes a
  * block replaced: ~20,000 slots (~1 MB) for a block of 2,000 writes at 10^6 keys. */
@@ -277,7 +291,7 @@ export class MemoryTree {
     this.#arena.compactKeys();
   }
 
-  // The batched update (the same steps as smt-update.ts, on slots).
+  // The batched update (the steps of test/store/smt-reference.ts, on slots).
 
   #update(ref: number, depth: number, lo: number, hi: number): number {
     if (lo >= hi) return ref;
@@ -511,4 +525,21 @@ function compareAt(bytes: Uint8Array, at: number, hash: Uint8Array): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/** First index in [lo, hi) whose key hash has bit `depth` set (the items are sorted by key hash). */
+export function splitIndex(
+  items: readonly { keyHash: Uint8Array }[],
+  lo: number,
+  hi: number,
+  depth: number,
+): number {
+  let low = lo;
+  let high = hi;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (bitAt(items[mid]!.keyHash, depth) === 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -14,7 +14,7 @@ import {
   writeU64,
 } from "./keys.ts";
 import { LatestCache, type LatestEntry } from "./latest-cache.ts";
-import { PREVIOUS_UNCHANGED } from "./smt-update.ts";
+import { PREVIOUS_UNCHANGED } from "./smt-tree.ts";
 import { staleListOperation } from "./stale-list.ts";
 import { type IterateRange, StoreError } from "./types.ts";
 
@@ -25,7 +25,7 @@ const VERSION_BYTES = 8;
 export interface SsChange {
   readonly key: Uint8Array;
   readonly value: Uint8Array | undefined;
-  /** Version that wrote the value being replaced, or PREVIOUS_ABSENT / PREVIOUS_UNCHANGED (smt-update.ts). */
+  /** Version that wrote the value being replaced, or PREVIOUS_ABSENT / PREVIOUS_UNCHANGED (smt-tree.ts). */
   readonly previous: number;
 }
 

@@ -7,9 +7,9 @@ import test from "ava";
 import { bytesEqual } from "../../chain/crypto/hash.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import { multistoreRoot } from "../../chain/store/simple-merkle.ts";
-import { smtRootOf } from "../../chain/store/smt-memory.ts";
 import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import { collect, openDb, tempDir } from "./helpers.ts";
+import { smtRootOf } from "./smt-reference.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../..");

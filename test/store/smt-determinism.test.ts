@@ -5,9 +5,9 @@ import { bytesEqual, toHex } from "../../chain/crypto/hash.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import { SENTINEL_KEY, SENTINEL_VALUE } from "../../chain/store/sentinel.ts";
 import { multistoreRoot } from "../../chain/store/simple-merkle.ts";
-import { smtRootOf } from "../../chain/store/smt-memory.ts";
 import { hashLeaf, sha256 } from "../../chain/store/smt-node.ts";
 import { seededRandom, tempDb, text } from "./helpers.ts";
+import { smtRootOf } from "./smt-reference.ts";
 
 type Entry = [Uint8Array, Uint8Array];
 

@@ -1,4 +1,4 @@
-// The in-memory tree (format 5, chain/store/smt-tree.ts) against the node-object update (smt-update.ts, the format-4
+// The in-memory tree (format 5, chain/store/smt-tree.ts) against the node-object update (smt-reference.ts, the format-4
 // algorithm): a seeded random workload of inserts, updates and deletes gives the same root at every version, the
 // same `previous` for every write, and byte-identical proofs at the latest and at retained past versions.
 import test from "ava";
@@ -9,9 +9,9 @@ import { proveInTree } from "../../chain/store/prove.ts";
 import { sha256Of } from "../../chain/store/sha256-node-hash.ts";
 import { type Child, childHash, type NodeRef } from "../../chain/store/smt-node.ts";
 import type { NodeLoader } from "../../chain/store/smt-proof.ts";
-import { MemoryTree } from "../../chain/store/smt-tree.ts";
-import { PREVIOUS_UNCHANGED, type SmtChange, updateSubtree } from "../../chain/store/smt-update.ts";
+import { MemoryTree, PREVIOUS_UNCHANGED, type SmtChange } from "../../chain/store/smt-tree.ts";
 import { seededRandom } from "./helpers.ts";
+import { updateSubtree } from "./smt-reference.ts";
 
 const loadObject = (ref: NodeRef) => {
   if (ref.node === undefined) throw new Error("object tree has no unloaded nodes");

@@ -7,11 +7,11 @@ import { iterateKeys } from "../../chain/store/db.ts";
 import { encodeStorePrefix, META, ssLatestKey } from "../../chain/store/keys.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import { multistoreRoot } from "../../chain/store/simple-merkle.ts";
-import { smtRootOf } from "../../chain/store/smt-memory.ts";
 import { SNAPSHOT_FILE } from "../../chain/store/smt-snapshot.ts";
 import type { CacheMultiStore } from "../../chain/store/types.ts";
 import { verifyChainedMembership, verifyChainedNonMembership } from "../../light-client/ics23/index.ts";
 import { collect, openDb, seededRandom, tempDb, tempDir } from "./helpers.ts";
+import { smtRootOf } from "./smt-reference.ts";
 
 const STORES = ["main", "other"];
 const BINARY = { keyEncoding: "view", valueEncoding: "view" } as const;

@@ -1,11 +1,13 @@
-// One block's changes to one compact SMT of node objects in a single bottom-up pass: the dirty keys are sorted by
-// key hash, split by bit at each depth, and each new node is hashed once. The in-memory tree (smt-tree.ts) runs the
-// same steps on typed-array slots; this version computes roots from scratch (smt-memory.ts) and is the reference
-// the tree is tested against (test/store/smt-tree.test.ts).
+// The reference SMT update on node objects (formats 1-4's algorithm): one block's changes to one compact SMT in a
+// single bottom-up pass (the dirty keys sorted by key hash, split by bit at each depth, each new node hashed once).
+// The node's in-memory tree (chain/store/smt-tree.ts) runs the same steps on typed-array slots and is tested against
+// this (smt-tree.test.ts); smtRootOf computes a key/value set's root from scratch (crash and determinism tests).
+import { compareBytes } from "../../chain/store/bytes.ts";
+import { SENTINEL_KEY, SENTINEL_VALUE } from "../../chain/store/sentinel.ts";
 import {
-  bitAt,
   type Child,
-  hashChildren,
+  childHash,
+  hashInner,
   hashLeaf,
   type InnerNode,
   KIND_INNER,
@@ -14,21 +16,14 @@ import {
   MAX_DEPTH,
   type NodeRef,
   type SmtNode,
-} from "./smt-node.ts";
-
-/** A change to one key: valueHash null deletes it. */
-export interface SmtChange {
-  readonly keyHash: Uint8Array;
-  readonly key: Uint8Array;
-  readonly valueHash: Uint8Array | null;
-  /** Set by the update: the version that wrote the key's value before this change, PREVIOUS_ABSENT if there was
-   * none, or PREVIOUS_UNCHANGED when the change changes nothing (the same value, or a delete of an absent key).
-   * State storage writes its entries from this, so a block needs no state-storage read per write. */
-  previous?: number;
-}
-
-export const PREVIOUS_ABSENT = -1;
-export const PREVIOUS_UNCHANGED = -2;
+  sha256,
+} from "../../chain/store/smt-node.ts";
+import {
+  PREVIOUS_ABSENT,
+  PREVIOUS_UNCHANGED,
+  type SmtChange,
+  splitIndex,
+} from "../../chain/store/smt-tree.ts";
 
 export interface SmtContext {
   readonly version: number;
@@ -55,7 +50,7 @@ class NewInner implements NodeRef, InnerNode {
   node: SmtNode | undefined;
 
   constructor(version: number, left: Child, right: Child) {
-    this.hash = hashChildren(left, right);
+    this.hash = hashInner(childHash(left), childHash(right));
     this.version = version;
     this.left = left;
     this.right = right;
@@ -73,23 +68,6 @@ function compareHashes(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return 0;
-}
-
-/** First index in [lo, hi) whose key hash has bit `depth` set (the items are sorted). */
-export function splitIndex(
-  items: readonly { keyHash: Uint8Array }[],
-  lo: number,
-  hi: number,
-  depth: number,
-): number {
-  let low = lo;
-  let high = hi;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (bitAt(items[mid]!.keyHash, depth) === 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 /** Subtree of the given leaves (sorted, distinct key hashes) rooted at `depth`. */
@@ -187,4 +165,21 @@ export function updateSubtree(
   const right = updateSubtree(ctx, node.right, depth + 1, changes, mid, hi);
   if (left === node.left && right === node.right) return child;
   return join(ctx, left, right);
+}
+
+/** The root of a set of key/values computed from scratch, with the store's sentinel leaf unless told otherwise. */
+export function smtRootOf(
+  entries: Iterable<readonly [Uint8Array, Uint8Array]>,
+  withSentinel = true,
+): Uint8Array {
+  const changes: SmtChange[] = [];
+  for (const [key, value] of entries) changes.push({ keyHash: sha256(key), key, valueHash: sha256(value) });
+  if (withSentinel)
+    changes.push({ keyHash: sha256(SENTINEL_KEY), key: SENTINEL_KEY, valueHash: sha256(SENTINEL_VALUE) });
+  changes.sort((a, b) => compareBytes(a.keyHash, b.keyHash));
+  const load = (ref: NodeRef): SmtNode => {
+    if (ref.node === undefined) throw new Error("in-memory tree has no unloaded nodes");
+    return ref.node;
+  };
+  return childHash(updateSubtree({ version: 0, load }, null, 0, changes, 0, changes.length));
 }
