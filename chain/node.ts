@@ -292,6 +292,8 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       metrics,
       logger,
       onError,
+      // Txs admitted during the height go out in one batch, in time for the next proposer's reap.
+      onDecided: () => txGossip.flush(),
       onEvidence: (evidence) => {
         logger.warn(
           {

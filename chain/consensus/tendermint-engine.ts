@@ -86,6 +86,9 @@ export interface TendermintEngineOptions {
   onEvidence?: (evidence: DuplicateVoteEvidence) => void;
   /** Called for every message the machine rejects (bad signature, ...): peer scoring, metrics. */
   onRejected?: (reason: string) => void;
+  /** Called when a height is decided, before its block is executed (the node publishes its pending
+   * tx batch then, so the next proposer holds those txs when it reaps). */
+  onDecided?: (height: bigint) => void;
 }
 
 type QueueItem = { input: Input; wal: WalInput | undefined; from?: PeerId };
@@ -534,6 +537,7 @@ export class TendermintEngine implements ConsensusEngine {
     const decidedAtMs = clockMs(this.#o.clock);
     const started = performance.now();
     const marks = this.#marks;
+    this.#o.onDecided?.(height);
     const next = await this.#o.executor.applyBlock(
       this.#chainState,
       proposed.block,

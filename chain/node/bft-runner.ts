@@ -24,6 +24,12 @@ export const STARTUP_PEER_WAIT_MS = 3_000;
 /** Polls of the peers' heights in which we stayed behind without progress before resyncing (a full
  * node that missed a height's votes is exactly one block behind forever otherwise). */
 const STALLED_POLLS_BEFORE_RESYNC = 3;
+/** Status polls skipped in a row while the engine decides heights: a poll opens a stream to every
+ * peer (a blocksync request each side, noise and yamux frames) every STATUS_POLL_INTERVAL_MS, ~1-2% of
+ * a loaded validator's main thread, and a node that decides heights keeps up with its peers. Heights
+ * decided from catch-up commits also count, so a node that advances but stays far behind is still
+ * polled at least every (this + 1) intervals and goes back to block sync then. */
+const MAX_SKIPPED_STATUS_POLLS = 4;
 
 export interface BftRunnerOptions {
   executor: BlockExecutor;
@@ -42,6 +48,8 @@ export interface BftRunnerOptions {
   logger: EngineLogger;
   onError: (error: unknown) => void;
   onEvidence?: (evidence: DuplicateVoteEvidence) => void;
+  /** TendermintEngineOptions.onDecided. */
+  onDecided?: (height: bigint) => void;
 }
 
 export class BftRunner {
@@ -146,6 +154,7 @@ export class BftRunner {
         if (reason === "input queue full") o.metrics.engineInputsDropped++;
         else o.metrics.engineRejected++;
       },
+      ...(o.onDecided === undefined ? {} : { onDecided: o.onDecided }),
     });
   }
 
@@ -182,10 +191,18 @@ export class BftRunner {
   /** Returns when the node has fallen behind its peers (or on stop). */
   async #watch(engine: TendermintEngine): Promise<void> {
     let stalledPolls = 0;
+    let skippedPolls = 0;
     let lastHeight = engine.state.lastBlockHeight;
     while (!this.#stopped) {
       await this.#sleep(STATUS_POLL_INTERVAL_MS);
       if (this.#stopped) return;
+      if (engine.state.lastBlockHeight > lastHeight && skippedPolls < MAX_SKIPPED_STATUS_POLLS) {
+        skippedPolls++;
+        stalledPolls = 0;
+        lastHeight = engine.state.lastBlockHeight;
+        continue;
+      }
+      skippedPolls = 0;
       const statuses = await this.#o.syncer.peerStatuses(this.#wake.signal);
       if (statuses.length === 0) continue;
       const best = bestHeight(statuses);

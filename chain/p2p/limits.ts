@@ -16,12 +16,17 @@ export const MAX_EVIDENCE_MESSAGE_BYTES = 16 * 1024;
 export const MAX_TXS_PER_BATCH = 256;
 /** Bytes per tx batch (sum of tx lengths): keeps one batch well below MAX_GOSSIP_MESSAGE_BYTES. */
 export const MAX_TX_BATCH_BYTES = 1024 * 1024;
-/** How long an accepted tx waits for companions before its batch is published, ms. Each batch costs
- * every validator a gossip message (receive, IDONTWANTs, a verification job, a lock turn) whatever its
- * size: 4 hosts gossiping 150 tx/s each spent 483-495 µs CPU per received tx at 25 ms (~4 txs a
- * batch), 277-307 at 100 ms, 165-210 at 250 ms (load 17-20). 100 ms delays a tx by ≤ 1/10 of a 1 s
- * block on its way to the proposer. */
-export const TX_BATCH_FLUSH_INTERVAL_MS = 100;
+/** How long an accepted tx waits for companions at most before its batch is published, ms, when no
+ * decision flushes it first. A node publishes its batch when it decides a height (TxGossip.flush from
+ * the engine's onDecided; the proposer also right before its proposal): the next proposer reaps once
+ * per height, after executing the decided block, so a batch sent at the decision reaches it in time
+ * (queued on its mempool lock while it executes) and holds everything admitted during the height. Each
+ * batch costs every validator a gossip message (receive, IDONTWANTs, a verification job, a lock turn)
+ * whatever its size: 4 hosts gossiping 150 tx/s each spent 483-495 µs CPU per received tx at 25 ms
+ * (~4 txs a batch), 277-307 at 100 ms, 165-210 at 250 ms (load 17-20). 500 ms: at most one more batch
+ * a height with 1 s blocks, and a node that decides late (starved of CPU, behind on votes) still
+ * gets its early txs to the next proposer before it reaps. */
+export const TX_BATCH_FLUSH_INTERVAL_MS = 500;
 /** Txs waiting to be gossiped; beyond this new ones are dropped (counted) rather than buffered. */
 export const MAX_OUTBOUND_TXS = 20_000;
 /** Received txs being checked (pre-verification + checkTx); a batch that does not fit is ignored

@@ -1,5 +1,6 @@
-// Mempool gossip: txs admitted through RPC are batched (MAX_TXS_PER_BATCH, MAX_TX_BATCH_BYTES, or
-// TX_BATCH_FLUSH_INTERVAL_MS, whichever comes first) and published on the txs topic; a received batch
+// Mempool gossip: txs admitted through RPC are batched (MAX_TXS_PER_BATCH, MAX_TX_BATCH_BYTES, the
+// node deciding a height or proposing, or TX_BATCH_FLUSH_INTERVAL_MS, whichever comes first) and
+// published on the txs topic; a received batch
 // goes through the same ingress as RPC (signature pool → checkTx → mempool), and its verdict decides
 // whether gossipsub forwards it: an undecodable tx or a bad signature rejects the batch.
 // Batch wire format (protobuf): `message TxBatch { repeated bytes txs = 1; }`.
