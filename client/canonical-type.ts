@@ -7,9 +7,16 @@ import { stripDefaults } from "../proto/canonical.ts";
 interface ProtobufjsClass<T> {
   encode(message: T): { finish(): Uint8Array };
   decode(bytes: Uint8Array): T;
+  toObject(message: T, options: object): object;
 }
 
-export function canonicalType<T extends object>(type: ProtobufjsClass<T>): TsProtoGeneratedType {
+/** proto3 JSON as cosmjs-types' toJSON prints it: every field, 64-bit integers as strings, enums by name. */
+const JSON_OPTIONS = { longs: String, enums: String, bytes: String, defaults: true, arrays: true };
+
+/** A GeneratedType that also prints a decoded message as (camelCase) proto3 JSON, as cosmjs-types' do. */
+export type JsonGeneratedType = TsProtoGeneratedType & { toJSON(message: object): unknown };
+
+export function canonicalType<T extends object>(type: ProtobufjsClass<T>): JsonGeneratedType {
   return {
     // cosmjs types the writer parameter as its own BinaryWriter; our encode makes a fresh writer.
     encode: (message: object) => type.encode(message as T) as ReturnType<TsProtoGeneratedType["encode"]>,
@@ -18,5 +25,6 @@ export function canonicalType<T extends object>(type: ProtobufjsClass<T>): TsPro
       return type.decode(input);
     },
     fromPartial: (value: object) => stripDefaults(value as T),
+    toJSON: (message: object) => type.toObject(message as T, JSON_OPTIONS),
   };
 }

@@ -1,11 +1,12 @@
 // `sensorchain query bank balances | block | tx` and `sensorchain status`, through cosmjs.
 import type { StargateClient } from "@cosmjs/stargate";
+import type { CometClient } from "@cosmjs/tendermint-rpc";
 import type { Command } from "commander";
 import { isValidAddress } from "../crypto/bech32.ts";
 import { validateDenom } from "../types/coin.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
-import { printOutput, toJsonValue } from "./output.ts";
+import { printOutput } from "./output.ts";
 import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
 
 const NODE_OPTION = [
@@ -29,43 +30,22 @@ function parseHeight(text: string): number {
   return Number(text);
 }
 
-async function withStargate<T>(url: string, action: (client: StargateClient) => Promise<T>): Promise<T> {
+async function withComet<T>(url: string, action: (comet: CometClient) => Promise<T>): Promise<T> {
   // cosmjs loads lazily: keys and genesis commands should not pay for it at startup.
-  const { StargateClient } = await import("@cosmjs/stargate");
+  const { connectComet } = await import("@cosmjs/tendermint-rpc");
   return withNode(url, async () => {
-    const client = await StargateClient.connect(url);
+    const comet = await connectComet(url);
     try {
-      return await action(client);
+      return await action(comet);
     } finally {
-      client.disconnect();
+      comet.disconnect();
     }
   });
 }
 
-/** Decodes a tx's messages with cosmjs' registry of standard Cosmos messages (others stay raw). */
-export async function describeTx(bytes: Uint8Array): Promise<unknown> {
-  const { defaultRegistryTypes } = await import("@cosmjs/stargate");
-  const { decodeTxRaw, Registry } = await import("@cosmjs/proto-signing");
-  const registry = new Registry(defaultRegistryTypes);
-  const tx = decodeTxRaw(bytes);
-  return {
-    body: {
-      messages: tx.body.messages.map((message) => {
-        try {
-          return { "@type": message.typeUrl, ...(registry.decode(message) as object) };
-        } catch {
-          return { "@type": message.typeUrl, value: message.value };
-        }
-      }),
-      memo: tx.body.memo,
-      timeout_height: tx.body.timeoutHeight,
-    },
-    auth_info: {
-      fee: { amount: tx.authInfo.fee?.amount ?? [], gas_limit: tx.authInfo.fee?.gasLimit ?? 0n },
-      signer_infos: tx.authInfo.signerInfos.map((info) => ({ sequence: info.sequence })),
-    },
-    signatures: tx.signatures,
-  };
+async function withStargate<T>(url: string, action: (client: StargateClient) => Promise<T>): Promise<T> {
+  const { StargateClient } = await import("@cosmjs/stargate");
+  return withComet(url, (comet) => action(StargateClient.create(comet)));
 }
 
 export function registerQuery(program: Command): void {
@@ -110,7 +90,7 @@ export function registerQuery(program: Command): void {
 
   query
     .command("tx")
-    .description("a committed transaction by hash")
+    .description("a committed transaction by hash, as the Cosmos SDK's TxResponse (proto3 JSON)")
     .argument("<hash>", "tx hash, 64 hex characters")
     .option(...NODE_OPTION)
     .action(async (hash: string, options: { node?: string }, command: Command) => {
@@ -118,21 +98,16 @@ export function registerQuery(program: Command): void {
       if (!/^[0-9a-fA-F]{64}$/.test(hash))
         throw new CliError("invalid_hash", `tx hash must be 64 hex characters, got ${JSON.stringify(hash)}`);
       const url = resolveNode(options.node, context);
-      const tx = await withStargate(url, (client) => client.getTx(hash.toUpperCase()));
-      if (tx === null) throw new CliError("tx_not_found", `tx ${hash.toUpperCase()} not found`);
-      printOutput(
-        {
-          height: String(tx.height),
-          txhash: tx.hash,
-          index: tx.txIndex,
-          code: tx.code,
-          gas_wanted: tx.gasWanted,
-          gas_used: tx.gasUsed,
-          events: toJsonValue(tx.events),
-          tx: await describeTx(tx.tx),
-        },
-        context.output,
-      );
+      const txhash = hash.toUpperCase();
+      const response = await withComet(url, async (comet) => {
+        const { QueryClient, StargateClient, setupTxExtension } = await import("@cosmjs/stargate");
+        // CometBFT's tx search answers "none" for an unknown hash; GetTx then gives the SDK's TxResponse.
+        if ((await StargateClient.create(comet).getTx(txhash)) === null) return undefined;
+        return (await QueryClient.withExtensions(comet, setupTxExtension).tx.getTx(txhash)).txResponse;
+      });
+      if (response === undefined) throw new CliError("tx_not_found", `tx ${txhash} not found`);
+      const { txResponseJson } = await import("./tx-json.ts");
+      printOutput(txResponseJson(response), context.output);
     });
 
   program

@@ -267,10 +267,7 @@ test.serial("CLI query block prints CometBFT's block result; query tx finds the 
 // raw_log, info, timestamp beside height, txhash, code and gas; the tx as an Any ("@type":
 // "/cosmos.tx.v1beta1.Tx") whose messages have snake_case fields (from_address), signer infos with
 // public_key and mode_info, and event attributes with their index flag.
-// Bug (chain/cli/query.ts, not this area): `query tx` prints no codespace, data, raw_log, info or
-// timestamp, no "@type" on the tx, the messages' fields in cosmjs' camelCase (fromAddress), signer
-// infos with only their sequence, and event attributes without index.
-test.serial.failing("CLI query tx prints the SDK's TxResponse JSON as simd does", async (t) => {
+test.serial("CLI query tx prints the SDK's TxResponse JSON as simd does", async (t) => {
   const { address, recipient, result } = await faucetSends(t, "4");
   const tx = await cliJson(chain.home.home, [
     "query",

@@ -1,0 +1,71 @@
+// A committed tx as the Cosmos SDK's CLI prints it (`simd query tx <hash> --output json`): the
+// TxResponse of cosmos.tx.v1beta1.Service/GetTx in proto3 JSON with the .proto field names
+// (snake_case), 64-bit integers as strings, bytes in base64, enums by name, and every Any of a known
+// type expanded to {"@type": url, ...fields}. Scripts written against simd read it unchanged.
+import { type GeneratedType, Registry } from "@cosmjs/proto-signing";
+import { defaultRegistryTypes } from "@cosmjs/stargate";
+import { TxResponse } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
+import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
+import { LegacyAminoPubKey } from "cosmjs-types/cosmos/crypto/multisig/keys";
+import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
+import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { sensorchainTypes } from "../../client/index.ts";
+
+/** A registered type that can also print a decoded message as (camelCase) proto3 JSON. */
+interface JsonType {
+  decode(bytes: Uint8Array): unknown;
+  toJSON(message: unknown): unknown;
+}
+
+/** Every type an Any in a committed tx can hold: the tx itself, public keys, every message we know. */
+function txJsonRegistry(): Registry {
+  return new Registry([
+    ...defaultRegistryTypes,
+    ...sensorchainTypes,
+    ["/cosmos.tx.v1beta1.Tx", Tx as GeneratedType],
+    ["/cosmos.crypto.secp256k1.PubKey", Secp256k1PubKey as GeneratedType],
+    ["/cosmos.crypto.ed25519.PubKey", Ed25519PubKey as GeneratedType],
+    ["/cosmos.crypto.multisig.LegacyAminoPubKey", LegacyAminoPubKey as GeneratedType],
+  ]);
+}
+
+function hasToJson(type: unknown): type is JsonType {
+  return typeof (type as Partial<JsonType> | undefined)?.toJSON === "function";
+}
+
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** cosmjs-types and protobufjs print an Any as {typeUrl, value: base64}, and no other message so. */
+function isAnyJson(value: object): value is { typeUrl: string; value: string } {
+  return (
+    Object.keys(value).length === 2 &&
+    typeof (value as { typeUrl?: unknown }).typeUrl === "string" &&
+    typeof (value as { value?: unknown }).value === "string"
+  );
+}
+
+/** camelCase proto3 JSON (cosmjs-types' and protobufjs' toJSON) → the .proto names, Anys expanded. */
+function protoJson(value: unknown, registry: Registry): unknown {
+  if (Array.isArray(value)) return value.map((entry) => protoJson(entry, registry));
+  if (typeof value !== "object" || value === null) return value;
+  if (isAnyJson(value)) return expandAny(value.typeUrl, value.value, registry);
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, entry]) => entry !== undefined)
+      .map(([key, entry]) => [snakeCase(key), protoJson(entry, registry)]),
+  );
+}
+
+function expandAny(typeUrl: string, base64: string, registry: Registry): unknown {
+  const type = registry.lookupType(typeUrl);
+  // An unknown type stays opaque: protojson could not print its fields either.
+  if (!hasToJson(type)) return { "@type": typeUrl, value: base64 };
+  const fields = protoJson(type.toJSON(type.decode(Buffer.from(base64, "base64"))), registry);
+  return { "@type": typeUrl, ...(fields as object) };
+}
+
+export function txResponseJson(response: TxResponse): unknown {
+  return protoJson(TxResponse.toJSON(response), txJsonRegistry());
+}
