@@ -20,6 +20,10 @@ const common = () => [
   "json",
 ];
 
+/** `tx bank send faucet <to> <coins> <feeFlags> --yes` against the node. */
+const sendFromFaucet = (to: string, coins: string, feeFlags: string[]) =>
+  cli(["tx", "bank", "send", "faucet", to, coins, ...feeFlags, "--yes", ...common()]);
+
 test.serial("keys show gives the faucet address", async (t) => {
   const { stdout } = await cli([
     "keys",
@@ -41,18 +45,7 @@ test.serial("status reports the chain", async (t) => {
 
 test.serial("tx bank send with explicit fees, then query balances and the tx", async (t) => {
   const to = await freshAddress();
-  const { stdout } = await cli([
-    "tx",
-    "bank",
-    "send",
-    "faucet",
-    to,
-    `4321${DENOM}`,
-    "--fees",
-    `5000${DENOM}`,
-    "--yes",
-    ...common(),
-  ]);
+  const { stdout } = await sendFromFaucet(to, `4321${DENOM}`, ["--fees", `5000${DENOM}`]);
   const sent = JSON.parse(stdout);
   t.is(sent.code, 0, stdout);
   const hash: string = sent.txhash ?? sent.transactionHash ?? sent.hash;
@@ -67,19 +60,11 @@ test.serial("tx bank send with explicit fees, then query balances and the tx", a
 
 test.serial("tx bank send with --gas auto", async (t) => {
   const to = await freshAddress();
-  const { stdout } = await cli([
-    "tx",
-    "bank",
-    "send",
-    "faucet",
-    to,
-    `99${DENOM}`,
+  const { stdout } = await sendFromFaucet(to, `99${DENOM}`, [
     "--gas",
     "auto",
     "--gas-prices",
     `0.025${DENOM}`,
-    "--yes",
-    ...common(),
   ]);
   t.is(JSON.parse(stdout).code, 0, stdout);
   const balances = JSON.parse((await cli(["query", "bank", "balances", to, ...common()])).stdout);
@@ -97,18 +82,7 @@ test.serial("tx bank send with --gas auto", async (t) => {
 
 test.serial("a bad recipient is a clear error with exit code 1", async (t) => {
   const error = await t.throwsAsync(
-    cli([
-      "tx",
-      "bank",
-      "send",
-      "faucet",
-      "sensor1notanaddress",
-      `1${DENOM}`,
-      "--fees",
-      `5000${DENOM}`,
-      "--yes",
-      ...common(),
-    ]),
+    sendFromFaucet("sensor1notanaddress", `1${DENOM}`, ["--fees", `5000${DENOM}`]),
   );
   t.regex(String((error as { stderr?: string }).stderr), /Error: .*address/i);
   t.is((error as { code?: number }).code, 1);

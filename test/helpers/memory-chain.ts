@@ -107,16 +107,7 @@ export class MemoryApplication implements Application {
     this.#pending = { height: request.height, appHash };
     return {
       events: [],
-      txResults: request.txs.map(() => ({
-        code: 0,
-        data: new Uint8Array(),
-        log: "",
-        info: "",
-        gasWanted: 1n,
-        gasUsed: 1n,
-        events: [],
-        codespace: "",
-      })),
+      txResults: request.txs.map(okTx),
       validatorUpdates: [],
       appHash,
     };
