@@ -8,7 +8,7 @@
 // is that of a process running blocks on a tree of that size, not the high-water mark of building it.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +65,9 @@ export interface StoreBenchRow {
   rssLeveldbTablesMegabytes: number;
   /** V8's heap as committed (young and old generation), beside heapUsedMegabytes. */
   heapCommittedMegabytes: number;
+  /** Highest RSS while the measured blocks and proofs ran (Linux: VmHWM, reset after the warm-up blocks): the
+   * figures above are one instant, and a LevelDB compaction that is reading its inputs maps them meanwhile. */
+  peakRssMegabytes: number;
   /** Opening the filled database (the store rebuilds its trees from state storage then): wall seconds, and CPU seconds of
    * all threads. */
   openSeconds: number;
@@ -195,6 +198,24 @@ const TICKS_PER_SECOND = 100;
 
 /** RSS split (Linux, MB): anonymous memory, file-backed pages, and of those the LevelDB table files mapped for
  * reads (the rest is mostly the node binary's text). */
+/** Resets the process's RSS high-water mark (VmHWM) to its current RSS (Linux). */
+function resetPeakRss(): void {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // Not Linux: peakRssMegabytes is then the high-water mark since the process started.
+  }
+}
+
+function peakRss(): number {
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    return (Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) * 1024) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function rssSplit(): { anon: number; file: number; tables: number } {
   try {
     const status = readFileSync("/proc/self/status", "utf8");
@@ -206,7 +227,13 @@ function rssSplit(): { anon: number; file: number; tables: number } {
       if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inTable = line.endsWith(".ldb");
       else if (inTable && line.startsWith("Rss:")) tables += Number(/(\d+)/.exec(line)?.[1] ?? 0);
     }
-    return { anon: kilobytes("RssAnon") / 1000, file: kilobytes("RssFile") / 1000, tables: tables / 1000 };
+    // /proc counts kB of 1,024 bytes; these are MB of 10^6 bytes, as rssMegabytes.
+    const megabytes = (kB: number) => (kB * 1024) / 1e6;
+    return {
+      anon: megabytes(kilobytes("RssAnon")),
+      file: megabytes(kilobytes("RssFile")),
+      tables: megabytes(tables),
+    };
   } catch {
     return { anon: Number.NaN, file: Number.NaN, tables: Number.NaN };
   }
@@ -299,6 +326,7 @@ async function measureFilled(
       getSyncs++;
       return getSync(key, options);
     }) as typeof db.getSync;
+    resetPeakRss();
     const ticksStart = threadTicks();
     const cpuStart = process.cpuUsage();
     const mainStart = process.threadCpuUsage();
@@ -316,6 +344,7 @@ async function measureFilled(
     const proofSeconds = (performance.now() - proofStart) / 1000;
     const memory = process.memoryUsage();
     const split = rssSplit();
+    const peakRssMegabytes = peakRss();
     const snapshotStart = performance.now();
     cms.writeSnapshot();
     const snapshotSeconds = (performance.now() - snapshotStart) / 1000;
@@ -337,6 +366,7 @@ async function measureFilled(
       rssFileMegabytes: split.file,
       rssLeveldbTablesMegabytes: split.tables,
       heapCommittedMegabytes: memory.heapTotal / 1e6,
+      peakRssMegabytes,
       openSeconds,
       openCpuSeconds: (openCpu.user + openCpu.system) / 1e6,
       snapshotSeconds,
@@ -374,7 +404,8 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
       `proofs ${fmt(row.proofsPerSecond).padStart(6)}/s, RSS ${row.rssMegabytes.toFixed(0)} MB ` +
       `(anon ${row.rssAnonMegabytes.toFixed(0)}, files ${row.rssFileMegabytes.toFixed(0)} of which LevelDB tables ` +
       `${row.rssLeveldbTablesMegabytes.toFixed(0)}; V8 heap ${row.heapUsedMegabytes.toFixed(0)} used of ` +
-      `${row.heapCommittedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}), ` +
+      `${row.heapCommittedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}; ` +
+      `peak ${row.peakRssMegabytes.toFixed(0)} while measured), ` +
       `per write: ${row.operationsPerWrite.toFixed(1)} LevelDB ops of ${fmt(row.bytesPerWrite)} B, ` +
       `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU (main thread ${row.mainThreadMicrosecondsPerWrite.toFixed(0)}, ` +
       `GC helpers ${row.gcHelperMicrosecondsPerWrite.toFixed(0)}, LevelDB + libuv ${row.leveldbMicrosecondsPerWrite.toFixed(0)}), ` +
