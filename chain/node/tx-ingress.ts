@@ -17,6 +17,14 @@ const MEMPOOL_CODES: Record<MempoolError["code"], number> = {
 /** Most RPC txs whose signatures go to the pool together (see TxIngress.submit). */
 const MAX_COALESCED_TXS = 256;
 
+/** An RPC tx waiting for its coalesced verification and checkTx (TxIngress.submit). */
+interface PendingSubmit {
+  tx: Uint8Array;
+  hash: Uint8Array;
+  resolve: (response: CheckTxResponse) => void;
+  reject: (error: unknown) => void;
+}
+
 /** What ingress needs of the verification pool (Secp256k1VerifyPool). */
 export interface SignatureVerifier {
   verify(
@@ -41,8 +49,9 @@ export class TxIngress {
   readonly #mempoolLock: Mutex;
   readonly #verifier: SignatureVerifier | undefined;
   readonly #onAccepted: ((tx: Uint8Array) => void) | undefined;
-  /** RPC txs arrived in this turn of the event loop, pre-verified together at its end. */
-  #coalescing: { txs: Uint8Array[]; verified: Promise<void> } | undefined;
+  /** RPC txs arrived in this turn of the event loop: pre-verified together at its end, then checked
+   * in one hold of the mempool lock. */
+  #coalescing: PendingSubmit[] | undefined;
 
   constructor(options: TxIngressOptions) {
     this.#onAccepted = options.onAccepted;
@@ -58,25 +67,11 @@ export class TxIngress {
     try {
       // Before spending a verification on it; repeated under the lock, where it counts.
       hash = this.#mempool.precheck(tx);
-      await this.#preverifyCoalesced(tx);
     } catch (error) {
       if (error instanceof MempoolError) return mempoolRefusal(error);
       throw error;
     }
-    return this.#mempoolLock.run(async () => {
-      try {
-        this.#mempool.precheck(tx, hash);
-      } catch (error) {
-        if (error instanceof MempoolError) return mempoolRefusal(error);
-        throw error;
-      }
-      const response = await this.#app.checkTx({ tx, type: "new" });
-      if (response.code === 0) {
-        this.#mempool.add(tx, hash, response);
-        this.#onAccepted?.(tx);
-      }
-      return response;
-    });
+    return new Promise((resolve, reject) => this.#coalesce({ tx, hash, resolve, reject }));
   }
 
   /** Txs received by gossip: one verification job and one lock for the batch. Duplicates (by hash)
@@ -120,24 +115,53 @@ export class TxIngress {
     return responses as CheckTxResponse[];
   }
 
-  /** preverify([tx]) shared with the other RPC txs of this event-loop turn: RPC txs come one per
-   * request, and a message to the pool per tx cost more than its verification (main thread ~50 µs for
-   * the message and its answer, the worker ~40 µs past the verify, against ~10 and ~75 in batches of
-   * 16; devnet validators at load 10-15). Waits for the end of the loop's I/O phase (setImmediate),
-   * when the requests read in it have all asked. */
-  #preverifyCoalesced(tx: Uint8Array): Promise<void> {
+  /** Joins the RPC txs of this event-loop turn: one pool message for their signatures, then one hold
+   * of the mempool lock for their checkTx, in arrival order. RPC txs come one per request, and a
+   * message to the pool per tx cost more than its verification (main thread ~50 µs for the message
+   * and its answer, the worker ~40 µs past the verify, against ~10 and ~75 in batches of 16; devnet
+   * validators at load 10-15); a lock turn per tx was a few promises and event-loop jobs more each.
+   * Waits for the end of the loop's I/O phase (setImmediate), when the requests read in it have all
+   * asked. */
+  #coalesce(entry: PendingSubmit): void {
     let batch = this.#coalescing;
-    if (batch === undefined || batch.txs.length >= MAX_COALESCED_TXS) {
-      const txs: Uint8Array[] = [];
-      const verified = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        if (this.#coalescing?.txs === txs) this.#coalescing = undefined;
-        return this.preverify(txs);
+    if (batch === undefined || batch.length >= MAX_COALESCED_TXS) {
+      const started: PendingSubmit[] = [];
+      batch = started;
+      this.#coalescing = started;
+      setImmediate(() => {
+        if (this.#coalescing === started) this.#coalescing = undefined;
+        this.#checkCoalesced(started).catch((error: unknown) => {
+          for (const pending of started) pending.reject(error);
+        });
       });
-      batch = { txs, verified };
-      this.#coalescing = batch;
     }
-    batch.txs.push(tx);
-    return batch.verified;
+    batch.push(entry);
+  }
+
+  async #checkCoalesced(batch: readonly PendingSubmit[]): Promise<void> {
+    try {
+      await this.preverify(batch.map((pending) => pending.tx));
+    } catch (error) {
+      if (!(error instanceof MempoolError)) throw error;
+      for (const pending of batch) pending.resolve(mempoolRefusal(error));
+      return;
+    }
+    await this.#mempoolLock.run(async () => {
+      for (const { tx, hash, resolve, reject } of batch) {
+        try {
+          this.#mempool.precheck(tx, hash);
+          const response = await this.#app.checkTx({ tx, type: "new" });
+          if (response.code === 0) {
+            this.#mempool.add(tx, hash, response);
+            this.#onAccepted?.(tx);
+          }
+          resolve(response);
+        } catch (error) {
+          if (error instanceof MempoolError) resolve(mempoolRefusal(error));
+          else reject(error);
+        }
+      }
+    });
   }
 
   /** Verifies the not yet verified signatures of `txs` in the pool and hands the verdicts to the app.
