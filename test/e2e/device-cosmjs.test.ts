@@ -24,7 +24,14 @@ import {
 } from "../../client/index.ts";
 import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import { deviceKey } from "../../modules/device/keys.ts";
-import { DENOM, faucetWallet, nodePerFile, rpc, waitForHeight } from "../helpers/node-process.ts";
+import {
+  abciQueryDecoded,
+  DENOM,
+  faucetWallet,
+  nodePerFile,
+  rpc,
+  waitForHeight,
+} from "../helpers/node-process.ts";
 
 const chain = nodePerFile(test);
 
@@ -33,19 +40,8 @@ const chain = nodePerFile(test);
 const AUTO = "auto";
 const FEE = { amount: [{ denom: DENOM, amount: "10000" }], gas: "400000" };
 
-async function abciQuery<T>(
-  path: string,
-  request: Uint8Array,
-  type: { decode(bytes: Uint8Array): T },
-): Promise<T> {
-  const response = await rpc(chain.node.rpcUrl, "abci_query", {
-    path,
-    data: Buffer.from(request).toString("hex"),
-  });
-  const result = response.result.response;
-  if (Number(result.code ?? 0) !== 0) throw new Error(`${path}: ${result.log}`);
-  return type.decode(Buffer.from(result.value ?? "", "base64"));
-}
+const abciQuery = <T>(path: string, request: Uint8Array, type: { decode(bytes: Uint8Array): T }) =>
+  abciQueryDecoded(chain.node.rpcUrl, path, request, type);
 
 test.serial("register, share, query, rotate, transfer, retire through SigningStargateClient", async (t) => {
   const registry = createRegistry();

@@ -29,7 +29,14 @@ import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import { escrowKey } from "../../modules/escrow/keys.ts";
 import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
-import { DENOM, faucetWallet, nodePerFile, rpc, signingClients } from "../helpers/node-process.ts";
+import {
+  abciQueryDecoded,
+  DENOM,
+  faucetWallet,
+  nodePerFile,
+  rpc,
+  signingClients,
+} from "../helpers/node-process.ts";
 
 /** Operates the node's validator (app_state.poa), so it earns the gateway share of releases. */
 let gatewayWallet: { wallet: DirectSecp256k1HdWallet; address: string };
@@ -47,19 +54,8 @@ const chain = nodePerFile(test, {
 const FEE_AMOUNT = 10_000n;
 const FEE = { amount: [{ denom: DENOM, amount: String(FEE_AMOUNT) }], gas: "400000" };
 
-async function abciQuery<T>(
-  path: string,
-  request: Uint8Array,
-  type: { decode(bytes: Uint8Array): T },
-): Promise<T> {
-  const response = await rpc(chain.node.rpcUrl, "abci_query", {
-    path,
-    data: Buffer.from(request).toString("hex"),
-  });
-  const result = response.result.response;
-  if (Number(result.code ?? 0) !== 0) throw new Error(`${path}: ${result.log}`);
-  return type.decode(Buffer.from(result.value ?? "", "base64"));
-}
+const abciQuery = <T>(path: string, request: Uint8Array, type: { decode(bytes: Uint8Array): T }) =>
+  abciQueryDecoded(chain.node.rpcUrl, path, request, type);
 
 async function latestBlockTime(): Promise<bigint> {
   const status = await rpc(chain.node.rpcUrl, "status");

@@ -35,6 +35,7 @@ import {
 } from "../../client/index.ts";
 import { verifyChainedMembership } from "../../light-client/ics23/index.ts";
 import {
+  abciQueryDecoded,
   CHAIN_ID,
   DENOM,
   FAUCET_MNEMONIC,
@@ -233,13 +234,13 @@ test.serial("register, log in, refusals, verify, revoke through cosmjs and the b
   );
 });
 
-async function abciQuery(data: Uint8Array, method: string) {
-  const response = await rpc(chain.node.rpcUrl, "abci_query", {
-    path: `/sensorchain.identity.v1.Query/${method}`,
-    data: Buffer.from(data).toString("hex"),
-  });
-  return pb.QueryTokenResponse.decode(Buffer.from(response.result.response.value ?? "", "base64"));
-}
+const abciQuery = (data: Uint8Array, method: string) =>
+  abciQueryDecoded(
+    chain.node.rpcUrl,
+    `/sensorchain.identity.v1.Query/${method}`,
+    data,
+    pb.QueryTokenResponse,
+  );
 
 test.serial("blob server: CID mismatch, oversized, unknown and malformed CIDs are refused", async (t) => {
   const blobs = `${chain.node.rpcUrl}/blobs/`;

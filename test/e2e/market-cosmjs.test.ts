@@ -28,7 +28,14 @@ import {
 import { moduleAddress } from "../../modules/auth/keys.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { editGenesis, operateOnlyValidator } from "../helpers/genesis-file.ts";
-import { DENOM, faucetWallet, nodePerFile, rpc, signingClients } from "../helpers/node-process.ts";
+import {
+  abciQuery as abciQueryAt,
+  DENOM,
+  faucetWallet,
+  nodePerFile,
+  rpc,
+  signingClients,
+} from "../helpers/node-process.ts";
 
 /** Operates the node's only validator: the gateway of purchases and the arbiter with all the power. */
 let arbiter: { wallet: DirectSecp256k1HdWallet; address: string };
@@ -63,17 +70,10 @@ const chain = nodePerFile(test, {
 const FEE_AMOUNT = 10_000n;
 const FEE = { amount: [{ denom: DENOM, amount: String(FEE_AMOUNT) }], gas: "400000" };
 
+/** A query's code, and its answer decoded when it succeeded. */
 async function abciQuery<T>(path: string, request: Uint8Array, type: { decode(bytes: Uint8Array): T }) {
-  const response = await rpc(chain.node.rpcUrl, "abci_query", {
-    path,
-    data: Buffer.from(request).toString("hex"),
-  });
-  const result = response.result.response;
-  return {
-    code: Number(result.code ?? 0),
-    value:
-      Number(result.code ?? 0) === 0 ? type.decode(Buffer.from(result.value ?? "", "base64")) : undefined,
-  };
+  const { code, value } = await abciQueryAt(chain.node.rpcUrl, path, request);
+  return { code, value: code === 0 ? type.decode(value) : undefined };
 }
 
 test.serial("list, buy (80/10/10 to the unit), challenge → dispute → arbiter resolves", async (t) => {

@@ -258,7 +258,23 @@ export async function rpc(url: string, method: string, params: Record<string, un
 export async function abciQuery(url: string, path: string, data: Uint8Array) {
   const response = await rpc(url, "abci_query", { path, data: Buffer.from(data).toString("hex") });
   const result = response.result.response;
-  return { code: Number(result.code ?? 0), value: Buffer.from(result.value ?? "", "base64") };
+  return {
+    code: Number(result.code ?? 0),
+    value: Buffer.from(result.value ?? "", "base64"),
+    log: String(result.log ?? ""),
+  };
+}
+
+/** abciQuery's answer decoded with `type`; a failed query throws with its path and log. */
+export async function abciQueryDecoded<T>(
+  url: string,
+  path: string,
+  request: Uint8Array,
+  type: { decode(bytes: Uint8Array): T },
+): Promise<T> {
+  const { code, value, log } = await abciQuery(url, path, request);
+  if (code !== 0) throw new Error(`${path}: ${log}`);
+  return type.decode(value);
 }
 
 export async function waitForHeight(
