@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { assertIsDeliverTxSuccess, GasPrice } from "@cosmjs/stargate";
+import { assertIsDeliverTxSuccess, GasPrice, type SigningStargateClient } from "@cosmjs/stargate";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import {
@@ -162,32 +162,22 @@ test.serial(
     t.is(await balance(consumer.address), consumerStart - 10_000n - FEE_AMOUNT);
     t.is(await balance(escrowAccount), 10_000n);
 
+    /** `signer` releases `amount` usensor of the escrow through its client. */
+    const release = (client: SigningStargateClient, signer: string, amount: string) =>
+      client.signAndBroadcast(
+        signer,
+        [{ typeUrl: MSG_RELEASE_ESCROW, value: { signer, escrowId, amount: { denom: DENOM, amount } } }],
+        FEE,
+      );
+
     // Someone who is not the authority cannot release.
-    const refused = await strangerClient.signAndBroadcast(
-      stranger.address,
-      [
-        {
-          typeUrl: MSG_RELEASE_ESCROW,
-          value: { signer: stranger.address, escrowId, amount: { denom: DENOM, amount: "1000" } },
-        },
-      ],
-      FEE,
-    );
+    const refused = await release(strangerClient, stranger.address, "1000");
     t.is(refused.code, 9);
     t.regex(refused.rawLog ?? "", /not the consumer or release authority/);
     t.is(await balance(escrowAccount), 10_000n);
 
     // The service's condition holds: it releases 2,500.
-    const released = await serviceClient.signAndBroadcast(
-      service.address,
-      [
-        {
-          typeUrl: MSG_RELEASE_ESCROW,
-          value: { signer: service.address, escrowId, amount: { denom: DENOM, amount: "2500" } },
-        },
-      ],
-      FEE,
-    );
+    const released = await release(serviceClient, service.address, "2500");
     assertIsDeliverTxSuccess(released);
     const shares = pb.MsgReleaseEscrowResponse.decode(released.msgResponses[0]!.value);
     t.like(shares, { owner: producer.address, gateway });
