@@ -97,22 +97,22 @@ export class TxIngress {
       return responses as CheckTxResponse[];
     }
     await this.#mempoolLock.run(async () => {
-      for (const index of fresh) {
-        const tx = txs[index]!;
-        const hash = hashes[index]!;
-        try {
-          this.#mempool.precheck(tx, hash);
-        } catch (error) {
-          if (!(error instanceof MempoolError)) throw error;
-          responses[index] = mempoolRefusal(error);
-          continue;
-        }
-        const response = await this.#app.checkTx({ tx, type: "new" });
-        if (response.code === 0) this.#mempool.add(tx, hash, response);
-        responses[index] = response;
-      }
+      for (const index of fresh) responses[index] = await this.#check(txs[index]!, hashes[index]!);
     });
     return responses as CheckTxResponse[];
+  }
+
+  /** Under the mempool lock: the prechecks again (they count here), checkTx, and the mempool. */
+  async #check(tx: Uint8Array, hash: Uint8Array): Promise<CheckTxResponse> {
+    try {
+      this.#mempool.precheck(tx, hash);
+    } catch (error) {
+      if (error instanceof MempoolError) return mempoolRefusal(error);
+      throw error;
+    }
+    const response = await this.#app.checkTx({ tx, type: "new" });
+    if (response.code === 0) this.#mempool.add(tx, hash, response);
+    return response;
   }
 
   /** Joins the RPC txs of this event-loop turn: one pool message for their signatures, then one hold
@@ -149,16 +149,11 @@ export class TxIngress {
     await this.#mempoolLock.run(async () => {
       for (const { tx, hash, resolve, reject } of batch) {
         try {
-          this.#mempool.precheck(tx, hash);
-          const response = await this.#app.checkTx({ tx, type: "new" });
-          if (response.code === 0) {
-            this.#mempool.add(tx, hash, response);
-            this.#onAccepted?.(tx);
-          }
+          const response = await this.#check(tx, hash);
+          if (response.code === 0) this.#onAccepted?.(tx);
           resolve(response);
         } catch (error) {
-          if (error instanceof MempoolError) resolve(mempoolRefusal(error));
-          else reject(error);
+          reject(error);
         }
       }
     });

@@ -56,3 +56,37 @@ test("with the pool closed, ingress still works: the app verifies on the main th
   t.is(response.code, 0, response.log);
   t.is(pool.verified, 0);
 });
+
+test("RPC txs of one turn are verified together and checked in arrival order: sequences 0..2 of one account all pass", async (t) => {
+  const a = await startApp(t);
+  const [alice, bob] = a.w.addresses as [string, string];
+  const pool = new Secp256k1VerifyPool({ size: 1 });
+  t.teardown(() => pool.close());
+  const mempool = new Mempool(MEMPOOL);
+  const accepted: Uint8Array[] = [];
+  const ingress = new TxIngress({
+    app: a.app,
+    mempool,
+    mempoolLock: new Mutex(),
+    verifier: pool,
+    onAccepted: (tx) => accepted.push(tx),
+  });
+  const txs = [
+    await a.sign(alice, [sendMsg(alice, bob, 1)], { sequence: 0 }),
+    await a.sign(alice, [sendMsg(alice, bob, 2)], { sequence: 1 }),
+    await a.sign(alice, [sendMsg(alice, bob, 3)], { sequence: 2 }),
+  ];
+  const responses = await Promise.all(txs.map((tx) => ingress.submit(tx)));
+  t.deepEqual(
+    responses.map((response) => response.code),
+    [0, 0, 0],
+    responses.map((response) => response.log).join("; "),
+  );
+  t.is(pool.verified, 3);
+  t.deepEqual(accepted, txs, "gossiped in arrival order");
+  t.deepEqual(
+    mempool.pending().map((entry) => entry.sequence),
+    [0n, 1n, 2n],
+  );
+  t.is((await ingress.submit(txs[0]!)).code, 19, "already in the mempool");
+});
