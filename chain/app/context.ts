@@ -65,6 +65,13 @@ export class StoreContext implements Context {
   }
 }
 
+/** store.setOwned(key, value) where the store has it, else store.set: for keepers writing a fresh
+ * encoding under a shared key (balances, accounts), which the cache may keep without copying. */
+export function setOwned(store: KVStore, key: Uint8Array, value: Uint8Array): void {
+  if (store.setOwned === undefined) store.set(key, value);
+  else store.setOwned(key, value);
+}
+
 /** Query context over committed state at one version. */
 export function readerQueryContext(reader: VersionedReader): QueryContext {
   return {

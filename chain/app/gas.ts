@@ -101,6 +101,13 @@ export class GasKVStore implements KVStore {
     this.#meter.consumeGas(WRITE_COST_PER_BYTE * (key.length + value.length), "WritePerByte");
     this.#parent.set(key, value);
   }
+  setOwned(key: Uint8Array, value: Uint8Array): void {
+    this.#meter.consumeGas(WRITE_COST_FLAT, "WriteFlat");
+    this.#meter.consumeGas(WRITE_COST_PER_BYTE * (key.length + value.length), "WritePerByte");
+    const parent = this.#parent;
+    if (parent.setOwned === undefined) parent.set(key, value);
+    else parent.setOwned(key, value);
+  }
   delete(key: Uint8Array): void {
     this.#meter.consumeGas(DELETE_COST, "Delete");
     this.#parent.delete(key);

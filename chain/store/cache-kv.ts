@@ -96,6 +96,13 @@ export class CacheKVStore implements KVStore, ParentStore {
     this.#put({ key: new Uint8Array(key), value: new Uint8Array(value), id });
   }
 
+  setOwned(key: Uint8Array, value: Uint8Array): void {
+    if (value.length === 0)
+      throw new StoreError("empty_value", "empty values cannot be proven (ICS-23); delete instead");
+    const id = this.#checkKey(key);
+    this.#put({ key, value, id });
+  }
+
   delete(key: Uint8Array): void {
     const id = this.#checkKey(key);
     this.#put({ key: new Uint8Array(key), value: undefined, id });

@@ -11,6 +11,10 @@ export interface KVStore {
   get(key: Uint8Array): Uint8Array | undefined;
   has(key: Uint8Array): boolean;
   set(key: Uint8Array, value: Uint8Array): void;
+  /** set() of arrays the store may keep as they are, because the caller never writes to either again
+   * (a fresh encoding, a shared read-only key): spares the two copies set() makes. Optional: a store
+   * without it is given set() (setOwned in chain/app/context.ts). */
+  setOwned?(key: Uint8Array, value: Uint8Array): void;
   delete(key: Uint8Array): void;
   /** Entries with start <= key < end in raw byte order (reverse: descending), pending writes included. */
   iterate(range?: IterateRange): AsyncIterable<[key: Uint8Array, value: Uint8Array]>;

@@ -1,6 +1,7 @@
 // x/auth keeper: accounts, account numbers, module accounts, params. Implements the ante handler's
 // AnteAccountKeeper; other modules get the narrow BankAccountKeeper view.
 import type { AccountState, AnteAccountKeeper, AuthParams } from "../../chain/app/ante-keepers.ts";
+import { setOwned } from "../../chain/app/context.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { bytesEqual } from "../../chain/crypto/hash.ts";
 import { decodeAccount, decodeParams, encodeAccount, encodeParams } from "./codec.ts";
@@ -51,10 +52,10 @@ interface AccountVersion {
 const VERSIONS_PER_ACCOUNT = 3;
 /** Accounts whose recent versions are kept: a signer's account is read at ingress (its sign bytes), in
  * checkTx, in finalizeBlock and in recheck, and written in the last three; decoding cost ~3-8 µs and
- * encoding ~4 µs and an array the store then copies (so sharing it between writes is safe). The
+ * encoding ~4 µs and an array that the store keeps as it is (setOwned: nobody writes to it). The
  * signers of a full mempool (CometBFT default 5,000) and a block in flight, with headroom; least
- * recently written or missed first out. By address, compared by bytes: the store copies what it is
- * given and reads of committed state come back as fresh arrays (an array-keyed memo hit 3% of reads),
+ * recently written or missed first out. By address, compared by bytes: reads of committed state come
+ * back as fresh arrays (an array-keyed memo hit 3% of reads),
  * and a by-content map made a key string per read and an entry per version that lived on in the old
  * generation. Entries are never handed out, only copies. */
 const MAX_MEMOIZED_ACCOUNTS = 20_000;
@@ -166,7 +167,8 @@ export class AuthKeeper implements AnteAccountKeeper, BankAccountKeeper {
 
   /** Saves an account as is (genesis import, or an update of an existing one). */
   setAccount(ctx: Context, account: AccountState): void {
-    ctx.store(STORE_NAME).set(sharedAccountKey(account.address), encodeAccountCached(account));
+    // Neither the shared key nor a remembered encoding is ever written to: the cache keeps them as they are.
+    setOwned(ctx.store(STORE_NAME), sharedAccountKey(account.address), encodeAccountCached(account));
   }
 
   updateAccount(ctx: Context, account: AccountState): void {

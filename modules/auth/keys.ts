@@ -23,7 +23,7 @@ export function accountKey(address: string): Uint8Array {
   return sharedAccountKey(address).slice();
 }
 
-/** accountKey without the copy, for the keeper's reads and writes (the store copies what it keeps):
+/** accountKey without the copy, for the keeper's reads and writes (the store keeps it as it is, setOwned):
  * the caller must not write to it. */
 export function sharedAccountKey(address: string): Uint8Array {
   const cached = accountKeys.get(address);

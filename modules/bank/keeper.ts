@@ -4,7 +4,9 @@
 import { Params } from "cosmjs-types/cosmos/bank/v1beta1/bank";
 import type { AnteBankKeeper } from "../../chain/app/ante-keepers.ts";
 import { type Coin, formatCoins } from "../../chain/app/coins.ts";
+import { setOwned } from "../../chain/app/context.ts";
 import type { Context } from "../../chain/app/module.ts";
+import { prefixEnd } from "../../chain/app/pagination.ts";
 import { decodeAddress } from "../../chain/crypto/bech32.ts";
 import { bytesEqual } from "../../chain/crypto/hash.ts";
 import type { BankAccountKeeper } from "../auth/keeper.ts";
@@ -19,7 +21,6 @@ import {
   NATIVE_DENOM_KEY,
   PARAMS_KEY,
   parseBalanceKey,
-  prefixEnd,
   SEND_ENABLED_PREFIX,
   STORE_NAME,
   SUPPLY_PREFIX,
@@ -67,7 +68,8 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
   setBalance(ctx: Context, address: string, denom: string, amount: bigint): void {
     const key = sharedBalanceKey(address, denom);
     if (amount === 0n) ctx.store(STORE_NAME).delete(key);
-    else ctx.store(STORE_NAME).set(key, encodeAmount(amount));
+    // The shared key is never written to and the encoding is fresh: the cache keeps both as they are.
+    else setOwned(ctx.store(STORE_NAME), key, encodeAmount(amount));
   }
 
   async getAllBalances(ctx: Context, address: string): Promise<Coin[]> {

@@ -77,7 +77,7 @@ export function balanceKey(address: string, denom: string): Uint8Array {
   return sharedBalanceKey(address, denom).slice();
 }
 
-/** balanceKey without the copy, for the keeper's reads and writes (the store copies what it keeps):
+/** balanceKey without the copy, for the keeper's reads and writes (the store keeps it as it is, setOwned):
  * the caller must not write to it. Two per coin moved; the copies were ~4% of the pipeline's garbage. */
 export function sharedBalanceKey(address: string, denom: string): Uint8Array {
   let byAddress = balanceKeys.get(denom);
@@ -134,5 +134,3 @@ export function decodeAmount(bytes: Uint8Array): bigint {
   }
   return BigInt(text);
 }
-
-export { prefixEnd } from "../../chain/app/pagination.ts";

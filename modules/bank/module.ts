@@ -49,6 +49,3 @@ export function bankModule(dependencies: BankModuleDependencies = {}): Module<Ba
     invariants: bankInvariants(keeper),
   };
 }
-
-export { BankKeeper, type BankSendKeeper } from "./keeper.ts";
-export { MSG_SEND_TYPE_URL } from "./msgs.ts";

@@ -8,10 +8,13 @@ import { encodeSignDoc } from "../../chain/app/sign-doc.ts";
 import { CHAIN_ID, sendMsg, startApp } from "../helpers/app.ts";
 
 test("encodeSignDoc is byte-identical to cosmjs-types SignDoc.encode", (t) => {
-  const body = Uint8Array.of(1, 2, 3);
   const authInfo = new Uint8Array(300).fill(5);
+  // Lengths around each varint size of the length prefixes; chain ids of both kinds, one twice in a row.
+  const bodies = [3, 127, 128, 16_383, 16_384, 2_097_152].map((length) => new Uint8Array(length).fill(1));
   for (const accountNumber of [0n, 1n, 127n, 128n, 300n, 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n]) {
-    for (const chainId of [CHAIN_ID, ""]) {
+    for (const [chainId, body] of [CHAIN_ID, CHAIN_ID, "", "é-chain"].flatMap((id) =>
+      bodies.map((bytes) => [id, bytes] as const),
+    )) {
       const expected = SignDoc.encode({
         bodyBytes: body,
         authInfoBytes: authInfo,
@@ -21,7 +24,7 @@ test("encodeSignDoc is byte-identical to cosmjs-types SignDoc.encode", (t) => {
       t.deepEqual(
         encodeSignDoc(body, authInfo, chainId, accountNumber),
         expected,
-        `${accountNumber} ${chainId}`,
+        `${accountNumber} ${chainId} ${body.length}`,
       );
     }
   }
