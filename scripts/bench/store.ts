@@ -37,7 +37,7 @@ export interface StoreBenchRow {
   keys: number;
   writesPerSecond: number;
   proofsPerSecond: number;
-  /** Process RSS after the size's blocks and proofs (the high-water mark of the process so far, roughly). */
+  /** Process RSS after the size's blocks and proofs. */
   rssMegabytes: number;
   /** V8 heap in use, and memory of ArrayBuffers/Buffers outside it, at the same moment. */
   heapUsedMegabytes: number;
@@ -65,6 +65,10 @@ export interface StoreBenchRow {
   rssLeveldbTablesMegabytes: number;
   /** V8's heap as committed (young and old generation), beside heapUsedMegabytes. */
   heapCommittedMegabytes: number;
+  /** RSS after the measured blocks, before the proofs, and its LevelDB table pages then (blocks read nothing from
+   * LevelDB; each proof reads its leaf's value, and a read maps table pages into the process). */
+  rssAfterBlocksMegabytes: number;
+  rssLeveldbTablesAfterBlocksMegabytes: number;
   /** Highest RSS while the measured blocks and proofs ran (Linux: VmHWM, reset after the warm-up blocks): the
    * figures above are one instant, and a LevelDB compaction that is reading its inputs maps them meanwhile. */
   peakRssMegabytes: number;
@@ -336,6 +340,7 @@ async function measureFilled(
     const cpu = process.cpuUsage(cpuStart);
     const main = process.threadCpuUsage(mainStart);
     const ticks = threadTicks();
+    const afterBlocks = { rss: process.memoryUsage().rss / 1e6, tables: rssSplit().tables };
     const tickMicrosPerWrite = (from: number, to: number) =>
       ((to - from) * 1e6) / TICKS_PER_SECOND / (blocks * blockWrites);
     const proofStart = performance.now();
@@ -367,6 +372,8 @@ async function measureFilled(
       rssLeveldbTablesMegabytes: split.tables,
       heapCommittedMegabytes: memory.heapTotal / 1e6,
       peakRssMegabytes,
+      rssAfterBlocksMegabytes: afterBlocks.rss,
+      rssLeveldbTablesAfterBlocksMegabytes: afterBlocks.tables,
       openSeconds,
       openCpuSeconds: (openCpu.user + openCpu.system) / 1e6,
       snapshotSeconds,
@@ -405,7 +412,8 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
       `(anon ${row.rssAnonMegabytes.toFixed(0)}, files ${row.rssFileMegabytes.toFixed(0)} of which LevelDB tables ` +
       `${row.rssLeveldbTablesMegabytes.toFixed(0)}; V8 heap ${row.heapUsedMegabytes.toFixed(0)} used of ` +
       `${row.heapCommittedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}; ` +
-      `peak ${row.peakRssMegabytes.toFixed(0)} while measured), ` +
+      `peak ${row.peakRssMegabytes.toFixed(0)} while measured; ${row.rssAfterBlocksMegabytes.toFixed(0)} after the ` +
+      `blocks, before the proofs, LevelDB tables ${row.rssLeveldbTablesAfterBlocksMegabytes.toFixed(0)}), ` +
       `per write: ${row.operationsPerWrite.toFixed(1)} LevelDB ops of ${fmt(row.bytesPerWrite)} B, ` +
       `${row.cpuMicrosecondsPerWrite.toFixed(0)} µs CPU (main thread ${row.mainThreadMicrosecondsPerWrite.toFixed(0)}, ` +
       `GC helpers ${row.gcHelperMicrosecondsPerWrite.toFixed(0)}, LevelDB + libuv ${row.leveldbMicrosecondsPerWrite.toFixed(0)}), ` +
