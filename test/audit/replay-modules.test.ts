@@ -12,11 +12,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+import { SigningStargateClient } from "@cosmjs/stargate";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { replayChain, replayFromRpc } from "../../chain/replay.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
 import {
@@ -49,15 +48,11 @@ import {
   startNodeProcess,
   waitForHeight,
 } from "../helpers/node-process.ts";
+import { type Msg, rpcRetrying, type Signer, sendSigned } from "./send-signed.ts";
 
 const TX_COUNT = Number(process.env["REPLAY_TEST_TXS"] ?? 160);
 const FEE = { amount: [{ denom: DENOM, amount: "20000" }], gas: "800000" };
-/** Txs sent per broadcast burst before waiting for them to be included. */
-const BURST = 50;
 const DAY = BigInt(Math.floor(Date.now() / 86_400_000)) - 1n;
-
-type Msg = { typeUrl: string; value: unknown };
-type Signer = { wallet: DirectSecp256k1HdWallet; address: string };
 
 let home: string;
 let node: NodeProcess | undefined;
@@ -70,38 +65,6 @@ test.after.always(async () => {
   await node?.stop();
   await rm(home, { recursive: true, force: true });
 });
-
-async function sendSigned(url: string, signer: Signer, messages: Msg[][]): Promise<void> {
-  const client = await SigningStargateClient.offline(signer.wallet, { registry: createRegistry() });
-  const query = await StargateClient.connect(url);
-  try {
-    const account = await query.getAccount(signer.address);
-    const start = account!.sequence;
-    const raws: Uint8Array[] = [];
-    for (const [index, msgs] of messages.entries()) {
-      const raw = await client.sign(signer.address, msgs as never, FEE, "", {
-        accountNumber: account!.accountNumber,
-        sequence: start + index,
-        chainId: CHAIN_ID,
-      });
-      raws.push(TxRaw.encode(raw).finish());
-    }
-    for (let i = 0; i < raws.length; i += BURST) {
-      for (const bytes of raws.slice(i, i + BURST)) {
-        const answer = await rpcRetrying(url, "broadcast_tx_sync", {
-          tx: Buffer.from(bytes).toString("base64"),
-        });
-        // 19 (tx_in_cache): a retried broadcast whose first attempt did arrive.
-        if (answer.result?.code !== 0 && answer.result?.code !== 19)
-          throw new Error(`refused: ${JSON.stringify(answer)}`);
-      }
-      while ((await query.getSequence(signer.address)).sequence < start + Math.min(i + BURST, raws.length))
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  } finally {
-    query.disconnect();
-  }
-}
 
 const deviceId = (index: number) => `D035_${String(index + 1).padStart(4, "0")}`;
 const deviceSeed = (index: number) => new Uint8Array(32).fill((index % 250) + 1);
@@ -118,18 +81,6 @@ function dayReadings(index: number): Reading[] {
     };
     return { ...reading, signature: ed25519.sign(readingSignBytes(reading), deviceSeed(index)) };
   });
-}
-
-/** Node's fetch can lose a race with the server closing an idle keep-alive socket (ECONNRESET:
- * "fetch failed") on a loaded machine; hundreds of sequential reads retry that once or twice. */
-async function rpcRetrying(url: string, method: string, params: Record<string, unknown>) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await rpc(url, method, params);
-    } catch (error) {
-      if (attempt === 3 || !(error instanceof TypeError)) throw error;
-    }
-  }
 }
 
 /** Non-zero result codes over heights 1..last (every tx must have succeeded to exercise its module). */
@@ -254,7 +205,7 @@ test.serial(
         },
       ]);
     stage = "sending";
-    await sendSigned(node.rpcUrl, faucet, faucetMsgs);
+    await sendSigned(node.rpcUrl, faucet, faucetMsgs, FEE);
 
     const status = await rpc(node.rpcUrl, "status");
     const blockTime = BigInt(Math.floor(Date.parse(status.result.sync_info.latest_block_time) / 1000));
@@ -301,7 +252,7 @@ test.serial(
           },
         },
       ]);
-    await sendSigned(node.rpcUrl, consumer, consumerMsgs);
+    await sendSigned(node.rpcUrl, consumer, consumerMsgs, FEE);
     const sent = faucetMsgs.length + consumerMsgs.length;
     const last = BigInt((await rpc(node.rpcUrl, "status")).result.sync_info.latest_block_height);
     await waitForHeight(node.rpcUrl, last + 1n);

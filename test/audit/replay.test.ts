@@ -11,18 +11,15 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import test from "ava";
 import { ClassicLevel } from "classic-level";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { BaseApplication } from "../../chain/app/application.ts";
 import { modules } from "../../chain/node/application.ts";
 import { replayChain, replayFromRpc } from "../../chain/replay.ts";
 import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import {
-  createRegistry,
   EscrowMode,
   KeyType,
   MSG_OPEN_ESCROW,
@@ -31,12 +28,11 @@ import {
   PricingUnit,
 } from "../../client/index.ts";
 import { parseGenesis } from "../../genesis/genesis.ts";
-import { CHAIN_ID, cli, DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
+import { cli, DENOM, faucetWallet, nodePerFile, rpc } from "../helpers/node-process.ts";
+import { type Msg, sendSigned } from "./send-signed.ts";
 
 const TX_COUNT = Number(process.env["REPLAY_TEST_TXS"] ?? 240);
 const FEE = { amount: [{ denom: DENOM, amount: "10000" }], gas: "400000" };
-/** Txs sent per broadcast burst before checking progress. */
-const BURST = 50;
 
 let consumer: { wallet: DirectSecp256k1HdWallet; address: string };
 
@@ -49,35 +45,6 @@ const chain = nodePerFile(test, {
   },
   blockInterval: "100ms",
 });
-
-type Msg = { typeUrl: string; value: unknown };
-
-async function sendSigned(
-  signer: { wallet: DirectSecp256k1HdWallet; address: string },
-  messages: Msg[][],
-): Promise<void> {
-  const url = chain.node.rpcUrl;
-  const client = await SigningStargateClient.offline(signer.wallet, { registry: createRegistry() });
-  const query = await StargateClient.connect(url);
-  const account = await query.getAccount(signer.address);
-  const start = account!.sequence;
-  const raws: Uint8Array[] = [];
-  for (const [index, msgs] of messages.entries()) {
-    const raw = await client.sign(signer.address, msgs as never, FEE, `replay ${index}`, {
-      accountNumber: account!.accountNumber,
-      sequence: start + index,
-      chainId: CHAIN_ID,
-    });
-    raws.push(TxRaw.encode(raw).finish());
-  }
-  for (let i = 0; i < raws.length; i += BURST) {
-    for (const bytes of raws.slice(i, i + BURST))
-      await rpc(url, "broadcast_tx_sync", { tx: Buffer.from(bytes).toString("base64") });
-    while ((await query.getSequence(signer.address)).sequence < start + Math.min(i + BURST, raws.length))
-      await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  query.disconnect();
-}
 
 function deviceId(index: number): string {
   // D035 is a sector of the default params (an unknown sector makes the registration fail).
@@ -131,7 +98,7 @@ test.serial(
       }
     }
     const registered = faucetMsgs.filter((msgs) => msgs[0]!.typeUrl === MSG_REGISTER_DEVICE).length;
-    await sendSigned(faucet, faucetMsgs);
+    await sendSigned(chain.node.rpcUrl, faucet, faucetMsgs, FEE, (index) => `replay ${index}`);
     const status = await rpc(chain.node.rpcUrl, "status");
     const now = BigInt(Math.floor(Date.parse(status.result.sync_info.latest_block_time) / 1000));
     const escrowMsgs: Msg[][] = [];
@@ -151,7 +118,7 @@ test.serial(
           },
         },
       ]);
-    await sendSigned(consumer, escrowMsgs);
+    await sendSigned(chain.node.rpcUrl, consumer, escrowMsgs, FEE, (index) => `replay ${index}`);
     const sent = faucetMsgs.length + escrowMsgs.length;
     // The escrows really exist (a failed tx would still count as a tx but exercise less).
     const lastEscrowHeight = BigInt(
