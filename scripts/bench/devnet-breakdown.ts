@@ -5,6 +5,7 @@
 // the reasons are in the proposer's lines (waiting for the mempool lock, block full) and the height timelines.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { TX_BATCH_FLUSH_INTERVAL_MS } from "../../chain/p2p/limits.ts";
 
 export interface TxTimes {
   /** Unix ms: broadcast_tx_sync requested, answered (the tx admitted), the block seen by the bench. */
@@ -22,9 +23,11 @@ interface LogLine {
   fields: Record<string, string>;
 }
 
-/** A tx is assumed in the proposer's mempool this long after its broadcast was answered: the tx batch
- * interval (100 ms) plus gossip and checkTx on an unhurried node. */
-const ASSUMED_SPREAD_MS = 300;
+/** A tx is assumed in the proposer's mempool this long after the node that admitted it published its
+ * tx batch (at that node's next decision, or TX_BATCH_FLUSH_INTERVAL_MS after the tx, whichever came
+ * first) or, on the node that admitted it, after its broadcast was answered: gossip and checkTx on an
+ * unhurried node. */
+const ASSUMED_SPREAD_MS = 200;
 
 function readLog(path: string, dayStart: number): LogLine[] {
   const lines: LogLine[] = [];
@@ -88,13 +91,26 @@ export function printLatencyBreakdown(
     if (line.message === "height timeline")
       timelines.push(Object.fromEntries(Object.entries(line.fields).map(([k, v]) => [k, Number(v)])));
   }
+  // When each node decided each height (its "decided" line, logged after the block's execution, less
+  // applyMs): it publishes its pending tx batch then.
+  const decisions = logs.map((log) =>
+    log
+      .filter((line) => line.message === "decided")
+      .map((line) => line.at - Number(line.fields["applyMs"] ?? 0))
+      .sort((a, b) => a - b),
+  );
+  const inMempoolOf = (tx: TxTimes, node: number): number => {
+    if (node === tx.node) return tx.answeredAt + ASSUMED_SPREAD_MS;
+    const decided = decisions[tx.node]?.find((at) => at >= tx.answeredAt) ?? Number.POSITIVE_INFINITY;
+    return Math.min(decided, tx.answeredAt + TX_BATCH_FLUSH_INTERVAL_MS) + ASSUMED_SPREAD_MS;
+  };
   const heights = [...built.keys()].sort((a, b) => a - b);
   const rows = txs
     .filter((tx) => built.has(tx.height) && committed0.has(tx.height))
     .map((tx) => {
       const proposal = built.get(tx.height)!;
       const missedHeights = heights.filter(
-        (h) => h < tx.height && built.get(h)!.at >= tx.answeredAt + ASSUMED_SPREAD_MS,
+        (h) => h < tx.height && built.get(h)!.at >= inMempoolOf(tx, built.get(h)!.node),
       );
       const missed = missedHeights.length;
       // Missed where the tx was admitted (the proposer had it in its own mempool: not gossip), and
