@@ -212,6 +212,29 @@ test.serial("Comet38Client over the WebSocket: subscribeNewBlock and subscribeTx
 });
 
 test.serial(
+  "a tx that fails in its block is found with its code and log; its sequence is used",
+  async (t) => {
+    const { client, address } = await faucetClient(t);
+    const { sequence } = await client.getSequence(address);
+    // More than the faucet holds: CheckTx (fees, signature) accepts it, its message fails in the block.
+    const tooMuch = [{ denom: DENOM, amount: (10n ** 15n).toString() }];
+    const fee = { amount: [{ denom: DENOM, amount: "5000" }], gas: "200000" };
+    const result = await client.sendTokens(address, await freshAddress(), tooMuch, fee);
+    t.is(result.code, 5);
+    t.regex(result.rawLog ?? "", /insufficient funds/);
+    const found = await client.getTx(result.transactionHash);
+    t.is(found?.code, 5);
+    t.is(found?.height, result.height);
+    t.is((await client.getSequence(address)).sequence, sequence + 1);
+    const query = await queryClient(t);
+    const response = (await query.tx.getTx(result.transactionHash)).txResponse!;
+    t.is(response.code, 5);
+    t.is(response.codespace, "sdk");
+    t.regex(response.rawLog, /insufficient funds/);
+  },
+);
+
+test.serial(
   "QueryClient bank.denomMetadata answers the genesis metadata; an unknown denom is NotFound",
   async (t) => {
     const query = await queryClient(t);
