@@ -1,7 +1,6 @@
 // The sensorchain application: ABCI 2.0 methods over an injected CommitMultiStore and a list of
 // modules. Pure (style rule 1): no clock, no randomness, no network; the node drives it.
 import "./binary-writer.ts";
-import { byteArena } from "../blockstore/byte-arena.ts";
 import { toHex } from "../crypto/hash.ts";
 import type { CommitMultiStore, PreparedCommit } from "../store/commit-types.ts";
 import type { CacheMultiStore, MultiStore } from "../store/types.ts";
@@ -33,7 +32,6 @@ import {
 } from "./ante-keepers.ts";
 import { type DecCoin, parseDecCoins } from "./coins.ts";
 import { type BlockInfo, StoreContext } from "./context.ts";
-import { deliveredResult } from "./delivered-result.ts";
 import { AbciError, sdkError } from "./errors.ts";
 import { withAttribute } from "./events.ts";
 import { type ExecuteEnvironment, executeTx } from "./execute.ts";
@@ -249,15 +247,13 @@ export class BaseApplication implements Application {
     }
     const txResults: ExecTxResult[] = [];
     const env = this.#environment();
-    // Each result is kept encoded until the block is stored and published (delivered-result.ts).
-    const allocate = byteArena();
     for (const tx of request.txs) {
       const outcome = await executeTx(deliverState, block, tx, "deliver", env);
       if (outcome.tx !== undefined) {
         this.#signatureCache.delete(outcome.tx.hashHex);
         this.#decoded.delete(outcome.tx.hashHex);
       }
-      txResults.push(deliveredResult(outcome.result, allocate));
+      txResults.push(outcome.result);
     }
     const validatorUpdates: ValidatorUpdate[] = [];
     for (const module of this.modules) {

@@ -1,4 +1,5 @@
-// Protobuf reading for the fast decoders of the common tx shapes (tx-decode.ts, bank MsgSend): a
+// Protobuf reading for the fast decoders of the common tx shapes (tx-decode.ts, bank MsgSend) and of
+// encoded results (chain/blockstore/encoded-index.ts): a
 // cursor over one array, no reader object per nested message and no copy per level. They accept only
 // canonical-looking input (expected wire types, lengths inside their message, ASCII strings, varints
 // short enough for a number) and throw UNUSUAL for anything else, on which the caller decodes with
@@ -38,6 +39,25 @@ export function readSmallVarint(cursor: ProtoCursor, end: number): number {
     }
   }
   throw UNUSUAL;
+}
+
+/** Steps over a field of `wireType` whose tag was just read: varints of any length (up to 10 bytes),
+ * length-delimited fields inside `end`, fixed64 and fixed32. */
+export function skipField(cursor: ProtoCursor, wireType: number, end: number): void {
+  if (wireType === 2) cursor.position = readFieldEnd(cursor, end);
+  else if (wireType === 0) {
+    const { bytes } = cursor;
+    let position = cursor.position;
+    for (let count = 0; ; count++) {
+      if (position >= end || count === 10) throw UNUSUAL;
+      if (bytes[position++]! < 0x80) break;
+    }
+    cursor.position = position;
+  } else if (wireType === 1 || wireType === 5) {
+    const next = cursor.position + (wireType === 1 ? 8 : 4);
+    if (next > end) throw UNUSUAL;
+    cursor.position = next;
+  } else throw UNUSUAL;
 }
 
 /** A uint64 field of at most 7 varint bytes (< 2^49, exact as a number), as cosmjs-types' bigint. */

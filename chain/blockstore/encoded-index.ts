@@ -1,13 +1,18 @@
-// Event index keys of a tx straight from its encoded ExecTxResult (chain/app/delivered-result.ts): the
+// Event index keys of a tx straight from its encoded ExecTxResult (saveBlockOperations encodes it once): the
 // types, keys and values are already UTF-8 there, so no event objects and no string encoding are
 // needed. Same keys, in the same order, as indexedAttributes + eventKey over the decoded events.
-import { bytesEqual, sha256 } from "../types/bytes.ts";
+import {
+  type ProtoCursor,
+  readCommonShape,
+  readFieldEnd,
+  readSmallVarint,
+  skipField,
+} from "../app/proto-reader.ts";
+import { bytesEqual } from "../types/bytes.ts";
 import type { Allocate } from "./byte-arena.ts";
-import { MAX_INDEXED_STRING_BYTES } from "./keys.ts";
+import { indexedBytes, MAX_INDEXED_STRING_BYTES } from "./keys.ts";
+import { LINEAR_DEDUPE_PAIRS } from "./match.ts";
 
-/** Distinct pairs handled here; a tx with more takes the general path (indexedAttributes' set). */
-const MAX_PAIRS = 64;
-const HASHED_MARKER = 0xff;
 const DOT = 0x2e;
 /** ExecTxResult.events (field 7, length-delimited); Event.type (1) and attributes (2); EventAttribute
  * key (1), value (2) and index (3, varint). */
@@ -18,90 +23,70 @@ const KEY_TAG = 10;
 const VALUE_TAG = 18;
 const INDEX_TAG = 24;
 
-/** Position of the reader below in the bytes being read. */
-let at = 0;
-
-function varint(bytes: Uint8Array): number {
-  let value = 0;
-  let scale = 1;
-  for (;;) {
-    const byte = bytes[at++];
-    if (byte === undefined || scale > 2 ** 49) throw new RangeError("malformed encoded result");
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return value;
-    scale *= 0x80;
-  }
-}
-
-/** Length of the field lengthDelimited read last. */
-let fieldLength = 0;
-
-/** Steps over a length-delimited field's content; returns where it starts (its length: fieldLength). */
-function lengthDelimited(bytes: Uint8Array): number {
-  fieldLength = varint(bytes);
-  const start = at;
-  at += fieldLength;
-  return start;
-}
-
-function skip(bytes: Uint8Array, wireType: number): void {
-  if (wireType === 0) varint(bytes);
-  else if (wireType === 2) lengthDelimited(bytes);
-  else if (wireType === 1) at += 8;
-  else if (wireType === 5) at += 4;
-  else throw new RangeError("malformed encoded result");
-}
-
 /** `prefix ‖ str(type.key) ‖ str(value) ‖ suffix` of every indexed attribute of `encoded` (an
  * encodeExecTxResult whose strings were well-formed), each distinct pair once, in order of first
- * appearance; undefined when there are more than MAX_PAIRS. */
+ * appearance; undefined when there are more than LINEAR_DEDUPE_PAIRS (or the bytes are not an
+ * encoding this reader takes): the caller then builds them from the events. */
 export function encodedEventKeys(
   prefix: number,
   encoded: Uint8Array,
   suffix: Uint8Array,
   allocate: Allocate,
 ): Uint8Array[] | undefined {
+  return readCommonShape(() => readEventKeys(prefix, encoded, suffix, allocate));
+}
+
+function readEventKeys(
+  prefix: number,
+  encoded: Uint8Array,
+  suffix: Uint8Array,
+  allocate: Allocate,
+): Uint8Array[] | undefined {
   const keys: Uint8Array[] = [];
-  at = 0;
+  const cursor: ProtoCursor = { bytes: encoded, position: 0 };
   const end = encoded.length;
-  while (at < end) {
-    const tag = varint(encoded);
+  while (cursor.position < end) {
+    const tag = readSmallVarint(cursor, end);
     if (tag !== EVENTS_TAG) {
-      skip(encoded, tag & 7);
+      skipField(cursor, tag & 7, end);
       continue;
     }
-    const eventLength = varint(encoded);
-    const eventEnd = at + eventLength;
+    const eventEnd = readFieldEnd(cursor, end);
     let typeStart = 0;
     let typeLength = 0;
-    while (at < eventEnd) {
-      const eventTag = varint(encoded);
+    while (cursor.position < eventEnd) {
+      const eventTag = readSmallVarint(cursor, eventEnd);
       if (eventTag === TYPE_TAG) {
-        typeStart = lengthDelimited(encoded);
-        typeLength = fieldLength;
+        const typeEnd = readFieldEnd(cursor, eventEnd);
+        typeStart = cursor.position;
+        typeLength = typeEnd - typeStart;
+        cursor.position = typeEnd;
         continue;
       }
       if (eventTag !== ATTRIBUTES_TAG) {
-        skip(encoded, eventTag & 7);
+        skipField(cursor, eventTag & 7, eventEnd);
         continue;
       }
-      const attributeLength = varint(encoded);
-      const attributeEnd = at + attributeLength;
+      const attributeEnd = readFieldEnd(cursor, eventEnd);
       let keyStart = 0;
       let keyLength = 0;
       let valueStart = 0;
       let valueLength = 0;
       let indexed = false;
-      while (at < attributeEnd) {
-        const attributeTag = varint(encoded);
-        if (attributeTag === KEY_TAG) {
-          keyStart = lengthDelimited(encoded);
-          keyLength = fieldLength;
-        } else if (attributeTag === VALUE_TAG) {
-          valueStart = lengthDelimited(encoded);
-          valueLength = fieldLength;
-        } else if (attributeTag === INDEX_TAG) indexed = varint(encoded) !== 0;
-        else skip(encoded, attributeTag & 7);
+      while (cursor.position < attributeEnd) {
+        const attributeTag = readSmallVarint(cursor, attributeEnd);
+        if (attributeTag === KEY_TAG || attributeTag === VALUE_TAG) {
+          const fieldEnd = readFieldEnd(cursor, attributeEnd);
+          if (attributeTag === KEY_TAG) {
+            keyStart = cursor.position;
+            keyLength = fieldEnd - keyStart;
+          } else {
+            valueStart = cursor.position;
+            valueLength = fieldEnd - valueStart;
+          }
+          cursor.position = fieldEnd;
+        } else if (attributeTag === INDEX_TAG) indexed = readSmallVarint(cursor, attributeEnd) !== 0;
+        else skipField(cursor, attributeTag & 7, attributeEnd);
       }
       if (!indexed || typeLength === 0 || keyLength === 0) continue;
       const key = eventKeyOf(
@@ -117,7 +102,7 @@ export function encodedEventKeys(
         allocate,
       );
       if (keys.some((known) => bytesEqual(known, key))) continue;
-      if (keys.length >= MAX_PAIRS) return undefined;
+      if (keys.length >= LINEAR_DEDUPE_PAIRS) return undefined;
       keys.push(key);
     }
   }
@@ -138,13 +123,13 @@ function eventKeyOf(
 ): Uint8Array {
   const compositeLength = typeLength + 1 + keyLength;
   if (compositeLength > MAX_INDEXED_STRING_BYTES || valueLength > MAX_INDEXED_STRING_BYTES) {
-    // Long strings enter as 0xff ‖ sha256 (keys.ts indexedString): rare, built the plain way.
+    // Long strings enter as 0xff ‖ sha256 (keys.ts indexedBytes): rare, built the plain way.
     const composite = new Uint8Array(compositeLength);
     composite.set(bytes.subarray(typeStart, typeStart + typeLength));
     composite[typeLength] = DOT;
     composite.set(bytes.subarray(keyStart, keyStart + keyLength), typeLength + 1);
-    const head = indexedPart(composite);
-    const value = indexedPart(bytes.subarray(valueStart, valueStart + valueLength));
+    const head = indexedBytes(composite);
+    const value = indexedBytes(bytes.subarray(valueStart, valueStart + valueLength));
     const out = allocate(1 + 2 + head.length + 2 + value.length + suffix.length);
     out[0] = prefix;
     let offset = writePart(out, 1, head);
@@ -170,15 +155,6 @@ function eventKeyOf(
 /** Byte by byte: the ranges are short, and a subarray per range would be three views per key. */
 function copy(from: Uint8Array, start: number, length: number, to: Uint8Array, offset: number): void {
   for (let i = 0; i < length; i++) to[offset + i] = from[start + i]!;
-}
-
-/** UTF-8 as index keys hold it: as is, or 0xff ‖ sha256 when longer than MAX_INDEXED_STRING_BYTES. */
-function indexedPart(utf8: Uint8Array): Uint8Array {
-  if (utf8.length <= MAX_INDEXED_STRING_BYTES) return utf8;
-  const hashed = new Uint8Array(33);
-  hashed[0] = HASHED_MARKER;
-  hashed.set(sha256(utf8), 1);
-  return hashed;
 }
 
 /** 2-byte big-endian length ‖ part at `offset`; returns the offset after it. */

@@ -83,15 +83,19 @@ export function txByHeightKey(height: bigint, index: number): Uint8Array {
   return key(PREFIX.txByHeight, heightBytes(height), indexBytes);
 }
 
+/** UTF-8 bytes as an index key holds them: as they are, or 0xff ‖ sha256 when longer than
+ * MAX_INDEXED_STRING_BYTES. */
+export function indexedBytes(utf8: Uint8Array): Uint8Array {
+  if (utf8.length <= MAX_INDEXED_STRING_BYTES) return utf8;
+  const hashed = new Uint8Array(33);
+  hashed[0] = HASHED_MARKER;
+  hashed.set(sha256(utf8), 1);
+  return hashed;
+}
+
 /** A string as it appears in index keys: 2-byte big-endian length, then utf8 or 0xff ‖ sha256. */
 export function indexedString(text: string): Uint8Array {
-  let bytes = textEncoder.encode(text);
-  if (bytes.length > MAX_INDEXED_STRING_BYTES) {
-    const hashed = new Uint8Array(33);
-    hashed[0] = HASHED_MARKER;
-    hashed.set(sha256(bytes), 1);
-    bytes = hashed;
-  }
+  const bytes = indexedBytes(textEncoder.encode(text));
   const out = new Uint8Array(2 + bytes.length);
   new DataView(out.buffer).setUint16(0, bytes.length);
   out.set(bytes, 2);

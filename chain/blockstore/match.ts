@@ -105,8 +105,9 @@ function hasPair(
   return false;
 }
 
-/** Distinct pairs compared linearly before indexedAttributes switches to a set (quadratic below it). */
-const LINEAR_DEDUPE_PAIRS = 64;
+/** Distinct pairs compared linearly before indexedAttributes switches to a set (quadratic below it);
+ * encodedEventKeys handles this many and leaves a tx with more to indexedAttributes. */
+export const LINEAR_DEDUPE_PAIRS = 64;
 
 /** Length-prefixed, so no pair of strings can produce another pair's id. */
 function pairId(compositeKey: string, value: string): string {

@@ -2,7 +2,6 @@
 // FinalizeBlock results, validator sets by height, the tx index and the event indexes. Writes are
 // returned as batch operations for the node's per-block atomic batch; reads go to the DB directly.
 import type { Event, FinalizeBlockResponse } from "../app/abci.ts";
-import { DeliveredTxResult } from "../app/delivered-result.ts";
 import { txHashOf } from "../app/tx-hash.ts";
 import type { BatchOperation } from "../db-keyspace.ts";
 import type { Block, BlockID, Commit, Validator } from "../types/block.ts";
@@ -23,6 +22,7 @@ import {
   encodeStoreState,
   encodeTxRecord,
   encodeValidatorsInfo,
+  lastEncodingWellFormed,
 } from "./codec.ts";
 import { encodedEventKeys } from "./encoded-index.ts";
 import {
@@ -31,6 +31,7 @@ import {
   heightBytes,
   heightKey,
   PREFIX,
+  prefixEnd,
   readHeight,
   STATE_KEY,
   txByHeightKey,
@@ -58,8 +59,6 @@ export interface BlockStoreDatabase {
   iterator(options: { gte: Uint8Array; lt: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]>;
 }
 
-/** Highest height a key can hold (8 bytes big-endian). */
-const MAX_HEIGHT = 2n ** 64n - 1n;
 /** Bytes of a tx hash at the start of a tx-by-height value (format 2: hash ‖ ExecTxResult). */
 const HASH_BYTES = 32;
 
@@ -149,9 +148,8 @@ export class BlockStoreImpl implements BlockStore {
     const results = decodeResults(bytes);
     // Format 1 kept the tx results in this record too; format 2 keeps each only by (height, index).
     if (results.txResults.length > 0) return results;
-    const gte = txByHeightKey(height, 0);
-    const lt = height === MAX_HEIGHT ? Uint8Array.of(PREFIX.txByHeight + 1) : txByHeightKey(height + 1n, 0);
-    for await (const [, value] of this.#db.iterator({ gte, lt })) {
+    const gte = heightKey(PREFIX.txByHeight, height);
+    for await (const [, value] of this.#db.iterator({ gte, lt: prefixEnd(gte) })) {
       if (value.length <= HASH_BYTES) break;
       results.txResults.push(decodeExecTxResult(value.subarray(HASH_BYTES)));
     }
@@ -171,12 +169,24 @@ export class BlockStoreImpl implements BlockStore {
   }
 
   async loadTx(hash: Uint8Array): Promise<IndexedTx | undefined> {
+    return this.#loadTx(hash, undefined);
+  }
+
+  /** loadTx; `known` is the `19` entry of a (height, index) the caller has read already, used when the
+   * tx's record points there. */
+  async #loadTx(
+    hash: Uint8Array,
+    known: { height: bigint; index: number; entry: Uint8Array } | undefined,
+  ): Promise<IndexedTx | undefined> {
     const bytes = await this.#db.get(txKey(hash));
     if (bytes === undefined) return undefined;
     const { height, index, tx, result } = decodeTxRecord(bytes);
     // Format 2: the result is stored once, beside the hash in the tx's (height, index) entry.
     if (result !== undefined) return { hash, height, index, tx, result };
-    const entry = await this.#db.get(txByHeightKey(height, index));
+    const entry =
+      known !== undefined && known.height === height && known.index === index
+        ? known.entry
+        : await this.#db.get(txByHeightKey(height, index));
     if (entry === undefined || entry.length <= HASH_BYTES)
       throw new BlockStoreError(`tx ${height}/${index} has no stored result`);
     return { hash, height, index, tx, result: decodeExecTxResult(entry.subarray(HASH_BYTES)) };
@@ -204,12 +214,15 @@ export class BlockStoreImpl implements BlockStore {
   }
 
   async #loadTxAt(hit: SearchHit): Promise<IndexedTx | undefined> {
+    let known: { height: bigint; index: number; entry: Uint8Array } | undefined;
     if (hit.hash.length === 0) {
+      // The entry holds the hash, and (format 2) the result loadTx would read it again for.
       const entry = await this.#db.get(txByHeightKey(hit.height, hit.index));
       if (entry === undefined) return undefined;
       hit.hash = entry.subarray(0, HASH_BYTES);
+      known = { height: hit.height, index: hit.index, entry };
     }
-    const tx = await this.loadTx(hit.hash);
+    const tx = await this.#loadTx(hit.hash, known);
     // A tx included twice leaves the older index entries pointing at the newer record: skip those.
     if (tx === undefined || tx.height !== hit.height || tx.index !== hit.index) return undefined;
     return tx;
@@ -306,13 +319,8 @@ export class BlockStoreImpl implements BlockStore {
       throw new BlockStoreError(`block ${height}: validators do not hash to header.validators_hash`);
 
     const put = (key: Uint8Array, value: Uint8Array): BatchOperation => ({ type: "put", key, value });
-    // Each tx's result (mostly its events) is encoded once, for the block's results and its record.
     // The block's small arrays (results, records, index keys) as views of a few shared chunks.
     const allocate = byteArena();
-    // The application's results of delivered txs come encoded already (chain/app/delivered-result.ts).
-    const encodedResults = results.txResults.map((result) =>
-      result instanceof DeliveredTxResult ? result.encoded : encodeExecTxResult(result, allocate),
-    );
     const blockBytes = encodeBlock(block);
     const ops: BatchOperation[] = [
       put(STATE_KEY, encodeStoreState({ base: this.#base === 0n ? height : this.#base, height })),
@@ -354,7 +362,8 @@ export class BlockStoreImpl implements BlockStore {
       // CometBFT's tx hash (chain/types txHash), usually known already from ingress.
       const { hash } = txHashOf(tx);
       const result = results.txResults[index]!;
-      const encodedResult = encodedResults[index]!;
+      // Encoded once: stored as it is, and its event index keys read from it.
+      const encodedResult = encodeExecTxResult(result, allocate);
       const byHeight = txByHeightKey(height, index);
       ops.push(put(txKey(hash), encodeTxRecord({ height, index, tx }, undefined, allocate)));
       const entry = allocate(HASH_BYTES + encodedResult.length);
@@ -362,11 +371,11 @@ export class BlockStoreImpl implements BlockStore {
       entry.set(encodedResult, HASH_BYTES);
       ops.push(put(byHeight, entry));
       const suffix = byHeight.subarray(1);
-      // From the encoding when the result is one (its events are then never decoded here).
-      const keys =
-        result instanceof DeliveredTxResult
-          ? encodedEventKeys(PREFIX.txEvent, encodedResult, suffix, allocate)
-          : undefined;
+      // From the encoding, whose bytes are each string's UTF-8 when every string was well-formed (no
+      // event strings encoded again); otherwise, or for a tx with too many pairs, from the events.
+      const keys = lastEncodingWellFormed()
+        ? encodedEventKeys(PREFIX.txEvent, encodedResult, suffix, allocate)
+        : undefined;
       if (keys !== undefined) for (const key of keys) ops.push(put(key, empty));
       else
         for (const { compositeKey, value } of indexedAttributes(result.events))
