@@ -112,7 +112,9 @@ export class StateStorage {
     valueVersion: number,
   ): Promise<Uint8Array | undefined> {
     const cached = this.#cache.get(LatestCache.keyOf(ssLatestKey(storePrefix, key)));
-    if (cached != null && readU64(cached, 0) === valueVersion) return cached.subarray(VERSION_BYTES);
+    // A Buffer view, as LevelDB's reads give (callers decode the value; protobufjs then hands out Buffers too).
+    if (cached != null && readU64(cached, 0) === valueVersion)
+      return Buffer.from(cached.buffer, cached.byteOffset + VERSION_BYTES, cached.byteLength - VERSION_BYTES);
     const stored = await getAsync(this.#db, ssHistoryKey(storePrefix, key, valueVersion));
     return stored === undefined ? undefined : decodeHistoryValue(stored);
   }
