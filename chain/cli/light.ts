@@ -22,7 +22,7 @@ import { heightOf, type TrustLevel } from "../../light-client/types.ts";
 import { parseDurationNs } from "../config/duration.ts";
 import { fromHex, toHex } from "../types/bytes.ts";
 import { headerHash } from "../types/header.ts";
-import { timestampFromDate } from "../types/time.ts";
+import { formatTimestamp, timestampFromDate } from "../types/time.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { parseDay } from "./meter.ts";
@@ -215,7 +215,7 @@ export function registerLight(program: Command): void {
           height: header.height,
           hash: toHex(headerHash(header)).toUpperCase(),
           app_hash: toHex(header.appHash).toUpperCase(),
-          time: header.time.seconds,
+          time: formatTimestamp(header.time),
           trace: result.trace.map(heightOf),
           witness_reports: result.reports.map((report) => ({ kind: report.kind, witness: report.witness })),
         },
@@ -248,12 +248,12 @@ export function registerLight(program: Command): void {
     .action(async (address: string, flags: TrustFlags, command: Command) => {
       const client = await refusing(async () => openClient(command, await resolveConfig(command, flags)));
       const result = await refusing(() => verifiedAccount(client, address, now()));
+      const { anyJson } = await import("./sdk-json.ts");
       printOutput(
         {
           address,
           found: result.any !== undefined,
-          type: result.any?.typeUrl,
-          account: result.baseAccount,
+          account: result.any === undefined ? null : anyJson(result.any.typeUrl, result.any.value),
           height: result.height,
           verified: true,
         },

@@ -106,7 +106,7 @@ export function registerQuery(program: Command): void {
         return (await QueryClient.withExtensions(comet, setupTxExtension).tx.getTx(txhash)).txResponse;
       });
       if (response === undefined) throw new CliError("tx_not_found", `tx ${txhash} not found`);
-      const { txResponseJson } = await import("./tx-json.ts");
+      const { txResponseJson } = await import("./sdk-json.ts");
       printOutput(txResponseJson(response), context.output);
     });
 

@@ -50,12 +50,26 @@ test("light init, verify, query and serve", async (t) => {
   const verified = JSON.parse((await cli(["light", "verify", "3", "--home", lightHome])).stdout);
   t.is(verified.height, "3");
   t.deepEqual(verified.trace, ["1", "3"]);
+  // CometBFT's RFC 3339 time, as the node's block RPC prints the same header's.
+  const block = await rpc(node.rpcUrl, "block", { height: "3" });
+  t.is(verified.time, block.result.block.header.time);
 
   const balance = JSON.parse(
     (await cli(["light", "query", "balance", home.faucetAddress, "--home", lightHome])).stdout,
   );
   t.is(balance.amount, "1000000000000");
   t.true(balance.verified);
+
+  // The account as `simd query auth account` prints it: proto3 JSON, the public key an expanded Any.
+  const account = JSON.parse(
+    (await cli(["light", "query", "account", home.faucetAddress, "--home", lightHome])).stdout,
+  );
+  t.like(account.account, {
+    "@type": "/cosmos.auth.v1beta1.BaseAccount",
+    address: home.faucetAddress,
+    sequence: "0",
+  });
+  t.regex(account.account.account_number, /^\d+$/);
 
   const wrong = await cli([
     "light",

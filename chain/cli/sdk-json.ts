@@ -1,9 +1,10 @@
-// A committed tx as the Cosmos SDK's CLI prints it (`simd query tx <hash> --output json`): the
-// TxResponse of cosmos.tx.v1beta1.Service/GetTx in proto3 JSON with the .proto field names
-// (snake_case), 64-bit integers as strings, bytes in base64, enums by name, and every Any of a known
-// type expanded to {"@type": url, ...fields}. Scripts written against simd read it unchanged.
+// Cosmos types as the Cosmos SDK's CLI prints them (`simd query tx <hash> --output json`, `simd query
+// auth account`): proto3 JSON with the .proto field names (snake_case), 64-bit integers as strings,
+// bytes in base64, enums by name, and every Any of a known type expanded to {"@type": url, ...fields}.
+// Scripts written against simd read it unchanged.
 import { type GeneratedType, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
+import { BaseAccount, ModuleAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { TxResponse } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { PubKey as Ed25519PubKey } from "cosmjs-types/cosmos/crypto/ed25519/keys";
 import { LegacyAminoPubKey } from "cosmjs-types/cosmos/crypto/multisig/keys";
@@ -17,12 +18,14 @@ interface JsonType {
   toJSON(message: unknown): unknown;
 }
 
-/** Every type an Any in a committed tx can hold: the tx itself, public keys, every message we know. */
-function txJsonRegistry(): Registry {
+/** Every type an Any we print can hold: txs, accounts, public keys, every message we know. */
+function jsonRegistry(): Registry {
   return new Registry([
     ...defaultRegistryTypes,
     ...sensorchainTypes,
     ["/cosmos.tx.v1beta1.Tx", Tx as GeneratedType],
+    ["/cosmos.auth.v1beta1.BaseAccount", BaseAccount as GeneratedType],
+    ["/cosmos.auth.v1beta1.ModuleAccount", ModuleAccount as GeneratedType],
     ["/cosmos.crypto.secp256k1.PubKey", Secp256k1PubKey as GeneratedType],
     ["/cosmos.crypto.ed25519.PubKey", Ed25519PubKey as GeneratedType],
     ["/cosmos.crypto.multisig.LegacyAminoPubKey", LegacyAminoPubKey as GeneratedType],
@@ -67,5 +70,10 @@ function expandAny(typeUrl: string, base64: string, registry: Registry): unknown
 }
 
 export function txResponseJson(response: TxResponse): unknown {
-  return protoJson(TxResponse.toJSON(response), txJsonRegistry());
+  return protoJson(TxResponse.toJSON(response), jsonRegistry());
+}
+
+/** An Any (an account, a public key) as the SDK prints it: {"@type": url, ...fields}. */
+export function anyJson(typeUrl: string, value: Uint8Array): unknown {
+  return expandAny(typeUrl, Buffer.from(value).toString("base64"), jsonRegistry());
 }
