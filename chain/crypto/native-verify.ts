@@ -25,7 +25,9 @@ function load<T>(name: string): T | undefined {
   }
 }
 
-export const nativeSecp256k1: Secp256k1Native | undefined = load<Secp256k1Native>("secp256k1");
+// The package's main entry quietly returns its pure-JS (elliptic) code when the binding cannot load,
+// ~20x slower than node:crypto: load the binding itself, so that such a platform falls back to OpenSSL.
+export const nativeSecp256k1: Secp256k1Native | undefined = load<Secp256k1Native>("secp256k1/bindings.js");
 export const nativeSodium: SodiumNative | undefined = load<SodiumNative>("sodium-native");
 
 /** Which verifier each curve uses in this process, for benchmarks and logs. */

@@ -246,9 +246,7 @@ test.serial(
 
 // cosmjs' auth extension has only `account`; a user pages through every account with the SDK's
 // Accounts query (cosmos.auth.v1beta1.Query/Accounts, x/auth keeper Accounts with pagination).
-// Bug (modules/auth, not this area): the node has no handler for that path (auth/queries.ts routes
-// Account, Params and ModuleAccountByName only), so the query fails with "no query handler".
-test.serial.failing("auth Accounts pages through every account (limit, next_key, count_total)", async (t) => {
+test.serial("auth Accounts pages through every account (limit, next_key, count_total)", async (t) => {
   const query = await queryClient(t);
   const page = async (key: Uint8Array) =>
     QueryAccountsResponse.decode(
