@@ -292,8 +292,10 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       metrics,
       logger,
       onError,
-      // Txs admitted during the height go out in one batch, in time for the next proposer's reap.
+      // Txs admitted during the height go out in one batch, in time for the next proposer's reap, and
+      // those admitted while the block executes just before the next height's round 0.
       onDecided: () => txGossip.flush(),
+      beforeNextHeight: () => txGossip.flush(),
       onEvidence: (evidence) => {
         logger.warn(
           {

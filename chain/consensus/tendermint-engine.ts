@@ -89,7 +89,15 @@ export interface TendermintEngineOptions {
   /** Called when a height is decided, before its block is executed (the node publishes its pending
    * tx batch then, so the next proposer holds those txs when it reaps). */
   onDecided?: (height: bigint) => void;
+  /** Called NEXT_HEIGHT_LEAD_MS before the next height's round 0 starts (at once when the wait is
+   * shorter): the node publishes what it admitted since the decision, so that those txs reach the
+   * next proposer before it reaps instead of a height later. */
+  beforeNextHeight?: () => void;
 }
+
+/** How long before the next height's round 0 beforeNextHeight runs, ms: time for a tx batch to
+ * reach the proposer, be pre-verified and pass its checkTx turn on a loaded 2-core devnet. */
+export const NEXT_HEIGHT_LEAD_MS = 200;
 
 type QueueItem = { input: Input; wal: WalInput | undefined; from?: PeerId };
 
@@ -590,13 +598,26 @@ export class TendermintEngine implements ConsensusEngine {
     const waitMs = (durationMs: number) =>
       commitWaitMs(durationMs, this.#o.blockIntervalMs ?? 0, decidedAtMs - (marks.start ?? decidedAtMs)) -
       elapsedMs;
-    for (const effect of effects)
-      await this.#perform(
-        effect.kind === "scheduleTimeout" && effect.timeout.step === "newHeight"
-          ? { ...effect, durationMs: Math.max(0, waitMs(effect.durationMs)) }
-          : effect,
-      );
+    for (const effect of effects) {
+      if (effect.kind === "scheduleTimeout" && effect.timeout.step === "newHeight") {
+        const durationMs = Math.max(0, waitMs(effect.durationMs));
+        this.#scheduleBeforeNextHeight(durationMs);
+        await this.#perform({ ...effect, durationMs });
+      } else await this.#perform(effect);
+    }
     for (const { message, from } of this.#nextHeight.take()) this.#receive(message, from);
+  }
+
+  #scheduleBeforeNextHeight(waitMs: number): void {
+    const callback = this.#o.beforeNextHeight;
+    if (callback === undefined) return;
+    if (waitMs <= NEXT_HEIGHT_LEAD_MS) {
+      callback();
+      return;
+    }
+    this.#o.timers.setTimer(waitMs - NEXT_HEIGHT_LEAD_MS, () => {
+      if (this.#running) callback();
+    });
   }
 
   #nowMs(): number {

@@ -50,6 +50,8 @@ export interface BftRunnerOptions {
   onEvidence?: (evidence: DuplicateVoteEvidence) => void;
   /** TendermintEngineOptions.onDecided. */
   onDecided?: (height: bigint) => void;
+  /** TendermintEngineOptions.beforeNextHeight. */
+  beforeNextHeight?: () => void;
 }
 
 export class BftRunner {
@@ -155,6 +157,7 @@ export class BftRunner {
         else o.metrics.engineRejected++;
       },
       ...(o.onDecided === undefined ? {} : { onDecided: o.onDecided }),
+      ...(o.beforeNextHeight === undefined ? {} : { beforeNextHeight: o.beforeNextHeight }),
     });
   }
 

@@ -5,12 +5,14 @@
 // to one node, up to --depth of its txs in flight there, pipelined in sequence order: devnet-sender.ts).
 // Inclusion is seen by polling every node's height every 50 ms (then fetching the new blocks from node
 // 0): latency = the first status answer that shows the tx's block committed − the broadcast's request.
-// Sustained tx/s counts txs committed after a warm-up, over the time of that window. CPU per node
+// Sustained tx/s counts txs committed after a warm-up, over the time of that window; latency is given
+// for every tx and for the txs sent after the warm-up (the steady state, without the cold start's JIT
+// compilation and first blocks, which decided the whole run's p99 in session 8). CPU per node
 // comes from /proc (utime + stime of the process and of its main thread, from the start of the load
 // until the mempools drained), also per committed tx, which is what a loaded machine cannot distort;
 // RSS at the start of the load (idle, after the first blocks) and its peak (VmHWM).
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +86,9 @@ export interface DevnetBenchFigures {
   sustainedTxPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** Latency of the txs sent after the warm-up until the load stopped. */
+  steadyLatencyP50Ms: number;
+  steadyLatencyP99Ms: number;
   nodes: {
     moniker: string;
     /** Process CPU (all threads) and its main thread over the run, % of one core. */
@@ -226,6 +231,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       return { body: broadcastBody(tx, ++requestId), hash: createHash("sha256").update(tx).digest("hex") };
     }),
   );
+  if (options.logDir !== undefined) mkdirSync(options.logDir, { recursive: true });
   const logFds =
     options.logDir === undefined
       ? []
@@ -390,14 +396,17 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       ),
     );
     const latencies: number[] = [];
+    const steadyLatencies: number[] = [];
     let inWindow = 0;
     for (const [hash, { requestedAt }] of admitted) {
       const included = includedAt.get(hash);
       if (included === undefined) continue;
       latencies.push(included - requestedAt);
+      if (requestedAt - start >= warmup * 1000) steadyLatencies.push(included - requestedAt);
       if (included - start >= warmup * 1000 && included <= loadEnd) inWindow++;
     }
     latencies.sort((a, b) => a - b);
+    steadyLatencies.sort((a, b) => a - b);
     if (options.logDir !== undefined) {
       const epoch = (at: number) => performance.timeOrigin + at;
       const txs = [...admitted].flatMap(([hash, tx]) => {
@@ -439,6 +448,8 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       sustainedTxPerSecond: inWindow / ((loadEnd - start) / 1000 - warmup),
       latencyP50Ms: quantile(latencies, 0.5),
       latencyP99Ms: quantile(latencies, 0.99),
+      steadyLatencyP50Ms: quantile(steadyLatencies, 0.5),
+      steadyLatencyP99Ms: quantile(steadyLatencies, 0.99),
       nodes: devnet.nodes.map((node, i) => ({
         moniker: node.moniker,
         cpuPercent: (cpuSeconds[i]! / elapsed) * 100,
@@ -471,6 +482,9 @@ export function printDevnetFigures(f: DevnetBenchFigures): void {
   console.log(
     `${f.validators} validator(s), ${f.blocks}, offered ${fmt(f.offered)} tx/s: sustained ${fmt(f.sustainedTxPerSecond)} tx/s, ` +
       `committed ${fmt(f.committed)} of ${fmt(f.sent)} sent, latency p50 ${fmt(f.latencyP50Ms)} ms p99 ${fmt(f.latencyP99Ms)} ms (load average ${f.loadAverage.toFixed(1)})`,
+  );
+  console.log(
+    `  steady state (txs sent after the warm-up): latency p50 ${fmt(f.steadyLatencyP50Ms)} ms p99 ${fmt(f.steadyLatencyP99Ms)} ms`,
   );
   console.log(
     `  sender: ${fmt(f.sentPerSecond)} broadcast_tx_sync/s, ${fmt(f.refused)} refused; bench process ` +

@@ -18,6 +18,7 @@ import {
 } from "../../chain/consensus/tendermint/messages.ts";
 import {
   commitWaitMs,
+  NEXT_HEIGHT_LEAD_MS,
   type PeerId,
   TendermintEngine,
   type TimerScheduler,
@@ -64,6 +65,10 @@ interface Cluster {
   /** Messages the engines rejected (bad signature, unknown validator, ...). */
   rejected: number;
   failures: string[];
+  /** Per validator, the simulated times at which beforeNextHeight ran. */
+  beforeNextHeight: number[][];
+  /** Proposals as their proposer broadcast them. */
+  proposals: { from: number; height: bigint; at: number }[];
 }
 
 /** Runs the cluster for RUN_MS of simulated time; `inject` may add messages when validator 2 first
@@ -98,6 +103,8 @@ async function runCluster(
     early: 0,
     rejected: 0,
     failures: [],
+    beforeNextHeight: [[], [], []],
+    proposals: [],
   };
   const signers = [0, 1, 2].map(
     (i) => new Ed25519Signer(sha256(new TextEncoder().encode(`next height ${i}`))),
@@ -167,6 +174,8 @@ async function runCluster(
         privValidator: await PrivValidator.load(signer, new MemorySignStateStorage()),
         transport: {
           broadcast: (message) => {
+            if (message.kind === "proposal")
+              result.proposals.push({ from: index, height: message.proposal.height, at: now });
             for (let peer = 0; peer < signers.length; peer++)
               if (peer !== index) deliver(index, peer, message);
           },
@@ -200,6 +209,9 @@ async function runCluster(
         onError: (error) => result.failures.push(`validator${index} halted: ${String(error)}`),
         onRejected: () => {
           result.rejected++;
+        },
+        beforeNextHeight: () => {
+          result.beforeNextHeight[index]!.push(now);
         },
       }),
     );
@@ -288,6 +300,27 @@ test("paced heights (block_interval) start a block interval apart, with timeout_
     unpaced.heights[0]! > paced.heights[0]! * 1.5,
     `${unpaced.heights[0]} vs ${paced.heights[0]} heights`,
   );
+});
+
+test("paced heights: beforeNextHeight runs NEXT_HEIGHT_LEAD_MS before the node's next round 0, where it proposes", async (t) => {
+  const paced = await runCluster(NO_GOSSIP_MS, undefined, 500);
+  t.deepEqual(paced.failures, []);
+  let checked = 0;
+  for (const { from, height, at } of paced.proposals) {
+    if (height === 1n) continue;
+    // The proposer's own call for this height: the last one before its proposal.
+    const before = paced.beforeNextHeight[from]!.filter((call) => call <= at).at(-1);
+    t.is(
+      at - before!,
+      NEXT_HEIGHT_LEAD_MS,
+      `proposal ${height} at ${at}, calls ${paced.beforeNextHeight[from]}`,
+    );
+    checked++;
+  }
+  t.true(checked >= 10, `${checked} proposals`);
+  // One call per decided height (the last decided height's call may still be pending).
+  for (const [index, calls] of paced.beforeNextHeight.entries())
+    t.true(calls.length >= paced.heights[index]! - 1 && calls.length <= paced.heights[index]!);
 });
 
 test("commitWaitMs: timeout_commit unpaced; paced, the rest of the interval but at least timeout_commit", (t) => {
