@@ -5,6 +5,7 @@ import type { EncodeObject } from "@cosmjs/proto-signing";
 import type { StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
+import { camelToSnake, renameKeys } from "../../modules/genesis-json.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { type CommandContext, commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -173,21 +174,14 @@ export async function abciQueryBytes(
   return { context, url, bytes: Uint8Array.from(Buffer.from(result.response.value ?? "", "base64")) };
 }
 
-const snake = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(snake);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(v)]),
-  );
-};
-
 /** A response message as proto3 JSON with snake_case names (as genesis and the SDK CLI show it). */
 export function asJson(
   type: { toObject(message: never, options: object): object },
   message: unknown,
 ): unknown {
-  return snake(
+  return renameKeys(
     type.toObject(message as never, { longs: String, enums: String, bytes: String, defaults: true }),
+    camelToSnake,
   );
 }
 

@@ -11,6 +11,7 @@ import { LegacyAminoPubKey } from "cosmjs-types/cosmos/crypto/multisig/keys";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { sensorchainTypes } from "../../client/index.ts";
+import { camelToSnake } from "../../modules/genesis-json.ts";
 
 /** A registered type that can also print a decoded message as (camelCase) proto3 JSON. */
 interface JsonType {
@@ -36,10 +37,6 @@ function hasToJson(type: unknown): type is JsonType {
   return typeof (type as Partial<JsonType> | undefined)?.toJSON === "function";
 }
 
-function snakeCase(key: string): string {
-  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
-
 /** cosmjs-types and protobufjs print an Any as {typeUrl, value: base64}, and no other message so. */
 function isAnyJson(value: object): value is { typeUrl: string; value: string } {
   return (
@@ -57,7 +54,7 @@ function protoJson(value: unknown, registry: Registry): unknown {
   return Object.fromEntries(
     Object.entries(value)
       .filter(([, entry]) => entry !== undefined)
-      .map(([key, entry]) => [snakeCase(key), protoJson(entry, registry)]),
+      .map(([key, entry]) => [camelToSnake(key), protoJson(entry, registry)]),
   );
 }
 
