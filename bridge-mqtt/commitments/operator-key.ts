@@ -2,14 +2,16 @@
 // mqtt.operator_key_file, relative to the node's home, JSON {"mnemonic": "..."} (Cosmos HD path, as
 // cosmjs derives it) or {"private_key": "<64 hex>"}. Like an ssh key, a file that group or others may
 // read is refused: it controls the operator's funds and its vote on every device-day.
+import { createECDH } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { writeFileAtomic } from "../../chain/config/files.ts";
 import { homePaths } from "../../chain/config/home.ts";
 import { parseToml, renderConfigToml } from "../../chain/config/toml-file.ts";
 import { ACCOUNT_PREFIX, encodeAddress } from "../../chain/crypto/bech32.ts";
-import { deriveKey, MnemonicError } from "../../chain/crypto/mnemonic.ts";
-import { secp256k1Address, secp256k1PublicKey } from "../../chain/crypto/secp256k1.ts";
+import { MnemonicError } from "../../chain/crypto/mnemonic.ts";
+import { secp256k1Address } from "../../chain/crypto/secp256k1.ts";
+import { cosmosPrivateKeyFromMnemonic } from "./mnemonic-key.ts";
 
 /** A key file is a few hundred bytes; anything far larger is not one. */
 export const MAX_OPERATOR_KEY_FILE_BYTES = 4096;
@@ -39,9 +41,12 @@ export interface OperatorKey {
   publicKey: Uint8Array;
 }
 
-/** The key of 32 bytes → the operator's address and public key. */
+/** The key of 32 bytes → the operator's address and public key (OpenSSL's point multiplication: the
+ * same point as @noble's secp256k1PublicKey, without building its tables at a node's start). */
 export function operatorKeyFromPrivateKey(privateKey: Uint8Array, prefix = ACCOUNT_PREFIX): OperatorKey {
-  const publicKey = secp256k1PublicKey(privateKey);
+  const ecdh = createECDH("secp256k1");
+  ecdh.setPrivateKey(privateKey);
+  const publicKey = Uint8Array.from(ecdh.getPublicKey(null, "compressed"));
   return { address: encodeAddress(secp256k1Address(publicKey), prefix), privateKey, publicKey };
 }
 
@@ -74,7 +79,7 @@ export function parseOperatorKey(text: string, file: string, prefix = ACCOUNT_PR
     if (typeof mnemonic !== "string")
       throw new OperatorKeyError("operator_key_malformed", file, '"mnemonic" must be a string');
     try {
-      return operatorKeyFromPrivateKey(deriveKey(mnemonic, { prefix }).privateKey, prefix);
+      return operatorKeyFromPrivateKey(cosmosPrivateKeyFromMnemonic(mnemonic), prefix);
     } catch (error) {
       if (error instanceof MnemonicError)
         throw new OperatorKeyError("operator_key_malformed", file, `bad mnemonic: ${error.message}`);

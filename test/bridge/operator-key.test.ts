@@ -5,8 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import test from "ava";
-import { loadOperatorKey, OperatorKeyError } from "../../bridge-mqtt/commitments/operator-key.ts";
-import { deriveKey } from "../../chain/crypto/mnemonic.ts";
+import { cosmosPrivateKeyFromMnemonic } from "../../bridge-mqtt/commitments/mnemonic-key.ts";
+import {
+  loadOperatorKey,
+  OperatorKeyError,
+  parseOperatorKey,
+} from "../../bridge-mqtt/commitments/operator-key.ts";
+import { deriveKey, generateMnemonic } from "../../chain/crypto/mnemonic.ts";
 import { MNEMONIC } from "../helpers/app.ts";
 
 async function home(t: import("ava").ExecutionContext): Promise<string> {
@@ -60,4 +65,39 @@ test("missing, exposed and malformed key files are refused with a code naming th
   refused(await keyFile(dir, JSON.stringify({ private_key: "xyz" })), "operator_key_malformed");
   refused(await keyFile(dir, JSON.stringify({ private_key: "00".repeat(32) })), "operator_key_malformed");
   refused(await keyFile(dir, JSON.stringify({ private_key: "ff".repeat(32) })), "operator_key_malformed");
+});
+
+// Computed with deriveKey (@scure/@noble) before the derivation moved to node:crypto.
+const FIXED_VECTORS = [
+  {
+    mnemonic: MNEMONIC,
+    privateKey: "c4a48e2fce1481cd3294b4490f6678090ea98d3d0e5cd984558ab0968741b104",
+    address: "sensor19rl4cm2hmr8afy4kldpxz3fka4jguq0azye9nl",
+  },
+  {
+    mnemonic:
+      "model aware perfect provide lab island glimpse wild sing pilot room avocado measure stay spin always tube coffee ceiling comic doll liquid stumble attack",
+    privateKey: "f5f62d3d4121db424135d03181d2f4375b3d87a840669bc8a47fa11874de3675",
+    address: "sensor1rahld9hejnxgpn0fwenazea3h6q8l6d0numkfu",
+  },
+];
+
+test("the native derivation gives deriveKey's key: fixed vectors and 50 random mnemonics", (t) => {
+  for (const vector of FIXED_VECTORS) {
+    t.is(Buffer.from(cosmosPrivateKeyFromMnemonic(vector.mnemonic)).toString("hex"), vector.privateKey);
+    // Case and whitespace are normalized as deriveKey does.
+    const messy = ` ${vector.mnemonic.toUpperCase().replaceAll(" ", " \n ")} `;
+    const key = parseOperatorKey(JSON.stringify({ mnemonic: messy }), "vector.json");
+    t.is(key.address, vector.address);
+    t.is(Buffer.from(key.privateKey).toString("hex"), vector.privateKey);
+    t.deepEqual(Buffer.from(key.publicKey), Buffer.from(deriveKey(vector.mnemonic).publicKey));
+  }
+  for (let i = 0; i < 50; i++) {
+    const mnemonic = generateMnemonic();
+    const expected = deriveKey(mnemonic);
+    const key = parseOperatorKey(JSON.stringify({ mnemonic }), "random.json");
+    t.deepEqual(Buffer.from(key.privateKey), Buffer.from(expected.privateKey), mnemonic);
+    t.deepEqual(Buffer.from(key.publicKey), Buffer.from(expected.publicKey), mnemonic);
+    t.is(key.address, expected.address);
+  }
 });
