@@ -13,8 +13,8 @@ const canStripFlagged = major > 22 || (major === 22 && minor >= 6);
 const stripsTypes =
   Boolean(process.features?.typescript) || process.execArgv.includes("--experimental-strip-types");
 
-function run(command, args) {
-  const child = spawn(command, args, { stdio: "inherit" });
+function run(command, args, env = process.env) {
+  const child = spawn(command, args, { stdio: "inherit", env });
   // The child shares our terminal's process group, so Ctrl-C reaches it directly; forward other signals.
   for (const signal of ["SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
   process.on("SIGINT", () => {});
@@ -26,6 +26,13 @@ function run(command, args) {
 // (docs/PERFORMANCE.md, Devnet, session 4). V8 reads the flag only at start-up, so `start` always
 // runs in a child process with it.
 const NODE_FLAGS = ["--max-semi-space-size=32"];
+/** glibc malloc arenas of a node (`start`), unless the environment sets its own: glibc gives each
+ * thread that mallocs its own arena, up to 8 per core, and a node has ~13 threads (V8's 4 helpers,
+ * libuv's pool, LevelDB, the verify worker); a loaded devnet validator held ~85 MB in 12 thread arenas
+ * at its peak RSS against ~40 MB with 2 (docs/PERFORMANCE.md, Devnet, session 9). glibc reads it at
+ * start-up, so it goes in the child's environment. scripts/devnet.ts's nodes get the same. */
+const NODE_MALLOC_ARENA_MAX = "2";
+const startEnv = { MALLOC_ARENA_MAX: NODE_MALLOC_ARENA_MAX, ...process.env };
 /** The global flags of chain/cli/program.ts that take a value: the word after one is that value,
  * never the command (`--home start keys list` is a keys command). test/cli/launcher.test.ts builds
  * its command line from program.ts's options, so a flag missing here fails it. */
@@ -55,18 +62,26 @@ const isStart = commandWord(process.argv.slice(2)) === "start";
 if (stripsTypes && !isStart) {
   await import(cli);
 } else if (stripsTypes) {
-  run(process.execPath, [...NODE_FLAGS, cli, ...process.argv.slice(2)]);
+  run(process.execPath, [...NODE_FLAGS, cli, ...process.argv.slice(2)], startEnv);
 } else if (canStripFlagged) {
-  run(process.execPath, [
-    ...(isStart ? NODE_FLAGS : []),
-    "--experimental-strip-types",
-    "--no-warnings=ExperimentalWarning",
-    cli,
-    ...process.argv.slice(2),
-  ]);
+  run(
+    process.execPath,
+    [
+      ...(isStart ? NODE_FLAGS : []),
+      "--experimental-strip-types",
+      "--no-warnings=ExperimentalWarning",
+      cli,
+      ...process.argv.slice(2),
+    ],
+    isStart ? startEnv : process.env,
+  );
 } else if (existsSync(pinnedNode)) {
   // An older system node (e.g. 20): use the Node 24 that `npm install` put in node_modules.
-  run(pinnedNode, [...(isStart ? NODE_FLAGS : []), cli, ...process.argv.slice(2)]);
+  run(
+    pinnedNode,
+    [...(isStart ? NODE_FLAGS : []), cli, ...process.argv.slice(2)],
+    isStart ? startEnv : process.env,
+  );
 } else {
   process.stderr.write(
     `sensorchain needs Node.js >= 22.6 (23.6+ or 22.18+ recommended); this is ${process.version}.\n` +

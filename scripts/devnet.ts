@@ -182,6 +182,10 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
  * (docs/PERFORMANCE.md, Devnet, session 4: peak RSS of a loaded validator 543-554 -> 422-440 MB). A
  * later `--max-semi-space-size` in `nodeFlags` overrides it. */
 export const VALIDATOR_NODE_FLAGS = ["--max-semi-space-size=32"];
+/** The environment bin/sensorchain.js gives `start`: 2 glibc malloc arenas instead of up to 8 per core
+ * (docs/PERFORMANCE.md, Devnet, session 9: ~85 -> ~40 MB of thread arenas at a loaded validator's
+ * peak). One set in the caller's environment wins. */
+export const VALIDATOR_NODE_ENV: Record<string, string> = { MALLOC_ARENA_MAX: "2" };
 
 /** `logFd`: an open file the node writes its output to instead of pipes (a pipe nobody drains fills
  * and blocks the node's synchronous logger, e.g. while a benchmark signs its load). `nodeFlags`: flags
@@ -197,6 +201,7 @@ export function startDevnetNode(
     [...VALIDATOR_NODE_FLAGS, ...nodeFlags, CLI, "start", "--home", node.home, ...extraArgs],
     {
       cwd: REPO_ROOT,
+      env: { ...VALIDATOR_NODE_ENV, ...process.env },
       stdio: logFd === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", logFd, logFd],
     },
   );

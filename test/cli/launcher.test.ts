@@ -1,8 +1,9 @@
 // bin/sensorchain.js (the `sensorchain` command) gives a node its 32 MB young generation by running
 // `start` in a child with --max-semi-space-size=32. Which command a line names is decided where the
 // CLI's parser decides it (chain/cli/program.ts): an argument "start" of another command, or a
-// global flag's value "start", is not the start command. Real processes; a preloaded script prints
-// each process's Node.js flags.
+// global flag's value "start", is not the start command. `start` also gets MALLOC_ARENA_MAX=2 (2 glibc
+// malloc arenas) unless the environment sets its own. Real processes; a preloaded script prints each
+// process's Node.js flags and MALLOC_ARENA_MAX.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,16 +17,27 @@ const LAUNCHER = join(REPO_ROOT, "bin/sensorchain.js");
 const PRELOAD = join(REPO_ROOT, "test/cli/print-exec-argv.cjs");
 const START_FLAG = "--max-semi-space-size=32";
 
-/** The Node.js flags of every process one `sensorchain <args>` ran, launcher first. */
-async function processFlags(args: string[]): Promise<string[][]> {
+interface ProcessSettings {
+  execArgv: string[];
+  mallocArenaMax: string | null;
+}
+
+/** The Node.js flags and MALLOC_ARENA_MAX of every process one `sensorchain <args>` ran, launcher
+ * first; `env` is added to the launcher's environment. */
+async function processSettings(args: string[], env: Record<string, string> = {}): Promise<ProcessSettings[]> {
+  const { MALLOC_ARENA_MAX: _inherited, ...base } = process.env;
   const { stderr } = await promisify(execFile)(NODE_BINARY, [LAUNCHER, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NODE_OPTIONS: `--require ${PRELOAD}` },
+    env: { ...base, ...env, NODE_OPTIONS: `--require ${PRELOAD}` },
   });
   return stderr
     .split("\n")
     .filter((line) => line.startsWith("exec-argv "))
-    .map((line) => (JSON.parse(line.slice("exec-argv ".length)) as { execArgv: string[] }).execArgv);
+    .map((line) => JSON.parse(line.slice("exec-argv ".length)) as ProcessSettings);
+}
+
+async function processFlags(args: string[]): Promise<string[][]> {
+  return (await processSettings(args)).map((settings) => settings.execArgv);
 }
 
 test('an argument or a global flag\'s value "start" does not make a command start', async (t) => {
@@ -47,4 +59,24 @@ test("start runs in a child with the young generation flag, after a global flag 
   t.is(flags.length, 2, "launcher and child");
   t.false(flags[0]!.includes(START_FLAG));
   t.true(flags[1]!.includes(START_FLAG));
+});
+
+test("start runs with 2 malloc arenas unless the environment sets its own; other commands keep theirs", async (t) => {
+  const home = await mkdtemp(join(tmpdir(), "sensorchain-launcher-"));
+  t.teardown(() => rm(home, { recursive: true, force: true }));
+  const started = await processSettings(["--home", home, "start", "--help"]);
+  t.deepEqual(
+    started.map((settings) => settings.mallocArenaMax),
+    [null, "2"],
+  );
+  const own = await processSettings(["--home", home, "start", "--help"], { MALLOC_ARENA_MAX: "4" });
+  t.deepEqual(
+    own.map((settings) => settings.mallocArenaMax),
+    ["4", "4"],
+  );
+  const keys = await processSettings(["--home", home, "keys", "list"]);
+  t.deepEqual(
+    keys.map((settings) => settings.mallocArenaMax),
+    [null],
+  );
 });
