@@ -20,7 +20,7 @@ import { generateDevices, saveKeysFile } from "../devices/keys-file.ts";
 import { formatLatency } from "../devices/latency.ts";
 import { recordReadingStages, type StageRecorder } from "./bridge-stages.ts";
 import { type GeneratorTimeline, recordNodeEvents, timelineReport } from "./bridge-timeline.ts";
-import { formatWarmup, runDeviceLoad } from "./device-load.ts";
+import { DEFAULT_GENERATOR_PROCESSES, formatWarmup, runDeviceLoad } from "./device-load.ts";
 
 const CHAIN_ID = "bench-bridge-load";
 const silent = { info() {}, warn() {}, error() {} };
@@ -254,7 +254,7 @@ if (import.meta.main) {
       seconds: { type: "string", default: "15" },
       warmup: { type: "string", default: "0" },
       rate: { type: "string", default: "1" },
-      processes: { type: "string", default: "2" },
+      processes: { type: "string", default: String(DEFAULT_GENERATOR_PROCESSES) },
       workers: { type: "string", default: "2" },
       timeline: { type: "boolean", default: false },
       stages: { type: "boolean", default: false },

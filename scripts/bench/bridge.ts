@@ -28,7 +28,12 @@ import {
 import { formatThreadCpu, procRssMb, tcpSegmentsSent, threadCpuByName } from "./bridge-load.ts";
 import { type GeneratorTimeline, timelineReport } from "./bridge-timeline.ts";
 import { fmt } from "./crypto.ts";
-import { type DeviceLoadSummary, formatWarmup, runDeviceLoad } from "./device-load.ts";
+import {
+  DEFAULT_GENERATOR_PROCESSES,
+  type DeviceLoadSummary,
+  formatWarmup,
+  runDeviceLoad,
+} from "./device-load.ts";
 import { procCpuSeconds } from "./devnet.ts";
 import { type Exposition, sampleValue, scrapeMetrics } from "./prometheus-text.ts";
 
@@ -528,7 +533,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
     throughputSeconds: options.throughputSeconds ?? 10,
     gossipValidators: options.gossipValidators ?? 4,
     relayMessages: options.relayMessages ?? 50_000,
-    generatorProcesses: options.generatorProcesses ?? 2,
+    generatorProcesses: options.generatorProcesses ?? DEFAULT_GENERATOR_PROCESSES,
     timeline: options.timeline ?? 0,
   };
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-bridge-"));
