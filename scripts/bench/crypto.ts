@@ -13,6 +13,7 @@ import {
   verifySecp256k1Noble,
   verifySecp256k1OpenSsl,
 } from "../../chain/crypto/secp256k1.ts";
+import { benchCommand, runBenchMain } from "./args.ts";
 
 /** Runs `fn` repeatedly for about `ms` milliseconds and returns operations per second. */
 export function rate(fn: () => void, ms = 1000): number {
@@ -83,4 +84,12 @@ export function fmt(value: number): string {
   return Math.round(value).toLocaleString("en-US");
 }
 
-if (import.meta.main) printCryptoFigures(runCryptoBench());
+export const cryptoBenchCommand = benchCommand({
+  name: "crypto",
+  summary:
+    "Signature and hash rates on one core: the node's verifier, node:crypto (OpenSSL) and @noble,\nthe ceilings the other benchmarks are judged against.",
+  flags: { ms: { type: "integer", default: 1000, description: "milliseconds each rate is measured for" } },
+  run: (flags) => printCryptoFigures(runCryptoBench(flags.ms)),
+});
+
+if (import.meta.main) await runBenchMain(cryptoBenchCommand);

@@ -10,11 +10,11 @@
 // Targets (issue 6): replay >= 10x faster than the chain produced the blocks, >= 2,000 MsgSend tx/s.
 //
 //   ./node_modules/.bin/node scripts/bench/replay.ts [--case steady|saturated|both] [--rate 300]
-//     [--seconds 30] [--accounts 1000] [--txs-per-account 4] [--block-interval 1s] [--compare-without-pool]
+//     [--seconds 30] [--accounts 1000] [--txs-per-account 4] [--block-interval 1s] [--in-flight 200]
+//     [--compare-without-pool]   (--help lists them with their meaning)
 import { readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import {
   secp256k1Address,
@@ -32,6 +32,7 @@ import {
   startNodeProcess,
   waitForHeight,
 } from "../../test/helpers/node-process.ts";
+import { benchCommand, runBenchMain } from "./args.ts";
 import { rate } from "./crypto.ts";
 import { type BenchSigner, signedTx } from "./signed-tx.ts";
 
@@ -297,35 +298,47 @@ function printReplayFigures(f: ReplayBenchFigures): void {
   );
 }
 
-if (import.meta.main) {
-  const text = { type: "string" } as const;
-  const { values } = parseArgs({
-    options: {
-      case: text,
-      rate: text,
-      seconds: text,
-      accounts: text,
-      "txs-per-account": text,
-      "block-interval": text,
-      "compare-without-pool": { type: "boolean" },
+export const replayBenchCommand = benchCommand({
+  name: "replay",
+  summary:
+    "Replay speed beside the chain that produced the blocks (a real node fed pre-signed MsgSends,\nthen replayChain from genesis); targets replay >= 10x the chain's time and >= 2,000 tx/s.",
+  flags: {
+    case: {
+      type: "string",
+      default: "both",
+      choices: ["steady", "saturated", "both"],
+      description: "which chains to produce and replay",
     },
-  });
-  const only = values.case ?? "both";
-  if (only !== "steady" && only !== "saturated" && only !== "both")
-    throw new Error(`--case must be steady, saturated or both, got ${only}`);
-  const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
-  const rate = number(values.rate);
-  const seconds = number(values.seconds);
-  const accounts = number(values.accounts);
-  const txsPerAccount = number(values["txs-per-account"]);
-  const blockInterval = values["block-interval"];
-  await runReplayBench({
-    compareWithoutPool: values["compare-without-pool"] === true,
-    ...(only === "both" ? {} : { cases: [only] }),
-    ...(rate === undefined ? {} : { rate }),
-    ...(seconds === undefined ? {} : { seconds }),
-    ...(accounts === undefined ? {} : { accounts }),
-    ...(txsPerAccount === undefined ? {} : { txsPerAccount }),
-    ...(blockInterval === undefined ? {} : { blockInterval }),
-  });
-}
+    rate: { type: "number", default: 300, description: "steady case: offered load, tx/s" },
+    seconds: { type: "number", default: 30, description: "steady case: seconds of load" },
+    accounts: { type: "integer", default: 1000, description: "genesis-funded senders" },
+    "txs-per-account": {
+      type: "integer",
+      default: 4,
+      description: "saturated case: txs per account, all submitted at once",
+    },
+    "block-interval": {
+      type: "string",
+      default: "1s",
+      description: "the node's block interval while producing",
+    },
+    "in-flight": { type: "integer", default: 200, description: "broadcast_tx_sync calls in flight" },
+    "compare-without-pool": {
+      type: "boolean",
+      description: "also replay without the verification pool (npm run bench turns it on)",
+    },
+  },
+  run: (flags) =>
+    runReplayBench({
+      compareWithoutPool: flags["compare-without-pool"],
+      ...(flags.case === "both" ? {} : { cases: [flags.case as ReplayBenchCase] }),
+      rate: flags.rate,
+      seconds: flags.seconds,
+      accounts: flags.accounts,
+      txsPerAccount: flags["txs-per-account"],
+      blockInterval: flags["block-interval"],
+      inFlight: flags["in-flight"],
+    }),
+});
+
+if (import.meta.main) await runBenchMain(replayBenchCommand);
