@@ -3,7 +3,9 @@
 //   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--blockWrites 2000 (or --block)]
 //     [--blocks 20 (measured blocks per size)]
 //     [--default-db-options | --db-options '{"maxOpenFiles":100}'] [--store-options '{"retainedVersions":8}']
-//     [--bare-process (measure without the node's V8 flags)]
+//     [--launcher-process (measure with the node's V8 flags as bin/sensorchain.js gives them today, without the
+//      proposed settings below) | --bare-process (measure without any)]
+//     [--breakdown <file> (each size's memory by mapping kind and V8 space, JSON, in <file>.<keys>)]
 // The tree is filled by a child process (as a node restarting on an existing database), so that the RSS reported
 // is that of a process running blocks on a tree of that size, not the high-water mark of building it.
 import { execFile } from "node:child_process";
@@ -14,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { getHeapSpaceStatistics } from "node:v8";
 import { ClassicLevel } from "classic-level";
 import { sha256 } from "../../chain/crypto/hash.ts";
 import { HEAP_GROWING_PERCENT } from "../../chain/node.ts";
@@ -243,10 +246,53 @@ function rssSplit(): { anon: number; file: number; tables: number } {
   }
 }
 
+/** Where the measuring process's RSS is after the blocks and after the proofs (flag --breakdown; Linux), MB: by mapping
+ * kind from /proc/self/smaps (glibc's main heap, other anonymous mappings by size, the node binary, LevelDB tables)
+ * and V8's spaces as committed and used. */
+let breakdownPath: string | undefined;
+
+function memoryBreakdown(): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (kind: string, kilobytes: number) => {
+    out[kind] = (out[kind] ?? 0) + (kilobytes * 1024) / 1e6;
+  };
+  let kind = "";
+  for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+    const range = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (range !== null) {
+      const size = (Number.parseInt(range[2]!, 16) - Number.parseInt(range[1]!, 16)) / 1e6;
+      const name = range[3]!;
+      if (name === "")
+        kind = `anon ${size < 1 ? "<1" : size < 8.5 ? "1-8" : size < 60 ? "8-60" : ">=60"} MB mappings`;
+      else if (name.endsWith(".ldb")) kind = "file: LevelDB tables";
+      else if (name.startsWith("/")) kind = `file: ${name.split("/").at(-1)}`;
+      else kind = `anon ${name}`;
+    } else if (line.startsWith("Rss:")) add(kind, Number(/(\d+)/.exec(line)?.[1] ?? 0));
+  }
+  for (const space of getHeapSpaceStatistics()) {
+    out[`v8 ${space.space_name} committed`] = space.physical_space_size / 1e6;
+    out[`v8 ${space.space_name} used`] = space.space_used_size / 1e6;
+  }
+  return out;
+}
+
 /** The V8 flags a node process runs with (bin/sensorchain.js and scripts/devnet.ts give the young generation's
  * size; createNode caps the old generation's growth), so that the measured RSS is a node's memory: without them
  * V8 sizes its semi-spaces at up to 64 MB on this 24 GB machine. `--bare-process` measures without them. */
 let measureFlags = [...VALIDATOR_NODE_FLAGS, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
+
+/** Process settings proposed for nodes (session 9, not yet in bin/sensorchain.js or scripts/devnet.ts), applied to
+ * the measuring process unless `--launcher-process` or `--bare-process`. At 10^6 keys, paired against the launcher's
+ * settings (load 13-19): RSS after 2,000 random proofs 535 / 529 → 445 / 434 MB, CPU per write 47.5 / 48.5 →
+ * 49.2 / 49.3 µs. A 16 MB semi-space (V8 reads the last of two --max-semi-space-size flags) halves the young
+ * generation (67 → 34 MB committed; −42 / −49 MB alone, no more GC CPU per write than 32 MB); glibc's malloc with a
+ * fixed 128 KB mmap threshold (a set threshold turns off the dynamic one, which rose to 32 MB after the first large
+ * free and left the tree's 0.5-2 MB chunks and LevelDB's buffers in arenas that never shrink) and at most two arenas
+ * (instead of one per thread that mallocs: main, libuv pool, LevelDB compaction, V8 helpers): −20 / −26 MB. */
+const PROPOSED_NODE_FLAGS = ["--max-semi-space-size=16"];
+const PROPOSED_NODE_ENV = { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" };
+let measureEnv: Record<string, string> = PROPOSED_NODE_ENV;
+measureFlags.push(...PROPOSED_NODE_FLAGS);
 
 /** Fills a tree of `keys` keys in one child process and measures it in another, so that each size's RSS is that
  * of a node restarted on a database of that size, not what building it (or a smaller size before) left behind. */
@@ -275,8 +321,9 @@ async function measureSize(
         dir,
         JSON.stringify([keys, blockWrites, blocks, proofs]),
         ...shared,
+        ...(breakdownPath === undefined ? [] : ["--breakdown", `${breakdownPath}.${keys}`]),
       ],
-      { maxBuffer: 1 << 20 },
+      { maxBuffer: 1 << 20, env: { ...process.env, ...measureEnv } },
     );
     return JSON.parse(measured.stdout) as StoreBenchRow;
   } finally {
@@ -341,6 +388,7 @@ async function measureFilled(
     const main = process.threadCpuUsage(mainStart);
     const ticks = threadTicks();
     const afterBlocks = { rss: process.memoryUsage().rss / 1e6, tables: rssSplit().tables };
+    const breakdownAfterBlocks = breakdownPath === undefined ? {} : memoryBreakdown();
     const tickMicrosPerWrite = (from: number, to: number) =>
       ((to - from) * 1e6) / TICKS_PER_SECOND / (blocks * blockWrites);
     const proofStart = performance.now();
@@ -350,6 +398,11 @@ async function measureFilled(
     const memory = process.memoryUsage();
     const split = rssSplit();
     const peakRssMegabytes = peakRss();
+    if (breakdownPath !== undefined)
+      writeFileSync(
+        breakdownPath,
+        JSON.stringify({ afterBlocks: breakdownAfterBlocks, afterProofs: memoryBreakdown() }, null, 1),
+      );
     const snapshotStart = performance.now();
     cms.writeSnapshot();
     const snapshotSeconds = (performance.now() - snapshotStart) / 1000;
@@ -395,6 +448,9 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
     printRow(row, leveldbPutsPerSecond, sha256PerSecond);
   }
   console.log(
+    `measuring process: ${[...Object.entries(measureEnv).map(([name, value]) => `${name}=${value}`), "node", ...measureFlags].join(" ")}`,
+  );
+  console.log(
     `baseline: LevelDB batched put (sync batch of ${blockWrites}) ${fmt(leveldbPutsPerSecond)}/s, sha256(65 B) ${fmt(sha256PerSecond)}/s`,
   );
   return { rows, leveldbPutsPerSecond, sha256PerSecond };
@@ -428,11 +484,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return index >= 0 ? process.argv[index + 1] : undefined;
   };
   if (process.argv.includes("--default-db-options")) dbOptions = BINARY;
+  if (process.argv.includes("--launcher-process") || process.argv.includes("--bare-process")) {
+    measureFlags = measureFlags.filter((flag) => !PROPOSED_NODE_FLAGS.includes(flag));
+    measureEnv = {};
+  }
   if (process.argv.includes("--bare-process")) measureFlags = [];
   const dbJson = argument("--db-options");
   if (dbJson !== undefined) dbOptions = { ...DB_OPTIONS, ...JSON.parse(dbJson), ...BINARY };
   const storeJson = argument("--store-options");
   if (storeJson !== undefined) storeOptions = JSON.parse(storeJson);
+  breakdownPath = argument("--breakdown");
   const fillDir = argument("--fill");
   const measureDir = argument("--measure");
   if (fillDir !== undefined) {
