@@ -274,6 +274,7 @@ function signerPubKey(tx: DecodedTx, address: string, index: number): Uint8Array
       ? undefined
       : checkSignerPubKey(signer.keyTypeUrl, signer.keyValue!, address, index);
   signer.key = key ?? null;
+  signer.keyValue = undefined;
   return key;
 }
 

@@ -82,7 +82,10 @@ export async function executeTx(
     if (mode === "check" || mode === "recheck" || mode === "prepare")
       return { result: success(tx.gasLimit, used(), anteEvents, EMPTY), tx, ante, msgResponses: [] };
     const msgsStart = recording.mark();
-    const events: Event[] = anteEvents.slice();
+    // The messages' events go after the ante handler's in its own array (its manager is done with it):
+    // no copy, and a failing message cuts them off again.
+    const events: Event[] = anteEvents;
+    const anteEventCount = anteEvents.length;
     const msgResponses: MsgResponse[] = [];
     const msgs = tx.msgs;
     for (let index = 0; index < msgs.length; index++) {
@@ -97,15 +100,17 @@ export async function executeTx(
         msgResponses.push(await handler.handle(msgCtx, msg));
       } catch (error) {
         recording.undoTo(msgsStart);
+        events.length = anteEventCount;
         const wrapped = wrapError(toAbciError(error), `failed to execute message; message index: ${index}`);
-        return { result: errorResult(wrapped, tx.gasLimit, used(), anteEvents), tx, ante, msgResponses: [] };
+        return { result: errorResult(wrapped, tx.gasLimit, used(), events), tx, ante, msgResponses: [] };
       }
+      const typeAttributes = messageTypeAttributes(typeUrl);
       events.push({
         type: "message",
         attributes: [
-          { key: "action", value: typeUrl, index: true },
+          typeAttributes.action,
           { key: "sender", value: handler.signers(msg)[0] ?? "", index: true },
-          { key: "module", value: moduleOfTypeUrl(typeUrl), index: true },
+          typeAttributes.module,
           { key: "msg_index", value: msgIndex, index: MSG_INDEX_INDEXED },
         ],
       });
@@ -155,15 +160,31 @@ function success(gasWanted: bigint, gasUsed: bigint, events: Event[], data: Uint
 
 /** "/sensorchain.device.v1.MsgRegisterDevice" → "device", "/cosmos.bank.v1beta1.MsgSend" → "bank". */
 export function moduleOfTypeUrl(typeUrl: string): string {
-  let module = moduleOfTypeUrls.get(typeUrl);
-  if (module === undefined) {
-    module = typeUrl.replace(/^\//, "").split(".")[1] ?? "";
-    if (moduleOfTypeUrls.size < MAX_CACHED_TYPE_URLS) moduleOfTypeUrls.set(typeUrl, module);
+  return typeUrl.replace(/^\//, "").split(".")[1] ?? "";
+}
+
+interface MessageTypeAttributes {
+  action: Readonly<Event["attributes"][number]>;
+  module: Readonly<Event["attributes"][number]>;
+}
+
+/** The message event's action and module attributes of a type URL, frozen and shared by every message
+ * of that type (events are never written once emitted): two objects less per message that lived with
+ * its result until the block was stored. */
+function messageTypeAttributes(typeUrl: string): MessageTypeAttributes {
+  let attributes = messageTypeAttributesByUrl.get(typeUrl);
+  if (attributes === undefined) {
+    attributes = {
+      action: Object.freeze({ key: "action", value: typeUrl, index: true }),
+      module: Object.freeze({ key: "module", value: moduleOfTypeUrl(typeUrl), index: true }),
+    };
+    if (messageTypeAttributesByUrl.size < MAX_CACHED_TYPE_URLS)
+      messageTypeAttributesByUrl.set(typeUrl, attributes);
   }
-  return module;
+  return attributes;
 }
 
 /** Type URLs resolve to registered handlers only (decodeTx), so they are as few as the message types;
  * bounded all the same. */
 const MAX_CACHED_TYPE_URLS = 1_024;
-const moduleOfTypeUrls = new Map<string, string>();
+const messageTypeAttributesByUrl = new Map<string, MessageTypeAttributes>();

@@ -53,8 +53,12 @@ function readTxRaw(cursor: ProtoCursor): TxRaw {
     const tag = readSmallVarint(cursor, end);
     if (tag === 10) raw.bodyBytes = readBytes(cursor, end);
     else if (tag === 18) raw.authInfoBytes = readBytes(cursor, end);
-    else if (tag === 26) raw.signatures.push(readBytes(cursor, end));
-    else throw UNUSUAL;
+    // The first as a one-element list: pushed into an empty one it would get room for 17, and the
+    // list lives with the pending tx.
+    else if (tag === 26) {
+      if (raw.signatures.length === 0) raw.signatures = [readBytes(cursor, end)];
+      else raw.signatures.push(readBytes(cursor, end));
+    } else throw UNUSUAL;
   }
   // Offsets into the array locate the body and auth info below; an absent one is an empty view.
   if (raw.bodyBytes.buffer !== cursor.bytes.buffer || raw.authInfoBytes.buffer !== cursor.bytes.buffer)

@@ -2,9 +2,11 @@
 // handler uses it as AnteBankKeeper (fee payment); other modules get BankSendKeeper.
 
 import { Params } from "cosmjs-types/cosmos/bank/v1beta1/bank";
+import type { EventAttribute } from "../../chain/app/abci.ts";
 import type { AnteBankKeeper } from "../../chain/app/ante-keepers.ts";
 import { type Coin, formatCoins } from "../../chain/app/coins.ts";
 import { setOwned } from "../../chain/app/context.ts";
+import { eventAttribute, isIndexedAttribute } from "../../chain/app/events.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { prefixEnd } from "../../chain/app/pagination.ts";
 import { decodeAddress } from "../../chain/crypto/bech32.ts";
@@ -27,6 +29,13 @@ import {
   sharedBalanceKey,
   sharedDenomKey,
 } from "./keys.ts";
+
+/** `attribute` itself for an event of `type` when that event indexes its key alike, else a copy with
+ * the index flag of `type`. */
+function sameAttribute(attribute: EventAttribute, type: string): EventAttribute {
+  const index = isIndexedAttribute(type, attribute.key);
+  return index === attribute.index ? attribute : { key: attribute.key, value: attribute.value, index };
+}
 
 /** What escrow, market and other paying modules need from bank. */
 export interface BankSendKeeper {
@@ -132,9 +141,8 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
     ctx.store(STORE_NAME).set(NATIVE_DENOM_KEY, new TextEncoder().encode(denom));
   }
 
-  /** Debits every coin or none: all balances are checked before anything is written. `amount` is
-   * formatCoins(coins) for the coin_spent event, undefined for none. */
-  #subtract(ctx: Context, address: string, coins: readonly Coin[], amount: string | undefined): void {
+  /** Debits every coin or none: all balances are checked before anything is written. */
+  #debit(ctx: Context, address: string, coins: readonly Coin[]): void {
     if (coins.length === 1) {
       // The common case (one fee or transfer denom) without intermediate arrays.
       const coin = coins[0]!;
@@ -150,14 +158,17 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
       for (const [index, coin] of coins.entries())
         this.setBalance(ctx, address, coin.denom, balances[index]! - coin.amount);
     }
-    if (amount !== undefined) ctx.events.emit("coin_spent", { spender: address, amount });
   }
 
-  /** Credits every coin; `amount` as in #subtract (coin_received). */
+  /** Credits every coin; `amount` is formatCoins(coins) for the coin_received event, undefined for none. */
   #add(ctx: Context, address: string, coins: readonly Coin[], amount: string | undefined): void {
+    this.#credit(ctx, address, coins);
+    if (amount !== undefined) ctx.events.emit("coin_received", { receiver: address, amount });
+  }
+
+  #credit(ctx: Context, address: string, coins: readonly Coin[]): void {
     for (const coin of coins)
       this.setBalance(ctx, address, coin.denom, this.getBalance(ctx, address, coin.denom) + coin.amount);
-    if (amount !== undefined) ctx.events.emit("coin_received", { receiver: address, amount });
   }
 
   /** x/bank SendCoins: moves coins, creates the recipient's account on first funding, emits
@@ -165,14 +176,32 @@ export class BankKeeper implements AnteBankKeeper, BankSendKeeper {
    * In checkTx (check and recheck modes) no events are built: CometBFT neither indexes nor needs a
    * CheckTx's events, and the store accesses, hence the gas, are the same as in deliver mode. */
   sendCoins(ctx: Context, from: string, to: string, coins: readonly Coin[]): void {
-    // Formatted once for the three events that carry it.
-    const amount = ctx.mode !== "check" && ctx.mode !== "recheck" ? formatCoins(coins) : undefined;
-    this.#subtract(ctx, from, coins, amount);
-    this.#add(ctx, to, coins, amount);
+    if (ctx.mode === "check" || ctx.mode === "recheck") {
+      this.#debit(ctx, from, coins);
+      this.#credit(ctx, to, coins);
+      if (!this.accounts.hasAccount(ctx, to)) this.accounts.createAccount(ctx, to);
+      return;
+    }
+    this.#debit(ctx, from, coins);
+    // The events' attributes are built once each and shared where two events carry the same one with
+    // the same index flag (the amount in three, the sender in two): a delivered tx's events live with
+    // its result until the block is stored, and a transfer emitted eight attributes for five values.
+    const amount = eventAttribute("coin_spent", "amount", formatCoins(coins));
+    ctx.events.emitAttributes("coin_spent", [eventAttribute("coin_spent", "spender", from), amount]);
+    this.#credit(ctx, to, coins);
+    const receivedAmount = sameAttribute(amount, "coin_received");
+    ctx.events.emitAttributes("coin_received", [
+      eventAttribute("coin_received", "receiver", to),
+      receivedAmount,
+    ]);
     if (!this.accounts.hasAccount(ctx, to)) this.accounts.createAccount(ctx, to);
-    if (amount === undefined) return;
-    ctx.events.emit("transfer", { recipient: to, sender: from, amount });
-    ctx.events.emit("message", { sender: from });
+    const sender = eventAttribute("transfer", "sender", from);
+    ctx.events.emitAttributes("transfer", [
+      eventAttribute("transfer", "recipient", to),
+      sender,
+      sameAttribute(amount, "transfer"),
+    ]);
+    ctx.events.emitAttributes("message", [sameAttribute(sender, "message")]);
   }
 
   sendCoinsFromAccountToModule(ctx: Context, from: string, moduleName: string, coins: readonly Coin[]): void {

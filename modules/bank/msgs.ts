@@ -55,8 +55,12 @@ export function decodeCommonMsgSend(bytes: Uint8Array): MsgSend | undefined {
       const tag = readSmallVarint(cursor, end);
       if (tag === 10) msg.fromAddress = readAsciiString(cursor, end);
       else if (tag === 18) msg.toAddress = readAsciiString(cursor, end);
-      else if (tag === 26) msg.amount.push(readCoin(cursor, end));
-      else throw UNUSUAL;
+      // A first coin as a one-element list (pushed into an empty one it gets room for 17): the
+      // message lives with its pending tx.
+      else if (tag === 26) {
+        if (msg.amount.length === 0) msg.amount = [readCoin(cursor, end)];
+        else msg.amount.push(readCoin(cursor, end));
+      } else throw UNUSUAL;
     }
     return msg;
   });
