@@ -129,6 +129,9 @@ interface Pending {
   origin: ReadingOrigin;
   /** Its key in #queued (pendingId), kept so the group commit need not build it again. */
   id: string;
+  /** Its device's last-sequence entry when in memory (reserve counted the reading in its inFlight):
+   * the group commit and the release use it without a map lookup per reading. */
+  entry: SequenceEntry | undefined;
   /** Called once its batch is on disk (no error) or failed. */
   done: (error?: Error) => void;
   /** Made only when something waits for this write (storedBytes: a resend or a gossip copy of a
@@ -296,16 +299,17 @@ export class ReadingStore {
    * reading. `done` may be called before add returns. */
   add(reading: Reading, bytes: Uint8Array, done: (error?: Error) => void): void {
     if (this.#closed) {
-      this.#release([{ reading }], true);
+      this.#refuse(reading);
       done(new BridgeUnavailable("stopped", "the bridge is stopping"));
       return;
     }
     if (this.#queue.length >= MAX_PENDING_READINGS) {
-      this.#release([{ reading }], true);
+      this.#refuse(reading);
       done(new BridgeUnavailable("queue_full", "too many readings waiting for disk"));
       return;
     }
-    this.#enqueue(reading, bytes, "device", done);
+    // reserve() counted it in its device's entry, which eviction keeps while readings are in flight.
+    this.#enqueue(reading, bytes, "device", this.#lastSequence.get(reading.deviceId), done);
     this.#scheduleFlush();
   }
 
@@ -357,7 +361,7 @@ export class ReadingStore {
       entry.inFlight++;
       writes.push(
         new Promise((resolve, reject) =>
-          this.#enqueue(reading, bytes, "replicated", (error) =>
+          this.#enqueue(reading, bytes, "replicated", entry, (error) =>
             error === undefined ? resolve() : reject(error),
           ),
         ),
@@ -382,9 +386,24 @@ export class ReadingStore {
     return stored !== undefined && Buffer.from(stored).equals(bytes);
   }
 
-  #enqueue(reading: Reading, bytes: Uint8Array, origin: ReadingOrigin, done: Pending["done"]): void {
+  #enqueue(
+    reading: Reading,
+    bytes: Uint8Array,
+    origin: ReadingOrigin,
+    entry: SequenceEntry | undefined,
+    done: Pending["done"],
+  ): void {
     const id = pendingId(reading.deviceId, reading.sequence);
-    const pending: Pending = { reading, bytes, origin, id, done, written: undefined, outcome: undefined };
+    const pending: Pending = {
+      reading,
+      bytes,
+      origin,
+      id,
+      entry,
+      done,
+      written: undefined,
+      outcome: undefined,
+    };
     this.#queue.push(pending);
     this.#queued.set(id, pending);
   }
@@ -411,27 +430,27 @@ export class ReadingStore {
   async #flush(): Promise<void> {
     const batch = this.#queue.splice(0, MAX_GROUP_COMMIT_READINGS);
     if (batch.length === 0) return;
-    const operations: BatchOperation[] = [];
-    if (!this.#formatWritten)
-      operations.push({ type: "put", key: STORE_FORMAT_KEY, value: Uint8Array.of(STORE_FORMAT) });
+    // A chained batch filled here, as chain/store/db.ts writeBatch fills one from an operations
+    // array: the same records, without an operation object per record. Indexed loops: for-of over
+    // the batch made an iterator result per reading in each loop (garbage per reading).
+    const write = this.#db.batch();
+    if (!this.#formatWritten) write.put(STORE_FORMAT_KEY, Uint8Array.of(STORE_FORMAT), BINARY);
     // No last-sequence record per reading (format 2): the reading keys written here are the record.
-    for (const { reading, bytes } of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const { reading, bytes, entry } = batch[i]!;
       const { deviceId, sequence } = reading;
       const day = Number(dayOf(reading.timestampMs));
-      operations.push(
-        { type: "put", key: readingKey(deviceId, sequence), value: bytes },
-        { type: "put", key: deviceDayKey(deviceId, day, sequence), value: EMPTY },
-      );
-      // Every reading in the queue holds its device's entry (inFlight > 0), so it is here; a failed
-      // batch drops the entry (#release), so the record is written again with the next reading.
-      const entry = this.#lastSequence.get(deviceId);
+      write.put(readingKey(deviceId, sequence), bytes, BINARY);
+      write.put(deviceDayKey(deviceId, day, sequence), EMPTY, BINARY);
+      // A failed batch resets its entries' day (#release), so the record is written again with the
+      // next reading.
       if (entry?.indexedDay !== day) {
-        operations.push({ type: "put", key: dayDeviceKey(DAY_DEVICE_PREFIX, day, deviceId), value: EMPTY });
+        write.put(dayDeviceKey(DAY_DEVICE_PREFIX, day, deviceId), EMPTY, BINARY);
         if (entry !== undefined) entry.indexedDay = day;
       }
     }
     try {
-      await writeBatch(this.#db, operations, true);
+      await write.write({ sync: true });
       this.#formatWritten = true;
     } catch (error) {
       this.#unqueue(batch);
@@ -440,12 +459,12 @@ export class ReadingStore {
         "storage_failed",
         `readings not stored: ${(error as Error).message}`,
       );
-      for (const pending of batch) settle(pending, false, failure);
+      for (let i = 0; i < batch.length; i++) settle(batch[i]!, false, failure);
       return;
     }
     this.#unqueue(batch);
     this.#release(batch, false);
-    for (const pending of batch) settle(pending, true);
+    for (let i = 0; i < batch.length; i++) settle(batch[i]!, true);
     // The queued entries are StoredReadings already (reading, bytes, origin): no copy per reading.
     for (const listener of this.#listeners) {
       try {
@@ -457,7 +476,8 @@ export class ReadingStore {
   }
 
   #unqueue(batch: readonly Pending[]): void {
-    for (const pending of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const pending = batch[i]!;
       if (this.#queued.get(pending.id) === pending) this.#queued.delete(pending.id);
     }
   }
@@ -469,16 +489,29 @@ export class ReadingStore {
     if (entry?.indexedDay === Number(day)) entry.indexedDay = -1;
   }
 
-  /** Ends the reservations of these readings; `forget` drops the in-memory last sequence so the next
-   * reading of the device reads it back from disk (after a failed write, memory is ahead of disk). */
-  #release(readings: readonly { reading: Reading }[], forget: boolean): void {
-    for (const { reading } of readings) {
-      const { deviceId } = reading;
-      const entry = this.#lastSequence.get(deviceId);
+  /** Ends the reservations of these queued readings; `forget` drops the in-memory last sequence so the
+   * next reading of the device reads it back from disk (after a failed write, memory is ahead of
+   * disk). A reading holds its device's entry (when it was in memory at add), so that entry is the
+   * one whose count it ends; a forgotten entry also forgets its day's index record, for readings
+   * still queued with it. */
+  #release(batch: readonly Pending[], forget: boolean): void {
+    for (let i = 0; i < batch.length; i++) {
+      const { entry, reading } = batch[i]!;
       if (entry === undefined) continue;
       entry.inFlight--;
-      if (forget) this.#lastSequence.delete(deviceId);
+      if (!forget) continue;
+      entry.indexedDay = -1;
+      if (this.#lastSequence.get(reading.deviceId) === entry) this.#lastSequence.delete(reading.deviceId);
     }
+  }
+
+  /** A reading refused before it was queued (stopped, queue full) ends its reservation. */
+  #refuse(reading: Reading): void {
+    const entry = this.#lastSequence.get(reading.deviceId);
+    if (entry === undefined) return;
+    entry.inFlight--;
+    entry.indexedDay = -1;
+    this.#lastSequence.delete(reading.deviceId);
   }
 
   /** The stored canonical bytes of one reading, or undefined. */
