@@ -16,18 +16,30 @@ export function encodeAddress(bytes: Uint8Array, prefix = ACCOUNT_PREFIX): strin
 /** Recently decoded valid addresses: the senders and recipients of a mempool and a block, with headroom;
  * oldest dropped first. Invalid addresses are not cached (they throw every time). */
 const MAX_DECODED_ADDRESSES = 20_000;
-const decodedAddresses = new Map<string, Uint8Array>();
+/** By address, for ACCOUNT_PREFIX (every account address): no key string to build per lookup. */
+const decodedAccountAddresses = new Map<string, Uint8Array>();
+/** By `prefix:address`, for any other prefix. */
+const decodedOtherAddresses = new Map<string, Uint8Array>();
+
+/** The cached decoding of a valid address (never handed out: callers get copies), or undefined. */
+function cachedDecoding(address: string, prefix: string): Uint8Array | undefined {
+  return prefix === ACCOUNT_PREFIX
+    ? decodedAccountAddresses.get(address)
+    : decodedOtherAddresses.get(`${prefix}:${address}`);
+}
 
 /** Decodes a bech32 address and checks its prefix and length (20 or 32 bytes, as the Cosmos SDK allows). */
 export function decodeAddress(address: string, prefix = ACCOUNT_PREFIX): Uint8Array {
-  const key = `${prefix}:${address}`;
-  const cached = decodedAddresses.get(key);
+  const cached = cachedDecoding(address, prefix);
   // A copy: callers own what they get (bech32 decoding was ~10% of a MsgSend's main-thread time).
   if (cached !== undefined) return cached.slice();
   const bytes = decodeAddressUncached(address, prefix);
-  if (decodedAddresses.size >= MAX_DECODED_ADDRESSES)
-    decodedAddresses.delete(decodedAddresses.keys().next().value!);
-  decodedAddresses.set(key, bytes.slice());
+  const [decoded, key] =
+    prefix === ACCOUNT_PREFIX
+      ? [decodedAccountAddresses, address]
+      : [decodedOtherAddresses, `${prefix}:${address}`];
+  if (decoded.size >= MAX_DECODED_ADDRESSES) decoded.delete(decoded.keys().next().value!);
+  decoded.set(key, bytes.slice());
   return bytes;
 }
 
@@ -49,6 +61,8 @@ function decodeAddressUncached(address: string, prefix: string): Uint8Array {
 }
 
 export function isValidAddress(address: string, prefix = ACCOUNT_PREFIX): boolean {
+  // Asked twice per MsgSend (validateBasic): a known address needs no copy of its bytes.
+  if (cachedDecoding(address, prefix) !== undefined) return true;
   try {
     decodeAddress(address, prefix);
     return true;

@@ -27,8 +27,11 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  // From the end: the encodings compared most (an account's versions, whose sequence comes last)
+  // differ there; for any other pair either end is as good.
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
   return true;
 }
 
