@@ -22,18 +22,17 @@ import { SECTOR_CODE_PATTERN } from "../../modules/device/keys.ts";
 import { parseCoins } from "../types/coin.ts";
 import { CliError } from "./errors.ts";
 import {
-  abciQueryBytes,
-  asJson,
+  addModuleVerbs,
   broadcastMsgs,
   checkDeviceId,
   NODE_OPTION,
   type PageFlags,
   pageOptions,
   pagination,
+  printQuery,
   type TxFlags,
   txOptions,
 } from "./module-tx.ts";
-import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
 
 interface MetadataFlags {
@@ -218,8 +217,7 @@ function registerDeviceQuery(query: Command): void {
     .action(async (id: string, flags: { node?: string }, command: Command) => {
       checkDeviceId(id);
       const request = pb.QueryDeviceRequest.encode({ deviceId: id }).finish();
-      const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_DEVICE, request);
-      printOutput(asJson(pb.QueryDeviceResponse, pb.QueryDeviceResponse.decode(bytes)), context.output);
+      await printQuery(command, flags.node, QUERY_DEVICE, request, pb.QueryDeviceResponse);
     });
   pageOptions(
     device
@@ -230,11 +228,7 @@ function registerDeviceQuery(query: Command): void {
   ).action(async (owner: string, flags: PageFlags, command: Command) => {
     checkAddress(owner, "owner");
     const request = pb.QueryDevicesByOwnerRequest.encode({ owner, pagination: pagination(flags) }).finish();
-    const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_DEVICES_BY_OWNER, request);
-    printOutput(
-      asJson(pb.QueryDevicesByOwnerResponse, pb.QueryDevicesByOwnerResponse.decode(bytes)),
-      context.output,
-    );
+    await printQuery(command, flags.node, QUERY_DEVICES_BY_OWNER, request, pb.QueryDevicesByOwnerResponse);
   });
   pageOptions(
     device
@@ -245,11 +239,7 @@ function registerDeviceQuery(query: Command): void {
   ).action(async (flags: PageFlags & { sector?: string }, command: Command) => {
     const sector = checkSector(flags.sector);
     const request = pb.QuerySharedDevicesRequest.encode({ sector, pagination: pagination(flags) }).finish();
-    const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_SHARED_DEVICES, request);
-    printOutput(
-      asJson(pb.QuerySharedDevicesResponse, pb.QuerySharedDevicesResponse.decode(bytes)),
-      context.output,
-    );
+    await printQuery(command, flags.node, QUERY_SHARED_DEVICES, request, pb.QuerySharedDevicesResponse);
   });
   device
     .command("counts")
@@ -258,20 +248,11 @@ function registerDeviceQuery(query: Command): void {
     .option(...NODE_OPTION)
     .action(async (flags: { sector?: string; node?: string }, command: Command) => {
       const request = pb.QueryDeviceCountsRequest.encode({ sector: checkSector(flags.sector) }).finish();
-      const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_DEVICE_COUNTS, request);
-      printOutput(
-        asJson(pb.QueryDeviceCountsResponse, pb.QueryDeviceCountsResponse.decode(bytes)),
-        context.output,
-      );
+      await printQuery(command, flags.node, QUERY_DEVICE_COUNTS, request, pb.QueryDeviceCountsResponse);
     });
 }
 
 /** Adds the device verbs under the existing `tx` and `query` commands (call after registerTx/Query). */
 export function registerDevice(program: Command): void {
-  const tx = program.commands.find((command) => command.name() === "tx");
-  const query = program.commands.find((command) => command.name() === "query");
-  if (tx === undefined || query === undefined)
-    throw new Error("registerDevice needs the tx and query commands first");
-  registerDeviceTx(tx);
-  registerDeviceQuery(query);
+  addModuleVerbs(program, "device", { tx: registerDeviceTx, query: registerDeviceQuery });
 }

@@ -23,8 +23,7 @@ import { encodeCanonical, toLong } from "../../proto/canonical.ts";
 import { parseCoins } from "../types/coin.ts";
 import { CliError } from "./errors.ts";
 import {
-  abciQueryBytes,
-  asJson,
+  addModuleVerbs,
   broadcastMsgs,
   checkDeviceId,
   MAX_UINT64,
@@ -32,10 +31,10 @@ import {
   type PageFlags,
   pageOptions,
   pagination,
+  queryAction,
   type TxFlags,
   txOptions,
 } from "./module-tx.ts";
-import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
 
 function escrowId(text: string): bigint {
@@ -260,23 +259,13 @@ function registerEscrowTx(tx: Command): void {
 
 function registerEscrowQuery(query: Command): void {
   const escrow = query.command("escrow").description("escrow module queries");
-  const print =
-    <T>(
-      path: string,
-      type: { decode(b: Uint8Array): T; toObject(m: never, o: object): object },
-      request: () => Uint8Array,
-    ) =>
-    async (flags: { node?: string }, command: Command) => {
-      const { context, bytes } = await abciQueryBytes(command, flags.node, path, request());
-      printOutput(asJson(type, type.decode(bytes)), context.output);
-    };
   escrow
     .command("show")
     .description("one escrow by id")
     .argument("<escrow-id>", "escrow id")
     .option(...NODE_OPTION)
     .action((id: string, flags: { node?: string }, command: Command) =>
-      print(QUERY_ESCROW, pb.QueryEscrowResponse, () =>
+      queryAction(QUERY_ESCROW, pb.QueryEscrowResponse, () =>
         encodeCanonical(pb.QueryEscrowRequest, { escrowId: toLong(escrowId(id)) }),
       )(flags, command),
     );
@@ -287,7 +276,7 @@ function registerEscrowQuery(query: Command): void {
       .argument("<address>", "consumer"),
     "escrows",
   ).action((address: string, flags: PageFlags, command: Command) =>
-    print(QUERY_ESCROWS_BY_CONSUMER, pb.QueryEscrowsByConsumerResponse, () =>
+    queryAction(QUERY_ESCROWS_BY_CONSUMER, pb.QueryEscrowsByConsumerResponse, () =>
       encodeCanonical(pb.QueryEscrowsByConsumerRequest, {
         consumer: checkAddress(address, "address"),
         pagination: pagination(flags),
@@ -301,7 +290,7 @@ function registerEscrowQuery(query: Command): void {
       .argument("<device-id>", "device id"),
     "escrows",
   ).action((deviceId: string, flags: PageFlags, command: Command) =>
-    print(QUERY_ESCROWS_BY_DEVICE, pb.QueryEscrowsByDeviceResponse, () =>
+    queryAction(QUERY_ESCROWS_BY_DEVICE, pb.QueryEscrowsByDeviceResponse, () =>
       encodeCanonical(pb.QueryEscrowsByDeviceRequest, {
         deviceId: checkDeviceId(deviceId),
         pagination: pagination(flags),
@@ -314,7 +303,7 @@ function registerEscrowQuery(query: Command): void {
     .argument("<address>", "device owner or gateway operator")
     .option(...NODE_OPTION)
     .action((address: string, flags: { node?: string }, command: Command) =>
-      print(QUERY_EARNINGS, pb.QueryEarningsResponse, () =>
+      queryAction(QUERY_EARNINGS, pb.QueryEarningsResponse, () =>
         encodeCanonical(pb.QueryEarningsRequest, { address: checkAddress(address, "address") }),
       )(flags, command),
     );
@@ -327,7 +316,7 @@ function registerEscrowQuery(query: Command): void {
       const endsAfter = flags.endsAfter ?? String(Math.floor(Date.now() / 1000));
       if (!/^[0-9]{1,12}$/.test(endsAfter))
         throw new CliError("invalid_flag", "--ends-after must be Unix seconds");
-      return print(QUERY_ACTIVE_COMMANDS, pb.QueryActiveCommandsResponse, () =>
+      return queryAction(QUERY_ACTIVE_COMMANDS, pb.QueryActiveCommandsResponse, () =>
         encodeCanonical(pb.QueryActiveCommandsRequest, { endsAfter: toLong(BigInt(endsAfter)) }),
       )(flags, command);
     });
@@ -336,16 +325,11 @@ function registerEscrowQuery(query: Command): void {
     .description("release split (basis points), authority and platform pool address")
     .option(...NODE_OPTION)
     .action((flags: { node?: string }, command: Command) =>
-      print(QUERY_ESCROW_PARAMS, pb.QueryParamsResponse, () => new Uint8Array(0))(flags, command),
+      queryAction(QUERY_ESCROW_PARAMS, pb.QueryParamsResponse, () => new Uint8Array(0))(flags, command),
     );
 }
 
 /** Adds the escrow verbs under the existing `tx` and `query` commands (call after registerTx/Query). */
 export function registerEscrow(program: Command): void {
-  const tx = program.commands.find((command) => command.name() === "tx");
-  const query = program.commands.find((command) => command.name() === "query");
-  if (tx === undefined || query === undefined)
-    throw new Error("registerEscrow needs the tx and query commands first");
-  registerEscrowTx(tx);
-  registerEscrowQuery(query);
+  addModuleVerbs(program, "escrow", { tx: registerEscrowTx, query: registerEscrowQuery });
 }

@@ -42,14 +42,15 @@ import { isValidAddress } from "../crypto/bech32.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import {
-  abciQueryBytes,
-  asJson,
+  addModuleVerbs,
   broadcastMsgs,
   findKey,
   NODE_OPTION,
   type PageFlags,
   pageOptions,
   pagination,
+  printQuery,
+  queryAction,
   type TxFlags,
   txOptions,
 } from "./module-tx.ts";
@@ -172,10 +173,7 @@ function registerIdentityTx(tx: Command): void {
 
 function registerIdentityQuery(query: Command): void {
   const identity = query.command("identity").description("identity module queries");
-  const show = (path: string, request: Uint8Array) => async (flags: { node?: string }, command: Command) => {
-    const { context, bytes } = await abciQueryBytes(command, flags.node, path, request);
-    printOutput(asJson(pb.QueryTokenResponse, pb.QueryTokenResponse.decode(bytes)), context.output);
-  };
+  const show = (path: string, request: Uint8Array) => queryAction(path, pb.QueryTokenResponse, () => request);
   identity
     .command("token")
     .description("one identity token by id")
@@ -210,8 +208,7 @@ function registerIdentityQuery(query: Command): void {
   pageOptions(identity.command("list").description("all identity tokens in id order"), "tokens").action(
     async (flags: PageFlags, command: Command) => {
       const request = pb.QueryTokensRequest.encode({ pagination: pagination(flags) }).finish();
-      const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_IDENTITY_TOKENS, request);
-      printOutput(asJson(pb.QueryTokensResponse, pb.QueryTokensResponse.decode(bytes)), context.output);
+      await printQuery(command, flags.node, QUERY_IDENTITY_TOKENS, request, pb.QueryTokensResponse);
     },
   );
   identity
@@ -221,21 +218,14 @@ function registerIdentityQuery(query: Command): void {
     .option(...NODE_OPTION)
     .action(async (id: string, flags: { node?: string }, command: Command) => {
       const request = pb.QueryVotesRequest.encode({ tokenId: toLong(parseTokenId(id)) }).finish();
-      const { context, bytes } = await abciQueryBytes(command, flags.node, QUERY_IDENTITY_VOTES, request);
-      printOutput(asJson(pb.QueryVotesResponse, pb.QueryVotesResponse.decode(bytes)), context.output);
+      await printQuery(command, flags.node, QUERY_IDENTITY_VOTES, request, pb.QueryVotesResponse);
     });
   identity
     .command("params")
     .description("identity params (the consortium operators while no poa module supplies them)")
     .option(...NODE_OPTION)
     .action(async (flags: { node?: string }, command: Command) => {
-      const { context, bytes } = await abciQueryBytes(
-        command,
-        flags.node,
-        QUERY_IDENTITY_PARAMS,
-        new Uint8Array(0),
-      );
-      printOutput(asJson(pb.QueryParamsResponse, pb.QueryParamsResponse.decode(bytes)), context.output);
+      await printQuery(command, flags.node, QUERY_IDENTITY_PARAMS, new Uint8Array(0), pb.QueryParamsResponse);
     });
 }
 
@@ -356,12 +346,7 @@ function registerGenesisOperator(program: Command): void {
 
 /** Adds the identity verbs (call after registerTx, registerQuery and registerGenesis). */
 export function registerIdentity(program: Command): void {
-  const tx = program.commands.find((command) => command.name() === "tx");
-  const query = program.commands.find((command) => command.name() === "query");
-  if (tx === undefined || query === undefined)
-    throw new Error("registerIdentity needs the tx and query commands first");
-  registerIdentityTx(tx);
-  registerIdentityQuery(query);
+  addModuleVerbs(program, "identity", { tx: registerIdentityTx, query: registerIdentityQuery });
   registerIdentityClient(program);
   registerGenesisOperator(program);
 }

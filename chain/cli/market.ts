@@ -36,8 +36,7 @@ import {
 import { toLong } from "../../proto/canonical.ts";
 import { CliError } from "./errors.ts";
 import {
-  abciQueryBytes,
-  asJson,
+  addModuleVerbs,
   broadcastMsgs,
   checkDeviceId,
   MAX_INT64,
@@ -47,10 +46,11 @@ import {
   type PageFlags,
   pageOptions,
   pagination,
+  printQuery,
+  type QueryResponseType,
   type TxFlags,
   txOptions,
 } from "./module-tx.ts";
-import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
 
 const COIN_PATTERN = /^([0-9]{1,78})([a-zA-Z][a-zA-Z0-9/:._-]{2,127})$/;
@@ -225,19 +225,6 @@ function registerMarketTx(tx: Command): void {
   );
 }
 
-type Decoder = { decode(bytes: Uint8Array): unknown; toObject(message: never, options: object): object };
-
-async function show(
-  command: Command,
-  node: string | undefined,
-  path: string,
-  request: Uint8Array,
-  type: Decoder,
-) {
-  const { context, bytes } = await abciQueryBytes(command, node, path, request);
-  printOutput(asJson(type, type.decode(bytes)), context.output);
-}
-
 function registerMarketQuery(query: Command): void {
   const market = query.command("market").description("market module queries");
   const one = (
@@ -246,7 +233,7 @@ function registerMarketQuery(query: Command): void {
     argument: string,
     path: string,
     encode: (arg: string) => Uint8Array,
-    type: Decoder,
+    type: QueryResponseType,
   ) =>
     market
       .command(name)
@@ -254,7 +241,7 @@ function registerMarketQuery(query: Command): void {
       .argument(argument)
       .option(...NODE_OPTION)
       .action((arg: string, flags: { node?: string }, command: Command) =>
-        show(command, flags.node, path, encode(arg), type),
+        printQuery(command, flags.node, path, encode(arg), type),
       );
   one(
     "listing",
@@ -294,14 +281,14 @@ function registerMarketQuery(query: Command): void {
     argument: string | undefined,
     path: string,
     encode: (arg: string, page: ReturnType<typeof pagination>) => Uint8Array,
-    type: Decoder,
+    type: QueryResponseType,
   ) => {
     const command = market.command(name).description(description);
     if (argument !== undefined) command.argument(argument);
     pageOptions(command, "items").action(async (...input: unknown[]) => {
       const cmd = input[input.length - 1] as Command;
       const flags = input[input.length - 2] as PageFlags;
-      await show(cmd, flags.node, path, encode((input[0] as string) ?? "", pagination(flags)), type);
+      await printQuery(cmd, flags.node, path, encode((input[0] as string) ?? "", pagination(flags)), type);
     });
   };
   paged(
@@ -370,7 +357,7 @@ function registerMarketQuery(query: Command): void {
     .argument("<unix-seconds>")
     .option(...NODE_OPTION)
     .action((id: string, account: string, at: string, flags: { node?: string }, command: Command) =>
-      show(
+      printQuery(
         command,
         flags.node,
         QUERY_MARKET_HAS_ACCESS,
@@ -387,15 +374,10 @@ function registerMarketQuery(query: Command): void {
     .description("market params")
     .option(...NODE_OPTION)
     .action((flags: { node?: string }, command: Command) =>
-      show(command, flags.node, QUERY_MARKET_PARAMS, new Uint8Array(0), pb.QueryParamsResponse),
+      printQuery(command, flags.node, QUERY_MARKET_PARAMS, new Uint8Array(0), pb.QueryParamsResponse),
     );
 }
 
 export function registerMarket(program: Command): void {
-  const tx = program.commands.find((command) => command.name() === "tx");
-  const query = program.commands.find((command) => command.name() === "query");
-  if (tx === undefined || query === undefined)
-    throw new Error("registerMarket needs the tx and query commands first");
-  registerMarketTx(tx);
-  registerMarketQuery(query);
+  addModuleVerbs(program, "market", { tx: registerMarketTx, query: registerMarketQuery });
 }

@@ -15,8 +15,7 @@ import {
 import { encodeCanonical } from "../../proto/canonical.ts";
 import { CliError } from "./errors.ts";
 import {
-  abciQueryBytes,
-  asJson,
+  addModuleVerbs,
   broadcastMsgs,
   checkDeviceId,
   MAX_UINT32,
@@ -24,10 +23,10 @@ import {
   type PageFlags,
   pageOptions,
   pagination,
+  queryAction,
   type TxFlags,
   txOptions,
 } from "./module-tx.ts";
-import { printOutput } from "./output.ts";
 
 /** YYYY-MM-DD (UTC) or a day number. The message field is a uint32: a wider number or a date
  * before 1970 would be sent wrapped (another day), so both are refused. */
@@ -102,16 +101,6 @@ function registerMeterTx(tx: Command): void {
 
 function registerMeterQuery(query: Command): void {
   const meter = query.command("meter").description("meter module queries");
-  const print =
-    <T>(
-      path: string,
-      type: { decode(b: Uint8Array): T; toObject(m: never, o: object): object },
-      request: () => Uint8Array,
-    ) =>
-    async (flags: { node?: string }, command: Command) => {
-      const { context, bytes } = await abciQueryBytes(command, flags.node, path, request());
-      printOutput(asJson(type, type.decode(bytes)), context.output);
-    };
   for (const [name, path, type, what] of [
     ["commitment", QUERY_COMMITMENT, pb.QueryCommitmentResponse, "the final commitment of a device-day"],
     [
@@ -128,7 +117,7 @@ function registerMeterQuery(query: Command): void {
       .argument("<day>", "YYYY-MM-DD (UTC) or day number")
       .option(...NODE_OPTION)
       .action((deviceId: string, day: string, flags: { node?: string }, command: Command) =>
-        print(path, type, () =>
+        queryAction(path, type, () =>
           encodeCanonical(pb.QueryCommitmentRequest, {
             deviceId: checkDeviceId(deviceId),
             day: parseDay(day),
@@ -142,7 +131,7 @@ function registerMeterQuery(query: Command): void {
       .argument("<device-id>", "device id"),
     "commitments",
   ).action((deviceId: string, flags: PageFlags, command: Command) =>
-    print(QUERY_COMMITMENTS_BY_DEVICE, pb.QueryCommitmentsByDeviceResponse, () =>
+    queryAction(QUERY_COMMITMENTS_BY_DEVICE, pb.QueryCommitmentsByDeviceResponse, () =>
       encodeCanonical(pb.QueryCommitmentsByDeviceRequest, {
         deviceId: checkDeviceId(deviceId),
         pagination: pagination(flags),
@@ -153,7 +142,7 @@ function registerMeterQuery(query: Command): void {
     meter.command("conflicts").description("device-days with two or more candidate roots"),
     "conflicts",
   ).action((flags: PageFlags, command: Command) =>
-    print(QUERY_CONFLICTS, pb.QueryConflictsResponse, () =>
+    queryAction(QUERY_CONFLICTS, pb.QueryConflictsResponse, () =>
       encodeCanonical(pb.QueryConflictsRequest, { pagination: pagination(flags) }),
     )(flags, command),
   );
@@ -161,10 +150,5 @@ function registerMeterQuery(query: Command): void {
 
 /** Adds the meter verbs under the existing `tx` and `query` commands (call after registerTx/Query). */
 export function registerMeter(program: Command): void {
-  const tx = program.commands.find((command) => command.name() === "tx");
-  const query = program.commands.find((command) => command.name() === "query");
-  if (tx === undefined || query === undefined)
-    throw new Error("registerMeter needs the tx and query commands first");
-  registerMeterTx(tx);
-  registerMeterQuery(query);
+  addModuleVerbs(program, "meter", { tx: registerMeterTx, query: registerMeterQuery });
 }

@@ -1,6 +1,6 @@
-// Shared by module CLI files (identity; others may adopt it): the standard tx flags, signing and
-// broadcasting messages built for the signer's address as `tx bank send` does, and gRPC-style
-// queries through abci_query.
+// Shared by the module CLI files (device, escrow, identity, market, meter, poa): the standard tx
+// flags, signing and broadcasting messages built for the signer's address as `tx bank send` does,
+// gRPC-style queries through abci_query, and the registration of a module's `tx`/`query` verbs.
 import type { EncodeObject } from "@cosmjs/proto-signing";
 import type { StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
@@ -12,18 +12,10 @@ import { CliError } from "./errors.ts";
 import { printOutput, toJsonValue } from "./output.ts";
 import { confirm } from "./prompt.ts";
 import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
-import { BROADCAST_POLL_INTERVAL_MS, DEFAULT_GAS_ADJUSTMENT, DEFAULT_GAS_LIMIT, planFee } from "./tx.ts";
+import { BROADCAST_POLL_INTERVAL_MS, NODE_OPTION, planFee, type TxFlags } from "./tx.ts";
 
-export interface TxFlags {
-  fees?: string;
-  gas: string;
-  gasPrices?: string;
-  gasAdjustment: string;
-  memo: string;
-  chainId?: string;
-  yes: boolean;
-  node?: string;
-}
+// The tx flags and --node are tx.ts's (`tx bank send` has them too); module files take them from here.
+export { NODE_OPTION, type TxFlags, txOptions } from "./tx.ts";
 
 /** Largest page a CLI query asks for (the node caps pages at 1,000 too). */
 export const MAX_CLI_PAGE_LIMIT = 1000;
@@ -34,7 +26,6 @@ export const MAX_UINT64 = 2n ** 64n - 1n;
 export const MAX_INT64 = 2n ** 63n - 1n;
 /** Largest uint32 (market purchase periods): protobufjs keeps the low 32 bits of a larger value. */
 export const MAX_UINT32 = 2n ** 32n - 1n;
-export const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
 
 /** A device id argument, checked before anything is signed or sent. */
 export function checkDeviceId(id: string): string {
@@ -44,22 +35,6 @@ export function checkDeviceId(id: string): string {
       `device id ${JSON.stringify(id)} is not SSSS_NNNN (e.g. D035_0001)`,
     );
   return id;
-}
-
-export function txOptions(command: Command): Command {
-  return command
-    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
-    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
-    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
-    .option(
-      "--gas-adjustment <factor>",
-      "multiplier on simulated gas with --gas auto",
-      String(DEFAULT_GAS_ADJUSTMENT),
-    )
-    .option("--memo <text>", "memo", "")
-    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
-    .option("-y, --yes", "broadcast without asking for confirmation", false)
-    .option(...NODE_OPTION);
 }
 
 /** The keyring entry `from` (a name or an address) or key_not_found. */
@@ -172,6 +147,45 @@ export async function abciQueryBytes(
       `${result.response.log ?? "query failed"} (code ${code}, ${result.response.codespace ?? ""})`,
     );
   return { context, url, bytes: Uint8Array.from(Buffer.from(result.response.value ?? "", "base64")) };
+}
+
+/** A generated response type: decodes the query's bytes and turns them into proto3 JSON. */
+export interface QueryResponseType {
+  decode(bytes: Uint8Array): unknown;
+  toObject(message: never, options: object): object;
+}
+
+/** Runs one gRPC-style query through abci_query and prints its response as SDK JSON. */
+export async function printQuery(
+  command: Command,
+  node: string | undefined,
+  path: string,
+  request: Uint8Array,
+  type: QueryResponseType,
+): Promise<void> {
+  const { context, bytes } = await abciQueryBytes(command, node, path, request);
+  printOutput(asJson(type, type.decode(bytes)), context.output);
+}
+
+/** A query verb's action: `request` is built when the verb runs, so a bad argument is the
+ * verb's error (printed and exit code set) like any other. */
+export function queryAction(path: string, type: QueryResponseType, request: () => Uint8Array) {
+  return async (flags: { node?: string }, command: Command): Promise<void> =>
+    printQuery(command, flags.node, path, request(), type);
+}
+
+/** Adds a module's verbs under the `tx` and `query` commands, which must be registered first. */
+export function addModuleVerbs(
+  program: Command,
+  module: string,
+  verbs: { tx: (tx: Command) => void; query: (query: Command) => void },
+): void {
+  const tx = program.commands.find((command) => command.name() === "tx");
+  const query = program.commands.find((command) => command.name() === "query");
+  if (tx === undefined || query === undefined)
+    throw new Error(`the ${module} verbs need the tx and query commands first`);
+  verbs.tx(tx);
+  verbs.query(query);
 }
 
 /** A response message as proto3 JSON with snake_case names (as genesis and the SDK CLI show it). */

@@ -21,16 +21,16 @@ import { MAX_EXPIRY_BLOCKS } from "../../modules/poa/keys.ts";
 import { encodeCanonical, type ProtoEncoder, toLong } from "../../proto/canonical.ts";
 import { CliError } from "./errors.ts";
 import {
-  abciQueryBytes,
-  asJson,
+  addModuleVerbs,
   broadcastMsgs,
   MAX_CLI_PAGE_LIMIT,
   MAX_UINT64,
   type TxFlags as ModuleTxFlags,
   NODE_OPTION,
+  printQuery,
+  type QueryResponseType,
   txOptions,
 } from "./module-tx.ts";
-import { printOutput } from "./output.ts";
 import { checkAddress } from "./query.ts";
 
 /** Default voting window: one hour at 1 s blocks. */
@@ -183,15 +183,9 @@ async function runQuery<T extends object>(
   node: string | undefined,
   path: string,
   request: { type: ProtoEncoder<T>; value: T },
-  response: { decode(bytes: Uint8Array): object; toObject(message: never, options: object): object },
+  response: QueryResponseType,
 ): Promise<void> {
-  const { context, bytes } = await abciQueryBytes(
-    command,
-    node,
-    path,
-    encodeCanonical(request.type, request.value),
-  );
-  printOutput(asJson(response, response.decode(bytes)), context.output);
+  await printQuery(command, node, path, encodeCanonical(request.type, request.value), response);
 }
 
 interface PageFlags {
@@ -321,10 +315,5 @@ function registerPoaQuery(query: Command): void {
 
 /** Adds the poa verbs under the existing `tx` and `query` commands (call after registerTx/Query). */
 export function registerPoa(program: Command): void {
-  const tx = program.commands.find((command) => command.name() === "tx");
-  const query = program.commands.find((command) => command.name() === "query");
-  if (tx === undefined || query === undefined)
-    throw new Error("registerPoa needs the tx and query commands first");
-  registerPoaTx(tx);
-  registerPoaQuery(query);
+  addModuleVerbs(program, "poa", { tx: registerPoaTx, query: registerPoaQuery });
 }

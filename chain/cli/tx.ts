@@ -20,7 +20,27 @@ export const DEFAULT_GAS_ADJUSTMENT = 1.4;
 /** Highest gas limit accepted from --gas: a typo guard far above any block's gas. */
 const MAX_GAS_LIMIT = 10n ** 12n;
 
-interface SendFlags {
+export const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
+
+/** The flags of every signing verb: fee, gas, memo, chain id, confirmation, node. */
+export function txOptions(command: Command): Command {
+  return command
+    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
+    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
+    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
+    .option(
+      "--gas-adjustment <factor>",
+      "multiplier on simulated gas with --gas auto",
+      String(DEFAULT_GAS_ADJUSTMENT),
+    )
+    .option("--memo <text>", "memo", "")
+    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
+    .option("-y, --yes", "broadcast without asking for confirmation", false)
+    .option(...NODE_OPTION);
+}
+
+/** The parsed flags of txOptions. */
+export interface TxFlags {
   fees?: string;
   gas: string;
   gasPrices?: string;
@@ -37,7 +57,7 @@ type FeePlan =
   | { kind: "simulate-price"; gasPrice: string; adjustment: number };
 
 /** Works out the fee from --fees / --gas / --gas-prices / --gas-adjustment, or says what is wrong. */
-export function planFee(flags: Pick<SendFlags, "fees" | "gas" | "gasPrices" | "gasAdjustment">): FeePlan {
+export function planFee(flags: Pick<TxFlags, "fees" | "gas" | "gasPrices" | "gasAdjustment">): FeePlan {
   const auto = flags.gas === "auto";
   let gas = DEFAULT_GAS_LIMIT;
   if (!auto) {
@@ -93,94 +113,83 @@ export function registerTx(program: Command): void {
   const tx = program.command("tx").description("sign and broadcast transactions");
   const bank = tx.command("bank").description("bank module transactions");
 
-  bank
-    .command("send")
-    .description("send coins from a keyring key to an address")
-    .argument("<from>", "key name (or its address) in the keyring")
-    .argument("<to>", "recipient sensor1… address")
-    .argument("<coins>", 'amount, e.g. "1000usensor"')
-    .option("--fees <coins>", 'fee to pay, e.g. "5000usensor"')
-    .option("--gas <limit>", 'gas limit, or "auto" to simulate', DEFAULT_GAS_LIMIT.toString())
-    .option("--gas-prices <prices>", 'gas price to pay, e.g. "0.025usensor" (fee = price × gas)')
-    .option(
-      "--gas-adjustment <factor>",
-      "multiplier on simulated gas with --gas auto",
-      String(DEFAULT_GAS_ADJUSTMENT),
-    )
-    .option("--memo <text>", "memo", "")
-    .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
-    .option("-y, --yes", "broadcast without asking for confirmation", false)
-    .option("--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…")
-    .action(async (from: string, to: string, coinsText: string, flags: SendFlags, command: Command) => {
-      const context = commandContext(command);
-      checkAddress(to, "recipient");
-      const amount = parseCoins(coinsText, "coins");
-      const plan = planFee(flags);
-      const keyring = context.keyring();
-      const key = keyring.find(from);
-      if (key === undefined)
-        throw new CliError(
-          "key_not_found",
-          `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
-        );
-      const url = resolveNode(flags.node, context);
-      const expectedChainId =
-        flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
-      const wallet = await keyring.wallet(key.name);
-      const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
-      await withNode(url, async () => {
-        const client = await SigningStargateClient.connectWithSigner(url, wallet, {
-          // Blocks come every second by default; cosmjs's 3 s default poll would triple the wait.
-          broadcastPollIntervalMs: BROADCAST_POLL_INTERVAL_MS,
-          ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
-        });
-        try {
-          const chainId = await client.getChainId();
-          if (expectedChainId !== undefined && chainId !== expectedChainId) {
-            throw new CliError(
-              "wrong_chain",
-              `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`,
-            );
-          }
-          const message = {
-            typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-            value: { fromAddress: key.address, toAddress: to, amount: toCosmjsCoins(amount) },
-          };
-          let fee: StdFee | number;
-          if (plan.kind === "fixed") fee = plan.fee;
-          else if (plan.kind === "simulate-price") fee = plan.adjustment;
-          else {
-            const gasUsed = await client.simulate(key.address, [message], flags.memo);
-            fee = { amount: toCosmjsCoins(plan.fees), gas: String(Math.ceil(gasUsed * plan.adjustment)) };
-          }
-          if (!flags.yes) {
-            const feeText =
-              typeof fee === "number"
-                ? `auto (${plan.kind === "simulate-price" ? plan.gasPrice : ""} × simulated gas × ${fee})`
-                : `${fee.amount.map((c) => `${c.amount}${c.denom}`).join(",")} gas ${fee.gas}`;
-            process.stderr.write(
-              `send ${formatCoins(amount)} from ${key.name} (${key.address}) to ${to} on ${chainId}, fee ${feeText}\n`,
-            );
-            if (!(await confirm("Sign and broadcast?")))
-              throw new CliError("aborted", "aborted: nothing was broadcast");
-          }
-          const result = await client.signAndBroadcast(key.address, [message], fee, flags.memo);
-          printOutput(
-            {
-              height: String(result.height),
-              txhash: result.transactionHash,
-              code: result.code,
-              gas_wanted: result.gasWanted,
-              gas_used: result.gasUsed,
-              events: toJsonValue(result.events),
-            },
-            context.output,
-          );
-          if (result.code !== 0)
-            throw new CliError("tx_failed", `tx ${result.transactionHash} failed with code ${result.code}`);
-        } finally {
-          client.disconnect();
-        }
+  txOptions(
+    bank
+      .command("send")
+      .description("send coins from a keyring key to an address")
+      .argument("<from>", "key name (or its address) in the keyring")
+      .argument("<to>", "recipient sensor1… address")
+      .argument("<coins>", 'amount, e.g. "1000usensor"'),
+  ).action(async (from: string, to: string, coinsText: string, flags: TxFlags, command: Command) => {
+    const context = commandContext(command);
+    checkAddress(to, "recipient");
+    const amount = parseCoins(coinsText, "coins");
+    const plan = planFee(flags);
+    const keyring = context.keyring();
+    const key = keyring.find(from);
+    if (key === undefined)
+      throw new CliError(
+        "key_not_found",
+        `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
+      );
+    const url = resolveNode(flags.node, context);
+    const expectedChainId =
+      flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
+    const wallet = await keyring.wallet(key.name);
+    const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
+    await withNode(url, async () => {
+      const client = await SigningStargateClient.connectWithSigner(url, wallet, {
+        // Blocks come every second by default; cosmjs's 3 s default poll would triple the wait.
+        broadcastPollIntervalMs: BROADCAST_POLL_INTERVAL_MS,
+        ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
       });
+      try {
+        const chainId = await client.getChainId();
+        if (expectedChainId !== undefined && chainId !== expectedChainId) {
+          throw new CliError(
+            "wrong_chain",
+            `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`,
+          );
+        }
+        const message = {
+          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+          value: { fromAddress: key.address, toAddress: to, amount: toCosmjsCoins(amount) },
+        };
+        let fee: StdFee | number;
+        if (plan.kind === "fixed") fee = plan.fee;
+        else if (plan.kind === "simulate-price") fee = plan.adjustment;
+        else {
+          const gasUsed = await client.simulate(key.address, [message], flags.memo);
+          fee = { amount: toCosmjsCoins(plan.fees), gas: String(Math.ceil(gasUsed * plan.adjustment)) };
+        }
+        if (!flags.yes) {
+          const feeText =
+            typeof fee === "number"
+              ? `auto (${plan.kind === "simulate-price" ? plan.gasPrice : ""} × simulated gas × ${fee})`
+              : `${fee.amount.map((c) => `${c.amount}${c.denom}`).join(",")} gas ${fee.gas}`;
+          process.stderr.write(
+            `send ${formatCoins(amount)} from ${key.name} (${key.address}) to ${to} on ${chainId}, fee ${feeText}\n`,
+          );
+          if (!(await confirm("Sign and broadcast?")))
+            throw new CliError("aborted", "aborted: nothing was broadcast");
+        }
+        const result = await client.signAndBroadcast(key.address, [message], fee, flags.memo);
+        printOutput(
+          {
+            height: String(result.height),
+            txhash: result.transactionHash,
+            code: result.code,
+            gas_wanted: result.gasWanted,
+            gas_used: result.gasUsed,
+            events: toJsonValue(result.events),
+          },
+          context.output,
+        );
+        if (result.code !== 0)
+          throw new CliError("tx_failed", `tx ${result.transactionHash} failed with code ${result.code}`);
+      } finally {
+        client.disconnect();
+      }
     });
+  });
 }
