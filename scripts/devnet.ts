@@ -62,6 +62,8 @@ export interface DevnetOptions {
   timeoutCommit?: string;
   /** consensus.block_interval of every node (heights paced to it; absent: not set, i.e. off). */
   blockInterval?: string;
+  /** consensus.max_block_txs of every node (absent: not set, i.e. the default). */
+  maxBlockTxs?: number;
   /** Extra [mqtt] settings of every node (e.g. commit_grace for tests). */
   mqtt?: Record<string, string | number | boolean>;
   /** Full nodes get no persistent peers of their own but are dialed by nobody: they dial validators. */
@@ -168,6 +170,7 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
     document["consensus"] = {
       timeout_commit: options.timeoutCommit ?? "1s",
       ...(options.blockInterval === undefined ? {} : { block_interval: options.blockInterval }),
+      ...(options.maxBlockTxs === undefined ? {} : { max_block_txs: options.maxBlockTxs }),
     };
     // Several nodes on one host cannot all have 1883: the OS chooses each broker's port (logged).
     document["mqtt"] = { enabled: true, laddr: "tcp://127.0.0.1:0", ...options.mqtt };

@@ -66,6 +66,8 @@ export interface DevnetBenchOptions {
    * DEFAULT_BLOCK_INTERVAL; blockInterval "" leaves it unset: every height waits timeout_commit). */
   timeoutCommit?: string;
   blockInterval?: string;
+  /** consensus.max_block_txs of every node (default DEFAULT_MAX_BLOCK_TXS). */
+  maxBlockTxs?: number;
 }
 
 export interface DevnetBenchFigures {
@@ -218,6 +220,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     ...(options.blockInterval === ""
       ? {}
       : { blockInterval: options.blockInterval ?? DEFAULT_BLOCK_INTERVAL }),
+    ...(options.maxBlockTxs === undefined ? {} : { maxBlockTxs: options.maxBlockTxs }),
   });
   // Signed before the nodes start, so that signing competes with nothing we measure.
   // Genesis account numbers follow the genesis order: the faucet is 0, the bench accounts 1..n.
@@ -430,7 +433,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
         options.logDir,
         devnet.nodes.map((node) => node.moniker),
         txs,
-        DEFAULT_MAX_BLOCK_TXS,
+        options.maxBlockTxs ?? DEFAULT_MAX_BLOCK_TXS,
       );
     }
     return {
@@ -536,6 +539,7 @@ if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
     ["--accounts", "accounts"],
     ["--depth", "accountDepth"],
     ["--rpc-nodes", "rpcNodes"],
+    ["--max-block-txs", "maxBlockTxs"],
   ] as const) {
     const v = value(flag);
     if (v !== undefined) options[key] = v;
