@@ -20,7 +20,7 @@ import { generateDevices, saveKeysFile } from "../devices/keys-file.ts";
 import { formatLatency } from "../devices/latency.ts";
 import { recordReadingStages, type StageRecorder } from "./bridge-stages.ts";
 import { type GeneratorTimeline, recordNodeEvents, timelineReport } from "./bridge-timeline.ts";
-import { DEFAULT_GENERATOR_PROCESSES, formatWarmup, runDeviceLoad } from "./device-load.ts";
+import { DEFAULT_GENERATOR_PROCESSES, formatWarmup, processCount, runDeviceLoad } from "./device-load.ts";
 
 const CHAIN_ID = "bench-bridge-load";
 const silent = { info() {}, warn() {}, error() {} };
@@ -132,7 +132,7 @@ export async function runBridgeLoad(options: {
     console.log(
       [
         `bridge alone, ${options.devices} devices at ${options.rate}/s, ${options.seconds} s, ${options.verifyWorkers} verify workers, ` +
-          `generator ${load.generatorProcesses} processes`,
+          `generator ${processCount(load.generatorProcesses)}`,
         ...(load.warmup === undefined ? [] : [`  ${formatWarmup(load.warmup)}`]),
         `  PUBACKed ${load.acked} of ${load.sent} sent (${load.ackedPerSecond.toFixed(0)}/s of ${load.offeredPerSecond}/s offered); ` +
           `p50 ${formatLatency(load.p50Ms)} ms, p99 ${formatLatency(load.p99Ms)} ms, max ${load.maxMs.toFixed(1)} ms`,

@@ -32,6 +32,7 @@ import {
   DEFAULT_GENERATOR_PROCESSES,
   type DeviceLoadSummary,
   formatWarmup,
+  processCount,
   runDeviceLoad,
 } from "./device-load.ts";
 import { procCpuSeconds } from "./devnet.ts";
@@ -634,7 +635,7 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
     );
   const g = f.generatorAlone;
   const generatorMicros = (load: DeviceLoadSummary) =>
-    `${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading, ${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core in ${load.generatorProcesses} processes`;
+    `${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading, ${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core in ${processCount(load.generatorProcesses)}`;
   lines.push(
     `  the load generator alone, ${fmt(o.devices)} devices at 1 Hz to plain ${f.relay.broker} (no chain): ${fmt(g.ackedPerSecond)} PUBACKs/s of ${fmt(g.offeredPerSecond)}/s offered, ` +
       `p50 ${ms(g.p50Ms)}, p99 ${ms(g.p99Ms)}, never acknowledged ${g.unacked}; generator CPU ${generatorMicros(g)}: the ceiling of the run below on this machine`,

@@ -236,6 +236,10 @@ function sendFrame(socket: Socket, frame: Buffer): void {
   if (streamWrap.streamBaseState[streamWrap.kLastWriteWasAsync] !== 0) spareRequest = writeRequest();
 }
 
+/** "1 process", "2 processes": the generator's processes in the benches' lines. */
+export const processCount = (processes: number): string =>
+  `${processes} ${processes === 1 ? "process" : "processes"}`;
+
 /** One line on a run's warm-up, printed beside (and apart from) the window's figures. */
 export function formatWarmup(w: WarmupSummary): string {
   return (
