@@ -19,8 +19,8 @@ const FREE_KEY = -1;
 const KEY_CHUNK_BYTES = 1 << 20;
 /** Bytes of a key's varint length prefix at most (lengths < 2^28). */
 const MAX_LENGTH_PREFIX_BYTES = 4;
-/** First size of a free list (slot indices); it doubles as needed. */
-const FREE_LIST_INITIAL = 1024;
+/** First capacity of a slot list (slot indices); it doubles as needed. */
+const SLOT_LIST_INITIAL = 1024;
 
 export const EMPTY_REF = 0;
 
@@ -36,12 +36,18 @@ export function leafSlot(ref: number): number {
   return -ref - 1;
 }
 
-class FreeList {
-  #slots = new Int32Array(FREE_LIST_INITIAL);
+/** A list of slot indices in an Int32Array (a free list, a block's created and replaced slots): a JS array of a
+ * block's ~20,000 slots would be a ~180 KB object in V8's large-object space, freed only by a full GC. */
+export class SlotList {
+  #slots = new Int32Array(SLOT_LIST_INITIAL);
   #length = 0;
 
   get length(): number {
     return this.#length;
+  }
+
+  get(index: number): number {
+    return this.#slots[index]!;
   }
 
   push(slot: number): void {
@@ -56,19 +62,28 @@ class FreeList {
   pop(): number {
     return this.#length === 0 ? -1 : this.#slots[--this.#length]!;
   }
+
+  clear(): void {
+    this.#length = 0;
+  }
+
+  /** The slots as an array of their own, exactly sized. */
+  copy(): Int32Array {
+    return this.#slots.slice(0, this.#length);
+  }
 }
 
 export class NodeArena {
   readonly #innerHashes: Uint8Array[] = [];
   readonly #innerChildren: Int32Array[] = [];
   #innerHigh = 0;
-  readonly #innerFree = new FreeList();
+  readonly #innerFree = new SlotList();
 
   readonly #leafHashes: Uint8Array[] = [];
   readonly #leafVersions: Float64Array[] = [];
   readonly #leafMeta: Int32Array[] = [];
   #leafHigh = 0;
-  readonly #leafFree = new FreeList();
+  readonly #leafFree = new SlotList();
 
   readonly #keyChunks: Uint8Array[] = [];
   #keyChunk = -1;

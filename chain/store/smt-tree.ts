@@ -6,7 +6,7 @@
 // retained version is below v.
 import { compareBytes } from "./bytes.ts";
 import { sha256Of65Into } from "./sha256-node-hash.ts";
-import { EMPTY_REF, innerSlot, isLeafRef, leafSlot, NodeArena } from "./smt-arena.ts";
+import { EMPTY_REF, innerSlot, isLeafRef, leafSlot, NodeArena, SlotList } from "./smt-arena.ts";
 import {
   bitAt,
   type Child,
@@ -60,10 +60,10 @@ export interface PreparedTree {
 
 /** A prepared update as the tree keeps it: the slots it made and those it replaced. */
 interface PreparedUpdate extends PreparedTree {
-  readonly newInner: number[];
-  readonly newLeaves: number[];
-  readonly replacedInner: number[];
-  readonly replacedLeaves: number[];
+  readonly newInner: Int32Array;
+  readonly newLeaves: Int32Array;
+  readonly replacedInner: Int32Array;
+  readonly replacedLeaves: Int32Array;
 }
 
 function rootRecord(root: number, hash: Uint8Array, version: number): Uint8Array {
@@ -82,17 +82,19 @@ export class MemoryTree {
   #root = EMPTY_REF;
   /** Committed versions in memory (ascending) and their roots. */
   readonly #retained = new Map<number, number>();
-  /** Slots replaced at each committed version (ascending), freed once no retained version is below it. */
-  readonly #replaced = new Map<number, { inner: number[]; leaves: number[] }>();
+  /** Slots replaced at each committed version (ascending), freed once no retained version is below it (~20,000
+   * inner slots for a 2,000-write block at 10^6 keys: 80 KB, where a JS array had been a ~180 KB large object). */
+  readonly #replaced = new Map<number, { inner: Int32Array; leaves: Int32Array }>();
   readonly #outstanding: PreparedUpdate[] = [];
 
   // The update in progress.
   #changes: readonly SmtChange[] = [];
   #version = 0;
-  #createdInner: number[] = [];
-  #createdLeaves: number[] = [];
-  #replacedInner: number[] = [];
-  #replacedLeaves: number[] = [];
+  /** Slots this update created and replaced (reused between updates; a prepared update keeps copies). */
+  #createdInner = new SlotList();
+  readonly #createdLeaves = new SlotList();
+  readonly #replacedInner = new SlotList();
+  readonly #replacedLeaves = new SlotList();
   /** Key hashes of the leaves a #build call takes (32 bytes per leaf, in their order): reused. */
   #buildHashes = new Uint8Array(KEY_HASHES_INITIAL * HASH_BYTES);
   /** Leaves added by addLeaf for commitLoaded, and their key hashes. */
@@ -139,16 +141,16 @@ export class MemoryTree {
     if (this.#outstanding.length >= MAX_OUTSTANDING_PREPARES) this.#discard(this.#outstanding.shift()!);
     this.#changes = changes;
     this.#version = version;
-    this.#createdInner = [];
-    this.#createdLeaves = [];
-    this.#replacedInner = [];
-    this.#replacedLeaves = [];
+    this.#createdInner.clear();
+    this.#createdLeaves.clear();
+    this.#replacedInner.clear();
+    this.#replacedLeaves.clear();
     let root: number;
     try {
       root = this.#update(this.#root, 0, 0, changes.length);
     } catch (error) {
-      for (const slot of this.#createdInner) this.#arena.freeInner(slot);
-      for (const slot of this.#createdLeaves) this.#arena.freeLeaf(slot);
+      for (let i = 0; i < this.#createdInner.length; i++) this.#arena.freeInner(this.#createdInner.get(i));
+      for (let i = 0; i < this.#createdLeaves.length; i++) this.#arena.freeLeaf(this.#createdLeaves.get(i));
       throw error;
     } finally {
       this.#changes = [];
@@ -159,10 +161,10 @@ export class MemoryTree {
       version,
       rootHash,
       rootRecord: rootRecord(root, rootHash, version),
-      newInner: this.#createdInner,
-      newLeaves: this.#createdLeaves,
-      replacedInner: this.#replacedInner,
-      replacedLeaves: this.#replacedLeaves,
+      newInner: this.#createdInner.copy(),
+      newLeaves: this.#createdLeaves.copy(),
+      replacedInner: this.#replacedInner.copy(),
+      replacedLeaves: this.#replacedLeaves.copy(),
     };
     this.#outstanding.push(prepared);
     return prepared;
@@ -199,9 +201,10 @@ export class MemoryTree {
     this.#loadHashes = new Uint8Array(0);
     this.#loadCount = 0;
     this.#version = version;
-    this.#createdInner = [];
+    this.#createdInner.clear();
     this.#root = this.#build(0, sorted, hashes, 0, sorted.length);
-    this.#createdInner = [];
+    // The whole tree's inner slots went through the list: let its capacity go.
+    this.#createdInner = new SlotList();
     this.#retained.set(version, this.#root);
   }
 
