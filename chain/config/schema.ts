@@ -40,11 +40,16 @@ export interface ListenAddress {
 
 /** Most txs a proposer puts in one block. After a decision every validator executes the block before
  * it can take part in the next height; an uncapped proposer reaps the whole backlog (thousands of txs
- * after one slow height), the next height then starts many seconds late on every node, proposals miss
- * timeout_propose, rounds repeat and the backlog grows (the devnet fell to 3 tx/s under 400 tx/s
- * offered; docs/PERFORMANCE.md Devnet). 1,000 MsgSends (~320 KB) keep a block's execution near 1 s
- * on this machine while allowing ~700 tx/s at 1 s blocks (the target is 600). */
-export const DEFAULT_MAX_BLOCK_TXS = 1_000;
+ * after one slow height, at 4 ms of execution per tx in session 3), the next height then starts many
+ * seconds late on every node, proposals miss timeout_propose, rounds repeat and the backlog grows (the
+ * devnet fell to 3 tx/s under 400 tx/s offered; docs/PERFORMANCE.md Devnet). A block now executes in
+ * ~0.25 ms per MsgSend (finalize, block store, commit, recheck), so 2,000 are ~0.5 s quiet, ~1 s on a
+ * loaded host, well inside timeout_propose. The cap was 1,000 until session 9: loaded devnet heights
+ * take 1.3-1.6 s, so 1,000 allowed only 625-770 tx/s against 600 offered, and a backlog left by one
+ * slow height drained at the ~100 txs per height to spare (a quiet session 8 run never drained one;
+ * at load 4 eleven of seventeen blocks were full and most txs missed one proposal). 2,000 takes a
+ * height's arrivals plus such a backlog in one block. */
+export const DEFAULT_MAX_BLOCK_TXS = 2_000;
 
 /** The MQTT port (IANA 1883) on loopback: devices on other hosts need the operator to open it. */
 export const DEFAULT_MQTT_LADDR = "tcp://127.0.0.1:1883";
