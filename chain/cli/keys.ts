@@ -1,6 +1,7 @@
 // `sensorchain keys add | list | show | import | delete`: the account keyring (Cosmos `keys`).
 import { readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
+import { ACCOUNT_PREFIX, decodeAddress, encodeAddress } from "../crypto/bech32.ts";
 import { toBase64 } from "../crypto/hash.ts";
 import { generateMnemonic, type KeyInfo, normalizeMnemonic } from "../crypto/keyring.ts";
 import { commandContext } from "./context.ts";
@@ -10,6 +11,13 @@ import { confirm, promptLine, readStdin, stdinIsTerminal } from "./prompt.ts";
 
 /** A mnemonic file holds 24 words; anything bigger is the wrong file. */
 const MAX_MNEMONIC_FILE_BYTES = 4096;
+
+/** `keys show --bech`: the SDK's address kinds, the same 20 bytes under the SDK's prefixes. */
+const BECH_PREFIXES: Record<string, string> = {
+  acc: ACCOUNT_PREFIX,
+  val: `${ACCOUNT_PREFIX}valoper`,
+  cons: `${ACCOUNT_PREFIX}valcons`,
+};
 
 export function keyJson(key: KeyInfo): Record<string, unknown> {
   return {
@@ -95,15 +103,28 @@ export function registerKeys(program: Command): void {
     .argument("<name>", "key name or address")
     .option("-a, --address", "print only the address", false)
     .option("-p, --pubkey", "print only the public key", false)
-    .action((name: string, options: { address: boolean; pubkey: boolean }, command: Command) => {
-      const context = commandContext(command);
-      const key = context.keyring().find(name);
-      if (key === undefined)
-        throw new CliError("key_not_found", `key ${name} not found in the ${context.keyringBackend} keyring`);
-      if (options.address) process.stdout.write(`${key.address}\n`);
-      else if (options.pubkey) printOutput(keyJson(key)["pubkey"], context.output);
-      else printOutput(keyJson(key), context.output);
-    });
+    .option("--bech <kind>", "address kind as the SDK names it: acc, val (operator) or cons", "acc")
+    .action(
+      (name: string, options: { address: boolean; pubkey: boolean; bech: string }, command: Command) => {
+        const context = commandContext(command);
+        const prefix = BECH_PREFIXES[options.bech];
+        if (prefix === undefined)
+          throw new CliError(
+            "invalid_flag",
+            `--bech must be acc, val or cons, got ${JSON.stringify(options.bech)}`,
+          );
+        const key = context.keyring().find(name);
+        if (key === undefined)
+          throw new CliError(
+            "key_not_found",
+            `key ${name} not found in the ${context.keyringBackend} keyring`,
+          );
+        const address = encodeAddress(decodeAddress(key.address), prefix);
+        if (options.address) process.stdout.write(`${address}\n`);
+        else if (options.pubkey) printOutput(keyJson(key)["pubkey"], context.output);
+        else printOutput({ ...keyJson(key), address }, context.output);
+      },
+    );
 
   keys
     .command("delete")

@@ -4,6 +4,7 @@
 import type { EncodeObject } from "@cosmjs/proto-signing";
 import type { StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
+import type { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { camelToSnake, renameKeys } from "../../modules/genesis-json.ts";
 import { toLong } from "../../proto/canonical.ts";
@@ -48,8 +49,11 @@ export function findKey(context: CommandContext, from: string) {
   return key;
 }
 
-/** Signs `build(signer address)` with key `from`, broadcasts it and prints the result; tx_failed
- * when the tx was included with a non-zero code. Returns the node URL used. */
+/** Signs `build(signer address)` with key `from`, broadcasts it and prints the result. With
+ * --broadcast-mode block (the default) it waits for the block and fails with tx_failed when the tx
+ * was included with a non-zero code; sync prints the SDK's TxResponse after CheckTx, async the hash
+ * at once; --dry-run prints the gas estimate (as the SDK: "gas estimate: N" on stderr) and sends
+ * nothing. A tx the node refuses in CheckTx fails with tx_refused. Returns the node URL used. */
 export async function broadcastMsgs(
   command: Command,
   from: string,
@@ -59,6 +63,7 @@ export async function broadcastMsgs(
 ): Promise<{ url: string; height: number }> {
   const context = commandContext(command);
   const plan = planFee(flags);
+  const mode = parseBroadcastMode(flags.broadcastMode);
   const key = findKey(context, from);
   const messages = build(key.address);
   const url = resolveNode(flags.node, context);
@@ -67,7 +72,7 @@ export async function broadcastMsgs(
   const wallet = await context.keyring().wallet(key.name);
   // Imported here, not at the top: they are most of a CLI process's start-up, and queries and
   // help never need them.
-  const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
+  const { calculateFee, GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
   const { createRegistry } = await import("../../client/index.ts");
   return withNode(url, async () => {
     const client = await SigningStargateClient.connectWithSigner(url, wallet, {
@@ -79,20 +84,39 @@ export async function broadcastMsgs(
       const chainId = await client.getChainId();
       if (expectedChainId !== undefined && chainId !== expectedChainId)
         throw new CliError("wrong_chain", `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`);
-      let fee: StdFee | number;
+      const simulate = async (adjustment: number) =>
+        Math.ceil((await client.simulate(key.address, messages, flags.memo)) * adjustment);
+      if (flags.dryRun) {
+        process.stderr.write(`gas estimate: ${await simulate(Number(flags.gasAdjustment))}\n`);
+        return { url, height: 0 };
+      }
+      let fee: StdFee;
       if (plan.kind === "fixed") fee = plan.fee;
-      else if (plan.kind === "simulate-price") fee = plan.adjustment;
-      else {
-        const gasUsed = await client.simulate(key.address, messages, flags.memo);
+      else if (plan.kind === "simulate-price")
+        // As cosmjs' signAndBroadcast with "auto": simulated gas × adjustment, fee = price × gas.
+        fee = calculateFee(
+          Math.round((await client.simulate(key.address, messages, flags.memo)) * plan.adjustment),
+          GasPrice.fromString(plan.gasPrice),
+        );
+      else
         fee = {
           amount: plan.fees.map((coin) => ({ denom: coin.denom, amount: coin.amount.toString() })),
-          gas: String(Math.ceil(gasUsed * plan.adjustment)),
+          gas: String(await simulate(plan.adjustment)),
         };
-      }
       if (!flags.yes) {
-        process.stderr.write(`${describe} as ${key.name} (${key.address}) on ${chainId}\n`);
+        const feeText = `${fee.amount.map((coin) => `${coin.amount}${coin.denom}`).join(",")} gas ${fee.gas}`;
+        process.stderr.write(`${describe} as ${key.name} (${key.address}) on ${chainId}, fee ${feeText}\n`);
         if (!(await confirm("Sign and broadcast?")))
           throw new CliError("aborted", "aborted: nothing was broadcast");
+      }
+      if (mode !== "block") {
+        await broadcastWithoutWaiting(
+          url,
+          mode,
+          await client.sign(key.address, messages, fee, flags.memo),
+          context,
+        );
+        return { url, height: 0 };
       }
       const result = await client.signAndBroadcast(key.address, messages, fee, flags.memo);
       printOutput(
@@ -126,6 +150,55 @@ export async function broadcastMsgs(
       client.disconnect();
     }
   });
+}
+
+/** --broadcast-mode: the SDK's sync and async, and block (wait for the block: this CLI's default). */
+export type BroadcastMode = "block" | "sync" | "async";
+
+function parseBroadcastMode(text: string): BroadcastMode {
+  if (text !== "block" && text !== "sync" && text !== "async")
+    throw new CliError(
+      "invalid_flag",
+      `--broadcast-mode must be sync, async or block, got ${JSON.stringify(text)}`,
+    );
+  return text;
+}
+
+/** broadcast_tx_sync / _async of a signed tx, printed as the SDK prints a TxResponse not yet in a
+ * block (height "0"); a CheckTx refusal (sync) is printed, then tx_refused. */
+async function broadcastWithoutWaiting(
+  url: string,
+  mode: "sync" | "async",
+  signed: TxRaw,
+  context: CommandContext,
+): Promise<void> {
+  const { TxRaw: TxRawType } = await import("cosmjs-types/cosmos/tx/v1beta1/tx");
+  const tx = Buffer.from(TxRawType.encode(signed).finish()).toString("base64");
+  const answer = (await rpcCall(url, `broadcast_tx_${mode}`, { tx })) as {
+    code?: number | string;
+    codespace?: string;
+    data?: string;
+    log?: string;
+    hash: string;
+  };
+  const code = Number(answer.code ?? 0);
+  const { txResponseJson } = await import("./sdk-json.ts");
+  const { TxResponse } = await import("cosmjs-types/cosmos/base/abci/v1beta1/abci");
+  const response = TxResponse.fromPartial({
+    txhash: answer.hash,
+    code,
+    codespace: answer.codespace ?? "",
+    data: Buffer.from(answer.data ?? "", "base64")
+      .toString("hex")
+      .toUpperCase(),
+    rawLog: answer.log ?? "",
+  });
+  printOutput(txResponseJson(response), context.output);
+  if (code !== 0)
+    throw new CliError(
+      "tx_refused",
+      `the node refused the tx: ${answer.log ?? ""} (code ${code}, ${answer.codespace ?? ""})`,
+    );
 }
 
 /** Runs one gRPC-style query through abci_query and returns the response bytes. */

@@ -47,7 +47,15 @@ const VERB_FILES: readonly VerbFile[] = [
   { name: "tx", paths: [["tx"], ["tx", "bank"]], load: async () => (await import("./tx.ts")).registerTx },
   {
     name: "query",
-    paths: [["query"], ["status"], ["query", "bank"], ["query", "block"], ["query", "tx"]],
+    paths: [
+      ["query"],
+      ["status"],
+      ["query", "bank"],
+      ["query", "auth"],
+      ["query", "block"],
+      ["query", "tx"],
+      ["query", "txs"],
+    ],
     load: async () => (await import("./query.ts")).registerQuery,
   },
   moduleFile("device", async () => (await import("./device.ts")).registerDevice),

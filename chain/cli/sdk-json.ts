@@ -70,6 +70,11 @@ export function txResponseJson(response: TxResponse): unknown {
   return protoJson(TxResponse.toJSON(response), jsonRegistry());
 }
 
+/** Any cosmjs-types message (a query response) as the SDK prints it. */
+export function messageJson<T>(type: { toJSON(message: T): unknown }, message: T): unknown {
+  return protoJson(type.toJSON(message), jsonRegistry());
+}
+
 /** An Any (an account, a public key) as the SDK prints it: {"@type": url, ...fields}. */
 export function anyJson(typeUrl: string, value: Uint8Array): unknown {
   return expandAny(typeUrl, Buffer.from(value).toString("base64"), jsonRegistry());

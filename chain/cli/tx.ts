@@ -1,14 +1,11 @@
-// `sensorchain tx bank send`: signs with a keyring key through cosmjs' SigningStargateClient
-// (SIGN_MODE_DIRECT) and waits for the tx to be committed.
+// `sensorchain tx bank send` and what every signing verb shares: the tx flags (txOptions) and the
+// fee they give (planFee). Signing and broadcasting is module-tx.ts's broadcastMsgs: cosmjs'
+// SigningStargateClient (SIGN_MODE_DIRECT), by default waiting for the tx to be committed.
 import type { StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
 import { type Coin, DEC_ONE, formatCoins, parseCoins, parseDecCoins } from "../types/coin.ts";
-import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
-import { printOutput, toJsonValue } from "./output.ts";
-import { confirm } from "./prompt.ts";
 import { checkAddress } from "./query.ts";
-import { resolveNode, withNode } from "./rpc-client.ts";
 
 /** How often to ask the node whether a broadcast tx is in a block yet. */
 export const BROADCAST_POLL_INTERVAL_MS = 300;
@@ -36,6 +33,12 @@ export function txOptions(command: Command): Command {
     .option("--memo <text>", "memo", "")
     .option("--chain-id <id>", "chain id the tx is meant for; refused if the node reports another")
     .option("-y, --yes", "broadcast without asking for confirmation", false)
+    .option(
+      "-b, --broadcast-mode <mode>",
+      "block: wait for the tx's block; sync: return after CheckTx; async: return at once",
+      "block",
+    )
+    .option("--dry-run", 'print the gas estimate ("gas estimate: N" on stderr); broadcast nothing', false)
     .option(...NODE_OPTION);
 }
 
@@ -48,6 +51,8 @@ export interface TxFlags {
   memo: string;
   chainId?: string;
   yes: boolean;
+  broadcastMode: string;
+  dryRun: boolean;
   node?: string;
 }
 
@@ -121,75 +126,14 @@ export function registerTx(program: Command): void {
       .argument("<to>", "recipient sensor1… address")
       .argument("<coins>", 'amount, e.g. "1000usensor"'),
   ).action(async (from: string, to: string, coinsText: string, flags: TxFlags, command: Command) => {
-    const context = commandContext(command);
     checkAddress(to, "recipient");
     const amount = parseCoins(coinsText, "coins");
-    const plan = planFee(flags);
-    const keyring = context.keyring();
-    const key = keyring.find(from);
-    if (key === undefined)
-      throw new CliError(
-        "key_not_found",
-        `no key ${JSON.stringify(from)} in the ${context.keyringBackend} keyring`,
-      );
-    const url = resolveNode(flags.node, context);
-    const expectedChainId =
-      flags.chainId ?? (context.client.chainId === "" ? undefined : context.client.chainId);
-    const wallet = await keyring.wallet(key.name);
-    const { GasPrice, SigningStargateClient } = await import("@cosmjs/stargate");
-    await withNode(url, async () => {
-      const client = await SigningStargateClient.connectWithSigner(url, wallet, {
-        // Blocks come every second by default; cosmjs's 3 s default poll would triple the wait.
-        broadcastPollIntervalMs: BROADCAST_POLL_INTERVAL_MS,
-        ...(plan.kind === "simulate-price" ? { gasPrice: GasPrice.fromString(plan.gasPrice) } : {}),
-      });
-      try {
-        const chainId = await client.getChainId();
-        if (expectedChainId !== undefined && chainId !== expectedChainId) {
-          throw new CliError(
-            "wrong_chain",
-            `the node at ${url} runs chain ${chainId}, not ${expectedChainId}`,
-          );
-        }
-        const message = {
-          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
-          value: { fromAddress: key.address, toAddress: to, amount: toCosmjsCoins(amount) },
-        };
-        let fee: StdFee | number;
-        if (plan.kind === "fixed") fee = plan.fee;
-        else if (plan.kind === "simulate-price") fee = plan.adjustment;
-        else {
-          const gasUsed = await client.simulate(key.address, [message], flags.memo);
-          fee = { amount: toCosmjsCoins(plan.fees), gas: String(Math.ceil(gasUsed * plan.adjustment)) };
-        }
-        if (!flags.yes) {
-          const feeText =
-            typeof fee === "number"
-              ? `auto (${plan.kind === "simulate-price" ? plan.gasPrice : ""} × simulated gas × ${fee})`
-              : `${fee.amount.map((c) => `${c.amount}${c.denom}`).join(",")} gas ${fee.gas}`;
-          process.stderr.write(
-            `send ${formatCoins(amount)} from ${key.name} (${key.address}) to ${to} on ${chainId}, fee ${feeText}\n`,
-          );
-          if (!(await confirm("Sign and broadcast?")))
-            throw new CliError("aborted", "aborted: nothing was broadcast");
-        }
-        const result = await client.signAndBroadcast(key.address, [message], fee, flags.memo);
-        printOutput(
-          {
-            height: String(result.height),
-            txhash: result.transactionHash,
-            code: result.code,
-            gas_wanted: result.gasWanted,
-            gas_used: result.gasUsed,
-            events: toJsonValue(result.events),
-          },
-          context.output,
-        );
-        if (result.code !== 0)
-          throw new CliError("tx_failed", `tx ${result.transactionHash} failed with code ${result.code}`);
-      } finally {
-        client.disconnect();
-      }
-    });
+    const { broadcastMsgs } = await import("./module-tx.ts");
+    await broadcastMsgs(command, from, flags, `send ${formatCoins(amount)} to ${to}`, (fromAddress) => [
+      {
+        typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+        value: { fromAddress, toAddress: to, amount: toCosmjsCoins(amount) },
+      },
+    ]);
   });
 }

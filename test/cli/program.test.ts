@@ -47,7 +47,7 @@ test.serial(
     t.deepEqual(topLevel(deviceQuery), ["tx", "query", "status"]);
     t.deepEqual(
       find(deviceQuery, ["query"])!.commands.map((command) => command.name()),
-      ["bank", "block", "tx", "device"],
+      ["bank", "block", "tx", "auth", "txs", "device"],
     );
     const full = topLevel(await createProgram());
     t.deepEqual(topLevel(await createProgram(["no-such-verb"])), full);
