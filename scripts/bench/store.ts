@@ -3,8 +3,8 @@
 //   ./node_modules/.bin/node scripts/bench/store.ts [--keys 10000,100000,1000000] [--blockWrites 2000 (or --block)]
 //     [--blocks 20 (measured blocks per size)]
 //     [--default-db-options | --db-options '{"maxOpenFiles":100}'] [--store-options '{"retainedVersions":8}']
-//     [--launcher-process (measure with the node's V8 flags as bin/sensorchain.js gives them today, without the
-//      proposed settings below) | --bare-process (measure without any)]
+//     [--proposed-settings (measure with the session-9 proposal below on top of the node's settings) |
+//      --bare-process (measure without the node's flags and environment)]
 //     [--breakdown <file> (each size's memory by mapping kind and V8 space, JSON, in <file>.<keys>)]
 // The tree is filled by a child process (as a node restarting on an existing database), so that the RSS reported
 // is that of a process running blocks on a tree of that size, not the high-water mark of building it.
@@ -23,7 +23,7 @@ import { HEAP_GROWING_PERCENT } from "../../chain/node.ts";
 import { BINARY, type Database, DB_OPTIONS } from "../../chain/store/db.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import { SNAPSHOT_FILE } from "../../chain/store/smt-snapshot.ts";
-import { VALIDATOR_NODE_FLAGS } from "../devnet.ts";
+import { VALIDATOR_NODE_ENV, VALIDATOR_NODE_FLAGS } from "../devnet.ts";
 
 export interface StoreBenchOptions {
   /** Tree sizes to measure (default 10^4 and 10^5; 10^6 takes minutes). */
@@ -281,8 +281,9 @@ function memoryBreakdown(): Record<string, number> {
  * V8 sizes its semi-spaces at up to 64 MB on this 24 GB machine. `--bare-process` measures without them. */
 let measureFlags = [...VALIDATOR_NODE_FLAGS, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`];
 
-/** Process settings proposed for nodes (session 9, not yet in bin/sensorchain.js or scripts/devnet.ts), applied to
- * the measuring process unless `--launcher-process` or `--bare-process`. At 10^6 keys, paired against the launcher's
+/** Process settings proposed for nodes in session 9 and not taken (`--proposed-settings` applies them on top of the
+ * node's): on the 4-validator devnet they cost ~5-7% more CPU per tx (docs/PERFORMANCE.md, Store, session 9), the
+ * resource that bounds its latency. At 10^6 keys, paired against the launcher's
  * settings (load 13-19): RSS after 2,000 random proofs 535 / 529 → 445 / 434 MB, CPU per write 47.5 / 48.5 →
  * 49.2 / 49.3 µs. A 16 MB semi-space (V8 reads the last of two --max-semi-space-size flags) halves the young
  * generation (67 → 34 MB committed; −42 / −49 MB alone, no more GC CPU per write than 32 MB); glibc's malloc with a
@@ -291,8 +292,8 @@ let measureFlags = [...VALIDATOR_NODE_FLAGS, `--heap-growing-percent=${HEAP_GROW
  * (instead of one per thread that mallocs: main, libuv pool, LevelDB compaction, V8 helpers): −20 / −26 MB. */
 const PROPOSED_NODE_FLAGS = ["--max-semi-space-size=16"];
 const PROPOSED_NODE_ENV = { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" };
-let measureEnv: Record<string, string> = PROPOSED_NODE_ENV;
-measureFlags.push(...PROPOSED_NODE_FLAGS);
+/** The environment a node runs with (the launcher's and the devnet's: two malloc arenas). */
+let measureEnv: Record<string, string> = VALIDATOR_NODE_ENV;
 
 /** Fills a tree of `keys` keys in one child process and measures it in another, so that each size's RSS is that
  * of a node restarted on a database of that size, not what building it (or a smaller size before) left behind. */
@@ -484,11 +485,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return index >= 0 ? process.argv[index + 1] : undefined;
   };
   if (process.argv.includes("--default-db-options")) dbOptions = BINARY;
-  if (process.argv.includes("--launcher-process") || process.argv.includes("--bare-process")) {
-    measureFlags = measureFlags.filter((flag) => !PROPOSED_NODE_FLAGS.includes(flag));
+  if (process.argv.includes("--proposed-settings")) {
+    measureFlags.push(...PROPOSED_NODE_FLAGS);
+    measureEnv = { ...measureEnv, ...PROPOSED_NODE_ENV };
+  }
+  if (process.argv.includes("--bare-process")) {
+    measureFlags = [];
     measureEnv = {};
   }
-  if (process.argv.includes("--bare-process")) measureFlags = [];
   const dbJson = argument("--db-options");
   if (dbJson !== undefined) dbOptions = { ...DB_OPTIONS, ...JSON.parse(dbJson), ...BINARY };
   const storeJson = argument("--store-options");
