@@ -2,12 +2,9 @@
 // (as the Cosmos SDK writes genesis), which the generated protobufjs types read and write in
 // camelCase; and the errors of an import, each naming the module and the field that failed.
 import { AbciError, GenesisError } from "../chain/app/errors.ts";
+import { camelToSnake, snakeToCamel } from "../chain/util/case.ts";
 
 export type Json = Record<string, unknown>;
-
-export const snakeToCamel = (key: string): string =>
-  key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-export const camelToSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** `value` with every object key renamed, at any depth. */
 export function renameKeys(value: unknown, rename: (key: string) => string): unknown {

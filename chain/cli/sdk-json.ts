@@ -11,7 +11,7 @@ import { LegacyAminoPubKey } from "cosmjs-types/cosmos/crypto/multisig/keys";
 import { PubKey as Secp256k1PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { sensorchainTypes } from "../../client/index.ts";
-import { camelToSnake } from "../../modules/genesis-json.ts";
+import { camelToSnake } from "../util/case.ts";
 
 /** A registered type that can also print a decoded message as (camelCase) proto3 JSON. */
 interface JsonType {

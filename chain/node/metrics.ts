@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { P2PMetrics } from "../p2p/metrics.ts";
 import type { HttpRoute } from "../rpc/server.ts";
+import { camelToSnake } from "../util/case.ts";
 
 export const METRICS_PATH = "/metrics";
 const NODE_PREFIX = "sensorchain_";
@@ -79,15 +80,11 @@ export function createNodeMetrics(sources: NodeMetricsSources): Registry {
   for (const field of Object.keys(sources.p2p) as (keyof P2PMetrics)[])
     scrapedCounter(
       registry,
-      `${NODE_PREFIX}p2p_${snakeCase(field)}_total`,
+      `${NODE_PREFIX}p2p_${camelToSnake(field)}_total`,
       `p2p layer: ${field} (chain/p2p/metrics.ts).`,
       () => sources.p2p[field],
     );
   return registry;
-}
-
-function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
 /** GET|HEAD /metrics: the registry in Prometheus' text exposition format (version 0.0.4). */

@@ -5,7 +5,8 @@ import { type Coin, isValidDenom, parseCoins, toWireCoins } from "../../chain/ap
 import { AbciError, GenesisError } from "../../chain/app/errors.ts";
 import type { Context } from "../../chain/app/module.ts";
 import { isValidAddress } from "../../chain/crypto/bech32.ts";
-import { camelToSnake, renameKeys, snakeToCamel } from "../genesis-json.ts";
+import { camelToSnake, snakeToCamel } from "../../chain/util/case.ts";
+import { renameKeys } from "../genesis-json.ts";
 import type { BankKeeper } from "./keeper.ts";
 import { DEFAULT_NATIVE_DENOM, DENOM_METADATA_PREFIX, denomKey, STORE_NAME } from "./keys.ts";
 
