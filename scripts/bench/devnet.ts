@@ -24,6 +24,7 @@ import { DEFAULT_MAX_BLOCK_TXS } from "../../chain/config/schema.ts";
 import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import { secp256k1Address, secp256k1PublicKey, signSecp256k1 } from "../../chain/crypto/secp256k1.ts";
 import { createDevnet, devnetNodesExited, signalDevnetNodes, startDevnetNode } from "../devnet.ts";
+import { benchCommand, runBenchMain } from "./args.ts";
 import { fmt } from "./crypto.ts";
 import { printLatencyBreakdown, quantile } from "./devnet-breakdown.ts";
 import { type AccountCursor, broadcastBody, PipelinedConnection, settleBroadcast } from "./devnet-sender.ts";
@@ -525,41 +526,77 @@ export async function runDevnetBenchPair(options: DevnetBenchOptions = {}): Prom
   printDevnetFigures(await runDevnetBench({ ...options, validators: options.validators ?? 4 }));
 }
 
-if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
-  const args = process.argv.slice(2);
-  const value = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : undefined;
-  };
-  const options: DevnetBenchOptions = {};
-  for (const [flag, key] of [
-    ["--rate", "rate"],
-    ["--seconds", "seconds"],
-    ["--validators", "validators"],
-    ["--accounts", "accounts"],
-    ["--depth", "accountDepth"],
-    ["--rpc-nodes", "rpcNodes"],
-    ["--max-block-txs", "maxBlockTxs"],
-  ] as const) {
-    const v = value(flag);
-    if (v !== undefined) options[key] = v;
-  }
-  const logDir = args.indexOf("--log-dir");
-  if (logDir >= 0 && args[logDir + 1] !== undefined) options.logDir = args[logDir + 1]!;
-  for (const [flag, key] of [
-    ["--timeout-commit", "timeoutCommit"],
-    ["--block-interval", "blockInterval"],
-  ] as const) {
-    const i = args.indexOf(flag);
-    if (i >= 0 && args[i + 1] !== undefined) options[key] = args[i + 1]!;
-  }
-  const profileDir = args.indexOf("--cpu-prof-dir");
-  if (profileDir >= 0 && args[profileDir + 1] !== undefined) options.cpuProfileDir = args[profileDir + 1]!;
-  // --node-flags "--max-semi-space-size=32 ...": flags of every node's Node.js binary.
-  const nodeFlags = args.indexOf("--node-flags");
-  if (nodeFlags >= 0 && args[nodeFlags + 1] !== undefined)
-    options.nodeFlags = args[nodeFlags + 1]!.split(" ").filter((flag) => flag !== "");
-  // --only-multi: skip the single-node run (diagnosis runs on a loaded machine).
-  if (args.includes("--only-multi")) printDevnetFigures(await runDevnetBench(options));
-  else await runDevnetBenchPair(options);
-}
+export const devnetBenchCommand = benchCommand({
+  name: "devnet",
+  summary:
+    "Sustained MsgSend tx/s and commit latency (broadcast_tx_sync request to inclusion) of a devnet of real\n" +
+    "validator processes on loopback, with CPU per committed tx and peak RSS per validator; by default\n" +
+    "1 validator (the single-node figure) then the devnet.",
+  flags: {
+    rate: { type: "number", default: 800, description: "offered load, tx/s" },
+    seconds: { type: "number", default: 30, description: "load duration, s (the first 5 s are the warm-up)" },
+    validators: { type: "integer", default: 4, description: "validators of the devnet" },
+    accounts: { type: "integer", default: 400, description: "sending accounts" },
+    depth: {
+      type: "integer",
+      default: DEFAULT_ACCOUNT_DEPTH,
+      description: "broadcast_tx_sync requests of one account in flight at most",
+    },
+    "rpc-nodes": {
+      type: "integer",
+      defaultText: "all",
+      description: "broadcast to the first N nodes only (the others take txs by gossip)",
+    },
+    "max-block-txs": {
+      type: "integer",
+      default: DEFAULT_MAX_BLOCK_TXS,
+      description: "consensus.max_block_txs of every node",
+    },
+    "timeout-commit": {
+      type: "string",
+      default: DEFAULT_TIMEOUT_COMMIT,
+      description: "consensus.timeout_commit of every node",
+    },
+    "block-interval": {
+      type: "string",
+      default: DEFAULT_BLOCK_INTERVAL,
+      description: 'consensus.block_interval of every node ("" leaves it unset)',
+    },
+    "log-dir": {
+      type: "string",
+      description:
+        "each node logs at debug level to <dir>/<moniker>.log, and the latency breakdown is printed",
+    },
+    "cpu-prof-dir": { type: "string", description: "each node writes a V8 CPU profile to <dir>/<moniker>/" },
+    "node-flags": {
+      type: "string",
+      description:
+        'flags of every node\'s Node.js binary, space-separated; give it with = since they start with a dash (--node-flags="--max-semi-space-size=16")',
+    },
+    "only-multi": {
+      type: "boolean",
+      description: "skip the single-node run (diagnosis runs on a loaded machine)",
+    },
+  },
+  run: async (flags) => {
+    const options: DevnetBenchOptions = {
+      rate: flags.rate,
+      seconds: flags.seconds,
+      validators: flags.validators,
+      accounts: flags.accounts,
+      accountDepth: flags.depth,
+      maxBlockTxs: flags["max-block-txs"],
+      timeoutCommit: flags["timeout-commit"],
+      blockInterval: flags["block-interval"],
+    };
+    if (flags["rpc-nodes"] !== undefined) options.rpcNodes = flags["rpc-nodes"];
+    if (flags["log-dir"] !== undefined) options.logDir = flags["log-dir"];
+    if (flags["cpu-prof-dir"] !== undefined) options.cpuProfileDir = flags["cpu-prof-dir"];
+    if (flags["node-flags"] !== undefined)
+      options.nodeFlags = flags["node-flags"].split(" ").filter((flag) => flag !== "");
+    if (flags["only-multi"]) printDevnetFigures(await runDevnetBench(options));
+    else await runDevnetBenchPair(options);
+  },
+});
+
+if (import.meta.main) await runBenchMain(devnetBenchCommand);

@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<BenchCommand>> = {
   escrow: async () => (await import("./escrow.ts")).escrowBenchCommand as unknown as BenchCommand,
   market: async () => (await import("./market.ts")).marketBenchCommand as unknown as BenchCommand,
   replay: async () => (await import("./replay.ts")).replayBenchCommand as unknown as BenchCommand,
+  devnet: async () => (await import("./devnet.ts")).devnetBenchCommand as unknown as BenchCommand,
 };
 
 /** Flags run.ts gives a bench before the user's (which may undo them, e.g. `--no-compare-without-pool`). */
@@ -29,10 +30,6 @@ const legacy: Record<string, () => Promise<void>> = {
   store: async () => {
     const { runStoreBench } = await import("./store.ts");
     await runStoreBench({});
-  },
-  devnet: async () => {
-    const { runDevnetBenchPair } = await import("./devnet.ts");
-    await runDevnetBenchPair({});
   },
   tx: async () => {
     const { runTxBench } = await import("./tx.ts");
