@@ -13,7 +13,7 @@ const canStripFlagged = major > 22 || (major === 22 && minor >= 6);
 const stripsTypes =
   Boolean(process.features?.typescript) || process.execArgv.includes("--experimental-strip-types");
 
-function run(command, args, env = process.env) {
+function run(command, args, env) {
   const child = spawn(command, args, { stdio: "inherit", env });
   // The child shares our terminal's process group, so Ctrl-C reaches it directly; forward other signals.
   for (const signal of ["SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
@@ -59,29 +59,29 @@ function commandWord(args) {
 
 const isStart = commandWord(process.argv.slice(2)) === "start";
 
+// Only `start` runs a node, so only it gets the node's V8 flags and malloc setting.
+const nodeFlags = isStart ? NODE_FLAGS : [];
+const childEnv = isStart ? startEnv : process.env;
+
 if (stripsTypes && !isStart) {
   await import(cli);
 } else if (stripsTypes) {
-  run(process.execPath, [...NODE_FLAGS, cli, ...process.argv.slice(2)], startEnv);
+  run(process.execPath, [...nodeFlags, cli, ...process.argv.slice(2)], childEnv);
 } else if (canStripFlagged) {
   run(
     process.execPath,
     [
-      ...(isStart ? NODE_FLAGS : []),
+      ...nodeFlags,
       "--experimental-strip-types",
       "--no-warnings=ExperimentalWarning",
       cli,
       ...process.argv.slice(2),
     ],
-    isStart ? startEnv : process.env,
+    childEnv,
   );
 } else if (existsSync(pinnedNode)) {
   // An older system node (e.g. 20): use the Node 24 that `npm install` put in node_modules.
-  run(
-    pinnedNode,
-    [...(isStart ? NODE_FLAGS : []), cli, ...process.argv.slice(2)],
-    isStart ? startEnv : process.env,
-  );
+  run(pinnedNode, [...nodeFlags, cli, ...process.argv.slice(2)], childEnv);
 } else {
   process.stderr.write(
     `sensorchain needs Node.js >= 22.6 (23.6+ or 22.18+ recommended); this is ${process.version}.\n` +
