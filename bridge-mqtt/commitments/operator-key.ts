@@ -9,9 +9,8 @@ import { writeFileAtomic } from "../../chain/config/files.ts";
 import { homePaths } from "../../chain/config/home.ts";
 import { parseToml, renderConfigToml } from "../../chain/config/toml-file.ts";
 import { ACCOUNT_PREFIX, encodeAddress } from "../../chain/crypto/bech32.ts";
-import { MnemonicError } from "../../chain/crypto/mnemonic.ts";
+import { deriveKey, MnemonicError } from "../../chain/crypto/mnemonic.ts";
 import { secp256k1Address } from "../../chain/crypto/secp256k1.ts";
-import { cosmosPrivateKeyFromMnemonic } from "./mnemonic-key.ts";
 
 /** A key file is a few hundred bytes; anything far larger is not one. */
 export const MAX_OPERATOR_KEY_FILE_BYTES = 4096;
@@ -79,7 +78,7 @@ export function parseOperatorKey(text: string, file: string, prefix = ACCOUNT_PR
     if (typeof mnemonic !== "string")
       throw new OperatorKeyError("operator_key_malformed", file, '"mnemonic" must be a string');
     try {
-      return operatorKeyFromPrivateKey(cosmosPrivateKeyFromMnemonic(mnemonic), prefix);
+      return operatorKeyFromPrivateKey(deriveKey(mnemonic).privateKey, prefix);
     } catch (error) {
       if (error instanceof MnemonicError)
         throw new OperatorKeyError("operator_key_malformed", file, `bad mnemonic: ${error.message}`);
