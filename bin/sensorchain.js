@@ -3,7 +3,7 @@
 // by stripping types: unflagged from Node 23.6 and 22.18, behind --experimental-strip-types from 22.6.
 // This file is plain JS so any Node can start it; it then picks a Node that can run chain/cli.ts.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const cli = fileURLToPath(new URL("../chain/cli.ts", import.meta.url));
@@ -21,18 +21,20 @@ function run(command, args, env) {
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-// A node (`start`) runs with a 32 MB young generation: a block's objects then die young instead of
-// being promoted, which cut a loaded validator's peak RSS by ~110 MB and its GC threads' CPU
-// (docs/PERFORMANCE.md, Devnet, session 4). V8 reads the flag only at start-up, so `start` always
-// runs in a child process with it.
-const NODE_FLAGS = ["--max-semi-space-size=32"];
-/** glibc malloc arenas of a node (`start`), unless the environment sets its own: glibc gives each
- * thread that mallocs its own arena, up to 8 per core, and a node has ~13 threads (V8's 4 helpers,
- * libuv's pool, LevelDB, the verify worker); a loaded devnet validator held ~85 MB in 12 thread arenas
- * at its peak RSS against ~40 MB with 2 (docs/PERFORMANCE.md, Devnet, session 9). glibc reads it at
- * start-up, so it goes in the child's environment. scripts/devnet.ts's nodes get the same. */
-const NODE_MALLOC_ARENA_MAX = "2";
-const startEnv = { MALLOC_ARENA_MAX: NODE_MALLOC_ARENA_MAX, ...process.env };
+/** A node's Node.js flags and environment (bin/node-settings.json, which scripts/devnet.ts reads too):
+ * V8 and glibc read them only at start-up, so `start` always runs in a child process with them. Read
+ * as text, not imported, so that any Node that starts this file can load it. */
+function nodeSettings() {
+  const file = fileURLToPath(new URL("node-settings.json", import.meta.url));
+  const settings = JSON.parse(readFileSync(file, "utf8"));
+  const flags = settings.flags.map((entry) => entry.flag);
+  const env = Object.fromEntries(settings.env.map((entry) => [entry.name, entry.value]));
+  if (!flags.every((flag) => typeof flag === "string" && flag.startsWith("--")))
+    throw new Error(`${file}: every flags[].flag must be a string starting with --`);
+  if (!Object.values(env).every((value) => typeof value === "string"))
+    throw new Error(`${file}: every env[].value must be a string`);
+  return { flags, env };
+}
 /** The global flags of chain/cli/program.ts that take a value: the word after one is that value,
  * never the command (`--home start keys list` is a keys command). test/cli/launcher.test.ts builds
  * its command line from program.ts's options, so a flag missing here fails it. */
@@ -59,9 +61,10 @@ function commandWord(args) {
 
 const isStart = commandWord(process.argv.slice(2)) === "start";
 
-// Only `start` runs a node, so only it gets the node's V8 flags and malloc setting.
-const nodeFlags = isStart ? NODE_FLAGS : [];
-const childEnv = isStart ? startEnv : process.env;
+// Only `start` runs a node, so only it gets the node's flags and environment.
+const node = isStart ? nodeSettings() : { flags: [], env: {} };
+const nodeFlags = node.flags;
+const childEnv = { ...node.env, ...process.env };
 
 if (stripsTypes && !isStart) {
   await import(cli);

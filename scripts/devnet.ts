@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import nodeSettings from "../bin/node-settings.json" with { type: "json" };
 import { installOperatorKey } from "../bridge-mqtt/commitments/operator-key.ts";
 import { initHome } from "../chain/cli/init.ts";
 import { writeFileAtomic } from "../chain/config/files.ts";
@@ -181,14 +182,14 @@ export async function createDevnet(options: DevnetOptions): Promise<Devnet> {
   return { nodes, chainId, faucetMnemonic, faucetAddress };
 }
 
-/** Node.js flags of every devnet node, as bin/sensorchain.js gives `start`: a 32 MB young generation
- * (docs/PERFORMANCE.md, Devnet, session 4: peak RSS of a loaded validator 543-554 -> 422-440 MB). A
- * later `--max-semi-space-size` in `nodeFlags` overrides it. */
-export const VALIDATOR_NODE_FLAGS = ["--max-semi-space-size=32"];
-/** The environment bin/sensorchain.js gives `start`: 2 glibc malloc arenas instead of up to 8 per core
- * (docs/PERFORMANCE.md, Devnet, session 9: ~85 -> ~40 MB of thread arenas at a loaded validator's
- * peak). One set in the caller's environment wins. */
-export const VALIDATOR_NODE_ENV: Record<string, string> = { MALLOC_ARENA_MAX: "2" };
+/** Node.js flags of every devnet node: bin/node-settings.json's, which bin/sensorchain.js gives
+ * `start` (the reason for each is there). A later flag in `nodeFlags` overrides one of them. */
+export const VALIDATOR_NODE_FLAGS: string[] = nodeSettings.flags.map((entry) => entry.flag);
+/** The environment bin/sensorchain.js gives `start`, from the same file; one set in the caller's
+ * environment wins. */
+export const VALIDATOR_NODE_ENV: Record<string, string> = Object.fromEntries(
+  nodeSettings.env.map((entry) => [entry.name, entry.value]),
+);
 
 /** `logFd`: an open file the node writes its output to instead of pipes (a pipe nobody drains fills
  * and blocks the node's synchronous logger, e.g. while a benchmark signs its load). `nodeFlags`: flags

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import test from "ava";
 import { createProgram } from "../../chain/cli/program.ts";
+import { VALIDATOR_NODE_ENV, VALIDATOR_NODE_FLAGS } from "../../scripts/devnet.ts";
 import { NODE_BINARY, REPO_ROOT } from "../helpers/node-process.ts";
 
 const LAUNCHER = join(REPO_ROOT, "bin/sensorchain.js");
@@ -20,6 +21,7 @@ const START_FLAG = "--max-semi-space-size=32";
 interface ProcessSettings {
   execArgv: string[];
   mallocArenaMax: string | null;
+  env: Record<string, string>;
 }
 
 /** The Node.js flags and MALLOC_ARENA_MAX of every process one `sensorchain <args>` ran, launcher
@@ -79,4 +81,16 @@ test("start runs with 2 malloc arenas unless the environment sets its own; other
     keys.map((settings) => settings.mallocArenaMax),
     [null],
   );
+});
+
+test("a devnet node gets the same Node.js flags and environment as the launcher's start", async (t) => {
+  const home = await mkdtemp(join(tmpdir(), "sensorchain-launcher-"));
+  t.teardown(() => rm(home, { recursive: true, force: true }));
+  const [launcher, start] = await processSettings(["--home", home, "start", "--help"]);
+  t.deepEqual(start!.execArgv.slice(0, VALIDATOR_NODE_FLAGS.length), VALIDATOR_NODE_FLAGS);
+  t.true(VALIDATOR_NODE_FLAGS.includes(START_FLAG));
+  const added = Object.fromEntries(
+    Object.entries(start!.env).filter(([name, value]) => launcher!.env[name] !== value),
+  );
+  t.deepEqual(added, VALIDATOR_NODE_ENV);
 });
