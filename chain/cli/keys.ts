@@ -19,13 +19,14 @@ const BECH_PREFIXES: Record<string, string> = {
   cons: `${ACCOUNT_PREFIX}valcons`,
 };
 
+/** The key's public key as the SDK's Any JSON: {"@type": "/cosmos.crypto.secp256k1.PubKey", "key"}. */
+function pubKeyJson(key: KeyInfo): { "@type": string; key: string } {
+  return { "@type": "/cosmos.crypto.secp256k1.PubKey", key: toBase64(key.pubKey) };
+}
+
+/** A key as `simd keys show -o json` prints it: `pubkey` is that JSON as a string, not an object. */
 export function keyJson(key: KeyInfo): Record<string, unknown> {
-  return {
-    name: key.name,
-    type: key.type,
-    address: key.address,
-    pubkey: { "@type": "/cosmos.crypto.secp256k1.PubKey", key: toBase64(key.pubKey) },
-  };
+  return { name: key.name, type: key.type, address: key.address, pubkey: JSON.stringify(pubKeyJson(key)) };
 }
 
 export const MNEMONIC_WARNING =
@@ -121,7 +122,7 @@ export function registerKeys(program: Command): void {
           );
         const address = encodeAddress(decodeAddress(key.address), prefix);
         if (options.address) process.stdout.write(`${address}\n`);
-        else if (options.pubkey) printOutput(keyJson(key)["pubkey"], context.output);
+        else if (options.pubkey) printOutput(pubKeyJson(key), context.output);
         else printOutput({ ...keyJson(key), address }, context.output);
       },
     );

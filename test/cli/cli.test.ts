@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import test from "ava";
+import { encodeAddress } from "../../chain/crypto/bech32.ts";
 import { generateMnemonic } from "../../chain/crypto/keyring.ts";
+import { secp256k1Address } from "../../chain/crypto/secp256k1.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const NODE = join(ROOT, "node_modules/.bin/node");
@@ -131,7 +133,14 @@ test("keys add / list / show / import / delete with the encrypted file keyring",
     ["alice", "bob"],
   );
   t.is((await ok(["keys", "show", "alice", "-a", "--home", home])).trim(), added.address);
-  t.is(JSON.parse(await ok(["keys", "show", added.address, "--home", home])).name, "alice");
+  const shown = JSON.parse(await ok(["keys", "show", added.address, "--home", home]));
+  t.is(shown.name, "alice");
+  // As simd: pubkey is a JSON string holding the Any, in list and show alike; -p prints the Any.
+  const pubkey = JSON.parse(shown.pubkey);
+  t.is(pubkey["@type"], "/cosmos.crypto.secp256k1.PubKey");
+  t.is(encodeAddress(secp256k1Address(Buffer.from(pubkey.key, "base64"))), added.address);
+  t.is(list[0].pubkey, shown.pubkey);
+  t.deepEqual(JSON.parse(await ok(["keys", "show", "alice", "-p", "--home", home])), pubkey);
   t.regex(await ok(["keys", "show", "bob", "--output", "text", "--home", home]), /^name: bob\n/);
 
   const duplicate = await run(["keys", "add", "alice", "--home", home, "--keyring-passphrase", PASSPHRASE]);
