@@ -121,7 +121,10 @@ export function deriveKey(
   const salt = `mnemonic${(options.bip39Passphrase ?? "").normalize("NFKD")}`;
   const seed = pbkdf2Sync(words, salt, BIP39_ITERATIONS, BIP39_SEED_BYTES, "sha512");
   const master = createHmac("sha512", BIP32_MASTER_KEY).update(seed).digest();
-  let node = { key: scalar(master.subarray(0, 32)), chainCode: master.subarray(32) };
+  let node: { key: bigint; chainCode: Buffer } = {
+    key: scalar(master.subarray(0, 32)),
+    chainCode: master.subarray(32),
+  };
   if (node.key === 0n || node.key >= CURVE_ORDER)
     throw new MnemonicError("the seed gives an invalid BIP-32 master key", "invalid_child_key");
   for (const index of path) node = childKey(node.key, node.chainCode, index);
