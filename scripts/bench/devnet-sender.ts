@@ -10,8 +10,67 @@
 // (Node's HTTP server dispatches pipelined requests at once and answers them in order).
 import { Socket } from "node:net";
 
-/** What a broadcast came back with: the tx's CheckTx code, or undefined when the connection failed. */
-export type BroadcastOutcome = number | undefined;
+/** What a broadcast came back with: the tx's CheckTx code (undefined when there was none: the
+ * connection failed, or the answer was an error or unreadable) and, for anything but code 0, why, as a
+ * stable `reason` to count by and the node's own words (`detail`: a CheckTx log or JSON-RPC message). */
+export interface BroadcastOutcome {
+  code: number | undefined;
+  reason: string;
+  detail: string;
+}
+
+const CONNECTION_CLOSED: BroadcastOutcome = {
+  code: undefined,
+  reason: "connection closed before the answer",
+  detail: "",
+};
+
+/** Reads broadcast_tx_sync's answer (HTTP status, JSON-RPC body) into an outcome. */
+export function broadcastOutcome(status: number, body: string): BroadcastOutcome {
+  let answer: { result?: { code?: unknown; codespace?: unknown; log?: unknown }; error?: unknown };
+  try {
+    answer = JSON.parse(body) as typeof answer;
+  } catch {
+    return { code: undefined, reason: `HTTP ${status}, not JSON`, detail: body.slice(0, 200) };
+  }
+  const result = answer.result;
+  if (result !== undefined && typeof result.code === "number") {
+    if (result.code === 0) return { code: 0, reason: "", detail: "" };
+    const codespace =
+      typeof result.codespace === "string" && result.codespace !== "" ? result.codespace : "?";
+    return {
+      code: result.code,
+      reason: `CheckTx ${codespace} code ${result.code}`,
+      detail: typeof result.log === "string" ? result.log : "",
+    };
+  }
+  const error = answer.error as { code?: unknown; message?: unknown; data?: unknown } | undefined;
+  if (error !== undefined && error !== null)
+    return {
+      code: undefined,
+      reason: `JSON-RPC error ${String(error.code)}`,
+      detail: `${String(error.message)}${typeof error.data === "string" ? `: ${error.data}` : ""}`,
+    };
+  return { code: undefined, reason: `HTTP ${status}, no result or error`, detail: body.slice(0, 200) };
+}
+
+/** Refused broadcasts by reason, with the first detail seen for each (a collapse explains itself). */
+export class RefusalTally {
+  readonly #byReason = new Map<string, { count: number; example: string }>();
+
+  add(outcome: BroadcastOutcome): void {
+    const entry = this.#byReason.get(outcome.reason);
+    if (entry === undefined) this.#byReason.set(outcome.reason, { count: 1, example: outcome.detail });
+    else entry.count++;
+  }
+
+  /** Most frequent first. */
+  entries(): { reason: string; count: number; example: string }[] {
+    return [...this.#byReason]
+      .map(([reason, { count, example }]) => ({ reason, count, example }))
+      .sort((a, b) => b.count - a.count);
+  }
+}
 
 interface PendingRequest {
   resolve: (outcome: BroadcastOutcome) => void;
@@ -71,7 +130,7 @@ export class PipelinedConnection {
     socket.on("close", () => {
       if (this.#socket === socket) this.#socket = undefined;
       this.#buffer = Buffer.alloc(0);
-      for (const request of this.#inflight.splice(0)) request.resolve(undefined);
+      for (const request of this.#inflight.splice(0)) request.resolve(CONNECTION_CLOSED);
     });
     this.#socket = socket;
     return socket;
@@ -92,15 +151,8 @@ export class PipelinedConnection {
       if (this.#buffer.length < end) return;
       const body = this.#buffer.toString("utf8", headEnd + 4, end);
       this.#buffer = this.#buffer.subarray(end);
-      const request = this.#inflight.shift();
-      let code: BroadcastOutcome;
-      try {
-        const answer = JSON.parse(body) as { result?: { code?: number } };
-        code = answer.result?.code;
-      } catch {
-        code = undefined;
-      }
-      request?.resolve(code);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      this.#inflight.shift()?.resolve(broadcastOutcome(status === null ? 0 : Number(status[1]), body));
     }
   }
 }
@@ -119,7 +171,7 @@ export const TX_IN_CACHE_CODE = 19;
 /** Records an answer for `sequence` of an account; returns whether the tx is in the mempool. */
 export function settleBroadcast(cursor: AccountCursor, sequence: number, outcome: BroadcastOutcome): boolean {
   cursor.inflight--;
-  const admitted = outcome === 0 || outcome === TX_IN_CACHE_CODE;
+  const admitted = outcome.code === 0 || outcome.code === TX_IN_CACHE_CODE;
   if (!admitted) cursor.rewindTo = Math.min(cursor.rewindTo ?? sequence, sequence);
   if (cursor.inflight === 0 && cursor.rewindTo !== undefined) {
     cursor.next = Math.min(cursor.next, cursor.rewindTo);

@@ -27,7 +27,13 @@ import { createDevnet, devnetNodesExited, signalDevnetNodes, startDevnetNode } f
 import { benchCommand, runBenchMain } from "./args.ts";
 import { fmt } from "./crypto.ts";
 import { printLatencyBreakdown, quantile } from "./devnet-breakdown.ts";
-import { type AccountCursor, broadcastBody, PipelinedConnection, settleBroadcast } from "./devnet-sender.ts";
+import {
+  type AccountCursor,
+  broadcastBody,
+  PipelinedConnection,
+  RefusalTally,
+  settleBroadcast,
+} from "./devnet-sender.ts";
 
 const DENOM = "usensor";
 /** "1 s blocks" (issue 3): heights paced 1 s apart (consensus.block_interval), at least 200 ms after
@@ -81,6 +87,8 @@ export interface DevnetBenchFigures {
   sentPerSecond: number;
   /** Answers other than admitted (e.g. a full mempool, or a sequence behind a refused one). */
   refused: number;
+  /** The refusals by reason, most frequent first, with the node's words for the first of each. */
+  refusedBy: { reason: string; count: number; example: string }[];
   /** The bench process's CPU over the load per request sent, µs (all threads, main thread): the
    * sender plus the height and block polling. */
   senderMicrosPerTx: number;
@@ -340,6 +348,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
     })();
     let sent = 0;
     let refused = 0;
+    const refusals = new RefusalTally();
     let cursor = 0;
     const inflight = new Set<Promise<void>>();
     const tickMs = 10;
@@ -364,8 +373,10 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
         const requestedAt = performance.now();
         const sending = connection.send(body).then((outcome) => {
           inflight.delete(sending);
-          if (!settleBroadcast(state, sequence, outcome)) refused++;
-          else if (!admitted.has(hash))
+          if (!settleBroadcast(state, sequence, outcome)) {
+            refused++;
+            refusals.add(outcome);
+          } else if (!admitted.has(hash))
             admitted.set(hash, { requestedAt, answeredAt: performance.now(), node });
         });
         inflight.add(sending);
@@ -446,6 +457,7 @@ export async function runDevnetBench(options: DevnetBenchOptions = {}): Promise<
       sent,
       sentPerSecond: sent / ((sendEnd - start) / 1000),
       refused,
+      refusedBy: refusals.entries(),
       senderMicrosPerTx: (senderCpu.user + senderCpu.system) / Math.max(1, sent),
       senderMainMicrosPerTx: (senderMain.user + senderMain.system) / Math.max(1, sent),
       committed: latencies.length,
@@ -494,6 +506,10 @@ export function printDevnetFigures(f: DevnetBenchFigures): void {
     `  sender: ${fmt(f.sentPerSecond)} broadcast_tx_sync/s, ${fmt(f.refused)} refused; bench process ` +
       `${fmt(f.senderMicrosPerTx)} µs CPU per request (main thread ${fmt(f.senderMainMicrosPerTx)}; with the polling)`,
   );
+  for (const { reason, count, example } of f.refusedBy)
+    console.log(
+      `    refused ${fmt(count)}: ${reason}${example === "" ? "" : ` (first: ${example.slice(0, 160)})`}`,
+    );
   for (const node of f.nodes)
     console.log(
       `  ${node.moniker.padEnd(11)} CPU ${node.cpuPercent.toFixed(0)}% of a core (main thread ${node.mainThreadPercent.toFixed(0)}%), ` +
