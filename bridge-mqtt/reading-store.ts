@@ -430,27 +430,27 @@ export class ReadingStore {
   async #flush(): Promise<void> {
     const batch = this.#queue.splice(0, MAX_GROUP_COMMIT_READINGS);
     if (batch.length === 0) return;
-    // A chained batch filled here, as chain/store/db.ts writeBatch fills one from an operations
-    // array: the same records, without an operation object per record. Indexed loops: for-of over
-    // the batch made an iterator result per reading in each loop (garbage per reading).
-    const write = this.#db.batch();
-    if (!this.#formatWritten) write.put(STORE_FORMAT_KEY, Uint8Array.of(STORE_FORMAT), BINARY);
+    // Indexed loops: for-of over the batch made an iterator result per reading in each loop (garbage
+    // per reading).
+    const operations: BatchOperation[] = [];
+    if (!this.#formatWritten)
+      operations.push({ type: "put", key: STORE_FORMAT_KEY, value: Uint8Array.of(STORE_FORMAT) });
     // No last-sequence record per reading (format 2): the reading keys written here are the record.
     for (let i = 0; i < batch.length; i++) {
       const { reading, bytes, entry } = batch[i]!;
       const { deviceId, sequence } = reading;
       const day = Number(dayOf(reading.timestampMs));
-      write.put(readingKey(deviceId, sequence), bytes, BINARY);
-      write.put(deviceDayKey(deviceId, day, sequence), EMPTY, BINARY);
+      operations.push({ type: "put", key: readingKey(deviceId, sequence), value: bytes });
+      operations.push({ type: "put", key: deviceDayKey(deviceId, day, sequence), value: EMPTY });
       // A failed batch resets its entries' day (#release), so the record is written again with the
       // next reading.
       if (entry?.indexedDay !== day) {
-        write.put(dayDeviceKey(DAY_DEVICE_PREFIX, day, deviceId), EMPTY, BINARY);
+        operations.push({ type: "put", key: dayDeviceKey(DAY_DEVICE_PREFIX, day, deviceId), value: EMPTY });
         if (entry !== undefined) entry.indexedDay = day;
       }
     }
     try {
-      await write.write({ sync: true });
+      await writeBatch(this.#db, operations, true);
       this.#formatWritten = true;
     } catch (error) {
       this.#unqueue(batch);
