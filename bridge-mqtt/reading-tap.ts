@@ -12,6 +12,7 @@
 // (at most MAX_MQTT_PACKET_BYTES). It is off (one check per chunk) until `start`, which the broker
 // calls once aedes has accepted the device's CONNECT: before that, everything goes to aedes.
 import type { Duplex } from "node:stream";
+import { writeToHandle } from "./socket-write.ts";
 
 /** Readings one connection may have handed to the pipeline and not yet acknowledged. Past it the
  * tap stops reading the socket (TCP pushes back on the device) until PUBACKs go out. aedes read a
@@ -156,8 +157,9 @@ class ConnectionTap implements ReadingTap {
     const ack = Buffer.allocUnsafe(4);
     ack[0] = PUBACK_FIRST_BYTE;
     ack[1] = 2;
-    ack.writeUInt16BE(packetId, 2);
-    stream.write(ack);
+    ack[2] = packetId >>> 8;
+    ack[3] = packetId & 0xff;
+    if (!writeToHandle(stream, ack)) stream.write(ack);
     this.resume();
   }
 
