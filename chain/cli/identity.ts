@@ -109,10 +109,15 @@ function registerIdentityTx(tx: Command): void {
         `--sector must be 4 characters such as D035, got ${JSON.stringify(flags.sector)}`,
       );
     const { blob, cid } = await readBlob(file);
-    const { url } = await broadcastMsgs(command, from, flags, `register company profile ${cid}`, (owner) => [
-      { typeUrl: MSG_REGISTER_COMPANY, value: { owner, profileCid: cid, sector: flags.sector } },
-    ]);
-    // The node stores a blob only once a token names its CID.
+    const { url, sent } = await broadcastMsgs(
+      command,
+      from,
+      flags,
+      `register company profile ${cid}`,
+      (owner) => [{ typeUrl: MSG_REGISTER_COMPANY, value: { owner, profileCid: cid, sector: flags.sector } }],
+    );
+    // The node stores a blob only once a token names its CID: not after --dry-run or --generate-only.
+    if (!sent) return;
     await withNode(url, () => uploadProfileBlob(url, cid, blob));
     process.stderr.write(`uploaded blob ${cid} (${blob.length} bytes)\n`);
   });
@@ -124,9 +129,14 @@ function registerIdentityTx(tx: Command): void {
       .argument("<blob-file>", "encrypted profile made with `sensorchain identity encrypt`"),
   ).action(async (from: string, file: string, flags: TxFlags, command: Command) => {
     const { blob, cid } = await readBlob(file);
-    const { url } = await broadcastMsgs(command, from, flags, `update company profile to ${cid}`, (owner) => [
-      { typeUrl: MSG_UPDATE_PROFILE, value: { owner, profileCid: cid } },
-    ]);
+    const { url, sent } = await broadcastMsgs(
+      command,
+      from,
+      flags,
+      `update company profile to ${cid}`,
+      (owner) => [{ typeUrl: MSG_UPDATE_PROFILE, value: { owner, profileCid: cid } }],
+    );
+    if (!sent) return;
     await withNode(url, () => uploadProfileBlob(url, cid, blob));
     process.stderr.write(`uploaded blob ${cid} (${blob.length} bytes)\n`);
   });

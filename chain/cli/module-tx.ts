@@ -2,12 +2,13 @@
 // flags, signing and broadcasting messages built for the signer's address as `tx bank send` does,
 // gRPC-style queries through abci_query, and the registration of a module's `tx`/`query` verbs.
 import type { EncodeObject } from "@cosmjs/proto-signing";
-import type { StdFee } from "@cosmjs/stargate";
+import type { DeliverTxResponse, StdFee } from "@cosmjs/stargate";
 import type { Command } from "commander";
 import type { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { renameKeys } from "../../modules/genesis-json.ts";
 import { toLong } from "../../proto/canonical.ts";
+import { isValidAddress } from "../crypto/bech32.ts";
 import { camelToSnake } from "../util/case.ts";
 import { type CommandContext, commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -61,8 +62,9 @@ export async function broadcastMsgs(
   flags: TxFlags,
   describe: string,
   build: (signer: string) => EncodeObject[],
-): Promise<{ url: string; height: number }> {
+): Promise<BroadcastResult> {
   const context = commandContext(command);
+  if (flags.generateOnly) return generateUnsigned(context, from, flags, build);
   const plan = planFee(flags);
   const mode = parseBroadcastMode(flags.broadcastMode);
   const key = findKey(context, from);
@@ -89,7 +91,7 @@ export async function broadcastMsgs(
         Math.ceil((await client.simulate(key.address, messages, flags.memo)) * adjustment);
       if (flags.dryRun) {
         process.stderr.write(`gas estimate: ${await simulate(Number(flags.gasAdjustment))}\n`);
-        return { url, height: 0 };
+        return { url, height: 0, sent: false };
       }
       let fee: StdFee;
       if (plan.kind === "fixed") fee = plan.fee;
@@ -117,46 +119,93 @@ export async function broadcastMsgs(
           await client.sign(key.address, messages, fee, flags.memo),
           context,
         );
-        return { url, height: 0 };
+        return { url, height: 0, sent: true };
       }
       const result = await client.signAndBroadcast(key.address, messages, fee, flags.memo);
-      printOutput(
-        {
-          height: String(result.height),
-          txhash: result.transactionHash,
-          code: result.code,
-          raw_log: result.rawLog ?? "",
-          gas_wanted: result.gasWanted,
-          gas_used: result.gasUsed,
-          events: toJsonValue(result.events),
-        },
-        context.output,
-      );
-      if (result.code !== 0)
-        throw new CliError(
-          "tx_failed",
-          `tx ${result.transactionHash} failed with code ${result.code}: ${result.rawLog ?? ""}`,
-        );
-      return { url, height: result.height };
+      printDelivered(result, context);
+      return { url, height: result.height, sent: true };
     } catch (error) {
-      // A message refused by CheckTx (e.g. a soulbound transfer) never reaches a block.
-      const refused = error as { code?: unknown; codespace?: unknown; log?: unknown };
-      if (typeof refused.code === "number" && typeof refused.codespace === "string")
-        throw new CliError(
-          "tx_refused",
-          `the node refused the tx: ${String(refused.log ?? "")} (code ${refused.code}, ${refused.codespace})`,
-        );
-      throw error;
+      throw refusedError(error);
     } finally {
       client.disconnect();
     }
   });
 }
 
+/** What a signing verb did: `sent` is false for --dry-run and --generate-only (nothing broadcast). */
+export interface BroadcastResult {
+  url: string;
+  height: number;
+  sent: boolean;
+}
+
+/** --generate-only: the unsigned tx as the SDK prints it, for `tx sign`; `from` may be an address
+ * not in the keyring. Nothing is signed or sent and no node is asked. */
+async function generateUnsigned(
+  context: CommandContext,
+  from: string,
+  flags: TxFlags,
+  build: (signer: string) => EncodeObject[],
+): Promise<BroadcastResult> {
+  if (flags.dryRun) throw new CliError("invalid_flag", "give --generate-only or --dry-run, not both");
+  if (flags.gas === "auto")
+    throw new CliError(
+      "invalid_flag",
+      "--gas auto simulates the signed tx on a node; give --gas <limit> with --generate-only",
+    );
+  const plan = planFee(flags, true);
+  if (plan.kind !== "fixed") throw new Error("planFee gives a fixed fee unless --gas is auto");
+  const signer = isValidAddress(from) ? from : findKey(context, from).address;
+  const { createRegistry } = await import("../../client/index.ts");
+  const { Tx } = await import("cosmjs-types/cosmos/tx/v1beta1/tx");
+  const { txJson } = await import("./tx-file.ts");
+  const registry = createRegistry();
+  const tx = Tx.fromPartial({
+    body: { messages: build(signer).map((message) => registry.encodeAsAny(message)), memo: flags.memo },
+    authInfo: { fee: { amount: [...plan.fee.amount], gasLimit: BigInt(plan.fee.gas) } },
+  });
+  // JSON whatever --output says: it is a file for `tx sign`, as the SDK prints it.
+  process.stdout.write(`${JSON.stringify(txJson(tx))}\n`);
+  return { url: "", height: 0, sent: false };
+}
+
+/** A committed tx's result as this CLI prints it; tx_failed when it failed in its block. */
+export function printDelivered(result: DeliverTxResponse, context: CommandContext): void {
+  printOutput(
+    {
+      height: String(result.height),
+      txhash: result.transactionHash,
+      code: result.code,
+      raw_log: result.rawLog ?? "",
+      gas_wanted: result.gasWanted,
+      gas_used: result.gasUsed,
+      events: toJsonValue(result.events),
+    },
+    context.output,
+  );
+  if (result.code !== 0)
+    throw new CliError(
+      "tx_failed",
+      `tx ${result.transactionHash} failed with code ${result.code}: ${result.rawLog ?? ""}`,
+    );
+}
+
+/** cosmjs' error for a tx refused by CheckTx (e.g. a soulbound transfer, a bad signature), which
+ * never reaches a block, as tx_refused; any other error as it is. */
+export function refusedError(error: unknown): unknown {
+  const refused = error as { code?: unknown; codespace?: unknown; log?: unknown };
+  if (typeof refused.code === "number" && typeof refused.codespace === "string")
+    return new CliError(
+      "tx_refused",
+      `the node refused the tx: ${String(refused.log ?? "")} (code ${refused.code}, ${refused.codespace})`,
+    );
+  return error;
+}
+
 /** --broadcast-mode: the SDK's sync and async, and block (wait for the block: this CLI's default). */
 export type BroadcastMode = "block" | "sync" | "async";
 
-function parseBroadcastMode(text: string): BroadcastMode {
+export function parseBroadcastMode(text: string): BroadcastMode {
   if (text !== "block" && text !== "sync" && text !== "async")
     throw new CliError(
       "invalid_flag",
@@ -167,7 +216,7 @@ function parseBroadcastMode(text: string): BroadcastMode {
 
 /** broadcast_tx_sync / _async of a signed tx, printed as the SDK prints a TxResponse not yet in a
  * block (height "0"); a CheckTx refusal (sync) is printed, then tx_refused. */
-async function broadcastWithoutWaiting(
+export async function broadcastWithoutWaiting(
   url: string,
   mode: "sync" | "async",
   signed: TxRaw,

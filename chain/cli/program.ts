@@ -46,6 +46,17 @@ const VERB_FILES: readonly VerbFile[] = [
   { name: "keys", paths: [["keys"]], load: async () => (await import("./keys.ts")).registerKeys },
   { name: "tx", paths: [["tx"], ["tx", "bank"]], load: async () => (await import("./tx.ts")).registerTx },
   {
+    name: "tx-offline",
+    paths: [
+      ["tx", "sign"],
+      ["tx", "broadcast"],
+      ["tx", "encode"],
+      ["tx", "decode"],
+    ],
+    needs: ["tx"],
+    load: async () => (await import("./tx-offline.ts")).registerOfflineTx,
+  },
+  {
     name: "query",
     paths: [
       ["query"],

@@ -20,7 +20,7 @@ interface JsonType {
 }
 
 /** Every type an Any we print can hold: txs, accounts, public keys, every message we know. */
-function jsonRegistry(): Registry {
+export function jsonRegistry(): Registry {
   return new Registry([
     ...defaultRegistryTypes,
     ...sensorchainTypes,

@@ -39,6 +39,11 @@ export function txOptions(command: Command): Command {
       "block",
     )
     .option("--dry-run", 'print the gas estimate ("gas estimate: N" on stderr); broadcast nothing', false)
+    .option(
+      "--generate-only",
+      "print the unsigned tx as JSON (for `tx sign`); <from> may be an address; no key or node needed",
+      false,
+    )
     .option(...NODE_OPTION);
 }
 
@@ -53,6 +58,7 @@ export interface TxFlags {
   yes: boolean;
   broadcastMode: string;
   dryRun: boolean;
+  generateOnly: boolean;
   node?: string;
 }
 
@@ -61,8 +67,12 @@ type FeePlan =
   | { kind: "simulate-fees"; fees: Coin[]; adjustment: number }
   | { kind: "simulate-price"; gasPrice: string; adjustment: number };
 
-/** Works out the fee from --fees / --gas / --gas-prices / --gas-adjustment, or says what is wrong. */
-export function planFee(flags: Pick<TxFlags, "fees" | "gas" | "gasPrices" | "gasAdjustment">): FeePlan {
+/** Works out the fee from --fees / --gas / --gas-prices / --gas-adjustment, or says what is wrong.
+ * `feesOptional`: no fee flag gives an empty fee (an unsigned tx, which the signer may still edit). */
+export function planFee(
+  flags: Pick<TxFlags, "fees" | "gas" | "gasPrices" | "gasAdjustment">,
+  feesOptional = false,
+): FeePlan {
   const auto = flags.gas === "auto";
   let gas = DEFAULT_GAS_LIMIT;
   if (!auto) {
@@ -107,6 +117,7 @@ export function planFee(flags: Pick<TxFlags, "fees" | "gas" | "gasPrices" | "gas
       fee: { amount: toCosmjsCoins(amount.filter((coin) => coin.amount > 0n)), gas: gas.toString() },
     };
   }
+  if (feesOptional && !auto) return { kind: "fixed", fee: { amount: [], gas: gas.toString() } };
   throw new CliError("fees_required", "give --fees (e.g. 5000usensor) or --gas-prices (e.g. 0.025usensor)");
 }
 
