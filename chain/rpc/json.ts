@@ -2,61 +2,30 @@
 // strings, 32-bit ones as numbers, HexBytes (hashes, addresses) as upper-case hex, []byte as padded
 // standard base64, times as RFC 3339 with nanoseconds. cosmjs' comet38 decoders check these types
 // strictly (docs: shared/reference/cosmjs-rpc.md §3), so every shape here is tested against them.
+import {
+  encodeBlockId,
+  encodeHeader,
+  hexUpper,
+  type Json,
+  type JsonObject,
+} from "../../light-client/json.ts";
 import type { CheckTxResponse, Event, ExecTxResult, QueryResponse, ValidatorUpdate } from "../app/abci.ts";
 import type { BlockMeta, IndexedTx } from "../blockstore/types.ts";
-import { toBase64, toHex } from "../crypto/hash.ts";
+import { toBase64 } from "../crypto/hash.ts";
 import type { ProofOp } from "../store/types.ts";
-import type {
-  Block,
-  BlockID,
-  Commit,
-  CommitSig,
-  ConsensusParams,
-  Header,
-  Validator,
-} from "../types/block.ts";
+import type { Block, Commit, CommitSig, ConsensusParams, Validator } from "../types/block.ts";
 import { formatTimestamp, GO_ZERO_TIME } from "../types/time.ts";
+
+// The light client prints headers and block ids for its store and proxy in the same cmtjson shapes;
+// one encoder (browser-pure, in light-client) serves both.
+export { encodeBlockId, encodeHeader, hexUpper, type Json, type JsonObject };
 
 /** Go's zero time.Time as CometBFT prints it for absent commit signatures: 0001-01-01T00:00:00Z. */
 const ZERO_TIME_TEXT = formatTimestamp(GO_ZERO_TIME);
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
-
-/** HexBytes: upper-case hex, "" for empty. */
-export function hexUpper(bytes: Uint8Array): string {
-  return toHex(bytes).toUpperCase();
-}
-
 /** []byte: padded standard base64; Go prints a nil slice as null, an empty one as "". */
 export function base64OrNull(bytes: Uint8Array): string | null {
   return bytes.length === 0 ? null : toBase64(bytes);
-}
-
-export function encodeBlockId(blockId: BlockID): JsonObject {
-  return {
-    hash: hexUpper(blockId.hash),
-    parts: { total: blockId.partSetHeader.total, hash: hexUpper(blockId.partSetHeader.hash) },
-  };
-}
-
-export function encodeHeader(header: Header): JsonObject {
-  return {
-    version: { block: header.version.block.toString(), app: header.version.app.toString() },
-    chain_id: header.chainId,
-    height: header.height.toString(),
-    time: formatTimestamp(header.time),
-    last_block_id: encodeBlockId(header.lastBlockId),
-    last_commit_hash: hexUpper(header.lastCommitHash),
-    data_hash: hexUpper(header.dataHash),
-    validators_hash: hexUpper(header.validatorsHash),
-    next_validators_hash: hexUpper(header.nextValidatorsHash),
-    consensus_hash: hexUpper(header.consensusHash),
-    app_hash: hexUpper(header.appHash),
-    last_results_hash: hexUpper(header.lastResultsHash),
-    evidence_hash: hexUpper(header.evidenceHash),
-    proposer_address: hexUpper(header.proposerAddress),
-  };
 }
 
 function encodeCommitSig(sig: CommitSig): JsonObject {
