@@ -15,8 +15,14 @@ const CHUNK_MASK = CHUNK_SLOTS - 1;
  * the leaf with another key or a proof walks to it (32 bytes per leaf, ~32 MB at 10^6 keys). */
 const LEAF_META = 2;
 const FREE_KEY = -1;
-/** Key bytes are appended to chunks of this size; a longer key gets a chunk of its own. */
+/** Slots of the first chunk at first; it doubles (a copy) up to CHUNK_SLOTS before a second chunk is added. Most
+ * module stores hold a few hundred keys: full first chunks cost ~2.6 MB of RSS per store (zeroed by calloc), ~30 MB
+ * for a node's dozen stores. */
+const FIRST_CHUNK_SLOTS = 1 << 10;
+/** Key bytes are appended to chunks of this size at most; a longer key gets a chunk of its own. */
 const KEY_CHUNK_BYTES = 1 << 20;
+/** The first key chunk's size; each next one is twice the last, up to KEY_CHUNK_BYTES (small stores, as above). */
+const FIRST_KEY_CHUNK_BYTES = 1 << 14;
 /** Bytes of a key's varint length prefix at most (lengths < 2^28). */
 const MAX_LENGTH_PREFIX_BYTES = 4;
 /** First capacity of a slot list (slot indices); it doubles as needed. */
@@ -77,17 +83,22 @@ export class NodeArena {
   readonly #innerHashes: Uint8Array[] = [];
   readonly #innerChildren: Int32Array[] = [];
   #innerHigh = 0;
+  /** Slots the inner chunks hold. */
+  #innerCapacity = 0;
   readonly #innerFree = new SlotList();
 
   readonly #leafHashes: Uint8Array[] = [];
   readonly #leafVersions: Float64Array[] = [];
   readonly #leafMeta: Int32Array[] = [];
   #leafHigh = 0;
+  #leafCapacity = 0;
   readonly #leafFree = new SlotList();
 
   readonly #keyChunks: Uint8Array[] = [];
   #keyChunk = -1;
-  #keyUsed = KEY_CHUNK_BYTES;
+  /** Bytes used of the current key chunk (its length: none yet, the next append adds one). */
+  #keyUsed = 0;
+  #keyChunkBytes = 0;
   /** Key bytes appended since the last key compaction, and live key bytes found by it. */
   #keyAppended = 0;
   #keyLiveAtCompaction = 0;
@@ -106,9 +117,7 @@ export class NodeArena {
     let total = 0;
     for (const chunk of this.#keyChunks) total += chunk.byteLength;
     return (
-      total +
-      this.#innerHashes.length * CHUNK_SLOTS * (HASH_BYTES + 8) +
-      this.#leafHashes.length * CHUNK_SLOTS * (HASH_BYTES + 8 + 4 * LEAF_META)
+      total + this.#innerCapacity * (HASH_BYTES + 8) + this.#leafCapacity * (HASH_BYTES + 8 + 4 * LEAF_META)
     );
   }
 
@@ -119,16 +128,32 @@ export class NodeArena {
     let slot = this.#innerFree.pop();
     if (slot < 0) {
       slot = this.#innerHigh++;
-      if ((slot & CHUNK_MASK) === 0 && slot >>> CHUNK_BITS === this.#innerHashes.length) {
-        this.#innerHashes.push(new Uint8Array(CHUNK_SLOTS * HASH_BYTES));
-        this.#innerChildren.push(new Int32Array(CHUNK_SLOTS * 2));
-      }
+      if (slot === this.#innerCapacity) this.#growInner();
     }
     const children = this.#innerChildren[slot >>> CHUNK_BITS]!;
     const at = (slot & CHUNK_MASK) * 2;
     children[at] = left;
     children[at + 1] = right;
     return slot;
+  }
+
+  /** Room for one more inner slot: the first chunk doubled (callers take a chunk only after their allocation, so
+   * none writes to a replaced one), or another full chunk. */
+  #growInner(): void {
+    const first = this.#innerCapacity < CHUNK_SLOTS;
+    const slots = first ? Math.max(FIRST_CHUNK_SLOTS, this.#innerCapacity * 2) : CHUNK_SLOTS;
+    const hashes = new Uint8Array(slots * HASH_BYTES);
+    const children = new Int32Array(slots * 2);
+    if (first && this.#innerCapacity > 0) {
+      hashes.set(this.#innerHashes[0]!);
+      children.set(this.#innerChildren[0]!);
+      this.#innerHashes[0] = hashes;
+      this.#innerChildren[0] = children;
+    } else {
+      this.#innerHashes.push(hashes);
+      this.#innerChildren.push(children);
+    }
+    this.#innerCapacity += first ? slots - this.#innerCapacity : slots;
   }
 
   freeInner(slot: number): void {
@@ -160,11 +185,7 @@ export class NodeArena {
     let slot = this.#leafFree.pop();
     if (slot < 0) {
       slot = this.#leafHigh++;
-      if ((slot & CHUNK_MASK) === 0 && slot >>> CHUNK_BITS === this.#leafHashes.length) {
-        this.#leafHashes.push(new Uint8Array(CHUNK_SLOTS * HASH_BYTES));
-        this.#leafVersions.push(new Float64Array(CHUNK_SLOTS));
-        this.#leafMeta.push(new Int32Array(CHUNK_SLOTS * LEAF_META));
-      }
+      if (slot === this.#leafCapacity) this.#growLeaves();
     }
     const chunk = slot >>> CHUNK_BITS;
     const index = slot & CHUNK_MASK;
@@ -178,6 +199,28 @@ export class NodeArena {
       meta[at + 1] = from[fromAt + 1]!;
     } else this.#appendKey(key, 0, key.length, meta, at);
     return slot;
+  }
+
+  /** Room for one more leaf slot, as #growInner. */
+  #growLeaves(): void {
+    const first = this.#leafCapacity < CHUNK_SLOTS;
+    const slots = first ? Math.max(FIRST_CHUNK_SLOTS, this.#leafCapacity * 2) : CHUNK_SLOTS;
+    const hashes = new Uint8Array(slots * HASH_BYTES);
+    const versions = new Float64Array(slots);
+    const meta = new Int32Array(slots * LEAF_META);
+    if (first && this.#leafCapacity > 0) {
+      hashes.set(this.#leafHashes[0]!);
+      versions.set(this.#leafVersions[0]!);
+      meta.set(this.#leafMeta[0]!);
+      this.#leafHashes[0] = hashes;
+      this.#leafVersions[0] = versions;
+      this.#leafMeta[0] = meta;
+    } else {
+      this.#leafHashes.push(hashes);
+      this.#leafVersions.push(versions);
+      this.#leafMeta.push(meta);
+    }
+    this.#leafCapacity += first ? slots - this.#leafCapacity : slots;
   }
 
   freeLeaf(slot: number): void {
@@ -197,8 +240,13 @@ export class NodeArena {
       meta[at] = this.#keyChunks.length - 1;
       offset = 0;
     } else {
-      if (this.#keyUsed + size > KEY_CHUNK_BYTES) {
-        this.#keyChunks.push(new Uint8Array(KEY_CHUNK_BYTES));
+      if (this.#keyUsed + size > this.#keyChunkBytes) {
+        // At least `size` (≤ KEY_CHUNK_BYTES / 4 here): a typed array drops writes past its end without a word.
+        this.#keyChunkBytes = Math.min(
+          KEY_CHUNK_BYTES,
+          Math.max(FIRST_KEY_CHUNK_BYTES, this.#keyChunkBytes * 2, size),
+        );
+        this.#keyChunks.push(new Uint8Array(this.#keyChunkBytes));
         this.#keyChunk = this.#keyChunks.length - 1;
         this.#keyUsed = 0;
       }
@@ -319,7 +367,8 @@ export class NodeArena {
     if (this.#keyAppended < Math.max(this.#keyLiveAtCompaction, KEY_CHUNK_BYTES * 8)) return;
     const old = this.#keyChunks.splice(0);
     this.#keyChunk = -1;
-    this.#keyUsed = KEY_CHUNK_BYTES;
+    this.#keyUsed = 0;
+    this.#keyChunkBytes = 0;
     this.#keyAppended = 0;
     for (let slot = 0; slot < this.#leafHigh; slot++) {
       const meta = this.#leafMeta[slot >>> CHUNK_BITS]!;

@@ -56,3 +56,46 @@ test("keys of any length survive sharing, freeing and compaction", (t) => {
     t.is(arena.valueVersion(slot) >= 0, true);
   }
 });
+
+test("slots keep their fields while the first chunk grows and more chunks are added; a small arena stays small", (t) => {
+  const arena = new NodeArena();
+  const leaf = arena.allocLeaf(3, new Uint8Array([1, 2, 3]), -1);
+  t.true(arena.bytes < 200_000, `a one-leaf arena holds ${arena.bytes} bytes`);
+  arena.freeLeaf(leaf);
+  const count = 140_000;
+  const stamp = (slot: number, hashes: Uint8Array, at: number) => {
+    for (let i = 0; i < 32; i++) hashes[at + i] = (slot * 7 + i) & 0xff;
+  };
+  const stamped = (slot: number, hashes: Uint8Array, at: number) => {
+    for (let i = 0; i < 32; i++) if (hashes[at + i] !== ((slot * 7 + i) & 0xff)) return false;
+    return true;
+  };
+  const keyOf = (i: number) => new Uint8Array([i & 0xff, (i >>> 8) & 0xff, i >>> 16]);
+  const leaves: number[] = [];
+  const inners: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const l = arena.allocLeaf(i, keyOf(i), -1);
+    stamp(l, arena.leafHashArray(l), arena.leafHashOffset(l));
+    leaves.push(l);
+    const n = arena.allocInner(i, -i);
+    stamp(n, arena.innerHashArray(n), arena.innerHashOffset(n));
+    inners.push(n);
+  }
+  t.is(arena.leafCount, count);
+  t.is(arena.innerCount, count);
+  let wrong = 0;
+  for (let i = 0; i < count; i++) {
+    const l = leaves[i]!;
+    const n = inners[i]!;
+    if (
+      arena.valueVersion(l) !== i ||
+      !arena.keyEquals(l, keyOf(i)) ||
+      !stamped(l, arena.leafHashArray(l), arena.leafHashOffset(l)) ||
+      arena.left(n) !== i ||
+      arena.right(n) !== -i ||
+      !stamped(n, arena.innerHashArray(n), arena.innerHashOffset(n))
+    )
+      wrong++;
+  }
+  t.is(wrong, 0);
+});
