@@ -20,7 +20,13 @@ import { generateDevices, saveKeysFile } from "../devices/keys-file.ts";
 import { formatLatency } from "../devices/latency.ts";
 import { recordReadingStages, type StageRecorder } from "./bridge-stages.ts";
 import { type GeneratorTimeline, recordNodeEvents, timelineReport } from "./bridge-timeline.ts";
-import { DEFAULT_GENERATOR_PROCESSES, formatWarmup, processCount, runDeviceLoad } from "./device-load.ts";
+import {
+  DEFAULT_GENERATOR_PROCESSES,
+  formatWarmup,
+  processCount,
+  runDeviceLoad,
+  signingMode,
+} from "./device-load.ts";
 
 const CHAIN_ID = "bench-bridge-load";
 const silent = { info() {}, warn() {}, error() {} };
@@ -37,6 +43,8 @@ export async function runBridgeLoad(options: {
   timeline?: boolean;
   /** Record and report how each reading's time in the bridge splits by stage (bridge-stages.ts). */
   stages?: boolean;
+  /** The generator signs each reading as it sends it instead of before the run (device-load.ts). */
+  liveSigning?: boolean;
   /** Called when the devices start sending and when they have stopped (profilers). */
   window?: { opened?: () => void | Promise<void>; closed?: () => void | Promise<void> };
 }): Promise<void> {
@@ -100,6 +108,7 @@ export async function runBridgeLoad(options: {
       seconds: options.seconds,
       warmupSeconds: options.warmup ?? 0,
       processes: options.processes,
+      liveSigning: options.liveSigning === true,
       ...(options.timeline === true ? { timelinePrefix: join(dir, "timeline") } : {}),
       onStart: () => {
         if (options.timeline === true) recorder = recordNodeEvents(db);
@@ -132,7 +141,7 @@ export async function runBridgeLoad(options: {
     console.log(
       [
         `bridge alone, ${options.devices} devices at ${options.rate}/s, ${options.seconds} s, ${options.verifyWorkers} verify workers, ` +
-          `generator ${processCount(load.generatorProcesses)}`,
+          `generator ${processCount(load.generatorProcesses)}, ${signingMode(load.liveSigning)}`,
         ...(load.warmup === undefined ? [] : [`  ${formatWarmup(load.warmup)}`]),
         `  PUBACKed ${load.acked} of ${load.sent} sent (${load.ackedPerSecond.toFixed(0)}/s of ${load.offeredPerSecond}/s offered); ` +
           `p50 ${formatLatency(load.p50Ms)} ms, p99 ${formatLatency(load.p99Ms)} ms, max ${load.maxMs.toFixed(1)} ms`,
@@ -258,6 +267,7 @@ if (import.meta.main) {
       workers: { type: "string", default: "2" },
       timeline: { type: "boolean", default: false },
       stages: { type: "boolean", default: false },
+      "live-signing": { type: "boolean", default: false },
     },
   });
   await runBridgeLoad({
@@ -269,5 +279,6 @@ if (import.meta.main) {
     verifyWorkers: Number(values.workers),
     timeline: values.timeline,
     stages: values.stages,
+    liveSigning: values["live-signing"],
   });
 }

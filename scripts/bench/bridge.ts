@@ -34,6 +34,7 @@ import {
   formatWarmup,
   processCount,
   runDeviceLoad,
+  signingMode,
 } from "./device-load.ts";
 import { procCpuSeconds } from "./devnet.ts";
 import { type Exposition, sampleValue, scrapeMetrics } from "./prometheus-text.ts";
@@ -66,6 +67,9 @@ export interface BridgeBenchOptions {
   generatorProcesses?: number;
   /** 1: print where the capacity run's slow PUBACKs were in time (bridge-timeline.ts; generator side). */
   timeline?: number;
+  /** 1: the lean generator signs each reading as it sends it (device-load.ts), instead of before the
+   * run: what signing on the node's cores costs the capacity run. */
+  liveSigning?: number;
 }
 
 interface NodeUsage {
@@ -339,7 +343,14 @@ async function capacityRun(
   node: BenchNode,
   devnet: Devnet,
   keysFile: string,
-  args: { count: number; seconds: number; warmup: number; processes: number; timeline: boolean },
+  args: {
+    count: number;
+    seconds: number;
+    warmup: number;
+    processes: number;
+    timeline: boolean;
+    liveSigning: boolean;
+  },
 ): Promise<CapacityRun> {
   const devices = generateDevices("D035", args.count);
   saveKeysFile(keysFile, devices);
@@ -382,6 +393,7 @@ async function capacityRun(
     seconds: args.seconds,
     warmupSeconds: args.warmup,
     processes: args.processes,
+    liveSigning: args.liveSigning,
     ...(args.timeline ? { timelinePrefix: `${keysFile}.timeline` } : {}),
     // RSS is sampled from the first reading (the warm-up's peak counts); CPU over the window only.
     onStart: () => {
@@ -503,6 +515,7 @@ async function generatorAgainstPlainBroker(
   seconds: number,
   warmupSeconds: number,
   processes: number,
+  liveSigning: boolean,
 ): Promise<DeviceLoadSummary> {
   const { port, child } = await startRelayBroker(dir, mosquitto);
   try {
@@ -517,6 +530,7 @@ async function generatorAgainstPlainBroker(
       seconds,
       warmupSeconds,
       processes,
+      liveSigning,
     });
   } finally {
     child.kill("SIGTERM");
@@ -536,6 +550,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
     relayMessages: options.relayMessages ?? 50_000,
     generatorProcesses: options.generatorProcesses ?? DEFAULT_GENERATOR_PROCESSES,
     timeline: options.timeline ?? 0,
+    liveSigning: options.liveSigning ?? 0,
   };
   const dir = await mkdtemp(join(tmpdir(), "sensorchain-bench-bridge-"));
   try {
@@ -551,6 +566,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
       o.seconds,
       o.warmup,
       o.generatorProcesses,
+      o.liveSigning === 1,
     );
     console.error("bridge bench: ceilings measured; one node, throughput run");
     const single = await benchDevnet(join(dir, "single"), 1);
@@ -574,6 +590,7 @@ export async function runBridgeBench(options: BridgeBenchOptions = {}): Promise<
         warmup: o.warmup,
         processes: o.generatorProcesses,
         timeline: o.timeline === 1,
+        liveSigning: o.liveSigning === 1,
       });
     } finally {
       await stopNodes(single.nodes);
@@ -635,7 +652,7 @@ export function printBridgeFigures(f: BridgeBenchFigures, o: Required<BridgeBenc
     );
   const g = f.generatorAlone;
   const generatorMicros = (load: DeviceLoadSummary) =>
-    `${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading, ${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core in ${processCount(load.generatorProcesses)}`;
+    `${((load.generatorCpuSeconds * 1e6) / Math.max(1, load.sent)).toFixed(0)} µs per reading, ${((load.generatorCpuSeconds / load.seconds) * 100).toFixed(0)}% of a core in ${processCount(load.generatorProcesses)}, ${signingMode(load.liveSigning)}`;
   lines.push(
     `  the load generator alone, ${fmt(o.devices)} devices at 1 Hz to plain ${f.relay.broker} (no chain): ${fmt(g.ackedPerSecond)} PUBACKs/s of ${fmt(g.offeredPerSecond)}/s offered, ` +
       `p50 ${ms(g.p50Ms)}, p99 ${ms(g.p99Ms)}, never acknowledged ${g.unacked}; generator CPU ${generatorMicros(g)}: the ceiling of the run below on this machine`,
@@ -671,6 +688,7 @@ if (import.meta.main) {
     "relayMessages",
     "generatorProcesses",
     "timeline",
+    "liveSigning",
   ] as const) {
     const value = flag(name);
     if (value !== undefined) options[name] = value;

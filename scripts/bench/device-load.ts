@@ -1,7 +1,9 @@
 // A lean MQTT load generator for the bridge's capacity benchmark (issue 5): devices as raw TCP
 // sockets (TCP_NODELAY) speaking just enough MQTT 3.1.1, every reading signed and encoded as a whole
-// PUBLISH frame before the run, so that sending one costs a socket write and a PUBACK a few byte
-// reads. The parent (`runDeviceLoad`) splits the fleet over several child processes (this file run
+// PUBLISH frame before the run (with its scheduled timestamp), so that sending one costs a socket
+// write and a PUBACK a few byte reads: real devices sign on their own hardware, while this generator
+// shares the node's cores. `liveSigning` signs and encodes each reading as it is sent instead (the
+// node receives the same envelope either way). The parent (`runDeviceLoad`) splits the fleet over several child processes (this file run
 // directly), waits until each has signed its frames and logged its devices in, starts them together,
 // and merges their figures: PUBACKs, time to PUBACK, anything not acknowledged, and the children's
 // own CPU over the window, reported apart from the node's. mqtt.js (scripts/devices/fleet.ts) costs
@@ -98,6 +100,8 @@ export interface DeviceLoadSummary {
   /** CPU of all generator processes over the window and drain, s (user + system). */
   generatorCpuSeconds: number;
   generatorProcesses: number;
+  /** Whether the readings were signed as they were sent (else before the run). */
+  liveSigning: boolean;
   /** Absent without a warm-up. The fields above are the window after it. */
   warmup?: WarmupSummary;
 }
@@ -116,11 +120,15 @@ interface ChildReport {
   warmup: { sent: number; acked: number; bins: [number, number][]; maxMs: number; inFlightAtEnd: number };
 }
 
-/** One device: its socket, its pre-encoded frames and the send times of its readings in flight. */
+/** One device: its socket, its pre-encoded frames (none with live signing) and the send times of
+ * its readings in flight. */
 interface LoadDevice {
+  device: SimulatedDevice;
   socket: Socket | undefined;
   frames: Buffer[];
+  /** Readings sent, and how many it may send in the run. */
   used: number;
+  limit: number;
   inflight: number;
   sentAt: Float64Array;
   /** Bytes of an MQTT packet split across reads. */
@@ -236,6 +244,10 @@ function sendFrame(socket: Socket, frame: Buffer): void {
   if (streamWrap.streamBaseState[streamWrap.kLastWriteWasAsync] !== 0) spareRequest = writeRequest();
 }
 
+/** How the generator's readings were signed, for the benches' lines. */
+export const signingMode = (liveSigning: boolean): string =>
+  liveSigning ? "readings signed as sent" : "readings pre-signed before the run";
+
 /** "1 process", "2 processes": the generator's processes in the benches' lines. */
 export const processCount = (processes: number): string =>
   `${processes} ${processes === 1 ? "process" : "processes"}`;
@@ -261,8 +273,10 @@ async function child(): Promise<void> {
       seconds: { type: "string" },
       warmup: { type: "string" },
       timeline: { type: "string" },
+      "live-signing": { type: "boolean", default: false },
     },
   });
+  const liveSigning = values["live-signing"] === true;
   const devices = loadKeysFile(values.keys!).slice(Number(values.from), Number(values.to));
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
@@ -276,7 +290,7 @@ async function child(): Promise<void> {
   const planStart = Date.now();
   const entries: LoadDevice[] = devices.map((device, index) => {
     const frames: Buffer[] = [];
-    for (let send = 0; send < perDevice; send++)
+    for (let send = 0; send < (liveSigning ? 0 : perDevice); send++)
       frames.push(
         signedFrame(
           device,
@@ -286,9 +300,11 @@ async function child(): Promise<void> {
         ),
       );
     return {
+      device,
       socket: undefined,
       frames,
       used: 0,
+      limit: perDevice,
       inflight: 0,
       sentAt: new Float64Array(SEND_TIME_SLOTS),
       partial: undefined,
@@ -404,11 +420,7 @@ async function child(): Promise<void> {
       }
       for (; handedOut < due; handedOut++) {
         const entry = entries[handedOut % entries.length]!;
-        if (
-          entry.socket === undefined ||
-          entry.inflight >= MAX_INFLIGHT ||
-          entry.used >= entry.frames.length
-        ) {
+        if (entry.socket === undefined || entry.inflight >= MAX_INFLIGHT || entry.used >= entry.limit) {
           totals.skipped++;
           continue;
         }
@@ -418,7 +430,12 @@ async function child(): Promise<void> {
         entry.inflight++;
         if (sentAt < steadyAt) warm.sent++;
         else totals.sent++;
-        sendFrame(entry.socket, entry.frames[send]!);
+        sendFrame(
+          entry.socket,
+          liveSigning
+            ? signedFrame(entry.device, sequenceBase + BigInt(send + 1), Date.now(), (send % 65_535) + 1)
+            : entry.frames[send]!,
+        );
       }
       if (elapsedMs >= durationMs) {
         clearInterval(tick);
@@ -471,6 +488,8 @@ export async function runDeviceLoad(options: {
   /** Each child writes its timeline (send time and latency of every PUBACK, its ticks) to
    * `<timelinePrefix>-<child>.json`. */
   timelinePrefix?: string;
+  /** Sign and encode each reading as it is sent instead of before the run (default false). */
+  liveSigning?: boolean;
 }): Promise<DeviceLoadSummary> {
   const processes = Math.max(1, Math.min(options.processes, options.count));
   const warmupSeconds = options.warmupSeconds ?? 0;
@@ -487,6 +506,7 @@ export async function runDeviceLoad(options: {
         ...["--port", String(options.port), "--chain-id", options.chainId],
         ...["--rate", String(options.rate), "--seconds", String(options.seconds)],
         ...["--warmup", String(warmupSeconds)],
+        ...(options.liveSigning === true ? ["--live-signing"] : []),
         ...(options.timelinePrefix === undefined
           ? []
           : ["--timeline", `${options.timelinePrefix}-${i}.json`]),
@@ -552,6 +572,7 @@ export async function runDeviceLoad(options: {
     maxMs: histogram.maxMs,
     generatorCpuSeconds: sum("cpuSeconds"),
     generatorProcesses: processes,
+    liveSigning: options.liveSigning === true,
     ...(warmupSeconds === 0
       ? {}
       : {
