@@ -28,9 +28,7 @@ import {
   checkDeviceId,
   MAX_UINT64,
   NODE_OPTION,
-  type PageFlags,
-  pageOptions,
-  pagination,
+  pagedQuery,
   queryAction,
   type TxFlags,
   txOptions,
@@ -269,33 +267,37 @@ function registerEscrowQuery(query: Command): void {
         encodeCanonical(pb.QueryEscrowRequest, { escrowId: toLong(escrowId(id)) }),
       )(flags, command),
     );
-  pageOptions(
-    escrow
-      .command("by-consumer")
-      .description("escrows of a consumer, by id")
-      .argument("<address>", "consumer"),
-    "escrows",
-  ).action((address: string, flags: PageFlags, command: Command) =>
-    queryAction(QUERY_ESCROWS_BY_CONSUMER, pb.QueryEscrowsByConsumerResponse, () =>
+  pagedQuery(
+    escrow,
+    {
+      name: "by-consumer",
+      description: "escrows of a consumer, by id",
+      argument: "<address>",
+      what: "escrows",
+    },
+    QUERY_ESCROWS_BY_CONSUMER,
+    (address, page) =>
       encodeCanonical(pb.QueryEscrowsByConsumerRequest, {
         consumer: checkAddress(address, "address"),
-        pagination: pagination(flags),
+        pagination: page,
       }),
-    )(flags, command),
+    pb.QueryEscrowsByConsumerResponse,
   );
-  pageOptions(
-    escrow
-      .command("by-device")
-      .description("escrows of a device, by id")
-      .argument("<device-id>", "device id"),
-    "escrows",
-  ).action((deviceId: string, flags: PageFlags, command: Command) =>
-    queryAction(QUERY_ESCROWS_BY_DEVICE, pb.QueryEscrowsByDeviceResponse, () =>
+  pagedQuery(
+    escrow,
+    {
+      name: "by-device",
+      description: "escrows of a device, by id",
+      argument: "<device-id>",
+      what: "escrows",
+    },
+    QUERY_ESCROWS_BY_DEVICE,
+    (deviceId, page) =>
       encodeCanonical(pb.QueryEscrowsByDeviceRequest, {
         deviceId: checkDeviceId(deviceId),
-        pagination: pagination(flags),
+        pagination: page,
       }),
-    )(flags, command),
+    pb.QueryEscrowsByDeviceResponse,
   );
   escrow
     .command("earnings")

@@ -43,9 +43,8 @@ import {
   MAX_UINT32,
   MAX_UINT64,
   NODE_OPTION,
-  type PageFlags,
-  pageOptions,
-  pagination,
+  pagedQuery,
+  type pagination,
   printQuery,
   type QueryResponseType,
   type TxFlags,
@@ -280,17 +279,9 @@ function registerMarketQuery(query: Command): void {
     description: string,
     argument: string | undefined,
     path: string,
-    encode: (arg: string, page: ReturnType<typeof pagination>) => Uint8Array,
+    encode: (argument: string, page: ReturnType<typeof pagination>) => Uint8Array,
     type: QueryResponseType,
-  ) => {
-    const command = market.command(name).description(description);
-    if (argument !== undefined) command.argument(argument);
-    pageOptions(command, "items").action(async (...input: unknown[]) => {
-      const cmd = input[input.length - 1] as Command;
-      const flags = input[input.length - 2] as PageFlags;
-      await printQuery(cmd, flags.node, path, encode((input[0] as string) ?? "", pagination(flags)), type);
-    });
-  };
+  ) => pagedQuery(market, { name, description, argument, what: "items" }, path, encode, type);
   paged(
     "listings",
     "active listings by stake, highest first",

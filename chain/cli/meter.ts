@@ -20,9 +20,7 @@ import {
   checkDeviceId,
   MAX_UINT32,
   NODE_OPTION,
-  type PageFlags,
-  pageOptions,
-  pagination,
+  pagedQuery,
   queryAction,
   type TxFlags,
   txOptions,
@@ -124,27 +122,28 @@ function registerMeterQuery(query: Command): void {
           }),
         )(flags, command),
       );
-  pageOptions(
-    meter
-      .command("by-device")
-      .description("final commitments of a device, by day")
-      .argument("<device-id>", "device id"),
-    "commitments",
-  ).action((deviceId: string, flags: PageFlags, command: Command) =>
-    queryAction(QUERY_COMMITMENTS_BY_DEVICE, pb.QueryCommitmentsByDeviceResponse, () =>
+  pagedQuery(
+    meter,
+    {
+      name: "by-device",
+      description: "final commitments of a device, by day",
+      argument: "<device-id>",
+      what: "commitments",
+    },
+    QUERY_COMMITMENTS_BY_DEVICE,
+    (deviceId, page) =>
       encodeCanonical(pb.QueryCommitmentsByDeviceRequest, {
         deviceId: checkDeviceId(deviceId),
-        pagination: pagination(flags),
+        pagination: page,
       }),
-    )(flags, command),
+    pb.QueryCommitmentsByDeviceResponse,
   );
-  pageOptions(
-    meter.command("conflicts").description("device-days with two or more candidate roots"),
-    "conflicts",
-  ).action((flags: PageFlags, command: Command) =>
-    queryAction(QUERY_CONFLICTS, pb.QueryConflictsResponse, () =>
-      encodeCanonical(pb.QueryConflictsRequest, { pagination: pagination(flags) }),
-    )(flags, command),
+  pagedQuery(
+    meter,
+    { name: "conflicts", description: "device-days with two or more candidate roots", what: "conflicts" },
+    QUERY_CONFLICTS,
+    (_, page) => encodeCanonical(pb.QueryConflictsRequest, { pagination: page }),
+    pb.QueryConflictsResponse,
   );
 }
 

@@ -353,6 +353,35 @@ export function pagination(flags: PageFlags): {
       );
     page.limit = toLong(BigInt(flags.limit));
   }
-  if (flags.pageKey !== undefined) page.key = Uint8Array.from(Buffer.from(flags.pageKey, "base64"));
+  if (flags.pageKey !== undefined) {
+    if (!BASE64_PATTERN.test(flags.pageKey))
+      throw new CliError(
+        "invalid_flag",
+        `--page-key must be the base64 next_key of a page, got ${JSON.stringify(flags.pageKey)}`,
+      );
+    page.key = Uint8Array.from(Buffer.from(flags.pageKey, "base64"));
+  }
   return page;
+}
+
+/** Standard padded base64 (page keys, tx bytes), checked because Buffer.from drops what is not. */
+export const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** A paged query verb under `parent`: its `argument` (none for a whole list) and the page flags
+ * become the request through `encode`; the response is printed as SDK JSON. */
+export function pagedQuery(
+  parent: Command,
+  verb: { name: string; description: string; argument?: string | undefined; what: string },
+  path: string,
+  encode: (argument: string, page: ReturnType<typeof pagination>) => Uint8Array,
+  type: QueryResponseType,
+): void {
+  const command = parent.command(verb.name).description(verb.description);
+  if (verb.argument !== undefined) command.argument(verb.argument);
+  pageOptions(command, verb.what).action(async (...input: unknown[]) => {
+    // commander passes the argument (if any), the flags, then the command.
+    const flags = input.at(-2) as PageFlags;
+    const argument = verb.argument === undefined ? "" : (input[0] as string);
+    await printQuery(input.at(-1) as Command, flags.node, path, encode(argument, pagination(flags)), type);
+  });
 }

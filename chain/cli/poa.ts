@@ -23,10 +23,13 @@ import { CliError } from "./errors.ts";
 import {
   addModuleVerbs,
   broadcastMsgs,
-  MAX_CLI_PAGE_LIMIT,
   MAX_UINT64,
   type TxFlags as ModuleTxFlags,
   NODE_OPTION,
+  type PageFlags,
+  pagedQuery,
+  pageOptions,
+  pagination,
   printQuery,
   type QueryResponseType,
   txOptions,
@@ -188,31 +191,6 @@ async function runQuery<T extends object>(
   await printQuery(command, node, path, encodeCanonical(request.type, request.value), response);
 }
 
-interface PageFlags {
-  limit?: string;
-  pageKey?: string;
-  countTotal: boolean;
-  node?: string;
-}
-
-function pagination(flags: PageFlags) {
-  return {
-    countTotal: flags.countTotal,
-    ...(flags.limit === undefined
-      ? {}
-      : { limit: toLong(unsigned(flags.limit, "--limit", BigInt(MAX_CLI_PAGE_LIMIT))) }),
-    ...(flags.pageKey === undefined ? {} : { key: Uint8Array.from(Buffer.from(flags.pageKey, "base64")) }),
-  };
-}
-
-function pageOptions(command: Command): Command {
-  return command
-    .option("--limit <n>", "entries per page (default 100)")
-    .option("--page-key <base64>", "next_key of the previous page")
-    .option("--count-total", "also count all matching entries", false)
-    .option(...NODE_OPTION);
-}
-
 const STATUSES: Record<string, number> = {
   open: ProposalStatus.PROPOSAL_STATUS_OPEN,
   passed: ProposalStatus.PROPOSAL_STATUS_PASSED,
@@ -257,6 +235,7 @@ function registerPoaQuery(query: Command): void {
       .command("proposals")
       .description("proposals in id order")
       .option("--status <status>", "open, passed, expired or failed"),
+    "proposals",
   ).action(async (flags: PageFlags & { status?: string }, command: Command) => {
     const status = flags.status === undefined ? 0 : STATUSES[flags.status];
     if (status === undefined)
@@ -287,29 +266,23 @@ function registerPoaQuery(query: Command): void {
         pb.QueryProposalResponse,
       );
     });
-  pageOptions(
-    poa.command("votes").description("votes of a proposal").argument("<proposal-id>", "proposal id"),
-  ).action(async (id: string, flags: PageFlags, command: Command) => {
-    const value = { proposalId: toLong(unsigned(id, "proposal id")), pagination: pagination(flags) };
-    await runQuery(
-      command,
-      flags.node,
-      QUERY_VOTES,
-      { type: pb.QueryVotesRequest, value },
-      pb.QueryVotesResponse,
-    );
-  });
-  pageOptions(poa.command("evidence").description("evidence of misbehavior processed, by height")).action(
-    async (flags: PageFlags, command: Command) => {
-      const value = { pagination: pagination(flags) };
-      await runQuery(
-        command,
-        flags.node,
-        QUERY_EVIDENCE,
-        { type: pb.QueryEvidenceRequest, value },
-        pb.QueryEvidenceResponse,
-      );
-    },
+  pagedQuery(
+    poa,
+    { name: "votes", description: "votes of a proposal", argument: "<proposal-id>", what: "votes" },
+    QUERY_VOTES,
+    (id, page) =>
+      encodeCanonical(pb.QueryVotesRequest, {
+        proposalId: toLong(unsigned(id, "proposal id")),
+        pagination: page,
+      }),
+    pb.QueryVotesResponse,
+  );
+  pagedQuery(
+    poa,
+    { name: "evidence", description: "evidence of misbehavior processed, by height", what: "evidence" },
+    QUERY_EVIDENCE,
+    (_, page) => encodeCanonical(pb.QueryEvidenceRequest, { pagination: page }),
+    pb.QueryEvidenceResponse,
   );
 }
 

@@ -10,6 +10,7 @@ import { type CommandContext, commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import {
   abciQueryBytes,
+  BASE64_PATTERN,
   type BroadcastResult,
   broadcastWithoutWaiting,
   findKey,
@@ -197,9 +198,6 @@ async function broadcastAction(
     }
   });
 }
-
-/** Standard base64 of a TxRaw, as `tx encode` prints it. */
-const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Adds `tx sign|broadcast|encode|decode` under the `tx` command, which must be registered first. */
 export function registerOfflineTx(program: Command): void {
