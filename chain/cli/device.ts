@@ -27,6 +27,7 @@ import {
   checkDeviceId,
   NODE_OPTION,
   type PageFlags,
+  pagedQuery,
   pageOptions,
   pagination,
   printQuery,
@@ -219,17 +220,22 @@ function registerDeviceQuery(query: Command): void {
       const request = pb.QueryDeviceRequest.encode({ deviceId: id }).finish();
       await printQuery(command, flags.node, QUERY_DEVICE, request, pb.QueryDeviceResponse);
     });
-  pageOptions(
-    device
-      .command("by-owner")
-      .description("devices of an owner, in id order")
-      .argument("<owner>", "sensor1… address"),
-    "devices",
-  ).action(async (owner: string, flags: PageFlags, command: Command) => {
-    checkAddress(owner, "owner");
-    const request = pb.QueryDevicesByOwnerRequest.encode({ owner, pagination: pagination(flags) }).finish();
-    await printQuery(command, flags.node, QUERY_DEVICES_BY_OWNER, request, pb.QueryDevicesByOwnerResponse);
-  });
+  pagedQuery(
+    device,
+    {
+      name: "by-owner",
+      description: "devices of an owner, in id order",
+      argument: "<owner>",
+      what: "devices",
+    },
+    QUERY_DEVICES_BY_OWNER,
+    (owner, page) =>
+      pb.QueryDevicesByOwnerRequest.encode({
+        owner: checkAddress(owner, "owner"),
+        pagination: page,
+      }).finish(),
+    pb.QueryDevicesByOwnerResponse,
+  );
   pageOptions(
     device
       .command("shared")

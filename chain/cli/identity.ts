@@ -46,9 +46,7 @@ import {
   broadcastMsgs,
   findKey,
   NODE_OPTION,
-  type PageFlags,
-  pageOptions,
-  pagination,
+  pagedQuery,
   printQuery,
   queryAction,
   type TxFlags,
@@ -215,11 +213,12 @@ function registerIdentityQuery(query: Command): void {
     .action((cid: string, flags: { node?: string }, command: Command) =>
       show(QUERY_IDENTITY_TOKEN_BY_CID, pb.QueryTokenByCidRequest.encode({ cid }).finish())(flags, command),
     );
-  pageOptions(identity.command("list").description("all identity tokens in id order"), "tokens").action(
-    async (flags: PageFlags, command: Command) => {
-      const request = pb.QueryTokensRequest.encode({ pagination: pagination(flags) }).finish();
-      await printQuery(command, flags.node, QUERY_IDENTITY_TOKENS, request, pb.QueryTokensResponse);
-    },
+  pagedQuery(
+    identity,
+    { name: "list", description: "all identity tokens in id order", what: "tokens" },
+    QUERY_IDENTITY_TOKENS,
+    (_, page) => pb.QueryTokensRequest.encode({ pagination: page }).finish(),
+    pb.QueryTokensResponse,
   );
   identity
     .command("votes")
