@@ -3,12 +3,12 @@
 // messages. The pool is fed as the broker feeds it: a burst of readings per event-loop turn, each
 // its own verify() call, with a bounded number outstanding. Ceilings (reference/baselines.md):
 // ed25519 8,183/s on one core, 15,954/s in two worker threads; P-256 13,453/s on one core.
-// `node scripts/bench/device-verify.ts [--workers N] [--ms M]`
+// `node scripts/bench/device-verify.ts [--workers N] [--ms M]` (--help lists the flags)
 import { generateKeyPairSync, sign } from "node:crypto";
-import { parseArgs } from "node:util";
 import { verifyDeviceSignature } from "../../bridge-mqtt/device-signature.ts";
 import { startDeviceVerifier } from "../../bridge-mqtt/verify-pool.ts";
 import type { DevicePublicKey } from "../../modules/device/codec.ts";
+import { benchCommand, runBenchMain } from "./args.ts";
 
 interface Job {
   publicKey: DevicePublicKey;
@@ -151,10 +151,15 @@ export async function runDeviceVerifyBench(options: { workers?: number; ms?: num
   }
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ options: { workers: { type: "string" }, ms: { type: "string" } } });
-  await runDeviceVerifyBench({
-    ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
-    ...(values.ms === undefined ? {} : { ms: Number(values.ms) }),
-  });
-}
+export const deviceVerifyBenchCommand = benchCommand({
+  name: "device-verify",
+  summary:
+    "Device signature verification (ed25519, P-256) on one core beside the bridge's worker pool,\nfed as the broker feeds it.",
+  flags: {
+    workers: { type: "integer", default: 2, description: "verification worker threads of the pool" },
+    ms: { type: "integer", default: 2000, description: "milliseconds each rate is measured for" },
+  },
+  run: (flags) => runDeviceVerifyBench({ workers: flags.workers, ms: flags.ms }),
+});
+
+if (import.meta.main) await runBenchMain(deviceVerifyBenchCommand);

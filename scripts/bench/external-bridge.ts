@@ -2,11 +2,10 @@
 // bridge consumes them through the shared subscription (verify in workers, LevelDB group commit,
 // PUBACK to the broker after the write). Printed beside a plain mosquitto relay of the same messages
 // to one QoS 1 subscriber, measured in the same run (reference/baselines.md: 53,000 msg/s QoS 1).
-// `node scripts/bench/external-bridge.ts [--devices D] [--readings N] [--workers W]`
+// `node scripts/bench/external-bridge.ts [--devices D] [--readings N] [--workers W]` (--help lists them)
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { ClassicLevel } from "classic-level";
 import mqtt, { type MqttClient } from "mqtt";
 import { startBridge } from "../../bridge-mqtt/bridge.ts";
@@ -15,6 +14,7 @@ import { DB_OPTIONS } from "../../chain/store/db.ts";
 import { deviceToProto, pb } from "../../modules/device/codec.ts";
 import { ed25519Key, signedReading } from "../../test/bridge/device-keys.ts";
 import { BRIDGE_USER, externalConfig, startMosquitto } from "../../test/helpers/mosquitto.ts";
+import { benchCommand, runBenchMain } from "./args.ts";
 
 const silent = process.env["BRIDGE_DEBUG"]
   ? { info: console.error, warn: console.error, error: console.error }
@@ -167,13 +167,17 @@ export async function runExternalBridgeBench(options: {
   }
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: { devices: { type: "string" }, readings: { type: "string" }, workers: { type: "string" } },
-  });
-  await runExternalBridgeBench({
-    ...(values.devices === undefined ? {} : { devices: Number(values.devices) }),
-    ...(values.readings === undefined ? {} : { readings: Number(values.readings) }),
-    ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
-  });
-}
+export const externalBridgeBenchCommand = benchCommand({
+  name: "external-bridge",
+  summary:
+    "External broker mode end to end (devices -> mosquitto -> bridge: verify, store, ack) beside a plain\nmosquitto QoS 1 relay of the same messages.",
+  flags: {
+    devices: { type: "integer", default: 50, description: "devices publishing signed readings" },
+    readings: { type: "integer", default: 20_000, description: "readings in all, split over the devices" },
+    workers: { type: "integer", default: 2, description: "the bridge's verification worker threads" },
+  },
+  run: (flags) =>
+    runExternalBridgeBench({ devices: flags.devices, readings: flags.readings, workers: flags.workers }),
+});
+
+if (import.meta.main) await runBenchMain(externalBridgeBenchCommand);

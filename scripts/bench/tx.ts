@@ -38,6 +38,7 @@ import { timestampFromNanos, timestampToNanos } from "../../chain/types/time.ts"
 import { Mutex } from "../../chain/util/mutex.ts";
 import { authModule } from "../../modules/auth/module.ts";
 import { bankModule } from "../../modules/bank/module.ts";
+import { benchCommand, runBenchMain } from "./args.ts";
 import { formatThreadCpu, threadCpuByName } from "./bridge-load.ts";
 import { fmt, rate } from "./crypto.ts";
 
@@ -571,26 +572,37 @@ export function printTxFigures(f: TxBenchFigures): void {
   );
 }
 
-function parseFlag(name: string): number | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index < 0 ? undefined : Number(process.argv[index + 1]);
-}
+export const txBenchCommand = benchCommand({
+  name: "tx",
+  summary:
+    "The tx pipeline of one node in process: signed bank sends through checkTx, the mempool, blocks,\nexecution and commit; tx/s and CPU per tx beside the secp256k1 verify ceilings.",
+  flags: {
+    accounts: { type: "integer", default: 2000, description: "funded accounts, each signing its own txs" },
+    txsPerAccount: { type: "integer", default: 2, description: "measured txs per account" },
+    blockSize: { type: "integer", default: 1000, description: "txs per block at most" },
+    poolSize: {
+      type: "integer",
+      defaultText: "os.availableParallelism()",
+      description: "verification worker threads; 0 = no pool (checkTx verifies)",
+    },
+    inFlight: { type: "integer", default: 1000, description: "txs submitted and not yet answered" },
+    warmupTxsPerAccount: {
+      type: "integer",
+      default: 1,
+      description: "txs per account through the pipeline before the measured window; 0 = a cold process",
+    },
+    profile: { type: "string", description: "directory for a main-thread CPU profile of the pipeline" },
+    allocations: { type: "boolean", description: "with --profile: also a sampled allocation profile" },
+  },
+  run: async (flags) => {
+    const { profile, allocations, poolSize, ...counts } = flags;
+    await runTxBench({
+      ...counts,
+      ...(poolSize === undefined ? {} : { poolSize }),
+      ...(profile === undefined ? {} : { profileDir: profile }),
+      ...(allocations ? { profileAllocations: true } : {}),
+    });
+  },
+});
 
-if (import.meta.main) {
-  const options: TxBenchOptions = {};
-  for (const name of [
-    "accounts",
-    "txsPerAccount",
-    "blockSize",
-    "poolSize",
-    "inFlight",
-    "warmupTxsPerAccount",
-  ] as const) {
-    const value = parseFlag(name);
-    if (value !== undefined) options[name] = value;
-  }
-  const profileIndex = process.argv.indexOf("--profile");
-  if (profileIndex >= 0) options.profileDir = process.argv[profileIndex + 1] ?? "/tmp";
-  if (process.argv.includes("--allocations")) options.profileAllocations = true;
-  await runTxBench(options);
-}
+if (import.meta.main) await runBenchMain(txBenchCommand);

@@ -69,3 +69,42 @@ test("run.ts passes a bench's flags through, refuses unknown ones and unknown be
   t.is(ran.code, 0);
   t.regex(ran.stdout, /light client, 4 validators, 20-header chain/);
 });
+
+test("tx, device-verify and external-bridge: --help lists their flags; a bad one exits 2", async (t) => {
+  const expected: [string, RegExp[]][] = [
+    [
+      "tx.ts",
+      [
+        /--accounts <integer> +.*; default 2000/,
+        /--txsPerAccount <integer> +.*; default 2/,
+        /--poolSize <integer> +.*; default os\.availableParallelism\(\)/,
+        /--warmupTxsPerAccount <integer> +.*; default 1/,
+        /--profile <string> +.*; default none/,
+        /--allocations +.*; default off/,
+      ],
+    ],
+    ["device-verify.ts", [/--workers <integer> +.*; default 2/, /--ms <integer> +.*; default 2000/]],
+    [
+      "external-bridge.ts",
+      [
+        /--devices <integer> +.*; default 50/,
+        /--readings <integer> +.*; default 20000/,
+        /--workers <integer>/,
+      ],
+    ],
+  ];
+  for (const [file, flags] of expected) {
+    const help = await bench(file, ["--help"]);
+    t.is(help.code, 0, file);
+    for (const flag of flags) t.regex(help.stdout, flag, file);
+    const unknown = await bench(file, ["--bogus"]);
+    t.is(unknown.code, 2, file);
+    t.regex(unknown.stderr, /--bogus/);
+    t.is(unknown.stdout, "", `${file}: nothing was measured`);
+  }
+  const badValue = await bench("tx.ts", ["--accounts", "many"]);
+  t.is(badValue.code, 2);
+  t.regex(badValue.stderr, /--accounts must be a number, got 'many'/);
+  const negative = await bench("device-verify.ts", ["--workers", "-1"]);
+  t.is(negative.code, 2);
+});
