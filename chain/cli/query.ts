@@ -8,12 +8,7 @@ import { validateDenom } from "../types/coin.ts";
 import { commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { printOutput } from "./output.ts";
-import { resolveNode, rpcCall, withNode } from "./rpc-client.ts";
-
-const NODE_OPTION = [
-  "--node <url>",
-  "node RPC endpoint: tcp://host:port or http(s)://… (default from client.toml / config.toml)",
-] as const;
+import { NODE_OPTION, resolveNode, rpcCall, withNode } from "./rpc-client.ts";
 
 export function checkAddress(address: string, what: string): string {
   if (!isValidAddress(address))

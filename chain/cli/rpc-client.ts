@@ -6,6 +6,11 @@ import type { CommandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 
 export const DEFAULT_NODE = "tcp://127.0.0.1:26657";
+/** The --node flag of every verb that asks a node (commander's option arguments). */
+export const NODE_OPTION = [
+  "--node <url>",
+  "node RPC endpoint: tcp://host:port or http(s)://… (default from client.toml / config.toml)",
+] as const;
 /** How long a CLI call waits for the node before giving up, in milliseconds. */
 const RPC_TIMEOUT_MS = 30_000;
 

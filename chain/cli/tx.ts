@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { type Coin, DEC_ONE, formatCoins, parseCoins, parseDecCoins } from "../types/coin.ts";
 import { CliError } from "./errors.ts";
 import { checkAddress } from "./query.ts";
+import { NODE_OPTION } from "./rpc-client.ts";
 
 /** How often to ask the node whether a broadcast tx is in a block yet. */
 export const BROADCAST_POLL_INTERVAL_MS = 300;
@@ -17,7 +18,8 @@ export const DEFAULT_GAS_ADJUSTMENT = 1.4;
 /** Highest gas limit accepted from --gas: a typo guard far above any block's gas. */
 const MAX_GAS_LIMIT = 10n ** 12n;
 
-export const NODE_OPTION = ["--node <url>", "node RPC endpoint: tcp://host:port or http(s)://…"] as const;
+// Module files take --node from here with the tx flags; its one definition is rpc-client.ts'.
+export { NODE_OPTION } from "./rpc-client.ts";
 
 /** The flags of every signing verb: fee, gas, memo, chain id, confirmation, node. */
 export function txOptions(command: Command): Command {
