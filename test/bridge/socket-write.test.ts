@@ -4,10 +4,10 @@
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
 import { PassThrough } from "node:stream";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { writeToHandle } from "../../bridge-mqtt/socket-write.ts";
 
-async function socketPair(t: Parameters<Parameters<typeof test>[1]>[0]): Promise<[Socket, Socket]> {
+async function socketPair(t: ExecutionContext): Promise<[Socket, Socket]> {
   const server = createServer();
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
