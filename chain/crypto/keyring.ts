@@ -16,7 +16,7 @@ import {
   KeyringError,
 } from "./keyring-file.ts";
 import { COSMOS_HD_PATH, deriveKey } from "./mnemonic.ts";
-import { secp256k1Address, secp256k1PublicKey } from "./secp256k1.ts";
+import { secp256k1Address, secp256k1PublicKeyOnce } from "./secp256k1.ts";
 
 export { KeyringError } from "./keyring-file.ts";
 export { COSMOS_HD_PATH, deriveKey, generateMnemonic, MnemonicError, normalizeMnemonic } from "./mnemonic.ts";
@@ -162,7 +162,7 @@ export class Keyring {
   async addPrivateKey(name: string, privateKey: Uint8Array, hdPath = ""): Promise<KeyInfo> {
     validateKeyName(name);
     if (this.has(name)) throw new KeyringError("key_exists", `key ${name} already exists`);
-    const pubKey = secp256k1PublicKey(privateKey);
+    const pubKey = secp256k1PublicKeyOnce(privateKey);
     const existing = this.list();
     const twin = existing.find((key) => bytesEqual(key.pubKey, pubKey));
     if (twin !== undefined)
@@ -214,7 +214,7 @@ export class Keyring {
     } else {
       privateKey = await this.#decrypt(file, await this.#askPassphrase(false));
     }
-    if (privateKey.length !== 32 || !bytesEqual(secp256k1PublicKey(privateKey), info.pubKey)) {
+    if (privateKey.length !== 32 || !bytesEqual(secp256k1PublicKeyOnce(privateKey), info.pubKey)) {
       throw new KeyringError("invalid_key_file", `key ${name}: private key does not match its public key`);
     }
     return privateKey;

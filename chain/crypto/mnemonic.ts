@@ -4,11 +4,11 @@
 // PBKDF2 and @noble's first point multiplication (which builds its tables) cost a cold derivation
 // 164-190 ms of CPU, this 9-14 ms — a bridge operator's key is derived at every node start.
 // test/crypto/mnemonic.test.ts holds it to @scure/bip32 and cosmjs on fixed vectors and random ones.
-import { createECDH, createHmac, pbkdf2Sync } from "node:crypto";
+import { createHmac, pbkdf2Sync } from "node:crypto";
 import { generateMnemonic as generateBip39, validateMnemonic } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
 import { encodeAddress } from "./bech32.ts";
-import { secp256k1Address } from "./secp256k1.ts";
+import { secp256k1Address, secp256k1PublicKeyOnce } from "./secp256k1.ts";
 
 /** The Cosmos Hub HD path; cosmjs' makeCosmoshubPath(0). */
 export const COSMOS_HD_PATH = "m/44'/118'/0'/0/0";
@@ -90,18 +90,12 @@ function scalarBytes(value: bigint): Buffer {
   return Buffer.from(value.toString(16).padStart(64, "0"), "hex");
 }
 
-function compressedPublicKey(privateKey: Uint8Array): Buffer {
-  const ecdh = createECDH("secp256k1");
-  ecdh.setPrivateKey(privateKey);
-  return ecdh.getPublicKey(null, "compressed");
-}
-
 /** BIP-32 CKDpriv; an out-of-range child moves on to the next index, as BIP-32 and @scure/bip32 do. */
 function childKey(key: bigint, chainCode: Buffer, index: number): { key: bigint; chainCode: Buffer } {
   for (let next = index; next <= 0xffff_ffff; next++) {
     const data = Buffer.alloc(37);
     if (next >= HARDENED) scalarBytes(key).copy(data, 1);
-    else compressedPublicKey(scalarBytes(key)).copy(data, 0);
+    else data.set(secp256k1PublicKeyOnce(scalarBytes(key)), 0);
     data.writeUInt32BE(next, 33);
     const digest = createHmac("sha512", chainCode).update(data).digest();
     const tweak = scalar(digest.subarray(0, 32));
@@ -129,6 +123,6 @@ export function deriveKey(
     throw new MnemonicError("the seed gives an invalid BIP-32 master key", "invalid_child_key");
   for (const index of path) node = childKey(node.key, node.chainCode, index);
   const privateKey = Uint8Array.from(scalarBytes(node.key));
-  const publicKey = Uint8Array.from(compressedPublicKey(privateKey));
+  const publicKey = secp256k1PublicKeyOnce(privateKey);
   return { privateKey, publicKey, address: encodeAddress(secp256k1Address(publicKey), options.prefix) };
 }

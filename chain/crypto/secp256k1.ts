@@ -2,7 +2,7 @@
 // low-S signatures over sha256(sign bytes). Verification goes through libsecp256k1 when its binary
 // loads (~5x faster than OpenSSL here), else node:crypto with cached KeyObjects (~4x faster than
 // @noble, docs/PERFORMANCE.md); signing, rare on a node, uses @noble.
-import { createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
+import { createECDH, createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { ripemd160, sha256 } from "./hash.ts";
 import { nativeSecp256k1 } from "./native-verify.ts";
@@ -124,6 +124,15 @@ export function signSecp256k1(message: Uint8Array, privateKey: Uint8Array): Uint
 
 export function secp256k1PublicKey(privateKey: Uint8Array): Uint8Array {
   return secp256k1.getPublicKey(privateKey, true);
+}
+
+/** The same point through OpenSSL, for a process that needs one or two (a CLI command, a derivation
+ * at a node's start): @noble's first multiplication builds its precomputed tables, ~100 ms of CPU,
+ * which many keys repay and one does not. Throws for a key that is 0 or not below the curve order. */
+export function secp256k1PublicKeyOnce(privateKey: Uint8Array): Uint8Array {
+  const ecdh = createECDH("secp256k1");
+  ecdh.setPrivateKey(privateKey);
+  return Uint8Array.from(ecdh.getPublicKey(null, "compressed"));
 }
 
 /** Cosmos account address bytes: ripemd160(sha256(compressed public key)). */
