@@ -1,5 +1,6 @@
 // deriveKey (node:crypto) against @scure/bip39 + @scure/bip32 and cosmjs' wallet: fixed vectors,
 // random mnemonics, BIP-39 passphrases and other HD paths; bad paths and mnemonics are refused.
+import { randomBytes } from "node:crypto";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { HDKey } from "@scure/bip32";
 import { mnemonicToSeedSync } from "@scure/bip39";
@@ -11,6 +12,7 @@ import {
   MnemonicError,
   parseHdPath,
 } from "../../chain/crypto/mnemonic.ts";
+import { secp256k1PublicKey, secp256k1PublicKeyOnce } from "../../chain/crypto/secp256k1.ts";
 
 /** The published BIP-39 all-"abandon" vector (never funded anywhere real). */
 const ABANDON = `${"abandon ".repeat(23)}art`;
@@ -94,4 +96,14 @@ test("malformed HD paths are refused with invalid_hd_path; bad mnemonics with in
   t.deepEqual(parseHdPath("m/44'/118'/0'/0/0"), [0x8000_002c, 0x8000_0076, 0x8000_0000, 0, 0]);
   const error = t.throws(() => deriveKey(ABANDON.replace(/art$/, "abandon")), { instanceOf: MnemonicError });
   t.is(error?.code, "invalid_mnemonic");
+});
+
+test("secp256k1PublicKeyOnce (OpenSSL) equals @noble's point; refuses 0 and the curve order", (t) => {
+  for (let i = 0; i < 20; i++) {
+    const key = randomBytes(32);
+    t.deepEqual(Buffer.from(secp256k1PublicKeyOnce(key)), Buffer.from(secp256k1PublicKey(key)));
+  }
+  t.throws(() => secp256k1PublicKeyOnce(new Uint8Array(32)));
+  const order = Buffer.from("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", "hex");
+  t.throws(() => secp256k1PublicKeyOnce(order));
 });
