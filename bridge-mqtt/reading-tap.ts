@@ -113,6 +113,14 @@ class ConnectionTap implements ReadingTap {
   /** The start of a frame that has not fully arrived yet. */
   #partial: Buffer | undefined;
   #inFlight = 0;
+  /** Readings taken so far, and the first of them whose PUBACK has not been written: PUBACKs go out in
+   * the order the PUBLISHes came (MQTT 3.1.1 §4.6), although a reading refused early (a replay) is done
+   * before an earlier one that waits for its group commit. */
+  #taken = 0;
+  #acked = 0;
+  /** Packet ids of readings done before an earlier one of this connection, by their order; only while
+   * there are any (a device at 1 Hz never has one). */
+  #early: Map<number, number> | undefined;
   /** Whether the last push told the socket to stop reading because of an in-flight bound. */
   #held = false;
 
@@ -144,14 +152,34 @@ class ConnectionTap implements ReadingTap {
     this.#stream.read(0); // starts reading the socket again
   }
 
-  /** One reading is done: its PUBACK (no error), or the connection's failure. */
-  #finish(packetId: number, error: Error | undefined): void {
+  /** One reading is done: its PUBACK (no error) once every earlier reading's has gone, or the
+   * connection's failure. */
+  #finish(ordinal: number, packetId: number, error: Error | undefined): void {
     this.#inFlight--;
     this.#gate.release();
     if (error !== undefined) {
       this.#onFailure!(error);
       return;
     }
+    if (ordinal !== this.#acked) {
+      (this.#early ??= new Map()).set(ordinal, packetId);
+      this.resume();
+      return;
+    }
+    this.#acknowledge(packetId);
+    const early = this.#early;
+    if (early !== undefined) {
+      for (let next = early.get(this.#acked); next !== undefined; next = early.get(this.#acked)) {
+        early.delete(this.#acked);
+        this.#acknowledge(next);
+      }
+      if (early.size === 0) this.#early = undefined;
+    }
+    this.resume();
+  }
+
+  #acknowledge(packetId: number): void {
+    this.#acked++;
     const stream = this.#stream;
     if (stream.destroyed || !stream.writable) return;
     const ack = Buffer.allocUnsafe(4);
@@ -160,7 +188,6 @@ class ConnectionTap implements ReadingTap {
     ack[2] = packetId >>> 8;
     ack[3] = packetId & 0xff;
     if (!writeToHandle(stream, ack)) stream.write(ack);
-    this.resume();
   }
 
   #forward(bytes: Uint8Array): boolean {
@@ -180,11 +207,12 @@ class ConnectionTap implements ReadingTap {
     if (packetId === 0) return false; // malformed: aedes answers it as before
     this.#inFlight++;
     this.#gate.inFlight++;
+    const ordinal = this.#taken++;
     let called = false;
     this.#handle!(data.subarray(idAt + 2, end), (error) => {
       if (called) return;
       called = true;
-      this.#finish(packetId, error);
+      this.#finish(ordinal, packetId, error);
     });
     return true;
   }

@@ -115,6 +115,30 @@ test("before start everything reaches the reader; a failed reading gets no PUBAC
   );
 });
 
+test("PUBACKs go out in the order the readings came, whichever is done first (MQTT 3.1.1 §4.6)", (t) => {
+  const { stream: socket, written } = fakeSocket();
+  const tap = tapReadings(socket);
+  const pending = new Map<number, () => void>();
+  let taken = 0;
+  tap.start(
+    readingsTopic(DEVICE),
+    (_payload, done) => pending.set(++taken, done),
+    () => t.fail("no reading fails here"),
+  );
+  socket.push(
+    Buffer.concat([1, 2, 3, 4, 5].map((id) => publish(readingsTopic(DEVICE), 1, id, Buffer.from("r")))),
+  );
+  pending.get(3)!();
+  pending.get(2)!();
+  t.is(written.length, 0, "reading 1 is not done: nothing may pass its PUBACK");
+  pending.get(5)!();
+  pending.get(1)!();
+  t.deepEqual(Buffer.concat(written), Buffer.concat([1, 2, 3].map(puback)));
+  pending.get(4)!();
+  t.deepEqual(Buffer.concat(written), Buffer.concat([1, 2, 3, 4, 5].map(puback)));
+  t.is(tap.inFlight, 0);
+});
+
 test("past the in-flight bound the socket stops reading until a PUBACK goes out", (t) => {
   const { stream: socket, written, reads } = fakeSocket();
   const tap = tapReadings(socket);
