@@ -56,14 +56,6 @@ export function iterateRange(db: Database, range: RangeOptions): AsyncIterable<[
   return db.iterator<Uint8Array, Uint8Array>({ ...range, ...BINARY });
 }
 
-/** A chained batch as abstract-level hands it to its implementation (classic-level's `_put`/`_del`, its API for
- * implementations): the native batch calls, without the public put's options object, encoding lookups and key
- * prefixing per operation. */
-interface ImplementationBatch {
-  _put(key: Uint8Array, value: Uint8Array): void;
-  _del(key: Uint8Array): void;
-}
-
 /** A key or value that is not bytes, refused before anything is written: the native batch would store a
  * string conversion of it. */
 export class BatchOperationError extends TypeError {
@@ -78,11 +70,8 @@ function assertBytes(bytes: unknown, what: string, index: number): void {
 /** One atomic write of `operations`. A chained batch: the array form of `db.batch` checks, copies and reads
  * the properties of every operation in JS before the native call, which cost about twice the main-thread CPU
  * of a block's ~20,000 operations (53-60 ms against 26 ms, measured by the tx pipeline's pass in session 4).
- * The first operation goes through the batch's public put or del (which checks that the database is open and
- * counts it, so that the write is not skipped as empty); the others straight to the implementation, which is
- * all the public call does for this database (binary keys and values, no sublevel) past an options object per
- * operation: 50-60 ns of ~300 per put. With a prewrite hook or a `write` listener every operation takes the
- * public path, which runs them. */
+ * The batch's implementation calls (`_put`) would save another 30-50 ns of ~300 per put (session 10), not worth
+ * depending on abstract-level's internals. */
 export function writeBatch(
   db: Database,
   operations: readonly BatchOperation[],
@@ -94,15 +83,9 @@ export function writeBatch(
     if (operation.type === "put") assertBytes(operation.value, "value", i);
   }
   const batch = db.batch();
-  // `noop` is abstract-level's own flag for "no prewrite hook" (absent from its types): without it, the public path.
-  const direct = (db.hooks.prewrite as { noop?: boolean }).noop === true && db.listenerCount("write") === 0;
-  const inner = batch as unknown as ImplementationBatch;
   for (let i = 0; i < operations.length; i++) {
     const operation = operations[i]!;
-    if (direct && i > 0) {
-      if (operation.type === "put") inner._put(operation.key, operation.value);
-      else inner._del(operation.key);
-    } else if (operation.type === "put") batch.put(operation.key, operation.value, BINARY);
+    if (operation.type === "put") batch.put(operation.key, operation.value, BINARY);
     else batch.del(operation.key, BINARY);
   }
   return batch.write({ sync });

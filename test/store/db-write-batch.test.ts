@@ -1,6 +1,5 @@
-// chain/store/db.ts writeBatch: the operations land together, in order, whichever path each takes (the first
-// through abstract-level's public batch, the rest straight to classic-level's), also with a default encoding
-// other than binary, a prewrite hook or a write listener; a key or value that is not bytes changes nothing.
+// chain/store/db.ts writeBatch: the operations land together and in order, also with a default encoding other
+// than binary, a prewrite hook or a write listener; a key or value that is not bytes changes nothing.
 import test from "ava";
 import { ClassicLevel } from "classic-level";
 import type { BatchOperation } from "../../chain/db-keyspace.ts";
