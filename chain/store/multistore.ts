@@ -52,8 +52,9 @@ export interface OpenCommitMultiStoreOptions {
   /** Committed versions whose trees stay in memory for proofs, latest included (default
    * DEFAULT_RETAINED_VERSIONS); older versions' proofs rebuild the tree from state storage (small stores only). */
   readonly retainedVersions?: number;
-  /** Committed latest values cached for reads, entries (default MAX_LATEST_CACHE_ENTRIES; 0 disables). */
-  readonly latestCacheEntries?: number;
+  /** Committed latest values cached for reads, bytes as the cache counts them (default MAX_LATEST_CACHE_BYTES;
+   * 0 disables). */
+  readonly latestCacheBytes?: number;
   /** fsync each commit (default true): kill -9 is survived either way, power loss only with sync. */
   readonly syncWrites?: boolean;
 }
@@ -127,7 +128,7 @@ export class CommitMultiStoreImpl implements CommitMultiStore {
   ) {
     this.#db = options.db;
     this.#names = [...options.storeNames].sort();
-    this.#storage = new StateStorage(options.db, options.latestCacheEntries);
+    this.#storage = new StateStorage(options.db, options.latestCacheBytes);
     this.#pruning = options.pruning ?? ARCHIVE;
     this.#syncWrites = options.syncWrites ?? true;
     this.#version = latest.version;
@@ -424,7 +425,7 @@ export async function openCommitMultiStore(
     throw new TypeError("duplicate store names");
   for (const [field, value, min] of [
     ["retainedVersions", options.retainedVersions, 1],
-    ["latestCacheEntries", options.latestCacheEntries, 0],
+    ["latestCacheBytes", options.latestCacheBytes, 0],
   ] as const)
     if (value !== undefined && (!Number.isSafeInteger(value) || value < min))
       throw new TypeError(`${field} must be an integer of at least ${min}`);

@@ -36,9 +36,9 @@ export class StateStorage {
   readonly #db: Database;
   readonly #cache: LatestCache;
 
-  constructor(db: Database, latestCacheEntries?: number) {
+  constructor(db: Database, latestCacheBytes?: number) {
     this.#db = db;
-    this.#cache = new LatestCache(latestCacheEntries);
+    this.#cache = new LatestCache(latestCacheBytes);
   }
 
   /** The stored entry (version ‖ value) of a latest key, through the read cache. */

@@ -2,7 +2,7 @@
 // state, reads after commit see the block's writes and deletions, absent keys become present, a failed
 // batch write leaves no stale entry behind, and the cache stays bounded.
 import test from "ava";
-import { LatestCache, MAX_LATEST_CACHE_ENTRIES } from "../../chain/store/latest-cache.ts";
+import { LatestCache, MAX_LATEST_CACHE_VALUE_BYTES } from "../../chain/store/latest-cache.ts";
 import { openCommitMultiStore } from "../../chain/store/multistore.ts";
 import { tempDb, text } from "./helpers.ts";
 
@@ -53,12 +53,49 @@ test("a failed batch write changes nothing that reads see", async (t) => {
   t.is(cms.lastCommit().version, 0);
 });
 
-test("the cache keeps at most its bound and skips large values", (t) => {
-  const cache = new LatestCache();
-  for (let i = 0; i < MAX_LATEST_CACHE_ENTRIES + 10; i++) cache.remember(`k${i}`, null);
+test("the cache keeps at most its byte budget, oldest written first, and skips large values", (t) => {
+  const cache = new LatestCache(100_000);
+  for (let i = 0; i < 10_000; i++) cache.remember(`k${i}`, null);
+  t.true(cache.bytes <= 100_000);
+  t.true(cache.size > 100, "the budget holds many small entries");
   t.is(cache.get("k0"), undefined, "oldest entries were evicted");
-  t.is(cache.get(`k${MAX_LATEST_CACHE_ENTRIES + 9}`), null);
+  t.is(cache.get("k9999"), null);
+  const oldest = 10_000 - cache.size;
+  cache.remember(`k${oldest}`, null);
+  cache.remember("new", null);
+  t.is(cache.get(`k${oldest}`), null, "an entry written again is the newest");
+  t.is(cache.get(`k${oldest + 1}`), undefined);
   const fresh = new LatestCache();
-  fresh.remember("big", new Uint8Array(1 << 20));
+  fresh.remember("big", new Uint8Array(MAX_LATEST_CACHE_VALUE_BYTES + 1));
   t.is(fresh.get("big"), undefined);
+  t.is(fresh.bytes, 0);
+  const off = new LatestCache(0);
+  off.remember("k", null);
+  t.is(off.get("k"), undefined);
+});
+
+test("views of one buffer count it once, until the last of them is gone", (t) => {
+  const cache = new LatestCache(1_000_000);
+  const block = new Uint8Array(10_000);
+  for (let i = 0; i < 10; i++) cache.remember(`k${i}`, block.subarray(i * 100, i * 100 + 100));
+  const perEntry = (cache.bytes - block.byteLength) / 10;
+  t.true(perEntry > 0 && perEntry < 1_000);
+  t.is(cache.get("k3")?.buffer, block.buffer, "a view, not a copy");
+  for (let i = 0; i < 9; i++) cache.remember(`k${i}`, null);
+  t.is(cache.bytes, 10 * perEntry + block.byteLength, "one view still holds the buffer");
+  cache.applyCommitted(new Map([["k9", null]]));
+  t.is(cache.bytes, 10 * perEntry);
+  cache.clear();
+  t.is(cache.bytes, 0);
+  t.is(cache.size, 0);
+});
+
+test("a value in a buffer large for the budget is cached as a copy", (t) => {
+  const cache = new LatestCache(80_000);
+  const genesis = new Uint8Array(1_000_000).fill(7);
+  cache.remember("k", genesis.subarray(500, 600));
+  const cached = cache.get("k");
+  t.not(cached?.buffer, genesis.buffer);
+  t.deepEqual(cached, genesis.subarray(500, 600));
+  t.true(cache.bytes < 1_000);
 });
