@@ -40,6 +40,8 @@ export interface StoreBenchRow {
   keys: number;
   writesPerSecond: number;
   proofsPerSecond: number;
+  /** CPU time (user + system, all threads: a proof's value read runs in LevelDB's) per proof, µs. */
+  cpuMicrosecondsPerProof: number;
   /** Process RSS after the size's blocks and proofs. */
   rssMegabytes: number;
   /** V8 heap in use, and memory of ArrayBuffers/Buffers outside it, at the same moment. */
@@ -393,8 +395,10 @@ async function measureFilled(
     const tickMicrosPerWrite = (from: number, to: number) =>
       ((to - from) * 1e6) / TICKS_PER_SECOND / (blocks * blockWrites);
     const proofStart = performance.now();
+    const proofCpuStart = process.cpuUsage();
     for (let i = 0; i < proofs; i++)
       await cms.prove("bank", keyOf(Math.floor(Math.random() * keys)), version);
+    const proofCpu = process.cpuUsage(proofCpuStart);
     const proofSeconds = (performance.now() - proofStart) / 1000;
     const memory = process.memoryUsage();
     const split = rssSplit();
@@ -411,6 +415,7 @@ async function measureFilled(
       keys,
       writesPerSecond: (blocks * blockWrites) / writeSeconds,
       proofsPerSecond: proofs / proofSeconds,
+      cpuMicrosecondsPerProof: (proofCpu.user + proofCpu.system) / proofs,
       rssMegabytes: memory.rss / 1e6,
       heapUsedMegabytes: memory.heapUsed / 1e6,
       arrayBuffersMegabytes: memory.arrayBuffers / 1e6,
@@ -465,7 +470,7 @@ function printRow(row: StoreBenchRow, leveldb: number, sha: number): void {
   console.log(
     `keys ${fmt(row.keys).padStart(9)}: committed writes ${fmt(row.writesPerSecond).padStart(7)}/s ` +
       `(${((row.writesPerSecond / leveldb) * 100).toFixed(1)}% of LevelDB puts, ${(sha / row.writesPerSecond).toFixed(1)} sha256-times per write), ` +
-      `proofs ${fmt(row.proofsPerSecond).padStart(6)}/s, RSS ${row.rssMegabytes.toFixed(0)} MB ` +
+      `proofs ${fmt(row.proofsPerSecond).padStart(6)}/s (${row.cpuMicrosecondsPerProof.toFixed(0)} µs CPU each), RSS ${row.rssMegabytes.toFixed(0)} MB ` +
       `(anon ${row.rssAnonMegabytes.toFixed(0)}, files ${row.rssFileMegabytes.toFixed(0)} of which LevelDB tables ` +
       `${row.rssLeveldbTablesMegabytes.toFixed(0)}; V8 heap ${row.heapUsedMegabytes.toFixed(0)} used of ` +
       `${row.heapCommittedMegabytes.toFixed(0)}, buffers ${row.arrayBuffersMegabytes.toFixed(0)}; ` +
