@@ -293,9 +293,10 @@ export async function createNode(options: NodeOptions): Promise<RunningNode> {
       logger,
       onError,
       // Txs admitted during the height go out in one batch, in time for the next proposer's reap, and
-      // those admitted while the block executes just before the next height's round 0.
+      // those admitted while the block executes just before the next height's round 0 (then, briefly,
+      // the RPC txs that queued on the mempool lock while it executed, without waiting 500 ms).
       onDecided: () => txGossip.flush(),
-      beforeNextHeight: () => txGossip.flush(),
+      beforeNextHeight: () => txGossip.hurry(),
       onEvidence: (evidence) => {
         logger.warn(
           {

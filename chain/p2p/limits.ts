@@ -27,6 +27,18 @@ export const MAX_TX_BATCH_BYTES = 1024 * 1024;
  * a height with 1 s blocks, and a node that decides late (starved of CPU, behind on votes) still
  * gets its early txs to the next proposer before it reaps. */
 export const TX_BATCH_FLUSH_INTERVAL_MS = 500;
+/** After the engine's call just before the next height (TxGossip.hurry), how long the first tx accepted
+ * within TX_BATCH_HURRY_WINDOW_MS waits for companions, ms, instead of TX_BATCH_FLUSH_INTERVAL_MS. When
+ * the decided block's execution overruns the lead (NEXT_HEIGHT_LEAD_MS), that call comes as the
+ * execution ends, before the RPC txs that queued on the mempool lock during it are checked; at 500 ms
+ * their batch left after the next proposer's reap, a height late (devnet, 600 tx/s, quiet: the whole
+ * top 2% of a run were such txs, answered 235-300 ms before the proposal they missed). 50 ms holds one
+ * burst of queued requests (pre-verified and checked in a few event-loop turns); one such batch a
+ * height at most, since each batch costs every validator a gossip message (see above). The window
+ * ends about when the next proposer reaps (its round 0 comes at most the lead after the call, later
+ * when it executes late too). */
+export const TX_BATCH_HURRY_FLUSH_MS = 50;
+export const TX_BATCH_HURRY_WINDOW_MS = 400;
 /** Txs waiting to be gossiped; beyond this new ones are dropped (counted) rather than buffered. */
 export const MAX_OUTBOUND_TXS = 20_000;
 /** Received txs being checked (pre-verification + checkTx); a batch that does not fit is ignored

@@ -15,6 +15,8 @@ import {
   MAX_TX_BATCH_BYTES,
   MAX_TXS_PER_BATCH,
   TX_BATCH_FLUSH_INTERVAL_MS,
+  TX_BATCH_HURRY_FLUSH_MS,
+  TX_BATCH_HURRY_WINDOW_MS,
 } from "./limits.ts";
 import type { P2PMetrics } from "./metrics.ts";
 
@@ -70,6 +72,8 @@ export class TxGossip {
   #outbound: Uint8Array[] = [];
   #outboundBytes = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Date.now() until which the next batch's first tx arms the TX_BATCH_HURRY_FLUSH_MS timer. */
+  #hurryUntil = 0;
   #inboundPending = 0;
   /** Received txs still being checked, by hash hex (at most MAX_INBOUND_PENDING_TXS): a compact
    * proposal that arrives right behind their batch finds them here before they reach the mempool. */
@@ -97,7 +101,22 @@ export class TxGossip {
     this.#outbound.push(tx);
     this.#outboundBytes += tx.length;
     if (this.#outbound.length >= MAX_TXS_PER_BATCH) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), TX_BATCH_FLUSH_INTERVAL_MS);
+    else if (this.#timer === undefined) {
+      const hurried = Date.now() < this.#hurryUntil;
+      if (hurried) this.#hurryUntil = 0;
+      this.#timer = setTimeout(
+        () => this.flush(),
+        hurried ? TX_BATCH_HURRY_FLUSH_MS : TX_BATCH_FLUSH_INTERVAL_MS,
+      );
+    }
+  }
+
+  /** Publishes what is pending; the next batch, when its first tx comes within TX_BATCH_HURRY_WINDOW_MS,
+   * is published TX_BATCH_HURRY_FLUSH_MS after it. Called just before the next height, when the next
+   * proposer is about to reap. */
+  hurry(): void {
+    this.flush();
+    this.#hurryUntil = Date.now() + TX_BATCH_HURRY_WINDOW_MS;
   }
 
   flush(): void {
