@@ -79,6 +79,29 @@ export class SlotList {
   }
 }
 
+/** Slots of the chunk that makes room past `capacity` slots: the first chunk doubles (FIRST_CHUNK_SLOTS at first)
+ * up to CHUNK_SLOTS, then full chunks follow. */
+function nextChunkSlots(capacity: number): number {
+  return capacity < CHUNK_SLOTS ? Math.max(FIRST_CHUNK_SLOTS, capacity * 2) : CHUNK_SLOTS;
+}
+
+/** Puts a chunk of nextChunkSlots(capacity) slots into `chunks`: in place of the first, whose slots it takes over,
+ * while that one grows; after the others once it is full. */
+function placeChunk<T extends Uint8Array | Int32Array | Float64Array>(
+  chunks: T[],
+  chunk: T,
+  capacity: number,
+): void {
+  if (capacity > 0 && capacity < CHUNK_SLOTS) {
+    chunk.set(chunks[0]!);
+    chunks[0] = chunk;
+  } else chunks.push(chunk);
+}
+
+function capacityAfter(capacity: number, slots: number): number {
+  return capacity < CHUNK_SLOTS ? slots : capacity + slots;
+}
+
 export class NodeArena {
   readonly #innerHashes: Uint8Array[] = [];
   readonly #innerChildren: Int32Array[] = [];
@@ -137,23 +160,14 @@ export class NodeArena {
     return slot;
   }
 
-  /** Room for one more inner slot: the first chunk doubled (callers take a chunk only after their allocation, so
-   * none writes to a replaced one), or another full chunk. */
+  /** Room for one more inner slot (nextChunkSlots; callers take a chunk only after their allocation, so none
+   * writes to a replaced one). */
   #growInner(): void {
-    const first = this.#innerCapacity < CHUNK_SLOTS;
-    const slots = first ? Math.max(FIRST_CHUNK_SLOTS, this.#innerCapacity * 2) : CHUNK_SLOTS;
-    const hashes = new Uint8Array(slots * HASH_BYTES);
-    const children = new Int32Array(slots * 2);
-    if (first && this.#innerCapacity > 0) {
-      hashes.set(this.#innerHashes[0]!);
-      children.set(this.#innerChildren[0]!);
-      this.#innerHashes[0] = hashes;
-      this.#innerChildren[0] = children;
-    } else {
-      this.#innerHashes.push(hashes);
-      this.#innerChildren.push(children);
-    }
-    this.#innerCapacity += first ? slots - this.#innerCapacity : slots;
+    const capacity = this.#innerCapacity;
+    const slots = nextChunkSlots(capacity);
+    placeChunk(this.#innerHashes, new Uint8Array(slots * HASH_BYTES), capacity);
+    placeChunk(this.#innerChildren, new Int32Array(slots * 2), capacity);
+    this.#innerCapacity = capacityAfter(capacity, slots);
   }
 
   freeInner(slot: number): void {
@@ -203,24 +217,12 @@ export class NodeArena {
 
   /** Room for one more leaf slot, as #growInner. */
   #growLeaves(): void {
-    const first = this.#leafCapacity < CHUNK_SLOTS;
-    const slots = first ? Math.max(FIRST_CHUNK_SLOTS, this.#leafCapacity * 2) : CHUNK_SLOTS;
-    const hashes = new Uint8Array(slots * HASH_BYTES);
-    const versions = new Float64Array(slots);
-    const meta = new Int32Array(slots * LEAF_META);
-    if (first && this.#leafCapacity > 0) {
-      hashes.set(this.#leafHashes[0]!);
-      versions.set(this.#leafVersions[0]!);
-      meta.set(this.#leafMeta[0]!);
-      this.#leafHashes[0] = hashes;
-      this.#leafVersions[0] = versions;
-      this.#leafMeta[0] = meta;
-    } else {
-      this.#leafHashes.push(hashes);
-      this.#leafVersions.push(versions);
-      this.#leafMeta.push(meta);
-    }
-    this.#leafCapacity += first ? slots - this.#leafCapacity : slots;
+    const capacity = this.#leafCapacity;
+    const slots = nextChunkSlots(capacity);
+    placeChunk(this.#leafHashes, new Uint8Array(slots * HASH_BYTES), capacity);
+    placeChunk(this.#leafVersions, new Float64Array(slots), capacity);
+    placeChunk(this.#leafMeta, new Int32Array(slots * LEAF_META), capacity);
+    this.#leafCapacity = capacityAfter(capacity, slots);
   }
 
   freeLeaf(slot: number): void {
