@@ -4,6 +4,7 @@
 // 64-bit integers as decimal strings, bytes base64). Both become the same Reading, so both are signed
 // and stored as the same canonical bytes.
 
+import { STANDARD_BASE64 } from "../chain/crypto/hash.ts";
 import { asciiString } from "../chain/util/ascii.ts";
 import { pb } from "../modules/meter/codec.ts";
 import { isDecimal } from "../modules/meter/decimal.ts";
@@ -67,8 +68,6 @@ function uint64Of(value: { low: number; high: number } | number | null | undefin
   return high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 function jsonUint64(value: unknown, field: string): bigint {
   if (typeof value === "string" && /^(0|[1-9][0-9]{0,19})$/.test(value)) {
     const number = BigInt(value);
@@ -86,7 +85,7 @@ function jsonString(value: unknown, field: string): string {
 
 function jsonBytes(value: unknown, field: string): Uint8Array {
   const text = jsonString(value, field);
-  if (!BASE64.test(text)) throw malformed(`${field} must be standard base64`);
+  if (!STANDARD_BASE64.test(text)) throw malformed(`${field} must be standard base64`);
   return new Uint8Array(Buffer.from(text, "base64"));
 }
 

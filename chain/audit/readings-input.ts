@@ -13,6 +13,7 @@
 import { decodeReadingPayload } from "../../bridge-mqtt/reading-codec.ts";
 import type { ReadingInclusionProof } from "../../light-client/reading-inclusion.ts";
 import type { Reading } from "../../modules/meter/reading.ts";
+import { STANDARD_BASE64 } from "../crypto/hash.ts";
 
 /** Readings in one audit: a 1 Hz meter sends 86,400 a day; ten times that leaves room for fast
  * meters while keeping the audit's memory (a few hundred bytes per reading) bounded. */
@@ -39,10 +40,8 @@ export interface AuditReading {
   proof?: ReadingInclusionProof;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 function base64(value: unknown, field: string, entry: number): Uint8Array {
-  if (typeof value !== "string" || !BASE64.test(value))
+  if (typeof value !== "string" || !STANDARD_BASE64.test(value))
     throw new ReadingsInputError(`${field} must be standard base64`, entry);
   return new Uint8Array(Buffer.from(value, "base64"));
 }

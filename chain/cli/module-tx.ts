@@ -9,6 +9,7 @@ import { DEVICE_ID_PATTERN } from "../../modules/device/keys.ts";
 import { renameKeys } from "../../modules/genesis-json.ts";
 import { toLong } from "../../proto/canonical.ts";
 import { isValidAddress } from "../crypto/bech32.ts";
+import { STANDARD_BASE64 } from "../crypto/hash.ts";
 import { camelToSnake } from "../util/case.ts";
 import { type CommandContext, commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -354,7 +355,7 @@ export function pagination(flags: PageFlags): {
     page.limit = toLong(BigInt(flags.limit));
   }
   if (flags.pageKey !== undefined) {
-    if (!BASE64_PATTERN.test(flags.pageKey))
+    if (!STANDARD_BASE64.test(flags.pageKey))
       throw new CliError(
         "invalid_flag",
         `--page-key must be the base64 next_key of a page, got ${JSON.stringify(flags.pageKey)}`,
@@ -363,9 +364,6 @@ export function pagination(flags: PageFlags): {
   }
   return page;
 }
-
-/** Standard padded base64 (page keys, tx bytes), checked because Buffer.from drops what is not. */
-export const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** A paged query verb under `parent`: its `argument` (none for a whole list) and the page flags
  * become the request through `encode`; the response is printed as SDK JSON. */

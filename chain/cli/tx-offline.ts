@@ -5,12 +5,11 @@
 import type { Command } from "commander";
 import type { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { writeFileAtomic } from "../config/files.ts";
-import { fromBase64 } from "../crypto/hash.ts";
+import { fromBase64, STANDARD_BASE64 } from "../crypto/hash.ts";
 import { type CommandContext, commandContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import {
   abciQueryBytes,
-  BASE64_PATTERN,
   type BroadcastResult,
   broadcastWithoutWaiting,
   findKey,
@@ -237,7 +236,7 @@ export function registerOfflineTx(program: Command): void {
     .description("base64 TxRaw bytes as the tx's JSON")
     .argument("<base64>", "the tx bytes, as `tx encode` prints them")
     .action(async (text: string, _flags: object, command: Command) => {
-      if (text === "" || !BASE64_PATTERN.test(text))
+      if (text === "" || !STANDARD_BASE64.test(text))
         throw new CliError(
           "invalid_tx_file",
           "the argument is not standard base64 (as `tx encode` prints it)",

@@ -45,9 +45,12 @@ export function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
+/** Standard base64 with its padding, nothing else (Buffer.from silently drops what is not base64). */
+export const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** Strict standard base64 with padding, as CometBFT and cosmjs expect. */
 export function fromBase64(text: string): Uint8Array {
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
+  if (!STANDARD_BASE64.test(text)) {
     throw new TypeError("invalid base64 string");
   }
   return new Uint8Array(Buffer.from(text, "base64"));
